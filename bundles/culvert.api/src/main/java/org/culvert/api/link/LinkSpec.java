@@ -1,0 +1,185 @@
+package org.culvert.api.link;
+
+import java.util.Objects;
+
+/**
+ * What a tunnel asks of a link transport: OpenVPN's {@code --proto}, {@code --local},
+ * {@code --lport}, {@code --remote}, {@code --rport}, {@code --nobind}, {@code --float},
+ * {@code --sndbuf}/{@code --rcvbuf}, {@code --connect-retry}, already parsed. Immutable.
+ */
+public final class LinkSpec {
+    private final LinkProtocol protocol;
+    private final AddressFamily family;
+    private final String localHost;
+    private final int localPort;
+    private final boolean bind;
+    private final String remoteHost;
+    private final int remotePort;
+    private final int maxPacketSize;
+    private final int sendBuffer;
+    private final int receiveBuffer;
+    private final int connectRetrySeconds;
+    private final int connectRetryMaxSeconds;
+    private final int connectTimeoutSeconds;
+
+    private LinkSpec(Builder b) {
+        protocol = b.protocol;
+        family = b.family;
+        localHost = b.localHost;
+        localPort = b.localPort;
+        bind = b.bind;
+        remoteHost = b.remoteHost;
+        remotePort = b.remotePort;
+        maxPacketSize = b.maxPacketSize;
+        sendBuffer = b.sendBuffer;
+        receiveBuffer = b.receiveBuffer;
+        connectRetrySeconds = b.connectRetrySeconds;
+        connectRetryMaxSeconds = b.connectRetryMaxSeconds;
+        connectTimeoutSeconds = b.connectTimeoutSeconds;
+    }
+
+    public static Builder builder(LinkProtocol protocol) {
+        return new Builder(protocol);
+    }
+
+    public LinkProtocol protocol() {
+        return protocol;
+    }
+
+    public AddressFamily family() {
+        return family;
+    }
+
+    /** {@code --local}, or null for the wildcard address. */
+    public String localHost() {
+        return localHost;
+    }
+
+    /** {@code --lport}/{@code --port}; 0 = any. */
+    public int localPort() {
+        return localPort;
+    }
+
+    /** False under {@code --nobind}: the OS picks the local port. */
+    public boolean bind() {
+        return bind;
+    }
+
+    /** {@code --remote} host, or null (a listening p2p peer that learns its remote from the first authenticated packet). */
+    public String remoteHost() {
+        return remoteHost;
+    }
+
+    public int remotePort() {
+        return remotePort;
+    }
+
+    /** Largest OpenVPN packet the link carries (without TCP's length prefix). */
+    public int maxPacketSize() {
+        return maxPacketSize;
+    }
+
+    /** {@code --sndbuf}; 0 = OS default. */
+    public int sendBuffer() {
+        return sendBuffer;
+    }
+
+    /** {@code --rcvbuf}; 0 = OS default. */
+    public int receiveBuffer() {
+        return receiveBuffer;
+    }
+
+    /** {@code --connect-retry} first delay (tcp-client), default 1 s. */
+    public int connectRetrySeconds() {
+        return connectRetrySeconds;
+    }
+
+    /** {@code --connect-retry} upper bound of the doubling delay, default 300 s. */
+    public int connectRetryMaxSeconds() {
+        return connectRetryMaxSeconds;
+    }
+
+    /** {@code --connect-timeout} per TCP connect attempt, default 120 s. */
+    public int connectTimeoutSeconds() {
+        return connectTimeoutSeconds;
+    }
+
+    @Override
+    public String toString() {
+        return "LinkSpec[" + protocol.optionName() + " " + family + " local " + (localHost == null ? "*" : localHost) + ":" + localPort
+                + (bind ? "" : " nobind") + " remote " + (remoteHost == null ? "-" : remoteHost + ":" + remotePort) + "]";
+    }
+
+    /** Builder; every setter returns {@code this}. */
+    public static final class Builder {
+        private final LinkProtocol protocol;
+        private AddressFamily family = AddressFamily.ANY;
+        private String localHost;
+        private int localPort = 1194;
+        private boolean bind = true;
+        private String remoteHost;
+        private int remotePort = 1194;
+        private int maxPacketSize = 1650;
+        private int sendBuffer;
+        private int receiveBuffer;
+        private int connectRetrySeconds = 1;
+        private int connectRetryMaxSeconds = 300;
+        private int connectTimeoutSeconds = 120;
+
+        private Builder(LinkProtocol protocol) {
+            this.protocol = Objects.requireNonNull(protocol, "protocol");
+        }
+
+        public Builder family(AddressFamily v) {
+            family = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public Builder local(String host, int port) {
+            localHost = host;
+            localPort = port;
+            return this;
+        }
+
+        public Builder bind(boolean v) {
+            bind = v;
+            return this;
+        }
+
+        public Builder remote(String host, int port) {
+            remoteHost = host;
+            remotePort = port;
+            return this;
+        }
+
+        public Builder maxPacketSize(int v) {
+            maxPacketSize = v;
+            return this;
+        }
+
+        public Builder sendBuffer(int v) {
+            sendBuffer = v;
+            return this;
+        }
+
+        public Builder receiveBuffer(int v) {
+            receiveBuffer = v;
+            return this;
+        }
+
+        public Builder connectRetry(int seconds, int maxSeconds) {
+            connectRetrySeconds = seconds;
+            connectRetryMaxSeconds = maxSeconds;
+            return this;
+        }
+
+        public Builder connectTimeout(int seconds) {
+            connectTimeoutSeconds = seconds;
+            return this;
+        }
+
+        public LinkSpec build() {
+            return new LinkSpec(this);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * How plugins (tun drivers, event backends, link transports) describe themselves in the
+ * service registry, so that a tunnel's configuration can pick one with an LDAP filter.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.culvert.api.plugin;

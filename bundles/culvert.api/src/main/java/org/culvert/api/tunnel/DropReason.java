@@ -1,0 +1,25 @@
+package org.culvert.api.tunnel;
+
+/** Why an incoming or outgoing packet was dropped; every drop is counted under one of these. */
+public enum DropReason {
+    /** Shorter than the smallest valid packet for the configured crypto. */
+    SHORT_PACKET,
+    /** Longer than the configured maximum. */
+    OVERSIZED,
+    /** HMAC or AEAD tag did not verify. */
+    AUTH_FAILED,
+    /** Decryption or padding failed after the HMAC verified (or with --auth none). */
+    DECRYPT_FAILED,
+    /** Packet-id already seen, too old, or 0. */
+    REPLAY,
+    /** The compression framing byte was not what the configuration expects. */
+    BAD_COMPRESSION,
+    /** From an address other than the peer's, without --float or before authentication. */
+    UNKNOWN_PEER,
+    /** Not an IP packet of the tunnel's family, or otherwise malformed after decryption. */
+    MALFORMED,
+    /** A packet-id would wrap; OpenVPN drops rather than reuse. */
+    PACKET_ID_EXHAUSTED,
+    /** The OS rejected a write (e.g. a malformed packet on tun, an unreachable destination). */
+    WRITE_REJECTED
+}

@@ -1,0 +1,36 @@
+package org.culvert.api.tunnel;
+
+/** Why a tunnel is in its current state (NONE when up or when there is nothing to say). */
+public enum TunnelReason {
+    NONE,
+    /** No tun driver service matches the tunnel's configuration. */
+    DRIVER_MISSING,
+    /** No event backend service matches. */
+    BACKEND_MISSING,
+    /** No link transport service matches. */
+    TRANSPORT_MISSING,
+    /** Backends exist, but none can wait on both the device's and the socket's handle kinds. */
+    NO_COMPATIBLE_BACKEND,
+    /** The configuration is invalid. */
+    CONFIG_ERROR,
+    /** The tun device failed to open or failed while running. */
+    TUN_ERROR,
+    /** The link socket failed to open or failed while running. */
+    LINK_ERROR,
+    /** No packet from the peer for --ping-restart seconds. */
+    PING_RESTART,
+    /** No packet from the peer for --ping-exit seconds. */
+    PING_EXIT,
+    /** No traffic for --inactive seconds. */
+    INACTIVITY,
+    /** The peer announced its exit (explicit-exit-notify). */
+    PEER_EXIT,
+    /** A packet failed authentication on a stream link, which OpenVPN treats as fatal for the connection. */
+    DECRYPT_ERROR,
+    /** An operator stopped the tunnel. */
+    USER_STOP,
+    /** An operator restarted the tunnel. */
+    USER_RESTART,
+    /** A bug: an unexpected exception, logged in full. */
+    INTERNAL_ERROR
+}
