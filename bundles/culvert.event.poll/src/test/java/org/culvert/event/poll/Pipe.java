@@ -1,0 +1,69 @@
+package org.culvert.event.poll;
+
+import java.nio.ByteBuffer;
+
+import org.culvert.api.event.FdWaitable;
+import org.culvert.platform.linux.DirectBuffers;
+import org.culvert.platform.linux.Errno;
+import org.culvert.platform.linux.LibC;
+
+/** A non-blocking pipe for driving readiness in tests. */
+final class Pipe implements AutoCloseable {
+    final int readFd;
+    final int writeFd;
+    final FdWaitable readEnd;
+    final FdWaitable writeEnd;
+    private final ByteBuffer buf = DirectBuffers.allocateNative(65536);
+    private final long addr = DirectBuffers.address(buf);
+    private boolean readClosed;
+    private boolean writeClosed;
+
+    Pipe() {
+        int[] fds = new int[2];
+        if (LibC.pipe2(fds, LibC.O_NONBLOCK | LibC.O_CLOEXEC) != 0) {
+            throw new IllegalStateException(Errno.message("pipe2", LibC.errno()));
+        }
+        readFd = fds[0];
+        writeFd = fds[1];
+        readEnd = new FdWaitable(readFd);
+        writeEnd = new FdWaitable(writeFd);
+    }
+
+    void writeByte() {
+        if (LibC.write(writeFd, addr, 1) != 1) {
+            throw new IllegalStateException(Errno.message("write", LibC.errno()));
+        }
+    }
+
+    void drain() {
+        while (LibC.read(readFd, addr, buf.capacity()) > 0) {
+            // keep reading until EAGAIN
+        }
+    }
+
+    void fill() {
+        while (LibC.write(writeFd, addr, buf.capacity()) > 0) {
+            // keep writing until EAGAIN
+        }
+    }
+
+    void closeWriteEnd() {
+        if (!writeClosed) {
+            writeClosed = true;
+            LibC.close(writeFd);
+        }
+    }
+
+    void closeReadEnd() {
+        if (!readClosed) {
+            readClosed = true;
+            LibC.close(readFd);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeReadEnd();
+        closeWriteEnd();
+    }
+}

@@ -1,0 +1,128 @@
+package org.culvert.link.tcp;
+
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.culvert.api.link.LinkException;
+import org.culvert.api.link.LinkException.Reason;
+import org.culvert.api.link.LinkProtocol;
+import org.culvert.api.link.LinkSocket;
+import org.culvert.api.link.LinkSpec;
+import org.culvert.api.link.LinkTransport;
+import org.culvert.api.plugin.Availability;
+import org.culvert.api.plugin.PluginProperties;
+import org.culvert.platform.linux.Errno;
+import org.culvert.platform.linux.LibC;
+import org.culvert.platform.linux.NativeSupport;
+import org.culvert.platform.linux.Net;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * OpenVPN's {@code --proto tcp-client} and {@code tcp-server} (point-to-point, one peer) on native
+ * Linux sockets, so that the epoll and poll backends can wait on the connection and the tun
+ * device in one set. Packets travel with OpenVPN's 16-bit length prefix.
+ *
+ * <p>Stateless apart from its configuration and the cached availability: {@link #open} may be
+ * called from any thread, and each socket it returns belongs to the tunnel that opened it.
+ */
+@Component(service = LinkTransport.class, property = {
+        PluginProperties.KIND + "=" + PluginProperties.KIND_LINK_TRANSPORT,
+        PluginProperties.NAME + "=tcp",
+        PluginProperties.OS + "=linux",
+        PluginProperties.HANDLE_KINDS + "=POSIX_FD",
+        PluginProperties.LINK_PROTOCOLS + "=tcp-client",
+        PluginProperties.LINK_PROTOCOLS + "=tcp-server",
+        "service.ranking:Integer=100"})
+@Designate(ocd = TcpLinkTransport.Config.class)
+public final class TcpLinkTransport implements LinkTransport {
+    private static final Set<LinkProtocol> PROTOCOLS = Collections.unmodifiableSet(EnumSet.of(LinkProtocol.TCP_CLIENT, LinkProtocol.TCP_SERVER));
+
+    /** Packets per receive or send call: one {@code sendmsg} carries two iovecs per packet. */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+    /** {@code IOV_MAX} / 2. */
+    public static final int MAX_BATCH_SIZE = Net.IOV_MAX / 2;
+
+    /** Tuning of the sockets this transport opens. */
+    @ObjectClassDefinition(name = "Culvert TCP link transport", description = "Native TCP sockets for OpenVPN links")
+    public @interface Config {
+        @AttributeDefinition(name = "Batch size", description = "Most packets one receive or send call moves", min = "1", max = "512")
+        int batch_size() default DEFAULT_BATCH_SIZE;
+    }
+
+    private final int batchSize;
+    private volatile Availability availability;
+
+    /** A transport with the default batch size, for use outside a framework. */
+    public TcpLinkTransport() {
+        this.batchSize = DEFAULT_BATCH_SIZE;
+    }
+
+    @Activate
+    public TcpLinkTransport(Config config) {
+        this.batchSize = Math.max(1, Math.min(MAX_BATCH_SIZE, config.batch_size()));
+    }
+
+    @Override
+    public Set<LinkProtocol> protocols() {
+        return PROTOCOLS;
+    }
+
+    /** Unavailable when JNA/libc cannot be loaded or the kernel refuses a TCP socket; probed once. */
+    @Override
+    public Availability availability() {
+        Availability a = availability;
+        if (a == null) {
+            a = probe();
+            availability = a;
+        }
+        return a;
+    }
+
+    private static Availability probe() {
+        String failure = NativeSupport.loadFailure();
+        if (failure != null) {
+            return Availability.unavailable(failure);
+        }
+        try {
+            int fd = Net.socket(Net.AF_INET, Net.SOCK_STREAM | Net.SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                return Availability.unavailable(Errno.message("socket(AF_INET, SOCK_STREAM)", LibC.errno()));
+            }
+            LibC.close(fd);
+            return Availability.available();
+        } catch (LinkageError e) {
+            return Availability.unavailable("socket calls unavailable: " + e);
+        }
+    }
+
+    /**
+     * tcp-client: resolves the remote (this may block on DNS) and prepares, and if asked binds, the
+     * first socket; connecting happens in {@link LinkSocket#establish}. tcp-server: binds and
+     * listens; accepting happens in {@link LinkSocket#establish}.
+     *
+     * @throws LinkException {@code UNSUPPORTED} for a UDP spec or an unusable port or size,
+     *         {@code RESOLVE_FAILED}, {@code ADDRESS_IN_USE}, {@code PERMISSION_DENIED}, ...
+     */
+    @Override
+    public LinkSocket open(LinkSpec spec) throws LinkException {
+        if (!spec.protocol().isStream()) {
+            throw new LinkException(Reason.UNSUPPORTED, "the tcp transport cannot open " + spec.protocol().optionName());
+        }
+        Availability a = availability();
+        if (!a.isAvailable()) {
+            throw new LinkException(Reason.UNSUPPORTED, "tcp transport unavailable: " + a.cause());
+        }
+        TcpSockets.checkSpec(spec);
+        return spec.protocol() == LinkProtocol.TCP_CLIENT ? TcpClientSocket.open(spec, batchSize) : TcpServerSocket.open(spec, batchSize);
+    }
+
+    @Override
+    public String toString() {
+        return "tcp link transport (batch " + batchSize + ")";
+    }
+}

@@ -1,0 +1,360 @@
+package org.culvert.openvpn.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.culvert.openvpn.crypto.AuthAlgorithm;
+import org.culvert.openvpn.crypto.CipherAlgorithm;
+import org.culvert.openvpn.crypto.KeyDirection;
+import org.culvert.openvpn.crypto.ReplayWindow;
+import org.culvert.openvpn.crypto.StaticKey;
+
+/**
+ * A validated point-to-point static-key configuration, with OpenVPN 2.6's defaults applied and its
+ * helper options expanded ({@code --keepalive} into ping and ping-restart, the default
+ * {@code --mssfix}). Produced only by {@link ConfigParser}; immutable and thread-safe.
+ *
+ * <p>Times are in seconds, 0 meaning "off", as in OpenVPN. {@link #toString()} never shows key
+ * material.
+ */
+public final class OpenVpnOptions {
+
+    /** The parsed values, in one place so that the builder and this class cannot drift apart. */
+    record Values(String sourceName, String dev, DevType devType, Optional<String> devNode, Proto proto,
+            IpFamily linkFamily, Optional<String> local, int localPort, int remotePort, List<Remote> remotes,
+            boolean bind, boolean bindIpv6Only, boolean floatRemote, Optional<IfConfig> ifconfig,
+            Optional<IfConfigIpv6> ifconfigIpv6, List<Route> routes, List<RouteIpv6> routesIpv6, Topology topology,
+            int tunMtu, int occMtu, OptionalInt linkMtu, int mssfix, boolean mssfixEncap, boolean mssfixFixed,
+            int sndbuf, int rcvbuf, Optional<Script> up, Optional<Script> down, int scriptSecurity,
+            boolean persistTun, boolean persistKey, int ping, int pingRestart, int pingExit, int inactive,
+            long inactiveBytes, int explicitExitNotify, StaticKey secret, Optional<Path> secretFile,
+            boolean secretInline, KeyDirection keyDirection, CipherAlgorithm cipher, AuthAlgorithm auth,
+            ReplayWindow.Settings replayWindow, Compression compression, Optional<AllowCompression> allowCompression,
+            int verb, int mute, boolean muteReplayWarnings, int connectRetry, int connectRetryMax,
+            int connectTimeout, int resolvRetry, Optional<Path> writepid, boolean disableDco,
+            List<String> dataCiphers, Optional<String> dataCiphersFallback,
+            boolean allowDeprecatedInsecureStaticCrypto, List<String> warnings) {
+    }
+
+    /** {@link #resolvRetry()} value meaning "retry forever" (OpenVPN's default). */
+    public static final int RESOLV_RETRY_INFINITE = OptionsBuilder.RESOLV_RETRY_INFINITE;
+
+    private final Values v;
+
+    OpenVpnOptions(Values values) {
+        this.v = values;
+    }
+
+    /** The file name or "command line" the options came from. */
+    public String sourceName() {
+        return v.sourceName();
+    }
+
+    /** {@code --dev}: the device name as configured ("tun", "tun0", "tap3", ...). */
+    public String dev() {
+        return v.dev();
+    }
+
+    /** Tun or tap, from {@code --dev-type} or the {@code --dev} name. */
+    public DevType devType() {
+        return v.devType();
+    }
+
+    /** {@code --dev-node}. */
+    public Optional<String> devNode() {
+        return v.devNode();
+    }
+
+    /** The link protocol: {@code --proto}, or the first remote's own protocol. Default UDP. */
+    public Proto proto() {
+        return v.proto();
+    }
+
+    /** The address family forced by a "4"/"6" protocol name; ANY by default. */
+    public IpFamily linkFamily() {
+        return v.linkFamily();
+    }
+
+    /** {@code --local}: the address to bind, unresolved. */
+    public Optional<String> local() {
+        return v.local();
+    }
+
+    /** {@code --lport}/{@code --port}; default 1194. */
+    public int localPort() {
+        return v.localPort();
+    }
+
+    /** {@code --rport}/{@code --port}, the port of remotes that give none; default 1194. */
+    public int remotePort() {
+        return v.remotePort();
+    }
+
+    /** Every {@code --remote}, in order. */
+    public List<Remote> remotes() {
+        return v.remotes();
+    }
+
+    /** The remote a point-to-point tunnel uses: the first {@code --remote}. */
+    public Optional<Remote> remote() {
+        return v.remotes().isEmpty() ? Optional.empty() : Optional.of(v.remotes().get(0));
+    }
+
+    /** Whether to bind the local address/port: false with {@code --nobind}, and for a TCP client unless told to. */
+    public boolean bind() {
+        return v.bind();
+    }
+
+    /** {@code --bind ipv6only}. */
+    public boolean bindIpv6Only() {
+        return v.bindIpv6Only();
+    }
+
+    /** {@code --float}: accept authenticated packets from a new peer address and switch to it. */
+    public boolean floatRemote() {
+        return v.floatRemote();
+    }
+
+    /** {@code --ifconfig}. */
+    public Optional<IfConfig> ifconfig() {
+        return v.ifconfig();
+    }
+
+    /** {@code --ifconfig-ipv6}. */
+    public Optional<IfConfigIpv6> ifconfigIpv6() {
+        return v.ifconfigIpv6();
+    }
+
+    /** {@code --route}s with defaults applied. */
+    public List<Route> routes() {
+        return v.routes();
+    }
+
+    /** {@code --route-ipv6}s with defaults applied. */
+    public List<RouteIpv6> routesIpv6() {
+        return v.routesIpv6();
+    }
+
+    /** {@code --topology}; default net30. */
+    public Topology topology() {
+        return v.topology();
+    }
+
+    /** The tun device MTU: {@code --tun-mtu}, or derived from {@code --link-mtu}; default 1500. */
+    public int tunMtu() {
+        return v.tunMtu();
+    }
+
+    /** The second {@code --tun-mtu} argument (the MTU announced in OCC), or 0. */
+    public int occMtu() {
+        return v.occMtu();
+    }
+
+    /** {@code --link-mtu}, if given. */
+    public OptionalInt linkMtu() {
+        return v.linkMtu();
+    }
+
+    /**
+     * The {@code --mssfix} budget after OpenVPN 2.6's defaulting (1492 with the default tun MTU,
+     * otherwise the tun MTU); 0 disables MSS clamping. See {@link MtuMath#mssFix}.
+     */
+    public int mssfix() {
+        return v.mssfix();
+    }
+
+    /** Whether the mssfix budget includes the link's IP/UDP headers ("mtu" flag; the default). */
+    public boolean mssfixEncap() {
+        return v.mssfixEncap();
+    }
+
+    /** Whether the mssfix budget is the inner IP packet size ("fixed" flag). */
+    public boolean mssfixFixed() {
+        return v.mssfixFixed();
+    }
+
+    /** {@code --sndbuf}; 0 = system default. */
+    public int sndbuf() {
+        return v.sndbuf();
+    }
+
+    /** {@code --rcvbuf}; 0 = system default. */
+    public int rcvbuf() {
+        return v.rcvbuf();
+    }
+
+    /** {@code --up}. */
+    public Optional<Script> up() {
+        return v.up();
+    }
+
+    /** {@code --down}. */
+    public Optional<Script> down() {
+        return v.down();
+    }
+
+    /** {@code --script-security}; default 1. */
+    public int scriptSecurity() {
+        return v.scriptSecurity();
+    }
+
+    /** {@code --persist-tun}. */
+    public boolean persistTun() {
+        return v.persistTun();
+    }
+
+    /** {@code --persist-key}. */
+    public boolean persistKey() {
+        return v.persistKey();
+    }
+
+    /** Seconds of send silence after which a ping is sent ({@code --ping}, {@code --keepalive}); 0 = off. */
+    public int ping() {
+        return v.ping();
+    }
+
+    /** Seconds without an authenticated packet before a restart ({@code --ping-restart}, {@code --keepalive}); 0 = off. */
+    public int pingRestart() {
+        return v.pingRestart();
+    }
+
+    /** Seconds without an authenticated packet before exiting ({@code --ping-exit}); 0 = off. */
+    public int pingExit() {
+        return v.pingExit();
+    }
+
+    /** {@code --inactive} seconds; 0 = off. */
+    public int inactive() {
+        return v.inactive();
+    }
+
+    /** {@code --inactive}'s byte threshold; 0 = any traffic counts. */
+    public long inactiveBytes() {
+        return v.inactiveBytes();
+    }
+
+    /** {@code --explicit-exit-notify} seconds (UDP only; 0 over TCP or when off). */
+    public int explicitExitNotify() {
+        return v.explicitExitNotify();
+    }
+
+    /** The static key from {@code --secret} or an inline {@code <secret>} block. */
+    public StaticKey secret() {
+        return v.secret();
+    }
+
+    /** The key file, unless the key was inline. */
+    public Optional<Path> secretFile() {
+        return v.secretFile();
+    }
+
+    /** Whether the key came from an inline {@code <secret>} block. */
+    public boolean secretInline() {
+        return v.secretInline();
+    }
+
+    /** From {@code --secret file dir} or {@code --key-direction}; default bidirectional. */
+    public KeyDirection keyDirection() {
+        return v.keyDirection();
+    }
+
+    /** {@code --cipher} (or {@code --data-ciphers-fallback}). */
+    public CipherAlgorithm cipher() {
+        return v.cipher();
+    }
+
+    /** {@code --auth}; default SHA1. */
+    public AuthAlgorithm auth() {
+        return v.auth();
+    }
+
+    /** {@code --replay-window}; default 64 packets, 15 seconds. */
+    public ReplayWindow.Settings replayWindow() {
+        return v.replayWindow();
+    }
+
+    /** The compression framing; default none. */
+    public Compression compression() {
+        return v.compression();
+    }
+
+    /** {@code --allow-compression}, if given. */
+    public Optional<AllowCompression> allowCompression() {
+        return v.allowCompression();
+    }
+
+    /** {@code --verb}; default 1. */
+    public int verb() {
+        return v.verb();
+    }
+
+    /** {@code --mute}; 0 = off. */
+    public int mute() {
+        return v.mute();
+    }
+
+    /** {@code --mute-replay-warnings}. */
+    public boolean muteReplayWarnings() {
+        return v.muteReplayWarnings();
+    }
+
+    /** {@code --connect-retry} first argument; default 1 second. */
+    public int connectRetry() {
+        return v.connectRetry();
+    }
+
+    /** {@code --connect-retry} second argument; default 300 seconds. */
+    public int connectRetryMax() {
+        return v.connectRetryMax();
+    }
+
+    /** {@code --connect-timeout}; default 120 seconds. */
+    public int connectTimeout() {
+        return v.connectTimeout();
+    }
+
+    /** {@code --resolv-retry} seconds, or {@link #RESOLV_RETRY_INFINITE} (the default). */
+    public int resolvRetry() {
+        return v.resolvRetry();
+    }
+
+    /** {@code --writepid}. */
+    public Optional<Path> writepid() {
+        return v.writepid();
+    }
+
+    /** {@code --disable-dco} (Culvert has no DCO; recorded only). */
+    public boolean disableDco() {
+        return v.disableDco();
+    }
+
+    /** {@code --data-ciphers} (TLS only; recorded). */
+    public List<String> dataCiphers() {
+        return v.dataCiphers();
+    }
+
+    /** {@code --data-ciphers-fallback}, if given (it also sets {@link #cipher()}). */
+    public Optional<String> dataCiphersFallback() {
+        return v.dataCiphersFallback();
+    }
+
+    /** {@code --allow-deprecated-insecure-static-crypto} (an OpenVPN 2.7 option; recorded). */
+    public boolean allowDeprecatedInsecureStaticCrypto() {
+        return v.allowDeprecatedInsecureStaticCrypto();
+    }
+
+    /** Notes an operator should see (deprecations, weak settings, ignored options), one line each. */
+    public List<String> warnings() {
+        return v.warnings();
+    }
+
+    @Override
+    public String toString() {
+        return "OpenVpnOptions[source=" + v.sourceName() + ", dev=" + v.dev() + ", proto=" + v.proto()
+                + ", remote=" + remote().map(r -> r.host() + ":" + r.port()).orElse("-") + ", cipher="
+                + v.cipher().openVpnName() + ", auth=" + v.auth().openVpnName() + ", keyDirection="
+                + v.keyDirection() + ", secret=" + (v.secretInline() ? "<inline>" : v.secretFile().map(Path::toString).orElse("?"))
+                + "]";
+    }
+}

@@ -1,0 +1,194 @@
+package org.culvert.shell.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.culvert.api.event.EventBackend;
+import org.culvert.api.link.LinkTransport;
+import org.culvert.api.plugin.Plugin;
+import org.culvert.api.plugin.PluginMatch;
+import org.culvert.api.plugin.PluginProperties;
+import org.culvert.api.tun.TunDriver;
+import org.culvert.api.tunnel.DropReason;
+import org.culvert.api.tunnel.Tunnel;
+import org.culvert.api.tunnel.TunnelCounters;
+import org.culvert.api.tunnel.TunnelException;
+import org.culvert.api.tunnel.TunnelManager;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The operator's {@code tunnel:} commands in the Felix Gogo shell. Commands return text for the
+ * shell to print; a user error (bad config line, unknown tunnel) is thrown as one
+ * {@link IllegalArgumentException} line, never a stack trace.
+ */
+@Component(service = TunnelCommands.class, property = {
+        "osgi.command.scope=tunnel",
+        "osgi.command.function=start",
+        "osgi.command.function=stop",
+        "osgi.command.function=list",
+        "osgi.command.function=status",
+        "osgi.command.function=plugins" })
+public final class TunnelCommands {
+    @Reference
+    private TunnelManager manager;
+    private BundleContext context;
+
+    @Activate
+    void activate(BundleContext ctx) {
+        this.context = ctx;
+    }
+
+    @Descriptor("Start a tunnel from an OpenVPN configuration file")
+    public String start(
+            @Descriptor("pick the tun driver: a plugin name (linux, wintun, memory...) or an LDAP filter")
+            @Parameter(names = { "-d", "--driver" }, absentValue = "") String driver,
+            @Descriptor("pick the event backend: a plugin name (epoll, poll, nio...) or an LDAP filter")
+            @Parameter(names = { "-b", "--backend" }, absentValue = "") String backend,
+            @Descriptor("pick the link transport: a plugin name (udp, tcp, memory...) or an LDAP filter")
+            @Parameter(names = { "-t", "--transport" }, absentValue = "") String transport,
+            @Descriptor("tunnel name (letters, digits, '.', '_', '-')") String name,
+            @Descriptor("path of the OpenVPN configuration file") String configFile) {
+        Path path = Path.of(configFile).toAbsolutePath();
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("no such file: " + path);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + path + ": " + e.getMessage());
+        }
+        Map<String, String> filters = new LinkedHashMap<>();
+        filters.put(TunnelManager.PROP_DRIVER_TARGET, filter(driver));
+        filters.put(TunnelManager.PROP_BACKEND_TARGET, filter(backend));
+        filters.put(TunnelManager.PROP_TRANSPORT_TARGET, filter(transport));
+        try {
+            Tunnel t = manager.start(name, text, path.toString(), filters);
+            return "tunnel " + t.name() + " started: " + t.status();
+        } catch (TunnelException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /** A bare plugin name is shorthand for a filter on culvert.plugin.name. */
+    static String filter(String nameOrFilter) {
+        if (nameOrFilter == null || nameOrFilter.isBlank()) {
+            return "";
+        }
+        String s = nameOrFilter.trim();
+        return s.startsWith("(") ? s : "(" + PluginProperties.NAME + "=" + s + ")";
+    }
+
+    @Descriptor("Stop a tunnel and forget its configuration")
+    public String stop(@Descriptor("tunnel name") String name) {
+        try {
+            manager.stop(name);
+            return "tunnel " + name + " stopped";
+        } catch (TunnelException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    @Descriptor("List tunnels, one line each: name, state, device, plugins")
+    public String list() {
+        List<Tunnel> tunnels = manager.list();
+        if (tunnels.isEmpty()) {
+            return "no tunnels";
+        }
+        StringBuilder sb = new StringBuilder(String.format("%-16s %-13s %-10s %s%n", "NAME", "STATE", "DEVICE", "PLUGINS"));
+        for (Tunnel t : tunnels) {
+            sb.append(String.format("%-16s %-13s %-10s %s%n", t.name(), t.status().state(),
+                    t.deviceName() == null ? "-" : t.deviceName(), t.plugins().isEmpty() ? "-" : String.join(",", t.plugins().values())));
+        }
+        return sb.toString().trim();
+    }
+
+    @Descriptor("Show a tunnel's state, the reason when it is not up, its plugins and counters")
+    public String status(@Descriptor("tunnel name") String name) {
+        Tunnel t = manager.get(name).orElseThrow(() -> new IllegalArgumentException("no tunnel named '" + name + "'"));
+        TunnelCounters c = t.counters();
+        StringBuilder sb = new StringBuilder();
+        sb.append("tunnel    ").append(t.name()).append('\n');
+        sb.append("state     ").append(t.status().state()).append(" since ").append(t.status().since()).append('\n');
+        if (t.status().reason() != org.culvert.api.tunnel.TunnelReason.NONE) {
+            sb.append("reason    ").append(t.status().reason());
+            if (!t.status().detail().isEmpty()) {
+                sb.append(": ").append(t.status().detail());
+            }
+            sb.append('\n');
+        }
+        sb.append("device    ").append(t.deviceName() == null ? "-" : t.deviceName()).append('\n');
+        t.plugins().forEach((k, v) -> sb.append(String.format("%-9s %s%n", k.replace("link-", "").replace("event-", "").replace("tun-", ""), v)));
+        sb.append(String.format("tun read  %d packets, %d bytes%n", c.tunReadPackets(), c.tunReadBytes()));
+        sb.append(String.format("tun write %d packets, %d bytes%n", c.tunWritePackets(), c.tunWriteBytes()));
+        sb.append(String.format("link read %d packets, %d bytes%n", c.linkReadPackets(), c.linkReadBytes()));
+        sb.append(String.format("link write %d packets, %d bytes%n", c.linkWritePackets(), c.linkWriteBytes()));
+        sb.append("restarts  ").append(c.restarts()).append('\n');
+        sb.append("drops     ").append(c.totalDrops());
+        for (Map.Entry<DropReason, Long> e : c.drops().entrySet()) {
+            sb.append("\n  ").append(e.getKey()).append(' ').append(e.getValue());
+        }
+        return sb.toString();
+    }
+
+    @Descriptor("List every registered tun driver, event backend and link transport, with its properties and whether it is usable here")
+    public String plugins() {
+        String os = context.getProperty("org.osgi.framework.os.name");
+        List<String> rows = new ArrayList<>();
+        rows.add(String.format("%-15s %-13s %-7s %-8s %-12s %-22s %s", "KIND", "NAME", "RANKING", "OS", "HANDLES", "SERVES", "USABLE"));
+        listPlugins(TunDriver.class, PluginProperties.TUN_LAYERS, os, rows);
+        listPlugins(EventBackend.class, null, os, rows);
+        listPlugins(LinkTransport.class, PluginProperties.LINK_PROTOCOLS, os, rows);
+        return String.join("\n", rows);
+    }
+
+    private <T> void listPlugins(Class<T> type, String servesKey, String os, List<String> rows) {
+        ServiceReference<T>[] refs;
+        try {
+            @SuppressWarnings("unchecked")
+            ServiceReference<T>[] r = (ServiceReference<T>[]) context.getServiceReferences(type.getName(), null);
+            refs = r;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (refs == null) {
+            return;
+        }
+        for (ServiceReference<T> ref : refs) {
+            Map<String, Object> props = new LinkedHashMap<>();
+            for (String k : ref.getPropertyKeys()) {
+                props.put(k, ref.getProperty(k));
+            }
+            String usable;
+            if (!PluginMatch.osMatches(props, os)) {
+                usable = "no: built for " + PluginMatch.text(props, PluginProperties.OS);
+            } else {
+                T service = context.getService(ref);
+                try {
+                    usable = service instanceof Plugin && !((Plugin) service).availability().isAvailable()
+                            ? "no: " + ((Plugin) service).availability().cause() : "yes";
+                } finally {
+                    context.ungetService(ref);
+                }
+            }
+            rows.add(String.format("%-15s %-13s %-7d %-8s %-12s %-22s %s", PluginMatch.text(props, PluginProperties.KIND),
+                    PluginMatch.text(props, PluginProperties.NAME), PluginMatch.ranking(props), PluginMatch.text(props, PluginProperties.OS),
+                    PluginMatch.text(props, PluginProperties.HANDLE_KINDS).replace("POSIX_FD", "fd").replace("NIO_CHANNEL", "channel")
+                            .replace("WIN32_EVENT", "win32-event").replace("SIGNAL", "signal"),
+                    servesKey == null ? "-" : PluginMatch.text(props, servesKey), usable));
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package org.culvert.tun.linux;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.culvert.api.event.FdWaitable;
+import org.culvert.api.event.Waitable;
+import org.culvert.api.packet.PacketBatch;
+import org.culvert.api.tun.TunDevice;
+import org.culvert.api.tun.TunException;
+import org.culvert.api.tun.TunException.Reason;
+import org.culvert.api.tun.TunLayer;
+import org.culvert.platform.linux.DirectBuffers;
+import org.culvert.platform.linux.Errno;
+import org.culvert.platform.linux.LibC;
+import org.culvert.platform.linux.NativeFd;
+
+/**
+ * An open {@code /dev/net/tun} descriptor attached to one interface, in non-blocking mode with
+ * {@code IFF_NO_PI}: every {@code read(2)} yields one IP packet (tun) or Ethernet frame (tap), every
+ * {@code write(2)} injects one.
+ *
+ * <p>Threading: {@link #read} and {@link #write} run on the tunnel's loop thread and allocate
+ * nothing (slot addresses come from the batch's backing buffer, whose address is cached per
+ * direction). {@link #close()} may run on any thread; it marks the device closed first, so new
+ * reads and writes fail with {@link Reason#CLOSED}, and the descriptor number is released only when
+ * a read or write in progress has left ({@link NativeFd}).
+ */
+final class LinuxTunDevice implements TunDevice {
+    private static final System.Logger LOG = System.getLogger(LinuxTunDevice.class.getName());
+
+    private final NativeFd fd;
+    private final String name;
+    private final TunLayer layer;
+    private final int mtu;
+    private final int batchSize;
+    private final FdWaitable waitable;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final DirectBuffers.AddressCache readAddresses = new DirectBuffers.AddressCache();
+    private final DirectBuffers.AddressCache writeAddresses = new DirectBuffers.AddressCache();
+    /** Runs the {@code --down} script; set once the {@code --up} script (if any) has succeeded. */
+    private volatile Runnable downAction;
+    private final boolean downBeforeClose;
+
+    LinuxTunDevice(int fd, String name, TunLayer layer, int mtu, int batchSize, boolean downBeforeClose) {
+        this.fd = new NativeFd(fd);
+        this.name = name;
+        this.layer = layer;
+        this.mtu = mtu;
+        this.batchSize = batchSize;
+        this.downBeforeClose = downBeforeClose;
+        this.waitable = new FdWaitable(fd);
+    }
+
+    void downAction(Runnable action) {
+        this.downAction = action;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    @Override
+    public TunLayer layer() {
+        return layer;
+    }
+
+    @Override
+    public int batchSize() {
+        return batchSize;
+    }
+
+    @Override
+    public Waitable waitable() {
+        return waitable;
+    }
+
+    /**
+     * Reads packets until the kernel has none ({@code EAGAIN}) or the batch is full; each lands at
+     * the slot's headroom. A packet larger than a slot's room ({@code slotSize - headroom}) is
+     * dropped: the kernel cuts it (a tun packet whose IP length exceeds what was read is recognised
+     * and skipped) or fails the read. Tap frames cannot be checked, so tap slots must hold
+     * {@code mtu + 18} bytes after the headroom.
+     */
+    @Override
+    public int read(PacketBatch batch) throws TunException {
+        if (closed.get() || !fd.acquire()) {
+            throw closedException("read");
+        }
+        try {
+            long base = readAddresses.address(batch.backing());
+            int max = Math.min(batch.capacity(), batchSize);
+            int headroom = batch.headroom();
+            long room = batch.slotSize() - headroom;
+            int count = 0;
+            // Oversized packets are dropped one per read; bounding them keeps this call short.
+            int dropped = 0;
+            while (count < max) {
+                ByteBuffer slot = batch.prepareSlot(count);
+                long n = LibC.read(fd.fd(), base + batch.slotOffset(count) + headroom, room);
+                if (n > 0) {
+                    if (n == room && layer == TunLayer.TUN
+                            && truncated(batch.backing(), batch.slotOffset(count) + headroom, (int) n)) {
+                        // The kernel cut a packet larger than the slot: drop it, as it could not be forwarded whole.
+                        if (++dropped >= max) {
+                            break;
+                        }
+                        continue;
+                    }
+                    slot.limit(headroom + (int) n);
+                    count++;
+                    continue;
+                }
+                if (n == 0) {
+                    break;
+                }
+                int err = LibC.errno();
+                if (err == Errno.EAGAIN) {
+                    break;
+                }
+                if (err == Errno.EINTR) {
+                    continue;
+                }
+                if (err == Errno.EFAULT || err == Errno.EMSGSIZE) {
+                    // Should the kernel fail the read of a packet that does not fit (rather than cut it), drop it too.
+                    if (++dropped >= max) {
+                        break;
+                    }
+                    continue;
+                }
+                batch.count(count);
+                throw ioFailure("read", err);
+            }
+            batch.count(count);
+            return count;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** True when the IP header at {@code at} announces more than the {@code n} bytes read. */
+    private static boolean truncated(ByteBuffer backing, int at, int n) {
+        int version = (backing.get(at) & 0xF0) >>> 4;
+        int length;
+        if (version == 4 && n >= 4) {
+            length = backing.getShort(at + 2) & 0xFFFF;
+        } else if (version == 6 && n >= 6) {
+            length = 40 + (backing.getShort(at + 4) & 0xFFFF);
+        } else {
+            return false;
+        }
+        return length > n;
+    }
+
+    /**
+     * One {@code write(2)} per packet. {@code EAGAIN} (or {@code ENOBUFS}) stops early; a packet the
+     * kernel rejects as malformed ({@code EINVAL}, {@code EFAULT}, {@code EMSGSIZE}) is dropped and
+     * counted as consumed.
+     */
+    @Override
+    public int write(PacketBatch batch, int from) throws TunException {
+        if (from < 0 || from > batch.count()) {
+            throw new IndexOutOfBoundsException("from " + from + " of " + batch.count());
+        }
+        if (closed.get() || !fd.acquire()) {
+            throw closedException("write");
+        }
+        try {
+            long base = writeAddresses.address(batch.backing());
+            int count = batch.count();
+            int i = from;
+            while (i < count) {
+                ByteBuffer slot = batch.slot(i);
+                long n = LibC.write(fd.fd(), base + batch.slotOffset(i) + slot.position(), slot.remaining());
+                if (n >= 0) {
+                    i++;
+                    continue;
+                }
+                int err = LibC.errno();
+                if (err == Errno.EINTR) {
+                    continue;
+                }
+                if (err == Errno.EAGAIN || err == Errno.ENOBUFS) {
+                    break;
+                }
+                if (err == Errno.EINVAL || err == Errno.EFAULT || err == Errno.EMSGSIZE) {
+                    i++;
+                    continue;
+                }
+                throw ioFailure("write", err);
+            }
+            return i - from;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Runs the {@code --down} script (after releasing the device, as OpenVPN does, or before it
+     * with the driver option {@code down-pre=true}) and releases the descriptor; the kernel then
+     * deletes the non-persistent interface with its addresses and routes. Idempotent; never throws.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable down = downAction;
+        if (down != null && downBeforeClose) {
+            runDown(down);
+        }
+        fd.close();
+        if (down != null && !downBeforeClose) {
+            runDown(down);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "closed {0}", name);
+    }
+
+    /** Releases the descriptor without running {@code --down}: for a failed open. */
+    void release() {
+        closed.set(true);
+        fd.close();
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    private void runDown(Runnable down) {
+        try {
+            down.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "--down script for " + name + " failed", e);
+        }
+    }
+
+    private TunException closedException(String operation) {
+        return new TunException(Reason.CLOSED, operation + " on closed device " + name);
+    }
+
+    private TunException ioFailure(String operation, int err) {
+        Reason reason = err == Errno.EBADF || err == Errno.EBADFD ? Reason.CLOSED : Reason.IO_ERROR;
+        return new TunException(reason, Errno.message(operation + " " + name, err));
+    }
+
+    @Override
+    public String toString() {
+        return "linux " + layer.optionName() + " device " + name + (closed.get() ? " (closed)" : "");
+    }
+}

@@ -1,0 +1,373 @@
+package org.culvert.tun.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.culvert.api.plugin.Availability;
+import org.culvert.api.plugin.PluginProperties;
+import org.culvert.api.tun.TunDevice;
+import org.culvert.api.tun.TunDriver;
+import org.culvert.api.tun.TunException;
+import org.culvert.api.tun.TunException.Reason;
+import org.culvert.api.tun.TunLayer;
+import org.culvert.api.tun.TunSpec;
+import org.culvert.platform.linux.DirectBuffers;
+import org.culvert.platform.linux.Errno;
+import org.culvert.platform.linux.LibC;
+import org.culvert.platform.linux.NativeSupport;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The Linux tun/tap driver: {@code /dev/net/tun} with {@code TUNSETIFF}, configured the way
+ * OpenVPN 2.6 configures a device on Linux (MTU and link up, {@code --ifconfig},
+ * {@code --ifconfig-ipv6}, then the {@code --up} script, then {@code --route}/{@code --route-ipv6})
+ * using iproute2's {@code ip}.
+ *
+ * <p>{@link #open} runs on the calling thread, and so do the {@code ip} commands and scripts it
+ * starts: they inherit that thread's network namespace, and the device is created there too.
+ *
+ * <p>Scripts run as {@code /bin/sh -c 'COMMAND "$@"'} with OpenVPN's arguments as the positional
+ * parameters, so they are appended to the command's last simple command exactly as OpenVPN
+ * appends them to its argument list; a compound shell line should be put in a script file. Their
+ * output is captured (and quoted in a failure's message), never inherited. {@link TunSpec#persist()}
+ * is the core's business (it keeps the device open across restarts); the driver does not set
+ * {@code TUNSETPERSIST}.
+ *
+ * <p>Driver options ({@link TunSpec#driverOptions()}): {@code topology=subnet} (IPv4 on tun takes a
+ * netmask instead of a peer), {@code route-gateway=A.B.C.D}, {@code down-pre=true} (run
+ * {@code --down} before releasing the device), {@code script-timeout=SECONDS} (kill a script that
+ * runs longer; default: the component configuration).
+ */
+@Component(service = TunDriver.class, configurationPolicy = ConfigurationPolicy.OPTIONAL, property = {
+        PluginProperties.KIND + "=" + PluginProperties.KIND_TUN_DRIVER,
+        PluginProperties.NAME + "=linux",
+        PluginProperties.OS + "=linux",
+        PluginProperties.HANDLE_KINDS + "=POSIX_FD",
+        PluginProperties.TUN_LAYERS + "=tun",
+        PluginProperties.TUN_LAYERS + "=tap",
+        "service.ranking:Integer=100"})
+@Designate(ocd = LinuxTunDriver.Config.class)
+public final class LinuxTunDriver implements TunDriver {
+    /** The tun driver's control device. */
+    static final String CLONE_DEVICE = "/dev/net/tun";
+    /** {@code _IOW('T', 202, int)}. */
+    static final long TUNSETIFF = 0x400454caL;
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_TAP = 0x0002;
+    static final short IFF_NO_PI = 0x1000;
+    /** {@code IFNAMSIZ}, including the terminating NUL. */
+    static final int IFNAMSIZ = 16;
+    /** {@code sizeof(struct ifreq)} on 64-bit Linux. */
+    private static final int IFREQ_SIZE = 40;
+    private static final int IFREQ_FLAGS_OFFSET = 16;
+    private static final List<String> IP_LOCATIONS = List.of("/usr/sbin/ip", "/sbin/ip", "/bin/ip", "/usr/bin/ip");
+    /** How long an {@code ip} command may take before it counts as failed. */
+    private static final long IP_TIMEOUT_MILLIS = 30_000;
+
+    private static final System.Logger LOG = System.getLogger(LinuxTunDriver.class.getName());
+
+    /** Component configuration (PID {@code org.culvert.tun.linux.LinuxTunDriver}). */
+    @ObjectClassDefinition(name = "Culvert Linux tun driver",
+            description = "Opens tun/tap devices through /dev/net/tun and configures them with iproute2.")
+    public @interface Config {
+        @AttributeDefinition(name = "Batch size", description = "Most packets one read or write handles.", min = "1", max = "1024")
+        int batchSize() default 32;
+
+        @AttributeDefinition(name = "ip command", description = "Path of iproute2's ip; empty searches /usr/sbin, /sbin, /bin, /usr/bin.")
+        String ipCommand() default "";
+
+        @AttributeDefinition(name = "Script timeout", description = "Seconds an --up/--down script may run before it is killed; 0 waits without limit, as OpenVPN does.", min = "0")
+        int scriptTimeoutSeconds() default 0;
+    }
+
+    private volatile int batchSize = 32;
+    private volatile String ipCommand = "";
+    private volatile long scriptTimeoutMillis;
+
+    /** For DS. */
+    public LinuxTunDriver() {
+    }
+
+    @Activate
+    @Modified
+    void configure(Config config) {
+        batchSize = Math.max(1, Math.min(1024, config.batchSize()));
+        ipCommand = config.ipCommand() == null ? "" : config.ipCommand().trim();
+        scriptTimeoutMillis = Math.max(0, config.scriptTimeoutSeconds()) * 1000L;
+    }
+
+    /**
+     * Available when libc is usable, {@code /dev/net/tun} opens read-write (which needs
+     * CAP_NET_ADMIN only for {@code TUNSETIFF}, but root or the device's group for the open) and
+     * {@code ip} is found.
+     */
+    @Override
+    public Availability availability() {
+        String failure = NativeSupport.loadFailure();
+        if (failure != null) {
+            return Availability.unavailable(failure);
+        }
+        if (!Files.exists(Paths.get(CLONE_DEVICE))) {
+            return Availability.unavailable(CLONE_DEVICE + " does not exist (no tun module?)");
+        }
+        int fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return Availability.unavailable(Errno.message("cannot open " + CLONE_DEVICE, LibC.errno()));
+        }
+        LibC.close(fd);
+        if (findIp() == null) {
+            return Availability.unavailable("iproute2 'ip' not found in " + IP_LOCATIONS);
+        }
+        return Availability.available();
+    }
+
+    @Override
+    public TunDevice open(TunSpec spec) throws TunException {
+        String failure = NativeSupport.loadFailure();
+        if (failure != null) {
+            throw new TunException(Reason.DRIVER_VERSION, failure);
+        }
+        String requested = interfaceNameTemplate(spec);
+        String ip = findIp();
+        if (ip == null) {
+            throw new TunException(Reason.CONFIGURATION_FAILED, "iproute2 'ip' not found in " + IP_LOCATIONS);
+        }
+        long scriptTimeout = scriptTimeout(spec);
+        boolean downPre = Boolean.parseBoolean(spec.driverOptions().getOrDefault("down-pre", "false"));
+        String node = spec.deviceNode() != null ? spec.deviceNode() : CLONE_DEVICE;
+
+        int fd = LibC.open(node, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            int err = LibC.errno();
+            throw new TunException(openReason(err), Errno.message("cannot open " + node, err));
+        }
+        String name;
+        try {
+            name = attach(fd, node, requested, spec.layer());
+        } catch (TunException e) {
+            LibC.close(fd);
+            throw e;
+        }
+        LinuxTunDevice device = new LinuxTunDevice(fd, name, spec.layer(), spec.mtu(), batchSize, downPre);
+        boolean upRan = false;
+        DeviceSetup setup = null;
+        try {
+            setup = new DeviceSetup(spec, name);
+            for (List<String> args : setup.interfaceCommands()) {
+                runIp(ip, args);
+            }
+            if (spec.upCommand() != null) {
+                runScript("--up", spec.upCommand(), setup, "up", scriptTimeout);
+            }
+            upRan = true;
+            if (spec.downCommand() != null) {
+                DeviceSetup downSetup = setup;
+                device.downAction(() -> runDown(spec.downCommand(), downSetup, scriptTimeout));
+            }
+            for (List<String> args : setup.routeCommands()) {
+                runIp(ip, args);
+            }
+        } catch (TunException | RuntimeException e) {
+            if (upRan) {
+                // The --up script's work is undone the usual way; otherwise no --down, as in OpenVPN.
+                device.close();
+            } else {
+                device.release();
+            }
+            throw e;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "opened {0} device {1} (mtu {2})", spec.layer().optionName(), name, String.valueOf(spec.mtu()));
+        return device;
+    }
+
+    /** {@code TUNSETIFF}: creates or attaches the interface; returns the name the kernel gave it. */
+    private static String attach(int fd, String node, String requested, TunLayer layer) throws TunException {
+        ByteBuffer ifreq = DirectBuffers.allocateNative(IFREQ_SIZE);
+        byte[] nameBytes = requested.getBytes(StandardCharsets.US_ASCII);
+        ifreq.put(0, nameBytes, 0, nameBytes.length);
+        ifreq.putShort(IFREQ_FLAGS_OFFSET, (short) ((layer == TunLayer.TAP ? IFF_TAP : IFF_TUN) | IFF_NO_PI));
+        if (LibC.ioctl(fd, TUNSETIFF, DirectBuffers.address(ifreq)) != 0) {
+            int err = LibC.errno();
+            String what = "TUNSETIFF " + layer.optionName() + " '" + requested + "' on " + node;
+            switch (err) {
+                case Errno.EPERM:
+                case Errno.EACCES:
+                    throw new TunException(Reason.PERMISSION_DENIED, Errno.message(what + " (needs CAP_NET_ADMIN)", err));
+                case Errno.EBUSY:
+                    throw new TunException(Reason.DEVICE_BUSY, Errno.message(what + " (held by another process)", err));
+                case Errno.EINVAL:
+                    throw new TunException(Reason.CONFIGURATION_FAILED,
+                            Errno.message(what + " (name taken by a device of another kind?)", err));
+                case Errno.ENOTTY:
+                case Errno.EBADFD:
+                    throw new TunException(Reason.DEVICE_NOT_FOUND, Errno.message(what + " (not a tun/tap control device)", err));
+                default:
+                    throw new TunException(Reason.IO_ERROR, Errno.message(what, err));
+            }
+        }
+        byte[] actual = new byte[IFNAMSIZ];
+        ifreq.get(0, actual);
+        int length = 0;
+        while (length < IFNAMSIZ && actual[length] != 0) {
+            length++;
+        }
+        return new String(actual, 0, length, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * {@code tun%d}/{@code tap%d} for a bare {@code tun}/{@code tap} (or no name), as OpenVPN's
+     * {@code --dev tun} lets the kernel pick; otherwise the exact name, checked as the kernel's
+     * {@code dev_valid_name} would (and restricted to printable ASCII).
+     */
+    static String interfaceNameTemplate(TunSpec spec) throws TunException {
+        String name = spec.name();
+        if (name == null || name.isEmpty() || name.equals(spec.layer().optionName())) {
+            return spec.layer().optionName() + "%d";
+        }
+        String problem = null;
+        if (name.length() >= IFNAMSIZ) {
+            problem = "longer than " + (IFNAMSIZ - 1) + " characters";
+        } else if (name.equals(".") || name.equals("..")) {
+            problem = "reserved";
+        } else {
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c <= ' ' || c >= 0x7f || c == '/' || c == ':') {
+                    problem = "contains '" + (c < ' ' || c >= 0x7f ? "\\u" + Integer.toHexString(c) : String.valueOf(c)) + "'";
+                    break;
+                }
+            }
+        }
+        if (problem != null) {
+            throw new TunException(Reason.CONFIGURATION_FAILED, "invalid device name '" + printable(name) + "': " + problem);
+        }
+        return name;
+    }
+
+    private static Reason openReason(int err) {
+        switch (err) {
+            case Errno.ENOENT:
+            case Errno.ENODEV:
+            case Errno.ENXIO:
+            case Errno.ENOTDIR:
+                return Reason.DEVICE_NOT_FOUND;
+            case Errno.EACCES:
+            case Errno.EPERM:
+                return Reason.PERMISSION_DENIED;
+            case Errno.EBUSY:
+                return Reason.DEVICE_BUSY;
+            default:
+                return Reason.IO_ERROR;
+        }
+    }
+
+    private long scriptTimeout(TunSpec spec) throws TunException {
+        String option = spec.driverOptions().get("script-timeout");
+        if (option == null) {
+            return scriptTimeoutMillis;
+        }
+        try {
+            long seconds = Long.parseLong(option.trim());
+            if (seconds < 0) {
+                throw new NumberFormatException();
+            }
+            return seconds * 1000L;
+        } catch (NumberFormatException e) {
+            throw new TunException(Reason.CONFIGURATION_FAILED, "script-timeout '" + printable(option) + "' is not a number of seconds");
+        }
+    }
+
+    private String findIp() {
+        String configured = ipCommand;
+        if (!configured.isEmpty()) {
+            return Files.isExecutable(Paths.get(configured)) ? configured : null;
+        }
+        for (String candidate : IP_LOCATIONS) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static void runIp(String ip, List<String> args) throws TunException {
+        List<String> command = new ArrayList<>(args.size() + 1);
+        command.add(ip);
+        command.addAll(args);
+        String line = String.join(" ", command);
+        LOG.log(System.Logger.Level.DEBUG, "running {0}", line);
+        CommandRunner.Result result;
+        try {
+            result = CommandRunner.run(command, Map.of(), IP_TIMEOUT_MILLIS);
+        } catch (java.io.IOException e) {
+            throw new TunException(Reason.CONFIGURATION_FAILED, "'" + line + "' could not run: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TunException(Reason.CONFIGURATION_FAILED, "interrupted while running '" + line + "'", e);
+        }
+        if (!result.succeeded()) {
+            throw new TunException(Reason.CONFIGURATION_FAILED, "'" + line + "' failed, " + result.describe(IP_TIMEOUT_MILLIS));
+        }
+    }
+
+    /**
+     * Runs {@code /bin/sh -c 'COMMAND "$@"' ARGS...}: the shell parses the configured command line as
+     * OpenVPN's own parser would split it, and OpenVPN's arguments are appended to it as separate
+     * words, never re-parsed.
+     */
+    private static void runScript(String option, String commandLine, DeviceSetup setup, String scriptType, long timeoutMillis)
+            throws TunException {
+        List<String> command = new ArrayList<>();
+        command.add("/bin/sh");
+        command.add("-c");
+        command.add(commandLine + " \"$@\"");
+        command.add("culvert-" + scriptType);
+        command.addAll(setup.scriptArguments());
+        CommandRunner.Result result;
+        try {
+            result = CommandRunner.run(command, setup.scriptEnvironment(scriptType), timeoutMillis);
+        } catch (java.io.IOException e) {
+            throw new TunException(Reason.SCRIPT_FAILED, option + " script could not run: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TunException(Reason.SCRIPT_FAILED, "interrupted while running the " + option + " script", e);
+        }
+        if (!result.succeeded()) {
+            throw new TunException(Reason.SCRIPT_FAILED, option + " script '" + commandLine + "' failed, " + result.describe(timeoutMillis));
+        }
+    }
+
+    private static void runDown(String commandLine, DeviceSetup setup, long timeoutMillis) {
+        try {
+            runScript("--down", commandLine, setup, "down", timeoutMillis);
+        } catch (TunException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        }
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 64; i++) {
+            char c = s.charAt(i);
+            b.append(c < ' ' || c == 0x7f ? '?' : c);
+        }
+        return b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "linux tun driver";
+    }
+}

@@ -1,0 +1,51 @@
+package org.culvert.tunnel.internal;
+
+import java.nio.ByteBuffer;
+
+import org.culvert.api.tunnel.DropReason;
+
+/**
+ * What the loop needs of an OpenVPN protocol engine (static-key now, TLS later): the I/O-free
+ * {@code culvert.openvpn} session seen through the core's own vocabulary. Loop-thread only.
+ */
+interface PeerSession {
+    enum Incoming {
+        /** The buffer now holds a packet for the tun. */
+        TUN_PACKET,
+        /** The engine used it (ping, OCC); nothing for the tun. */
+        CONSUMED,
+        /** The peer announced its exit. */
+        PEER_EXIT,
+        /** Dropped; see {@link PeerSession#lastDropReason()}. */
+        DROP
+    }
+
+    enum Timer {
+        NONE, PING_RESTART, PING_EXIT, INACTIVE
+    }
+
+    /** Bytes the engine may put before a payload. */
+    int headroom();
+
+    /** Bytes the engine may add after a payload. */
+    int tailroom();
+
+    /** Encapsulates a tun packet in place; null on success, else why it was dropped. */
+    DropReason encapsulate(ByteBuffer packet);
+
+    /** Authenticates and decapsulates a link packet in place. */
+    Incoming decapsulate(ByteBuffer packet);
+
+    DropReason lastDropReason();
+
+    /** Writes one packet of the engine's own (ping, OCC, exit notify) into {@code slot}, if one is due. */
+    boolean pollOutgoing(ByteBuffer slot, int headroom);
+
+    /** Monotonic milliseconds at which {@link #checkTimers()} must run next. */
+    long nextTimerMillis();
+
+    Timer checkTimers();
+
+    /** Starts explicit-exit-notify; returns for how many milliseconds to keep sending, 0 for none. */
+    long beginExitNotify();
+}

@@ -1,0 +1,166 @@
+package org.culvert.tunnel.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
+
+import org.culvert.api.link.AddressFamily;
+import org.culvert.api.link.LinkProtocol;
+import org.culvert.api.link.LinkSpec;
+import org.culvert.api.tun.TunLayer;
+import org.culvert.api.tun.TunRoute;
+import org.culvert.api.tun.TunSpec;
+import org.culvert.api.tunnel.TunnelManager;
+import org.culvert.openvpn.config.ConfigException;
+import org.culvert.openvpn.config.ConfigParser;
+import org.culvert.openvpn.config.DevType;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.Route;
+import org.culvert.openvpn.config.RouteIpv6;
+import org.culvert.openvpn.crypto.StaticKeyDataChannel;
+
+/**
+ * Turns a tunnel configuration (OpenVPN text plus Culvert's properties) into a {@link TunnelPlan}.
+ * The same parser serves {@code tunnel:start}, the headless launcher and ConfigAdmin files, so one
+ * file brings up the same tunnel everywhere.
+ */
+final class PlanBuilder {
+    /** Room for a tap frame's Ethernet header and VLAN tag beyond the tun MTU. */
+    private static final int FRAME_SLACK = 32;
+    /** Extra slot room so an oversized datagram is seen as oversized rather than cut to fit. */
+    private static final int RECEIVE_SLACK = 64;
+
+    private PlanBuilder() {
+    }
+
+    /** One line naming the option and where it is. */
+    static final class PlanException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        PlanException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static TunnelPlan fromConfiguration(String name, Map<String, ?> properties) throws PlanException {
+        Object text = properties.get(TunnelManager.PROP_CONFIG);
+        Object file = properties.get(TunnelManager.PROP_CONFIG_FILE);
+        Object source = properties.get("configSource");
+        String configText;
+        Path sourcePath;
+        if (text != null && !text.toString().isEmpty()) {
+            configText = text.toString();
+            sourcePath = source == null ? null : Path.of(source.toString());
+        } else if (file != null && !file.toString().isEmpty()) {
+            sourcePath = Path.of(file.toString()).toAbsolutePath();
+            try {
+                configText = Files.readString(sourcePath, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new PlanException("cannot read configuration file " + sourcePath + ": " + e.getMessage(), e);
+            }
+        } else {
+            throw new PlanException("tunnel '" + name + "' has neither 'config' nor 'configFile'", null);
+        }
+        Path baseDir = null;
+        String displayName = name;
+        if (sourcePath != null) {
+            if (Files.isDirectory(sourcePath)) {
+                baseDir = sourcePath;
+                displayName = "command line";
+            } else {
+                baseDir = sourcePath.toAbsolutePath().getParent();
+                displayName = sourcePath.getFileName().toString();
+            }
+        }
+        OpenVpnOptions options;
+        try {
+            options = ConfigParser.parse(configText, displayName, baseDir);
+        } catch (ConfigException e) {
+            throw new PlanException(e.getMessage(), e);
+        }
+        return build(options, sourcePath);
+    }
+
+    static TunnelPlan build(OpenVpnOptions o, Path source) throws PlanException {
+        TunLayer layer = o.devType() == DevType.TAP ? TunLayer.TAP : TunLayer.TUN;
+        TunSpec.Builder tun = TunSpec.builder(layer).name(o.dev()).mtu(o.tunMtu()).persist(o.persistTun());
+        o.devNode().ifPresent(tun::deviceNode);
+        o.ifconfig().ifPresent(i -> tun.ifconfig(i.local().getHostAddress(), i.remoteOrNetmask().getHostAddress()));
+        o.ifconfigIpv6().ifPresent(i -> tun.ifconfigIpv6(i.local().getHostAddress(), i.prefixLength(),
+                i.remote() == null ? null : i.remote().getHostAddress()));
+        for (Route r : o.routes()) {
+            tun.route(new TunRoute(r.network().getHostAddress(), prefixLength(r.netmask()),
+                    r.gateway() == null ? null : r.gateway().getHostAddress(), r.metric().orElse(-1)));
+        }
+        for (RouteIpv6 r : o.routesIpv6()) {
+            tun.route(new TunRoute(r.network().getHostAddress(), r.prefixLength(), r.gateway().map(InetAddress::getHostAddress).orElse(null),
+                    r.metric().orElse(-1)));
+        }
+        // OpenVPN runs --up/--down only with --script-security 2 or higher.
+        if (o.scriptSecurity() >= 2) {
+            o.up().ifPresent(s -> tun.up(s.command()));
+            o.down().ifPresent(s -> tun.down(s.command()));
+        } else if (o.up().isPresent() || o.down().isPresent()) {
+            throw new PlanException(o.sourceName() + ": --up/--down need '--script-security 2' (as in OpenVPN); refusing to ignore them", null);
+        }
+        tun.scriptEnv("config", source == null ? "" : source.toString());
+        tun.scriptEnv("verb", Integer.toString(o.verb()));
+        tun.scriptEnv("daemon", "0");
+        tun.scriptEnv("link_mtu", Integer.toString(o.occMtu()));
+        tun.scriptEnv("proto_1", o.proto() == org.culvert.openvpn.config.Proto.UDP ? "udp" : o.proto() == org.culvert.openvpn.config.Proto.TCP_CLIENT ? "tcp-client" : "tcp-server");
+
+        LinkProtocol protocol;
+        switch (o.proto()) {
+            case TCP_CLIENT:
+                protocol = LinkProtocol.TCP_CLIENT;
+                break;
+            case TCP_SERVER:
+                protocol = LinkProtocol.TCP_SERVER;
+                break;
+            default:
+                protocol = LinkProtocol.UDP;
+        }
+        int maxPayload = o.tunMtu() + FRAME_SLACK;
+        LinkSpec.Builder link = LinkSpec.builder(protocol)
+                .family(family(o))
+                .local(o.local().orElse(null), o.localPort())
+                .bind(o.bind())
+                .sendBuffer(o.sndbuf())
+                .receiveBuffer(o.rcvbuf())
+                .connectRetry(o.connectRetry(), o.connectRetryMax())
+                .connectTimeout(o.connectTimeout())
+                .maxPacketSize(Math.min(StaticKeyDataChannel.MAX_WIRE_PACKET, maxPayload + 256));
+        o.remote().ifPresent(r -> link.remote(r.host(), r.port()));
+        if (protocol == LinkProtocol.TCP_CLIENT && o.remote().isEmpty()) {
+            throw new PlanException(o.sourceName() + ": --proto tcp-client needs --remote", null);
+        }
+        TunSpec tunSpec = tun.build();
+        LinkSpec linkSpec = link.build();
+        String summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
+        TunnelPlan.SessionFactory sessions = clock -> StaticKeyPeerSession.create(o, clock, new SecureRandom());
+        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary);
+    }
+
+    private static AddressFamily family(OpenVpnOptions o) {
+        switch (o.linkFamily()) {
+            case IPV4:
+                return AddressFamily.IPV4;
+            case IPV6:
+                return AddressFamily.IPV6;
+            default:
+                return AddressFamily.ANY;
+        }
+    }
+
+    static int prefixLength(InetAddress netmask) {
+        int bits = 0;
+        for (byte b : netmask.getAddress()) {
+            bits += Integer.bitCount(b & 0xff);
+        }
+        return bits;
+    }
+}

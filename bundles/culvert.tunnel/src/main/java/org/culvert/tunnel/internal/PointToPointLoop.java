@@ -1,0 +1,359 @@
+package org.culvert.tunnel.internal;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+import org.culvert.api.event.EventSet;
+import org.culvert.api.event.ReadyEvents;
+import org.culvert.api.link.LinkException;
+import org.culvert.api.link.LinkSocket;
+import org.culvert.api.packet.PacketBatch;
+import org.culvert.api.tun.TunDevice;
+import org.culvert.api.tun.TunException;
+import org.culvert.api.tunnel.DropReason;
+
+/**
+ * OpenVPN's point-to-point loop ({@code tunnel_point_to_point} in {@code openvpn.c}, {@code io_wait}
+ * and {@code process_io} in {@code forward.c}) over one tun device, one link socket and one event set.
+ *
+ * <p>Each turn computes the wait flags the way {@code p2p_iow_flags} and {@code io_wait_dowork} do
+ * — read tun and link, except that a packet waiting for the link replaces tun-read interest with
+ * link-write interest, and a packet waiting for the tun replaces link-read interest with tun-write
+ * interest (backpressure) — waits, and then processes outgoing link, outgoing tun, incoming link,
+ * incoming tun, in that order. Unlike OpenVPN, which handles one event per wait with one buffer per
+ * direction, every step here moves a whole batch, and a freshly filled batch is offered to its
+ * output at once (the write usually succeeds, saving a wait).
+ *
+ * <p>Confined to the tunnel thread except {@link #requestExit}. Allocates nothing per packet.
+ */
+final class PointToPointLoop {
+    /** Event-set tags, as OpenVPN's {@code SOCKET_SHIFT} and {@code TUN_SHIFT}. */
+    static final int SOCKET_TAG = 0;
+    static final int TUN_TAG = 2;
+
+    /** Why {@link #run()} returned. */
+    enum Exit {
+        STOP_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR
+    }
+
+    private final TunDevice tun;
+    private final LinkSocket link;
+    private final EventSet eventSet;
+    private final PeerSession session;
+    private final Counters counters;
+    private final LoopClock clock;
+    private final boolean streamLink;
+    private final boolean floatAllowed;
+    private final TunnelLog log;
+    private final ReadyEvents ready = new ReadyEvents(4);
+
+    /** c2.buf from the tun: read, encapsulated in place, then it is OpenVPN's to_link. */
+    private final PacketBatch tunBatch;
+    /** c2.buf from the link: read, decapsulated in place, then it is OpenVPN's to_tun. */
+    private final PacketBatch linkBatch;
+    /** The engine's own packets: pings, OCC, exit notification. */
+    private final PacketBatch controlBatch;
+
+    /** The batch waiting for the link (tunBatch or controlBatch), or null. */
+    private PacketBatch toLink;
+    private int toLinkIndex;
+    /** Packets linkBatch[toTunIndex..count) still wait for the tun. */
+    private int toTunIndex;
+
+    private int socketInterest = -1;
+    private int tunInterest = -1;
+    private volatile Exit exitRequest;
+    private boolean peerAnnounced;
+
+    PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
+            LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, TunnelLog log) {
+        this.tun = tun;
+        this.link = link;
+        this.eventSet = eventSet;
+        this.session = session;
+        this.counters = counters;
+        this.clock = clock;
+        this.streamLink = link.protocol().isStream();
+        this.floatAllowed = floatAllowed;
+        this.log = log;
+        int headroom = session.headroom();
+        int slotSize = headroom + maxPayload + session.tailroom();
+        this.tunBatch = PacketBatch.allocate(Math.min(batchSize, Math.max(1, tun.batchSize())), headroom, slotSize);
+        this.linkBatch = PacketBatch.allocate(Math.min(batchSize, Math.max(1, link.batchSize())), headroom, slotSize);
+        this.controlBatch = PacketBatch.allocate(1, headroom, slotSize);
+        this.linkBatch.count(0);
+        this.peerAnnounced = link.remote() != null;
+    }
+
+    /** Any thread: makes {@link #run()} return {@code why} soon. The first request wins. */
+    void requestExit(Exit why) {
+        if (exitRequest == null) {
+            exitRequest = why;
+        }
+        eventSet.wakeup();
+    }
+
+    /**
+     * Runs until asked to exit, a timer ends the session, or a device or link error.
+     *
+     * @throws TunException  when the tun device fails
+     * @throws LinkException when the link fails (a reset stream, a bad frame)
+     */
+    Exit run() throws IOException {
+        eventSet.ctl(link.waitable(), 0, SOCKET_TAG);
+        eventSet.ctl(tun.waitable(), 0, TUN_TAG);
+        while (true) {
+            Exit exit = exitRequest;
+            if (exit != null) {
+                return exit;
+            }
+            ioWait();
+            int socketStatus = ready.flagsFor(SOCKET_TAG);
+            int tunStatus = ready.flagsFor(TUN_TAG);
+            // process_io: writes drain before reads.
+            if ((socketStatus & EventSet.WRITE) != 0) {
+                processOutgoingLink();
+            }
+            if ((tunStatus & EventSet.WRITE) != 0) {
+                processOutgoingTun();
+            }
+            if ((socketStatus & EventSet.READ) != 0 && !toTunPending()) {
+                readIncomingLink();
+                processIncomingLink();
+                if (exitRequest != null) {
+                    continue;
+                }
+            }
+            if ((tunStatus & EventSet.READ) != 0 && toLink == null) {
+                readIncomingTun();
+                processIncomingTun();
+            }
+            exit = checkTimers();
+            if (exit != null) {
+                return exit;
+            }
+            sendSessionOutput();
+        }
+    }
+
+    private boolean toTunPending() {
+        return toTunIndex < linkBatch.count();
+    }
+
+    /** p2p_iow_flags + io_wait_dowork: socket_set, tun_set, then event_wait. */
+    private void ioWait() throws IOException {
+        boolean toLinkPending = toLink != null;
+        boolean toTunPending = toTunPending();
+        int socket = (toLinkPending ? EventSet.WRITE : 0) | (toTunPending ? 0 : EventSet.READ);
+        // Without a known peer there is nowhere to send tun packets: leave them in the kernel.
+        int tunWanted = (toTunPending ? EventSet.WRITE : 0) | (toLinkPending || link.remote() == null ? 0 : EventSet.READ);
+        socketSet(socket);
+        tunSet(tunWanted);
+        long timeout = Math.max(0, session.nextTimerMillis() - clock.millis());
+        eventSet.wait(timeout, ready);
+    }
+
+    private void socketSet(int interest) throws IOException {
+        link.prepareWait(interest);
+        if (interest != socketInterest) {
+            eventSet.ctl(link.waitable(), interest, SOCKET_TAG);
+            socketInterest = interest;
+        }
+    }
+
+    private void tunSet(int interest) throws IOException {
+        tun.prepareWait(interest);
+        if (interest != tunInterest) {
+            eventSet.ctl(tun.waitable(), interest, TUN_TAG);
+            tunInterest = interest;
+        }
+    }
+
+    /** Sends what waits for the link; what the socket does not take stays pending (to_link). */
+    private void processOutgoingLink() throws LinkException {
+        PacketBatch batch = toLink;
+        if (batch == null) {
+            return;
+        }
+        int sent = link.send(batch, toLinkIndex);
+        for (int i = toLinkIndex, end = toLinkIndex + sent; i < end; i++) {
+            counters.linkWrite(batch.slot(i).remaining());
+        }
+        toLinkIndex += sent;
+        if (toLinkIndex >= batch.count()) {
+            toLink = null;
+            toLinkIndex = 0;
+        }
+    }
+
+    /** Writes what waits for the tun; the rest stays pending (to_tun). */
+    private void processOutgoingTun() throws TunException {
+        if (!toTunPending()) {
+            return;
+        }
+        int written = tun.write(linkBatch, toTunIndex);
+        for (int i = toTunIndex, end = toTunIndex + written; i < end; i++) {
+            counters.tunWrite(linkBatch.slot(i).remaining());
+        }
+        toTunIndex += written;
+        if (!toTunPending()) {
+            linkBatch.count(0);
+            toTunIndex = 0;
+        }
+    }
+
+    private void readIncomingLink() throws LinkException {
+        linkBatch.clear();
+        link.receive(linkBatch);
+    }
+
+    /** Authenticates and decrypts each received packet in place; keeps those bound for the tun. */
+    private void processIncomingLink() throws TunException {
+        int n = linkBatch.count();
+        int kept = 0;
+        SocketAddress remote = link.remote();
+        for (int i = 0; i < n; i++) {
+            ByteBuffer slot = linkBatch.slot(i);
+            counters.linkRead(slot.remaining());
+            SocketAddress source = linkBatch.source(i);
+            if (source != null && remote != null && !floatAllowed) {
+                counters.drop(DropReason.UNKNOWN_PEER);
+                continue;
+            }
+            switch (session.decapsulate(slot)) {
+                case TUN_PACKET:
+                    learnPeer(source);
+                    if (kept != i) {
+                        moveSlot(linkBatch, i, kept);
+                    }
+                    kept++;
+                    break;
+                case CONSUMED:
+                    learnPeer(source);
+                    break;
+                case PEER_EXIT:
+                    learnPeer(source);
+                    requestExit(Exit.PEER_EXIT);
+                    break;
+                default:
+                    DropReason reason = session.lastDropReason();
+                    counters.drop(reason);
+                    // OpenVPN restarts a TCP connection on any authentication or replay failure.
+                    if (streamLink && (reason == DropReason.AUTH_FAILED || reason == DropReason.DECRYPT_FAILED
+                            || reason == DropReason.REPLAY)) {
+                        requestExit(Exit.DECRYPT_ERROR);
+                    }
+                    break;
+            }
+            remote = link.remote();
+        }
+        linkBatch.count(kept);
+        toTunIndex = 0;
+        processOutgoingTun();
+    }
+
+    /** An authenticated packet from a new address: the peer is learnt (or floats) there. */
+    private void learnPeer(SocketAddress source) {
+        if (source != null) {
+            link.remote(source);
+            if (!peerAnnounced) {
+                peerAnnounced = true;
+                log.info("Peer Connection Initiated with " + source);
+            } else {
+                log.info("Peer floated to " + source);
+            }
+        }
+    }
+
+    private void readIncomingTun() throws TunException {
+        tunBatch.clear();
+        tun.read(tunBatch);
+    }
+
+    /** Encrypts each packet read from the tun in place and offers the batch to the link. */
+    private void processIncomingTun() throws LinkException {
+        int n = tunBatch.count();
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            ByteBuffer slot = tunBatch.slot(i);
+            counters.tunRead(slot.remaining());
+            DropReason dropped = session.encapsulate(slot);
+            if (dropped != null) {
+                counters.drop(dropped);
+                continue;
+            }
+            if (kept != i) {
+                moveSlot(tunBatch, i, kept);
+            }
+            kept++;
+        }
+        tunBatch.count(kept);
+        if (kept > 0) {
+            toLink = tunBatch;
+            toLinkIndex = 0;
+            processOutgoingLink();
+        }
+    }
+
+    /** Pings, OCC answers and exit notifications go out when the link has nothing else pending. */
+    private void sendSessionOutput() throws LinkException {
+        while (toLink == null && link.remote() != null) {
+            controlBatch.clear();
+            ByteBuffer slot = controlBatch.slot(0);
+            if (!session.pollOutgoing(slot, controlBatch.headroom())) {
+                return;
+            }
+            controlBatch.count(1);
+            toLink = controlBatch;
+            toLinkIndex = 0;
+            processOutgoingLink();
+        }
+    }
+
+    private Exit checkTimers() {
+        switch (session.checkTimers()) {
+            case PING_RESTART:
+                return Exit.PING_RESTART;
+            case PING_EXIT:
+                return Exit.PING_EXIT;
+            case INACTIVE:
+                return Exit.INACTIVE;
+            default:
+                return null;
+        }
+    }
+
+    /** Sends the engine's exit notifications (UDP) until {@code untilMillis}; used on a clean stop. */
+    void drainExitNotifications(long untilMillis) throws IOException {
+        while (clock.millis() < untilMillis) {
+            sendSessionOutput();
+            if (toLink != null) {
+                socketSet(EventSet.WRITE);
+                tunSet(0);
+            } else {
+                socketSet(0);
+                tunSet(0);
+            }
+            long timeout = Math.max(0, Math.min(untilMillis, session.nextTimerMillis()) - clock.millis());
+            eventSet.wait(timeout, ready);
+            if ((ready.flagsFor(SOCKET_TAG) & EventSet.WRITE) != 0) {
+                processOutgoingLink();
+            }
+            session.checkTimers();
+        }
+    }
+
+    /** Copies slot {@code from}'s packet into slot {@code to}, same offsets; only after a drop mid-batch. */
+    private static void moveSlot(PacketBatch batch, int from, int to) {
+        ByteBuffer src = batch.slot(from);
+        ByteBuffer dst = batch.slot(to);
+        int pos = src.position();
+        int lim = src.limit();
+        dst.limit(dst.capacity()).position(pos);
+        dst.put(src);
+        src.position(pos);
+        dst.limit(lim).position(pos);
+        batch.source(to, batch.source(from));
+    }
+}

@@ -1,0 +1,123 @@
+package org.culvert.tunnel.internal;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+
+import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.crypto.StaticKeyDataChannel;
+import org.culvert.openvpn.crypto.Verdict;
+import org.culvert.openvpn.session.StaticKeySession;
+
+/** The static-key engine of {@code culvert.openvpn} in the loop's vocabulary. */
+final class StaticKeyPeerSession implements PeerSession {
+    private final StaticKeySession session;
+    private DropReason lastDrop = DropReason.MALFORMED;
+
+    private StaticKeyPeerSession(StaticKeySession session) {
+        this.session = session;
+    }
+
+    static PeerSession create(OpenVpnOptions o, LoopClock loopClock, SecureRandom random) {
+        Clock clock = new Clock() {
+            @Override
+            public long monotonicMillis() {
+                return loopClock.millis();
+            }
+
+            @Override
+            public long unixSeconds() {
+                return System.currentTimeMillis() / 1000L;
+            }
+        };
+        StaticKeyDataChannel dc = new StaticKeyDataChannel(o.secret(), o.keyDirection(), o.cipher(), o.auth(), o.replayWindow(), clock, random);
+        return new StaticKeyPeerSession(new StaticKeySession(o, dc, clock));
+    }
+
+    static DropReason map(Verdict v) {
+        switch (v) {
+            case SHORT_PACKET:
+                return DropReason.SHORT_PACKET;
+            case OVERSIZED:
+                return DropReason.OVERSIZED;
+            case AUTH_FAILED:
+                return DropReason.AUTH_FAILED;
+            case DECRYPT_FAILED:
+                return DropReason.DECRYPT_FAILED;
+            case REPLAY:
+                return DropReason.REPLAY;
+            case BAD_COMPRESSION:
+                return DropReason.BAD_COMPRESSION;
+            case PACKET_ID_EXHAUSTED:
+                return DropReason.PACKET_ID_EXHAUSTED;
+            default:
+                return DropReason.MALFORMED;
+        }
+    }
+
+    @Override
+    public int headroom() {
+        return session.headroom();
+    }
+
+    @Override
+    public int tailroom() {
+        return session.tailroom();
+    }
+
+    @Override
+    public DropReason encapsulate(ByteBuffer packet) {
+        Verdict v = session.encapsulate(packet);
+        return v == Verdict.OK ? null : map(v);
+    }
+
+    @Override
+    public Incoming decapsulate(ByteBuffer packet) {
+        switch (session.decapsulate(packet)) {
+            case TUN_PACKET:
+                return Incoming.TUN_PACKET;
+            case CONSUMED:
+                return Incoming.CONSUMED;
+            case PEER_EXIT:
+                return Incoming.PEER_EXIT;
+            default:
+                lastDrop = map(session.lastVerdict());
+                return Incoming.DROP;
+        }
+    }
+
+    @Override
+    public DropReason lastDropReason() {
+        return lastDrop;
+    }
+
+    @Override
+    public boolean pollOutgoing(ByteBuffer slot, int headroom) {
+        return session.pollOutgoing(slot, headroom);
+    }
+
+    @Override
+    public long nextTimerMillis() {
+        return session.nextTimerMillis();
+    }
+
+    @Override
+    public Timer checkTimers() {
+        switch (session.checkTimers()) {
+            case PING_RESTART:
+                return Timer.PING_RESTART;
+            case PING_EXIT:
+                return Timer.PING_EXIT;
+            case INACTIVE:
+                return Timer.INACTIVE;
+            default:
+                return Timer.NONE;
+        }
+    }
+
+    @Override
+    public long beginExitNotify() {
+        return session.beginExitNotify();
+    }
+}

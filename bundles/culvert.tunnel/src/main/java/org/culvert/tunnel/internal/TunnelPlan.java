@@ -1,0 +1,42 @@
+package org.culvert.tunnel.internal;
+
+import org.culvert.api.link.LinkProtocol;
+import org.culvert.api.link.LinkSpec;
+import org.culvert.api.tun.TunLayer;
+import org.culvert.api.tun.TunSpec;
+
+/**
+ * Everything a tunnel run needs, derived once from its OpenVPN options: what to ask of the driver
+ * and transport, and how to make a fresh protocol engine for each run (OpenVPN re-initialises its
+ * session state on every SIGUSR1 restart).
+ */
+final class TunnelPlan {
+    interface SessionFactory {
+        PeerSession newSession(LoopClock clock) throws Exception;
+    }
+
+    final TunSpec tunSpec;
+    final LinkSpec linkSpec;
+    final boolean floatAllowed;
+    final int maxPayload;
+    final SessionFactory sessionFactory;
+    final String summary;
+
+    TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
+            String summary) {
+        this.tunSpec = tunSpec;
+        this.linkSpec = linkSpec;
+        this.floatAllowed = floatAllowed;
+        this.maxPayload = maxPayload;
+        this.sessionFactory = sessionFactory;
+        this.summary = summary;
+    }
+
+    TunLayer layer() {
+        return tunSpec.layer();
+    }
+
+    LinkProtocol protocol() {
+        return linkSpec.protocol();
+    }
+}

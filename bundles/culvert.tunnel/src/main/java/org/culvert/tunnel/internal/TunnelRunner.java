@@ -1,0 +1,500 @@
+package org.culvert.tunnel.internal;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+import org.culvert.api.event.EventBackend;
+import org.culvert.api.event.EventSet;
+import org.culvert.api.link.LinkException;
+import org.culvert.api.link.LinkSocket;
+import org.culvert.api.link.LinkTransport;
+import org.culvert.api.tun.TunDevice;
+import org.culvert.api.tun.TunDriver;
+import org.culvert.api.tun.TunException;
+import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelState;
+
+/**
+ * One tunnel's thread: OpenVPN's outer loop around {@code tunnel_point_to_point}. It picks plugins
+ * from the catalog, opens device, link and event set, runs the {@link PointToPointLoop}, and on a
+ * restart cause (ping-restart, link error, a lost plugin) releases what it opened and starts over with
+ * the same configuration, keeping the tun device under {@code --persist-tun} when its driver remains.
+ * When a plugin it needs is missing it waits, naming what is missing, until one appears.
+ *
+ * <p>Other threads call only {@link #start()}, {@link #stop(TunnelReason)}, {@link #pluginAdded()} and
+ * {@link #pluginRemoved(Object)}.
+ */
+final class TunnelRunner implements Runnable {
+    private static final long ESTABLISH_SLICE_MILLIS = 250;
+    private static final long RELEASE_TIMEOUT_MILLIS = 10_000;
+    private static final long MAX_RESTART_DELAY_MILLIS = 30_000;
+
+    private final String name;
+    private final TunnelPlan plan;
+    private final PluginCatalog catalog;
+    private final String osName;
+    private final String driverFilter;
+    private final String backendFilter;
+    private final String transportFilter;
+    private final StatusSink sink;
+    private final Counters counters;
+    private final TunnelLog log;
+    private final LoopClock clock;
+    private final Object monitor = new Object();
+    private Thread thread;
+
+    // Guarded by monitor: what the current run holds, so that a plugin's removal waits for its release.
+    private Object usedDriver;
+    private Object usedBackend;
+    private Object usedTransport;
+    private PointToPointLoop loop;
+    private LinkSocket establishingLink;
+    private boolean stopRequested;
+    private TunnelReason stopReason = TunnelReason.USER_STOP;
+    private long pluginGeneration;
+    private boolean pluginLost;
+
+    /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
+    private TunDevice persistedDevice;
+    private TunDriver persistedDriver;
+
+    TunnelRunner(String name, TunnelPlan plan, PluginCatalog catalog, String osName, String driverFilter,
+            String backendFilter, String transportFilter, StatusSink sink, Counters counters, LoopClock clock) {
+        this.name = name;
+        this.plan = plan;
+        this.catalog = catalog;
+        this.osName = osName;
+        this.driverFilter = driverFilter;
+        this.backendFilter = backendFilter;
+        this.transportFilter = transportFilter;
+        this.sink = sink;
+        this.counters = counters;
+        this.clock = clock;
+        this.log = new TunnelLog(name);
+    }
+
+    void start() {
+        synchronized (monitor) {
+            thread = new Thread(this, "culvert-tunnel-" + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** Stops the tunnel and returns once its thread has released everything (or after a bounded wait). */
+    void stop(TunnelReason reason) {
+        Thread t;
+        synchronized (monitor) {
+            if (!stopRequested) {
+                stopRequested = true;
+                stopReason = reason;
+            }
+            if (loop != null) {
+                loop.requestExit(PointToPointLoop.Exit.STOP_REQUESTED);
+            }
+            monitor.notifyAll();
+            t = thread;
+        }
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(RELEASE_TIMEOUT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                log.warn("tunnel thread did not stop within " + RELEASE_TIMEOUT_MILLIS + " ms");
+            }
+        }
+    }
+
+    boolean isAlive() {
+        synchronized (monitor) {
+            return thread != null && thread.isAlive();
+        }
+    }
+
+    void pluginAdded() {
+        synchronized (monitor) {
+            monitor.notifyAll();
+        }
+    }
+
+    /**
+     * Called by SCR while {@code service} goes away. If this tunnel uses it, the run is ended and this
+     * method returns only once the tunnel no longer touches the service (bounded), because the
+     * service's bundle may be stopping.
+     */
+    void pluginRemoved(Object service) {
+        synchronized (monitor) {
+            if (service != usedDriver && service != usedBackend && service != usedTransport && service != persistedDriver) {
+                monitor.notifyAll();
+                return;
+            }
+            pluginLost = true;
+            if (loop != null) {
+                loop.requestExit(PointToPointLoop.Exit.PLUGIN_GONE);
+            }
+            if (establishingLink != null && service == usedTransport) {
+                establishingLink.close();
+            }
+            monitor.notifyAll();
+            if (Thread.currentThread() == thread) {
+                return;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELEASE_TIMEOUT_MILLIS);
+            while (service == usedDriver || service == usedBackend || service == usedTransport || service == persistedDriver) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    log.warn("a removed plugin was not released within " + RELEASE_TIMEOUT_MILLIS + " ms");
+                    return;
+                }
+                try {
+                    monitor.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        long restartDelay = 0;
+        try {
+            while (!isStopRequested()) {
+                PluginCatalog.Snapshot snapshot = catalog.snapshot();
+                PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), osName,
+                        driverFilter, backendFilter, transportFilter);
+                if (!selection.complete()) {
+                    releasePersistedDeviceIfDriverGone(snapshot);
+                    sink.plugins(null, null, null, null);
+                    sink.status(TunnelState.WAITING, selection.missing, selection.detail);
+                    waitForPluginChange(snapshot.generation);
+                    continue;
+                }
+                RunResult result = runOnce(selection, snapshot.generation);
+                if (result.rechoose) {
+                    continue;
+                }
+                if (result.finalState != null) {
+                    sink.status(result.finalState, result.reason, result.detail);
+                    break;
+                }
+                if (isStopRequested()) {
+                    break;
+                }
+                counters.restart();
+                restartDelay = result.upForMillis > 60_000 ? 0 : nextDelay(restartDelay, result.immediateRestart);
+                sink.status(TunnelState.RECONNECTING, result.reason, result.detail
+                        + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
+                sleepInterruptibly(restartDelay);
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("internal error, tunnel stopped", e);
+            closePersistedDevice();
+            sink.plugins(null, null, null, null);
+            sink.status(TunnelState.FAILED, TunnelReason.INTERNAL_ERROR, String.valueOf(e));
+            return;
+        }
+        closePersistedDevice();
+        sink.plugins(null, null, null, null);
+        log.info("counters: " + counters.snapshot());
+        synchronized (monitor) {
+            if (stopRequested) {
+                sink.status(TunnelState.STOPPED, stopReason, "");
+            }
+        }
+    }
+
+    private static long nextDelay(long previous, boolean immediate) {
+        if (immediate) {
+            return 0;
+        }
+        return previous == 0 ? 1000 : Math.min(MAX_RESTART_DELAY_MILLIS, previous * 2);
+    }
+
+    private static final class RunResult {
+        TunnelState finalState;
+        TunnelReason reason = TunnelReason.NONE;
+        String detail = "";
+        long upForMillis;
+        boolean immediateRestart;
+        /** Nothing was opened: the catalog changed under the choice, choose again. */
+        boolean rechoose;
+    }
+
+    private RunResult runOnce(PluginSelection sel, long generation) {
+        RunResult result = new RunResult();
+        TunDevice device = null;
+        LinkSocket link = null;
+        EventSet eventSet = null;
+        PointToPointLoop currentLoop = null;
+        boolean keepDevice = false;
+        long upSince = -1;
+        synchronized (monitor) {
+            usedDriver = sel.driver.service;
+            usedBackend = sel.backend.service;
+            usedTransport = sel.transport.service;
+            pluginLost = false;
+        }
+        try {
+            if (catalog.generation() != generation) {
+                // A plugin came or went since the choice was made: choose again.
+                result.rechoose = true;
+                return result;
+            }
+            sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
+            device = openDevice(sel.driver.service);
+            sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
+            log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
+            link = sel.transport.service.open(plan.linkSpec);
+            if (!establish(link)) {
+                result.reason = stopReasonOr(TunnelReason.TRANSPORT_MISSING);
+                return result;
+            }
+            log.info("link " + plan.linkSpec.protocol().optionName() + " local " + link.local()
+                    + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
+            checkHandleKinds(sel.backend.service, device, link);
+            eventSet = sel.backend.service.open(4);
+            PeerSession session = plan.sessionFactory.newSession(clock);
+            currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
+                    plan.maxPayload, log);
+            synchronized (monitor) {
+                if (stopRequested || pluginLost) {
+                    result.reason = stopRequested ? stopReason : TunnelReason.DRIVER_MISSING;
+                    return result;
+                }
+                loop = currentLoop;
+            }
+            upSince = clock.millis();
+            sink.status(TunnelState.UP, TunnelReason.NONE, "");
+            log.info("Initialization Sequence Completed");
+            PointToPointLoop.Exit exit = currentLoop.run();
+            switch (exit) {
+                case STOP_REQUESTED:
+                    long notifyFor = session.beginExitNotify();
+                    if (notifyFor > 0 && !plan.linkSpec.protocol().isStream()) {
+                        currentLoop.drainExitNotifications(clock.millis() + notifyFor);
+                    }
+                    result.reason = stopReasonOr(TunnelReason.USER_STOP);
+                    break;
+                case PLUGIN_GONE:
+                    result.reason = TunnelReason.DRIVER_MISSING;
+                    result.detail = "a plugin in use went away";
+                    result.immediateRestart = true;
+                    break;
+                case PING_RESTART:
+                    log.info("Inactivity timeout (--ping-restart), restarting");
+                    result.reason = TunnelReason.PING_RESTART;
+                    result.immediateRestart = true;
+                    keepDevice = true;
+                    break;
+                case PING_EXIT:
+                    log.info("Inactivity timeout (--ping-exit), exiting");
+                    result.finalState = TunnelState.STOPPED;
+                    result.reason = TunnelReason.PING_EXIT;
+                    break;
+                case INACTIVE:
+                    log.info("Inactivity timeout (--inactive), exiting");
+                    result.finalState = TunnelState.STOPPED;
+                    result.reason = TunnelReason.INACTIVITY;
+                    break;
+                case PEER_EXIT:
+                    log.info("Peer announced its exit, restarting");
+                    result.reason = TunnelReason.PEER_EXIT;
+                    result.immediateRestart = true;
+                    keepDevice = true;
+                    break;
+                case DECRYPT_ERROR:
+                    log.warn("Authentication failure on a TCP link, restarting (as OpenVPN does)");
+                    result.reason = TunnelReason.DECRYPT_ERROR;
+                    result.immediateRestart = true;
+                    keepDevice = true;
+                    break;
+                default:
+                    throw new IllegalStateException(exit.toString());
+            }
+        } catch (TunException e) {
+            log.warn("tun: " + e.getMessage() + " [" + e.reason() + "]");
+            result.reason = TunnelReason.TUN_ERROR;
+            result.detail = e.reason() + ": " + e.getMessage();
+            if (isPermanent(e)) {
+                result.finalState = TunnelState.FAILED;
+            }
+        } catch (LinkException e) {
+            log.warn("link: " + e.getMessage() + " [" + e.reason() + "]");
+            result.reason = TunnelReason.LINK_ERROR;
+            result.detail = e.reason() + ": " + e.getMessage();
+            result.immediateRestart = e.reason() == LinkException.Reason.CONNECTION_RESET;
+            keepDevice = true;
+        } catch (IOException e) {
+            log.warn("I/O error: " + e.getMessage());
+            result.reason = TunnelReason.INTERNAL_ERROR;
+            result.detail = e.toString();
+        } catch (Exception e) {
+            log.error("cannot start the protocol engine", e);
+            result.reason = TunnelReason.CONFIG_ERROR;
+            result.detail = e.getMessage();
+            result.finalState = TunnelState.FAILED;
+        } finally {
+            synchronized (monitor) {
+                loop = null;
+                establishingLink = null;
+            }
+            if (eventSet != null) {
+                eventSet.close();
+            }
+            if (link != null) {
+                link.close();
+            }
+            boolean persist = device != null && keepDevice && plan.tunSpec.persist() && !isStopRequested() && !pluginLostNow();
+            if (persist) {
+                persistedDevice = device;
+                persistedDriver = sel.driver.service;
+            } else if (device != null) {
+                if (device == persistedDevice) {
+                    persistedDevice = null;
+                    persistedDriver = null;
+                }
+                device.close();
+                log.info("TUN/TAP device " + device.name() + " closed");
+            }
+            if (upSince >= 0) {
+                result.upForMillis = clock.millis() - upSince;
+            }
+            synchronized (monitor) {
+                usedDriver = null;
+                usedBackend = null;
+                usedTransport = null;
+                monitor.notifyAll();
+            }
+        }
+        return result;
+    }
+
+    private static boolean isPermanent(TunException e) {
+        return e.reason() == TunException.Reason.UNSUPPORTED || e.reason() == TunException.Reason.PERMISSION_DENIED;
+    }
+
+    private TunDevice openDevice(TunDriver driver) throws TunException {
+        if (persistedDevice != null) {
+            if (persistedDriver == driver) {
+                TunDevice d = persistedDevice;
+                log.info("Preserving previous TUN/TAP instance: " + d.name());
+                return d;
+            }
+            closePersistedDevice();
+        }
+        return driver.open(plan.tunSpec);
+    }
+
+    private void releasePersistedDeviceIfDriverGone(PluginCatalog.Snapshot snapshot) {
+        if (persistedDevice == null) {
+            return;
+        }
+        for (PluginEntry<TunDriver> e : snapshot.drivers) {
+            if (e.service == persistedDriver) {
+                return;
+            }
+        }
+        closePersistedDevice();
+    }
+
+    private void closePersistedDevice() {
+        TunDevice d = persistedDevice;
+        if (d != null) {
+            persistedDevice = null;
+            d.close();
+            log.info("TUN/TAP device " + d.name() + " closed");
+        }
+        synchronized (monitor) {
+            persistedDriver = null;
+            monitor.notifyAll();
+        }
+    }
+
+    /** Calls {@link LinkSocket#establish} in slices so that a stop or a lost plugin ends the wait. */
+    private boolean establish(LinkSocket link) throws LinkException {
+        synchronized (monitor) {
+            establishingLink = link;
+        }
+        boolean announced = false;
+        while (true) {
+            synchronized (monitor) {
+                if (stopRequested || pluginLost) {
+                    return false;
+                }
+            }
+            if (link.establish(ESTABLISH_SLICE_MILLIS)) {
+                return true;
+            }
+            if (!announced) {
+                announced = true;
+                log.info(plan.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_SERVER
+                        ? "Listening for incoming TCP connection on " + link.local()
+                        : "Attempting to establish TCP connection with " + plan.linkSpec.remoteHost() + ":" + plan.linkSpec.remotePort());
+            }
+        }
+    }
+
+    private static void checkHandleKinds(EventBackend backend, TunDevice device, LinkSocket link) throws IOException {
+        if (!backend.handleKinds().contains(device.waitable().kind()) || !backend.handleKinds().contains(link.waitable().kind())) {
+            throw new IOException("event backend waits on " + backend.handleKinds() + " but the device gives "
+                    + device.waitable().kind() + " and the link " + link.waitable().kind()
+                    + " (a plugin registered wrong culvert.plugin.handle.kinds)");
+        }
+    }
+
+    private TunnelReason stopReasonOr(TunnelReason fallback) {
+        synchronized (monitor) {
+            return stopRequested ? stopReason : fallback;
+        }
+    }
+
+    private boolean isStopRequested() {
+        synchronized (monitor) {
+            return stopRequested;
+        }
+    }
+
+    private boolean pluginLostNow() {
+        synchronized (monitor) {
+            return pluginLost;
+        }
+    }
+
+    private void waitForPluginChange(long seenGeneration) {
+        synchronized (monitor) {
+            while (!stopRequested && catalog.generation() == seenGeneration) {
+                try {
+                    monitor.wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopRequested = true;
+                }
+            }
+        }
+    }
+
+    private void sleepInterruptibly(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (monitor) {
+            while (!stopRequested && !pluginLost) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    monitor.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopRequested = true;
+                }
+            }
+        }
+    }
+}

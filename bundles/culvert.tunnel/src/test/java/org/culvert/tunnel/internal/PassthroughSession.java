@@ -1,0 +1,53 @@
+package org.culvert.tunnel.internal;
+
+import java.nio.ByteBuffer;
+
+import org.culvert.api.tunnel.DropReason;
+
+/** A protocol engine that encrypts nothing: lets loop and runner tests run without crypto. */
+final class PassthroughSession implements PeerSession {
+    @Override
+    public int headroom() {
+        return 0;
+    }
+
+    @Override
+    public int tailroom() {
+        return 0;
+    }
+
+    @Override
+    public DropReason encapsulate(ByteBuffer packet) {
+        return null;
+    }
+
+    @Override
+    public Incoming decapsulate(ByteBuffer packet) {
+        return packet.remaining() == 0 ? Incoming.DROP : Incoming.TUN_PACKET;
+    }
+
+    @Override
+    public DropReason lastDropReason() {
+        return DropReason.SHORT_PACKET;
+    }
+
+    @Override
+    public boolean pollOutgoing(ByteBuffer slot, int headroom) {
+        return false;
+    }
+
+    @Override
+    public long nextTimerMillis() {
+        return Long.MAX_VALUE / 4;
+    }
+
+    @Override
+    public Timer checkTimers() {
+        return Timer.NONE;
+    }
+
+    @Override
+    public long beginExitNotify() {
+        return 0;
+    }
+}

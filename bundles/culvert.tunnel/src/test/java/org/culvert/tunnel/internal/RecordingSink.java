@@ -1,0 +1,55 @@
+package org.culvert.tunnel.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelState;
+
+/** Records a runner's states and lets a test wait for one (no sleeps). */
+final class RecordingSink implements StatusSink {
+    final List<String> history = new ArrayList<>();
+    private TunnelState state = TunnelState.STARTING;
+    private TunnelReason reason = TunnelReason.NONE;
+    private String detail = "";
+    volatile String device;
+
+    @Override
+    public synchronized void status(TunnelState s, TunnelReason r, String d) {
+        state = s;
+        reason = r;
+        detail = d;
+        history.add(s + "/" + r);
+        notifyAll();
+    }
+
+    @Override
+    public void plugins(String driver, String backend, String transport, String deviceName) {
+        device = deviceName;
+    }
+
+    synchronized TunnelState state() {
+        return state;
+    }
+
+    synchronized TunnelReason reason() {
+        return reason;
+    }
+
+    synchronized String detail() {
+        return detail;
+    }
+
+    synchronized void await(TunnelState wanted, TunnelReason wantedReason, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (state != wanted || (wantedReason != null && reason != wantedReason)) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new AssertionError("wanted " + wanted + (wantedReason == null ? "" : "/" + wantedReason) + " but is " + state + "/"
+                        + reason + " (" + detail + "); history " + history);
+            }
+            wait(left);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package org.culvert.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+
+import org.culvert.api.tunnel.Tunnel;
+import org.culvert.api.tunnel.TunnelException;
+import org.culvert.api.tunnel.TunnelManager;
+import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelState;
+import org.culvert.api.tunnel.TunnelStatus;
+
+/**
+ * The {@code culvert} command: runs one tunnel in the foreground the way {@code openvpn} does.
+ *
+ * <pre>
+ * culvert --config p2p.conf
+ * culvert --dev tun --proto udp --secret static.key 1 --ifconfig 10.8.0.2 10.8.0.1 --remote peer
+ * </pre>
+ *
+ * Options are OpenVPN's (one parser serves files, this command line and {@code tunnel:start}); three
+ * more pick plugins: {@code --culvert-driver}, {@code --culvert-backend}, {@code --culvert-transport}
+ * (a plugin name or an LDAP filter). Logs "Initialization Sequence Completed" when the tunnel is up;
+ * exits 1 with one clear line on a bad option; stops cleanly on SIGINT/SIGTERM.
+ */
+public final class Main {
+    private static final String TUNNEL_NAME = "culvert";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] argv) {
+        configureLogging();
+        List<String> args = new ArrayList<>(Arrays.asList(argv));
+        if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
+            System.out.println("usage: culvert --config FILE | culvert --OPTION ARGS...   (OpenVPN point-to-point options)");
+            System.out.println("       plugin choice: --culvert-driver NAME|FILTER --culvert-backend NAME|FILTER --culvert-transport NAME|FILTER");
+            return args.isEmpty() ? 1 : 0;
+        }
+        Map<String, String> filters = new LinkedHashMap<>();
+        try {
+            takeFilter(args, "--culvert-driver", TunnelManager.PROP_DRIVER_TARGET, filters);
+            takeFilter(args, "--culvert-backend", TunnelManager.PROP_BACKEND_TARGET, filters);
+            takeFilter(args, "--culvert-transport", TunnelManager.PROP_TRANSPORT_TARGET, filters);
+        } catch (IllegalArgumentException e) {
+            System.err.println("Options error: " + e.getMessage());
+            return 1;
+        }
+        Path cwd = Path.of("").toAbsolutePath();
+        String configText;
+        try {
+            configText = CommandLineConfig.toConfigText(args, cwd);
+        } catch (IllegalArgumentException e) {
+            System.err.println("Options error: " + e.getMessage());
+            return 1;
+        }
+        Path bundles = bundleDir();
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicInteger exitCode = new AtomicInteger(0);
+        EmbeddedCulvert culvert;
+        try {
+            culvert = EmbeddedCulvert.start(bundles);
+        } catch (Exception e) {
+            System.err.println("cannot start Culvert: " + e.getMessage());
+            return 1;
+        }
+        Thread hook = new Thread(() -> {
+            stopQuietly(culvert);
+            finished.countDown();
+        }, "culvert-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        culvert.addListener((Tunnel tunnel, TunnelStatus previous, TunnelStatus current) -> {
+            if (!TUNNEL_NAME.equals(tunnel.name())) {
+                return;
+            }
+            if (current.state() == TunnelState.FAILED) {
+                System.err.println("tunnel failed: " + current.reason() + (current.detail().isEmpty() ? "" : ": " + current.detail()));
+                exitCode.set(1);
+                finished.countDown();
+            } else if (current.state() == TunnelState.STOPPED && current.reason() != TunnelReason.USER_STOP) {
+                // --ping-exit / --inactive end the process as OpenVPN's do, with status 0.
+                finished.countDown();
+            }
+        });
+        try {
+            culvert.tunnels().start(TUNNEL_NAME, configText, cwd.toString(), filters);
+        } catch (TunnelException e) {
+            System.err.println("Options error: " + e.getMessage());
+            Runtime.getRuntime().removeShutdownHook(hook);
+            culvert.close();
+            return 1;
+        }
+        try {
+            finished.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            stopQuietly(culvert);
+        } catch (IllegalStateException e) {
+            // Already shutting down: the hook does the stop.
+        }
+        return exitCode.get();
+    }
+
+    private static void stopQuietly(EmbeddedCulvert culvert) {
+        try {
+            culvert.tunnels().stop(TUNNEL_NAME);
+        } catch (TunnelException e) {
+            // Not there (failed or already stopped): nothing to stop.
+        }
+        culvert.close();
+    }
+
+    private static void takeFilter(List<String> args, String flag, String key, Map<String, String> filters) {
+        int i = args.indexOf(flag);
+        if (i < 0) {
+            return;
+        }
+        if (i + 1 >= args.size()) {
+            throw new IllegalArgumentException(flag + " needs a plugin name or an LDAP filter");
+        }
+        String v = args.get(i + 1).trim();
+        filters.put(key, v.startsWith("(") ? v : "(culvert.plugin.name=" + v + ")");
+        args.remove(i + 1);
+        args.remove(i);
+    }
+
+    /** The distribution's bundle folder: -Dculvert.bundles, else bundles/ beside the launcher jar. */
+    static Path bundleDir() {
+        String configured = System.getProperty("culvert.bundles");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        try {
+            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path dir = Files.isDirectory(jar) ? jar : jar.getParent();
+            return dir.resolve("bundles");
+        } catch (Exception e) {
+            return Path.of("bundles");
+        }
+    }
+
+    /** One line per message, with OpenVPN's kind of timestamp, on stdout like openvpn's log. */
+    static void configureLogging() {
+        if (System.getProperty("java.util.logging.config.file") != null) {
+            return;
+        }
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %5$s%6$s%n");
+        LogManager.getLogManager().reset();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(System.out, new java.util.logging.SimpleFormatter()) {
+            @Override
+            public synchronized void publish(java.util.logging.LogRecord record) {
+                super.publish(record);
+                flush();
+            }
+        };
+        handler.setLevel(Level.INFO);
+        root.addHandler(handler);
+        root.setLevel(Level.INFO);
+    }
+}
