@@ -111,7 +111,7 @@ public final class MemoryEventSet implements EventSet {
                 if (out.size() > 0) {
                     break;
                 }
-                if (nanos <= 0) {
+                if (wakeupPending || nanos <= 0) {
                     break;
                 }
                 if (timeoutMillis < 0) {

@@ -142,7 +142,7 @@ public final class MemoryLinkSocket implements LinkSocket {
             slot.limit(headroom + length);
             if (!protocol.isStream()) {
                 MemoryAddress source = (MemoryAddress) inbound.polledTag();
-                if (source != null) {
+                if (!source.matches(remote)) {
                     batch.source(n, source);
                 }
             }

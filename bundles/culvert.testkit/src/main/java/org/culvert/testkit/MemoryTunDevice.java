@@ -105,7 +105,7 @@ public final class MemoryTunDevice implements TunDevice {
         int n = 0;
         while (n < max) {
             ByteBuffer slot = batch.prepareSlot(n);
-            int length = fromOs.poll(slot, headroom - 1, room);
+            int length = fromOs.poll(slot, headroom, room);
             if (length == PacketRing.EMPTY) {
                 break;
             }

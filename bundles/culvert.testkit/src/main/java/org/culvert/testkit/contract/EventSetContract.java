@@ -342,7 +342,7 @@ public abstract class EventSetContract {
         set.wakeup();
         set.wakeup(); // wake-ups do not count up
         long start = System.nanoTime();
-        assertEquals(0, set.wait(10 * READY_TIMEOUT_MILLIS, ready));
+        assertEquals(0, set.wait(2 * READY_TIMEOUT_MILLIS, ready));
         long woken = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(woken < READY_TIMEOUT_MILLIS, "the pending wake-up did not end the wait (took " + woken + " ms)");
 
@@ -363,7 +363,7 @@ public abstract class EventSetContract {
         set.close();
         set.wakeup();
         long start = System.nanoTime();
-        assertEquals(0, set.wait(10 * READY_TIMEOUT_MILLIS, ready));
+        assertEquals(0, set.wait(2 * READY_TIMEOUT_MILLIS, ready));
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < READY_TIMEOUT_MILLIS, "wait after close blocked");
     }
 

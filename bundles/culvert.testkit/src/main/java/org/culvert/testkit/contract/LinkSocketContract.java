@@ -146,6 +146,8 @@ public abstract class LinkSocketContract {
         if (server.remote() == null) {
             assertNotNull(toServer.get(0).source, "the server has no remote, so the packet must carry its source");
             server.remote(toServer.get(0).source);
+        } else {
+            assertNull(toServer.get(0).source, "a packet from the remote must not carry a source, got " + toServer.get(0).source);
         }
         for (Received r : transfer(client, server, new int[] { 11, 12 }, 0)) {
             assertNull(r.source, "a packet from the remote must not carry a source, got " + r.source);

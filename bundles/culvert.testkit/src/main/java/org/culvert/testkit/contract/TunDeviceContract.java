@@ -264,10 +264,10 @@ public abstract class TunDeviceContract {
     @Test
     public void closeIsIdempotentAndLaterIoFailsClosed() throws Exception {
         TunDevice d = device();
+        PacketBatch batch = newBatch(1);
         d.close();
         d.close();
 
-        PacketBatch batch = newBatch(1);
         TunException onRead = assertThrows(TunException.class, () -> d.read(batch));
         assertEquals(TunException.Reason.CLOSED, onRead.reason());
         putPacket(batch, 0, payload("after-close"));
@@ -279,12 +279,13 @@ public abstract class TunDeviceContract {
     @Test
     public void closeFromAnotherThreadMakesLaterReadsFailClosed() throws Exception {
         TunDevice d = device();
+        PacketBatch batch = newBatch(1);
         Thread closer = new Thread(d::close, "tun-contract-closer");
         closer.start();
         closer.join(TIMEOUT_MILLIS);
         assertFalse(closer.isAlive(), "close() blocked");
 
-        TunException e = assertThrows(TunException.class, () -> d.read(newBatch(1)));
+        TunException e = assertThrows(TunException.class, () -> d.read(batch));
         assertEquals(TunException.Reason.CLOSED, e.reason());
     }
 

@@ -15,6 +15,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  * tunnel side is {@link #tunnelAddress()} (for a real device, an address routed into it).
  */
 @ConsumerType
+@SuppressWarnings("try") // close() throws Exception, as the fixed contract shape says
 public interface TunFixture extends AutoCloseable {
     TunDevice device();
 

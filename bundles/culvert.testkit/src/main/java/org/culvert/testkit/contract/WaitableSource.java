@@ -8,6 +8,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  * by {@link EventSetContract#newSource()} and closed after the test.
  */
 @ConsumerType
+@SuppressWarnings("try") // close() throws Exception, as the fixed contract shape says
 public interface WaitableSource extends AutoCloseable {
     Waitable waitable();
 
