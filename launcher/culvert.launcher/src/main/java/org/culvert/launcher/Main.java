@@ -35,6 +35,13 @@ import org.culvert.api.tunnel.TunnelStatus;
 public final class Main {
     private static final String TUNNEL_NAME = "culvert";
 
+    static {
+        // Must happen before the first use of java.util.logging (see ShutdownSafeLogManager).
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
+        }
+    }
+
     private Main() {
     }
 
@@ -82,6 +89,9 @@ public final class Main {
             finished.countDown();
         }, "culvert-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // SIGTERM and SIGINT are a normal stop, as for openvpn: stop in order and exit 0.
+        onSignal("TERM", finished);
+        onSignal("INT", finished);
         culvert.addListener((Tunnel tunnel, TunnelStatus previous, TunnelStatus current) -> {
             if (!TUNNEL_NAME.equals(tunnel.name())) {
                 return;
@@ -115,6 +125,17 @@ public final class Main {
             // Already shutting down: the hook does the stop.
         }
         return exitCode.get();
+    }
+
+    private static void onSignal(String name, CountDownLatch finished) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                System.getLogger("org.culvert.launcher").log(System.Logger.Level.INFO, "SIG" + name + " received, stopping");
+                finished.countDown();
+            });
+        } catch (IllegalArgumentException e) {
+            // The signal does not exist here (or the JVM reserves it): the shutdown hook still stops cleanly.
+        }
     }
 
     private static void stopQuietly(EmbeddedCulvert culvert) {
@@ -173,5 +194,8 @@ public final class Main {
         handler.setLevel(Level.INFO);
         root.addHandler(handler);
         root.setLevel(Level.INFO);
+        if (LogManager.getLogManager() instanceof ShutdownSafeLogManager) {
+            ((ShutdownSafeLogManager) LogManager.getLogManager()).keepHandlersUntilExit();
+        }
     }
 }

@@ -27,7 +27,8 @@ import org.culvert.platform.linux.SockAddr;
  *
  * <p>Refused, unreachable and timed-out attempts are retried for as long as the caller keeps calling
  * {@link #establish}; {@link #lastFailure()} says why the last one failed. Only failures no retry can
- * mend (permission, an unsupported family) are thrown.
+ * mend (permission, an unsupported family, a {@code --local}/{@code --lport} the next attempt's
+ * socket cannot bind) are thrown.
  */
 final class TcpClientSocket extends TcpLinkSocket {
     private final InetSocketAddress target;

@@ -27,8 +27,9 @@ import org.culvert.platform.linux.Net;
  * (the listening or connecting socket while establishing, then the connection) is guarded by a
  * {@link NativeFd}, so a racing close never lets a call reach a descriptor number the kernel has
  * reused. {@code close()} shuts the sockets down before releasing them, which wakes an
- * {@code establish} waiting in {@code poll} and a loop waiting on the connection; a wait between
- * connect attempts ends through a latch.
+ * {@code establish} waiting in {@code poll} (and sends the peer a FIN); a wait between connect
+ * attempts ends through a latch. Closing does not reliably wake a loop waiting on the connection
+ * in an event set: the loop is woken through {@link org.culvert.api.event.EventSet#wakeup()}.
  */
 abstract class TcpLinkSocket implements LinkSocket {
     /** Far enough to mean "no limit" without overflowing {@link System#nanoTime()} arithmetic. */

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.culvert.api.event.EventSet;
+import org.culvert.api.event.FdWaitable;
 import org.culvert.api.link.AddressFamily;
 import org.culvert.api.link.LinkException;
 import org.culvert.api.link.LinkException.Reason;
@@ -307,6 +308,7 @@ class UdpLinkSocketTest {
 
     @Test
     void aReceiveRacingCloseNeverReadsFromTheSocketThatReusesItsDescriptor() throws Exception {
+        int reused = 0;
         for (int attempt = 0; attempt < 20; attempt++) {
             UdpLinkSocket[] p = pair(AddressFamily.IPV4, "127.0.0.1");
             UdpLinkSocket victim = p[0];
@@ -329,6 +331,9 @@ class UdpLinkSocketTest {
             victim.close();
             // Very likely gets the victim's descriptor number; packets to it must never reach the victim.
             UdpLinkSocket successor = open(UdpPairs.spec(AddressFamily.IPV4, "127.0.0.1").build());
+            if (fd(successor) == fd(victim)) {
+                reused++;
+            }
             PacketBatch out = PacketBatch.allocate(1, HEADROOM, HEADROOM + MAX);
             fill(out, 0, payload(attempt, 40));
             out.count(1);
@@ -342,6 +347,11 @@ class UdpLinkSocketTest {
             assertEquals(0, packets.get(), "the victim received a packet");
             receive(successor, 1, PacketBatch.allocate(1, HEADROOM, HEADROOM + MAX));
         }
+        assertTrue(reused > 0, "the kernel never reused a descriptor number: the test proved nothing");
+    }
+
+    private static int fd(LinkSocket s) {
+        return ((FdWaitable) s.waitable()).fd();
     }
 
     @Test

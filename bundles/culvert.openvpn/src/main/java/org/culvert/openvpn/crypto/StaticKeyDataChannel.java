@@ -146,8 +146,10 @@ public final class StaticKeyDataChannel implements DataChannel {
         if (encryptMac != null) {
             encryptMac.compute(wire, macLength, wireLength - macLength, wire, 0);
         }
+        // Absolute bulk puts are bounded by the limit, so move it out first.
+        buf.limit(start + wireLength);
         buf.put(start, wire, 0, wireLength);
-        buf.limit(start + wireLength).position(start);
+        buf.position(start);
         return Verdict.OK;
     }
 
@@ -207,6 +209,11 @@ public final class StaticKeyDataChannel implements DataChannel {
         buf.put(out, clear, clearOffset + PACKET_ID_BYTES, payload);
         buf.position(out);
         return Verdict.OK;
+    }
+
+    /** Test hook: the receive-side window, to inspect the last accepted packet-id and time. */
+    ReplayWindow replayWindowForTest() {
+        return replay;
     }
 
     /** Test hook: the next packet sent carries packet-id {@code lastId + 1} and time {@code time}. */

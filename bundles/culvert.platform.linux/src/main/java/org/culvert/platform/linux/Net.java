@@ -15,9 +15,11 @@ import com.sun.jna.Platform;
  * {@code ssize_t} are {@code long}, and only 64-bit Linux is supported (x86-64, aarch64: the
  * generic constant numbering). No call allocates.
  *
- * <p>Any thread may call any method. Guard a shared descriptor with {@link NativeFd}; to wake a
- * thread blocked in {@code poll}/{@code epoll_wait} on a socket another thread is closing, call
- * {@link #shutdown} with {@link #SHUT_RDWR} first (Linux wakes every waiter on the socket).
+ * <p>Any thread may call any method. Guard a shared descriptor with {@link NativeFd}. Closing a
+ * descriptor does not wake a thread polling it; {@link #shutdown} with {@link #SHUT_RDWR} does
+ * (Linux wakes every waiter on the socket, also on an unconnected one), so shut a socket down
+ * before closing it while another thread may be in {@code poll} on it. An epoll set forgets a
+ * closed socket, possibly before its waiter saw the wake-up: wake such a waiter another way.
  *
  * <p>Structure layouts (LP64): {@code struct iovec} is {@value #IOVEC_SIZE} bytes
  * ({@code base} at 0, {@code len} at 8); {@code struct msghdr} is {@value #MSGHDR_SIZE} bytes

@@ -107,6 +107,8 @@ final class PlanBuilder {
         } else if (o.up().isPresent() || o.down().isPresent()) {
             throw new PlanException(o.sourceName() + ": --up/--down need '--script-security 2' (as in OpenVPN); refusing to ignore them", null);
         }
+        // The driver needs the topology to read --ifconfig's second argument (peer or netmask).
+        tun.driverOption("topology", o.topology().name().toLowerCase(java.util.Locale.ROOT));
         tun.scriptEnv("config", source == null ? "" : source.toString());
         tun.scriptEnv("verb", Integer.toString(o.verb()));
         tun.scriptEnv("daemon", "0");

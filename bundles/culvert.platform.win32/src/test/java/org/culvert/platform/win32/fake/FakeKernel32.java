@@ -43,6 +43,7 @@ public class FakeKernel32 implements Kernel32Api {
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private long nextHandle = 0x1000;
     private volatile int waitCalls;
+    private volatile boolean signalSynchronousCompletions = true;
 
     /** A file-like device that {@link #createFile} can open: the "driver" side of {@code ReadFile}/{@code WriteFile}. */
     public interface FileDevice {
@@ -183,13 +184,14 @@ public class FakeKernel32 implements Kernel32Api {
         }
 
         private void finish(int error, int transferred) {
+            boolean synchronous = inCall;
             pending = false;
             inCall = false;
             started = true;
             status = error;
             bytes = transferred;
             KernelObject o = objects.get(event);
-            if (o instanceof Event && !o.closed) {
+            if (o instanceof Event && !o.closed && (!synchronous || signalSynchronousCompletions)) {
                 ((Event) o).signalled = true;
             }
             monitor.notifyAll();
@@ -248,6 +250,15 @@ public class FakeKernel32 implements Kernel32Api {
         synchronized (monitor) {
             devices.remove(path.toLowerCase(java.util.Locale.ROOT));
         }
+    }
+
+    /**
+     * Whether an operation that completes synchronously also signals its OVERLAPPED's event (what the
+     * I/O manager normally does; default true). Tests turn it off to show that code which must see
+     * the completion in a later wait signals the event itself, as OpenVPN's {@code tun_read_queue} does.
+     */
+    public void signalSynchronousCompletions(boolean value) {
+        signalSynchronousCompletions = value;
     }
 
     /** Misuse recorded so far (calls on closed handles, OVERLAPPEDs freed while pending...). */

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Throughput, latency and CPU cost of OpenVPN and Culvert tunnels between two network namespaces.
+#
+#   benchmarks/netns/bench.sh [--duration S] [--warmup S] [--reps N] [--md FILE] [--openvpn-only]
+#
+# Rows (each in fresh namespaces joined by a veth pair, 10.201.N.1/24 <-> 10.201.N.2/24, tunnel
+# 10.202.N.1 <-> 10.202.N.2, side B sends to side A, as in /work/shared/perf-anchor.md):
+#   raw veth (no VPN, the ceiling); then for static key AES-256-CBC+SHA256 and static key none/none:
+#   openvpn<->openvpn, culvert<->openvpn (culvert in A), culvert<->culvert.
+# Each row: wait for the first ping through the tunnel (polled, "ready s"), `ping -q -c 50 -i 0.01`,
+# a warm-up iperf3 run (--warmup, same for every row: lets the JVM compile its hot path), then
+# `iperf3 -c A -t DURATION -P 1 -J`; CPU seconds of each peer from /proc/PID/stat (utime+stime)
+# around the measured run give "Mbit/s per peer core" = Mbit/s / (CPU seconds of both peers / wall s).
+# With --reps N the row shown is the repetition with the median throughput.
+# Prints a table and writes it as markdown (--md, default benchmarks/netns/results-<date>.md).
+# Needs root, ip, openvpn, iperf3, ping, jq. Not run by the test suite. Stops only what it started.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+duration=10
+warmup=2
+reps=1
+md="$here/results-$(date +%Y%m%d-%H%M%S).md"
+openvpn_only=0
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) duration=$2; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
+        --reps) reps=$2; shift 2 ;;
+        --md) md=$2; shift 2 ;;
+        --openvpn-only) openvpn_only=1; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, tun devices)"
+for tool in ip ss openvpn iperf3 ping jq awk; do
+    command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install iproute2 openvpn iperf3 iputils-ping jq)"
+done
+[ -c /dev/net/tun ] || die "/dev/net/tun is missing"
+
+culvert="$root/distribution/bin/culvert"
+have_culvert=0
+if [ "$openvpn_only" = 0 ] && [ -f "$root/distribution/target/culvert.launcher.jar" ] && [ -d "$root/distribution/target/bundles" ]; then
+    if "$culvert" --help >/dev/null 2>&1; then
+        have_culvert=1
+    else
+        echo "bench.sh: $culvert --help failed; Culvert rows skipped" >&2
+    fi
+elif [ "$openvpn_only" = 0 ]; then
+    echo "bench.sh: Culvert is not built (distribution/target/culvert.launcher.jar); Culvert rows skipped" >&2
+fi
+
+work=$(mktemp -d /tmp/culvert-bench.XXXXXX)
+hz=$(getconf CLK_TCK)
+pids=()
+namespaces=()
+counter=0
+
+cleanup() {
+    local p
+    for p in "${pids[@]:-}"; do
+        [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
+    done
+    for p in "${pids[@]:-}"; do
+        [ -n "$p" ] || continue
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null || true
+    done
+    pids=()
+    local ns
+    for ns in "${namespaces[@]:-}"; do
+        [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true
+    done
+    namespaces=()
+}
+trap 'cleanup; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+openvpn --genkey secret "$work/static.key"
+chmod 600 "$work/static.key"
+
+# Creates namespaces $A/$B with the veth pair; sets N, A, B, LA, LB, TA, TB.
+make_ns() {
+    counter=$((counter + 1))
+    N=$counter
+    A="cvb-$$-$N-a"; B="cvb-$$-$N-b"
+    LA="10.201.$N.1"; LB="10.201.$N.2"; TA="10.202.$N.1"; TB="10.202.$N.2"
+    ip netns add "$A"; namespaces+=("$A")
+    ip netns add "$B"; namespaces+=("$B")
+    ip -n "$A" link add veth-a type veth peer name veth-b netns "$B"
+    ip -n "$A" addr add "$LA/24" dev veth-a
+    ip -n "$B" addr add "$LB/24" dev veth-b
+    ip -n "$A" link set veth-a up; ip -n "$B" link set veth-b up
+    ip -n "$A" link set lo up; ip -n "$B" link set lo up
+}
+
+# start_peer IMPL NS LOCAL REMOTE TUNSELF TUNPEER DIR CIPHER AUTH LOG -> sets PEER_PID
+start_peer() {
+    local impl=$1 ns=$2 local_addr=$3 remote=$4 tself=$5 tpeer=$6 dir=$7 cipher=$8 auth=$9 log=${10}
+    local common=(--dev tun --proto udp --local "$local_addr" --remote "$remote" --port 1194
+        --ifconfig "$tself" "$tpeer" --secret "$work/static.key" "$dir" --cipher "$cipher" --auth "$auth" --verb 3)
+    if [ "$impl" = openvpn ]; then
+        ip netns exec "$ns" openvpn --disable-dco "${common[@]}" >"$log" 2>&1 &
+    else
+        ip netns exec "$ns" "$culvert" "${common[@]}" >"$log" 2>&1 &
+    fi
+    PEER_PID=$!   # ip netns exec execs, and bin/culvert execs java: this is the peer's own PID
+    pids+=("$PEER_PID")
+}
+
+cpu_ticks() { # utime+stime of a whole process (all threads); fields 14,15 counted after "(comm)"
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+# wait_ready NS TARGET PIDS... : polls a ping through the tunnel (30 s deadline); prints seconds
+wait_ready() {
+    local ns=$1 target=$2; shift 2
+    local t0 p
+    t0=$(date +%s.%N)
+    for _ in $(seq 1 300); do
+        for p in "$@"; do kill -0 "$p" 2>/dev/null || return 1; done
+        if ip netns exec "$ns" ping -n -q -c 1 -W 1 "$target" >/dev/null 2>&1; then
+            echo "$(date +%s.%N) $t0" | awk '{printf "%.2f", $1 - $2}'
+            return 0
+        fi
+        sleep 0.1   # poll interval of a deadline-bounded wait
+    done
+    return 1
+}
+
+wait_listen() { # NS PORT
+    for _ in $(seq 1 100); do
+        [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# measure LABEL SERVER_NS SERVER_ADDR CLIENT_NS PEER_PID_A PEER_PID_B
+# appends "label<TAB>mbit<TAB>ping_ms<TAB>cpuA%<TAB>cpuB%<TAB>per_core<TAB>ready" to $work/rows.tsv
+measure() {
+    local label=$1 sns=$2 saddr=$3 cns=$4 pa=$5 pb=$6 ready=$7
+    local ping_avg
+    ping_avg=$(ip netns exec "$cns" ping -n -q -c 50 -i 0.01 "$saddr" | awk -F/ '/^rtt/ {print $5}')
+    ip netns exec "$sns" iperf3 -s -B "$saddr" >"$work/iperf-server.log" 2>&1 &
+    local spid=$!
+    pids+=("$spid")
+    wait_listen "$sns" 5201 || die "$label: iperf3 server did not start"
+    if [ "$warmup" -gt 0 ]; then
+        ip netns exec "$cns" iperf3 -c "$saddr" -t "$warmup" -P 1 >/dev/null 2>&1 || true
+    fi
+    local a0=0 b0=0 a1=0 b1=0 t0 t1
+    [ -n "$pa" ] && a0=$(cpu_ticks "$pa")
+    [ -n "$pb" ] && b0=$(cpu_ticks "$pb")
+    t0=$(date +%s.%N)
+    ip netns exec "$cns" iperf3 -c "$saddr" -t "$duration" -P 1 -J >"$work/iperf.json" 2>&1 || {
+        cat "$work/iperf.json" >&2; die "$label: iperf3 failed"; }
+    t1=$(date +%s.%N)
+    [ -n "$pa" ] && a1=$(cpu_ticks "$pa")
+    [ -n "$pb" ] && b1=$(cpu_ticks "$pb")
+    kill -TERM "$spid" 2>/dev/null || true
+    wait "$spid" 2>/dev/null || true
+    local bps
+    bps=$(jq -r '.end.sum_received.bits_per_second' "$work/iperf.json")
+    echo "$label $bps $ping_avg $a0 $a1 $b0 $b1 $t0 $t1 $hz $ready $pa" | awk '{
+        mbit = $2 / 1e6; wall = $9 - $8;
+        if ($12 == "") { printf "%s\t%.0f\t%.3f\t-\t-\t-\t%s\n", $1, mbit, $3, $11; exit }
+        ca = ($5 - $4) / $10; cb = ($7 - $6) / $10;
+        printf "%s\t%.0f\t%.3f\t%.1f\t%.1f\t%.0f\t%s\n", $1, mbit, $3, 100 * ca / wall, 100 * cb / wall, mbit / ((ca + cb) / wall), $11
+    }' >>"$work/rows.tsv"
+}
+
+# row LABEL IMPL_A IMPL_B CIPHER AUTH  (A = 10.202.N.1 receives, B sends)
+row() {
+    local label=$1 ia=$2 ib=$3 cipher=$4 auth=$5
+    make_ns
+    start_peer "$ia" "$A" "$LA" "$LB" "$TA" "$TB" 0 "$cipher" "$auth" "$work/$label-a.log"; local pa=$PEER_PID
+    start_peer "$ib" "$B" "$LB" "$LA" "$TB" "$TA" 1 "$cipher" "$auth" "$work/$label-b.log"; local pb=$PEER_PID
+    local ready
+    ready=$(wait_ready "$B" "$TA" "$pa" "$pb") || {
+        echo "--- $label: tunnel did not come up; peer logs:" >&2
+        tail -n 30 "$work/$label-a.log" "$work/$label-b.log" >&2
+        cleanup; return 1; }
+    measure "$label" "$A" "$TA" "$B" "$pa" "$pb" "$ready"
+    cleanup
+}
+
+raw_row() {
+    make_ns
+    measure "raw-veth" "$A" "$LA" "$B" "" "" "-"
+    cleanup
+}
+
+rows=(raw-veth
+    "ovpn-ovpn-aes256cbc-sha256 openvpn openvpn AES-256-CBC SHA256"
+    "ovpn-ovpn-none openvpn openvpn none none")
+if [ "$have_culvert" = 1 ]; then
+    rows+=("culvert-ovpn-aes256cbc-sha256 culvert openvpn AES-256-CBC SHA256"
+        "culvert-culvert-aes256cbc-sha256 culvert culvert AES-256-CBC SHA256"
+        "culvert-ovpn-none culvert openvpn none none"
+        "culvert-culvert-none culvert culvert none none")
+fi
+
+: >"$work/rows.tsv"
+for rep in $(seq 1 "$reps"); do
+    for r in "${rows[@]}"; do
+        echo "bench.sh: rep $rep/$reps: ${r%% *}" >&2
+        if [ "$r" = raw-veth ]; then raw_row; else
+            # shellcheck disable=SC2086
+            row $r || echo -e "${r%% *}\tFAILED\t-\t-\t-\t-\t-" >>"$work/rows.tsv"
+        fi
+    done
+done
+
+# Median repetition per label (by Mbit/s), then ratios against openvpn<->openvpn of the same cipher.
+summary=$(awk -F'\t' '
+    $2 == "FAILED" { failed[$1] = 1; next }
+    { n[$1]++; line[$1, n[$1]] = $0; v[$1, n[$1]] = $2 + 0; if (!($1 in order)) { order[$1] = ++k; names[k] = $1 } }
+    END {
+        for (f in failed) if (!(f in order)) { order[f] = ++k; names[k] = f }
+        for (i = 1; i <= k; i++) {
+            l = names[i]
+            if (!(l in n)) { print l "\tFAILED\t-\t-\t-\t-\t-"; continue }
+            # sort indices by throughput and take the middle one
+            m = n[l]; for (a = 1; a <= m; a++) idx[a] = a
+            for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (v[l, idx[b]] < v[l, idx[a]]) { t = idx[a]; idx[a] = idx[b]; idx[b] = t }
+            print line[l, idx[int((m + 1) / 2)]]
+        }
+    }' "$work/rows.tsv")
+
+table=$(echo "$summary" | awk -F'\t' '
+    { row[NR] = $0; label[NR] = $1; mbit[NR] = $2; core[NR] = $6
+      if ($1 == "ovpn-ovpn-aes256cbc-sha256") { refm["aes"] = $2; refc["aes"] = $6 }
+      if ($1 == "ovpn-ovpn-none") { refm["none"] = $2; refc["none"] = $6 } }
+    END {
+        print "| row | Mbit/s (1 stream) | ping avg ms | peer CPU % A / B | Mbit/s per peer core | ready s | Mbit/s vs OpenVPN | per-core vs OpenVPN |"
+        print "|---|---|---|---|---|---|---|---|"
+        for (i = 1; i <= NR; i++) {
+            split(row[i], f, "\t")
+            c = (label[i] ~ /none$/) ? "none" : "aes"
+            rm = "-"; rc = "-"
+            if (label[i] != "raw-veth" && f[2] != "FAILED" && refm[c] > 0) rm = sprintf("%.2f", f[2] / refm[c])
+            if (label[i] != "raw-veth" && f[6] != "-" && f[2] != "FAILED" && refc[c] > 0) rc = sprintf("%.2f", f[6] / refc[c])
+            cpu = (f[4] == "-") ? "-" : f[4] " / " f[5]
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], cpu, f[6], f[7], rm, rc
+        }
+    }')
+
+model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'aes|vaes|vpclmulqdq|avx2|avx512f|sha_ni' | tr '\n' ' ')
+{
+    echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) vCPU $model (flags: ${flags% }), kernel $(uname -r),"
+    echo "$(openvpn --version | head -1 | cut -d' ' -f1-2), $(openvpn --version | sed -n 's/^library versions: \(OpenSSL [^ ]*\).*/\1/p'),"
+    echo "$(iperf3 --version | head -1 | cut -d' ' -f1-2), $(java -version 2>&1 | head -1 | tr -d '"')."
+    echo "iperf3 1 stream ${duration} s after a ${warmup} s warm-up, side B -> side A; ${reps} repetition(s), median shown."
+    [ "$have_culvert" = 1 ] || echo "Culvert rows not measured (distribution not built or --openvpn-only)."
+    echo
+    echo "$table"
+} | tee "$md"
+echo "bench.sh: markdown written to $md" >&2

@@ -1,0 +1,36 @@
+package org.culvert.link.tcp;
+
+import java.io.IOException;
+
+import org.culvert.api.event.EventSet;
+import org.culvert.api.event.ReadyEvents;
+import org.culvert.api.link.LinkSocket;
+import org.culvert.event.epoll.EpollEventBackend;
+
+/** Waits for a link socket's readiness through the real epoll backend, as a tunnel loop would. */
+final class Readiness implements AutoCloseable {
+    static final EpollEventBackend BACKEND = new EpollEventBackend();
+
+    private final EventSet set;
+    private final ReadyEvents ready = new ReadyEvents(2);
+    private final LinkSocket socket;
+
+    Readiness(LinkSocket socket, int interest) throws IOException {
+        this.socket = socket;
+        this.set = BACKEND.open(2);
+        set.ctl(socket.waitable(), interest, 0);
+    }
+
+    /** @return the flags reported within {@code millis}, 0 if none */
+    int await(int interest, long millis) throws IOException {
+        set.ctl(socket.waitable(), interest, 0);
+        socket.prepareWait(interest);
+        set.wait(millis, ready);
+        return ready.flagsFor(0);
+    }
+
+    @Override
+    public void close() {
+        set.close();
+    }
+}

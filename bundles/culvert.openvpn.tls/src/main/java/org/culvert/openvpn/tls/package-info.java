@@ -1,0 +1,14 @@
+/**
+ * OpenVPN 2.6's TLS point-to-point mode as a pure, I/O-free library: the control channel (hard and
+ * soft resets, the reliability layer, {@code --tls-auth} and {@code --tls-crypt} wrapping), TLS through
+ * Bouncy Castle, key method 2 with point-to-point cipher negotiation, and the negotiated data channel
+ * (AES-GCM, ChaCha20-Poly1305, AES-CBC with HMAC), with renegotiation.
+ *
+ * <p>Start with {@link org.culvert.openvpn.tls.TlsSettings} (what was configured) and
+ * {@link org.culvert.openvpn.tls.TlsSession} (one engine per tunnel run, driven by the tunnel's loop
+ * thread). Nothing here opens sockets, starts threads or reads the wall clock: time comes from an
+ * injected {@link org.culvert.openvpn.Clock}.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.culvert.openvpn.tls;

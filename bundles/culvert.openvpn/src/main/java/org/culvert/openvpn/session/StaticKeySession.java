@@ -1,0 +1,535 @@
+package org.culvert.openvpn.session;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.config.Compression;
+import org.culvert.openvpn.config.MtuMath;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.crypto.DataChannel;
+import org.culvert.openvpn.crypto.Verdict;
+
+/**
+ * The I/O-free point-to-point static-key engine: compression framing, MSS clamping, ping, OCC, exit
+ * notify and timers around a {@link DataChannel}, behaving as OpenVPN 2.6 does in
+ * {@code --secret} mode. One instance per tunnel run; loop thread only (not thread-safe).
+ *
+ * <p><b>How the loop uses it.</b> Tun packets go through {@link #encapsulate} and are sent; link
+ * packets go through {@link #decapsulate} and, for {@link Incoming#TUN_PACKET}, are written to the
+ * tun. The loop sleeps until {@link #nextTimerMillis()}, then calls {@link #checkTimers()} (which may
+ * ask for a restart or exit) and drains {@link #pollOutgoing} (pings, OCC messages, exit
+ * notifications), also after every {@code decapsulate}, since an OCC request is answered at once.
+ *
+ * <p><b>Timing</b> (monotonic clock, as OpenVPN's one-second timers): a ping is due when nothing was
+ * sent for {@code --ping} seconds (the first one at once); {@code --ping-restart}/{@code --ping-exit}
+ * fire after that many seconds without an authenticated packet; {@code --inactive} fires after that
+ * many seconds without tunnel traffic (pings do not count). OCC_REQUESTs go out 10 s after the
+ * start and every 10 s until an OCC_REPLY arrives, 11 at most.
+ *
+ * <p><b>Buffers</b> are the caller's; nothing is retained. The data path
+ * ({@code encapsulate}/{@code decapsulate} of tunnel traffic) allocates nothing.
+ */
+public final class StaticKeySession {
+    private static final byte[] PING = bytes(0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb, 0x07, 0xed, 0x2d, 0x0a, 0x98,
+            0x1f, 0xc7, 0x48);
+    private static final byte[] OCC_MAGIC = bytes(0x28, 0x7f, 0x34, 0x6b, 0xd4, 0xef, 0x7a, 0x81, 0x2d, 0x56, 0xb8, 0xd3,
+            0xaf, 0xc5, 0x45, 0x9c);
+    private static final int OCC_REQUEST = 0;
+    private static final int OCC_REPLY = 1;
+    private static final int OCC_EXIT = 6;
+    private static final long OCC_INTERVAL_MILLIS = 10_000;
+    private static final int OCC_TRIES = 12;
+    private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
+    private static final int MAX_OCC_STRING = 1024;
+
+    private static final byte NO_COMPRESS = (byte) 0xFA;
+    private static final byte NO_COMPRESS_SWAP = (byte) 0xFB;
+    private static final byte V2_INDICATOR = 0x50;
+    private static final byte V2_UNCOMPRESSED = 0x00;
+
+    /** What a link packet turned out to be. */
+    public enum Incoming {
+        /** {@code packet[position, limit)} is an IP packet (or Ethernet frame) for the tun. */
+        TUN_PACKET,
+        /** Authentic, and handled here (ping, OCC, empty payload); nothing for the tun. */
+        CONSUMED,
+        /** The peer announced that it is exiting (OCC_EXIT): OpenVPN restarts the tunnel. */
+        PEER_EXIT,
+        /** Rejected; {@link #lastVerdict()} says why. Timers were not touched. */
+        DROP
+    }
+
+    /** What {@link #checkTimers()} found. */
+    public enum TimerEvent {
+        NONE,
+        /** {@code --ping-restart}: nothing authentic received for too long; restart the tunnel. */
+        PING_RESTART,
+        /** {@code --ping-exit}: nothing authentic received for too long; stop the tunnel. */
+        PING_EXIT,
+        /** {@code --inactive}: no tunnel traffic for too long; stop the tunnel. */
+        INACTIVE
+    }
+
+    private final OpenVpnOptions options;
+    private final DataChannel dataChannel;
+    private final Clock clock;
+    private final Compression compression;
+    private final String localOcc;
+    private final String expectedRemoteOcc;
+    private final byte[] occReply;
+    private final byte[] occRequest;
+    private final byte[] occExit;
+    private final long pingMillis;
+    private final long pingReceiveMillis;
+    private final boolean pingExits;
+    private final long inactiveMillis;
+    private final int headroom;
+    private final int tailroom;
+    private MssClamp clamp;
+
+    private long lastSent;
+    private boolean sentAnything;
+    private long lastReceived;
+    private long lastActivity;
+    private long activityBytes;
+
+    private boolean occRequesting = true;
+    private long nextOccRequest;
+    private int occTries;
+    private boolean occRequestDue;
+    private boolean occReplyDue;
+    private String lastOccMismatch;
+
+    private boolean exitStarted;
+    private boolean exitNotifying;
+    private long exitDeadline;
+    private long nextExitPacket;
+    private boolean exitPacketDue;
+
+    private Verdict lastVerdict = Verdict.OK;
+
+    /**
+     * @param options the tunnel's configuration (compression, timers, mssfix, OCC contents)
+     * @param dataChannel seals and opens packets; used only by this session from now on
+     * @param clock drives every timer; the session starts "now"
+     */
+    public StaticKeySession(OpenVpnOptions options, DataChannel dataChannel, Clock clock) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.dataChannel = Objects.requireNonNull(dataChannel, "dataChannel");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.compression = options.compression();
+        this.localOcc = OccStrings.local(options);
+        this.expectedRemoteOcc = OccStrings.expectedRemote(options);
+        this.occRequest = occMessage(OCC_REQUEST, null);
+        this.occReply = occMessage(OCC_REPLY, localOcc);
+        this.occExit = occMessage(OCC_EXIT, null);
+        this.pingMillis = options.ping() * 1000L;
+        this.pingExits = options.pingExit() > 0;
+        this.pingReceiveMillis = (pingExits ? options.pingExit() : options.pingRestart()) * 1000L;
+        this.inactiveMillis = options.inactive() * 1000L;
+        this.headroom = dataChannel.headroom() + (compression == Compression.LZO_STUB ? 1
+                : compression == Compression.STUB_V2 ? 2 : 0);
+        this.tailroom = dataChannel.tailroom() + (compression == Compression.STUB ? 1 : 0);
+        setLinkIpv6(MtuMath.assumeIpv6Link(options));
+        long now = clock.monotonicMillis();
+        lastReceived = now;
+        lastActivity = now;
+        nextOccRequest = now + OCC_INTERVAL_MILLIS;
+    }
+
+    /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put before the payload. */
+    public int headroom() {
+        return headroom;
+    }
+
+    /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put after the payload. */
+    public int tailroom() {
+        return tailroom;
+    }
+
+    /**
+     * Tells the session the link's address family once the peer's address is known, which sets the
+     * MSS limit when {@code --mssfix} counts the link's headers (the default). Until then the
+     * session assumes what {@link MtuMath#assumeIpv6Link} says.
+     */
+    public void setLinkIpv6(boolean ipv6) {
+        int mss = MtuMath.mssFix(options, ipv6);
+        clamp = mss > 0 ? new MssClamp(mss, options.devType()) : null;
+    }
+
+    /** The current IPv4 MSS limit, or 0 when MSS clamping is off. */
+    public int mssFix() {
+        return clamp == null ? 0 : clamp.maxMss();
+    }
+
+    /**
+     * A packet read from the tun, {@code packet[position, limit)}, with {@link #headroom()} bytes free
+     * before it and {@link #tailroom()} after: clamps a TCP SYN's MSS, applies compression framing
+     * and seals it in place. On {@link Verdict#OK}, {@code packet[position, limit)} is the link packet
+     * and the ping timer restarts. An empty packet gives {@link Verdict#SHORT_PACKET}.
+     */
+    public Verdict encapsulate(ByteBuffer packet) {
+        if (!packet.hasRemaining()) {
+            return Verdict.SHORT_PACKET;
+        }
+        if (clamp != null) {
+            clamp.clamp(packet);
+        }
+        Verdict v = frameAndSeal(packet);
+        if (v == Verdict.OK) {
+            long now = clock.monotonicMillis();
+            markSent(now);
+            registerActivity(now, packet.remaining());
+        }
+        return v;
+    }
+
+    /**
+     * A packet from the link, {@code packet[position, limit)}: opens it, strips the framing and says
+     * what it is. Only authenticated, accepted packets restart the ping-restart timer; for
+     * {@link Incoming#TUN_PACKET} {@code packet[position, limit)} is then the tun packet (MSS
+     * already clamped). Never throws for any packet content.
+     */
+    public Incoming decapsulate(ByteBuffer packet) {
+        Verdict v = dataChannel.open(packet);
+        if (v != Verdict.OK) {
+            lastVerdict = v;
+            return Incoming.DROP;
+        }
+        if (!unframe(packet)) {
+            lastVerdict = Verdict.BAD_COMPRESSION;
+            return Incoming.DROP;
+        }
+        lastVerdict = Verdict.OK;
+        if (!packet.hasRemaining()) {
+            // Authentic but empty: OpenVPN ignores it and, deliberately, does not count it as life.
+            return Incoming.CONSUMED;
+        }
+        long now = clock.monotonicMillis();
+        lastReceived = now;
+        if (startsWith(packet, PING) && packet.remaining() == PING.length) {
+            return Incoming.CONSUMED;
+        }
+        if (startsWith(packet, OCC_MAGIC)) {
+            return handleOcc(packet);
+        }
+        if (clamp != null) {
+            clamp.clamp(packet);
+        }
+        registerActivity(now, packet.remaining());
+        return Incoming.TUN_PACKET;
+    }
+
+    /** Why the last {@link #decapsulate} gave {@link Incoming#DROP} ({@link Verdict#OK} after an accepted packet). */
+    public Verdict lastVerdict() {
+        return lastVerdict;
+    }
+
+    /**
+     * If the session has a packet of its own to send (exit notification, OCC reply or request, ping,
+     * in that order), writes it sealed into {@code slot} and returns true: the payload is placed at
+     * {@code headroom}, as a tun read would be, and on return {@code slot[position, limit)} is the
+     * link packet. Call repeatedly until it returns false.
+     *
+     * @param headroom where the payload starts; at least {@link #headroom()}
+     * @throws IllegalArgumentException if {@code headroom} or the slot's capacity is too small
+     */
+    public boolean pollOutgoing(ByteBuffer slot, int headroom) {
+        if (headroom < this.headroom || slot.capacity() < headroom + occReply.length + tailroom) {
+            throw new IllegalArgumentException("slot needs " + this.headroom + " bytes of headroom and "
+                    + (occReply.length + tailroom) + " more after it");
+        }
+        long now = clock.monotonicMillis();
+        advanceSchedules(now);
+        byte[] message;
+        boolean activity = true;
+        if (exitPacketDue) {
+            exitPacketDue = false;
+            message = occExit;
+        } else if (occReplyDue) {
+            occReplyDue = false;
+            message = occReply;
+        } else if (occRequestDue) {
+            occRequestDue = false;
+            message = occRequest;
+        } else if (pingMillis > 0 && (!sentAnything || now - lastSent >= pingMillis)) {
+            message = PING;
+            activity = false;
+        } else {
+            return false;
+        }
+        slot.limit(slot.capacity()).position(headroom);
+        slot.put(message);
+        slot.limit(headroom + message.length).position(headroom);
+        Verdict v = frameAndSeal(slot);
+        if (v != Verdict.OK) {
+            // e.g. packet-ids exhausted: nothing can be sent; do not spin on this message.
+            markSent(now);
+            return false;
+        }
+        markSent(now);
+        if (activity) {
+            registerActivity(now, slot.remaining());
+        }
+        return true;
+    }
+
+    /** The monotonic time at which {@link #checkTimers()} (and {@link #pollOutgoing}) must next run. */
+    public long nextTimerMillis() {
+        long next = Long.MAX_VALUE;
+        if (exitPacketDue || occReplyDue || occRequestDue) {
+            return clock.monotonicMillis();
+        }
+        if (pingMillis > 0) {
+            next = sentAnything ? Math.min(next, lastSent + pingMillis) : clock.monotonicMillis();
+        }
+        if (pingReceiveMillis > 0) {
+            next = Math.min(next, lastReceived + pingReceiveMillis);
+        }
+        if (inactiveMillis > 0) {
+            next = Math.min(next, lastActivity + inactiveMillis);
+        }
+        if (occRequesting) {
+            next = Math.min(next, nextOccRequest);
+        }
+        if (exitNotifying) {
+            next = Math.min(next, Math.min(nextExitPacket, exitDeadline));
+        }
+        return next;
+    }
+
+    /**
+     * Runs the timers: returns a fatal event when {@code --inactive} or {@code --ping-restart}/
+     * {@code --ping-exit} expired (each re-arms, so it is reported once per period), and schedules
+     * OCC and exit-notification packets for {@link #pollOutgoing}.
+     */
+    public TimerEvent checkTimers() {
+        long now = clock.monotonicMillis();
+        advanceSchedules(now);
+        if (inactiveMillis > 0 && now - lastActivity >= inactiveMillis) {
+            lastActivity = now;
+            return TimerEvent.INACTIVE;
+        }
+        if (pingReceiveMillis > 0 && now - lastReceived >= pingReceiveMillis) {
+            lastReceived = now;
+            return pingExits ? TimerEvent.PING_EXIT : TimerEvent.PING_RESTART;
+        }
+        return TimerEvent.NONE;
+    }
+
+    /**
+     * Starts {@code --explicit-exit-notify} (UDP only): from now on {@link #pollOutgoing} yields an
+     * OCC_EXIT packet at once and then once a second, for the configured number of seconds.
+     *
+     * @return how many milliseconds the caller should keep the link open to send them; 0 if none
+     */
+    public long beginExitNotify() {
+        int seconds = options.explicitExitNotify();
+        if (seconds <= 0 || options.proto() != Proto.UDP) {
+            return 0;
+        }
+        if (!exitStarted) {
+            long now = clock.monotonicMillis();
+            exitStarted = true;
+            exitNotifying = true;
+            exitDeadline = now + seconds * 1000L;
+            nextExitPacket = now;
+        }
+        return Math.max(exitDeadline - clock.monotonicMillis(), 0);
+    }
+
+    /** The OCC string this side sends (OpenVPN 2.6's format, including the legacy link-mtu). */
+    public String localOptionsString() {
+        return localOcc;
+    }
+
+    /** The OCC string a matching peer sends. */
+    public String expectedRemoteOptionsString() {
+        return expectedRemoteOcc;
+    }
+
+    /** A one-line warning when the peer's last OCC_REPLY differed from what we expect, else null. */
+    public String lastOccMismatch() {
+        return lastOccMismatch;
+    }
+
+    /** Test hook: whether OCC_REQUESTs are still being sent (no OCC_REPLY yet, tries left). */
+    boolean occRequestingForTest() {
+        return occRequesting;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void advanceSchedules(long now) {
+        if (occRequesting && now >= nextOccRequest) {
+            if (++occTries >= OCC_TRIES) {
+                occRequesting = false;
+            } else {
+                occRequestDue = true;
+                nextOccRequest = now + OCC_INTERVAL_MILLIS;
+            }
+        }
+        if (exitNotifying) {
+            if (now >= exitDeadline) {
+                exitNotifying = false;
+            } else if (now >= nextExitPacket) {
+                exitPacketDue = true;
+                nextExitPacket = Math.max(nextExitPacket + EXIT_NOTIFY_INTERVAL_MILLIS, now + 1);
+            }
+        }
+    }
+
+    private Incoming handleOcc(ByteBuffer packet) {
+        int p = packet.position() + OCC_MAGIC.length;
+        if (p >= packet.limit()) {
+            return Incoming.CONSUMED;
+        }
+        int type = packet.get(p) & 0xFF;
+        switch (type) {
+            case OCC_REQUEST:
+                occReplyDue = true;
+                break;
+            case OCC_REPLY:
+                occRequesting = false;
+                occRequestDue = false;
+                lastOccMismatch = OccStrings.mismatch(expectedRemoteOcc, occText(packet, p + 1));
+                break;
+            case OCC_EXIT:
+                return Incoming.PEER_EXIT;
+            default:
+                // MTU tests (--mtu-test) are not implemented; like unknown types they are ignored.
+                break;
+        }
+        return Incoming.CONSUMED;
+    }
+
+    /** The NUL-terminated options string of an OCC_REPLY; OpenVPN forces the last byte to NUL. */
+    private static String occText(ByteBuffer packet, int from) {
+        int end = Math.min(packet.limit(), from + MAX_OCC_STRING);
+        int n = Math.max(end - from - 1, 0);
+        byte[] text = new byte[n];
+        int length = 0;
+        while (length < n && packet.get(from + length) != 0) {
+            text[length] = packet.get(from + length);
+            length++;
+        }
+        return new String(text, 0, length, StandardCharsets.ISO_8859_1);
+    }
+
+    private Verdict frameAndSeal(ByteBuffer buf) {
+        int position = buf.position();
+        int limit = buf.limit();
+        int inner = dataChannel.headroom();
+        switch (compression) {
+            case LZO_STUB:
+                if (position < inner + 1) {
+                    return Verdict.OVERSIZED;
+                }
+                buf.put(position - 1, NO_COMPRESS);
+                buf.position(position - 1);
+                break;
+            case STUB:
+                if (limit + 1 > buf.capacity() - dataChannel.tailroom()) {
+                    return Verdict.OVERSIZED;
+                }
+                buf.limit(limit + 1);
+                buf.put(limit, buf.get(position));
+                buf.put(position, NO_COMPRESS_SWAP);
+                break;
+            case STUB_V2:
+                if (buf.get(position) == V2_INDICATOR) {
+                    if (position < inner + 2) {
+                        return Verdict.OVERSIZED;
+                    }
+                    buf.put(position - 2, V2_INDICATOR);
+                    buf.put(position - 1, V2_UNCOMPRESSED);
+                    buf.position(position - 2);
+                }
+                break;
+            default:
+                break;
+        }
+        return dataChannel.seal(buf);
+    }
+
+    /** Reverses the compression framing in place; false if the framing byte is wrong. */
+    private boolean unframe(ByteBuffer buf) {
+        int position = buf.position();
+        int length = buf.remaining();
+        if (length == 0) {
+            return true;
+        }
+        switch (compression) {
+            case LZO_STUB:
+                buf.position(position + 1);
+                return buf.get(position) == NO_COMPRESS;
+            case STUB: {
+                byte head = buf.get(position);
+                int last = buf.limit() - 1;
+                buf.put(position, buf.get(last));
+                buf.limit(last);
+                return head == NO_COMPRESS_SWAP;
+            }
+            case STUB_V2:
+                if (buf.get(position) != V2_INDICATOR) {
+                    return true;
+                }
+                if (length == 1) {
+                    buf.position(position + 1);
+                    return true;
+                }
+                buf.position(position + 2);
+                return buf.get(position + 1) == V2_UNCOMPRESSED;
+            default:
+                return true;
+        }
+    }
+
+    private void markSent(long now) {
+        lastSent = now;
+        sentAnything = true;
+    }
+
+    private void registerActivity(long now, int bytes) {
+        if (inactiveMillis == 0) {
+            return;
+        }
+        activityBytes += bytes;
+        if (activityBytes >= options.inactiveBytes()) {
+            activityBytes = 0;
+            lastActivity = now;
+        }
+    }
+
+    private static boolean startsWith(ByteBuffer packet, byte[] prefix) {
+        int p = packet.position();
+        if (packet.limit() - p < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (packet.get(p + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] occMessage(int type, String text) {
+        byte[] t = text == null ? new byte[0] : text.getBytes(StandardCharsets.US_ASCII);
+        byte[] m = new byte[OCC_MAGIC.length + 1 + (text == null ? 0 : t.length + 1)];
+        System.arraycopy(OCC_MAGIC, 0, m, 0, OCC_MAGIC.length);
+        m[OCC_MAGIC.length] = (byte) type;
+        System.arraycopy(t, 0, m, OCC_MAGIC.length + 1, t.length);
+        return m;
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = (byte) values[i];
+        }
+        return b;
+    }
+}
