@@ -1,5 +1,6 @@
 package org.culvert.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -190,15 +191,17 @@ class CompatibilityTest {
                 Proc.run(Duration.ofSeconds(5), "kill", "-INT", Long.toString(a.pid())).check();
                 exit = a.awaitExit(Duration.ofSeconds(20));
             }
-            assertEquals(0, exit, "exit status after SIG" + signal);
             List<String> after = net.links(net.a());
-            assertEquals(before, after, "the tun device " + added + " must be gone after SIG" + signal);
-            if (ut == Impl.CULVERT) {
-                CulvertCounters k = CulvertCounters.parseLast(a.logText());
-                assertTrue(k.tunReadPackets() > 0 && k.tunWritePackets() > 0, "counters show no traffic: " + k);
-                assertEquals(0, k.totalDrops(), "no drops expected on a clean run: " + k.drops());
-            }
-            Report.line("SIG" + signal + ": " + ut + " exited " + exit + ", " + added + " removed");
+            String log = a.logText();
+            Report.line("SIG" + signal + ": " + ut + " exited " + exit + "; interfaces before " + before + ", after " + after);
+            assertAll(() -> assertEquals(0, exit, "exit status after SIG" + signal),
+                    () -> assertEquals(before, after, "the tun device " + added + " must be gone after SIG" + signal), () -> {
+                        if (ut == Impl.CULVERT) {
+                            CulvertCounters k = CulvertCounters.parseLast(log);
+                            assertTrue(k.tunReadPackets() > 0 && k.tunWritePackets() > 0, "counters show no traffic: " + k);
+                            assertEquals(0, k.totalDrops(), "no drops expected on a clean run: " + k.drops());
+                        }
+                    });
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.culvert.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -65,10 +66,10 @@ class LossyRelayTest {
             Path pingLog = dir.resolve("ping-during-injection.log");
             PeerLogs.register("ping during injection", pingLog);
             Process ping = net.start(net.a(), dir, pingLog, List.of("ping", "-n", "-c", "60", "-i", "0.05", "-s", "1400", "-W", "2", net.tunAddrB()));
-            int replayed = relay.inject("replay 20");
+            int replayedFirst = relay.inject("replay 20");
             int truncated = relay.inject("truncate 1 8 16 31 47 48 63 64 65 -1 -16 -17");
             int flipped = relay.inject("flip 24");
-            replayed += relay.inject("replay 10");
+            int replayed = replayedFirst + relay.inject("replay 10");
             try {
                 if (!ping.waitFor(30, TimeUnit.SECONDS)) {
                     fail("ping during injection did not finish within 30 s");
@@ -89,26 +90,31 @@ class LossyRelayTest {
             long injected = replayed + truncated + flipped;
             assertEquals(injected, stats.get("injected"), "relay's own count of injected packets");
             awaitReceiveQueueEmpty(net, net.a(), PeerConfig.PORT);
-            assertEquals(0, a.stop(Duration.ofSeconds(20)), "exit status of a after SIGTERM");
+            int exit = a.stop(Duration.ofSeconds(20));
+            String log = a.logText();
             Report.line("lossy relay vs " + ut + ": injected " + replayed + " replays, " + truncated + " truncated, " + flipped
-                    + " bit-flipped; 0 of 100 pings lost; relay forwarded " + stats.get("forwardedToA") + " good packets to a");
-
-            if (ut == Impl.OPENVPN) {
-                // Harness check: stock OpenVPN logs one "Authenticate/Decrypt packet error" per rejected packet.
-                String log = a.logText();
-                assertEquals(replayed, count(log, "Authenticate/Decrypt packet error: bad packet ID"), "OpenVPN's replay errors");
-                assertEquals(injected, count(log, "Authenticate/Decrypt packet error"), "OpenVPN's packet errors");
-                return;
-            }
-            CulvertCounters k = CulvertCounters.parseLast(a.logText());
-            Report.line("lossy relay: culvert counters " + k);
-            long good = stats.get("forwardedToA");
-            assertEquals(good + injected, k.linkReadPackets(), "link packets read = good packets relayed + injected ones");
-            assertEquals(replayed, k.drops("REPLAY"), "every replay is counted as REPLAY: " + k.drops());
-            assertEquals(injected, k.totalDrops(), "every injected packet is counted exactly once as a drop: " + k.drops());
-            assertTrue(k.tunWritePackets() <= good, "tun writes " + k.tunWritePackets() + " > good packets " + good + ": an injected packet reached the tun");
-            assertTrue(k.tunWritePackets() >= 100, "tun writes " + k.tunWritePackets() + " < the 100 ping replies received");
+                    + " bit-flipped; 0 of 100 pings lost; relay forwarded " + stats.get("forwardedToA") + " good packets to a; exit " + exit);
+            // Both checks run, so that a bad exit status does not hide the accounting (or the reverse).
+            assertAll(() -> assertEquals(0, exit, "exit status of a after SIGTERM"),
+                    () -> checkAccounting(ut, log, replayed, injected, stats.get("forwardedToA")));
         }
+    }
+
+    private static void checkAccounting(Impl ut, String log, long replayed, long injected, long good) {
+        if (ut == Impl.OPENVPN) {
+            // Harness check: stock OpenVPN logs one "Authenticate/Decrypt packet error" per rejected packet.
+            assertEquals(replayed, count(log, "Authenticate/Decrypt packet error: bad packet ID"), "OpenVPN's replay errors");
+            assertEquals(injected, count(log, "Authenticate/Decrypt packet error"), "OpenVPN's packet errors");
+            return;
+        }
+        CulvertCounters k = CulvertCounters.parseLast(log);
+        Report.line("lossy relay: culvert counters " + k);
+        assertAll(() -> assertEquals(good + injected, k.linkReadPackets(), "link packets read = good packets relayed + injected ones"),
+                () -> assertEquals(replayed, k.drops("REPLAY"), "every replay is counted as REPLAY: " + k.drops()),
+                () -> assertEquals(injected, k.totalDrops(), "every injected packet is counted exactly once as a drop: " + k.drops()),
+                () -> assertTrue(k.tunWritePackets() <= good,
+                        "tun writes " + k.tunWritePackets() + " > good packets " + good + ": an injected packet reached the tun"),
+                () -> assertTrue(k.tunWritePackets() >= 100, "tun writes " + k.tunWritePackets() + " < the 100 ping replies received"));
     }
 
     private static int count(String text, String needle) {

@@ -60,10 +60,21 @@ public final class Traffic {
         for (int size : new int[] {64, 1400, 3000}) {
             PingResult p = ping(net, ns, addr, size, count);
             assertEquals(count, p.transmitted(), "ping -s " + size + " transmitted");
-            assertEquals(0, p.lost(), "ping -s " + size + " to " + addr + ": " + p.lost() + " of " + count + " lost");
+            if (p.lost() != 0) {
+                fail("ping -s " + size + " to " + addr + ": " + p.lost() + " of " + count + " lost; interface counters:\n" + interfaceStats(net));
+            }
             sb.append(' ').append(size).append("B:").append(fmtMs(p.avgMs())).append("ms");
         }
         return sb.append(" (0 lost)").toString();
+    }
+
+    /** {@code ip -s link} of both namespaces: shows where packets were dropped (tun queue, veth, ...). */
+    public static String interfaceStats(Netns net) {
+        StringBuilder sb = new StringBuilder();
+        for (String ns : List.of(net.a(), net.b())) {
+            sb.append("--- ").append(ns).append(" ---\n").append(net.run(ns, Duration.ofSeconds(5), "ip", "-s", "link").output());
+        }
+        return sb.toString();
     }
 
     /**

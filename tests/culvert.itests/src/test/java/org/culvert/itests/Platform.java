@@ -57,7 +57,9 @@ final class Platform {
     static <T> T awaitService(BundleContext context, Class<T> type, String filter) throws InterruptedException {
         Filter f;
         try {
-            f = FrameworkUtil.createFilter("(&(objectClass=" + type.getName() + ")" + (filter == null ? "" : filter) + ")");
+            // Object stands for "any service the filter matches", whatever its interfaces.
+            String byClass = type == Object.class ? "" : "(objectClass=" + type.getName() + ")";
+            f = FrameworkUtil.createFilter("(&" + byClass + (filter == null ? "" : filter) + ")");
         } catch (InvalidSyntaxException e) {
             throw new IllegalArgumentException(filter, e);
         }

@@ -347,10 +347,28 @@ final class Win32EventSet implements EventSet {
         }
         for (int r = 0; r < regCount; r++) {
             int flags = regReady[r] & regInterest[r];
-            if (flags != 0) {
+            if (flags == 0) {
+                continue;
+            }
+            if (out.size() < out.capacity()) {
                 out.add(regTag[r], flags);
+            } else {
+                resignal(r);
             }
         }
         return out.size();
+    }
+
+    /**
+     * A ready registration that did not fit into the caller's result array must be reported by the
+     * next wait; but this wait may have consumed the signal of an auto-reset event (Wintun's), so
+     * signal its handles again. For manual-reset events this changes nothing.
+     */
+    private void resignal(int reg) {
+        for (int i = 0; i < handleCount; i++) {
+            if (handleReg[i] == reg && signalled[i]) {
+                k32.setEvent(handles[i]);
+            }
+        }
     }
 }

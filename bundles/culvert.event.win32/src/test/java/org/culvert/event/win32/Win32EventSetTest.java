@@ -106,6 +106,22 @@ class Win32EventSetTest {
     }
 
     @Test
+    public void anAutoResetSignalThatDoesNotFitTheResultIsNotLost() throws Exception {
+        long a = event(false, true);
+        long b = event(false, true);
+        try (EventSet set = backend.open(2)) {
+            set.ctl(new Win32EventWaitable(a, 0), EventSet.READ, 1);
+            set.ctl(new Win32EventWaitable(b, 0), EventSet.READ, 2);
+            ReadyEvents one = new ReadyEvents(1);
+            assertEquals(1, set.wait(TIMEOUT, one));
+            int first = one.tag(0);
+            assertEquals(1, set.wait(TIMEOUT, one), "the other one, whose signal the first wait consumed, comes next");
+            assertEquals(3 - first, one.tag(0));
+            assertEquals(0, set.wait(0, one), "and nothing is invented");
+        }
+    }
+
+    @Test
     public void aBusyLowIndexDoesNotHideReadyHigherOnes() throws Exception {
         long[] events = new long[10];
         try (EventSet set = backend.open(10)) {

@@ -81,7 +81,7 @@ public final class DeviceScripts {
             if (second != null) {
                 boolean netmask;
                 try {
-                    netmask = Ipv4.isNetmask(Ipv4.parse(second));
+                    netmask = InterfaceSetup.secondAddressIsNetmask(spec, Ipv4.parse(second));
                 } catch (IllegalArgumentException e) {
                     netmask = false;
                 }

@@ -17,9 +17,10 @@ import org.culvert.api.tun.TunSpec;
  *
  * <p>The interface is named positionally as its own argument (never inside {@code name="..."}), so a
  * name with spaces survives Java's Windows argument quoting. {@code --ifconfig}'s second address is
- * read as OpenVPN reads it: a netmask ({@code topology subnet}) when it is one, else the remote end of
- * a point-to-point link, which gets the local address as a /32 plus an on-link host route to the
- * remote (the default gateway of routes without one). Needs Administrator rights; netsh's complaint
+ * read as OpenVPN reads it (see {@link #secondAddressIsNetmask}): a netmask for {@code dev-type tap}
+ * and {@code topology subnet}, else the remote end of a point-to-point link, which gets the local
+ * address as a /32 plus an on-link host route to the remote (the default gateway of routes without
+ * one). Needs Administrator rights; netsh's complaint
  * is passed on when it fails. Setup path; any thread.
  */
 public final class InterfaceSetup {
@@ -74,7 +75,7 @@ public final class InterfaceSetup {
             if (spec.ifconfigLocal() != null) {
                 int local = Ipv4.parse(spec.ifconfigLocal());
                 int second = Ipv4.parse(spec.ifconfigRemoteOrNetmask());
-                boolean subnet = Ipv4.isNetmask(second);
+                boolean subnet = secondAddressIsNetmask(spec, second);
                 String localText = Ipv4.format(local);
                 steps.add(new Step(
                         netsh("ipv4", "set", "address", interfaceName, "source=static", "address=" + localText,
@@ -110,6 +111,25 @@ public final class InterfaceSetup {
             throw new TunException(TunException.Reason.CONFIGURATION_FAILED, e.getMessage(), e);
         }
         return steps;
+    }
+
+    /** {@link TunSpec#driverOptions()} key the core sets from OpenVPN's {@code --topology} ({@code subnet}, {@code net30}, {@code p2p}). */
+    public static final String OPTION_TOPOLOGY = "topology";
+
+    /**
+     * Whether {@code --ifconfig}'s second address ({@code second}, parsed) is a netmask rather than the
+     * remote end: always for {@code dev-type tap}; for tun as {@code topology} says; without a
+     * topology, when it looks like a netmask.
+     */
+    public static boolean secondAddressIsNetmask(TunSpec spec, int second) {
+        if (spec.layer() == org.culvert.api.tun.TunLayer.TAP) {
+            return true;
+        }
+        String topology = spec.driverOptions().get(OPTION_TOPOLOGY);
+        if (topology != null) {
+            return "subnet".equalsIgnoreCase(topology.trim());
+        }
+        return Ipv4.isNetmask(second);
     }
 
     /**

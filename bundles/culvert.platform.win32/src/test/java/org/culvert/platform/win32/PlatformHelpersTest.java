@@ -61,6 +61,20 @@ class PlatformHelpersTest {
     }
 
     @Test
+    void theSecondIfconfigAddressIsReadAsTopologyAndDevTypeSay() {
+        int mask = Ipv4.parse("255.255.255.0");
+        int peer = Ipv4.parse("10.8.0.1");
+        TunSpec.Builder tun = TunSpec.builder(TunLayer.TUN);
+        assertTrue(InterfaceSetup.secondAddressIsNetmask(tun.build(), mask), "no topology: looks like a netmask");
+        assertFalse(InterfaceSetup.secondAddressIsNetmask(tun.build(), peer));
+        assertTrue(InterfaceSetup.secondAddressIsNetmask(TunSpec.builder(TunLayer.TUN).driverOption("topology", "subnet").build(), peer));
+        assertFalse(InterfaceSetup.secondAddressIsNetmask(TunSpec.builder(TunLayer.TUN).driverOption("topology", "net30").build(), mask));
+        assertFalse(InterfaceSetup.secondAddressIsNetmask(TunSpec.builder(TunLayer.TUN).driverOption("topology", "p2p").build(), mask));
+        assertTrue(InterfaceSetup.secondAddressIsNetmask(TunSpec.builder(TunLayer.TAP).driverOption("topology", "net30").build(), peer),
+                "dev-type tap: always a netmask");
+    }
+
+    @Test
     void interfaceSetupRefusesBadInputBeforeRunningAnything() {
         TunSpec spec = TunSpec.builder(TunLayer.TUN).ifconfig("10.8.0.2", "10.8.0.300").build();
         assertEquals(TunException.Reason.CONFIGURATION_FAILED, assertThrows(TunException.class, () -> InterfaceSetup.plan("x", spec)).reason());

@@ -163,7 +163,7 @@ final class TapDevice implements TunDevice {
             int n = 0;
             for (int attempt = 0; attempt < max && n < max; attempt++) {
                 queueRead();
-                int length = finalizeRead();
+                int length = finalizeRead(n > 0);
                 if (length == NOTHING_YET) {
                     break;
                 }
@@ -217,8 +217,11 @@ final class TapDevice implements TunDevice {
     /**
      * {@code tun_finalize}: the byte count of a completed read (possibly 0), {@link #NOTHING_YET} or
      * {@link #DROPPED}. Leaves the state {@code INITIAL} unless the read is still pending.
+     *
+     * @param deferErrors packets are already in the batch: keep a failure for the next read (as an
+     *                    immediate return with the read event set) instead of throwing them away
      */
-    private int finalizeRead() throws TunException {
+    private int finalizeRead(boolean deferErrors) throws TunException {
         switch (readState) {
             case QUEUED: {
                 if (k32.getOverlappedResult(handle, reads, false)) {
@@ -230,11 +233,20 @@ final class TapDevice implements TunDevice {
                 if (error == Kernel32Api.ERROR_IO_INCOMPLETE) {
                     return NOTHING_YET;
                 }
+                if (deferErrors && !isDroppable(error)) {
+                    readSize = 0;
+                    readStatus = error;
+                    readState = IoState.IMMEDIATE_RETURN;
+                    return NOTHING_YET; // the completion left the event signalled: the next wait returns at once
+                }
                 readState = IoState.INITIAL;
                 k32.resetEvent(readEvent);
                 return readFailed(error);
             }
             case IMMEDIATE_RETURN:
+                if (readStatus != Kernel32Api.ERROR_SUCCESS && deferErrors && !isDroppable(readStatus)) {
+                    return NOTHING_YET; // its event is set: the next wait returns at once
+                }
                 readState = IoState.INITIAL;
                 k32.resetEvent(readEvent);
                 return readStatus == Kernel32Api.ERROR_SUCCESS ? readSize : readFailed(readStatus);
@@ -243,8 +255,12 @@ final class TapDevice implements TunDevice {
         }
     }
 
+    private static boolean isDroppable(int error) {
+        return error == Kernel32Api.ERROR_MORE_DATA || error == Kernel32Api.ERROR_INSUFFICIENT_BUFFER;
+    }
+
     private int readFailed(int error) throws TunException {
-        if (error == Kernel32Api.ERROR_MORE_DATA || error == Kernel32Api.ERROR_INSUFFICIENT_BUFFER) {
+        if (isDroppable(error)) {
             droppedOversized++;
             return DROPPED;
         }

@@ -340,9 +340,9 @@ public final class TapWindows6Driver implements TunDriver {
 
     /**
      * {@code TAP_WIN_IOCTL_CONFIG_TUN}: local address, then remote network and netmask. With a netmask
-     * ({@code topology subnet}) the network is the local subnet; with a remote address (point to
-     * point) it is that address with a /32 mask, which is what the older {@code CONFIG_POINT_TO_POINT}
-     * did.
+     * ({@code topology subnet}) the network is the local subnet; with a remote address (net30 or p2p
+     * topology) it is that address with a /32 mask, which is what the older
+     * {@code CONFIG_POINT_TO_POINT} did.
      */
     private static void configureTunMode(Kernel32Api k, long handle, TapAdapter adapter, TunSpec spec) throws TunException {
         int local;
@@ -353,7 +353,7 @@ public final class TapWindows6Driver implements TunDriver {
         } catch (IllegalArgumentException e) {
             throw new TunException(TunException.Reason.CONFIGURATION_FAILED, "--ifconfig: " + e.getMessage(), e);
         }
-        boolean subnet = Ipv4.isNetmask(second);
+        boolean subnet = InterfaceSetup.secondAddressIsNetmask(spec, second);
         byte[] in = new byte[12];
         Ipv4.put(in, 0, local);
         Ipv4.put(in, 4, subnet ? local & second : second);

@@ -50,8 +50,25 @@ final class FakeTapAdapter implements FakeKernel32.FileDevice {
         return openError;
     }
 
+    private int readsBeforeFailure = -1;
+    private int scheduledReadError;
+
+    /** The read after the next {@code reads} reads fails at once with {@code error}. */
+    synchronized void failReadAfter(int reads, int error) {
+        readsBeforeFailure = reads;
+        scheduledReadError = error;
+    }
+
     @Override
     public synchronized void read(FakeOverlappedIo io, int length) {
+        if (readsBeforeFailure == 0) {
+            readsBeforeFailure = -1;
+            io.failNow(scheduledReadError);
+            return;
+        }
+        if (readsBeforeFailure > 0) {
+            readsBeforeFailure--;
+        }
         if (nextReadError != 0) {
             int e = nextReadError;
             nextReadError = 0;

@@ -147,6 +147,20 @@ class TapOverlappedIoTest {
     }
 
     @Test
+    void packetsReadBeforeAFailureAreDeliveredAndTheFailureComesNext() throws Exception {
+        f.adapter.inject(udp("first"));
+        f.adapter.inject(udp("second"));
+        // The third ReadFile of this read() fails at once: the two packets must not be lost with it.
+        FakeTapAdapter a = f.adapter;
+        a.failReadAfter(2, Kernel32Api.ERROR_GEN_FAILURE);
+        assertEquals(2, tap.read(batch));
+        assertEquals("first", payloadOf(0));
+        assertEquals("second", payloadOf(1));
+        assertEquals(READ, waitFor(READ, 0), "the kept failure makes the next wait return at once");
+        assertEquals(TunException.Reason.IO_ERROR, assertThrows(TunException.class, () -> tap.read(batch)).reason());
+    }
+
+    @Test
     void anAdapterThatWentAwayIsClosedNotIoError() throws Exception {
         f.adapter.nextReadError = Kernel32Api.ERROR_DEVICE_NOT_CONNECTED;
         TunException e = assertThrows(TunException.class, () -> tap.read(batch));

@@ -64,6 +64,20 @@ class TapWindows6DriverTest {
     }
 
     @Test
+    void theTopologyOptionDecidesWhatTheSecondAddressIs() throws Exception {
+        f = new TapFixture();
+        opened = f.driver.open(TunSpec.builder(TunLayer.TUN).ifconfig("10.9.0.6", "255.255.255.252")
+                .driverOption("topology", "net30").build());
+        assertArrayEquals(new byte[] { 10, 9, 0, 6, -1, -1, -1, -4, -1, -1, -1, -1 }, f.adapter.configTun,
+                "net30: the second address is the peer, however it looks");
+        opened.close();
+        opened = f.driver.open(TunSpec.builder(TunLayer.TUN).ifconfig("10.9.0.6", "10.9.0.1")
+                .driverOption("topology", "subnet").build());
+        assertArrayEquals(new byte[] { 10, 9, 0, 6, 10, 9, 0, 0, 10, 9, 0, 1 }, f.adapter.configTun,
+                "subnet: the second address is the mask, as the configuration says");
+    }
+
+    @Test
     void tapModeNeedsNoTunIoctlNorIfconfig() throws Exception {
         f = new TapFixture();
         opened = f.driver.open(TunSpec.builder(TunLayer.TAP).build());

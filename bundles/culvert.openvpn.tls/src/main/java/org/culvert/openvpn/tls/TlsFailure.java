@@ -1,0 +1,60 @@
+package org.culvert.openvpn.tls;
+
+import java.util.Objects;
+
+/**
+ * Why a {@link TlsSession} gave up: a reason for programs and a one-line message for people. Messages
+ * name certificates by subject and fingerprint but never contain key material. Immutable.
+ */
+public final class TlsFailure {
+    /** The distinct ways a TLS-mode session can fail. */
+    public enum Reason {
+        /** The peer's certificate fingerprint is not one of {@code --peer-fingerprint}. */
+        FINGERPRINT_MISMATCH,
+        /** The peer's chain does not validate against {@code --ca} (other CA, expired, no certificate). */
+        CERT_UNTRUSTED,
+        /** The peer's certificate fails {@code --verify-x509-name}. */
+        CERT_NAME_MISMATCH,
+        /** The peer's certificate fails {@code --remote-cert-tls} (key usage / extended key usage). */
+        CERT_USAGE_MISMATCH,
+        /** The peer ended the TLS handshake with an alert (it rejected us or our parameters). */
+        PEER_REJECTED,
+        /** No control packet passed the {@code --tls-auth} HMAC check: the keys or directions differ. */
+        TLS_AUTH_FAILED,
+        /** No control packet could be unwrapped with {@code --tls-crypt}: the keys differ. */
+        TLS_CRYPT_FAILED,
+        /** The peer only speaks key method 1, which OpenVPN 2.6 and Culvert no longer support. */
+        KEY_METHOD_1,
+        /** TLS and the key exchange did not complete within {@code --hand-window}. */
+        HANDSHAKE_TIMEOUT,
+        /** No common data-channel cipher and no usable {@code --data-ciphers-fallback}. */
+        NEGOTIATION_FAILED,
+        /** The TLS library failed locally (no common TLS version, cipher suite or group, a bad record). */
+        TLS_ERROR,
+        /** The peer broke the OpenVPN protocol (malformed key-method-2 message, impossible state). */
+        PROTOCOL_ERROR,
+        /** Data-channel keys could not be derived (exporter unavailable, weak key). */
+        KEY_DERIVATION_FAILED
+    }
+
+    private final Reason reason;
+    private final String message;
+
+    public TlsFailure(Reason reason, String message) {
+        this.reason = Objects.requireNonNull(reason, "reason");
+        this.message = Objects.requireNonNull(message, "message");
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    public String message() {
+        return message;
+    }
+
+    @Override
+    public String toString() {
+        return reason + ": " + message;
+    }
+}
