@@ -10,6 +10,7 @@ import static org.junit.Assert.fail;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -96,7 +97,7 @@ public class PlatformIT {
         BundleCapability nativeCapability = systemNativeCapability();
         assertNotNull("the system bundle announces no osgi.native capability", nativeCapability);
         assertEquals("this test expects to run on Linux", "linux",
-                String.valueOf(firstValue(nativeCapability.getAttributes().get("osgi.native.osname"))).toLowerCase());
+                String.valueOf(firstValue(nativeCapability.getAttributes().get("osgi.native.osname"))).toLowerCase(Locale.ROOT));
 
         for (String artifactId : CulvertBundles.WINDOWS) {
             Bundle b = Platform.bundle(context, CulvertBundles.symbolicName(artifactId));
@@ -193,7 +194,8 @@ public class PlatformIT {
                 }
                 System.out.println(CYCLES + " driver stop/start cycles of two memory tunnels in "
                         + (System.nanoTime() - cyclesStarted) / 1_000_000 + " ms");
-                assertTrue("the watcher saw no transitions of a", watcher.changeCount("a") >= 4 * CYCLES);
+                // WAITING and UP at least, and the steps between them, in every cycle.
+                assertTrue("the listener saw only " + watcher.changeCount("a") + " transitions of a", watcher.changeCount("a") >= 2 * CYCLES);
             } finally {
                 Platform.stopQuietly(manager, "a", "b");
             }

@@ -50,7 +50,6 @@ import org.culvert.openvpn.tls.TlsFailure;
  */
 public final class TlsEndpoint {
     private final TlsProtocol protocol;
-    private final boolean server;
     private final Credentials credentials;
     private final PeerVerifier verifier;
     private final TlsProfile profile;
@@ -64,7 +63,6 @@ public final class TlsEndpoint {
 
     private TlsEndpoint(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             SecureRandom random) {
-        this.server = server;
         this.profile = profile;
         this.credentials = credentials;
         this.verifier = verifier;
@@ -350,7 +348,7 @@ public final class TlsEndpoint {
         @Override
         public void init(org.bouncycastle.tls.TlsClientContext clientContext) {
             super.init(clientContext);
-            context = clientContext;
+            TlsEndpoint.this.context = clientContext;
         }
 
         @Override
@@ -406,7 +404,7 @@ public final class TlsEndpoint {
         @Override
         public void init(org.bouncycastle.tls.TlsServerContext serverContext) {
             super.init(serverContext);
-            context = serverContext;
+            TlsEndpoint.this.context = serverContext;
         }
 
         @Override
