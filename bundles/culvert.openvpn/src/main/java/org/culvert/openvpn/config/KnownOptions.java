@@ -16,7 +16,7 @@ final class KnownOptions {
             "tls-exit", "tls-export-cert", "tran-window", "capath", "crl-verify", "extra-certs", "pkcs12",
             "verify-hash", "auth-user-pass", "auth-token", "auth-retry", "auth-nocache", "remote-cert-eku",
             "remote-cert-ku", "ns-cert-type", "x509-track", "x509-username-field", "cryptoapicert", "askpass",
-            "server-bridge", "mode");
+            "server-bridge");
 
     /** Options that can be written as a {@code <name>...</name>} block in OpenVPN 2.6. */
     static final Set<String> INLINE = Set.of(
@@ -61,7 +61,7 @@ final class KnownOptions {
             "show-pkcs11-ids", "show-tls", "show-valid-subnets", "single-session", "socket-flags", "socks-proxy",
             "socks-proxy-retry", "stale-routes-check", "static-challenge", "status", "status-version",
             "suppress-timestamps", "syslog", "tap-sleep", "tcp-nodelay", "tcp-queue-limit", "test-crypto",
-            "tmp-dir", "tun-mtu-extra", "tun-mtu-max", "txqueuelen", "udp-mtu", "up-delay", "up-restart",
+            "tmp-dir", "tun-mtu-max", "txqueuelen", "udp-mtu", "up-delay", "up-restart",
             "use-prediction-resistance", "username-as-common-name", "verify-client-cert", "version",
             "vlan-accept", "vlan-pvid", "vlan-tagging", "win-sys", "windows-driver");
 }

@@ -32,9 +32,9 @@ public final class MtuMath {
         return size + auth.digestLength();
     }
 
-    /** Bytes inside the encrypted payload besides the tun packet: tap extra, compression byte, CBC packet-id. */
+    /** Bytes inside the encrypted payload besides the tun packet: tun-mtu-extra, compression byte, CBC packet-id. */
     public static int payloadOverhead(OpenVpnOptions o) {
-        int overhead = o.devType() == DevType.TAP ? OptionsBuilder.TAP_MTU_EXTRA : 0;
+        int overhead = o.tunMtuExtra();
         overhead += o.compression().mtuOverhead();
         if (o.cipher() != CipherAlgorithm.NONE) {
             overhead += PACKET_ID_LONG;

@@ -25,7 +25,7 @@ public final class OpenVpnOptions {
             IpFamily linkFamily, Optional<String> local, int localPort, int remotePort, List<Remote> remotes,
             boolean bind, boolean bindIpv6Only, boolean floatRemote, Optional<IfConfig> ifconfig,
             Optional<IfConfigIpv6> ifconfigIpv6, List<Route> routes, List<RouteIpv6> routesIpv6, Topology topology,
-            int tunMtu, int occMtu, OptionalInt linkMtu, int mssfix, boolean mssfixEncap, boolean mssfixFixed,
+            int tunMtu, int occMtu, int tunMtuExtra, OptionalInt linkMtu, int mssfix, boolean mssfixEncap, boolean mssfixFixed,
             int sndbuf, int rcvbuf, Optional<Script> up, Optional<Script> down, int scriptSecurity,
             boolean persistTun, boolean persistKey, int ping, int pingRestart, int pingExit, int inactive,
             long inactiveBytes, int explicitExitNotify, StaticKey secret, Optional<Path> secretFile,
@@ -149,6 +149,14 @@ public final class OpenVpnOptions {
     /** The second {@code --tun-mtu} argument (the MTU announced in OCC), or 0. */
     public int occMtu() {
         return v.occMtu();
+    }
+
+    /**
+     * Bytes a frame may carry beyond the tun MTU ({@code --tun-mtu-extra}): 32 by default for tap
+     * (the Ethernet header), 0 for tun. Part of OpenVPN's MTU arithmetic.
+     */
+    public int tunMtuExtra() {
+        return v.tunMtuExtra();
     }
 
     /** {@code --link-mtu}, if given. */

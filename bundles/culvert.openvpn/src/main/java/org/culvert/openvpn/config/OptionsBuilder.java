@@ -67,7 +67,7 @@ final class OptionsBuilder {
             "data-ciphers", "ncp-ciphers", "auth", "replay-window", "no-replay", "mute-replay-warnings", "comp-lzo",
             "compress", "allow-compression", "verb", "mute", "connect-retry", "connect-timeout",
             "server-poll-timeout", "resolv-retry", "writepid", "disable-dco",
-            "allow-deprecated-insecure-static-crypto", "user", "group", "chroot");
+            "allow-deprecated-insecure-static-crypto", "user", "group", "chroot", "mode", "tun-mtu-extra");
 
     /** Where an option was given, for messages about it. */
     record Where(String source, int line) {
@@ -124,6 +124,7 @@ final class OptionsBuilder {
     private Integer tunMtu;
     private Where tunMtuWhere;
     private int occMtu;
+    private Integer tunMtuExtra;
     private Integer linkMtu;
     private Where linkMtuWhere;
     private int mssfix;
@@ -301,6 +302,19 @@ final class OptionsBuilder {
                 tunMtu = integer(l, 0, TUN_MTU_MIN, TUN_MTU_MAX);
                 occMtu = l.count() == 2 ? integer(l, 1, 0, TUN_MTU_MAX) : 0;
                 tunMtuWhere = l.where();
+                break;
+            case "tun-mtu-extra":
+                arity(l, 1, 1);
+                tunMtuExtra = integer(l, 0, 0, TUN_MTU_MAX);
+                break;
+            case "mode":
+                arity(l, 1, 1);
+                if (l.arg(0).equals("server")) {
+                    throw error(UNSUPPORTED_OPTION, l, "'server' is not supported by Culvert yet (point-to-point only)");
+                }
+                if (!l.arg(0).equals("p2p")) {
+                    throw error(BAD_VALUE, l, "must be p2p or server, not '" + l.arg(0) + "'");
+                }
                 break;
             case "link-mtu":
             case "udp-mtu":
@@ -809,6 +823,7 @@ final class OptionsBuilder {
                 List.copyOf(resolvedRemotes), bindsLocally(effectiveProto), bindIpv6Only, floatRemote,
                 Optional.ofNullable(ifconfig), Optional.ofNullable(ifconfigIpv6), List.copyOf(resolvedRoutes),
                 List.copyOf(resolvedRoutes6), topology, effectiveTunMtu, occMtu,
+                tunMtuExtra != null ? tunMtuExtra : type == DevType.TAP ? TAP_MTU_EXTRA : 0,
                 linkMtu == null ? OptionalInt.empty() : OptionalInt.of(linkMtu), effectiveMssfix, effectiveEncap,
                 effectiveFixed, sndbuf, rcvbuf, Optional.ofNullable(up), Optional.ofNullable(down), scriptSecurity,
                 persistTun, persistKey, pings[0], pingExitAction ? 0 : pings[1], pingExitAction ? pings[1] : 0,

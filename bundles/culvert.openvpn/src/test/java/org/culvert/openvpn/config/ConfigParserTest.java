@@ -229,6 +229,11 @@ class ConfigParserTest {
         assertEquals(Proto.TCP_SERVER, parse(BASE + "proto tcp6-server\n").proto());
         assertEquals(Proto.TCP_CLIENT, parse(BASE + "proto tcp-client\nremote h\n").proto());
         assertEquals(CipherAlgorithm.AES_128_CBC, parse(BASE + "data-ciphers-fallback AES-128-CBC\n").cipher());
+        assertEquals(0, parse(BASE + "mode p2p\n").tunMtuExtra(), "mode p2p is what Culvert does anyway");
+        assertEquals(32, parse(BASE + "dev tap\n").tunMtuExtra());
+        ConfigException server = fails(BASE + "mode server\n");
+        assertEquals(Reason.UNSUPPORTED_OPTION, server.reason());
+        assertEquals("mode", server.option());
     }
 
     @Test

@@ -36,6 +36,8 @@ class MtuMathTest {
         "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;comp-lzo no|1461",
         "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;compress stub-v2|1460",
         "cipher AES-256-CBC;auth SHA256;dev tap|1604",
+        "cipher AES-256-CBC;auth SHA256;dev tap;tun-mtu-extra 0|1572",
+        "cipher AES-256-CBC;auth SHA256;tun-mtu-extra 32|1604",
     })
     void occLinkMtu(String config, int linkMtu) throws Exception {
         assertEquals(linkMtu, MtuMath.occLinkMtu(options(config)));

@@ -21,6 +21,8 @@ import org.bouncycastle.asn1.pkcs.DHParameter;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
@@ -74,7 +76,7 @@ public final class Credentials {
                 throw new BadOption("--cert", false, "cannot encode certificate: " + e.getMessage());
             }
         }
-        PrivateKeyInfo info = privateKeyInfo(keyPem);
+        PrivateKeyInfo info = withCurveFromCertificate(privateKeyInfo(keyPem), chain.get(0));
         KeyType type = keyType(info);
         AsymmetricKeyParameter key;
         try {
@@ -179,6 +181,24 @@ public final class Credentials {
             throw new BadOption("--key", false, "cannot parse --key: " + e.getClass().getSimpleName());
         }
         throw new BadOption("--key", false, "no private key found in --key");
+    }
+
+    /**
+     * A SEC1 "EC PRIVATE KEY" may omit its curve; the certificate's public key always names it, and
+     * the key must belong to that certificate anyway.
+     */
+    private static PrivateKeyInfo withCurveFromCertificate(PrivateKeyInfo info, X509Certificate cert) throws BadOption {
+        if (!X9ObjectIdentifiers.id_ecPublicKey.equals(info.getPrivateKeyAlgorithm().getAlgorithm())
+                || info.getPrivateKeyAlgorithm().getParameters() != null) {
+            return info;
+        }
+        try {
+            SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded());
+            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
+                    spki.getAlgorithm().getParameters()), info.parsePrivateKey());
+        } catch (IOException | RuntimeException e) {
+            throw new BadOption("--key", false, "the EC private key names no curve and the certificate's is unusable");
+        }
     }
 
     private static KeyType keyType(PrivateKeyInfo info) throws BadOption {

@@ -12,8 +12,14 @@ public final class ReliableSend {
     public static final int WINDOW = 6;
     /** OpenVPN's N_ACK_RETRANSMIT. */
     static final int FAST_RETRANSMIT = 3;
-    /** Backoff stops growing here so that deadline arithmetic cannot overflow. */
-    private static final long MAX_TIMEOUT = 3_600_000L;
+    /**
+     * The timeout stops doubling at this multiple of {@code --tls-timeout}. OpenVPN doubles without
+     * limit, which leaves only five attempts inside the 60-second hand window; capping it keeps
+     * trying every 8 seconds (with the defaults), so that a run of losses does not end a handshake.
+     * Retransmitting sooner is invisible to the peer apart from the extra packets.
+     */
+    static final int MAX_BACKOFF_FACTOR = 4;
+    private final long maxTimeout;
 
     /** One outstanding message. */
     public static final class Entry {
@@ -50,6 +56,7 @@ public final class ReliableSend {
     /** @param initialTimeoutMillis {@code --tls-timeout} in milliseconds */
     public ReliableSend(long initialTimeoutMillis) {
         this.initialTimeout = initialTimeoutMillis;
+        this.maxTimeout = initialTimeoutMillis * MAX_BACKOFF_FACTOR;
         for (int i = 0; i < WINDOW; i++) {
             entries[i] = new Entry();
         }
@@ -108,7 +115,7 @@ public final class ReliableSend {
     /** Records a transmission: the next one is due after the current timeout, which then doubles. */
     public void sent(Entry e, long now) {
         e.nextTry = now + e.timeout;
-        e.timeout = Math.min(e.timeout * 2, MAX_TIMEOUT);
+        e.timeout = Math.min(e.timeout * 2, maxTimeout);
         e.laterAcks = 0;
     }
 
@@ -150,6 +157,18 @@ public final class ReliableSend {
             }
         }
         return next;
+    }
+
+    /** Debug: outstanding ids with their current timeout and next try. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (Entry e : entries) {
+            if (e.active) {
+                sb.append(" id").append(e.id).append(" op").append(e.opcode).append(" to=").append(e.timeout)
+                        .append(" next=").append(e.nextTry).append(" acks=").append(e.laterAcks);
+            }
+        }
+        return sb.toString();
     }
 
     /** Makes every outstanding message due now (OpenVPN's "burst" when the peer shows up). */

@@ -187,8 +187,9 @@ public final class TlsDataChannel {
             }
             sealMac.compute(wire, ivOff, AES_BLOCK + plainLength + padding, wire, headerLength);
         }
-        buf.put(start, wire, 0, wireLength);
+        // Absolute bulk puts are bounded by the limit, and CBC padding may extend past it.
         buf.limit(start + wireLength).position(start);
+        buf.put(start, wire, 0, wireLength);
         return TlsVerdict.OK;
     }
 

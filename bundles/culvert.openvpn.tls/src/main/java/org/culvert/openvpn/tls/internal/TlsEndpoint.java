@@ -60,6 +60,10 @@ public final class TlsEndpoint {
     private TlsFailure verifyFailure;
     private String raisedAlert;
     private PeerVerifier.PeerIdentity peer;
+    private final java.util.Map<String, byte[]> exported = new java.util.HashMap<>();
+    private String exportProblem;
+    private String version;
+    private String suite;
 
     private TlsEndpoint(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             SecureRandom random) {
@@ -162,27 +166,53 @@ public final class TlsEndpoint {
         if (!handshakeComplete()) {
             throw new IllegalStateException("TLS handshake not complete");
         }
-        return context.exportKeyingMaterial(label, null, length);
+        byte[] value = exported.get(label);
+        if (value == null || value.length < length) {
+            throw new IllegalStateException(exportProblem != null ? exportProblem : "no exporter value for " + label);
+        }
+        return java.util.Arrays.copyOf(value, length);
     }
 
     /** E.g. {@code TLSv1.3}. */
     public String version() {
-        SecurityParameters sp = context == null ? null : context.getSecurityParametersConnection();
-        if (sp == null) {
-            return null;
-        }
-        ProtocolVersion v = sp.getNegotiatedVersion();
-        return ProtocolVersion.TLSv13.equals(v) ? "TLSv1.3" : ProtocolVersion.TLSv12.equals(v) ? "TLSv1.2" : v.toString();
+        return version;
     }
 
     /** The IANA name of the negotiated cipher suite. */
     public String cipherSuite() {
-        SecurityParameters sp = context == null ? null : context.getSecurityParametersConnection();
-        return sp == null ? null : TlsProfile.suiteName(sp.getCipherSuite());
+        return suite;
     }
+
+    /**
+     * Bouncy Castle wipes the exporter secret once the handshake completes, so everything OpenVPN
+     * will ever export from this TLS session is computed inside the completion callback.
+     */
+    private void handshakeCompleted() {
+        complete = true;
+        SecurityParameters sp = context.getSecurityParametersConnection();
+        ProtocolVersion v = sp.getNegotiatedVersion();
+        version = ProtocolVersion.TLSv13.equals(v) ? "TLSv1.3" : ProtocolVersion.TLSv12.equals(v) ? "TLSv1.2" : v.toString();
+        suite = TlsProfile.suiteName(sp.getCipherSuite());
+        try {
+            for (int i = 0; i < EXPORT_LABELS.length; i++) {
+                exported.put(EXPORT_LABELS[i], context.exportKeyingMaterial(EXPORT_LABELS[i], null, EXPORT_LENGTHS[i]));
+            }
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            exportProblem = "the TLS session cannot export keying material (" + printable(String.valueOf(e.getMessage()))
+                    + ")";
+        }
+    }
+
+    private static final String[] EXPORT_LABELS = {ControlSession.EKM_DATA_KEYS, ControlSession.EKM_PEER_ID,
+        ControlSession.EKM_DYNAMIC_TLS_CRYPT};
+    private static final int[] EXPORT_LENGTHS = {256, 3, 256};
 
     /** Drops the TLS session without sending anything more. Idempotent. */
     public void close() {
+        for (byte[] v : exported.values()) {
+            java.util.Arrays.fill(v, (byte) 0);
+        }
+        exported.clear();
         try {
             if (!protocol.isClosed()) {
                 protocol.close();
@@ -385,7 +415,7 @@ public final class TlsEndpoint {
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            complete = true;
+            handshakeCompleted();
         }
 
         @Override
@@ -461,7 +491,7 @@ public final class TlsEndpoint {
         }
 
         @Override
-        public CertificateRequest getCertificateRequest() {
+        public CertificateRequest getCertificateRequest() throws IOException {
             @SuppressWarnings("rawtypes")
             Vector sigAlgs = TlsUtils.getDefaultSupportedSignatureAlgorithms(context);
             if (TlsUtils.isTLSv13(context)) {
@@ -479,7 +509,7 @@ public final class TlsEndpoint {
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            complete = true;
+            handshakeCompleted();
         }
 
         @Override

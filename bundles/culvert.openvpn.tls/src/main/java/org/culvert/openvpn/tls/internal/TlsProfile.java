@@ -107,9 +107,10 @@ public final class TlsProfile {
      * @param groupList {@code --tls-groups}, or {@code --ecdh-curve} as a one-element list, or null
      * @param dh explicit {@code --dh} parameters, or null for {@code --dh none} (no DHE suites)
      * @param keyType our private key's type: a TLS 1.2 server can only offer matching suites
+     * @param server whether we are the TLS server (whose suite list must not come out empty)
      */
     public static TlsProfile resolve(TlsVersion min, TlsVersion max, String tlsCipher, String tlsCiphersuites,
-            String groupList, DHGroup dh, Credentials.KeyType keyType) throws BadOption {
+            String groupList, DHGroup dh, Credentials.KeyType keyType, boolean server) throws BadOption {
         BcTlsCrypto crypto = new BcTlsCrypto(new SecureRandom());
         List<ProtocolVersion> v = new ArrayList<>();
         if (max == TlsVersion.TLS_1_3 && min != null) {
@@ -130,13 +131,14 @@ public final class TlsProfile {
         boolean with12 = v.contains(ProtocolVersion.TLSv12);
         int[] client = concat(with13 ? tls13 : new int[0], with12 ? tls12 : new int[0]);
         int[] server12 = with12 ? filterForServer(tls12, keyType, dh != null) : new int[0];
-        int[] server = concat(with13 ? tls13 : new int[0], server12);
-        if (client.length == 0 || server.length == 0) {
+        int[] serverList = concat(with13 ? tls13 : new int[0], server12);
+        if ((server ? serverList : client).length == 0) {
             throw new BadOption(tlsCipher != null ? "--tls-cipher" : "--tls-ciphersuites", false,
-                    "no usable TLS cipher suite remains for the configured TLS versions and key");
+                    "no usable TLS cipher suite remains for the configured TLS versions"
+                            + (server ? ", key type and --dh" : ""));
         }
         int[] g = groupList == null ? null : parseGroups(groupList);
-        return new TlsProfile(v.toArray(new ProtocolVersion[0]), client, server, g, dh);
+        return new TlsProfile(v.toArray(new ProtocolVersion[0]), client, serverList, g, dh);
     }
 
     /** Highest first. */
@@ -220,8 +222,8 @@ public final class TlsProfile {
                 continue;
             }
             Integer suite = IANA_SUITES.get(token);
-            if (suite == null || !TlsUtils.isValidCipherSuiteForVersion(suite, ProtocolVersion.TLSv13)
-                    || TlsUtils.isValidCipherSuiteForVersion(suite, ProtocolVersion.TLSv12)) {
+            // TLS 1.3 suites are exactly the code points 0x1301..0x13ff (RFC 8446 appendix B.4).
+            if (suite == null || (suite & 0xFF00) != 0x1300) {
                 throw new BadOption("--tls-ciphersuites", true, "'" + printable(raw.trim())
                         + "' is not a TLS 1.3 cipher suite Culvert supports");
             }

@@ -1,0 +1,782 @@
+package org.culvert.openvpn.tls;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Objects;
+import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.config.Compression;
+import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.session.MssClamp;
+import org.culvert.openvpn.session.OccStrings;
+import org.culvert.openvpn.tls.internal.Bytes;
+import org.culvert.openvpn.tls.internal.ControlPacket;
+import org.culvert.openvpn.tls.internal.ControlSession;
+import org.culvert.openvpn.tls.internal.ControlWrap;
+import org.culvert.openvpn.tls.internal.DataScratch;
+import org.culvert.openvpn.tls.internal.IvSource;
+import org.culvert.openvpn.tls.internal.KeyState;
+import org.culvert.openvpn.tls.internal.PeerVerifier;
+import org.culvert.openvpn.tls.internal.SessionConfig;
+import org.culvert.openvpn.tls.internal.TlsDataChannel;
+import org.culvert.openvpn.tls.internal.TlsEndpoint;
+
+/**
+ * The I/O-free OpenVPN 2.6 TLS point-to-point engine for one tunnel run, shaped like
+ * {@link org.culvert.openvpn.session.StaticKeySession} so the tunnel loop can drive either.
+ *
+ * <p><b>How the loop uses it</b> (one thread, the tunnel's loop thread; the class is not
+ * thread-safe):
+ * <ul>
+ *   <li>Tun packets go through {@link #encapsulate}: sealed in place into {@code P_DATA_V2} (or
+ *       {@code P_DATA_V1}) with the current key, or refused with {@link TlsVerdict#NOT_KEYED} before
+ *       the first key exists.</li>
+ *   <li>Link packets go through {@link #decapsulate}: data packets are opened in place
+ *       ({@link Incoming#TUN_PACKET}); control packets (resets, TLS records, ACKs) are handled here
+ *       ({@link Incoming#CONSUMED}); the peer's exit announcement gives {@link Incoming#PEER_EXIT}.</li>
+ *   <li>After every {@code decapsulate} and whenever {@link #nextTimerMillis()} is reached, the loop
+ *       calls {@link #checkTimers()} and then {@link #pollOutgoing} until it returns false, sending
+ *       each packet it yields (handshake and renegotiation packets, ACKs, retransmissions, pings,
+ *       OCC replies, exit notifications).</li>
+ * </ul>
+ * {@link #isKeyed()} turning true is OpenVPN's "Initialization Sequence Completed". A failure
+ * (certificate rejected, wrong tls-auth key, handshake timeout, ...) makes {@link #checkTimers()}
+ * return {@link TimerEvent#HANDSHAKE_FAILED} and {@link #lastError()} say why; the loop should then
+ * end this run (OpenVPN restarts with a new session). After a failure no data is accepted or sent.
+ *
+ * <p><b>Buffers</b> belong to the caller; nothing is retained after a call. Framing works in place
+ * within {@link #headroom()} bytes before and {@link #tailroom()} bytes after the payload, so a
+ * buffer read from the tun with that much room is sealed without copying out of it. TCP length
+ * framing is the link's job, not the engine's.
+ *
+ * <p><b>Cost.</b> The data path ({@code encapsulate}/{@code decapsulate} of data packets, pings)
+ * allocates nothing. Control-channel work (TLS handshakes, renegotiation) allocates as needed.
+ *
+ * <p><b>Time</b> comes only from the injected {@link Clock}: monotonic milliseconds for timers,
+ * Unix seconds for packet-id timestamps and certificate validity.
+ */
+public final class TlsSession implements AutoCloseable {
+    private static final byte[] PING = bytes(0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb, 0x07, 0xed, 0x2d, 0x0a,
+            0x98, 0x1f, 0xc7, 0x48);
+    private static final byte[] OCC_MAGIC = bytes(0x28, 0x7f, 0x34, 0x6b, 0xd4, 0xef, 0x7a, 0x81, 0x2d, 0x56, 0xb8,
+            0xd3, 0xaf, 0xc5, 0x45, 0x9c);
+    private static final int OCC_REQUEST = 0;
+    private static final int OCC_REPLY = 1;
+    private static final int OCC_EXIT = 6;
+    private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
+    private static final byte NO_COMPRESS = (byte) 0xFA;
+    private static final byte NO_COMPRESS_SWAP = (byte) 0xFB;
+    private static final byte V2_INDICATOR = 0x50;
+    private static final byte V2_UNCOMPRESSED = 0x00;
+    /** Largest control packet produced or accepted (OpenVPN's TLS_CHANNEL_BUF_SIZE region). */
+    private static final int MAX_CONTROL_PACKET = 2048;
+
+    /** What a link packet turned out to be. */
+    public enum Incoming {
+        /** {@code packet[position, limit)} is an IP packet (or Ethernet frame) for the tun. */
+        TUN_PACKET,
+        /** Authentic and handled here (control packet, ping, OCC, empty payload); nothing for the tun. */
+        CONSUMED,
+        /** The peer announced that it is exiting ({@code EXIT} or OCC_EXIT): OpenVPN restarts. */
+        PEER_EXIT,
+        /** Rejected; {@link #lastVerdict()} says why. Timers were not touched. */
+        DROP
+    }
+
+    /** What {@link #checkTimers()} found. */
+    public enum TimerEvent {
+        NONE,
+        /** {@code --ping-restart}: nothing authentic received for too long; restart the tunnel. */
+        PING_RESTART,
+        /** {@code --ping-exit}: nothing authentic received for too long; stop the tunnel. */
+        PING_EXIT,
+        /** {@code --inactive}: no tunnel traffic for too long; stop the tunnel. */
+        INACTIVE,
+        /** The session failed ({@link #lastError()} says why); end this run. Reported on every call from then on. */
+        HANDSHAKE_FAILED
+    }
+
+    /** The session's overall state. */
+    public enum State {
+        /** Handshaking; no data key yet. */
+        CONNECTING,
+        /** A data key exists ("Initialization Sequence Completed"); renegotiations happen underneath. */
+        KEYED,
+        /** Failed; see {@link #lastError()}. */
+        FAILED,
+        /** {@link #close()} was called. */
+        CLOSED
+    }
+
+    private final TlsSettings settings;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final SessionConfig config;
+    private final DataScratch scratch = new DataScratch();
+    private final IvSource ivs;
+    private final Compression compression;
+    private final int headroom;
+    private final int tailroom;
+    private final int innerHeadroom;
+    private final byte[] occReply;
+    private final byte[] occExit;
+    private final long pingMillis;
+    private final long pingReceiveMillis;
+    private final boolean pingExits;
+    private final long inactiveMillis;
+    private final byte[] controlIn = new byte[DataScratch.MAX_PACKET];
+    private final byte[] controlOut = new byte[MAX_CONTROL_PACKET + 256];
+    private ControlSession active;
+    private ControlSession candidate;
+    private MssClamp clamp;
+
+    private long lastSent;
+    private boolean sentAnything;
+    private long lastReceived;
+    private long lastActivity;
+    private long activityBytes;
+    private long pingsReceived;
+    private boolean occReplyDue;
+    private String lastOccMismatch;
+    private boolean exitStarted;
+    private boolean exitNotifying;
+    private long exitDeadline;
+    private long nextExitPacket;
+    private boolean exitPacketDue;
+    private boolean closed;
+    private TlsVerdict lastVerdict = TlsVerdict.OK;
+
+    /**
+     * Validates the settings, loads the credentials and prepares the first control session. A
+     * tls-client sends its hard reset on the first {@link #pollOutgoing}; a tls-server waits for one.
+     *
+     * @param clock drives every timer and timestamp; the session starts "now"
+     * @param random keys, session ids, key-method-2 randoms, TLS and CBC IVs come from it
+     * @throws TlsConfigException if {@link TlsSettings#validate()} would
+     */
+    public TlsSession(TlsSettings settings, Clock clock, SecureRandom random) throws TlsConfigException {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        TlsSettings.Resolved resolved = settings.resolve();
+        PeerVerifier verifier = new PeerVerifier(resolved.credentials().caCertificates(), settings.peerFingerprints(),
+                settings.remoteCertTls(), settings.verifyX509Name(), settings.verifyX509Type(), clock);
+        ControlWrap.Kind wrapKind = settings.hasTlsAuth() ? ControlWrap.Kind.TLS_AUTH
+                : settings.hasTlsCrypt() ? ControlWrap.Kind.TLS_CRYPT : ControlWrap.Kind.NONE;
+        byte[] wrapKey = settings.hasTlsAuth() ? settings.tlsAuthKey() : settings.hasTlsCrypt() ? settings.tlsCryptKey() : null;
+        this.config = new SessionConfig(settings.role() == TlsRole.SERVER, resolved.profile(), resolved.credentials(),
+                verifier, wrapKind, wrapKey, settings.tlsAuthDirection(), settings.auth(), resolved.dataCiphers(),
+                resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
+                settings.handWindow(), settings.tlsTimeout(), settings.tranWindow(), settings.replayWindow(),
+                settings.localOptionsString(), settings.expectedRemoteOptionsString(), settings.maxPacketSize(),
+                settings.ivProto());
+        this.ivs = new IvSource(random);
+        this.compression = settings.compression();
+        int inner = 0;
+        int innerTail = 0;
+        for (DataCipher c : resolved.dataCiphers()) {
+            inner = Math.max(inner, TlsDataChannel.headroom(c, settings.auth()));
+            innerTail = Math.max(innerTail, TlsDataChannel.tailroom(c));
+        }
+        if (resolved.fallback() != null) {
+            inner = Math.max(inner, TlsDataChannel.headroom(resolved.fallback(), settings.auth()));
+            innerTail = Math.max(innerTail, TlsDataChannel.tailroom(resolved.fallback()));
+        }
+        this.innerHeadroom = inner;
+        this.headroom = inner + (compression == Compression.LZO_STUB ? 1 : compression == Compression.STUB_V2 ? 2 : 0);
+        this.tailroom = innerTail + (compression == Compression.STUB ? 1 : 0);
+        this.occReply = occMessage(OCC_REPLY, settings.localOptionsString());
+        this.occExit = occMessage(OCC_EXIT, null);
+        this.pingMillis = settings.ping() * 1000L;
+        this.pingExits = settings.pingExit() > 0;
+        this.pingReceiveMillis = (pingExits ? settings.pingExit() : settings.pingRestart()) * 1000L;
+        this.inactiveMillis = settings.inactive() * 1000L;
+        long now = clock.monotonicMillis();
+        this.lastReceived = now;
+        this.lastActivity = now;
+        this.active = newControlSession();
+    }
+
+    /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put before the payload. */
+    public int headroom() {
+        return headroom;
+    }
+
+    /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put after the payload. */
+    public int tailroom() {
+        return tailroom;
+    }
+
+    /**
+     * Clamps the MSS of TCP SYNs crossing the tunnel in both directions ({@code --mssfix}); null turns
+     * clamping off. The core computes the limit for the negotiated cipher and link family.
+     */
+    public void setMssClamp(MssClamp value) {
+        this.clamp = value;
+    }
+
+    /**
+     * A packet read from the tun, {@code packet[position, limit)}, with {@link #headroom()} bytes free
+     * before it and {@link #tailroom()} after: seals it in place with the current data key. On
+     * {@link TlsVerdict#OK}, {@code packet[position, limit)} is the link packet; otherwise the buffer
+     * holds no packet to send. Allocation-free.
+     */
+    public TlsVerdict encapsulate(ByteBuffer packet) {
+        if (closed || active.failure() != null) {
+            return TlsVerdict.SESSION_CLOSED;
+        }
+        if (!packet.hasRemaining()) {
+            return TlsVerdict.SHORT_PACKET;
+        }
+        long now = clock.monotonicMillis();
+        KeyState ks = active.sendKey(now);
+        if (ks == null) {
+            return TlsVerdict.NOT_KEYED;
+        }
+        if (clamp != null) {
+            clamp.clamp(packet);
+        }
+        TlsVerdict v = frameAndSeal(packet, ks);
+        if (v == TlsVerdict.OK) {
+            markSent(now);
+            registerActivity(now, packet.remaining());
+        }
+        return v;
+    }
+
+    /**
+     * A packet from the link, {@code packet[position, limit)}: a data packet is opened in place (for
+     * {@link Incoming#TUN_PACKET}, {@code packet[position, limit)} is then the tun packet, MSS
+     * clamped); a control packet is processed and consumed. Only authentic packets restart the
+     * ping-restart timer. Never throws for any packet content; data packets allocate nothing.
+     */
+    public Incoming decapsulate(ByteBuffer packet) {
+        if (closed) {
+            lastVerdict = TlsVerdict.SESSION_CLOSED;
+            return Incoming.DROP;
+        }
+        int length = packet.remaining();
+        if (length == 0) {
+            lastVerdict = TlsVerdict.SHORT_PACKET;
+            return Incoming.DROP;
+        }
+        int first = packet.get(packet.position()) & 0xFF;
+        int op = first >>> 3;
+        if (op == ControlPacket.OP_DATA_V1 || op == ControlPacket.OP_DATA_V2) {
+            return decapsulateData(packet, first & 7, length);
+        }
+        if (length > controlIn.length) {
+            lastVerdict = TlsVerdict.OVERSIZED;
+            return Incoming.DROP;
+        }
+        packet.get(packet.position(), controlIn, 0, length);
+        return decapsulateControl(op, first & 7, length);
+    }
+
+    private Incoming decapsulateData(ByteBuffer packet, int keyId, int length) {
+        KeyState ks = active.failure() == null ? active.receiveKey(keyId) : null;
+        if (ks == null) {
+            lastVerdict = active.failure() != null ? TlsVerdict.SESSION_CLOSED
+                    : active.keyed() ? TlsVerdict.UNKNOWN_KEY_ID : TlsVerdict.NOT_KEYED;
+            return Incoming.DROP;
+        }
+        TlsVerdict v = ks.data().open(packet);
+        if (v != TlsVerdict.OK) {
+            lastVerdict = v;
+            return Incoming.DROP;
+        }
+        ks.count(length);
+        ks.markPeerUsed();
+        if (!unframe(packet)) {
+            lastVerdict = TlsVerdict.BAD_COMPRESSION;
+            return Incoming.DROP;
+        }
+        lastVerdict = TlsVerdict.OK;
+        if (!packet.hasRemaining()) {
+            // Authentic but empty: OpenVPN ignores it and does not count it as a sign of life.
+            return Incoming.CONSUMED;
+        }
+        long now = clock.monotonicMillis();
+        lastReceived = now;
+        if (packet.remaining() == PING.length && startsWith(packet, PING)) {
+            pingsReceived++;
+            return Incoming.CONSUMED;
+        }
+        if (startsWith(packet, OCC_MAGIC)) {
+            return handleOcc(packet);
+        }
+        if (clamp != null) {
+            clamp.clamp(packet);
+        }
+        registerActivity(now, packet.remaining());
+        return Incoming.TUN_PACKET;
+    }
+
+    private Incoming decapsulateControl(int op, int keyId, int length) {
+        ControlSession target = active;
+        long sid = length >= ControlWrap.HEADER ? Bytes.getLong(controlIn, 1) : 0;
+        if (candidate != null && candidate.remoteKnown() && candidate.remoteSessionId() == sid) {
+            target = candidate;
+        }
+        TlsVerdict v = target.receive(controlIn, length);
+        int peerReset = settings.role() == TlsRole.SERVER ? ControlPacket.OP_HARD_RESET_CLIENT_V2
+                : ControlPacket.OP_HARD_RESET_SERVER_V2;
+        if (v == TlsVerdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
+                && active.failure() == null) {
+            // A hard reset with a new session id: the peer restarted, or gave up a renegotiation and
+            // began a new session as OpenVPN does. Before we are keyed the new attempt simply replaces
+            // the old one; afterwards it runs beside the current session and takes over only once it
+            // is keyed, so a forged reset cannot tear the tunnel down.
+            ControlSession fresh = newControlSession();
+            v = fresh.receive(controlIn, length);
+            if (v != TlsVerdict.OK) {
+                fresh.close();
+            } else if (!active.keyed()) {
+                active.close();
+                active = fresh;
+            } else {
+                if (candidate != null) {
+                    candidate.close();
+                }
+                candidate = fresh;
+            }
+        }
+        lastVerdict = v;
+        if (v != TlsVerdict.OK) {
+            return Incoming.DROP;
+        }
+        lastReceived = clock.monotonicMillis();
+        promoteCandidate();
+        if (active.takePeerExit()) {
+            return Incoming.PEER_EXIT;
+        }
+        return Incoming.CONSUMED;
+    }
+
+    /** Why the last {@link #decapsulate} gave {@link Incoming#DROP} ({@link TlsVerdict#OK} after an accepted packet). */
+    public TlsVerdict lastVerdict() {
+        return lastVerdict;
+    }
+
+    /**
+     * If the session has a packet of its own to send, writes it into {@code slot} and returns true;
+     * {@code slot[position, limit)} is then the link packet. Control packets come first (handshake,
+     * retransmissions, ACKs), then exit notification, OCC reply and ping, which are data-channel
+     * packets whose payload is placed at {@code headroom} as a tun read would be. Call repeatedly
+     * until it returns false.
+     *
+     * @param headroom where a data payload starts; at least {@link #headroom()}
+     * @throws IllegalArgumentException if the slot cannot hold the largest control packet
+     *         ({@code --max-packet-size} plus {@link #tailroom()} bytes after {@code headroom}) or the
+     *         headroom is too small
+     */
+    public boolean pollOutgoing(ByteBuffer slot, int headroom) {
+        int room = settings.maxPacketSize() + tailroom;
+        if (headroom < this.headroom || slot.capacity() < headroom + room) {
+            throw new IllegalArgumentException("slot needs " + this.headroom + " bytes of headroom and " + room
+                    + " more after it");
+        }
+        if (closed) {
+            return false;
+        }
+        int n = active.poll(controlOut);
+        if (n == 0 && candidate != null) {
+            n = candidate.poll(controlOut);
+        }
+        if (n > 0) {
+            slot.limit(slot.capacity()).position(headroom);
+            slot.put(controlOut, 0, n);
+            slot.limit(headroom + n).position(headroom);
+            return true;
+        }
+        if (active.failure() != null) {
+            return false;
+        }
+        long now = clock.monotonicMillis();
+        advanceExitSchedule(now);
+        KeyState ks = active.sendKey(now);
+        if (ks == null) {
+            return false;
+        }
+        byte[] message;
+        boolean activity = true;
+        if (exitPacketDue) {
+            exitPacketDue = false;
+            message = occExit;
+        } else if (occReplyDue) {
+            occReplyDue = false;
+            message = occReply;
+        } else if (pingMillis > 0 && (!sentAnything || now - lastSent >= pingMillis)) {
+            message = PING;
+            activity = false;
+        } else {
+            return false;
+        }
+        slot.limit(slot.capacity()).position(headroom);
+        slot.put(message);
+        slot.limit(headroom + message.length).position(headroom);
+        TlsVerdict v = frameAndSeal(slot, ks);
+        markSent(now);
+        if (v != TlsVerdict.OK) {
+            return false;
+        }
+        if (activity) {
+            registerActivity(now, slot.remaining());
+        }
+        return true;
+    }
+
+    /** The monotonic time by which {@link #checkTimers()} and {@link #pollOutgoing} must next run. */
+    public long nextTimerMillis() {
+        long now = clock.monotonicMillis();
+        if (closed) {
+            return Long.MAX_VALUE;
+        }
+        if (active.failure() != null || exitPacketDue || occReplyDue) {
+            return now;
+        }
+        long next = active.nextTimer();
+        if (candidate != null) {
+            next = Math.min(next, candidate.nextTimer());
+        }
+        if (pingMillis > 0 && active.keyed()) {
+            next = Math.min(next, sentAnything ? lastSent + pingMillis : now);
+        }
+        if (pingReceiveMillis > 0) {
+            next = Math.min(next, lastReceived + pingReceiveMillis);
+        }
+        if (inactiveMillis > 0) {
+            next = Math.min(next, lastActivity + inactiveMillis);
+        }
+        if (exitNotifying) {
+            next = Math.min(next, Math.min(nextExitPacket, exitDeadline));
+        }
+        return next;
+    }
+
+    /**
+     * Runs the timers: control-channel retransmission scheduling, handshake deadline, renegotiation
+     * triggers and lame-duck expiry, then ping-restart/ping-exit and inactivity (each re-arms, so it
+     * is reported once per period).
+     */
+    public TimerEvent checkTimers() {
+        if (closed) {
+            return TimerEvent.NONE;
+        }
+        active.tick();
+        if (candidate != null) {
+            candidate.tick();
+        }
+        promoteCandidate();
+        if (active.failure() != null) {
+            return TimerEvent.HANDSHAKE_FAILED;
+        }
+        long now = clock.monotonicMillis();
+        advanceExitSchedule(now);
+        if (inactiveMillis > 0 && now - lastActivity >= inactiveMillis) {
+            lastActivity = now;
+            return TimerEvent.INACTIVE;
+        }
+        if (pingReceiveMillis > 0 && now - lastReceived >= pingReceiveMillis) {
+            lastReceived = now;
+            return pingExits ? TimerEvent.PING_EXIT : TimerEvent.PING_RESTART;
+        }
+        return TimerEvent.NONE;
+    }
+
+    /**
+     * Starts {@code --explicit-exit-notify} (UDP only): if the peer announced control-channel exit
+     * notification, an {@code EXIT} message goes out reliably over the control channel; otherwise
+     * {@link #pollOutgoing} yields an OCC_EXIT data packet now and then once a second.
+     *
+     * @return how many milliseconds the caller should keep the link open for it; 0 if nothing is sent
+     */
+    public long beginExitNotify() {
+        int seconds = settings.explicitExitNotify();
+        if (closed || seconds <= 0 || settings.proto() != Proto.UDP || !active.keyed() || active.failure() != null) {
+            return 0;
+        }
+        long now = clock.monotonicMillis();
+        if (!exitStarted) {
+            exitStarted = true;
+            exitDeadline = now + seconds * 1000L;
+            if (active.negotiation() != null && active.negotiation().ccExit()) {
+                active.sendControlMessage("EXIT");
+            } else {
+                exitNotifying = true;
+                nextExitPacket = now;
+            }
+        }
+        return Math.max(exitDeadline - now, 0);
+    }
+
+    /** Starts a renegotiation now (for tests and operators); false if no key is active to renew. */
+    public boolean renegotiate() {
+        return !closed && active.renegotiate();
+    }
+
+    public State state() {
+        if (closed) {
+            return State.CLOSED;
+        }
+        if (active.failure() != null) {
+            return State.FAILED;
+        }
+        return active.keyed() ? State.KEYED : State.CONNECTING;
+    }
+
+    /** Whether a data key exists: OpenVPN's "Initialization Sequence Completed" happened. */
+    public boolean isKeyed() {
+        return !closed && active.failure() == null && active.keyed();
+    }
+
+    /** Why the session failed, or null. */
+    public TlsFailure lastError() {
+        return active.failure();
+    }
+
+    /** What was negotiated, once keyed; null before. Allocates (for logging, not per packet). */
+    public Negotiated negotiated() {
+        ControlSession.Negotiation n = active.negotiation();
+        if (n == null) {
+            return null;
+        }
+        TlsEndpoint tls = active.currentTls();
+        KeyState ks = active.sendKey(clock.monotonicMillis());
+        PeerVerifier.PeerIdentity peer = n.peer();
+        return new Negotiated(tls == null ? null : tls.version(), tls == null ? null : tls.cipherSuite(), n.cipher(),
+                n.ekm() ? "tls-ekm" : "openvpn-prf", n.dataV2(), n.peerId(), n.ccExit(), n.dynamicTlsCrypt(),
+                peer == null ? null : peer.subject(), peer == null ? null : Bytes.colonHex(peer.sha256()),
+                ks == null ? -1 : ks.keyId(), n.peerInfo(), n.optionsWarning());
+    }
+
+    /** Renegotiations that ran out of --hand-window and were restarted with the next key_id. */
+    public int renegotiationRetries() {
+        return active.renegotiationRetries();
+    }
+
+    /** Completed renegotiations (new keys after the first) in the current control session. */
+    public int renegotiations() {
+        return active.renegotiations();
+    }
+
+    /** Debug summary (no secrets). */
+    String describe() {
+        return active.describe();
+    }
+
+    /** Pings received from the peer (authentic, on the data channel). */
+    public long pingsReceived() {
+        return pingsReceived;
+    }
+
+    /** The OCC string this side sends (OpenVPN 2.6's format). */
+    public String localOptionsString() {
+        return settings.localOptionsString();
+    }
+
+    /** A one-line note when the peer's last OCC_REPLY differed from what we expect, else null. */
+    public String lastOccMismatch() {
+        return lastOccMismatch;
+    }
+
+    /** Drops all keys and TLS state; idempotent, never throws. Afterwards nothing is processed. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        active.close();
+        if (candidate != null) {
+            candidate.close();
+            candidate = null;
+        }
+        if (config.wrapKey != null) {
+            java.util.Arrays.fill(config.wrapKey, (byte) 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private ControlSession newControlSession() {
+        return new ControlSession(config, clock, random, ivs, scratch);
+    }
+
+    private void promoteCandidate() {
+        if (candidate == null) {
+            return;
+        }
+        if (candidate.keyed()) {
+            active.close();
+            active = candidate;
+            candidate = null;
+        } else if (candidate.failure() != null) {
+            candidate.close();
+            candidate = null;
+        }
+    }
+
+    private Incoming handleOcc(ByteBuffer packet) {
+        int p = packet.position() + OCC_MAGIC.length;
+        if (p >= packet.limit()) {
+            return Incoming.CONSUMED;
+        }
+        switch (packet.get(p) & 0xFF) {
+            case OCC_REQUEST:
+                occReplyDue = true;
+                break;
+            case OCC_REPLY:
+                lastOccMismatch = OccStrings.mismatch(settings.expectedRemoteOptionsString(), occText(packet, p + 1));
+                break;
+            case OCC_EXIT:
+                return Incoming.PEER_EXIT;
+            default:
+                break;
+        }
+        return Incoming.CONSUMED;
+    }
+
+    private static String occText(ByteBuffer packet, int from) {
+        int end = Math.min(packet.limit(), from + 1024);
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < end && packet.get(i) != 0; i++) {
+            sb.append((char) (packet.get(i) & 0xFF));
+        }
+        return sb.toString();
+    }
+
+    private void advanceExitSchedule(long now) {
+        if (exitNotifying) {
+            if (now >= exitDeadline) {
+                exitNotifying = false;
+            } else if (now >= nextExitPacket) {
+                exitPacketDue = true;
+                nextExitPacket = Math.max(nextExitPacket + EXIT_NOTIFY_INTERVAL_MILLIS, now + 1);
+            }
+        }
+    }
+
+    private TlsVerdict frameAndSeal(ByteBuffer buf, KeyState ks) {
+        int position = buf.position();
+        int limit = buf.limit();
+        switch (compression) {
+            case LZO_STUB:
+                if (position < innerHeadroom + 1) {
+                    return TlsVerdict.OVERSIZED;
+                }
+                buf.put(position - 1, NO_COMPRESS);
+                buf.position(position - 1);
+                break;
+            case STUB:
+                if (limit + 1 > buf.capacity() - (tailroom - 1)) {
+                    return TlsVerdict.OVERSIZED;
+                }
+                buf.limit(limit + 1);
+                buf.put(limit, buf.get(position));
+                buf.put(position, NO_COMPRESS_SWAP);
+                break;
+            case STUB_V2:
+                if (buf.get(position) == V2_INDICATOR) {
+                    if (position < innerHeadroom + 2) {
+                        return TlsVerdict.OVERSIZED;
+                    }
+                    buf.put(position - 2, V2_INDICATOR);
+                    buf.put(position - 1, V2_UNCOMPRESSED);
+                    buf.position(position - 2);
+                }
+                break;
+            default:
+                break;
+        }
+        ControlSession.Negotiation n = active.negotiation();
+        boolean v2 = n.dataV2();
+        int header = v2 ? ((ControlPacket.OP_DATA_V2 << 3 | ks.keyId()) << 24) | (n.peerId() & 0xFFFFFF)
+                : (ControlPacket.OP_DATA_V1 << 3 | ks.keyId()) << 24;
+        TlsVerdict v = ks.data().seal(buf, v2, header);
+        if (v == TlsVerdict.OK) {
+            ks.count(buf.remaining());
+        } else {
+            buf.limit(limit).position(position);
+        }
+        return v;
+    }
+
+    private boolean unframe(ByteBuffer buf) {
+        int position = buf.position();
+        int length = buf.remaining();
+        if (length == 0) {
+            return true;
+        }
+        switch (compression) {
+            case LZO_STUB:
+                buf.position(position + 1);
+                return buf.get(position) == NO_COMPRESS;
+            case STUB: {
+                byte head = buf.get(position);
+                int last = buf.limit() - 1;
+                buf.put(position, buf.get(last));
+                buf.limit(last);
+                return head == NO_COMPRESS_SWAP;
+            }
+            case STUB_V2:
+                if (buf.get(position) != V2_INDICATOR) {
+                    return true;
+                }
+                if (length == 1) {
+                    buf.position(position + 1);
+                    return true;
+                }
+                buf.position(position + 2);
+                return buf.get(position + 1) == V2_UNCOMPRESSED;
+            default:
+                return true;
+        }
+    }
+
+    private void markSent(long now) {
+        lastSent = now;
+        sentAnything = true;
+    }
+
+    private void registerActivity(long now, int bytes) {
+        if (inactiveMillis == 0) {
+            return;
+        }
+        activityBytes += bytes;
+        if (activityBytes >= settings.inactiveBytes()) {
+            activityBytes = 0;
+            lastActivity = now;
+        }
+    }
+
+    private static boolean startsWith(ByteBuffer packet, byte[] prefix) {
+        int p = packet.position();
+        if (packet.limit() - p < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (packet.get(p + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] occMessage(int type, String text) {
+        byte[] t = text == null ? new byte[0] : text.getBytes(StandardCharsets.US_ASCII);
+        byte[] m = new byte[OCC_MAGIC.length + 1 + (text == null ? 0 : t.length + 1)];
+        System.arraycopy(OCC_MAGIC, 0, m, 0, OCC_MAGIC.length);
+        m[OCC_MAGIC.length] = (byte) type;
+        System.arraycopy(t, 0, m, OCC_MAGIC.length + 1, t.length);
+        return m;
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = (byte) values[i];
+        }
+        return b;
+    }
+}

@@ -1,0 +1,945 @@
+package org.culvert.openvpn.tls.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.session.OccStrings;
+import org.culvert.openvpn.tls.DataCipher;
+import org.culvert.openvpn.tls.TlsFailure;
+import org.culvert.openvpn.tls.TlsVerdict;
+
+/**
+ * One OpenVPN control session (a {@code tls_session}): the pair of session ids, the control-channel
+ * wrapping, the primary key state and up to two retired ("lame duck") ones, driven as OpenVPN's
+ * {@code tls_process} does:
+ * hard or soft reset, three-way reset handshake, a fresh TLS session per key_id carried in
+ * {@code P_CONTROL_V1} payloads, key method 2, data-key derivation, and renegotiation by either side.
+ *
+ * <p>The first key (key_id 0) also settles the point-to-point negotiation from the peer's
+ * {@code IV_PROTO} and {@code IV_CIPHERS}: the data cipher, {@code P_DATA_V2} and its peer-id, key
+ * export (else the TLS 1.0 PRF), control-channel exit notification and dynamic tls-crypt for
+ * renegotiations.
+ *
+ * <p>I/O-free: {@link #receive} takes a control packet, {@link #poll} produces the next one to send,
+ * {@link #tick} runs the timers. Control path only (it may allocate); loop thread only.
+ */
+public final class ControlSession {
+    static final String EKM_DATA_KEYS = "EXPORTER-OpenVPN-datakeys";
+    static final String EKM_PEER_ID = "EXPORTER-OpenVPN-p2p-peerid";
+    static final String EKM_DYNAMIC_TLS_CRYPT = "EXPORTER-OpenVPN-dynamic-tls-crypt";
+    /** OpenVPN's CONTROL_SEND_ACK_MAX: ACKs piggy-backed on a control packet. */
+    private static final int CONTROL_ACKS = 4;
+    private static final int MAX_PLAINTEXT = 64 * 1024;
+    private static final int MAX_CONTROL_MESSAGE = 2048;
+
+    private final SessionConfig cfg;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final IvSource ivs;
+    private final DataScratch scratch;
+    private final long localSid;
+    private final ControlWrap wrap;
+    private ControlWrap renegWrap;
+    private long remoteSid;
+    private boolean remoteKnown;
+    private KeyState primary;
+    /** Retired keys, newest first: still decrypted, and used to send until the newer key is trusted. */
+    private KeyState retired0;
+    private KeyState retired1;
+    private int renegotiationRetries;
+    private TlsFailure failure;
+    private Negotiation negotiation;
+    private boolean keyed;
+    private int renegotiations;
+    private int wrapFailures;
+    private long authenticated;
+    private boolean keyMethod1Seen;
+    private long attemptStart = Long.MIN_VALUE;
+    private long lastValidControl;
+    private boolean peerExit;
+    private final Deque<byte[]> outgoingMessages = new ArrayDeque<>();
+    private final ControlPacket packet = new ControlPacket();
+    private final byte[] body = new byte[4096];
+    private final byte[] header = new byte[ControlWrap.HEADER];
+    private final byte[] chunk;
+
+    /** The settled point-to-point negotiation (from the key_id 0 exchange). */
+    public record Negotiation(DataCipher cipher, boolean ekm, boolean dataV2, int peerId, boolean ccExit,
+            boolean dynamicTlsCrypt, String peerInfo, String optionsWarning, PeerVerifier.PeerIdentity peer) {
+    }
+
+    public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch) {
+        this.cfg = cfg;
+        this.clock = clock;
+        this.random = random;
+        this.ivs = ivs;
+        this.scratch = scratch;
+        this.wrap = cfg.newWrap(clock);
+        this.chunk = new byte[cfg.maxControlPayload];
+        long sid;
+        do {
+            sid = random.nextLong();
+        } while (sid == 0);
+        this.localSid = sid;
+        long now = clock.monotonicMillis();
+        this.lastValidControl = now;
+        if (!cfg.server) {
+            primary = new KeyState(0, ControlPacket.OP_HARD_RESET_CLIENT_V2, cfg.tlsTimeoutMillis);
+            attemptStart = now;
+        }
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /**
+     * Processes one control packet {@code wire[0, length)} (opcode byte first). Wrapping is checked
+     * before anything else is believed.
+     *
+     * @return OK if it was authentic and accepted, else why it was dropped
+     */
+    public TlsVerdict receive(byte[] wire, int length) {
+        long now = clock.monotonicMillis();
+        if (attemptStart == Long.MIN_VALUE) {
+            attemptStart = now;
+        }
+        int op = length > 0 ? (wire[0] & 0xFF) >>> 3 : 0;
+        if (op == ControlPacket.OP_HARD_RESET_CLIENT_V1 || op == ControlPacket.OP_HARD_RESET_SERVER_V1) {
+            keyMethod1Seen = true;
+            if (!remoteKnown && failure == null && plausibleKeyMethod1Reset(wire, length)) {
+                fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer tried key method 1"
+                        + " (P_CONTROL_HARD_RESET_*_V1), which OpenVPN 2.6 and Culvert no longer support;"
+                        + " the peer must use key method 2"));
+            }
+            return TlsVerdict.UNKNOWN_OPCODE;
+        }
+        if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
+                || op == ControlPacket.OP_CONTROL_WKC_V1) {
+            // tls-crypt-v2 is not implemented; without its key such packets cannot be authentic here.
+            return TlsVerdict.UNKNOWN_OPCODE;
+        }
+        if (failure != null) {
+            return TlsVerdict.SESSION_CLOSED;
+        }
+        if (length - ControlWrap.HEADER > body.length) {
+            return TlsVerdict.OVERSIZED; // OpenVPN: "Incoming control channel packet too big"
+        }
+        if (!packet.parseHeader(wire, length)) {
+            return TlsVerdict.MALFORMED_CONTROL;
+        }
+        boolean reset = ControlPacket.isHardResetV2(op);
+        if (reset && (op == ControlPacket.OP_HARD_RESET_CLIENT_V2) != cfg.server) {
+            return TlsVerdict.MALFORMED_CONTROL; // client->client or server->server
+        }
+        if (remoteKnown ? packet.sessionId != remoteSid : !reset || packet.keyId != 0) {
+            return TlsVerdict.WRONG_SESSION;
+        }
+        ControlWrap w = wrapFor(packet.keyId);
+        int bodyLength = w.unwrap(wire, ControlWrap.HEADER, length, body);
+        if (bodyLength < 0) {
+            return wrapVerdict(w, bodyLength);
+        }
+        if (!packet.parseBody(body, bodyLength)) {
+            return TlsVerdict.MALFORMED_CONTROL;
+        }
+        if (packet.ackCount > 0 && packet.ackRemoteSessionId != localSid) {
+            return TlsVerdict.MALFORMED_CONTROL;
+        }
+        authenticated++;
+        lastValidControl = now;
+        if (!remoteKnown) {
+            remoteSid = packet.sessionId;
+            remoteKnown = true;
+            if (cfg.server) {
+                primary = new KeyState(0, ControlPacket.OP_HARD_RESET_SERVER_V2, cfg.tlsTimeoutMillis);
+            } else {
+                // The peer showed up: resend anything outstanding at once (OpenVPN's "burst").
+                primary.send.scheduleNow(now);
+            }
+        }
+        if (op == ControlPacket.OP_SOFT_RESET_V1 && packet.keyId == nextKeyId(primary.keyId)
+                && (primary.phase == KeyState.Phase.ACTIVE || primary.data != null)) {
+            if (primary.phase != KeyState.Phase.ACTIVE) {
+                // The peer only renegotiates from an active key, so it holds this one even though
+                // our last ACKs have not reached us back yet: the key is good for sending.
+                activate(primary, now);
+            }
+            softReset(now);
+        }
+        KeyState ks = primary;
+        if (packet.keyId != ks.keyId) {
+            return TlsVerdict.WRONG_SESSION; // "local/remote key IDs out of sync"
+        }
+        for (int i = 0; i < packet.ackCount; i++) {
+            ks.send.acknowledge(packet.acks[i]);
+        }
+        if (op != ControlPacket.OP_ACK_V1 && !(reset && packet.messageId != 0)) {
+            ReliableReceive.Offer offer = ks.receive.offer(packet.messageId, op, body, packet.payloadOffset,
+                    packet.payloadLength);
+            if (offer != ReliableReceive.Offer.BEYOND_WINDOW) {
+                ks.acks.acknowledge(packet.messageId);
+            }
+        }
+        process(now);
+        return TlsVerdict.OK;
+    }
+
+    /**
+     * Writes the next control packet to send into {@code out} (at least 2048 bytes): a due
+     * (re)transmission carrying up to 4 ACKs, else a bare {@code P_ACK_V1}.
+     *
+     * @return its length, or 0 if there is nothing to send
+     */
+    public int poll(byte[] out) {
+        long now = clock.monotonicMillis();
+        process(now);
+        KeyState ks = primary;
+        if (ks == null) {
+            return 0;
+        }
+        ControlWrap w = wrapFor(ks.keyId);
+        // OpenVPN caps ACK records at 4 for SoftEther in this one configuration.
+        int maxAcks = w.kind() == ControlWrap.Kind.NONE && !cfg.server && (negotiation == null || !negotiation.ekm())
+                ? CONTROL_ACKS : AckState.MAX;
+        ReliableSend.Entry e = ks.send.due(now);
+        if (e != null) {
+            int n = writeAcks(ks, Math.min(CONTROL_ACKS, maxAcks));
+            Bytes.putInt(body, n, e.id());
+            n += 4;
+            System.arraycopy(e.payload(), 0, body, n, e.length());
+            n += e.length();
+            int length = wrapInto(w, e.opcode(), ks.keyId, n, out);
+            if (length < 0) {
+                return 0;
+            }
+            ks.send.sent(e, now);
+            return length;
+        }
+        if (remoteKnown && ks.acks.hasPending()) {
+            int n = writeAcks(ks, maxAcks);
+            int length = wrapInto(w, ControlPacket.OP_ACK_V1, ks.keyId, n, out);
+            return Math.max(length, 0);
+        }
+        return 0;
+    }
+
+    /** Runs the timers: handshake deadline, renegotiation triggers, lame-duck expiry. */
+    public void tick() {
+        long now = clock.monotonicMillis();
+        if (failure != null) {
+            return;
+        }
+        process(now);
+        if (failure != null) {
+            return;
+        }
+        KeyState ks = primary;
+        if (ks != null && ks.phase != KeyState.Phase.ACTIVE && ks.phase != KeyState.Phase.INITIAL
+                && now >= ks.mustNegotiate) {
+            if (ks.keyId != 0 && usableRetiredKey(now)) {
+                // A renegotiation ran out of time, but the previous key still works: keep the tunnel
+                // and start over with the next key_id instead of failing (OpenVPN keeps its lame duck
+                // and renegotiates in a fresh session; a soft reset achieves the same without one).
+                renegotiationRetries++;
+                softReset(now);
+                process(now);
+                return;
+            }
+            failTimeout();
+            return;
+        }
+        if (ks == null && attemptStart != Long.MIN_VALUE && now >= attemptStart + cfg.handWindowMillis) {
+            failTimeout();
+            return;
+        }
+        if (ks != null && ks.phase == KeyState.Phase.ACTIVE && renegotiationDue(ks, now)) {
+            softReset(now);
+            process(now);
+        }
+        if (retired1 != null && now >= retired1.mustDie) {
+            retired1.close();
+            retired1 = null;
+        }
+        if (retired0 != null && now >= retired0.mustDie) {
+            retired0.close();
+            retired0 = retired1;
+            retired1 = null;
+        }
+    }
+
+    /** When {@link #tick} or {@link #poll} next has work; {@code Long.MAX_VALUE} if never. */
+    public long nextTimer() {
+        if (failure != null) {
+            return Long.MAX_VALUE;
+        }
+        long next = Long.MAX_VALUE;
+        KeyState ks = primary;
+        if (ks != null) {
+            if (ks.phase == KeyState.Phase.INITIAL || (remoteKnown && ks.acks.hasPending())) {
+                return clock.monotonicMillis();
+            }
+            next = Math.min(next, ks.send.nextDeadline());
+            if (ks.phase != KeyState.Phase.ACTIVE) {
+                next = Math.min(next, ks.mustNegotiate);
+            } else {
+                long now = clock.monotonicMillis();
+                if (renegotiationDue(ks, now)) {
+                    return now; // a byte, packet or packet-id limit was reached by traffic
+                }
+                if (cfg.renegMillis > 0) {
+                    next = Math.min(next, Math.max(ks.established + cfg.renegMillis,
+                            ks.peerUsed ? 0 : ks.handshakeStart + cfg.handWindowMillis));
+                }
+                if ((cfg.renegBytes > 0 && ks.bytes >= cfg.renegBytes)
+                        || (cfg.renegPackets > 0 && ks.packets >= cfg.renegPackets)) {
+                    next = Math.min(next, ks.handshakeStart + cfg.handWindowMillis);
+                }
+            }
+        } else if (attemptStart != Long.MIN_VALUE) {
+            next = Math.min(next, attemptStart + cfg.handWindowMillis);
+        }
+        if (retired0 != null) {
+            next = Math.min(next, retired0.mustDie);
+        }
+        if (retired1 != null) {
+            next = Math.min(next, retired1.mustDie);
+        }
+        return next;
+    }
+
+    /** Starts a renegotiation now (as if a --reneg-* limit was reached), if the primary key is active. */
+    public boolean renegotiate() {
+        if (failure == null && primary != null && primary.phase == KeyState.Phase.ACTIVE) {
+            softReset(clock.monotonicMillis());
+            process(clock.monotonicMillis());
+            return true;
+        }
+        return false;
+    }
+
+    /** Queues a NUL-terminated control message (e.g. {@code EXIT}) for the peer, sent once key method 2 is done. */
+    public void sendControlMessage(String message) {
+        byte[] text = message.getBytes(StandardCharsets.US_ASCII);
+        outgoingMessages.add(Arrays.copyOf(text, text.length + 1));
+        process(clock.monotonicMillis());
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    public TlsFailure failure() {
+        return failure;
+    }
+
+    /** Whether the first key became active (OpenVPN's "Initialization Sequence Completed"). */
+    public boolean keyed() {
+        return keyed;
+    }
+
+    public Negotiation negotiation() {
+        return negotiation;
+    }
+
+    public int renegotiations() {
+        return renegotiations;
+    }
+
+    public boolean remoteKnown() {
+        return remoteKnown;
+    }
+
+    public long remoteSessionId() {
+        return remoteSid;
+    }
+
+    public long localSessionId() {
+        return localSid;
+    }
+
+    /** Monotonic time of the last authentic control packet (or the session start). */
+    public long lastValidControl() {
+        return lastValidControl;
+    }
+
+    /** True once, after the peer sent the {@code EXIT} control message. */
+    public boolean takePeerExit() {
+        boolean e = peerExit;
+        peerExit = false;
+        return e;
+    }
+
+    /** The primary key state, or null. */
+    public KeyState primary() {
+        return primary;
+    }
+
+    /**
+     * The key to encrypt with, as OpenVPN's {@code tls_select_encryption_key} over its two slots: the
+     * primary key, unless it is still within its deferred window and the previous key is past its
+     * own, in which case the previous key. "Previous" is the newest retired key that became active
+     * (older retired keys are kept for receiving only, so sending never falls back further than a
+     * peer holding two keys can follow). A key on which the peer already sent data is used at once.
+     * Allocation-free.
+     */
+    public KeyState sendKey(long now) {
+        KeyState selected = null;
+        KeyState ks = primary;
+        if (ks != null && ks.phase == KeyState.Phase.ACTIVE && ks.data != null) {
+            selected = ks;
+            if (now >= ks.authDeferredExpire || ks.peerUsed) {
+                return ks;
+            }
+        }
+        ks = usable(retired0) ? retired0 : usable(retired1) ? retired1 : null;
+        if (ks != null && (selected == null || now >= ks.authDeferredExpire || ks.peerUsed)) {
+            return ks;
+        }
+        return selected;
+    }
+
+    private static boolean usable(KeyState ks) {
+        return ks != null && ks.phase == KeyState.Phase.ACTIVE && ks.data != null;
+    }
+
+    /** The key holding data-channel keys for {@code keyId}, or null. Allocation-free. */
+    public KeyState receiveKey(int keyId) {
+        KeyState ks = primary;
+        if (ks != null && ks.keyId == keyId && ks.data != null) {
+            return ks;
+        }
+        ks = retired0;
+        if (ks != null && ks.keyId == keyId && ks.data != null) {
+            return ks;
+        }
+        ks = retired1;
+        if (ks != null && ks.keyId == keyId && ks.data != null) {
+            return ks;
+        }
+        return null;
+    }
+
+    /** The TLS endpoint of the newest key that completed its handshake (for logging), or null. */
+    public TlsEndpoint currentTls() {
+        if (primary != null && primary.tls != null && primary.tls.handshakeComplete()) {
+            return primary.tls;
+        }
+        return retired0 != null ? retired0.tls : null;
+    }
+
+    /** Debug summary of the key states (no secrets). */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("wrapFailures=" + wrapFailures + " authenticated=" + authenticated
+                + " remoteKnown=" + remoteKnown + " ");
+        for (KeyState ks : new KeyState[] {primary, retired0, retired1}) {
+            if (ks == null) {
+                sb.append("[none]");
+                continue;
+            }
+            sb.append("[kid=").append(ks.keyId).append(' ').append(ks.phase).append(" sendEmpty=").append(ks.send.empty())
+                    .append(" sendNext=").append(ks.send.nextId()).append(" recvNext=").append(ks.receive.nextId())
+                    .append(" tls=").append(ks.tls == null ? "-" : ks.tls.handshakeComplete() ? "done" : "hs")
+                    .append(" km2Sent=").append(ks.km2Sent).append(" peerKm2=").append(ks.peerKm2 != null)
+                    .append(" data=").append(ks.data != null).append(" start=").append(ks.handshakeStart)
+                    .append(" deadline=").append(ks.mustNegotiate).append(ks.send.describe()).append(" tlsOut=")
+                    .append(ks.tls == null ? 0 : ks.tls.availableOutput()).append(']');
+        }
+        return sb.toString();
+    }
+
+    /** Drops all keys and TLS state. Idempotent. */
+    public void close() {
+        if (primary != null) {
+            primary.close();
+            primary = null;
+        }
+        if (retired0 != null) {
+            retired0.close();
+            retired0 = null;
+        }
+        if (retired1 != null) {
+            retired1.close();
+            retired1 = null;
+        }
+        wrap.wipe();
+        if (renegWrap != null) {
+            renegWrap.wipe();
+        }
+        outgoingMessages.clear();
+    }
+
+    // ------------------------------------------------------------------ state machine
+
+    private void process(long now) {
+        boolean changed = true;
+        int guard = 0;
+        while (changed && failure == null && primary != null && guard++ < 64) {
+            changed = step(primary, now);
+        }
+    }
+
+    private boolean step(KeyState ks, long now) {
+        boolean changed = false;
+        if (ks.phase == KeyState.Phase.INITIAL) {
+            ks.handshakeStart = now;
+            ks.mustNegotiate = now + cfg.handWindowMillis;
+            long deferred = cfg.handWindowMillis;
+            if (cfg.renegMillis > 0) {
+                deferred = Math.min(deferred, cfg.renegMillis / 2);
+            }
+            ks.authDeferredExpire = now + deferred;
+            ks.send.queue(ks.initialOpcode, body, 0, 0, now);
+            ks.phase = KeyState.Phase.PRE_START;
+            changed = true;
+        }
+        if (ks.phase == KeyState.Phase.PRE_START && ks.send.empty()) {
+            ks.phase = KeyState.Phase.START;
+            ks.tls = cfg.server ? TlsEndpoint.server(cfg.profile, cfg.credentials, cfg.verifier, random)
+                    : TlsEndpoint.client(cfg.profile, cfg.credentials, cfg.verifier, random);
+            if (ks.tls.failure() != null) {
+                fail(ks.tls.failure());
+                return false;
+            }
+            changed = true;
+        }
+        while (ks.receive.ready()) {
+            int op = ks.receive.nextOpcode();
+            if (ks.receive.nextId() == 0 && (ControlPacket.isHardResetV2(op) || op == ControlPacket.OP_SOFT_RESET_V1)) {
+                // A reset's payload is early-negotiation TLVs (tls-crypt-v2), never TLS.
+                ks.receive.advance();
+                changed = true;
+                continue;
+            }
+            if (ks.tls == null) {
+                break;
+            }
+            if (!ks.tls.offer(ks.receive.nextPayload(), 0, ks.receive.nextLength())) {
+                drainTls(ks, now);
+                fail(ks.tls.failure());
+                return false;
+            }
+            ks.receive.advance();
+            changed = true;
+        }
+        if (ks.tls != null && ks.tls.handshakeComplete()) {
+            changed |= keyExchange(ks, now);
+            if (failure != null) {
+                drainTls(ks, now);
+                return false;
+            }
+        }
+        if (ks.tls != null) {
+            changed |= drainTls(ks, now);
+            if (ks.tls.failure() != null) {
+                fail(ks.tls.failure());
+                return false;
+            }
+        }
+        if (ks.phase == KeyState.Phase.START && ks.data != null && ks.send.empty()) {
+            activate(ks, now);
+            changed = true;
+        }
+        return changed;
+    }
+
+    /** OpenVPN's S_ACTIVE with keys generated: the key may now be used for sending. */
+    private void activate(KeyState ks, long now) {
+        ks.phase = KeyState.Phase.ACTIVE;
+        ks.established = now;
+        if (ks.keyId == 0) {
+            keyed = true;
+        } else {
+            renegotiations++;
+        }
+    }
+
+    /** Key method 2 and control messages over an established TLS session. */
+    private boolean keyExchange(KeyState ks, long now) {
+        boolean changed = false;
+        if (!cfg.server && !ks.km2Sent) {
+            changed |= sendKeyMethod2(ks);
+        }
+        int available = ks.tls.availableInput();
+        if (available > 0) {
+            if (ks.plainLength + available > MAX_PLAINTEXT) {
+                fail(new TlsFailure(TlsFailure.Reason.PROTOCOL_ERROR, "the peer sent too much unparsed control data"));
+                return true;
+            }
+            if (ks.plain.length < ks.plainLength + available) {
+                ks.plain = Arrays.copyOf(ks.plain, Math.max(ks.plain.length * 2, ks.plainLength + available));
+            }
+            ks.plainLength += ks.tls.read(ks.plain, ks.plainLength, available);
+            changed = true;
+        }
+        if (ks.peerKm2 == null && ks.plainLength > 0) {
+            KeyMethod2.Parsed parsed = KeyMethod2.parse(ks.plain, ks.plainLength, cfg.server);
+            if (parsed.keyMethod1) {
+                fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer sent a key-method 1 message;"
+                        + " OpenVPN 2.6 and Culvert require key method 2"));
+                return true;
+            }
+            if (parsed.error != null) {
+                fail(new TlsFailure(TlsFailure.Reason.PROTOCOL_ERROR, "invalid key-method-2 message: " + parsed.error));
+                return true;
+            }
+            if (parsed.message != null) {
+                ks.peerKm2 = parsed.message;
+                consumePlain(ks, parsed.consumed);
+                changed = true;
+            }
+        }
+        if (cfg.server && ks.peerKm2 != null && !ks.km2Sent) {
+            changed |= sendKeyMethod2(ks);
+        }
+        if (ks.peerKm2 != null && ks.km2Sent && ks.data == null && failure == null) {
+            deriveKeys(ks);
+            changed = true;
+        }
+        if (ks.peerKm2 != null) {
+            changed |= readControlMessages(ks);
+        }
+        if (ks.km2Sent && failure == null) {
+            while (!outgoingMessages.isEmpty()) {
+                byte[] m = outgoingMessages.poll();
+                if (!ks.tls.write(m, 0, m.length)) {
+                    fail(ks.tls.failure());
+                    return true;
+                }
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    private boolean sendKeyMethod2(KeyState ks) {
+        ks.localKm2 = KeyMethod2.create(!cfg.server, random, cfg.localOptions, cfg.peerInfo);
+        byte[] message = ks.localKm2.encode();
+        try {
+            if (!ks.tls.write(message, 0, message.length)) {
+                fail(ks.tls.failure() != null ? ks.tls.failure()
+                        : new TlsFailure(TlsFailure.Reason.TLS_ERROR, "cannot write the key-method-2 message"));
+                return true;
+            }
+        } finally {
+            Arrays.fill(message, (byte) 0);
+        }
+        ks.km2Sent = true;
+        return true;
+    }
+
+    /** NUL-separated text messages after key method 2 ({@code EXIT}; others are irrelevant in p2p). */
+    private boolean readControlMessages(KeyState ks) {
+        boolean changed = false;
+        int start = 0;
+        for (int i = 0; i < ks.plainLength; i++) {
+            if (ks.plain[i] == 0) {
+                String message = printableMessage(ks.plain, start, i);
+                if ("EXIT".equals(message)) {
+                    peerExit = true;
+                }
+                start = i + 1;
+                changed = true;
+            }
+        }
+        if (start > 0) {
+            consumePlain(ks, start);
+        } else if (ks.plainLength > MAX_CONTROL_MESSAGE) {
+            // An unterminated message this long is garbage; drop it rather than buffer forever.
+            consumePlain(ks, ks.plainLength);
+        }
+        return changed;
+    }
+
+    private static String printableMessage(byte[] b, int from, int to) {
+        int end = to;
+        while (end > from && (b[end - 1] == '\r' || b[end - 1] == '\n')) {
+            end--;
+        }
+        for (int i = from; i < end; i++) {
+            if (b[i] < 0x20 || b[i] >= 0x7F) {
+                return null; // OpenVPN drops messages with non-printable characters
+            }
+        }
+        return new String(b, from, end - from, StandardCharsets.US_ASCII);
+    }
+
+    private static void consumePlain(KeyState ks, int n) {
+        System.arraycopy(ks.plain, n, ks.plain, 0, ks.plainLength - n);
+        Arrays.fill(ks.plain, ks.plainLength - n, ks.plainLength, (byte) 0);
+        ks.plainLength -= n;
+    }
+
+    /** Moves TLS output into the send window as P_CONTROL_V1 messages. */
+    private boolean drainTls(KeyState ks, long now) {
+        boolean changed = false;
+        while (ks.send.available() > 0 && ks.tls.availableOutput() > 0) {
+            int n = ks.tls.readOutput(chunk, 0, Math.min(chunk.length, ks.tls.availableOutput()));
+            ks.send.queue(ControlPacket.OP_CONTROL_V1, chunk, 0, n, now);
+            changed = true;
+        }
+        return changed;
+    }
+
+    private void deriveKeys(KeyState ks) {
+        if (negotiation == null) {
+            negotiation = negotiate(ks);
+            if (negotiation == null) {
+                return;
+            }
+        } else {
+            // Later keys keep the first negotiation, as OpenVPN does; only the options warning is refreshed.
+            negotiation = withWarning(negotiation, OccStrings.mismatch(cfg.expectedRemoteOptions, ks.peerKm2.options));
+        }
+        DataCipher cipher = negotiation.cipher();
+        byte[] block;
+        if (negotiation.ekm()) {
+            try {
+                block = ks.tls.export(EKM_DATA_KEYS, 256);
+            } catch (IllegalStateException e) {
+                fail(new TlsFailure(TlsFailure.Reason.KEY_DERIVATION_FAILED, "TLS keying material export failed: "
+                        + e.getMessage()));
+                return;
+            }
+        } else {
+            KeyMethod2 client = cfg.server ? ks.peerKm2 : ks.localKm2;
+            KeyMethod2 server = cfg.server ? ks.localKm2 : ks.peerKm2;
+            long clientSid = cfg.server ? remoteSid : localSid;
+            long serverSid = cfg.server ? localSid : remoteSid;
+            block = Prf.openVpnKeyBlock(client.preMaster, client.random1, server.random1, client.random2,
+                    server.random2, clientSid, serverSid);
+        }
+        try {
+            if (Bytes.allZero(block, 0, cipher.keyLength()) || Bytes.allZero(block, 128, cipher.keyLength())) {
+                fail(new TlsFailure(TlsFailure.Reason.KEY_DERIVATION_FAILED, "bad dynamic key generated (all zeros)"));
+                return;
+            }
+            ks.data = TlsDataChannel.fromKeyBlock(block, cfg.server, cipher, cfg.auth, cfg.replay, clock, ivs, scratch);
+        } finally {
+            Arrays.fill(block, (byte) 0);
+        }
+        ks.localKm2.wipe();
+        ks.peerKm2.wipe();
+        if (ks.keyId == 0 && negotiation.dynamicTlsCrypt()) {
+            byte[] key2 = ks.tls.export(EKM_DYNAMIC_TLS_CRYPT, 256);
+            if (cfg.wrapKey != null) {
+                for (int i = 0; i < cfg.wrapKey.length; i++) {
+                    key2[i] ^= cfg.wrapKey[i];
+                }
+            }
+            renegWrap = ControlWrap.tlsCrypt(key2, cfg.server, cfg.replay, clock);
+            Arrays.fill(key2, (byte) 0);
+        }
+    }
+
+    /** OpenVPN's p2p_mode_ncp and get_p2p_ncp_cipher, from the peer's first key-method-2 message. */
+    private Negotiation negotiate(KeyState ks) {
+        String peerInfo = ks.peerKm2.peerInfo;
+        // OpenVPN enables a feature when the *peer* announced it; the peer does the same with our
+        // announcement. Requiring both keeps the two sides in step whatever either announces.
+        int proto = KeyMethod2.ivProto(peerInfo) & cfg.ivProto;
+        boolean ncp = (proto & SessionConfig.IV_PROTO_NCP_P2P) != 0;
+        boolean dataV2 = ncp && (proto & SessionConfig.IV_PROTO_DATA_V2) != 0;
+        boolean ccExit = ncp && (proto & SessionConfig.IV_PROTO_CC_EXIT_NOTIFY) != 0;
+        boolean ekm = ncp && (proto & SessionConfig.IV_PROTO_TLS_KEY_EXPORT) != 0;
+        boolean dynamic = ekm && (proto & SessionConfig.IV_PROTO_DYN_TLS_CRYPT) != 0;
+        DataCipher cipher = null;
+        String peerCiphers = KeyMethod2.peerInfoValue(peerInfo, "IV_CIPHERS");
+        if (peerCiphers != null) {
+            String[] theirs = peerCiphers.split(":");
+            if (cfg.server) {
+                for (DataCipher mine : cfg.dataCiphers) {
+                    if (contains(theirs, mine.openVpnName())) {
+                        cipher = mine;
+                        break;
+                    }
+                }
+            } else {
+                for (String t : theirs) {
+                    DataCipher c = DataCipher.lookup(t);
+                    if (c != null && c.openVpnName().equalsIgnoreCase(t.trim()) && cfg.dataCiphers.contains(c)) {
+                        cipher = c;
+                        break;
+                    }
+                }
+            }
+        }
+        if (cipher == null) {
+            cipher = cfg.fallback;
+        }
+        if (cipher == null) {
+            fail(new TlsFailure(TlsFailure.Reason.NEGOTIATION_FAILED, "failed to negotiate a cipher with the peer"
+                    + (peerCiphers == null ? " (it sent no IV_CIPHERS)" : " (it offers " + shown(peerCiphers) + ")")
+                    + " and --data-ciphers-fallback is not set"));
+            return null;
+        }
+        int peerId = 0xFFFFFF;
+        if (dataV2) {
+            peerId = 0x76706E; // 'vpn'
+            if (ekm) {
+                byte[] id = ks.tls.export(EKM_PEER_ID, 3);
+                peerId = ((id[0] & 0xFF) << 16) | ((id[1] & 0xFF) << 8) | (id[2] & 0xFF);
+            }
+        }
+        String warning = OccStrings.mismatch(cfg.expectedRemoteOptions, ks.peerKm2.options);
+        return new Negotiation(cipher, ekm, dataV2, peerId, ccExit, dynamic, shown(peerInfo), warning,
+                ks.tls.peer());
+    }
+
+    private static Negotiation withWarning(Negotiation n, String warning) {
+        return new Negotiation(n.cipher(), n.ekm(), n.dataV2(), n.peerId(), n.ccExit(), n.dynamicTlsCrypt(),
+                n.peerInfo(), warning, n.peer());
+    }
+
+    private boolean renegotiationDue(KeyState ks, long now) {
+        if (ks.data.nearWrap()) {
+            return true;
+        }
+        boolean limit = (cfg.renegMillis > 0 && now >= ks.established + cfg.renegMillis)
+                || (cfg.renegBytes > 0 && ks.bytes >= cfg.renegBytes)
+                || (cfg.renegPackets > 0 && ks.packets >= cfg.renegPackets);
+        // Retiring the current key pushes out the one before it. A peer may keep sending on that
+        // older key until its own deferred window (at most --hand-window) has passed, so wait until
+        // the peer has used the current key or that long has gone by; otherwise its packets would be
+        // dropped. OpenVPN does not wait, and loses data when one side renegotiates much faster.
+        return limit && (ks.peerUsed || now >= ks.handshakeStart + cfg.handWindowMillis);
+    }
+
+    /**
+     * Retires the primary key and starts the next key_id (OpenVPN's key_state_soft_reset). Two retired
+     * keys are kept so that a renegotiation that failed half-way (its key known to one side only) does
+     * not push out the last key both sides trust; when a third is retired, a key that never became
+     * active goes first.
+     */
+    private void softReset(long now) {
+        KeyState old = primary;
+        old.mustDie = now + cfg.tranWindowMillis;
+        if (retired1 != null) {
+            boolean dropOlder = retired1.phase != KeyState.Phase.ACTIVE || retired0.phase == KeyState.Phase.ACTIVE;
+            KeyState drop = dropOlder ? retired1 : retired0;
+            drop.close();
+            if (!dropOlder) {
+                retired0 = retired1;
+            }
+            retired1 = null;
+        }
+        retired1 = retired0;
+        retired0 = old;
+        primary = new KeyState(nextKeyId(old.keyId), ControlPacket.OP_SOFT_RESET_V1, cfg.tlsTimeoutMillis);
+    }
+
+    private boolean usableRetiredKey(long now) {
+        return (retired0 != null && retired0.phase == KeyState.Phase.ACTIVE && now < retired0.mustDie)
+                || (retired1 != null && retired1.phase == KeyState.Phase.ACTIVE && now < retired1.mustDie);
+    }
+
+    /** Renegotiations abandoned after --hand-window and restarted with the next key_id. */
+    public int renegotiationRetries() {
+        return renegotiationRetries;
+    }
+
+    /** key_ids run 0, 1..7, 1..7, ...: 0 only ever names the first key of a session. */
+    static int nextKeyId(int keyId) {
+        int next = (keyId + 1) & 7;
+        return next == 0 ? 1 : next;
+    }
+
+    /**
+     * A key-method-1 reset ends the attempt only if it is well-formed and, with tls-auth/tls-crypt,
+     * authentic: a stray byte must not be able to end a session that is waiting for its peer.
+     */
+    private boolean plausibleKeyMethod1Reset(byte[] wire, int length) {
+        if (length - ControlWrap.HEADER > body.length || !packet.parseHeader(wire, length) || packet.keyId != 0) {
+            return false;
+        }
+        int n = wrap.unwrap(wire, ControlWrap.HEADER, length, body);
+        if (n < 0) {
+            if (n == ControlWrap.FAIL_AUTH) {
+                wrapFailures++;
+            }
+            return false;
+        }
+        return packet.parseBody(body, n) && packet.messageId == 0;
+    }
+
+    private ControlWrap wrapFor(int keyId) {
+        return keyId > 0 && renegWrap != null ? renegWrap : wrap;
+    }
+
+    private int writeAcks(KeyState ks, int max) {
+        if (!remoteKnown) {
+            body[0] = 0;
+            return 1;
+        }
+        return ks.acks.write(body, 0, max, remoteSid);
+    }
+
+    private int wrapInto(ControlWrap w, int opcode, int keyId, int bodyLength, byte[] out) {
+        header[0] = (byte) (opcode << 3 | keyId);
+        Bytes.putLong(header, 1, localSid);
+        return w.wrap(header, ControlWrap.HEADER, body, bodyLength, out);
+    }
+
+    private TlsVerdict wrapVerdict(ControlWrap w, int code) {
+        switch (code) {
+            case ControlWrap.FAIL_AUTH:
+                wrapFailures++;
+                return w.kind() == ControlWrap.Kind.TLS_CRYPT ? TlsVerdict.TLS_CRYPT_FAILED : TlsVerdict.TLS_AUTH_FAILED;
+            case ControlWrap.FAIL_REPLAY:
+                return TlsVerdict.CONTROL_REPLAY;
+            default:
+                // Too short to hold the wrapping: typically a peer that does not wrap at all.
+                if (w.kind() != ControlWrap.Kind.NONE) {
+                    wrapFailures++;
+                }
+                return w.kind() == ControlWrap.Kind.TLS_CRYPT ? TlsVerdict.TLS_CRYPT_FAILED
+                        : w.kind() == ControlWrap.Kind.TLS_AUTH ? TlsVerdict.TLS_AUTH_FAILED : TlsVerdict.MALFORMED_CONTROL;
+        }
+    }
+
+    private void failTimeout() {
+        long seconds = cfg.handWindowMillis / 1000;
+        if (authenticated == 0 && wrapFailures > 0 && wrap.kind() == ControlWrap.Kind.TLS_AUTH) {
+            fail(new TlsFailure(TlsFailure.Reason.TLS_AUTH_FAILED, wrapFailures + " control packet(s) from the peer"
+                    + " failed the --tls-auth HMAC check and none passed within " + seconds
+                    + " s: the tls-auth keys, key directions or --auth digests differ"));
+        } else if (authenticated == 0 && wrapFailures > 0 && wrap.kind() == ControlWrap.Kind.TLS_CRYPT) {
+            fail(new TlsFailure(TlsFailure.Reason.TLS_CRYPT_FAILED, wrapFailures + " control packet(s) from the peer"
+                    + " could not be unwrapped with --tls-crypt and none could within " + seconds
+                    + " s: the tls-crypt keys differ"));
+        } else if (authenticated == 0 && keyMethod1Seen) {
+            fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer only speaks key method 1"));
+        } else if (authenticated == 0 && wrap.kind() != ControlWrap.Kind.NONE) {
+            fail(new TlsFailure(TlsFailure.Reason.HANDSHAKE_TIMEOUT, "no answer from the peer within " + seconds
+                    + " seconds (check your network connectivity; with --" + (wrap.kind() == ControlWrap.Kind.TLS_AUTH
+                    ? "tls-auth, different keys or key directions" : "tls-crypt, a different key")
+                    + " also make the peer drop our packets silently)"));
+        } else {
+            fail(new TlsFailure(TlsFailure.Reason.HANDSHAKE_TIMEOUT, "TLS key negotiation failed to occur within "
+                    + seconds + " seconds (check your network connectivity)"));
+        }
+    }
+
+    private void fail(TlsFailure f) {
+        if (failure == null) {
+            failure = f == null ? new TlsFailure(TlsFailure.Reason.TLS_ERROR, "TLS failed") : f;
+        }
+    }
+
+    private static boolean contains(String[] list, String name) {
+        for (String s : list) {
+            if (s.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String shown(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 256; i++) {
+            char c = s.charAt(i);
+            sb.append(c == '\n' || (c >= 0x20 && c < 0x7F) ? c : '?');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,107 @@
+package org.culvert.openvpn.tls.internal;
+
+import java.util.List;
+import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.crypto.AuthAlgorithm;
+import org.culvert.openvpn.crypto.KeyDirection;
+import org.culvert.openvpn.crypto.ReplayWindow;
+import org.culvert.openvpn.tls.DataCipher;
+
+/**
+ * The validated, engine-ready form of the settings shared by every control session of one
+ * {@code TlsSession}: credentials, TLS profile, wrapping key, cipher offer, timings in milliseconds and
+ * the key-method-2 strings. Immutable apart from the wrapping key array, which the owner wipes on close.
+ */
+public final class SessionConfig {
+    /**
+     * The IV_PROTO bits Culvert implements and announces: DATA_V2 | TLS_KEY_EXPORT | NCP_P2P |
+     * CC_EXIT_NOTIFY | DYN_TLS_CRYPT (682). Not announced: REQUEST_PUSH, AUTH_PENDING_KW and
+     * AUTH_FAIL_TEMP (pull clients only), DNS_OPTION (no --dns), DATA_EPOCH (2.7).
+     */
+    public static final int IV_PROTO = 2 | 8 | 32 | 128 | 512;
+    static final int IV_PROTO_DATA_V2 = 2;
+    static final int IV_PROTO_TLS_KEY_EXPORT = 8;
+    static final int IV_PROTO_NCP_P2P = 32;
+    static final int IV_PROTO_CC_EXIT_NOTIFY = 128;
+    static final int IV_PROTO_DYN_TLS_CRYPT = 512;
+
+    public final boolean server;
+    public final TlsProfile profile;
+    public final Credentials credentials;
+    public final PeerVerifier verifier;
+    public final ControlWrap.Kind wrapKind;
+    /** The original --tls-auth / --tls-crypt key data (256 bytes, or 128 for a one-key tls-auth file), or null. */
+    public final byte[] wrapKey;
+    public final KeyDirection tlsAuthDirection;
+    public final AuthAlgorithm auth;
+    public final List<DataCipher> dataCiphers;
+    public final DataCipher fallback;
+    public final long renegMillis;
+    public final long renegBytes;
+    public final long renegPackets;
+    public final long handWindowMillis;
+    public final long tlsTimeoutMillis;
+    public final long tranWindowMillis;
+    public final ReplayWindow.Settings replay;
+    public final String localOptions;
+    public final String expectedRemoteOptions;
+    public final String peerInfo;
+    /** Largest TLS payload per P_CONTROL_V1 so that packets stay within --max-packet-size. */
+    public final int maxControlPayload;
+    /** The IV_PROTO bits this side announces (normally {@link #IV_PROTO}). */
+    public final int ivProto;
+
+    public SessionConfig(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
+            ControlWrap.Kind wrapKind, byte[] wrapKey, KeyDirection tlsAuthDirection, AuthAlgorithm auth,
+            List<DataCipher> dataCiphers, DataCipher fallback, long renegSeconds, long renegBytes, long renegPackets,
+            long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
+            String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto) {
+        this.server = server;
+        this.profile = profile;
+        this.credentials = credentials;
+        this.verifier = verifier;
+        this.wrapKind = wrapKind;
+        this.wrapKey = wrapKey;
+        this.tlsAuthDirection = tlsAuthDirection;
+        this.auth = auth;
+        this.dataCiphers = List.copyOf(dataCiphers);
+        this.fallback = fallback;
+        this.renegMillis = renegSeconds * 1000L;
+        this.renegBytes = renegBytes;
+        this.renegPackets = renegPackets;
+        this.handWindowMillis = handWindowSeconds * 1000L;
+        this.tlsTimeoutMillis = tlsTimeoutSeconds * 1000L;
+        this.tranWindowMillis = tranWindowSeconds * 1000L;
+        this.replay = replay;
+        this.localOptions = localOptions;
+        this.expectedRemoteOptions = expectedRemoteOptions;
+        StringBuilder names = new StringBuilder();
+        for (DataCipher c : dataCiphers) {
+            if (names.length() > 0) {
+                names.append(':');
+            }
+            names.append(c.openVpnName());
+        }
+        this.ivProto = ivProto;
+        this.peerInfo = "IV_CIPHERS=" + names + "\nIV_PROTO=" + ivProto + "\n";
+        int wrapOverhead = wrapKind == ControlWrap.Kind.TLS_AUTH ? auth.digestLength() + 8
+                : wrapKind == ControlWrap.Kind.TLS_CRYPT ? 8 + 32 + 16 : 0;
+        // OpenVPN's arithmetic: opcode, session id, an ACK record of 4, message id, the wrapping and
+        // the worst-case (IPv6) IP+UDP header all come out of --max-packet-size. Dynamic tls-crypt
+        // may wrap renegotiations even without a configured wrapper, so reserve for it always.
+        int worstWrap = Math.max(wrapOverhead, 8 + 32 + 16);
+        this.maxControlPayload = maxPacketSize - 48 - 1 - 8 - AckState.size(4) - 4 - worstWrap;
+    }
+
+    /** A fresh wrapper (own packet-id counter and replay window) for one control session. */
+    ControlWrap newWrap(Clock clock) {
+        switch (wrapKind) {
+            case TLS_AUTH:
+                return ControlWrap.tlsAuth(wrapKey, tlsAuthDirection, auth, replay, clock);
+            case TLS_CRYPT:
+                return ControlWrap.tlsCrypt(wrapKey, server, replay, clock);
+            default:
+                return ControlWrap.none();
+        }
+    }
+}
