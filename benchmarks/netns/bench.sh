@@ -229,7 +229,10 @@ summary=$(awk -F'\t' '
             # sort indices by throughput and take the middle one
             m = n[l]; for (a = 1; a <= m; a++) idx[a] = a
             for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (v[l, idx[b]] < v[l, idx[a]]) { t = idx[a]; idx[a] = idx[b]; idx[b] = t }
-            print line[l, idx[int((m + 1) / 2)]]
+            med = line[l, idx[int((m + 1) / 2)]]
+            if (m > 1) { split(med, part, "\t"); part[2] = part[2] " (" v[l, idx[1]] "-" v[l, idx[m]] ")"
+                med = part[1]; for (j = 2; j <= 7; j++) med = med "\t" part[j] }
+            print med
         }
     }' "$work/rows.tsv")
 
@@ -238,13 +241,13 @@ table=$(echo "$summary" | awk -F'\t' '
       if ($1 == "ovpn-ovpn-aes256cbc-sha256") { refm["aes"] = $2; refc["aes"] = $6 }
       if ($1 == "ovpn-ovpn-none") { refm["none"] = $2; refc["none"] = $6 } }
     END {
-        print "| row | Mbit/s (1 stream) | ping avg ms | peer CPU % A / B | Mbit/s per peer core | ready s | Mbit/s vs OpenVPN | per-core vs OpenVPN |"
+        print "| row | Mbit/s (1 stream; median (min-max) with --reps) | ping avg ms | peer CPU % A / B | Mbit/s per peer core | ready s | Mbit/s vs OpenVPN | per-core vs OpenVPN |"
         print "|---|---|---|---|---|---|---|---|"
         for (i = 1; i <= NR; i++) {
             split(row[i], f, "\t")
             c = (label[i] ~ /none$/) ? "none" : "aes"
             rm = "-"; rc = "-"
-            if (label[i] != "raw-veth" && f[2] != "FAILED" && refm[c] > 0) rm = sprintf("%.2f", f[2] / refm[c])
+            if (label[i] != "raw-veth" && f[2] != "FAILED" && refm[c] > 0) rm = sprintf("%.2f", (f[2] + 0) / (refm[c] + 0))
             if (label[i] != "raw-veth" && f[6] != "-" && f[2] != "FAILED" && refc[c] > 0) rc = sprintf("%.2f", f[6] / refc[c])
             cpu = (f[4] == "-") ? "-" : f[4] " / " f[5]
             printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], cpu, f[6], f[7], rm, rc

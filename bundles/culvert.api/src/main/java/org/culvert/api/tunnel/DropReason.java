@@ -20,6 +20,8 @@ public enum DropReason {
     MALFORMED,
     /** A packet-id would wrap; OpenVPN drops rather than reuse. */
     PACKET_ID_EXHAUSTED,
+    /** A data packet arrived before data keys exist, or for a key id that has none (TLS mode). */
+    NO_KEY,
     /** The OS rejected a write (e.g. a malformed packet on tun, an unreachable destination). */
     WRITE_REJECTED
 }

@@ -25,6 +25,8 @@ public enum TunnelReason {
     INACTIVITY,
     /** The peer announced its exit (explicit-exit-notify). */
     PEER_EXIT,
+    /** The TLS handshake or key exchange failed (certificate, fingerprint, tls-auth/tls-crypt key, timeout); the detail names which. */
+    HANDSHAKE_FAILED,
     /** A packet failed authentication on a stream link, which OpenVPN treats as fatal for the connection. */
     DECRYPT_ERROR,
     /** An operator stopped the tunnel. */

@@ -21,7 +21,9 @@ interface PeerSession {
     }
 
     enum Timer {
-        NONE, PING_RESTART, PING_EXIT, INACTIVE
+        NONE, PING_RESTART, PING_EXIT, INACTIVE,
+        /** The handshake or key exchange failed; {@link PeerSession#failure()} says why. */
+        HANDSHAKE_FAILED
     }
 
     /** Bytes the engine may put before a payload. */
@@ -45,6 +47,21 @@ interface PeerSession {
     long nextTimerMillis();
 
     Timer checkTimers();
+
+    /** True once data keys exist ("Initialization Sequence Completed"); static-key sessions are up at once. */
+    boolean isUp();
+
+    /** One line on why the session failed, for {@link Timer#HANDSHAKE_FAILED}; never key material. */
+    String failure();
+
+    /** One line on what was negotiated, logged when the session comes up; may be empty. */
+    String negotiated();
+
+    /** Tells the engine the link's IP family once the socket is open (it changes the MSS clamp). */
+    void linkIpv6(boolean ipv6);
+
+    /** Releases the engine's state (keys are wiped where the engine supports it). Idempotent. */
+    void close();
 
     /** Starts explicit-exit-notify; returns for how many milliseconds to keep sending, 0 for none. */
     long beginExitNotify();

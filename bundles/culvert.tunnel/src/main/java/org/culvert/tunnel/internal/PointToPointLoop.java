@@ -34,7 +34,7 @@ final class PointToPointLoop {
 
     /** Why {@link #run()} returned. */
     enum Exit {
-        STOP_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR
+        STOP_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR, HANDSHAKE_FAILED
     }
 
     private final TunDevice tun;
@@ -65,9 +65,12 @@ final class PointToPointLoop {
     private int tunInterest = -1;
     private volatile Exit exitRequest;
     private boolean peerAnnounced;
+    private final Runnable onUp;
+    private boolean upAnnounced;
 
     PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
-            LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, TunnelLog log) {
+            LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, TunnelLog log, Runnable onUp) {
+        this.onUp = onUp;
         this.tun = tun;
         this.link = link;
         this.eventSet = eventSet;
@@ -103,10 +106,15 @@ final class PointToPointLoop {
     Exit run() throws IOException {
         eventSet.ctl(link.waitable(), 0, SOCKET_TAG);
         eventSet.ctl(tun.waitable(), 0, TUN_TAG);
+        sendSessionOutput();
         while (true) {
             Exit exit = exitRequest;
             if (exit != null) {
                 return exit;
+            }
+            if (!upAnnounced && session.isUp()) {
+                upAnnounced = true;
+                onUp.run();
             }
             ioWait();
             int socketStatus = ready.flagsFor(SOCKET_TAG);
@@ -319,6 +327,8 @@ final class PointToPointLoop {
                 return Exit.PING_EXIT;
             case INACTIVE:
                 return Exit.INACTIVE;
+            case HANDSHAKE_FAILED:
+                return Exit.HANDSHAKE_FAILED;
             default:
                 return null;
         }

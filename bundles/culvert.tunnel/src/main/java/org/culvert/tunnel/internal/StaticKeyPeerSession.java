@@ -117,6 +117,31 @@ final class StaticKeyPeerSession implements PeerSession {
     }
 
     @Override
+    public boolean isUp() {
+        return true;
+    }
+
+    @Override
+    public String failure() {
+        return "";
+    }
+
+    @Override
+    public String negotiated() {
+        return "";
+    }
+
+    @Override
+    public void linkIpv6(boolean ipv6) {
+        session.setLinkIpv6(ipv6);
+    }
+
+    @Override
+    public void close() {
+        // The static-key engine holds no resources beyond memory.
+    }
+
+    @Override
     public long beginExitNotify() {
         return session.beginExitNotify();
     }

@@ -230,8 +230,9 @@ final class TunnelRunner implements Runnable {
         LinkSocket link = null;
         EventSet eventSet = null;
         PointToPointLoop currentLoop = null;
+        PeerSession session = null;
         boolean keepDevice = false;
-        long upSince = -1;
+        long[] upSince = { -1 };
         synchronized (monitor) {
             usedDriver = sel.driver.service;
             usedBackend = sel.backend.service;
@@ -257,9 +258,21 @@ final class TunnelRunner implements Runnable {
                     + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
             checkHandleKinds(sel.backend.service, device, link);
             eventSet = sel.backend.service.open(4);
-            PeerSession session = plan.sessionFactory.newSession(clock);
+            session = plan.sessionFactory.newSession(clock);
+            session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
+                    && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
+            PeerSession started = session;
+            long[] upAt = upSince;
             currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
-                    plan.maxPayload, log);
+                    plan.maxPayload, log, () -> {
+                        upAt[0] = clock.millis();
+                        String negotiated = started.negotiated();
+                        if (!negotiated.isEmpty()) {
+                            log.info(negotiated);
+                        }
+                        sink.status(TunnelState.UP, TunnelReason.NONE, "");
+                        log.info("Initialization Sequence Completed");
+                    });
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
                     result.reason = stopRequested ? stopReason : TunnelReason.DRIVER_MISSING;
@@ -267,9 +280,6 @@ final class TunnelRunner implements Runnable {
                 }
                 loop = currentLoop;
             }
-            upSince = clock.millis();
-            sink.status(TunnelState.UP, TunnelReason.NONE, "");
-            log.info("Initialization Sequence Completed");
             PointToPointLoop.Exit exit = currentLoop.run();
             switch (exit) {
                 case STOP_REQUESTED:
@@ -304,6 +314,12 @@ final class TunnelRunner implements Runnable {
                     log.info("Peer announced its exit, restarting");
                     result.reason = TunnelReason.PEER_EXIT;
                     result.immediateRestart = true;
+                    keepDevice = true;
+                    break;
+                case HANDSHAKE_FAILED:
+                    log.warn("TLS Error: " + session.failure());
+                    result.reason = TunnelReason.HANDSHAKE_FAILED;
+                    result.detail = session.failure();
                     keepDevice = true;
                     break;
                 case DECRYPT_ERROR:
@@ -342,6 +358,9 @@ final class TunnelRunner implements Runnable {
                 loop = null;
                 establishingLink = null;
             }
+            if (session != null) {
+                session.close();
+            }
             if (eventSet != null) {
                 eventSet.close();
             }
@@ -360,8 +379,8 @@ final class TunnelRunner implements Runnable {
                 device.close();
                 log.info("TUN/TAP device " + device.name() + " closed");
             }
-            if (upSince >= 0) {
-                result.upForMillis = clock.millis() - upSince;
+            if (upSince[0] >= 0) {
+                result.upForMillis = clock.millis() - upSince[0];
             }
             synchronized (monitor) {
                 usedDriver = null;

@@ -47,6 +47,29 @@ final class PassthroughSession implements PeerSession {
     }
 
     @Override
+    public boolean isUp() {
+        return true;
+    }
+
+    @Override
+    public String failure() {
+        return "";
+    }
+
+    @Override
+    public String negotiated() {
+        return "";
+    }
+
+    @Override
+    public void linkIpv6(boolean ipv6) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
     public long beginExitNotify() {
         return 0;
     }

@@ -41,9 +41,24 @@ final class RecordingSink implements StatusSink {
         return detail;
     }
 
+    /** Index in {@link #history} after the last state an await matched: states pass quickly, so awaits read the history. */
+    private int consumed;
+
+    private boolean seen(TunnelState wanted, TunnelReason wantedReason) {
+        for (int i = consumed; i < history.size(); i++) {
+            String h = history.get(i);
+            if (h.startsWith(wanted + "/") && (wantedReason == null || h.equals(wanted + "/" + wantedReason))) {
+                consumed = i + 1;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits until {@code wanted} (with the reason, if given) is reported after the previously awaited state. */
     synchronized void await(TunnelState wanted, TunnelReason wantedReason, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (state != wanted || (wantedReason != null && reason != wantedReason)) {
+        while (!seen(wanted, wantedReason)) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
                 throw new AssertionError("wanted " + wanted + (wantedReason == null ? "" : "/" + wantedReason) + " but is " + state + "/"

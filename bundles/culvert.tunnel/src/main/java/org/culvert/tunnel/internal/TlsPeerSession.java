@@ -1,0 +1,186 @@
+package org.culvert.tunnel.internal;
+
+import java.nio.ByteBuffer;
+
+import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.config.DevType;
+import org.culvert.openvpn.session.MssClamp;
+import org.culvert.openvpn.tls.Negotiated;
+import org.culvert.openvpn.tls.TlsFailure;
+import org.culvert.openvpn.tls.TlsSession;
+import org.culvert.openvpn.tls.TlsVerdict;
+
+/** The TLS-mode engine of {@code culvert.openvpn.tls} in the loop's vocabulary. */
+final class TlsPeerSession implements PeerSession {
+    /** OpenVPN 2.6's default --mssfix: encapsulated packets, IP header included, stay within 1492 bytes. */
+    private static final int MSSFIX = 1492;
+    private final TlsSession session;
+    private final DevType layer;
+    private final boolean tcpLink;
+    private boolean ipv6Link;
+    private boolean clampSet;
+    private DropReason lastDrop = DropReason.MALFORMED;
+
+    TlsPeerSession(TlsSession session, DevType layer, boolean tcpLink) {
+        this.session = session;
+        this.layer = layer;
+        this.tcpLink = tcpLink;
+    }
+
+    static DropReason map(TlsVerdict v) {
+        switch (v) {
+            case SHORT_PACKET:
+                return DropReason.SHORT_PACKET;
+            case OVERSIZED:
+                return DropReason.OVERSIZED;
+            case AUTH_FAILED:
+            case TLS_AUTH_FAILED:
+            case TLS_CRYPT_FAILED:
+                return DropReason.AUTH_FAILED;
+            case DECRYPT_FAILED:
+                return DropReason.DECRYPT_FAILED;
+            case REPLAY:
+            case CONTROL_REPLAY:
+                return DropReason.REPLAY;
+            case BAD_COMPRESSION:
+                return DropReason.BAD_COMPRESSION;
+            case PACKET_ID_EXHAUSTED:
+                return DropReason.PACKET_ID_EXHAUSTED;
+            case NOT_KEYED:
+            case UNKNOWN_KEY_ID:
+                return DropReason.NO_KEY;
+            default:
+                return DropReason.MALFORMED;
+        }
+    }
+
+    @Override
+    public int headroom() {
+        return session.headroom();
+    }
+
+    @Override
+    public int tailroom() {
+        return session.tailroom();
+    }
+
+    @Override
+    public DropReason encapsulate(ByteBuffer packet) {
+        TlsVerdict v = session.encapsulate(packet);
+        return v == TlsVerdict.OK ? null : map(v);
+    }
+
+    @Override
+    public Incoming decapsulate(ByteBuffer packet) {
+        switch (session.decapsulate(packet)) {
+            case TUN_PACKET:
+                return Incoming.TUN_PACKET;
+            case CONSUMED:
+                return Incoming.CONSUMED;
+            case PEER_EXIT:
+                return Incoming.PEER_EXIT;
+            default:
+                TlsVerdict v = session.lastVerdict();
+                lastDrop = map(v);
+                // Control-channel rejects are not data errors: only data failures restart a TCP link.
+                if (v == TlsVerdict.TLS_AUTH_FAILED || v == TlsVerdict.TLS_CRYPT_FAILED || v == TlsVerdict.CONTROL_REPLAY) {
+                    lastDrop = tcpLink ? DropReason.MALFORMED : lastDrop;
+                }
+                return Incoming.DROP;
+        }
+    }
+
+    @Override
+    public DropReason lastDropReason() {
+        return lastDrop;
+    }
+
+    @Override
+    public boolean pollOutgoing(ByteBuffer slot, int headroom) {
+        return session.pollOutgoing(slot, headroom);
+    }
+
+    @Override
+    public long nextTimerMillis() {
+        return session.nextTimerMillis();
+    }
+
+    @Override
+    public Timer checkTimers() {
+        switch (session.checkTimers()) {
+            case PING_RESTART:
+                return Timer.PING_RESTART;
+            case PING_EXIT:
+                return Timer.PING_EXIT;
+            case INACTIVE:
+                return Timer.INACTIVE;
+            case HANDSHAKE_FAILED:
+                return Timer.HANDSHAKE_FAILED;
+            default:
+                return Timer.NONE;
+        }
+    }
+
+    @Override
+    public boolean isUp() {
+        boolean up = session.isKeyed();
+        if (up && !clampSet) {
+            clampSet = true;
+            int mss = mss(session.negotiated());
+            if (mss > 0) {
+                session.setMssClamp(new MssClamp(mss, layer));
+            }
+        }
+        return up;
+    }
+
+    /** The TCP MSS that keeps an encapsulated full-size segment within {@link #MSSFIX} bytes. */
+    private int mss(Negotiated n) {
+        if (n == null || n.dataCipher() == null) {
+            return 0;
+        }
+        int ipUdp = (ipv6Link ? 40 : 20) + (tcpLink ? 22 : 8);
+        int header = n.dataV2() ? 4 : 1;
+        int overhead;
+        if (n.dataCipher().isAead()) {
+            overhead = header + 4 + 16;
+        } else {
+            // HMAC + IV + packet-id inside the CBC, plus worst-case padding of one block.
+            overhead = header + 32 + 16 + 4 + 16;
+        }
+        int innerIpTcp = ipv6Link ? 60 : 40;
+        return MSSFIX - ipUdp - overhead - innerIpTcp;
+    }
+
+    @Override
+    public String failure() {
+        TlsFailure f = session.lastError();
+        return f == null ? "handshake failed" : f.toString();
+    }
+
+    @Override
+    public String negotiated() {
+        Negotiated n = session.negotiated();
+        if (n == null) {
+            return "";
+        }
+        return "Peer connection established: " + n.tlsVersion() + ", " + n.tlsCipherSuite() + ", peer " + n.peerSubject()
+                + "; data channel " + (n.dataCipher() == null ? "?" : n.dataCipher().openVpnName()) + ", key derivation "
+                + n.keyDerivation() + (n.dataV2() ? ", DATA_V2 peer-id " + n.peerId() : ", DATA_V1");
+    }
+
+    @Override
+    public void linkIpv6(boolean ipv6) {
+        ipv6Link = ipv6;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+
+    @Override
+    public long beginExitNotify() {
+        return session.beginExitNotify();
+    }
+}
