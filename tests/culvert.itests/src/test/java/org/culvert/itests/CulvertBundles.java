@@ -30,7 +30,7 @@ final class CulvertBundles {
 
     /** Culvert's product bundles: what the distribution ships, for every OS. */
     static final List<String> PRODUCT = List.of(
-            "culvert.api", "culvert.openvpn", "culvert.tunnel", "culvert.shell",
+            "culvert.api", "culvert.openvpn", "culvert.openvpn.tls", "culvert.tunnel", "culvert.shell",
             "culvert.platform.linux", "culvert.tun.linux",
             "culvert.event.epoll", "culvert.event.poll", "culvert.event.nio",
             "culvert.link.udp", "culvert.link.tcp",

@@ -5,17 +5,21 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Parses OpenVPN 2.6 configuration for a point-to-point static-key tunnel.
+ * Parses OpenVPN 2.6 configuration for a point-to-point tunnel, static-key ({@code --secret}) or TLS
+ * ({@code --tls-client}/{@code --tls-server}; see {@link TlsOptions}).
  *
  * <p>Syntax is OpenVPN's: one option per line, {@code #}/{@code ;} comments, {@code "..."} and
  * {@code '...'} quoting with backslash escapes, an optional leading {@code --}, inline
- * {@code <secret>...</secret>} blocks, and {@code config FILE} includes (at most 10 deep). Later
- * options override earlier ones, as in OpenVPN. Options OpenVPN knows but Culvert does not implement
- * are refused by name ({@link ConfigException.Reason#UNSUPPORTED_OPTION}), as are security options
- * that a JVM cannot honour ({@code user}, {@code group}, {@code chroot}) and {@code no-replay}.
+ * {@code <secret>}, {@code <ca>}, {@code <cert>}, {@code <key>}, {@code <dh>}, {@code <tls-auth>},
+ * {@code <tls-crypt>} and {@code <peer-fingerprint>} blocks, and {@code config FILE} includes (at
+ * most 10 deep). Later options override earlier ones, as in OpenVPN. Options OpenVPN knows but
+ * Culvert does not implement are refused by name ({@link ConfigException.Reason#UNSUPPORTED_OPTION}),
+ * among them pull and server mode ({@code client}, {@code pull}, {@code server}, {@code mode server}),
+ * security options that a JVM cannot honour ({@code user}, {@code group}, {@code chroot}),
+ * {@code no-replay}, and TLS options the engine cannot honour (encrypted keys, CRLs, verify scripts).
  *
- * <p>Stateless and thread-safe; reads the files a configuration names (key file, includes) during
- * the call.
+ * <p>Stateless and thread-safe; reads the files a configuration names (keys, certificates, includes)
+ * during the call and keeps their contents, so nothing is read again later.
  */
 public final class ConfigParser {
     private ConfigParser() {
@@ -25,8 +29,10 @@ public final class ConfigParser {
      * Parses a config file's text.
      *
      * @param sourceName used in messages ("p2p.conf:12: ...")
-     * @param baseDir resolves relative file options ({@code secret}, {@code config}, {@code up}
-     *     scripts, {@code writepid}); may be null to use them as given
+     * @param baseDir resolves relative file options ({@code secret}, {@code ca}, {@code cert},
+     *     {@code key}, {@code dh}, {@code tls-auth}, {@code tls-crypt}, {@code config}, {@code up}
+     *     scripts, {@code writepid}): normally the configuration file's folder; may be null to use them
+     *     as given
      */
     public static OpenVpnOptions parse(String text, String sourceName, Path baseDir) throws ConfigException {
         Objects.requireNonNull(text, "text");

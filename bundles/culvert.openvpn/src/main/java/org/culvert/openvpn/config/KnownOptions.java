@@ -7,16 +7,16 @@ final class KnownOptions {
     private KnownOptions() {
     }
 
-    /** TLS-mode options: refused until Culvert implements TLS. */
+    /**
+     * TLS-mode options Culvert refuses because its TLS engine cannot honour them (verification
+     * scripts, revocation lists, client-specific keys, encrypted keys, user/password authentication).
+     * The TLS options it implements, and pull and server mode, are handled by {@link OptionsBuilder}.
+     */
     static final Set<String> TLS = Set.of(
-            "tls-client", "tls-server", "ca", "cert", "key", "dh", "tls-auth", "tls-crypt", "peer-fingerprint",
-            "verify-x509-name", "remote-cert-tls", "tls-version-min", "tls-cipher", "tls-ciphersuites", "tls-groups",
-            "ecdh-curve", "reneg-sec", "reneg-bytes", "reneg-pkts", "hand-window", "tls-timeout", "key-method",
-            "client", "server", "pull", "tls-crypt-v2", "tls-version-max", "tls-verify", "tls-cert-profile",
-            "tls-exit", "tls-export-cert", "tran-window", "capath", "crl-verify", "extra-certs", "pkcs12",
-            "verify-hash", "auth-user-pass", "auth-token", "auth-retry", "auth-nocache", "remote-cert-eku",
-            "remote-cert-ku", "ns-cert-type", "x509-track", "x509-username-field", "cryptoapicert", "askpass",
-            "server-bridge");
+            "tls-crypt-v2", "tls-crypt-v2-verify", "tls-verify", "tls-cert-profile", "tls-exit", "tls-export-cert",
+            "capath", "crl-verify", "extra-certs", "pkcs12", "verify-hash", "auth-user-pass", "auth-token",
+            "auth-retry", "auth-nocache", "remote-cert-eku", "remote-cert-ku", "ns-cert-type", "x509-track",
+            "x509-username-field", "cryptoapicert", "askpass", "server-bridge");
 
     /** Options that can be written as a {@code <name>...</name>} block in OpenVPN 2.6. */
     static final Set<String> INLINE = Set.of(

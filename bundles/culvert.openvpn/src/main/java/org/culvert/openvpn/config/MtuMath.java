@@ -5,7 +5,9 @@ import org.culvert.openvpn.crypto.CipherAlgorithm;
 
 /**
  * OpenVPN 2.6's packet-size arithmetic for static-key mode: the legacy {@code link-mtu} announced in
- * the OCC string, and the TCP MSS that {@code --mssfix} clamps to. Pure functions.
+ * the OCC string, and the TCP MSS that {@code --mssfix} clamps to. Pure functions. The methods that
+ * take {@link OpenVpnOptions} need its static cipher and throw {@link IllegalStateException} for a TLS
+ * configuration.
  *
  * <p>In static-key mode the packet-id is long form (8 bytes); with a CBC cipher it is encrypted and
  * counts as payload overhead, otherwise it is part of the clear header.

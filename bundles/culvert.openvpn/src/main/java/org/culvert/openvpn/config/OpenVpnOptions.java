@@ -11,9 +11,14 @@ import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.crypto.StaticKey;
 
 /**
- * A validated point-to-point static-key configuration, with OpenVPN 2.6's defaults applied and its
- * helper options expanded ({@code --keepalive} into ping and ping-restart, the default
- * {@code --mssfix}). Produced only by {@link ConfigParser}; immutable and thread-safe.
+ * A validated point-to-point configuration, with OpenVPN 2.6's defaults applied and its helper
+ * options expanded ({@code --keepalive} into ping and ping-restart, the default {@code --mssfix}).
+ * Produced only by {@link ConfigParser}; immutable and thread-safe.
+ *
+ * <p>It runs in one of two modes: static key ({@code --secret}; {@link #tls()} is empty and
+ * {@link #secret()} and {@link #cipher()} hold the key and cipher), or TLS ({@code --tls-client} or
+ * {@code --tls-server}; {@link #tls()} holds the TLS options, and the data cipher is negotiated, so
+ * {@link #secret()} and {@link #cipher()} throw). Everything else applies to both.
  *
  * <p>Times are in seconds, 0 meaning "off", as in OpenVPN. {@link #toString()} never shows key
  * material.
@@ -34,7 +39,8 @@ public final class OpenVpnOptions {
             int verb, int mute, boolean muteReplayWarnings, int connectRetry, int connectRetryMax,
             int connectTimeout, int resolvRetry, Optional<Path> writepid, boolean disableDco,
             List<String> dataCiphers, Optional<String> dataCiphersFallback,
-            boolean allowDeprecatedInsecureStaticCrypto, List<String> warnings) {
+            boolean allowDeprecatedInsecureStaticCrypto, Optional<TlsOptions> tls, Optional<String> windowsDriver,
+            List<String> warnings) {
     }
 
     /** {@link #resolvRetry()} value meaning "retry forever" (OpenVPN's default). */
@@ -247,8 +253,15 @@ public final class OpenVpnOptions {
         return v.explicitExitNotify();
     }
 
-    /** The static key from {@code --secret} or an inline {@code <secret>} block. */
+    /**
+     * The static key from {@code --secret} or an inline {@code <secret>} block.
+     *
+     * @throws IllegalStateException in TLS mode ({@link #tls()} is present), which has no static key
+     */
     public StaticKey secret() {
+        if (v.secret() == null) {
+            throw new IllegalStateException("TLS mode: there is no static key (see tls())");
+        }
         return v.secret();
     }
 
@@ -262,17 +275,29 @@ public final class OpenVpnOptions {
         return v.secretInline();
     }
 
-    /** From {@code --secret file dir} or {@code --key-direction}; default bidirectional. */
+    /**
+     * The key direction: from {@code --secret file dir}, {@code --tls-auth file dir} or
+     * {@code --key-direction}; default bidirectional. Used by the static key, or in TLS mode by
+     * {@code --tls-auth} ({@code --tls-crypt} ignores it).
+     */
     public KeyDirection keyDirection() {
         return v.keyDirection();
     }
 
-    /** {@code --cipher} (or {@code --data-ciphers-fallback}). */
+    /**
+     * The static-key data cipher: {@code --cipher} (or {@code --data-ciphers-fallback}).
+     *
+     * @throws IllegalStateException in TLS mode, where the data cipher is negotiated from
+     *     {@link #dataCiphers()}, with {@link #dataCiphersFallback()} for peers that announce none
+     */
     public CipherAlgorithm cipher() {
+        if (v.cipher() == null) {
+            throw new IllegalStateException("TLS mode: the data cipher is negotiated (see dataCiphers())");
+        }
         return v.cipher();
     }
 
-    /** {@code --auth}; default SHA1. */
+    /** {@code --auth}; default SHA1. In TLS mode: the HMAC of CBC data ciphers and of {@code --tls-auth}. */
     public AuthAlgorithm auth() {
         return v.auth();
     }
@@ -337,12 +362,21 @@ public final class OpenVpnOptions {
         return v.disableDco();
     }
 
-    /** {@code --data-ciphers} (TLS only; recorded). */
+    /**
+     * {@code --data-ciphers}, the ciphers offered in TLS mode in order of preference; OpenVPN 2.6's
+     * default {@code AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305}. In TLS mode every entry is one
+     * Culvert implements, or optional ({@code ?} prefix). Recorded only in static-key mode.
+     */
     public List<String> dataCiphers() {
         return v.dataCiphers();
     }
 
-    /** {@code --data-ciphers-fallback}, if given (it also sets {@link #cipher()}). */
+    /**
+     * The cipher used when the peer announces no {@code IV_CIPHERS}. Static-key mode: the value of
+     * {@code --data-ciphers-fallback}, if given (it also sets {@link #cipher()}). TLS mode: the last of
+     * {@code --data-ciphers-fallback} and {@code --cipher} (in point-to-point TLS an explicit
+     * {@code --cipher} enables the fallback), as OpenVPN's canonical name; empty when neither was given.
+     */
     public Optional<String> dataCiphersFallback() {
         return v.dataCiphersFallback();
     }
@@ -352,6 +386,19 @@ public final class OpenVpnOptions {
         return v.allowDeprecatedInsecureStaticCrypto();
     }
 
+    /** The TLS options when the configuration runs TLS mode ({@code --tls-client}/{@code --tls-server}). */
+    public Optional<TlsOptions> tls() {
+        return v.tls();
+    }
+
+    /**
+     * {@code --windows-driver}: {@code tap-windows6} or {@code wintun}, if given. Meaningful only on
+     * Windows (the core hands it to tun drivers as the driver option {@code windows-driver}).
+     */
+    public Optional<String> windowsDriver() {
+        return v.windowsDriver();
+    }
+
     /** Notes an operator should see (deprecations, weak settings, ignored options), one line each. */
     public List<String> warnings() {
         return v.warnings();
@@ -359,9 +406,13 @@ public final class OpenVpnOptions {
 
     @Override
     public String toString() {
-        return "OpenVpnOptions[source=" + v.sourceName() + ", dev=" + v.dev() + ", proto=" + v.proto()
-                + ", remote=" + remote().map(r -> r.host() + ":" + r.port()).orElse("-") + ", cipher="
-                + v.cipher().openVpnName() + ", auth=" + v.auth().openVpnName() + ", keyDirection="
+        String head = "OpenVpnOptions[source=" + v.sourceName() + ", dev=" + v.dev() + ", proto=" + v.proto()
+                + ", remote=" + remote().map(r -> r.host() + ":" + r.port()).orElse("-");
+        if (v.tls().isPresent()) {
+            return head + ", " + v.tls().get() + ", data-ciphers=" + String.join(":", v.dataCiphers()) + ", auth="
+                    + v.auth().openVpnName() + "]";
+        }
+        return head + ", cipher=" + v.cipher().openVpnName() + ", auth=" + v.auth().openVpnName() + ", keyDirection="
                 + v.keyDirection() + ", secret=" + (v.secretInline() ? "<inline>" : v.secretFile().map(Path::toString).orElse("?"))
                 + "]";
     }

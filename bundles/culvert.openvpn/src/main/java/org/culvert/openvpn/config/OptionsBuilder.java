@@ -20,8 +20,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -57,6 +59,20 @@ final class OptionsBuilder {
             "SHA512-224", "SHA512-256", "SHA3-224", "SHA3-256", "SHA3-384", "SHA3-512", "BLAKE2B512", "BLAKE2S256",
             "WHIRLPOOL", "SM3");
     private static final int MAX_INCLUDE_DEPTH = 10;
+    /** Largest file a file-valued option may name (a generous CA bundle); guards against reading a device. */
+    private static final long MAX_FILE_OPTION_BYTES = 4L << 20;
+    /** The data-channel ciphers Culvert's TLS engine implements, in OpenVPN's canonical spelling. */
+    private static final List<String> TLS_DATA_CIPHERS = List.of("AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305",
+            "AES-256-CBC", "AES-128-CBC");
+    private static final String TLS_CIPHERS = "TLS mode supports " + String.join(", ", TLS_DATA_CIPHERS);
+    private static final int SHA256_LENGTH = 32;
+    /** TLS options OpenVPN 2.6 refuses without --tls-client/--tls-server ("can only be specified in TLS-mode"). */
+    private static final Set<String> TLS_ONLY = Set.of("ca", "cert", "key", "dh", "tls-auth", "tls-crypt",
+            "verify-x509-name", "remote-cert-tls", "tls-cipher", "tls-ciphersuites", "reneg-sec", "reneg-bytes",
+            "reneg-pkts", "hand-window", "tls-timeout", "tran-window");
+    /** TLS options OpenVPN 2.6 silently accepts without TLS; Culvert warns that they do nothing. */
+    private static final Set<String> TLS_IGNORED_OTHERWISE = Set.of("peer-fingerprint", "tls-version-min",
+            "tls-version-max", "tls-groups", "ecdh-curve", "key-method");
 
     /** The options {@link #apply} implements (or refuses for a reason of its own). */
     static final Set<String> IMPLEMENTED = Set.of("config", "dev", "dev-type", "dev-node", "topology", "proto", "local",
@@ -67,7 +83,12 @@ final class OptionsBuilder {
             "data-ciphers", "ncp-ciphers", "auth", "replay-window", "no-replay", "mute-replay-warnings", "comp-lzo",
             "compress", "allow-compression", "verb", "mute", "connect-retry", "connect-timeout",
             "server-poll-timeout", "resolv-retry", "writepid", "disable-dco",
-            "allow-deprecated-insecure-static-crypto", "user", "group", "chroot", "mode", "tun-mtu-extra");
+            "allow-deprecated-insecure-static-crypto", "user", "group", "chroot", "mode", "tun-mtu-extra",
+            "tls-client", "tls-server", "ca", "cert", "key", "dh", "tls-auth", "tls-crypt", "peer-fingerprint",
+            "verify-x509-name", "remote-cert-tls", "tls-version-min", "tls-version-max", "tls-cipher",
+            "tls-ciphersuites", "tls-groups", "ecdh-curve", "reneg-sec", "reneg-bytes", "reneg-pkts", "hand-window",
+            "tls-timeout", "tran-window", "key-method", "key-derivation", "windows-driver", "client", "pull",
+            "server");
 
     /** Where an option was given, for messages about it. */
     record Where(String source, int line) {
@@ -178,8 +199,48 @@ final class OptionsBuilder {
     private Path writepid;
     private boolean disableDco;
     private List<String> dataCiphers = DEFAULT_DATA_CIPHERS;
+    private Where dataCiphersWhere;
     private String dataCiphersFallback;
     private boolean allowDeprecatedInsecureStaticCrypto;
+    private String windowsDriver;
+    private Where windowsDriverWhere;
+
+    // TLS mode
+    private Where tlsClientWhere;
+    private Where tlsServerWhere;
+    /** The first occurrence of each TLS option, for "only in TLS mode" messages. */
+    private final Map<String, Where> tlsOptionsSeen = new LinkedHashMap<>();
+    private FileContent ca;
+    private FileContent cert;
+    private FileContent key;
+    private FileContent dh;
+    private boolean dhNone;
+    private Where dhWhere;
+    private final List<String> peerFingerprints = new ArrayList<>();
+    private String verifyX509Name;
+    private TlsOptions.X509NameType verifyX509Type = TlsOptions.X509NameType.SUBJECT;
+    private TlsOptions.Role remoteCertTls;
+    private TlsOptions.Version tlsVersionMin;
+    private Where tlsVersionMinWhere;
+    private TlsOptions.Version tlsVersionMax;
+    private String tlsCipher;
+    private String tlsCiphersuites;
+    private String tlsGroups;
+    private String ecdhCurve;
+    private FileContent tlsAuth;
+    private int tlsAuthKeyCount;
+    private KeyDirection tlsAuthDirection;
+    private Where tlsAuthWhere;
+    private FileContent tlsCrypt;
+    private int tlsCryptKeyCount;
+    private Where tlsCryptWhere;
+    private int renegSeconds = TlsOptions.DEFAULT_RENEG_SECONDS;
+    private OptionalInt renegSecondsMin = OptionalInt.empty();
+    private long renegBytes = -1;
+    private long renegPackets;
+    private int handWindow = TlsOptions.DEFAULT_HAND_WINDOW;
+    private int tlsTimeout = TlsOptions.DEFAULT_TLS_TIMEOUT;
+    private int tranWindow = TlsOptions.DEFAULT_TRAN_WINDOW;
 
     private record RawRemote(String host, Integer port, Proto proto, IpFamily family, Where where) {
     }
@@ -405,6 +466,7 @@ final class OptionsBuilder {
             case "ncp-ciphers":
                 arity(l, 1, 1);
                 dataCiphers = List.copyOf(Arrays.asList(l.arg(0).split(":")));
+                dataCiphersWhere = l.where();
                 break;
             case "auth":
                 arity(l, 1, 1);
@@ -481,9 +543,178 @@ final class OptionsBuilder {
             case "chroot":
                 throw error(UNSUPPORTED_OPTION, l, "refused: a JVM cannot confine itself with chroot after start-up;"
                         + " confine the service from outside instead");
+            case "windows-driver":
+                arity(l, 1, 1);
+                setWindowsDriver(l);
+                break;
+            case "client":
+            case "pull":
+                throw error(UNSUPPORTED_OPTION, l, "not supported by Culvert yet: pull mode (options pushed by an OpenVPN"
+                        + " server) is not implemented; for a point-to-point tunnel use --tls-client with --remote");
+            case "server":
+                throw error(UNSUPPORTED_OPTION, l, "not supported by Culvert yet: server mode (many clients) is not"
+                        + " implemented; for a point-to-point tunnel use --tls-server");
+            case "key-derivation":
+                arity(l, 1, 1);
+                if (!l.arg(0).equals("tls-ekm")) {
+                    throw error(BAD_VALUE, l, "unknown key-derivation method '" + l.arg(0) + "' (OpenVPN knows tls-ekm)");
+                }
+                warnings.add("--key-derivation is ignored: point-to-point peers negotiate it (tls-ekm whenever both"
+                        + " support it)");
+                break;
             default:
-                unimplemented(l);
+                if (!applyTls(l)) {
+                    unimplemented(l);
+                }
         }
+    }
+
+    /** The TLS options; false if {@code l} is not one of them. */
+    private boolean applyTls(Line l) throws ConfigException {
+        String name = l.name();
+        switch (name) {
+            case "tls-client":
+                arity(l, 0, 0);
+                tlsClientWhere = l.where();
+                break;
+            case "tls-server":
+                arity(l, 0, 0);
+                tlsServerWhere = l.where();
+                break;
+            case "ca":
+                arity(l, 1, 1);
+                ca = readFileOption(l, "CA file");
+                requirePem(l, ca, "CERTIFICATE-----", "a PEM certificate ('-----BEGIN CERTIFICATE-----')");
+                break;
+            case "cert":
+                arity(l, 1, 1);
+                cert = readFileOption(l, "certificate file");
+                requirePem(l, cert, "CERTIFICATE-----", "a PEM certificate ('-----BEGIN CERTIFICATE-----')");
+                break;
+            case "key":
+                arity(l, 1, 1);
+                setKey(l);
+                break;
+            case "dh":
+                arity(l, 1, 1);
+                if (!l.inline() && l.arg(0).equals("none")) {
+                    dh = null;
+                    dhNone = true;
+                } else {
+                    dh = readFileOption(l, "DH parameter file");
+                    requirePem(l, dh, "DH PARAMETERS-----",
+                            "PEM DH parameters ('-----BEGIN DH PARAMETERS-----') or 'none'");
+                    dhNone = false;
+                }
+                dhWhere = l.where();
+                break;
+            case "tls-auth":
+                arity(l, 1, 2);
+                tlsAuth = readFileOption(l, "key file");
+                tlsAuthKeyCount = staticKeyCount(l, tlsAuth);
+                if (l.count() == 2) {
+                    // As OpenVPN: only a given direction changes it; a later bare --tls-auth keeps it.
+                    tlsAuthDirection = direction(l, 1);
+                }
+                tlsAuthWhere = l.where();
+                break;
+            case "tls-crypt":
+                arity(l, 1, 2);
+                if (l.count() == 2) {
+                    warnings.add("--tls-crypt: the second argument '" + l.arg(1) + "' is ignored, as by OpenVPN: the"
+                            + " key direction follows the TLS role");
+                }
+                tlsCrypt = readFileOption(l, "key file");
+                tlsCryptKeyCount = staticKeyCount(l, tlsCrypt);
+                tlsCryptWhere = l.where();
+                break;
+            case "peer-fingerprint":
+                arity(l, 1, 1);
+                addPeerFingerprints(l);
+                break;
+            case "verify-x509-name":
+                arity(l, 1, 2);
+                setVerifyX509Name(l);
+                break;
+            case "remote-cert-tls":
+                arity(l, 1, 1);
+                if (l.arg(0).equals("client")) {
+                    remoteCertTls = TlsOptions.Role.CLIENT;
+                } else if (l.arg(0).equals("server")) {
+                    remoteCertTls = TlsOptions.Role.SERVER;
+                } else {
+                    throw error(BAD_VALUE, l, "must be 'client' or 'server', not '" + l.arg(0) + "'");
+                }
+                break;
+            case "tls-version-min":
+                arity(l, 1, 2);
+                setTlsVersionMin(l);
+                break;
+            case "tls-version-max":
+                arity(l, 1, 1);
+                tlsVersionMax = TlsOptions.Version.fromOptionValue(l.arg(0));
+                if (tlsVersionMax == null) {
+                    throw error(BAD_VALUE, l, "unknown TLS version '" + l.arg(0) + "' (1.0, 1.1, 1.2 or 1.3)");
+                }
+                if (tlsVersionMax.compareTo(TlsOptions.Version.TLS_1_2) < 0) {
+                    throw error(UNSUPPORTED_OPTION, l, "TLS " + l.arg(0) + " is not supported by Culvert (it runs TLS 1.2"
+                            + " and 1.3 only)");
+                }
+                break;
+            case "tls-cipher":
+                tlsCipher = text(l);
+                break;
+            case "tls-ciphersuites":
+                tlsCiphersuites = text(l);
+                break;
+            case "tls-groups":
+                tlsGroups = text(l);
+                break;
+            case "ecdh-curve":
+                ecdhCurve = text(l);
+                break;
+            case "reneg-sec":
+                arity(l, 1, 2);
+                renegSeconds = integer(l, 0, 0, Integer.MAX_VALUE);
+                renegSecondsMin = l.count() == 2 ? OptionalInt.of(integer(l, 1, 0, Integer.MAX_VALUE)) : OptionalInt.empty();
+                break;
+            case "reneg-bytes":
+                // OpenVPN reads these with atoi: an int, whatever the platform's long.
+                arity(l, 1, 1);
+                renegBytes = integer(l, 0, 0, Integer.MAX_VALUE);
+                break;
+            case "reneg-pkts":
+                arity(l, 1, 1);
+                renegPackets = integer(l, 0, 0, Integer.MAX_VALUE);
+                break;
+            case "hand-window":
+                arity(l, 1, 1);
+                handWindow = integer(l, 0, 1, Integer.MAX_VALUE);
+                break;
+            case "tls-timeout":
+                arity(l, 1, 1);
+                tlsTimeout = integer(l, 0, 1, Integer.MAX_VALUE);
+                break;
+            case "tran-window":
+                arity(l, 1, 1);
+                tranWindow = integer(l, 0, 1, Integer.MAX_VALUE);
+                break;
+            case "key-method":
+                arity(l, 1, 1);
+                if (l.arg(0).equals("1")) {
+                    throw error(UNSUPPORTED_OPTION, l, "key method 1 is not supported (OpenVPN removed it in 2.5)");
+                }
+                if (!l.arg(0).equals("2")) {
+                    throw error(BAD_VALUE, l, "must be 2, not '" + l.arg(0) + "'");
+                }
+                warnings.add("--key-method 2 is the only key method; OpenVPN 2.6 no longer accepts the option, so"
+                        + " remove it from configurations stock peers read");
+                break;
+            default:
+                return false;
+        }
+        tlsOptionsSeen.putIfAbsent(name, l.where());
+        return true;
     }
 
     private static boolean isKnown(String name) {
@@ -494,8 +725,7 @@ final class OptionsBuilder {
     private void unimplemented(Line l) throws ConfigException {
         String name = l.name();
         if (KnownOptions.TLS.contains(name)) {
-            throw error(UNSUPPORTED_OPTION, l, "not supported by Culvert yet (TLS mode is not implemented;"
-                    + " Culvert runs static-key point-to-point tunnels)");
+            throw error(UNSUPPORTED_OPTION, l, "not supported by Culvert yet" + tlsRefusalHint(name));
         }
         if (isKnown(name)) {
             throw error(UNSUPPORTED_OPTION, l, "not supported by Culvert yet");
@@ -503,7 +733,184 @@ final class OptionsBuilder {
         throw new ConfigException(ConfigException.Reason.UNKNOWN_OPTION, l.where().source(), l.where().line(), name, "");
     }
 
+    /** Why a TLS option is refused, and what to use instead; starts with " (" or ": ". */
+    private static String tlsRefusalHint(String name) {
+        switch (name) {
+            case "askpass":
+                return ": it unlocks encrypted private keys, which Culvert cannot read; store --key unencrypted"
+                        + " (e.g. 'openssl pkey -in enc.key -out plain.key') and restrict it with file permissions";
+            case "pkcs12":
+                return ": give --ca, --cert and --key as PEM files or inline blocks instead";
+            case "crl-verify":
+                return ": certificate revocation lists are not checked; pin peers with --peer-fingerprint instead";
+            case "tls-verify":
+                return ": it runs a script to verify certificates; use --verify-x509-name, --remote-cert-tls or"
+                        + " --peer-fingerprint";
+            case "verify-hash":
+                return " (OpenVPN 2.6 deprecates it): use --peer-fingerprint";
+            case "ns-cert-type":
+                return " (a deprecated Netscape extension): use --remote-cert-tls";
+            case "tls-crypt-v2":
+            case "tls-crypt-v2-verify":
+                return ": client-specific keys belong to server mode; use --tls-crypt";
+            default:
+                return " (Culvert's TLS point-to-point mode cannot honour it)";
+        }
+    }
+
     // ---------------------------------------------------------------- option details
+
+    /** The content of a file-valued option: the inline block, or the named file read now. */
+    private FileContent readFileOption(Line l, String what) throws ConfigException {
+        if (l.inline()) {
+            return new FileContent(l.arg(0), Optional.empty());
+        }
+        Path file = resolve(l, l.arg(0));
+        try {
+            if (Files.size(file) > MAX_FILE_OPTION_BYTES) {
+                throw error(FILE_ERROR, l, "the " + what + " '" + l.arg(0) + "' is larger than 4 MiB");
+            }
+            return new FileContent(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), Optional.of(file));
+        } catch (IOException e) {
+            throw error(FILE_ERROR, l, "cannot read " + what + " '" + l.arg(0) + "': " + describe(e), e);
+        }
+    }
+
+    /** A light shape check so that a wrong file is reported with its line; the TLS engine parses it fully. */
+    private static void requirePem(Line l, FileContent content, String endOfBeginLine, String expected)
+            throws ConfigException {
+        String text = content.text();
+        int begin = text.indexOf("-----BEGIN ");
+        if (begin < 0 || text.indexOf(endOfBeginLine, begin) < 0) {
+            throw error(BAD_VALUE, l, (content.inline() ? "the inline block" : "'" + l.arg(0) + "'") + " does not hold "
+                    + expected);
+        }
+    }
+
+    private void setKey(Line l) throws ConfigException {
+        FileContent k = readFileOption(l, "private key file");
+        requirePem(l, k, "PRIVATE KEY-----", "a PEM private key ('-----BEGIN PRIVATE KEY-----')");
+        if (k.text().contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || k.text().contains("Proc-Type: 4,ENCRYPTED")) {
+            throw error(UNSUPPORTED_OPTION, l, "the private key is encrypted, which needs --askpass; Culvert cannot read"
+                    + " encrypted keys: store it unencrypted (e.g. 'openssl pkey -in enc.key -out plain.key') and"
+                    + " restrict it with file permissions");
+        }
+        k.file().ifPresent(f -> warnIfShared(f, l.arg(0)));
+        key = k;
+    }
+
+    /** Checks an OpenVPN static key's syntax; returns how many 128-byte keys it holds. */
+    private int staticKeyCount(Line l, FileContent content) throws ConfigException {
+        content.file().ifPresent(f -> warnIfShared(f, l.arg(0)));
+        try {
+            return StaticKey.parse(content.text()).keyCount();
+        } catch (StaticKeyException e) {
+            throw error(BAD_KEY, l, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Adds {@code --peer-fingerprint}s: one per line of an inline block (blank lines and {@code #}/{@code ;}
+     * comments skipped), or the one argument, each 32 colon-separated hex bytes as OpenVPN 2.6 requires.
+     */
+    private void addPeerFingerprints(Line l) throws ConfigException {
+        int added = 0;
+        for (String raw : l.arg(0).split("\n", -1)) {
+            String entry = raw.strip();
+            if (entry.isEmpty() || entry.startsWith("#") || entry.startsWith(";")) {
+                continue;
+            }
+            peerFingerprints.add(sha256Fingerprint(l, entry));
+            added++;
+        }
+        if (added == 0) {
+            throw error(BAD_VALUE, l, "no fingerprint given");
+        }
+    }
+
+    private static String sha256Fingerprint(Line l, String entry) throws ConfigException {
+        String[] bytes = entry.split(":", -1);
+        for (String b : bytes) {
+            if (b.length() != 2 || Character.digit(b.charAt(0), 16) < 0 || Character.digit(b.charAt(1), 16) < 0) {
+                throw error(BAD_VALUE, l, "format error in '" + shorten(entry) + "': a SHA-256 fingerprint is 32"
+                        + " hex bytes separated by colons (AB:CD:...)");
+            }
+        }
+        if (bytes.length != SHA256_LENGTH) {
+            throw error(BAD_VALUE, l, "'" + shorten(entry) + "' has " + bytes.length + " bytes; a SHA-256 fingerprint"
+                    + " has " + SHA256_LENGTH);
+        }
+        return entry.toUpperCase(Locale.ROOT);
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 100) + "...";
+    }
+
+    private void setVerifyX509Name(Line l) throws ConfigException {
+        if (l.arg(0).isEmpty()) {
+            throw error(BAD_VALUE, l, "the name is empty");
+        }
+        TlsOptions.X509NameType type = TlsOptions.X509NameType.SUBJECT;
+        if (l.count() == 2) {
+            type = null;
+            for (TlsOptions.X509NameType t : TlsOptions.X509NameType.values()) {
+                if (t.optionValue().equals(l.arg(1))) {
+                    type = t;
+                }
+            }
+            if (type == null) {
+                throw error(BAD_VALUE, l, "unknown X.509 name type '" + l.arg(1) + "' (subject, name or name-prefix)");
+            }
+        }
+        verifyX509Name = l.arg(0);
+        verifyX509Type = type;
+    }
+
+    private void setTlsVersionMin(Line l) throws ConfigException {
+        boolean orHighest = l.count() == 2;
+        if (orHighest && !l.arg(1).equals("or-highest")) {
+            throw error(BAD_VALUE, l, "the only second argument is 'or-highest', not '" + l.arg(1) + "'");
+        }
+        TlsOptions.Version v = TlsOptions.Version.fromOptionValue(l.arg(0));
+        if (v == null) {
+            if (!orHighest) {
+                throw error(BAD_VALUE, l, "unknown TLS version '" + l.arg(0) + "' (1.0, 1.1, 1.2 or 1.3; add"
+                        + " 'or-highest' to use the highest version instead)");
+            }
+            // As OpenVPN: an unknown version with or-highest means the highest the library offers.
+            v = TlsOptions.Version.TLS_1_3;
+        }
+        if (v.compareTo(TlsOptions.Version.TLS_1_2) < 0) {
+            warnings.add("--tls-version-min " + v.optionValue() + ": Culvert never negotiates below TLS 1.2");
+        }
+        tlsVersionMin = v;
+        tlsVersionMinWhere = l.where();
+    }
+
+    /** A single non-empty word (cipher lists, group names), kept as written. */
+    private String text(Line l) throws ConfigException {
+        arity(l, 1, 1);
+        if (l.arg(0).isBlank()) {
+            throw error(BAD_VALUE, l, "the value is empty");
+        }
+        return l.arg(0);
+    }
+
+    private void setWindowsDriver(Line l) throws ConfigException {
+        switch (l.arg(0)) {
+            case "tap-windows6":
+            case "wintun":
+                windowsDriver = l.arg(0);
+                windowsDriverWhere = l.where();
+                break;
+            case "ovpn-dco":
+                throw error(UNSUPPORTED_OPTION, l, "'ovpn-dco' is not supported by Culvert (it has no data channel"
+                        + " offload); use wintun or tap-windows6");
+            default:
+                throw error(BAD_VALUE, l, "must be tap-windows6 or wintun, not '" + l.arg(0) + "'");
+        }
+    }
 
     private void setProto(Line l, String value) throws ConfigException {
         String v = value.toLowerCase(Locale.ROOT);
@@ -748,25 +1155,39 @@ final class OptionsBuilder {
         if (protoAmbiguousTcp) {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }
-        if (secret == null) {
-            throw new ConfigException(MISSING_OPTION, sourceName, 0, "secret",
-                    "a static key is required: Culvert supports static-key mode only (TLS is not implemented yet)");
-        }
+        boolean tlsMode = checkMode(sourceName);
         KeyDirection direction = resolveKeyDirection();
-        CipherAlgorithm cipher = resolveCipher(sourceName);
         AuthAlgorithm auth = resolveAuth();
-        try {
-            secret.checkUsable(direction, cipher);
-        } catch (StaticKeyException e) {
-            throw at(BAD_KEY, secretWhere, "secret", e.getMessage());
+        CipherAlgorithm cipher = null;
+        TlsOptions tls = null;
+        Optional<String> fallback = Optional.ofNullable(dataCiphersFallback);
+        if (tlsMode) {
+            tls = resolveTls(sourceName, direction);
+            fallback = resolveTlsFallback();
+            checkTlsDataCiphers();
+            if (linkMtu != null) {
+                throw at(UNSUPPORTED_OPTION, linkMtuWhere, "link-mtu", "not supported by Culvert in TLS mode (the"
+                        + " overhead depends on the negotiated cipher); set --tun-mtu instead");
+            }
+        } else {
+            checkNoTlsOptions();
+            cipher = resolveCipher(sourceName);
+            try {
+                secret.checkUsable(direction, cipher);
+            } catch (StaticKeyException e) {
+                throw at(BAD_KEY, secretWhere, "secret", e.getMessage());
+            }
+            if (cipher == CipherAlgorithm.NONE) {
+                warnings.add("--cipher none: traffic is not encrypted");
+            }
+            if (auth == AuthAlgorithm.NONE) {
+                warnings.add("--auth none: traffic is not authenticated");
+            }
+            warnings.add("static-key mode (--secret) is deprecated by OpenVPN 2.6 and removed in OpenVPN 2.7");
         }
-        if (cipher == CipherAlgorithm.NONE) {
-            warnings.add("--cipher none: traffic is not encrypted");
+        if ("wintun".equals(windowsDriver) && type != DevType.TUN) {
+            throw at(CONFLICT, windowsDriverWhere, "windows-driver", "wintun requires --dev tun");
         }
-        if (auth == AuthAlgorithm.NONE) {
-            warnings.add("--auth none: traffic is not authenticated");
-        }
-        warnings.add("static-key mode (--secret) is deprecated by OpenVPN 2.6 and removed in OpenVPN 2.7");
 
         List<Remote> resolvedRemotes = new ArrayList<>();
         for (RawRemote r : remotes) {
@@ -830,8 +1251,9 @@ final class OptionsBuilder {
                 inactive, inactiveBytes, effectiveExitNotify, secret, Optional.ofNullable(secretFile), secretInline,
                 direction, cipher, auth, new ReplayWindow.Settings(replayWindow, replayTime), compression,
                 Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, connectRetry, connectRetryMax,
-                connectTimeout, resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers,
-                Optional.ofNullable(dataCiphersFallback), allowDeprecatedInsecureStaticCrypto, List.copyOf(warnings)));
+                connectTimeout, resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
+                allowDeprecatedInsecureStaticCrypto, Optional.ofNullable(tls), Optional.ofNullable(windowsDriver),
+                List.copyOf(warnings)));
     }
 
     private DevType resolveDevType() throws ConfigException {
@@ -859,16 +1281,171 @@ final class OptionsBuilder {
         }
     }
 
-    private KeyDirection resolveKeyDirection() throws ConfigException {
-        if (secretDirection != null && keyDirection != null && secretDirection != keyDirection) {
-            throw at(CONFLICT, keyDirectionWhere, "key-direction", "direction " + keyDirection.digit()
-                    + " contradicts direction " + secretDirection.digit() + " given with --secret at "
-                    + describe(secretWhere));
+    /**
+     * Exactly one of --secret, --tls-client and --tls-server, as OpenVPN 2.6 requires.
+     *
+     * @return true for TLS mode
+     */
+    private boolean checkMode(String sourceName) throws ConfigException {
+        boolean client = tlsClientWhere != null;
+        boolean server = tlsServerWhere != null;
+        if (client && server) {
+            throw at(CONFLICT, tlsServerWhere, "tls-server", "specify only one of --tls-server, --tls-client or"
+                    + " --secret (--tls-client at " + describe(tlsClientWhere) + ")");
         }
-        if (secretDirection != null) {
-            return secretDirection;
+        if (secret != null && (client || server)) {
+            throw at(CONFLICT, secretWhere, "secret", "specify only one of --tls-server, --tls-client or --secret (--"
+                    + (client ? "tls-client at " + describe(tlsClientWhere) : "tls-server at " + describe(tlsServerWhere))
+                    + ")");
+        }
+        if (secret == null && !client && !server) {
+            throw new ConfigException(MISSING_OPTION, sourceName, 0, "secret", "neither a static key (--secret) nor"
+                    + " TLS (--tls-client or --tls-server) is configured; Culvert does not run unencrypted tunnels");
+        }
+        return client || server;
+    }
+
+    /** The direction of the static key, or of the tls-auth key; a contradicting --key-direction is an error. */
+    private KeyDirection resolveKeyDirection() throws ConfigException {
+        KeyDirection given = secret != null ? secretDirection : tlsAuthDirection;
+        if (given != null && keyDirection != null && given != keyDirection) {
+            String option = secret != null ? "--secret" : "--tls-auth";
+            throw at(CONFLICT, keyDirectionWhere, "key-direction", "direction " + keyDirection.digit()
+                    + " contradicts direction " + given.digit() + " given with " + option + " at "
+                    + describe(secret != null ? secretWhere : tlsAuthWhere));
+        }
+        if (given != null) {
+            return given;
         }
         return keyDirection != null ? keyDirection : KeyDirection.BIDIRECTIONAL;
+    }
+
+    /** Static-key mode: TLS options OpenVPN refuses are conflicts; those it ignores get a warning. */
+    private void checkNoTlsOptions() throws ConfigException {
+        for (Map.Entry<String, Where> seen : tlsOptionsSeen.entrySet()) {
+            if (TLS_ONLY.contains(seen.getKey())) {
+                throw at(CONFLICT, seen.getValue(), seen.getKey(), "can only be used in TLS mode (with --tls-client or"
+                        + " --tls-server), not with --secret");
+            }
+            if (TLS_IGNORED_OTHERWISE.contains(seen.getKey())) {
+                warnings.add("--" + seen.getKey() + " is ignored without --tls-client or --tls-server ("
+                        + describe(seen.getValue()) + ")");
+            }
+        }
+    }
+
+    /** The TLS options with OpenVPN 2.6's cross-checks for a point-to-point tls-client or tls-server. */
+    private TlsOptions resolveTls(String sourceName, KeyDirection direction) throws ConfigException {
+        TlsOptions.Role role = tlsServerWhere != null ? TlsOptions.Role.SERVER : TlsOptions.Role.CLIENT;
+        if (cert == null) {
+            throw new ConfigException(MISSING_OPTION, sourceName, 0, "cert", "TLS mode needs this peer's certificate"
+                    + " (--cert)");
+        }
+        if (key == null) {
+            throw new ConfigException(MISSING_OPTION, sourceName, 0, "key", "TLS mode needs this peer's private key"
+                    + " (--key)");
+        }
+        if (ca == null && peerFingerprints.isEmpty()) {
+            throw new ConfigException(MISSING_OPTION, sourceName, 0, "ca", "the peer cannot be verified: set --ca"
+                    + " and/or --peer-fingerprint");
+        }
+        FileContent effectiveDh = dh;
+        boolean effectiveDhNone = dhNone;
+        if (role == TlsOptions.Role.SERVER) {
+            if (dh == null && !dhNone) {
+                throw new ConfigException(MISSING_OPTION, sourceName, 0, "dh", "a tls-server needs --dh: a DH parameter"
+                        + " file, or 'dh none' to use elliptic-curve key exchange only");
+            }
+        } else if (dhWhere != null) {
+            warnings.add("--dh is ignored on a tls-client (" + describe(dhWhere) + "), as by OpenVPN");
+            effectiveDh = null;
+            effectiveDhNone = false;
+        }
+        if (tlsAuth != null && tlsCrypt != null) {
+            throw at(CONFLICT, tlsCryptWhere, "tls-crypt", "--tls-auth (" + describe(tlsAuthWhere) + ") and --tls-crypt"
+                    + " are mutually exclusive");
+        }
+        if (tlsAuth != null && tlsAuthKeyCount < direction.requiredKeys()) {
+            throw at(BAD_KEY, tlsAuthWhere, "tls-auth", "the key file holds one key, but key direction "
+                    + direction.digit() + " needs two; generate one with 'openvpn --genkey secret'");
+        }
+        if (tlsCrypt != null && tlsCryptKeyCount < 2) {
+            throw at(BAD_KEY, tlsCryptWhere, "tls-crypt", "the key file holds one key, but --tls-crypt needs two;"
+                    + " generate one with 'openvpn --genkey secret'");
+        }
+        if (tlsVersionMin != null && tlsVersionMax != null && tlsVersionMax.compareTo(tlsVersionMin) < 0) {
+            throw at(CONFLICT, tlsVersionMinWhere, "tls-version-min", "TLS " + tlsVersionMin.optionValue()
+                    + " is above --tls-version-max " + tlsVersionMax.optionValue());
+        }
+        return new TlsOptions(role, Optional.ofNullable(ca), cert, key, Optional.ofNullable(effectiveDh),
+                effectiveDhNone, peerFingerprints, Optional.ofNullable(verifyX509Name), verifyX509Type,
+                Optional.ofNullable(remoteCertTls), Optional.ofNullable(tlsVersionMin), Optional.ofNullable(tlsVersionMax),
+                Optional.ofNullable(tlsCipher), Optional.ofNullable(tlsCiphersuites), Optional.ofNullable(tlsGroups),
+                Optional.ofNullable(ecdhCurve), Optional.ofNullable(tlsAuth), Optional.ofNullable(tlsCrypt), renegSeconds,
+                renegSecondsMin, renegBytes, renegPackets, handWindow, tlsTimeout, tranWindow);
+    }
+
+    /**
+     * TLS mode: {@code --cipher} or {@code --data-ciphers-fallback} names the cipher for a peer that
+     * announces none (OpenVPN 2.6 point-to-point: an explicit --cipher enables the fallback).
+     */
+    private Optional<String> resolveTlsFallback() throws ConfigException {
+        if (cipherName == null) {
+            return Optional.empty();
+        }
+        String canonical = canonicalTlsCipher(cipherName);
+        if (canonical == null) {
+            throw unusableTlsCipher(cipherWhere, cipherOption, cipherName, "");
+        }
+        return Optional.of(canonical);
+    }
+
+    /** TLS mode: every --data-ciphers entry is one Culvert implements, unless marked optional with '?'. */
+    private void checkTlsDataCiphers() throws ConfigException {
+        boolean usable = false;
+        for (String entry : dataCiphers) {
+            String name = entry.strip();
+            boolean optional = name.startsWith("?");
+            String bare = optional ? name.substring(1) : name;
+            if (bare.isEmpty()) {
+                continue;
+            }
+            if (canonicalTlsCipher(bare) != null) {
+                usable = true;
+            } else if (!optional) {
+                throw unusableTlsCipher(dataCiphersWhere, "data-ciphers", bare, "; mark ciphers a peer may lack"
+                        + " as optional with '?'");
+            }
+        }
+        if (!usable) {
+            throw at(BAD_VALUE, dataCiphersWhere, "data-ciphers", "no cipher Culvert implements in the list ("
+                    + TLS_CIPHERS + ")");
+        }
+    }
+
+    /** OpenVPN's canonical name of a TLS data cipher Culvert implements (OpenSSL spelling tolerated), or null. */
+    private static String canonicalTlsCipher(String name) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        if (upper.equals("ID-AES256-GCM")) {
+            return "AES-256-GCM";
+        }
+        if (upper.equals("ID-AES128-GCM")) {
+            return "AES-128-GCM";
+        }
+        return TLS_DATA_CIPHERS.contains(upper) ? upper : null;
+    }
+
+    private ConfigException unusableTlsCipher(Where where, String option, String name, String hint) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        if (name.equals("none")) {
+            return at(UNSUPPORTED_OPTION, where, option, "'none' is not supported by Culvert in TLS mode (traffic is"
+                    + " always encrypted; " + TLS_CIPHERS + ")" + hint);
+        }
+        if (OTHER_OPENSSL_CIPHER.matcher(upper).matches() || AEAD_CIPHERS.contains(upper)) {
+            return at(UNSUPPORTED_OPTION, where, option, "'" + name + "' is not supported by Culvert (" + TLS_CIPHERS
+                    + ")" + hint);
+        }
+        return at(BAD_VALUE, where, option, "unknown cipher '" + name + "' (" + TLS_CIPHERS + ")" + hint);
     }
 
     private CipherAlgorithm resolveCipher(String sourceName) throws ConfigException {

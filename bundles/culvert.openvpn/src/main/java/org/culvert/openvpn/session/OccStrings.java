@@ -12,7 +12,8 @@ import org.culvert.openvpn.crypto.KeyDirection;
 
 /**
  * OpenVPN's options-consistency (OCC) strings for a static-key point-to-point configuration, in
- * OpenVPN 2.6's exact format, and the comparison of a peer's string with what we expect.
+ * OpenVPN 2.6's exact format, and the comparison of a peer's string with what we expect. (TLS mode
+ * builds its string in the TLS engine; it shares {@link #ifconfigItem}.)
  *
  * <pre>
  * V4,dev-type tun,link-mtu 1560,tun-mtu 1500,proto UDPv4[,tun-ipv6][,ifconfig A B][,comp-lzo]
@@ -25,7 +26,7 @@ public final class OccStrings {
     private OccStrings() {
     }
 
-    /** The string this peer sends in OCC_REPLY. */
+    /** The string this peer sends in OCC_REPLY (static-key mode only: it needs {@link OpenVpnOptions#cipher()}). */
     public static String local(OpenVpnOptions o) {
         return build(o, false);
     }
@@ -44,7 +45,10 @@ public final class OccStrings {
         if (o.ifconfigIpv6().isPresent()) {
             sb.append(",tun-ipv6");
         }
-        o.ifconfig().ifPresent(ifc -> sb.append(",ifconfig ").append(ifconfigItem(o, ifc, remote)));
+        String ifconfig = ifconfigItem(o, remote);
+        if (ifconfig != null) {
+            sb.append(",ifconfig ").append(ifconfig);
+        }
         if (o.compression().contextConfigured()) {
             sb.append(",comp-lzo");
         }
@@ -57,6 +61,17 @@ public final class OccStrings {
         sb.append(",keysize ").append(o.cipher().keyLength() * 8);
         sb.append(",secret");
         return sb.toString();
+    }
+
+    /**
+     * The value of the OCC {@code ifconfig} item in OpenVPN 2.6's format (for tun in net30/p2p the
+     * peer's address first in the local string, swapped in the expected-remote one; for tap or topology
+     * subnet the network and netmask), or null without {@code --ifconfig}.
+     *
+     * @param remote true for the string a matching peer sends
+     */
+    public static String ifconfigItem(OpenVpnOptions o, boolean remote) {
+        return o.ifconfig().map(ifc -> ifconfigItem(o, ifc, remote)).orElse(null);
     }
 
     private static String ifconfigItem(OpenVpnOptions o, IfConfig ifc, boolean remote) {

@@ -56,4 +56,91 @@ final class ConfigFixtures {
             "cipher AES-256-CBC",
             "auth SHA256",
             "");
+
+    /** PEM-shaped text: the parser checks only the armour, the TLS engine parses the content. */
+    static String pem(String type, String body) {
+        return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
+    }
+
+    static final String SERVER_CERT = "Certificate:\n    Data: (text dump before the PEM, as easy-rsa writes)\n"
+            + pem("CERTIFICATE", "MIIBserverCERTIFICATEbody");
+    static final String SERVER_KEY = pem("PRIVATE KEY", "MIGHserverPRIVATEKEYbody0123456789");
+    static final String CLIENT_CERT = pem("CERTIFICATE", "MIIBclientCERTIFICATEbody");
+    static final String CLIENT_KEY = pem("EC PRIVATE KEY", "MHcCclientPRIVATEKEYbody0123456789");
+    static final String CA_CERT = pem("CERTIFICATE", "MIIBcaCERTIFICATEbody");
+    static final String DH_PARAMS = pem("DH PARAMETERS", "MIIBCAKCAQEA");
+    /** Lower case, as `openssl x509 -fingerprint` users sometimes paste it; the parser upper-cases it. */
+    static final String SERVER_FP = fingerprint(0x10);
+    static final String CLIENT_FP = fingerprint(0xA0);
+
+    static String fingerprint(int first) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            sb.append(i == 0 ? "" : ":").append(String.format("%02x", (first + i * 7) & 0xFF));
+        }
+        return sb.toString();
+    }
+
+    /** Writes the certificates and keys the TLS fixtures name into {@code dir}. */
+    static void writeTlsFiles(Path dir) throws IOException {
+        Files.writeString(dir.resolve("server.crt"), SERVER_CERT);
+        writeKey(dir, "server.key", SERVER_KEY);
+        Files.writeString(dir.resolve("client.crt"), CLIENT_CERT);
+        writeKey(dir, "client.key", CLIENT_KEY);
+        Files.writeString(dir.resolve("ca.crt"), CA_CERT);
+        Files.writeString(dir.resolve("dh.pem"), DH_PARAMS);
+    }
+
+    /**
+     * Side A (tls-server) of the performance anchor's TLS row, written as a config file: the common
+     * flags plus {@code --tls-server --dh none --cert server.crt --key server.key --peer-fingerprint
+     * <client> --data-ciphers AES-256-GCM}.
+     */
+    static String perfAnchorTlsServer(String proto) {
+        return String.join("\n",
+                "# TLS side A of the performance anchor",
+                "dev tun",
+                "disable-dco",
+                "verb 4",
+                "proto " + proto,
+                "local 10.201.0.1",
+                proto.equals("udp") ? "remote 10.201.0.2" : "",
+                "port 1194",
+                "ifconfig 10.202.0.1 10.202.0.2",
+                "tls-server",
+                "dh none",
+                "cert server.crt",
+                "key server.key",
+                "peer-fingerprint " + CLIENT_FP,
+                "data-ciphers AES-256-GCM",
+                "");
+    }
+
+    /** Side B (tls-client) of the performance anchor's TLS row. */
+    static String perfAnchorTlsClient(String proto) {
+        return String.join("\n",
+                "# TLS side B of the performance anchor",
+                "dev tun",
+                "disable-dco",
+                "verb 4",
+                "proto " + proto,
+                proto.equals("udp") ? "local 10.201.0.2" : "",
+                "remote 10.201.0.1",
+                "port 1194",
+                "ifconfig 10.202.0.2 10.202.0.1",
+                "tls-client",
+                "cert client.crt",
+                "key client.key",
+                "peer-fingerprint " + SERVER_FP,
+                "data-ciphers AES-256-GCM",
+                "");
+    }
+
+    /** The same as {@link #perfAnchorTlsClient} with the certificate, key and fingerprint inline. */
+    static String perfAnchorTlsClientInline() {
+        return perfAnchorTlsClient("udp")
+                .replace("cert client.crt\n", "<cert>\n" + CLIENT_CERT + "</cert>\n")
+                .replace("key client.key\n", "<key>\n" + CLIENT_KEY + "</key>\n")
+                .replace("peer-fingerprint " + SERVER_FP + "\n", "<peer-fingerprint>\n" + SERVER_FP + "\n</peer-fingerprint>\n");
+    }
 }

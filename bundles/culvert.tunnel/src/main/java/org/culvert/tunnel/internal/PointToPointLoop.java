@@ -69,7 +69,7 @@ final class PointToPointLoop {
     private boolean upAnnounced;
 
     PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
-            LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, TunnelLog log, Runnable onUp) {
+            LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, int maxLinkPacket, TunnelLog log, Runnable onUp) {
         this.onUp = onUp;
         this.tun = tun;
         this.link = link;
@@ -81,7 +81,8 @@ final class PointToPointLoop {
         this.floatAllowed = floatAllowed;
         this.log = log;
         int headroom = session.headroom();
-        int slotSize = headroom + maxPayload + session.tailroom();
+        // A slot must hold the largest sealed tun packet and the largest packet the link may deliver.
+        int slotSize = headroom + Math.max(maxPayload + session.tailroom(), maxLinkPacket);
         this.tunBatch = PacketBatch.allocate(Math.min(batchSize, Math.max(1, tun.batchSize())), headroom, slotSize);
         this.linkBatch = PacketBatch.allocate(Math.min(batchSize, Math.max(1, link.batchSize())), headroom, slotSize);
         this.controlBatch = PacketBatch.allocate(1, headroom, slotSize);

@@ -264,7 +264,7 @@ final class TunnelRunner implements Runnable {
             PeerSession started = session;
             long[] upAt = upSince;
             currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
-                    plan.maxPayload, log, () -> {
+                    plan.maxPayload, plan.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
                         String negotiated = started.negotiated();
                         if (!negotiated.isEmpty()) {

@@ -1,0 +1,135 @@
+package org.culvert.openvpn.tls;
+
+import java.util.Arrays;
+import org.culvert.openvpn.config.ConfigParser;
+import org.culvert.openvpn.config.FileContent;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.TlsOptions;
+import org.culvert.openvpn.session.OccStrings;
+
+/**
+ * Maps a parsed OpenVPN configuration in TLS mode onto the {@link TlsSettings} the engine runs on, so
+ * that a {@code .conf} that brings up a TLS point-to-point tunnel between two stock OpenVPN 2.6 peers
+ * brings up the same tunnel with Culvert on one side.
+ *
+ * <p>What it maps, besides one-to-one TLS options: {@code --cipher} (or
+ * {@code --data-ciphers-fallback}) becomes the fallback for a peer that announces no ciphers, as in
+ * OpenVPN's point-to-point mode; the {@code --tls-auth} direction comes from
+ * {@link OpenVpnOptions#keyDirection()}; the timers, replay window, compression framing and link
+ * protocol come from the tunnel options; the OCC options string gets the device type, tun MTU
+ * ({@code --tun-mtu}'s second argument when given), {@code tun-ipv6} and the {@code ifconfig} item.
+ *
+ * <p>Stateless and thread-safe; the tunnel core calls it when it plans a TLS tunnel, once per
+ * configuration (each run then builds its own {@link TlsSession} from the settings). The settings hold
+ * their own copies of the key material; the key arrays decoded here are wiped after copying.
+ */
+public final class TlsSettingsFactory {
+    private TlsSettingsFactory() {
+    }
+
+    /**
+     * Builds and validates the engine settings for a configuration parsed by {@link ConfigParser}.
+     *
+     * @return settings that {@link TlsSettings#validate()} accepts, so that
+     *     {@code new TlsSession(settings, clock, random)} does not fail on configuration
+     * @throws TlsConfigException if the configuration is not TLS mode ({@code --tls-client}, MISSING),
+     *     or the engine cannot use it: unparsable certificate or key, a key that does not match the
+     *     certificate, unknown TLS cipher suites or groups, a CBC cipher with {@code --auth none}, ...
+     *     The exception names the option; its message never contains key material.
+     */
+    public static TlsSettings fromOptions(OpenVpnOptions options) throws TlsConfigException {
+        TlsOptions t = options.tls().orElseThrow(() -> new TlsConfigException("--tls-client",
+                TlsConfigException.Reason.MISSING, "the configuration is not in TLS mode (it has no --tls-client or"
+                        + " --tls-server)"));
+        TlsSettings.Builder b = TlsSettings.builder(t.role() == TlsOptions.Role.SERVER ? TlsRole.SERVER : TlsRole.CLIENT);
+        t.ca().ifPresent(ca -> b.ca(ca.text()));
+        b.cert(t.cert().text()).key(t.key().text());
+        if (!t.peerFingerprints().isEmpty()) {
+            try {
+                b.peerFingerprint(String.join("\n", t.peerFingerprints()));
+            } catch (IllegalArgumentException e) {
+                throw new TlsConfigException("--peer-fingerprint", TlsConfigException.Reason.INVALID, e.getMessage());
+            }
+        }
+        if (t.verifyX509Name().isPresent()) {
+            b.verifyX509Name(t.verifyX509Name().get(), x509NameType(t.verifyX509Type()));
+        }
+        t.remoteCertTls().ifPresent(r -> b.remoteCertTls(r == TlsOptions.Role.SERVER ? RemoteCertTls.SERVER
+                : RemoteCertTls.CLIENT));
+        if (t.tlsVersionMin().isPresent()) {
+            // 1.0 and 1.1 become 1.2 in the engine: a stricter floor, never a weaker one.
+            b.tlsVersionMin(t.tlsVersionMin().get().optionValue(), false);
+        }
+        if (t.tlsVersionMax().isPresent()) {
+            b.tlsVersionMax(tlsVersionMax(t.tlsVersionMax().get()));
+        }
+        t.tlsCipher().ifPresent(b::tlsCipher);
+        t.tlsCiphersuites().ifPresent(b::tlsCiphersuites);
+        t.tlsGroups().ifPresent(b::tlsGroups);
+        t.ecdhCurve().ifPresent(b::ecdhCurve);
+        if (t.dhNone()) {
+            b.dhNone();
+        } else if (t.dh().isPresent()) {
+            b.dh(t.dh().get().text());
+        }
+        if (t.tlsAuth().isPresent()) {
+            byte[] material = staticKey("--tls-auth", t.tlsAuth().get());
+            b.tlsAuth(material, options.keyDirection());
+            Arrays.fill(material, (byte) 0);
+        }
+        if (t.tlsCrypt().isPresent()) {
+            byte[] material = staticKey("--tls-crypt", t.tlsCrypt().get());
+            b.tlsCrypt(material);
+            Arrays.fill(material, (byte) 0);
+        }
+        b.auth(options.auth());
+        b.dataCiphers(String.join(":", options.dataCiphers()));
+        options.dataCiphersFallback().ifPresent(b::dataCiphersFallback);
+        b.renegSeconds(t.renegSeconds()).renegBytes(t.renegBytes()).renegPackets(t.renegPackets())
+                .handWindow(t.handWindow()).tlsTimeout(t.tlsTimeout()).tranWindow(t.tranWindow());
+        b.ping(options.ping()).pingRestart(options.pingRestart()).pingExit(options.pingExit())
+                .inactive(options.inactive(), options.inactiveBytes()).explicitExitNotify(options.explicitExitNotify())
+                .replayWindow(options.replayWindow()).compression(options.compression()).proto(options.proto());
+        b.occ(occ(options));
+        TlsSettings settings = b.build();
+        settings.validate();
+        return settings;
+    }
+
+    /**
+     * The tunnel items of the OCC options string, as OpenVPN 2.6 builds them for this configuration.
+     * The legacy link-mtu is left to the engine, which computes OpenVPN's figure for the fallback cipher.
+     */
+    static OccOptions occ(OpenVpnOptions o) {
+        int tunMtu = o.occMtu() != 0 ? o.occMtu() : o.tunMtu();
+        return new OccOptions(o.devType().openVpnName(), 0, tunMtu, o.ifconfigIpv6().isPresent(),
+                OccStrings.ifconfigItem(o, false), OccStrings.ifconfigItem(o, true));
+    }
+
+    private static X509NameType x509NameType(TlsOptions.X509NameType type) {
+        switch (type) {
+            case NAME:
+                return X509NameType.NAME;
+            case NAME_PREFIX:
+                return X509NameType.NAME_PREFIX;
+            default:
+                return X509NameType.SUBJECT;
+        }
+    }
+
+    private static TlsVersion tlsVersionMax(TlsOptions.Version v) throws TlsConfigException {
+        switch (v) {
+            case TLS_1_2:
+                return TlsVersion.TLS_1_2;
+            case TLS_1_3:
+                return TlsVersion.TLS_1_3;
+            default:
+                throw new TlsConfigException("--tls-version-max", TlsConfigException.Reason.UNSUPPORTED,
+                        "TLS " + v.optionValue() + " is not supported (Culvert runs TLS 1.2 and 1.3 only)");
+        }
+    }
+
+    private static byte[] staticKey(String option, FileContent content) throws TlsConfigException {
+        return TlsSettings.parseStaticKey(option, content.text());
+    }
+}
