@@ -41,10 +41,24 @@ import org.osgi.util.tracker.ServiceTracker;
  * </pre>
  */
 public final class EmbeddedCulvert implements AutoCloseable {
-    /** API packages the host shares with the bundles. */
-    static final String SHARED_PACKAGES = "org.culvert.api.event;version=1.0.0,org.culvert.api.link;version=1.0.0,"
-            + "org.culvert.api.packet;version=1.0.0,org.culvert.api.plugin;version=1.0.0,org.culvert.api.tun;version=1.0.0,"
-            + "org.culvert.api.tunnel;version=1.0.0";
+    /**
+     * The API packages the host shares with the bundles, exactly as the culvert.api jar on the host's
+     * class path exports them (so their versions always match what the bundles import).
+     */
+    static String sharedPackages() throws IOException {
+        java.util.Enumeration<java.net.URL> manifests = EmbeddedCulvert.class.getClassLoader().getResources("META-INF/MANIFEST.MF");
+        while (manifests.hasMoreElements()) {
+            try (java.io.InputStream in = manifests.nextElement().openStream()) {
+                java.util.jar.Attributes a = new java.util.jar.Manifest(in).getMainAttributes();
+                String bsn = a.getValue(Constants.BUNDLE_SYMBOLICNAME);
+                if (bsn != null && bsn.split(";")[0].trim().equals("culvert.api")) {
+                    return a.getValue(Constants.EXPORT_PACKAGE);
+                }
+            }
+        }
+        throw new IOException("culvert.api is not on the class path: the host needs it to share the API with the bundles");
+    }
+
     private static final long SERVICE_TIMEOUT_MILLIS = 20_000;
 
     private final Framework framework;
@@ -80,7 +94,7 @@ public final class EmbeddedCulvert implements AutoCloseable {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SHARED_PACKAGES);
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, sharedPackages());
         props.put("felix.log.level", "1");
         props.putAll(frameworkProperties);
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, EmbeddedCulvert.class.getClassLoader()).findFirst()
@@ -90,6 +104,7 @@ public final class EmbeddedCulvert implements AutoCloseable {
         try {
             BundleContext ctx = fw.getBundleContext();
             List<Bundle> installed = new ArrayList<>();
+            List<String> unresolved = new ArrayList<>();
             for (Path jar : jars) {
                 installed.add(ctx.installBundle(jar.toUri().toString()));
             }
@@ -102,6 +117,9 @@ public final class EmbeddedCulvert implements AutoCloseable {
                         if (e.getType() != BundleException.RESOLVE_ERROR) {
                             throw e;
                         }
+                        if (!String.valueOf(e.getMessage()).contains("osgi.native")) {
+                            unresolved.add(b.getSymbolicName() + ": " + e.getMessage());
+                        }
                     }
                 }
             }
@@ -109,7 +127,8 @@ public final class EmbeddedCulvert implements AutoCloseable {
             tracker.open();
             TunnelManager manager = tracker.waitForService(SERVICE_TIMEOUT_MILLIS);
             if (manager == null) {
-                throw new IOException("the tunnel manager did not start within " + SERVICE_TIMEOUT_MILLIS / 1000 + " s");
+                throw new IOException("the tunnel manager did not start within " + SERVICE_TIMEOUT_MILLIS / 1000 + " s"
+                        + (unresolved.isEmpty() ? "" : "; unresolved bundles: " + String.join("; ", unresolved)));
             }
             return new EmbeddedCulvert(fw, storage, tracker, manager);
         } catch (IOException | BundleException | RuntimeException e) {
