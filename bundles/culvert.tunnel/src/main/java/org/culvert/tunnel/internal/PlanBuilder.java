@@ -22,6 +22,9 @@ import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.config.Route;
 import org.culvert.openvpn.config.RouteIpv6;
 import org.culvert.openvpn.crypto.StaticKeyDataChannel;
+import org.culvert.openvpn.tls.TlsConfigException;
+import org.culvert.openvpn.tls.TlsSettings;
+import org.culvert.openvpn.tls.TlsSettingsFactory;
 
 /**
  * Turns a tunnel configuration (OpenVPN text plus Culvert's properties) into a {@link TunnelPlan}.
@@ -140,11 +143,26 @@ final class PlanBuilder {
         if (protocol == LinkProtocol.TCP_CLIENT && o.remote().isEmpty()) {
             throw new PlanException(o.sourceName() + ": --proto tcp-client needs --remote", null);
         }
-        TunSpec tunSpec = tun.build();
         LinkSpec linkSpec = link.build();
-        String summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
-        TunnelPlan.SessionFactory sessions = clock -> StaticKeyPeerSession.create(o, clock, new SecureRandom());
-        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary);
+        String summary;
+        TunnelPlan.SessionFactory sessions;
+        if (o.tls().isPresent()) {
+            // Validated now, so a certificate or option the engine cannot honour is a config error up front.
+            TlsSettings settings;
+            try {
+                settings = TlsSettingsFactory.fromOptions(o);
+            } catch (TlsConfigException e) {
+                throw new PlanException(o.sourceName() + ": " + e.getMessage(), e);
+            }
+            summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
+            boolean tcp = protocol.isStream();
+            sessions = clock -> TlsPeerSession.create(o, settings, clock, new SecureRandom(), tcp);
+        } else {
+            summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
+            sessions = clock -> StaticKeyPeerSession.create(o, clock, new SecureRandom());
+        }
+        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
+        return new TunnelPlan(tun.build(), linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary);
     }
 
     private static AddressFamily family(OpenVpnOptions o) {

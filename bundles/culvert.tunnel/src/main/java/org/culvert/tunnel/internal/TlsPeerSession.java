@@ -1,30 +1,52 @@
 package org.culvert.tunnel.internal;
 
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 
 import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.DevType;
+import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.tls.Negotiated;
+import org.culvert.openvpn.tls.TlsConfigException;
 import org.culvert.openvpn.tls.TlsFailure;
+import org.culvert.openvpn.tls.TlsMtu;
 import org.culvert.openvpn.tls.TlsSession;
+import org.culvert.openvpn.tls.TlsSettings;
 import org.culvert.openvpn.tls.TlsVerdict;
 
 /** The TLS-mode engine of {@code culvert.openvpn.tls} in the loop's vocabulary. */
 final class TlsPeerSession implements PeerSession {
-    /** OpenVPN 2.6's default --mssfix: encapsulated packets, IP header included, stay within 1492 bytes. */
-    private static final int MSSFIX = 1492;
     private final TlsSession session;
+    private final OpenVpnOptions options;
     private final DevType layer;
     private final boolean tcpLink;
     private boolean ipv6Link;
     private boolean clampSet;
     private DropReason lastDrop = DropReason.MALFORMED;
 
-    TlsPeerSession(TlsSession session, DevType layer, boolean tcpLink) {
+    private TlsPeerSession(TlsSession session, OpenVpnOptions options, boolean tcpLink) {
         this.session = session;
-        this.layer = layer;
+        this.options = options;
+        this.layer = options.devType();
         this.tcpLink = tcpLink;
+    }
+
+    static PeerSession create(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random, boolean tcpLink)
+            throws TlsConfigException {
+        Clock clock = new Clock() {
+            @Override
+            public long monotonicMillis() {
+                return loopClock.millis();
+            }
+
+            @Override
+            public long unixSeconds() {
+                return System.currentTimeMillis() / 1000L;
+            }
+        };
+        return new TlsPeerSession(new TlsSession(settings, clock, random), o, tcpLink);
     }
 
     static DropReason map(TlsVerdict v) {
@@ -134,22 +156,9 @@ final class TlsPeerSession implements PeerSession {
         return up;
     }
 
-    /** The TCP MSS that keeps an encapsulated full-size segment within {@link #MSSFIX} bytes. */
+    /** OpenVPN 2.6's mssfix for the negotiated cipher (checked against stock openvpn's logged mss_fix). */
     private int mss(Negotiated n) {
-        if (n == null || n.dataCipher() == null) {
-            return 0;
-        }
-        int ipUdp = (ipv6Link ? 40 : 20) + (tcpLink ? 22 : 8);
-        int header = n.dataV2() ? 4 : 1;
-        int overhead;
-        if (n.dataCipher().isAead()) {
-            overhead = header + 4 + 16;
-        } else {
-            // HMAC + IV + packet-id inside the CBC, plus worst-case padding of one block.
-            overhead = header + 32 + 16 + 4 + 16;
-        }
-        int innerIpTcp = ipv6Link ? 60 : 40;
-        return MSSFIX - ipUdp - overhead - innerIpTcp;
+        return n == null ? 0 : TlsMtu.mssFix(options, n, ipv6Link);
     }
 
     @Override
