@@ -17,7 +17,7 @@ import java.util.List;
  * look like a passing one.
  */
 public final class E2eEnv {
-    private static final List<String> TOOLS = List.of("ip", "ss", "openvpn", "iperf3", "ping");
+    private static final List<String> TOOLS = List.of("ip", "ss", "openvpn", "iperf3", "ping", "openssl");
 
     private E2eEnv() {
     }
@@ -67,7 +67,7 @@ public final class E2eEnv {
         }
         for (String tool : TOOLS) {
             if (which(tool) == null) {
-                fail("'" + tool + "' is not on PATH; the e2e tests need it (Debian: apt-get install openvpn iperf3 iputils-ping iproute2)");
+                fail("'" + tool + "' is not on PATH; the e2e tests need it (Debian: apt-get install openvpn iperf3 iputils-ping iproute2 openssl)");
             }
         }
         if (underTest() == Impl.CULVERT || Boolean.getBoolean("culvert.e2e.requireCulvert")) {
