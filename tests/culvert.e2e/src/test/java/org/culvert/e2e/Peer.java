@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.culvert.e2e.PeerConfig.Role;
+
 /**
  * One VPN peer process (stock OpenVPN or Culvert) running inside a namespace of a {@link Netns}. Its
  * stdout and stderr go to {@code <dir>/<label>.log}, registered with {@link PeerLogs} so a failing
@@ -55,6 +57,40 @@ public final class Peer implements AutoCloseable {
     /** Starts {@code impl} with the options as command-line arguments. */
     public static Peer startWithArgs(Netns net, String ns, Impl impl, List<String> args, Path dir, String label) {
         return start(net, ns, impl, impl.command(args), dir, label);
+    }
+
+    /** Two peers of one tunnel: {@code a} in namespace a, {@code b} in namespace b. */
+    public record Pair(Peer a, Peer b) {
+        /** Stops both (SIGTERM, a first) and returns their exit statuses as "exit a=.. b=..". */
+        public String stop(Duration timeout) {
+            int exitA = a.stop(timeout);
+            int exitB = b.stop(timeout);
+            return "exit a=" + exitA + " b=" + exitB;
+        }
+    }
+
+    /**
+     * Starts a pair from configs written to {@code <dir>/<label>.conf}: the tcp-server first, waiting
+     * until it listens (a tcp-client gives up between retries, which would only slow the case down);
+     * for UDP b first, then a. {@code roleA} is a's link role; b's is the opposite.
+     */
+    public static Pair startPair(Netns net, Path dir, Role roleA, Impl implA, PeerConfig cfgA, String labelA, Impl implB, PeerConfig cfgB,
+            String labelB) {
+        Peer a;
+        Peer b;
+        if (roleA == Role.TCP_SERVER) {
+            a = startWithConfig(net, net.a(), implA, cfgA, dir, labelA);
+            a.awaitTcpListening(net, PeerConfig.PORT, E2eEnv.readyTimeout());
+            b = startWithConfig(net, net.b(), implB, cfgB, dir, labelB);
+        } else if (roleA == Role.TCP_CLIENT) {
+            b = startWithConfig(net, net.b(), implB, cfgB, dir, labelB);
+            b.awaitTcpListening(net, PeerConfig.PORT, E2eEnv.readyTimeout());
+            a = startWithConfig(net, net.a(), implA, cfgA, dir, labelA);
+        } else {
+            b = startWithConfig(net, net.b(), implB, cfgB, dir, labelB);
+            a = startWithConfig(net, net.a(), implA, cfgA, dir, labelA);
+        }
+        return new Pair(a, b);
     }
 
     private static Peer start(Netns net, String ns, Impl impl, List<String> command, Path cwd, String label) {

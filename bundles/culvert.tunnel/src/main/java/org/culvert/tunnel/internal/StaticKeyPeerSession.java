@@ -20,17 +20,7 @@ final class StaticKeyPeerSession implements PeerSession {
     }
 
     static PeerSession create(OpenVpnOptions o, LoopClock loopClock, SecureRandom random) {
-        Clock clock = new Clock() {
-            @Override
-            public long monotonicMillis() {
-                return loopClock.millis();
-            }
-
-            @Override
-            public long unixSeconds() {
-                return System.currentTimeMillis() / 1000L;
-            }
-        };
+        Clock clock = OpenVpnClocks.of(loopClock);
         StaticKeyDataChannel dc = new StaticKeyDataChannel(o.secret(), o.keyDirection(), o.cipher(), o.auth(), o.replayWindow(), clock, random);
         return new StaticKeyPeerSession(new StaticKeySession(o, dc, clock));
     }

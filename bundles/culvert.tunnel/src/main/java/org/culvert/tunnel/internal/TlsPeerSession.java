@@ -35,17 +35,7 @@ final class TlsPeerSession implements PeerSession {
 
     static PeerSession create(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random, boolean tcpLink)
             throws TlsConfigException {
-        Clock clock = new Clock() {
-            @Override
-            public long monotonicMillis() {
-                return loopClock.millis();
-            }
-
-            @Override
-            public long unixSeconds() {
-                return System.currentTimeMillis() / 1000L;
-            }
-        };
+        Clock clock = OpenVpnClocks.of(loopClock);
         return new TlsPeerSession(new TlsSession(settings, clock, random), o, tcpLink);
     }
 
