@@ -54,6 +54,37 @@ public final class Traffic {
         return parsePing(r.output());
     }
 
+    /**
+     * A steady stream: {@code ping -O -c COUNT -i INTERVAL -s SIZE -W 2 ADDR}. {@code -O} makes ping
+     * print "no answer yet for icmp_seq=N" for each late reply, so a failure can say which ones.
+     */
+    public static Proc.Result pingStream(Netns net, String ns, String addr, int size, int count, String intervalSeconds) {
+        double interval = Double.parseDouble(intervalSeconds);
+        return net.run(ns, Duration.ofSeconds(15L + (long) Math.ceil(count * interval)), "ping", "-n", "-O", "-c", Integer.toString(count),
+                "-i", intervalSeconds, "-s", Integer.toString(size), "-W", "2", addr);
+    }
+
+    /** The "no answer yet" lines of a {@link #pingStream} output (which packets were late or lost). */
+    public static String unanswered(String pingOutput) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : pingOutput.split("\n")) {
+            if (line.contains("no answer")) {
+                sb.append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Pings for {@code seconds} ({@code ping -w SECONDS -i 0.25 -W 1}), however many replies come: for
+     * checking that a tunnel which must not come up passes nothing.
+     */
+    public static PingResult pingFor(Netns net, String ns, String addr, int seconds) {
+        Proc.Result r = net.run(ns, Duration.ofSeconds(seconds + 10L), "ping", "-n", "-q", "-w", Integer.toString(seconds), "-i", "0.25", "-W",
+                "1", addr);
+        return parsePing(r.output());
+    }
+
     /** Pings {@code count} times at each size and asserts that nothing was lost. */
     public static String assertPingsAllSizes(Netns net, String ns, String addr, int count) {
         StringBuilder sb = new StringBuilder("ping");
