@@ -154,6 +154,11 @@ public final class Netns implements AutoCloseable {
         return Proc.run(timeout, inNs(ns, Arrays.asList(command)));
     }
 
+    /** Whether {@code ns} has a route to {@code addr}: for a tunnel address, whether the tun device is configured. */
+    public boolean hasRoute(String ns, String addr) {
+        return Proc.run(CMD_TIMEOUT, "ip", "-n", ns, "route", "get", addr).ok();
+    }
+
     /** {@code ip -n NS link} output, one interface per line ({@code -o}). */
     public List<String> links(String ns) {
         String out = Proc.run(CMD_TIMEOUT, "ip", "-o", "-n", ns, "link").check().output();

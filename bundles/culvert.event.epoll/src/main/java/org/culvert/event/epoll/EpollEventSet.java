@@ -2,7 +2,6 @@ package org.culvert.event.epoll;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 import org.culvert.api.event.EventSet;
 import org.culvert.api.event.FdWaitable;
@@ -10,6 +9,7 @@ import org.culvert.api.event.ReadyEvents;
 import org.culvert.api.event.Waitable;
 import org.culvert.platform.linux.DirectBuffers;
 import org.culvert.platform.linux.Errno;
+import org.culvert.platform.linux.FdRegistrations;
 import org.culvert.platform.linux.LibC;
 import org.culvert.platform.linux.NativeFd;
 import org.culvert.platform.linux.WakeupFd;
@@ -17,9 +17,8 @@ import org.culvert.platform.linux.WakeupFd;
 /**
  * One epoll instance plus an eventfd for {@link #wakeup()}.
  *
- * <p>The set keeps its own table of registrations (fd, tag, interest): the kernel's
- * {@code epoll_event.data} carries the fd, and {@link #wait} maps it back to the tag with a linear
- * search, which beats hashing for the two or three descriptors a tunnel registers. A registration
+ * <p>The set keeps its own table of registrations ({@link FdRegistrations}: fd, tag, interest): the
+ * kernel's {@code epoll_event.data} carries the fd, and {@link #wait} maps it back to the tag. A registration
  * with interest 0 is kept only in the table and removed from the kernel, because epoll reports
  * {@code EPOLLERR}/{@code EPOLLHUP} even for an empty mask and a level-triggered hang-up would
  * otherwise make every wait return at once.
@@ -41,10 +40,7 @@ final class EpollEventSet implements EventSet {
     private long eventsAddress;
     private int eventsCapacity;
 
-    private int[] fds;
-    private int[] tags;
-    private int[] interests;
-    private int size;
+    private final FdRegistrations table;
     private volatile boolean closed;
 
     EpollEventSet(int maxEvents) throws IOException {
@@ -59,9 +55,7 @@ final class EpollEventSet implements EventSet {
             epfd.close();
             throw e;
         }
-        fds = new int[maxEvents];
-        tags = new int[maxEvents];
-        interests = new int[maxEvents];
+        table = new FdRegistrations(maxEvents);
         allocateEvents(maxEvents + 1);
         int err = epollCtl(LibC.EPOLL_CTL_ADD, wakeupFd.fd(), LibC.EPOLLIN);
         if (err != 0) {
@@ -77,12 +71,12 @@ final class EpollEventSet implements EventSet {
             throw new IllegalArgumentException("interest " + interest + " (READ=1, WRITE=2)");
         }
         checkOpen();
-        int i = indexOf(fd);
-        if (i >= 0 && interests[i] == interest) {
-            tags[i] = tag;
+        int i = table.indexOf(fd);
+        if (i >= 0 && table.interest(i) == interest) {
+            table.set(i, interest, tag);
             return;
         }
-        int old = i >= 0 ? interests[i] : 0;
+        int old = i >= 0 ? table.interest(i) : 0;
         if (interest != 0) {
             int err = epollCtl(old == 0 ? LibC.EPOLL_CTL_ADD : LibC.EPOLL_CTL_MOD, fd, toEpoll(interest));
             if (err == Errno.EEXIST) {
@@ -99,10 +93,12 @@ final class EpollEventSet implements EventSet {
             epollDel(fd);
         }
         if (i < 0) {
-            i = append(fd);
+            i = table.append(fd);
+            if (eventsCapacity < table.capacity() + 1) {
+                allocateEvents(table.capacity() + 1);
+            }
         }
-        interests[i] = interest;
-        tags[i] = tag;
+        table.set(i, interest, tag);
     }
 
     @Override
@@ -111,12 +107,12 @@ final class EpollEventSet implements EventSet {
             return;
         }
         int fd = ((FdWaitable) waitable).fd();
-        int i = indexOf(fd);
+        int i = table.indexOf(fd);
         if (i < 0) {
             return;
         }
-        boolean inKernel = interests[i] != 0;
-        removeAt(i);
+        boolean inKernel = table.interest(i) != 0;
+        table.removeAt(i);
         if (inKernel) {
             int err = epollDel(fd);
             if (err != 0) {
@@ -130,12 +126,12 @@ final class EpollEventSet implements EventSet {
         if (closed) {
             return;
         }
-        for (int i = 0; i < size; i++) {
-            if (interests[i] != 0) {
-                epollDel(fds[i]);
+        for (int i = 0; i < table.size(); i++) {
+            if (table.interest(i) != 0) {
+                epollDel(table.fd(i));
             }
         }
-        size = 0;
+        table.clear();
     }
 
     @Override
@@ -146,7 +142,7 @@ final class EpollEventSet implements EventSet {
         }
         int n;
         try {
-            n = LibC.epoll_wait(epfd.fd(), eventsAddress, eventsCapacity, toTimeout(timeoutMillis));
+            n = LibC.epoll_wait(epfd.fd(), eventsAddress, eventsCapacity, FdRegistrations.toPollTimeout(timeoutMillis));
         } finally {
             epfd.release();
         }
@@ -166,11 +162,11 @@ final class EpollEventSet implements EventSet {
                 wakeupFd.drain();
                 continue;
             }
-            int i = indexOf(fd);
+            int i = table.indexOf(fd);
             if (i < 0) {
                 continue;
             }
-            int interest = interests[i];
+            int interest = table.interest(i);
             int flags = 0;
             if ((ready & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLRDHUP)) != 0) {
                 flags |= READ;
@@ -184,7 +180,7 @@ final class EpollEventSet implements EventSet {
             }
             flags &= interest;
             if (flags != 0) {
-                out.add(tags[i], flags);
+                out.add(table.tag(i), flags);
             }
         }
         return out.size();
@@ -201,14 +197,14 @@ final class EpollEventSet implements EventSet {
             return;
         }
         closed = true;
-        size = 0;
+        table.clear();
         epfd.close();
         wakeupFd.close();
     }
 
     @Override
     public String toString() {
-        return "epoll set (" + size + " registered" + (closed ? ", closed)" : ")");
+        return "epoll set (" + table.size() + " registered" + (closed ? ", closed)" : ")");
     }
 
     private static int requireFd(Waitable waitable) {
@@ -229,14 +225,6 @@ final class EpollEventSet implements EventSet {
         return ((interest & READ) != 0 ? LibC.EPOLLIN : 0) | ((interest & WRITE) != 0 ? LibC.EPOLLOUT : 0);
     }
 
-    /** {@code poll}-style timeout: negative waits forever, larger than an int is capped. */
-    static int toTimeout(long millis) {
-        if (millis < 0) {
-            return -1;
-        }
-        return millis > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) millis;
-    }
-
     /** @return 0 or the errno */
     private int epollCtl(int op, int fd, int mask) {
         ctlEvent.putInt(0, mask);
@@ -248,34 +236,6 @@ final class EpollEventSet implements EventSet {
     private int epollDel(int fd) {
         int err = LibC.epoll_ctl(epfd.fd(), LibC.EPOLL_CTL_DEL, fd, ctlEventAddress) == 0 ? 0 : LibC.errno();
         return err == Errno.ENOENT || err == Errno.EBADF ? 0 : err;
-    }
-
-    private int indexOf(int fd) {
-        for (int i = 0; i < size; i++) {
-            if (fds[i] == fd) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private int append(int fd) {
-        if (size == fds.length) {
-            int capacity = fds.length * 2;
-            fds = Arrays.copyOf(fds, capacity);
-            tags = Arrays.copyOf(tags, capacity);
-            interests = Arrays.copyOf(interests, capacity);
-            allocateEvents(capacity + 1);
-        }
-        fds[size] = fd;
-        return size++;
-    }
-
-    private void removeAt(int i) {
-        int last = --size;
-        fds[i] = fds[last];
-        tags[i] = tags[last];
-        interests[i] = interests[last];
     }
 
     private void allocateEvents(int capacity) {

@@ -2,7 +2,6 @@ package org.culvert.event.poll;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 import org.culvert.api.event.EventSet;
 import org.culvert.api.event.FdWaitable;
@@ -10,6 +9,7 @@ import org.culvert.api.event.ReadyEvents;
 import org.culvert.api.event.Waitable;
 import org.culvert.platform.linux.DirectBuffers;
 import org.culvert.platform.linux.Errno;
+import org.culvert.platform.linux.FdRegistrations;
 import org.culvert.platform.linux.LibC;
 import org.culvert.platform.linux.WakeupFd;
 
@@ -17,7 +17,7 @@ import org.culvert.platform.linux.WakeupFd;
  * A {@code struct pollfd} array kept ready for {@code poll(2)}, plus an eventfd for {@link #wakeup()}.
  *
  * <p>Entry 0 of the native array is the wake-up eventfd; entry {@code i + 1} mirrors registration
- * {@code i} of the Java table (fd, tag, interest). A registration with interest 0 is written with
+ * {@code i} of the Java table ({@link FdRegistrations}: fd, tag, interest). A registration with interest 0 is written with
  * fd {@code -1}, which {@code poll} skips: it must report nothing, and {@code POLLHUP}/{@code POLLERR}
  * are reported even for an empty event mask.
  *
@@ -34,17 +34,12 @@ final class PollEventSet implements EventSet {
     private ByteBuffer pollfds;
     private long pollfdsAddress;
 
-    private int[] fds;
-    private int[] tags;
-    private int[] interests;
-    private int size;
+    private final FdRegistrations table;
     private volatile boolean closed;
 
     PollEventSet(int maxEvents) throws IOException {
         wakeupFd = new WakeupFd();
-        fds = new int[maxEvents];
-        tags = new int[maxEvents];
-        interests = new int[maxEvents];
+        table = new FdRegistrations(maxEvents);
         allocatePollfds(maxEvents + 1);
     }
 
@@ -57,12 +52,11 @@ final class PollEventSet implements EventSet {
         if (closed) {
             throw new IOException("poll set is closed");
         }
-        int i = indexOf(fd);
+        int i = table.indexOf(fd);
         if (i < 0) {
             i = append(fd);
         }
-        interests[i] = interest;
-        tags[i] = tag;
+        table.set(i, interest, tag);
         writeEntry(i);
     }
 
@@ -71,22 +65,20 @@ final class PollEventSet implements EventSet {
         if (!(waitable instanceof FdWaitable) || closed) {
             return;
         }
-        int i = indexOf(((FdWaitable) waitable).fd());
+        int i = table.indexOf(((FdWaitable) waitable).fd());
         if (i < 0) {
             return;
         }
-        int last = --size;
-        if (i != last) {
-            fds[i] = fds[last];
-            tags[i] = tags[last];
-            interests[i] = interests[last];
+        table.removeAt(i);
+        if (i < table.size()) {
+            // The last registration moved into slot i.
             writeEntry(i);
         }
     }
 
     @Override
     public void reset() {
-        size = 0;
+        table.clear();
     }
 
     @Override
@@ -95,7 +87,7 @@ final class PollEventSet implements EventSet {
         if (closed) {
             return 0;
         }
-        int n = LibC.poll(pollfdsAddress, size + 1L, toTimeout(timeoutMillis));
+        int n = LibC.poll(pollfdsAddress, table.size() + 1L, FdRegistrations.toPollTimeout(timeoutMillis));
         if (n < 0) {
             int err = LibC.errno();
             if (err == Errno.EINTR) {
@@ -109,12 +101,12 @@ final class PollEventSet implements EventSet {
         if (pollfds.getShort(REVENTS) != 0) {
             wakeupFd.drain();
         }
-        for (int i = 0; i < size; i++) {
+        for (int i = 0, size = table.size(); i < size; i++) {
             int ready = pollfds.getShort((i + 1) * SIZE + REVENTS);
             if (ready == 0) {
                 continue;
             }
-            int interest = interests[i];
+            int interest = table.interest(i);
             int flags = 0;
             if ((ready & (LibC.POLLIN | LibC.POLLPRI)) != 0) {
                 flags |= READ;
@@ -128,7 +120,7 @@ final class PollEventSet implements EventSet {
             }
             flags &= interest;
             if (flags != 0) {
-                out.add(tags[i], flags);
+                out.add(table.tag(i), flags);
             }
         }
         return out.size();
@@ -145,13 +137,13 @@ final class PollEventSet implements EventSet {
             return;
         }
         closed = true;
-        size = 0;
+        table.clear();
         wakeupFd.close();
     }
 
     @Override
     public String toString() {
-        return "poll set (" + size + " registered" + (closed ? ", closed)" : ")");
+        return "poll set (" + table.size() + " registered" + (closed ? ", closed)" : ")");
     }
 
     private static int requireFd(Waitable waitable) {
@@ -162,46 +154,27 @@ final class PollEventSet implements EventSet {
         return ((FdWaitable) waitable).fd();
     }
 
-    /** Negative waits forever, larger than an int is capped. */
-    static int toTimeout(long millis) {
-        if (millis < 0) {
-            return -1;
-        }
-        return millis > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) millis;
-    }
-
     private void writeEntry(int i) {
         int offset = (i + 1) * SIZE;
-        int interest = interests[i];
+        int interest = table.interest(i);
         int mask = ((interest & READ) != 0 ? LibC.POLLIN : 0) | ((interest & WRITE) != 0 ? LibC.POLLOUT : 0);
-        pollfds.putInt(offset + FD, interest == 0 ? -1 : fds[i]);
+        pollfds.putInt(offset + FD, interest == 0 ? -1 : table.fd(i));
         pollfds.putShort(offset + EVENTS, (short) mask);
         pollfds.putShort(offset + REVENTS, (short) 0);
     }
 
-    private int indexOf(int fd) {
-        for (int i = 0; i < size; i++) {
-            if (fds[i] == fd) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
+    /** Appends {@code fd} to the table, growing the native array with it (entries copied, wake-up first). */
     private int append(int fd) {
-        if (size == fds.length) {
-            int capacity = fds.length * 2;
-            fds = Arrays.copyOf(fds, capacity);
-            tags = Arrays.copyOf(tags, capacity);
-            interests = Arrays.copyOf(interests, capacity);
+        int capacity = table.capacity();
+        int i = table.append(fd);
+        if (table.capacity() != capacity) {
             ByteBuffer old = pollfds;
-            allocatePollfds(capacity + 1);
-            for (int b = 0; b < (size + 1) * SIZE; b++) {
+            allocatePollfds(table.capacity() + 1);
+            for (int b = 0; b < (i + 1) * SIZE; b++) {
                 pollfds.put(b, old.get(b));
             }
         }
-        fds[size] = fd;
-        return size++;
+        return i;
     }
 
     private void allocatePollfds(int capacity) {

@@ -1,62 +1,14 @@
 package org.culvert.event.poll;
 
 import org.culvert.api.event.EventBackend;
-import org.culvert.api.event.Waitable;
-import org.culvert.testkit.contract.EventSetContract;
-import org.culvert.testkit.contract.WaitableSource;
+import org.culvert.platform.linux.testing.PipeEventSetContract;
 
 /** The test kit's event-set contract, run against the poll backend with {@code pipe2} pairs. */
-class PollContractTest extends EventSetContract {
+class PollContractTest extends PipeEventSetContract {
     private final PollEventBackend backend = new PollEventBackend();
 
     @Override
     protected EventBackend backend() {
         return backend;
-    }
-
-    @Override
-    protected WaitableSource newSource() {
-        return new PipeSource();
-    }
-
-    /** Readiness of a pipe: its read end is {@link #waitable()}, its write end {@link #writeWaitable()}. */
-    private static final class PipeSource implements WaitableSource {
-        private final Pipe pipe = new Pipe();
-
-        @Override
-        public Waitable waitable() {
-            return pipe.readEnd;
-        }
-
-        @Override
-        public Waitable writeWaitable() {
-            return pipe.writeEnd;
-        }
-
-        @Override
-        public void makeReadable() {
-            pipe.writeByte();
-        }
-
-        @Override
-        public void drain() {
-            pipe.drain();
-        }
-
-        @Override
-        public boolean makeUnwritable() {
-            pipe.fill();
-            return true;
-        }
-
-        @Override
-        public void makeWritable() {
-            pipe.drain();
-        }
-
-        @Override
-        public void close() {
-            pipe.close();
-        }
     }
 }

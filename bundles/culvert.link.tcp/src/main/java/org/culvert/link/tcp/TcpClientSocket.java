@@ -84,6 +84,10 @@ final class TcpClientSocket extends TcpLinkSocket {
     }
 
     @Override
+    private static boolean pastDeadline(long deadline) {
+        return System.nanoTime() - deadline >= 0;
+    }
+
     protected boolean establishUntil(long deadline) throws LinkException {
         while (true) {
             if (isClosed()) {
@@ -105,6 +109,10 @@ final class TcpClientSocket extends TcpLinkSocket {
                 if (startAttempt()) {
                     return true;
                 }
+                if (pastDeadline(deadline)) {
+                    // With --connect-retry 0 a refused attempt fails at once: the deadline still ends the call.
+                    return false;
+                }
                 continue;
             }
             int result = awaitConnect(earlier(attemptDeadline, deadline));
@@ -116,6 +124,9 @@ final class TcpClientSocket extends TcpLinkSocket {
             }
             if (result > 0) {
                 connectFailed(LinkErrors.of("connect " + TcpSockets.text(target), result));
+                if (pastDeadline(deadline)) {
+                    return false;
+                }
                 continue;
             }
             if (System.nanoTime() - attemptDeadline >= 0) {

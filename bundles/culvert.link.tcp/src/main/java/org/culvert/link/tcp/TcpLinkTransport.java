@@ -12,8 +12,6 @@ import org.culvert.api.link.LinkSpec;
 import org.culvert.api.link.LinkTransport;
 import org.culvert.api.plugin.Availability;
 import org.culvert.api.plugin.PluginProperties;
-import org.culvert.platform.linux.Errno;
-import org.culvert.platform.linux.LibC;
 import org.culvert.platform.linux.NativeSupport;
 import org.culvert.platform.linux.Net;
 import org.osgi.service.component.annotations.Activate;
@@ -84,20 +82,8 @@ public final class TcpLinkTransport implements LinkTransport {
     }
 
     private static Availability probe() {
-        String failure = NativeSupport.loadFailure();
-        if (failure != null) {
-            return Availability.unavailable(failure);
-        }
-        try {
-            int fd = Net.socket(Net.AF_INET, Net.SOCK_STREAM | Net.SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                return Availability.unavailable(Errno.message("socket(AF_INET, SOCK_STREAM)", LibC.errno()));
-            }
-            LibC.close(fd);
-            return Availability.available();
-        } catch (LinkageError e) {
-            return Availability.unavailable("socket calls unavailable: " + e);
-        }
+        String failure = NativeSupport.socketFailure(Net.SOCK_STREAM, "socket(AF_INET, SOCK_STREAM)");
+        return failure == null ? Availability.available() : Availability.unavailable(failure);
     }
 
     /**

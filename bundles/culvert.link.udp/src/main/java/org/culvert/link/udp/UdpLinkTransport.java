@@ -12,8 +12,6 @@ import org.culvert.api.link.LinkSpec;
 import org.culvert.api.link.LinkTransport;
 import org.culvert.api.plugin.Availability;
 import org.culvert.api.plugin.PluginProperties;
-import org.culvert.platform.linux.Errno;
-import org.culvert.platform.linux.LibC;
 import org.culvert.platform.linux.NativeSupport;
 import org.culvert.platform.linux.Net;
 import org.osgi.service.component.annotations.Activate;
@@ -80,20 +78,8 @@ public final class UdpLinkTransport implements LinkTransport {
     }
 
     private static Availability probe() {
-        String failure = NativeSupport.loadFailure();
-        if (failure != null) {
-            return Availability.unavailable(failure);
-        }
-        try {
-            int fd = Net.socket(Net.AF_INET, Net.SOCK_DGRAM | Net.SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                return Availability.unavailable(Errno.message("socket(AF_INET, SOCK_DGRAM)", LibC.errno()));
-            }
-            LibC.close(fd);
-            return Availability.available();
-        } catch (LinkageError e) {
-            return Availability.unavailable("socket calls unavailable: " + e);
-        }
+        String failure = NativeSupport.socketFailure(Net.SOCK_DGRAM, "socket(AF_INET, SOCK_DGRAM)");
+        return failure == null ? Availability.available() : Availability.unavailable(failure);
     }
 
     /**

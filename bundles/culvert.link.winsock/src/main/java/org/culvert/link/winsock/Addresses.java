@@ -33,7 +33,7 @@ final class Addresses {
                 + (wanted == AddressFamily.IPV4 ? "IPv4" : "IPv6") + " address");
     }
 
-    /** Ports in range and a packet size the protocol can carry ({@code limit}: 65535 for both UDP and TCP's 16-bit prefix). */
+    /** Ports in range, and a largest packet of 1..65535 bytes: a UDP payload, or what TCP's 16-bit prefix can frame. */
     static void checkSpec(LinkSpec spec) throws LinkException {
         checkPort("local", spec.localPort(), true);
         if (spec.remoteHost() != null) {

@@ -67,6 +67,7 @@ final class FrameWriter {
                 next++;
             }
         }
+        boolean retried = false;
         while (next < count) {
             int packed = pack(batch, next, count);
             int written = 0;
@@ -78,7 +79,10 @@ final class FrameWriter {
                     if (error != Ws2Api.WSAEWOULDBLOCK) {
                         throw LinkErrors.of("send", error);
                     }
-                    socket.writable = false;
+                    if (socket.retryAfterWouldBlock(retried)) {
+                        retried = true;
+                        continue;
+                    }
                     written = 0;
                     blocked = true;
                 } else if (written == 0) {
@@ -170,15 +174,19 @@ final class FrameWriter {
 
     /** @return true once the staged rest is all with Winsock; false if it would block */
     private boolean flushStaged(NativeSocket socket) throws LinkException {
+        boolean retried = false;
         while (stagedFrom < stagedTo) {
             int n = ws2.send(socket.handle, out, stagedFrom, stagedTo - stagedFrom, 0);
             if (n < 0) {
                 int error = ws2.wsaGetLastError();
-                if (error == Ws2Api.WSAEWOULDBLOCK) {
-                    socket.writable = false;
-                    return false;
+                if (error != Ws2Api.WSAEWOULDBLOCK) {
+                    throw LinkErrors.of("send", error);
                 }
-                throw LinkErrors.of("send", error);
+                if (socket.retryAfterWouldBlock(retried)) {
+                    retried = true;
+                    continue;
+                }
+                return false;
             }
             stagedFrom += n;
         }

@@ -23,9 +23,10 @@ import org.culvert.platform.win32.winsock.Ws2Api;
  * loop asked for is already known, so the wait returns at once; otherwise the wait sleeps until
  * Winsock records something new;</li>
  * <li>the I/O code clears {@link #readable} only when a receive would block and a following
- * {@code refresh} shows no {@code FD_READ} recorded after it (a record older than that receive is
- * stale), and clears {@link #writable} when a send would block: Winsock records {@code FD_WRITE}
- * only after such a send, when room comes back.</li>
+ * {@code refresh} shows no {@code FD_READ} (a record older than that receive is stale, so when there
+ * is one it receives once more), and clears {@link #writable} in the same way when a send would
+ * block ({@link #retryAfterWouldBlock}): Winsock records {@code FD_WRITE} only after such a send,
+ * when room comes back.</li>
  * </ul>
  *
  * <p>Not thread-safe: used by the owning link socket's loop thread inside its
@@ -117,6 +118,23 @@ final class NativeSocket {
             writable = true;
         }
         return events;
+    }
+
+    /**
+     * After a send failed with {@code WSAEWOULDBLOCK}: takes the record, in which an {@code FD_WRITE}
+     * may be stale (recorded before that send) or fresh (room came back since). The caller then
+     * sends once more if there was one, and otherwise (or if that send would block too) the socket is
+     * known not writable until Winsock records {@code FD_WRITE} anew.
+     *
+     * @param retried whether the caller already sent once more in this call
+     * @return true if the caller should send once more
+     */
+    boolean retryAfterWouldBlock(boolean retried) throws LinkException {
+        if (!retried && (refresh() & Ws2Api.FD_WRITE) != 0) {
+            return true;
+        }
+        writable = false;
+        return false;
     }
 
     /**

@@ -83,18 +83,26 @@ final class WinsockTcpClient extends WinsockTcpSocket {
 
     @Override
     protected boolean establishUntil(long deadline) throws LinkException {
+        // Each call may start one attempt even when its time is up, so that short calls make progress;
+        // after that the deadline is checked before every further attempt (refusals can come at once).
+        boolean attempted = false;
         while (true) {
             if (waitingToRetry) {
-                if (System.nanoTime() - retryAt < 0) {
-                    if (System.nanoTime() - deadline >= 0) {
+                long now = System.nanoTime();
+                if (now - retryAt < 0) {
+                    if (now - deadline >= 0) {
                         return false;
                     }
                     pause(earlier(retryAt, deadline));
                     continue;
                 }
+                if (attempted && now - deadline >= 0) {
+                    return false;
+                }
                 waitingToRetry = false;
             }
             if (!connecting) {
+                attempted = true;
                 startAttempt();
                 continue;
             }

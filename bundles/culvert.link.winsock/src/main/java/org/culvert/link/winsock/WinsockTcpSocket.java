@@ -254,7 +254,7 @@ abstract class WinsockTcpSocket implements LinkSocket {
         Winsock.stop(ws2);
     }
 
-    protected final boolean isClosed() {
+    private boolean isClosed() {
         return closing.get();
     }
 

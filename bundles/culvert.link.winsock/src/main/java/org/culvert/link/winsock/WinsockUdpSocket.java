@@ -1,5 +1,6 @@
 package org.culvert.link.winsock;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -113,7 +114,7 @@ final class WinsockUdpSocket implements LinkSocket {
                 }
                 // No IPv6 on this host: a plain IPv4 socket still serves the ANY family.
                 family = Ws2Api.AF_INET;
-                if (remoteIp != null && !(remoteIp instanceof java.net.Inet4Address)) {
+                if (remoteIp != null && !(remoteIp instanceof Inet4Address)) {
                     remoteIp = Addresses.resolve("remote", spec.remoteHost(), AddressFamily.IPV4);
                 }
                 s = NativeSocket.open(ws2, k32, family, Ws2Api.SOCK_DGRAM, Ws2Api.IPPROTO_UDP);
@@ -318,6 +319,7 @@ final class WinsockUdpSocket implements LinkSocket {
             }
             ByteBuffer backing = batch.backing();
             int next = fromSlot;
+            boolean retried = false;
             while (next < count) {
                 ByteBuffer slot = batch.slot(next);
                 int sent = ws2.sendTo(socket.handle, backing, batch.slotOffset(next) + slot.position(), slot.remaining(), 0, remoteName);
@@ -329,7 +331,10 @@ final class WinsockUdpSocket implements LinkSocket {
                 }
                 int error = ws2.wsaGetLastError();
                 if (error == Ws2Api.WSAEWOULDBLOCK) {
-                    socket.writable = false;
+                    if (socket.retryAfterWouldBlock(retried)) {
+                        retried = true;
+                        continue;
+                    }
                     break;
                 }
                 if (!isRejection(error)) {

@@ -185,7 +185,12 @@ class WinsockTcpTest {
             assertEquals(EventSet.READ, r.await(EventSet.READ, TIMEOUT_MILLIS), "stalled after " + got.size() + " packets");
             int n = server.receive(in);
             assertTrue(n <= 8, "receive overfilled the batch: " + n);
-            heldBack |= server.bufferedInput() > 0 && winsock.ws2.unread(server.streamSocket().handle) == 0;
+            if (!heldBack && server.bufferedInput() > 0 && winsock.ws2.unread(server.streamSocket().handle) == 0) {
+                heldBack = true;
+                // Winsock has nothing left: even if nothing else said so, the held packets must keep it readable.
+                server.streamSocket().readable = false;
+                assertEquals(EventSet.READ, r.await(EventSet.READ, 0), "packets held by the reader were not reported");
+            }
             for (int i = 0; i < n; i++) {
                 got.add(bytes(in, i));
             }
@@ -315,7 +320,7 @@ class WinsockTcpTest {
         assertTrue(client.failedAttempts() > 0);
         assertEquals(Reason.CONNECTION_REFUSED, client.lastFailure().reason());
         assertTrue(client.lastFailure().getMessage().contains("WSAECONNREFUSED"), client.lastFailure().getMessage());
-        assertEquals(1, winsock.ws2.openSockets(), "each failed attempt's socket is closed");
+        assertTrue(winsock.ws2.openSockets() <= 1, "each failed attempt's socket is closed");
 
         WinsockTcpServer server = server(Pairs.server(AddressFamily.IPV4, "127.0.0.1").local("127.0.0.1", FREE_PORT));
         establish(server, client);

@@ -1,12 +1,12 @@
 package org.culvert.openvpn.tls;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Objects;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.session.DataPayload;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
 import org.culvert.openvpn.tls.internal.Bytes;
@@ -56,18 +56,8 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  * Unix seconds for packet-id timestamps and certificate validity.
  */
 public final class TlsSession implements AutoCloseable {
-    private static final byte[] PING = bytes(0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb, 0x07, 0xed, 0x2d, 0x0a,
-            0x98, 0x1f, 0xc7, 0x48);
-    private static final byte[] OCC_MAGIC = bytes(0x28, 0x7f, 0x34, 0x6b, 0xd4, 0xef, 0x7a, 0x81, 0x2d, 0x56, 0xb8,
-            0xd3, 0xaf, 0xc5, 0x45, 0x9c);
-    private static final int OCC_REQUEST = 0;
-    private static final int OCC_REPLY = 1;
-    private static final int OCC_EXIT = 6;
+    private static final byte[] PING = DataPayload.ping();
     private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
-    private static final byte NO_COMPRESS = (byte) 0xFA;
-    private static final byte NO_COMPRESS_SWAP = (byte) 0xFB;
-    private static final byte V2_INDICATOR = 0x50;
-    private static final byte V2_UNCOMPRESSED = 0x00;
     /** Largest control packet produced or accepted (OpenVPN's TLS_CHANNEL_BUF_SIZE region). */
     private static final int MAX_CONTROL_PACKET = 2048;
 
@@ -118,6 +108,7 @@ public final class TlsSession implements AutoCloseable {
     private final int headroom;
     private final int tailroom;
     private final int innerHeadroom;
+    private final int innerTailroom;
     private final byte[] occReply;
     private final byte[] occExit;
     private final long pingMillis;
@@ -183,10 +174,11 @@ public final class TlsSession implements AutoCloseable {
             innerTail = Math.max(innerTail, TlsDataChannel.tailroom(resolved.fallback()));
         }
         this.innerHeadroom = inner;
-        this.headroom = inner + (compression == Compression.LZO_STUB ? 1 : compression == Compression.STUB_V2 ? 2 : 0);
-        this.tailroom = innerTail + (compression == Compression.STUB ? 1 : 0);
-        this.occReply = occMessage(OCC_REPLY, settings.localOptionsString());
-        this.occExit = occMessage(OCC_EXIT, null);
+        this.innerTailroom = innerTail;
+        this.headroom = inner + DataPayload.frameHeadroom(compression);
+        this.tailroom = innerTail + DataPayload.frameTailroom(compression);
+        this.occReply = DataPayload.occMessage(DataPayload.OCC_REPLY, settings.localOptionsString());
+        this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.pingMillis = settings.ping() * 1000L;
         this.pingExits = settings.pingExit() > 0;
         this.pingReceiveMillis = (pingExits ? settings.pingExit() : settings.pingRestart()) * 1000L;
@@ -287,7 +279,7 @@ public final class TlsSession implements AutoCloseable {
         }
         ks.count(length);
         ks.markPeerUsed();
-        if (!unframe(packet)) {
+        if (!DataPayload.unframe(packet, compression)) {
             lastVerdict = TlsVerdict.BAD_COMPRESSION;
             return Incoming.DROP;
         }
@@ -298,11 +290,11 @@ public final class TlsSession implements AutoCloseable {
         }
         long now = clock.monotonicMillis();
         lastReceived = now;
-        if (packet.remaining() == PING.length && startsWith(packet, PING)) {
+        if (DataPayload.isPing(packet)) {
             pingsReceived++;
             return Incoming.CONSUMED;
         }
-        if (startsWith(packet, OCC_MAGIC)) {
+        if (DataPayload.isOcc(packet)) {
             return handleOcc(packet);
         }
         if (clamp != null) {
@@ -618,18 +610,17 @@ public final class TlsSession implements AutoCloseable {
     }
 
     private Incoming handleOcc(ByteBuffer packet) {
-        int p = packet.position() + OCC_MAGIC.length;
-        if (p >= packet.limit()) {
-            return Incoming.CONSUMED;
-        }
-        switch (packet.get(p) & 0xFF) {
-            case OCC_REQUEST:
+        switch (DataPayload.occType(packet)) {
+            case -1:
+                break;
+            case DataPayload.OCC_REQUEST:
                 occReplyDue = true;
                 break;
-            case OCC_REPLY:
-                lastOccMismatch = OccStrings.mismatch(settings.expectedRemoteOptionsString(), occText(packet, p + 1));
+            case DataPayload.OCC_REPLY:
+                lastOccMismatch = OccStrings.mismatch(settings.expectedRemoteOptionsString(),
+                        occText(packet, packet.position() + DataPayload.OCC_TYPE_OFFSET + 1));
                 break;
-            case OCC_EXIT:
+            case DataPayload.OCC_EXIT:
                 return Incoming.PEER_EXIT;
             default:
                 break;
@@ -660,34 +651,8 @@ public final class TlsSession implements AutoCloseable {
     private TlsVerdict frameAndSeal(ByteBuffer buf, KeyState ks) {
         int position = buf.position();
         int limit = buf.limit();
-        switch (compression) {
-            case LZO_STUB:
-                if (position < innerHeadroom + 1) {
-                    return TlsVerdict.OVERSIZED;
-                }
-                buf.put(position - 1, NO_COMPRESS);
-                buf.position(position - 1);
-                break;
-            case STUB:
-                if (limit + 1 > buf.capacity() - (tailroom - 1)) {
-                    return TlsVerdict.OVERSIZED;
-                }
-                buf.limit(limit + 1);
-                buf.put(limit, buf.get(position));
-                buf.put(position, NO_COMPRESS_SWAP);
-                break;
-            case STUB_V2:
-                if (buf.get(position) == V2_INDICATOR) {
-                    if (position < innerHeadroom + 2) {
-                        return TlsVerdict.OVERSIZED;
-                    }
-                    buf.put(position - 2, V2_INDICATOR);
-                    buf.put(position - 1, V2_UNCOMPRESSED);
-                    buf.position(position - 2);
-                }
-                break;
-            default:
-                break;
+        if (!DataPayload.frame(buf, compression, innerHeadroom, innerTailroom)) {
+            return TlsVerdict.OVERSIZED;
         }
         ControlSession.Negotiation n = active.negotiation();
         boolean v2 = n.dataV2();
@@ -700,38 +665,6 @@ public final class TlsSession implements AutoCloseable {
             buf.limit(limit).position(position);
         }
         return v;
-    }
-
-    private boolean unframe(ByteBuffer buf) {
-        int position = buf.position();
-        int length = buf.remaining();
-        if (length == 0) {
-            return true;
-        }
-        switch (compression) {
-            case LZO_STUB:
-                buf.position(position + 1);
-                return buf.get(position) == NO_COMPRESS;
-            case STUB: {
-                byte head = buf.get(position);
-                int last = buf.limit() - 1;
-                buf.put(position, buf.get(last));
-                buf.limit(last);
-                return head == NO_COMPRESS_SWAP;
-            }
-            case STUB_V2:
-                if (buf.get(position) != V2_INDICATOR) {
-                    return true;
-                }
-                if (length == 1) {
-                    buf.position(position + 1);
-                    return true;
-                }
-                buf.position(position + 2);
-                return buf.get(position + 1) == V2_UNCOMPRESSED;
-            default:
-                return true;
-        }
     }
 
     private void markSent(long now) {
@@ -748,35 +681,5 @@ public final class TlsSession implements AutoCloseable {
             activityBytes = 0;
             lastActivity = now;
         }
-    }
-
-    private static boolean startsWith(ByteBuffer packet, byte[] prefix) {
-        int p = packet.position();
-        if (packet.limit() - p < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (packet.get(p + i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] occMessage(int type, String text) {
-        byte[] t = text == null ? new byte[0] : text.getBytes(StandardCharsets.US_ASCII);
-        byte[] m = new byte[OCC_MAGIC.length + 1 + (text == null ? 0 : t.length + 1)];
-        System.arraycopy(OCC_MAGIC, 0, m, 0, OCC_MAGIC.length);
-        m[OCC_MAGIC.length] = (byte) type;
-        System.arraycopy(t, 0, m, OCC_MAGIC.length + 1, t.length);
-        return m;
-    }
-
-    private static byte[] bytes(int... values) {
-        byte[] b = new byte[values.length];
-        for (int i = 0; i < values.length; i++) {
-            b[i] = (byte) values[i];
-        }
-        return b;
     }
 }

@@ -32,22 +32,11 @@ import org.culvert.openvpn.crypto.Verdict;
  * ({@code encapsulate}/{@code decapsulate} of tunnel traffic) allocates nothing.
  */
 public final class StaticKeySession {
-    private static final byte[] PING = bytes(0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb, 0x07, 0xed, 0x2d, 0x0a, 0x98,
-            0x1f, 0xc7, 0x48);
-    private static final byte[] OCC_MAGIC = bytes(0x28, 0x7f, 0x34, 0x6b, 0xd4, 0xef, 0x7a, 0x81, 0x2d, 0x56, 0xb8, 0xd3,
-            0xaf, 0xc5, 0x45, 0x9c);
-    private static final int OCC_REQUEST = 0;
-    private static final int OCC_REPLY = 1;
-    private static final int OCC_EXIT = 6;
+    private static final byte[] PING = DataPayload.ping();
     private static final long OCC_INTERVAL_MILLIS = 10_000;
     private static final int OCC_TRIES = 12;
     private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
     private static final int MAX_OCC_STRING = 1024;
-
-    private static final byte NO_COMPRESS = (byte) 0xFA;
-    private static final byte NO_COMPRESS_SWAP = (byte) 0xFB;
-    private static final byte V2_INDICATOR = 0x50;
-    private static final byte V2_UNCOMPRESSED = 0x00;
 
     /** What a link packet turned out to be. */
     public enum Incoming {
@@ -122,16 +111,15 @@ public final class StaticKeySession {
         this.compression = options.compression();
         this.localOcc = OccStrings.local(options);
         this.expectedRemoteOcc = OccStrings.expectedRemote(options);
-        this.occRequest = occMessage(OCC_REQUEST, null);
-        this.occReply = occMessage(OCC_REPLY, localOcc);
-        this.occExit = occMessage(OCC_EXIT, null);
+        this.occRequest = DataPayload.occMessage(DataPayload.OCC_REQUEST, null);
+        this.occReply = DataPayload.occMessage(DataPayload.OCC_REPLY, localOcc);
+        this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.pingMillis = options.ping() * 1000L;
         this.pingExits = options.pingExit() > 0;
         this.pingReceiveMillis = (pingExits ? options.pingExit() : options.pingRestart()) * 1000L;
         this.inactiveMillis = options.inactive() * 1000L;
-        this.headroom = dataChannel.headroom() + (compression == Compression.LZO_STUB ? 1
-                : compression == Compression.STUB_V2 ? 2 : 0);
-        this.tailroom = dataChannel.tailroom() + (compression == Compression.STUB ? 1 : 0);
+        this.headroom = dataChannel.headroom() + DataPayload.frameHeadroom(compression);
+        this.tailroom = dataChannel.tailroom() + DataPayload.frameTailroom(compression);
         setLinkIpv6(MtuMath.assumeIpv6Link(options));
         long now = clock.monotonicMillis();
         lastReceived = now;
@@ -198,7 +186,7 @@ public final class StaticKeySession {
             lastVerdict = v;
             return Incoming.DROP;
         }
-        if (!unframe(packet)) {
+        if (!DataPayload.unframe(packet, compression)) {
             lastVerdict = Verdict.BAD_COMPRESSION;
             return Incoming.DROP;
         }
@@ -209,10 +197,10 @@ public final class StaticKeySession {
         }
         long now = clock.monotonicMillis();
         lastReceived = now;
-        if (startsWith(packet, PING) && packet.remaining() == PING.length) {
+        if (DataPayload.isPing(packet)) {
             return Incoming.CONSUMED;
         }
-        if (startsWith(packet, OCC_MAGIC)) {
+        if (DataPayload.isOcc(packet)) {
             return handleOcc(packet);
         }
         if (clamp != null) {
@@ -382,21 +370,19 @@ public final class StaticKeySession {
     }
 
     private Incoming handleOcc(ByteBuffer packet) {
-        int p = packet.position() + OCC_MAGIC.length;
-        if (p >= packet.limit()) {
-            return Incoming.CONSUMED;
-        }
-        int type = packet.get(p) & 0xFF;
-        switch (type) {
-            case OCC_REQUEST:
+        switch (DataPayload.occType(packet)) {
+            case -1:
+                break;
+            case DataPayload.OCC_REQUEST:
                 occReplyDue = true;
                 break;
-            case OCC_REPLY:
+            case DataPayload.OCC_REPLY:
                 occRequesting = false;
                 occRequestDue = false;
-                lastOccMismatch = OccStrings.mismatch(expectedRemoteOcc, occText(packet, p + 1));
+                lastOccMismatch = OccStrings.mismatch(expectedRemoteOcc,
+                        occText(packet, packet.position() + DataPayload.OCC_TYPE_OFFSET + 1));
                 break;
-            case OCC_EXIT:
+            case DataPayload.OCC_EXIT:
                 return Incoming.PEER_EXIT;
             default:
                 // MTU tests (--mtu-test) are not implemented; like unknown types they are ignored.
@@ -419,72 +405,10 @@ public final class StaticKeySession {
     }
 
     private Verdict frameAndSeal(ByteBuffer buf) {
-        int position = buf.position();
-        int limit = buf.limit();
-        int inner = dataChannel.headroom();
-        switch (compression) {
-            case LZO_STUB:
-                if (position < inner + 1) {
-                    return Verdict.OVERSIZED;
-                }
-                buf.put(position - 1, NO_COMPRESS);
-                buf.position(position - 1);
-                break;
-            case STUB:
-                if (limit + 1 > buf.capacity() - dataChannel.tailroom()) {
-                    return Verdict.OVERSIZED;
-                }
-                buf.limit(limit + 1);
-                buf.put(limit, buf.get(position));
-                buf.put(position, NO_COMPRESS_SWAP);
-                break;
-            case STUB_V2:
-                if (buf.get(position) == V2_INDICATOR) {
-                    if (position < inner + 2) {
-                        return Verdict.OVERSIZED;
-                    }
-                    buf.put(position - 2, V2_INDICATOR);
-                    buf.put(position - 1, V2_UNCOMPRESSED);
-                    buf.position(position - 2);
-                }
-                break;
-            default:
-                break;
+        if (!DataPayload.frame(buf, compression, dataChannel.headroom(), dataChannel.tailroom())) {
+            return Verdict.OVERSIZED;
         }
         return dataChannel.seal(buf);
-    }
-
-    /** Reverses the compression framing in place; false if the framing byte is wrong. */
-    private boolean unframe(ByteBuffer buf) {
-        int position = buf.position();
-        int length = buf.remaining();
-        if (length == 0) {
-            return true;
-        }
-        switch (compression) {
-            case LZO_STUB:
-                buf.position(position + 1);
-                return buf.get(position) == NO_COMPRESS;
-            case STUB: {
-                byte head = buf.get(position);
-                int last = buf.limit() - 1;
-                buf.put(position, buf.get(last));
-                buf.limit(last);
-                return head == NO_COMPRESS_SWAP;
-            }
-            case STUB_V2:
-                if (buf.get(position) != V2_INDICATOR) {
-                    return true;
-                }
-                if (length == 1) {
-                    buf.position(position + 1);
-                    return true;
-                }
-                buf.position(position + 2);
-                return buf.get(position + 1) == V2_UNCOMPRESSED;
-            default:
-                return true;
-        }
     }
 
     private void markSent(long now) {
@@ -501,35 +425,5 @@ public final class StaticKeySession {
             activityBytes = 0;
             lastActivity = now;
         }
-    }
-
-    private static boolean startsWith(ByteBuffer packet, byte[] prefix) {
-        int p = packet.position();
-        if (packet.limit() - p < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (packet.get(p + i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] occMessage(int type, String text) {
-        byte[] t = text == null ? new byte[0] : text.getBytes(StandardCharsets.US_ASCII);
-        byte[] m = new byte[OCC_MAGIC.length + 1 + (text == null ? 0 : t.length + 1)];
-        System.arraycopy(OCC_MAGIC, 0, m, 0, OCC_MAGIC.length);
-        m[OCC_MAGIC.length] = (byte) type;
-        System.arraycopy(t, 0, m, OCC_MAGIC.length + 1, t.length);
-        return m;
-    }
-
-    private static byte[] bytes(int... values) {
-        byte[] b = new byte[values.length];
-        for (int i = 0; i < values.length; i++) {
-            b[i] = (byte) values[i];
-        }
-        return b;
     }
 }

@@ -24,6 +24,31 @@ public final class NativeSupport {
         return LOAD_FAILURE == null;
     }
 
+    /**
+     * Probes what a native link transport needs: {@link LibC} loads and the kernel hands out an
+     * {@code AF_INET} socket of {@code type} (which is closed again at once). Not cached: the
+     * transport probes once and keeps the answer. Any thread.
+     *
+     * @param type {@link Net#SOCK_DGRAM} or {@link Net#SOCK_STREAM}
+     * @param call how the failing call is named in the message, e.g. {@code "socket(AF_INET, SOCK_DGRAM)"}
+     * @return null when both work, otherwise one line saying why not
+     */
+    public static String socketFailure(int type, String call) {
+        if (LOAD_FAILURE != null) {
+            return LOAD_FAILURE;
+        }
+        try {
+            int fd = Net.socket(Net.AF_INET, type | Net.SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                return Errno.message(call, LibC.errno());
+            }
+            LibC.close(fd);
+            return null;
+        } catch (LinkageError e) {
+            return "socket calls unavailable: " + e;
+        }
+    }
+
     private static String probe() {
         try {
             if (!Platform.isLinux()) {

@@ -173,13 +173,6 @@ public final class SockAddrs {
         return true;
     }
 
-    /** Copies {@code from}'s address and length into {@code to}. */
-    public static void copy(SockAddr from, SockAddr to) {
-        int length = Math.min(from.length(), SockAddr.STORAGE_SIZE);
-        to.storage().put(0, from.storage(), 0, length);
-        to.length(length);
-    }
-
     private static void putFamily(ByteBuffer storage, int family) {
         storage.put(0, (byte) family);
         storage.put(1, (byte) (family >>> 8));

@@ -9,9 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.culvert.platform.win32.winsock.NetworkEvents;
@@ -65,6 +67,8 @@ public class FakeWs2 implements Ws2Api {
     private final FakeKernel32 k32;
     private final Object monitor = new Object();
     private final Map<Long, FakeSocket> sockets = new LinkedHashMap<>();
+    /** Handles of closed sockets, so that a late call on one is told apart from a made-up handle. */
+    private final Set<Long> closedSockets = new HashSet<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private long nextSocket = 0x100;
@@ -436,6 +440,8 @@ public class FakeWs2 implements Ws2Api {
     }
 
     private void release(FakeSocket sock) {
+        sockets.remove(sock.handle);
+        closedSockets.add(sock.handle);
         sock.state = State.CLOSED;
         sock.event = 0;
         sock.mask = 0;
@@ -992,7 +998,8 @@ public class FakeWs2 implements Ws2Api {
         }
         FakeSocket sock = sockets.get(s);
         if (sock == null || sock.state == State.CLOSED) {
-            violation(call + "(0x" + Long.toHexString(s) + ") on " + (sock == null ? "an unknown" : "a closed") + " socket");
+            boolean closed = sock != null || closedSockets.contains(s);
+            violation(call + "(0x" + Long.toHexString(s) + ") on " + (closed ? "a closed" : "an unknown") + " socket");
             return null;
         }
         return sock;

@@ -1,4 +1,4 @@
-package org.culvert.event.epoll;
+package org.culvert.platform.linux.testing;
 
 import java.nio.ByteBuffer;
 
@@ -7,18 +7,21 @@ import org.culvert.platform.linux.DirectBuffers;
 import org.culvert.platform.linux.Errno;
 import org.culvert.platform.linux.LibC;
 
-/** A non-blocking pipe for driving readiness in tests. */
-final class Pipe implements AutoCloseable {
-    final int readFd;
-    final int writeFd;
-    final FdWaitable readEnd;
-    final FdWaitable writeEnd;
+/**
+ * A non-blocking {@code pipe2} pair for driving readiness in the Linux event backends' tests. Used
+ * by one test thread; each end is closed at most once, and {@link #close()} closes what is left.
+ */
+public final class Pipe implements AutoCloseable {
+    public final int readFd;
+    public final int writeFd;
+    public final FdWaitable readEnd;
+    public final FdWaitable writeEnd;
     private final ByteBuffer buf = DirectBuffers.allocateNative(65536);
     private final long addr = DirectBuffers.address(buf);
     private boolean readClosed;
     private boolean writeClosed;
 
-    Pipe() {
+    public Pipe() {
         int[] fds = new int[2];
         if (LibC.pipe2(fds, LibC.O_NONBLOCK | LibC.O_CLOEXEC) != 0) {
             throw new IllegalStateException(Errno.message("pipe2", LibC.errno()));
@@ -29,32 +32,32 @@ final class Pipe implements AutoCloseable {
         writeEnd = new FdWaitable(writeFd);
     }
 
-    void writeByte() {
+    public void writeByte() {
         if (LibC.write(writeFd, addr, 1) != 1) {
             throw new IllegalStateException(Errno.message("write", LibC.errno()));
         }
     }
 
-    void drain() {
+    public void drain() {
         while (LibC.read(readFd, addr, buf.capacity()) > 0) {
             // keep reading until EAGAIN
         }
     }
 
-    void fill() {
+    public void fill() {
         while (LibC.write(writeFd, addr, buf.capacity()) > 0) {
             // keep writing until EAGAIN
         }
     }
 
-    void closeWriteEnd() {
+    public void closeWriteEnd() {
         if (!writeClosed) {
             writeClosed = true;
             LibC.close(writeFd);
         }
     }
 
-    void closeReadEnd() {
+    public void closeReadEnd() {
         if (!readClosed) {
             readClosed = true;
             LibC.close(readFd);
