@@ -5,15 +5,18 @@
 #
 # Rows (each in fresh namespaces joined by a veth pair, 10.201.N.1/24 <-> 10.201.N.2/24, tunnel
 # 10.202.N.1 <-> 10.202.N.2, side B sends to side A, as in /work/shared/perf-anchor.md):
-#   raw veth (no VPN, the ceiling); then for static key AES-256-CBC+SHA256 and static key none/none:
-#   openvpn<->openvpn, culvert<->openvpn (culvert in A), culvert<->culvert.
+#   raw veth (no VPN, the ceiling); then for static key AES-256-CBC+SHA256, static key none/none,
+#   TLS AES-256-GCM and TLS CHACHA20-POLY1305: openvpn<->openvpn, culvert<->openvpn (culvert in A),
+#   culvert<->culvert. TLS rows: A is tls-server, B tls-client, self-signed EC certificates pinned
+#   with --peer-fingerprint, --dh none, --data-ciphers CIPHER (the anchor's flags), UDP.
 # Each row: wait for the first ping through the tunnel (polled, "ready s"), `ping -q -c 50 -i 0.01`,
 # a warm-up iperf3 run (--warmup, same for every row: lets the JVM compile its hot path), then
 # `iperf3 -c A -t DURATION -P 1 -J`; CPU seconds of each peer from /proc/PID/stat (utime+stime)
 # around the measured run give "Mbit/s per peer core" = Mbit/s / (CPU seconds of both peers / wall s).
-# With --reps N the row shown is the repetition with the median throughput.
+# With --reps N the row shown is the repetition with the median throughput. Ratios compare each row
+# with openvpn<->openvpn of the same mode and cipher in the same run.
 # Prints a table and writes it as markdown (--md, default benchmarks/netns/results-<date>.md).
-# Needs root, ip, openvpn, iperf3, ping, jq. Not run by the test suite. Stops only what it started.
+# Needs root, ip, openvpn, iperf3, ping, jq, openssl. Not run by the test suite. Stops only what it started.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,15 +34,15 @@ while [ $# -gt 0 ]; do
         --reps) reps=$2; shift 2 ;;
         --md) md=$2; shift 2 ;;
         --openvpn-only) openvpn_only=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, tun devices)"
-for tool in ip ss openvpn iperf3 ping jq awk; do
-    command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install iproute2 openvpn iperf3 iputils-ping jq)"
+for tool in ip ss openvpn iperf3 ping jq awk openssl; do
+    command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install iproute2 openvpn iperf3 iputils-ping jq openssl)"
 done
 [ -c /dev/net/tun ] || die "/dev/net/tun is missing"
 
@@ -83,6 +86,15 @@ trap 'exit 130' INT TERM
 
 openvpn --genkey secret "$work/static.key"
 chmod 600 "$work/static.key"
+# TLS rows: self-signed P-256 certificates, each side pinning the other's SHA-256 fingerprint.
+for who in server client; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=bench-$who" \
+        -keyout "$work/$who.key" -out "$work/$who.crt" 2>/dev/null || die "openssl could not make the $who certificate"
+    chmod 600 "$work/$who.key"
+done
+fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
+server_fp=$(fingerprint "$work/server.crt")
+client_fp=$(fingerprint "$work/client.crt")
 
 # Creates namespaces $A/$B with the veth pair; sets N, A, B, LA, LB, TA, TB.
 make_ns() {
@@ -99,11 +111,21 @@ make_ns() {
     ip -n "$A" link set lo up; ip -n "$B" link set lo up
 }
 
-# start_peer IMPL NS LOCAL REMOTE TUNSELF TUNPEER DIR CIPHER AUTH LOG -> sets PEER_PID
+# start_peer IMPL NS LOCAL REMOTE TUNSELF TUNPEER DIR CIPHER AUTH LOG MODE -> sets PEER_PID
+# MODE static: --secret with key direction DIR. MODE tls: DIR 0 is the tls-server, 1 the tls-client; AUTH unused.
 start_peer() {
-    local impl=$1 ns=$2 local_addr=$3 remote=$4 tself=$5 tpeer=$6 dir=$7 cipher=$8 auth=$9 log=${10}
+    local impl=$1 ns=$2 local_addr=$3 remote=$4 tself=$5 tpeer=$6 dir=$7 cipher=$8 auth=$9 log=${10} mode=${11}
     local common=(--dev tun --proto udp --local "$local_addr" --remote "$remote" --port 1194
-        --ifconfig "$tself" "$tpeer" --secret "$work/static.key" "$dir" --cipher "$cipher" --auth "$auth" --verb 3)
+        --ifconfig "$tself" "$tpeer" --verb 3)
+    if [ "$mode" = tls ] && [ "$dir" = 0 ]; then
+        common+=(--tls-server --dh none --cert "$work/server.crt" --key "$work/server.key" --peer-fingerprint "$client_fp"
+            --data-ciphers "$cipher")
+    elif [ "$mode" = tls ]; then
+        common+=(--tls-client --cert "$work/client.crt" --key "$work/client.key" --peer-fingerprint "$server_fp"
+            --data-ciphers "$cipher")
+    else
+        common+=(--secret "$work/static.key" "$dir" --cipher "$cipher" --auth "$auth")
+    fi
     if [ "$impl" = openvpn ]; then
         ip netns exec "$ns" openvpn --disable-dco "${common[@]}" >"$log" 2>&1 &
     else
@@ -175,12 +197,12 @@ measure() {
     }' >>"$work/rows.tsv"
 }
 
-# row LABEL IMPL_A IMPL_B CIPHER AUTH  (A = 10.202.N.1 receives, B sends)
+# row LABEL IMPL_A IMPL_B CIPHER AUTH [MODE]  (A = 10.202.N.1 receives, B sends; MODE static or tls)
 row() {
-    local label=$1 ia=$2 ib=$3 cipher=$4 auth=$5
+    local label=$1 ia=$2 ib=$3 cipher=$4 auth=$5 mode=${6:-static}
     make_ns
-    start_peer "$ia" "$A" "$LA" "$LB" "$TA" "$TB" 0 "$cipher" "$auth" "$work/$label-a.log"; local pa=$PEER_PID
-    start_peer "$ib" "$B" "$LB" "$LA" "$TB" "$TA" 1 "$cipher" "$auth" "$work/$label-b.log"; local pb=$PEER_PID
+    start_peer "$ia" "$A" "$LA" "$LB" "$TA" "$TB" 0 "$cipher" "$auth" "$work/$label-a.log" "$mode"; local pa=$PEER_PID
+    start_peer "$ib" "$B" "$LB" "$LA" "$TB" "$TA" 1 "$cipher" "$auth" "$work/$label-b.log" "$mode"; local pb=$PEER_PID
     local ready
     ready=$(wait_ready "$B" "$TA" "$pa" "$pb") || {
         echo "--- $label: tunnel did not come up; peer logs:" >&2
@@ -196,14 +218,22 @@ raw_row() {
     cleanup
 }
 
+# Labels are PAIR-GROUP: PAIR is ovpn-ovpn, culvert-ovpn or culvert-culvert, and GROUP (mode and
+# cipher) picks the ovpn-ovpn row the ratios are taken against.
 rows=(raw-veth
     "ovpn-ovpn-aes256cbc-sha256 openvpn openvpn AES-256-CBC SHA256"
-    "ovpn-ovpn-none openvpn openvpn none none")
+    "ovpn-ovpn-none openvpn openvpn none none"
+    "ovpn-ovpn-tls-aes256gcm openvpn openvpn AES-256-GCM - tls"
+    "ovpn-ovpn-tls-chacha20poly1305 openvpn openvpn CHACHA20-POLY1305 - tls")
 if [ "$have_culvert" = 1 ]; then
     rows+=("culvert-ovpn-aes256cbc-sha256 culvert openvpn AES-256-CBC SHA256"
         "culvert-culvert-aes256cbc-sha256 culvert culvert AES-256-CBC SHA256"
         "culvert-ovpn-none culvert openvpn none none"
-        "culvert-culvert-none culvert culvert none none")
+        "culvert-culvert-none culvert culvert none none"
+        "culvert-ovpn-tls-aes256gcm culvert openvpn AES-256-GCM - tls"
+        "culvert-culvert-tls-aes256gcm culvert culvert AES-256-GCM - tls"
+        "culvert-ovpn-tls-chacha20poly1305 culvert openvpn CHACHA20-POLY1305 - tls"
+        "culvert-culvert-tls-chacha20poly1305 culvert culvert CHACHA20-POLY1305 - tls")
 fi
 
 : >"$work/rows.tsv"
@@ -237,15 +267,16 @@ summary=$(awk -F'\t' '
     }' "$work/rows.tsv")
 
 table=$(echo "$summary" | awk -F'\t' '
+    # The group of a label: what follows its ovpn-ovpn-, culvert-ovpn- or culvert-culvert- prefix.
+    function group(l) { sub(/^(ovpn-ovpn|culvert-ovpn|culvert-culvert)-/, "", l); return l }
     { row[NR] = $0; label[NR] = $1; mbit[NR] = $2; core[NR] = $6
-      if ($1 == "ovpn-ovpn-aes256cbc-sha256") { refm["aes"] = $2; refc["aes"] = $6 }
-      if ($1 == "ovpn-ovpn-none") { refm["none"] = $2; refc["none"] = $6 } }
+      if ($1 ~ /^ovpn-ovpn-/ && $2 != "FAILED") { refm[group($1)] = $2; refc[group($1)] = $6 } }
     END {
         print "| row | Mbit/s (1 stream; median (min-max) with --reps) | ping avg ms | peer CPU % A / B | Mbit/s per peer core | ready s | Mbit/s vs OpenVPN | per-core vs OpenVPN |"
         print "|---|---|---|---|---|---|---|---|"
         for (i = 1; i <= NR; i++) {
             split(row[i], f, "\t")
-            c = (label[i] ~ /none$/) ? "none" : "aes"
+            c = group(label[i])
             rm = "-"; rc = "-"
             if (label[i] != "raw-veth" && f[2] != "FAILED" && refm[c] > 0) rm = sprintf("%.2f", (f[2] + 0) / (refm[c] + 0))
             if (label[i] != "raw-veth" && f[6] != "-" && f[2] != "FAILED" && refc[c] > 0) rc = sprintf("%.2f", f[6] / refc[c])

@@ -83,11 +83,11 @@ final class TcpClientSocket extends TcpLinkSocket {
         return LinkProtocol.TCP_CLIENT;
     }
 
-    @Override
     private static boolean pastDeadline(long deadline) {
         return System.nanoTime() - deadline >= 0;
     }
 
+    @Override
     protected boolean establishUntil(long deadline) throws LinkException {
         while (true) {
             if (isClosed()) {
