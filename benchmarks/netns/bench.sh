@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
         --reps) reps=$2; shift 2 ;;
         --md) md=$2; shift 2 ;;
         --openvpn-only) openvpn_only=1; shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done

@@ -157,8 +157,7 @@ class TlsFailureTest {
      * @return the detector's line naming the reason, for the report
      */
     private static String expectRejected(Netns net, Peer.Pair p, Peer detector, String culvertReason, String openvpnRegex) {
-        awaitTunDevice(net, p);
-        Traffic.PingResult before = Traffic.pingFor(net, net.a(), net.tunAddrB(), NO_TRAFFIC_SECONDS);
+        Traffic.PingResult before = pingWhileTunUp(net, p, NO_TRAFFIC_SECONDS);
         assertTrue(before.transmitted() > 0, "no ping was sent");
         assertEquals(0, before.received(), "pings passed through a tunnel whose handshake must fail");
         String line;
@@ -170,7 +169,7 @@ class TlsFailureTest {
             detector.awaitLog(openvpnRegex, 0, VERDICT_WAIT);
             line = TunnelChecks.firstLine(detector, openvpnRegex);
         }
-        Traffic.PingResult after = Traffic.pingFor(net, net.a(), net.tunAddrB(), 2);
+        Traffic.PingResult after = pingWhileTunUp(net, p, 2);
         assertEquals(0, after.received(), "pings passed after the handshake failed");
         TunnelChecks.assertNeverCompleted(p.a());
         TunnelChecks.assertNeverCompleted(p.b());
@@ -179,14 +178,25 @@ class TlsFailureTest {
         return line;
     }
 
-    /** Waits until a has its tun device (else ping fails at once with "Network is unreachable", which proves nothing). */
-    private static void awaitTunDevice(Netns net, Peer.Pair p) {
+    /**
+     * Pings from a to b's tunnel address for {@code seconds}, starting when a has its tun device: a
+     * ping started without a route fails at once with "Network is unreachable", which proves nothing.
+     * Culvert closes and reopens its tun device around each failed handshake, so the start is retried
+     * until the ready timeout.
+     */
+    private static Traffic.PingResult pingWhileTunUp(Netns net, Peer.Pair p, int seconds) {
         long deadline = System.nanoTime() + E2eEnv.readyTimeout().toNanos();
-        while (!net.hasRoute(net.a(), net.tunAddrB())) {
-            p.a().assertAlive("before its tun device was up");
-            p.b().assertAlive("while a's tun device was not up");
+        while (true) {
+            if (net.hasRoute(net.a(), net.tunAddrB())) {
+                Traffic.PingResult r = Traffic.pingFor(net, net.a(), net.tunAddrB(), seconds);
+                if (r != null) {
+                    return r;
+                }
+            }
+            p.a().assertAlive("while waiting for its tun device");
+            p.b().assertAlive("while waiting for a's tun device");
             if (System.nanoTime() > deadline) {
-                fail(p.a() + " has no route to " + net.tunAddrB() + " (no tun device) after " + E2eEnv.readyTimeout().toSeconds() + " s");
+                fail(p.a() + " had no route to " + net.tunAddrB() + " (no tun device) for " + E2eEnv.readyTimeout().toSeconds() + " s");
             }
             Peer.pause();
         }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -39,7 +40,7 @@ class TlsInteropTest {
         @Override
         public String toString() {
             return name + ": " + implA + "(" + roleA.proto() + "," + (aTlsServer ? "tls-server" : "tls-client") + ") <-> " + implB + " "
-                    + verify.name().toLowerCase(java.util.Locale.ROOT) + (wrap == Wrap.NONE ? "" : "+" + wrap.name().toLowerCase(java.util.Locale.ROOT))
+                    + verify.name().toLowerCase(Locale.ROOT) + (wrap == Wrap.NONE ? "" : "+" + wrap.name().toLowerCase(Locale.ROOT))
                     + " " + cipher + (digest == null ? "" : "/" + digest) + (inline ? " (inline)" : "");
         }
     }

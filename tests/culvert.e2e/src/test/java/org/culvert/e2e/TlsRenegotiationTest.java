@@ -84,7 +84,7 @@ class TlsRenegotiationTest {
             String exits = p.stop(Duration.ofSeconds(20));
             Report.line("tls " + c.name() + " (" + ut + " " + (c.aTlsServer() ? "tls-server" : "tls-client") + " <-> openvpn, reneg-sec 10 on "
                     + (c.renegOnA() ? ut : "openvpn") + (c.wrap() == Wrap.NONE ? "" : ", " + c.wrap()) + "): " + STREAM_COUNT + " pings at "
-                    + STREAM_INTERVAL + " s, 0 lost, avg " + Traffic.fmtMs(r.avgMs()) + " ms, across " + (sessions - 1) + " renegotiations; then "
+                    + STREAM_INTERVAL + " s, 0 lost, avg " + Traffic.fmtMs(r.avgMs()) + " ms, across " + (sessions - 1) + " renegotiations; then the standard check: "
                     + traffic + "; " + exits + TunnelChecks.counters(p.a()));
         }
     }

@@ -77,11 +77,16 @@ public final class Traffic {
 
     /**
      * Pings for {@code seconds} ({@code ping -w SECONDS -i 0.25 -W 1}), however many replies come: for
-     * checking that a tunnel which must not come up passes nothing.
+     * checking that a tunnel which must not come up passes nothing. Returns null when ping could not
+     * start because {@code ns} had no route to {@code addr} at that moment (the tun device was down,
+     * e.g. between a failed handshake and the retry); once started, ping keeps going through such gaps.
      */
     public static PingResult pingFor(Netns net, String ns, String addr, int seconds) {
         Proc.Result r = net.run(ns, Duration.ofSeconds(seconds + 10L), "ping", "-n", "-q", "-w", Integer.toString(seconds), "-i", "0.25", "-W",
                 "1", addr);
+        if (!PING_COUNTS.matcher(r.output()).find() && r.output().contains("Network is unreachable")) {
+            return null;
+        }
         return parsePing(r.output());
     }
 
