@@ -40,6 +40,12 @@ interface PeerSession {
 
     DropReason lastDropReason();
 
+    /**
+     * True when the last drop was a data-channel authentication, decryption or replay failure, which
+     * OpenVPN treats as fatal for a TCP connection; control-channel rejects are not.
+     */
+    boolean lastDropFailedDataChannel();
+
     /** Writes one packet of the engine's own (ping, OCC, exit notify) into {@code slot}, if one is due. */
     boolean pollOutgoing(ByteBuffer slot, int headroom);
 

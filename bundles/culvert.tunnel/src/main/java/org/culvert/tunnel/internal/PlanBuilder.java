@@ -155,8 +155,7 @@ final class PlanBuilder {
                 throw new PlanException(o.sourceName() + ": " + e.getMessage(), e);
             }
             summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
-            boolean tcp = protocol.isStream();
-            sessions = clock -> TlsPeerSession.create(o, settings, clock, new SecureRandom(), tcp);
+            sessions = clock -> TlsPeerSession.create(o, settings, clock, new SecureRandom());
         } else {
             summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
             sessions = clock -> StaticKeyPeerSession.create(o, clock, new SecureRandom());

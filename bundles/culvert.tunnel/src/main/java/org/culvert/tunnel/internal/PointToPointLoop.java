@@ -248,9 +248,8 @@ final class PointToPointLoop {
                 default:
                     DropReason reason = session.lastDropReason();
                     counters.drop(reason);
-                    // OpenVPN restarts a TCP connection on any authentication or replay failure.
-                    if (streamLink && (reason == DropReason.AUTH_FAILED || reason == DropReason.DECRYPT_FAILED
-                            || reason == DropReason.REPLAY)) {
+                    // OpenVPN restarts a TCP connection on any data-channel authentication or replay failure.
+                    if (streamLink && session.lastDropFailedDataChannel()) {
                         requestExit(Exit.DECRYPT_ERROR);
                     }
                     break;

@@ -83,6 +83,12 @@ final class StaticKeyPeerSession implements PeerSession {
     }
 
     @Override
+    public boolean lastDropFailedDataChannel() {
+        // Static-key mode has only a data channel.
+        return lastDrop == DropReason.AUTH_FAILED || lastDrop == DropReason.DECRYPT_FAILED || lastDrop == DropReason.REPLAY;
+    }
+
+    @Override
     public boolean pollOutgoing(ByteBuffer slot, int headroom) {
         return session.pollOutgoing(slot, headroom);
     }

@@ -21,22 +21,21 @@ final class TlsPeerSession implements PeerSession {
     private final TlsSession session;
     private final OpenVpnOptions options;
     private final DevType layer;
-    private final boolean tcpLink;
     private boolean ipv6Link;
     private boolean clampSet;
     private DropReason lastDrop = DropReason.MALFORMED;
+    private TlsVerdict lastVerdict = TlsVerdict.OK;
 
-    private TlsPeerSession(TlsSession session, OpenVpnOptions options, boolean tcpLink) {
+    private TlsPeerSession(TlsSession session, OpenVpnOptions options) {
         this.session = session;
         this.options = options;
         this.layer = options.devType();
-        this.tcpLink = tcpLink;
     }
 
-    static PeerSession create(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random, boolean tcpLink)
+    static PeerSession create(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random)
             throws TlsConfigException {
         Clock clock = OpenVpnClocks.of(loopClock);
-        return new TlsPeerSession(new TlsSession(settings, clock, random), o, tcpLink);
+        return new TlsPeerSession(new TlsSession(settings, clock, random), o);
     }
 
     static DropReason map(TlsVerdict v) {
@@ -92,12 +91,8 @@ final class TlsPeerSession implements PeerSession {
             case PEER_EXIT:
                 return Incoming.PEER_EXIT;
             default:
-                TlsVerdict v = session.lastVerdict();
-                lastDrop = map(v);
-                // Control-channel rejects are not data errors: only data failures restart a TCP link.
-                if (v == TlsVerdict.TLS_AUTH_FAILED || v == TlsVerdict.TLS_CRYPT_FAILED || v == TlsVerdict.CONTROL_REPLAY) {
-                    lastDrop = tcpLink ? DropReason.MALFORMED : lastDrop;
-                }
+                lastVerdict = session.lastVerdict();
+                lastDrop = map(lastVerdict);
                 return Incoming.DROP;
         }
     }
@@ -105,6 +100,12 @@ final class TlsPeerSession implements PeerSession {
     @Override
     public DropReason lastDropReason() {
         return lastDrop;
+    }
+
+    @Override
+    public boolean lastDropFailedDataChannel() {
+        // TLS_AUTH_FAILED, TLS_CRYPT_FAILED and CONTROL_REPLAY are control-channel rejects: counted, not fatal.
+        return lastVerdict == TlsVerdict.AUTH_FAILED || lastVerdict == TlsVerdict.DECRYPT_FAILED || lastVerdict == TlsVerdict.REPLAY;
     }
 
     @Override

@@ -32,6 +32,11 @@ final class PassthroughSession implements PeerSession {
     }
 
     @Override
+    public boolean lastDropFailedDataChannel() {
+        return false;
+    }
+
+    @Override
     public boolean pollOutgoing(ByteBuffer slot, int headroom) {
         return false;
     }
