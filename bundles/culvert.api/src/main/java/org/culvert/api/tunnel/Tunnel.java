@@ -1,5 +1,6 @@
 package org.culvert.api.tunnel;
 
+import java.util.List;
 import java.util.Map;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -21,4 +22,41 @@ public interface Tunnel {
 
     /** The tun device's OS name while it is open, else null. */
     String deviceName();
+
+    /** Addresses and handshake time of the current connection; {@link TunnelConnection#NONE} while not connected. */
+    TunnelConnection connection();
+
+    /** The configuration's --management, --status, --verb and --mute settings. */
+    TunnelOperations operations();
+
+    /**
+     * Delivers an OpenVPN signal to this tunnel: SIGUSR1 and SIGHUP restart it (reason USER_RESTART),
+     * SIGUSR2 logs its statistics, SIGTERM stops it (reason USER_STOP). Returns at once; watch the state.
+     */
+    void signal(TunnelSignal signal);
+
+    /**
+     * The hold flag (OpenVPN's {@code --management-hold}, {@code hold on|off}): while set, the tunnel
+     * waits before each (re)connection, in WAITING with reason MANAGEMENT_HOLD, until {@link #releaseHold()}.
+     */
+    boolean holdFlag();
+
+    void setHoldFlag(boolean hold);
+
+    /** True while the tunnel waits for a hold release. */
+    boolean isHolding();
+
+    /**
+     * Lets a held tunnel go on (OpenVPN's {@code hold release}). A release given before the hold
+     * begins is kept, as OpenVPN keeps it, so the next hold passes at once.
+     */
+    void releaseHold();
+
+    /** The newest log lines, oldest first, at most --management-log-cache of them. */
+    List<TunnelLogEntry> recentLog();
+
+    /** Adds a listener for this tunnel's log lines; adding one twice adds it once. */
+    void addLogListener(TunnelLogListener listener);
+
+    void removeLogListener(TunnelLogListener listener);
 }

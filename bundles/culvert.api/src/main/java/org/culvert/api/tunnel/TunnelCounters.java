@@ -16,10 +16,20 @@ public final class TunnelCounters {
     private final long linkWriteBytes;
     private final Map<DropReason, Long> drops;
     private final long restarts;
+    private final long linkAuthReadBytes;
 
     public TunnelCounters(long tunReadPackets, long tunReadBytes, long tunWritePackets, long tunWriteBytes,
             long linkReadPackets, long linkReadBytes, long linkWritePackets, long linkWriteBytes,
             Map<DropReason, Long> drops, long restarts) {
+        this(tunReadPackets, tunReadBytes, tunWritePackets, tunWriteBytes, linkReadPackets, linkReadBytes, linkWritePackets,
+                linkWriteBytes, drops, restarts, 0);
+    }
+
+    /** @param linkAuthReadBytes link bytes of packets that passed authentication (OpenVPN's "Auth read bytes") */
+    public TunnelCounters(long tunReadPackets, long tunReadBytes, long tunWritePackets, long tunWriteBytes,
+            long linkReadPackets, long linkReadBytes, long linkWritePackets, long linkWriteBytes,
+            Map<DropReason, Long> drops, long restarts, long linkAuthReadBytes) {
+        this.linkAuthReadBytes = linkAuthReadBytes;
         this.tunReadPackets = tunReadPackets;
         this.tunReadBytes = tunReadBytes;
         this.tunWritePackets = tunWritePackets;
@@ -59,6 +69,11 @@ public final class TunnelCounters {
 
     public long linkReadBytes() {
         return linkReadBytes;
+    }
+
+    /** Link bytes of packets that passed authentication (OpenVPN's "Auth read bytes"). */
+    public long linkAuthReadBytes() {
+        return linkAuthReadBytes;
     }
 
     public long linkWritePackets() {

@@ -29,6 +29,8 @@ public enum TunnelReason {
     HANDSHAKE_FAILED,
     /** A packet failed authentication on a stream link, which OpenVPN treats as fatal for the connection. */
     DECRYPT_ERROR,
+    /** Held until a management client sends {@code hold release} (--management-hold). */
+    MANAGEMENT_HOLD,
     /** An operator stopped the tunnel. */
     USER_STOP,
     /** An operator restarted the tunnel. */

@@ -40,7 +40,7 @@ public final class OpenVpnOptions {
             int connectTimeout, int resolvRetry, Optional<Path> writepid, boolean disableDco,
             List<String> dataCiphers, Optional<String> dataCiphersFallback,
             boolean allowDeprecatedInsecureStaticCrypto, Optional<TlsOptions> tls, Optional<String> windowsDriver,
-            List<String> warnings) {
+            Optional<Management> management, Optional<StatusFile> status, List<String> warnings) {
     }
 
     /** {@link #resolvRetry()} value meaning "retry forever" (OpenVPN's default). */
@@ -325,6 +325,16 @@ public final class OpenVpnOptions {
     /** {@code --mute}; 0 = off. */
     public int mute() {
         return v.mute();
+    }
+
+    /** {@code --management} with its hold and log-cache modifiers; empty when not configured. */
+    public Optional<Management> management() {
+        return v.management();
+    }
+
+    /** {@code --status} with {@code --status-version}; empty when not configured. */
+    public Optional<StatusFile> status() {
+        return v.status();
     }
 
     /** {@code --mute-replay-warnings}. */

@@ -82,7 +82,8 @@ final class OptionsBuilder {
             "inactive", "explicit-exit-notify", "secret", "key-direction", "cipher", "data-ciphers-fallback",
             "data-ciphers", "ncp-ciphers", "auth", "replay-window", "no-replay", "mute-replay-warnings", "comp-lzo",
             "compress", "allow-compression", "verb", "mute", "connect-retry", "connect-timeout",
-            "server-poll-timeout", "resolv-retry", "writepid", "disable-dco",
+            "server-poll-timeout", "resolv-retry", "writepid", "disable-dco", "management", "management-hold",
+            "management-log-cache", "status", "status-version",
             "allow-deprecated-insecure-static-crypto", "user", "group", "chroot", "mode", "tun-mtu-extra",
             "tls-client", "tls-server", "ca", "cert", "key", "dh", "tls-auth", "tls-crypt", "peer-fingerprint",
             "verify-x509-name", "remote-cert-tls", "tls-version-min", "tls-version-max", "tls-cipher",
@@ -198,6 +199,13 @@ final class OptionsBuilder {
     private int resolvRetry = RESOLV_RETRY_INFINITE;
     private Path writepid;
     private boolean disableDco;
+    private Line management;
+    private boolean managementHold;
+    private Where managementHoldWhere;
+    private int managementLogCache = Management.DEFAULT_LOG_CACHE;
+    private Where managementLogCacheWhere;
+    private StatusFile status;
+    private int statusVersion = 1;
     private List<String> dataCiphers = DEFAULT_DATA_CIPHERS;
     private Where dataCiphersWhere;
     private String dataCiphersFallback;
@@ -529,6 +537,36 @@ final class OptionsBuilder {
             case "disable-dco":
                 arity(l, 0, 0);
                 disableDco = true;
+                break;
+            case "management":
+                arity(l, 2, 3);
+                if (l.count() == 3 && l.arg(2).equals("stdin")) {
+                    throw error(UNSUPPORTED_OPTION, l, "a password from stdin needs a console, which Culvert does not have;"
+                            + " give a password file");
+                }
+                if (!l.arg(1).equals("unix")) {
+                    integer(l, 1, 1, 65535);
+                }
+                management = l;
+                break;
+            case "management-hold":
+                arity(l, 0, 0);
+                managementHold = true;
+                managementHoldWhere = l.where();
+                break;
+            case "management-log-cache":
+                arity(l, 1, 1);
+                managementLogCache = integer(l, 0, 1, 1_000_000);
+                managementLogCacheWhere = l.where();
+                break;
+            case "status":
+                arity(l, 1, 2);
+                status = new StatusFile(resolve(l, l.arg(0)), l.count() == 2 ? integer(l, 1, 1, Integer.MAX_VALUE)
+                        : StatusFile.DEFAULT_SECONDS, 1);
+                break;
+            case "status-version":
+                arity(l, 0, 1);
+                statusVersion = l.count() == 0 ? 1 : integer(l, 0, 1, 3);
                 break;
             case "allow-deprecated-insecure-static-crypto":
                 arity(l, 0, 0);
@@ -1156,6 +1194,8 @@ final class OptionsBuilder {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }
         boolean tlsMode = checkMode(sourceName);
+        Management managementOption = resolveManagement();
+        StatusFile statusOption = status == null ? null : new StatusFile(status.file(), status.seconds(), statusVersion);
         KeyDirection direction = resolveKeyDirection();
         AuthAlgorithm auth = resolveAuth();
         CipherAlgorithm cipher = null;
@@ -1253,7 +1293,26 @@ final class OptionsBuilder {
                 Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, connectRetry, connectRetryMax,
                 connectTimeout, resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
                 allowDeprecatedInsecureStaticCrypto, Optional.ofNullable(tls), Optional.ofNullable(windowsDriver),
-                List.copyOf(warnings)));
+                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), List.copyOf(warnings)));
+    }
+
+    private Management resolveManagement() throws ConfigException {
+        if (management == null) {
+            Where modifier = managementHoldWhere != null ? managementHoldWhere : managementLogCacheWhere;
+            if (modifier != null) {
+                throw at(CONFLICT, modifier, managementHoldWhere != null ? "management-hold" : "management-log-cache",
+                        "needs --management, which is not given");
+            }
+            return null;
+        }
+        Line l = management;
+        Optional<Path> passwordFile = l.count() == 3 ? Optional.of(resolve(l, l.arg(2))) : Optional.empty();
+        if (l.arg(1).equals("unix")) {
+            return new Management(Optional.empty(), 0, Optional.of(resolve(l, l.arg(0))), passwordFile, managementHold,
+                    managementLogCache);
+        }
+        return new Management(Optional.of(l.arg(0)), Integer.parseInt(l.arg(1)), Optional.empty(), passwordFile,
+                managementHold, managementLogCache);
     }
 
     private DevType resolveDevType() throws ConfigException {

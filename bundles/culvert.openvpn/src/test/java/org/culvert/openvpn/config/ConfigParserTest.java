@@ -329,8 +329,8 @@ class ConfigParserTest {
     void unimplementedOptionsAreRefusedByName() {
         for (String option : List.of("client", "server 10.8.0.0 255.255.255.0", "pull", "tls-crypt-v2 v2.key",
                 "crl-verify crl.pem", "tls-verify ./verify.sh", "verify-hash AB:CD", "ns-cert-type server", "askpass",
-                "pkcs12 p.p12", "capath /etc/ssl/certs", "auth-user-pass", "management 127.0.0.1 7505", "management-hold",
-                "status s.log", "status-version 2", "log l.log", "log-append l.log", "daemon", "fragment 1300",
+                "pkcs12 p.p12", "capath /etc/ssl/certs", "auth-user-pass", "management-query-passwords",
+                "management-signal", "log l.log", "log-append l.log", "daemon", "fragment 1300",
                 "socks-proxy h", "http-proxy h 8080", "redirect-gateway def1")) {
             ConfigException e = fails(BASE + option + "\n");
             String name = option.split(" ")[0];

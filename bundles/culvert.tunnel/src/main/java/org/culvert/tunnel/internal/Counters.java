@@ -23,7 +23,8 @@ final class Counters {
     private static final int LINK_WRITE_P = 6;
     private static final int LINK_WRITE_B = 7;
     private static final int RESTARTS = 8;
-    private static final int DROPS = 9;
+    private static final int LINK_AUTH_READ_B = 9;
+    private static final int DROPS = 10;
     private final long[] values = new long[DROPS + DropReason.values().length];
 
     private void add(int index, long n) {
@@ -47,6 +48,11 @@ final class Counters {
     void linkRead(long bytes) {
         add(LINK_READ_P, 1);
         add(LINK_READ_B, bytes);
+    }
+
+    /** A link packet passed authentication (OpenVPN's "Auth read bytes"). */
+    void linkAuthRead(long bytes) {
+        add(LINK_AUTH_READ_B, bytes);
     }
 
     void linkWrite(long bytes) {
@@ -79,6 +85,6 @@ final class Counters {
             }
         }
         return new TunnelCounters(get(TUN_READ_P), get(TUN_READ_B), get(TUN_WRITE_P), get(TUN_WRITE_B), get(LINK_READ_P),
-                get(LINK_READ_B), get(LINK_WRITE_P), get(LINK_WRITE_B), drops, get(RESTARTS));
+                get(LINK_READ_B), get(LINK_WRITE_P), get(LINK_WRITE_B), drops, get(RESTARTS), get(LINK_AUTH_READ_B));
     }
 }

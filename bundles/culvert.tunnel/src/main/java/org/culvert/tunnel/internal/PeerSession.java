@@ -57,6 +57,14 @@ interface PeerSession {
     /** True once data keys exist ("Initialization Sequence Completed"); static-key sessions are up at once. */
     boolean isUp();
 
+    /**
+     * Counts the data-channel keys made so far in this session (0 before the first); it changes on each
+     * TLS renegotiation, so the loop notices new keys without a callback from the engine.
+     */
+    default int keyGeneration() {
+        return isUp() ? 1 : 0;
+    }
+
     /** One line on why the session failed, for {@link Timer#HANDSHAKE_FAILED}; never key material. */
     String failure();
 

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Map;
 
+import org.culvert.api.tunnel.TunnelOperations;
+
 import org.culvert.api.link.AddressFamily;
 import org.culvert.api.link.LinkProtocol;
 import org.culvert.api.link.LinkSpec;
@@ -145,6 +147,7 @@ final class PlanBuilder {
         }
         LinkSpec linkSpec = link.build();
         String summary;
+        String role;
         TunnelPlan.SessionFactory sessions;
         if (o.tls().isPresent()) {
             // Validated now, so a certificate or option the engine cannot honour is a config error up front.
@@ -154,14 +157,31 @@ final class PlanBuilder {
             } catch (TlsConfigException e) {
                 throw new PlanException(o.sourceName() + ": " + e.getMessage(), e);
             }
+            role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
             summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
             sessions = clock -> TlsPeerSession.create(o, settings, clock, new SecureRandom());
         } else {
+            role = "static-key";
             summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
             sessions = clock -> StaticKeyPeerSession.create(o, clock, new SecureRandom());
         }
         o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
-        return new TunnelPlan(tun.build(), linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary);
+        TunSpec tunSpec = tun.build();
+        String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
+        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
+                tunRemote, operations(o));
+    }
+
+    /** The settings the operations bundles act on, in the API's terms. */
+    static TunnelOperations operations(OpenVpnOptions o) {
+        TunnelOperations.Management management = o.management()
+                .map(m -> new TunnelOperations.Management(m.host().orElse(null), m.port(), m.unixSocket().orElse(null),
+                        m.passwordFile().orElse(null), m.hold(), m.logCache()))
+                .orElse(null);
+        TunnelOperations.Status status = o.status()
+                .map(s -> new TunnelOperations.Status(s.file(), java.time.Duration.ofSeconds(s.seconds()), s.version()))
+                .orElse(null);
+        return new TunnelOperations(management, status, o.verb(), o.mute());
     }
 
     private static AddressFamily family(OpenVpnOptions o) {

@@ -34,7 +34,9 @@ final class PointToPointLoop {
 
     /** Why {@link #run()} returned. */
     enum Exit {
-        STOP_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR, HANDSHAKE_FAILED
+        STOP_REQUESTED,
+        /** An operator's SIGUSR1 or SIGHUP. */
+        RESTART_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR, HANDSHAKE_FAILED
     }
 
     private final TunDevice tun;
@@ -66,11 +68,21 @@ final class PointToPointLoop {
     private volatile Exit exitRequest;
     private boolean peerAnnounced;
     private final Runnable onUp;
+    private final Runnable onNewKeys;
+    private int keyGeneration;
     private boolean upAnnounced;
 
     PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
             LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, int maxLinkPacket, TunnelLog log, Runnable onUp) {
+        this(tun, link, eventSet, session, counters, clock, floatAllowed, batchSize, maxPayload, maxLinkPacket, log, onUp, () -> { });
+    }
+
+    /** @param onNewKeys runs on the loop thread whenever the engine made new data-channel keys (handshake, renegotiation) */
+    PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
+            LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, int maxLinkPacket, TunnelLog log, Runnable onUp,
+            Runnable onNewKeys) {
         this.onUp = onUp;
+        this.onNewKeys = onNewKeys;
         this.tun = tun;
         this.link = link;
         this.eventSet = eventSet;
@@ -116,6 +128,11 @@ final class PointToPointLoop {
             if (!upAnnounced && session.isUp()) {
                 upAnnounced = true;
                 onUp.run();
+            }
+            int generation = session.keyGeneration();
+            if (generation != keyGeneration) {
+                keyGeneration = generation;
+                onNewKeys.run();
             }
             ioWait();
             int socketStatus = ready.flagsFor(SOCKET_TAG);
@@ -224,13 +241,18 @@ final class PointToPointLoop {
         SocketAddress remote = link.remote();
         for (int i = 0; i < n; i++) {
             ByteBuffer slot = linkBatch.slot(i);
-            counters.linkRead(slot.remaining());
+            int wireBytes = slot.remaining();
+            counters.linkRead(wireBytes);
             SocketAddress source = linkBatch.source(i);
             if (source != null && remote != null && !floatAllowed) {
                 counters.drop(DropReason.UNKNOWN_PEER);
                 continue;
             }
-            switch (session.decapsulate(slot)) {
+            PeerSession.Incoming verdict = session.decapsulate(slot);
+            if (verdict != PeerSession.Incoming.DROP) {
+                counters.linkAuthRead(wireBytes);
+            }
+            switch (verdict) {
                 case TUN_PACKET:
                     learnPeer(source);
                     if (kept != i) {

@@ -1,5 +1,6 @@
 package org.culvert.tunnel.internal;
 
+import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
 
@@ -9,4 +10,8 @@ interface StatusSink {
 
     /** The plugins in use, or null values while none. */
     void plugins(String driver, String backend, String transport, String deviceName);
+
+    /** The current connection (addresses, last handshake); {@link TunnelConnection#NONE} between runs. */
+    default void connection(TunnelConnection connection) {
+    }
 }

@@ -153,6 +153,11 @@ final class TlsPeerSession implements PeerSession {
     }
 
     @Override
+    public int keyGeneration() {
+        return session.isKeyed() ? 1 + session.renegotiations() : 0;
+    }
+
+    @Override
     public String failure() {
         TlsFailure f = session.lastError();
         return f == null ? "handshake failed" : f.toString();

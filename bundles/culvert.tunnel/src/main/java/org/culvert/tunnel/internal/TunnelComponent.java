@@ -12,8 +12,13 @@ import org.culvert.api.link.LinkTransport;
 import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tun.TunDriver;
 import org.culvert.api.tunnel.Tunnel;
+import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelCounters;
 import org.culvert.api.tunnel.TunnelListener;
+import org.culvert.api.tunnel.TunnelLogEntry;
+import org.culvert.api.tunnel.TunnelLogListener;
+import org.culvert.api.tunnel.TunnelOperations;
+import org.culvert.api.tunnel.TunnelSignal;
 import org.culvert.api.tunnel.TunnelManager;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
@@ -27,6 +32,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -47,6 +54,10 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     private volatile String deviceName;
     private volatile TunnelRunner runner;
     private volatile String name = "?";
+    private volatile TunnelLog log = new TunnelLog("?");
+    private volatile TunnelConnection connection = TunnelConnection.NONE;
+    private volatile TunnelOperations operations = TunnelOperations.DEFAULT;
+    private volatile LoggerFactory loggerFactory;
 
     public TunnelComponent() {
         catalog = new PluginCatalog(this::pluginAdded, this::pluginRemoved);
@@ -55,17 +66,28 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         name = String.valueOf(properties.getOrDefault(TunnelManager.PROP_NAME, properties.get("service.pid")));
+        TunnelLog tunnelLog = new TunnelLog(name);
+        tunnelLog.tunnel(this);
+        log = tunnelLog;
+        bindLogOutput();
         TunnelPlan plan;
         try {
             plan = PlanBuilder.fromConfiguration(name, properties);
         } catch (PlanBuilder.PlanException e) {
-            new TunnelLog(name).warn(e.getMessage());
+            tunnelLog.warn(e.getMessage());
             status(TunnelState.FAILED, TunnelReason.CONFIG_ERROR, e.getMessage());
             return;
         }
-        TunnelRunner r = new TunnelRunner(name, plan, catalog, context.getProperty("org.osgi.framework.os.name"),
+        applyOperations(plan);
+        Map<String, Object> configuration = Map.copyOf(properties);
+        TunnelRunner.PlanSource reload = () -> {
+            TunnelPlan fresh = PlanBuilder.fromConfiguration(name, configuration);
+            applyOperations(fresh);
+            return fresh;
+        };
+        TunnelRunner r = new TunnelRunner(name, plan, reload, catalog, context.getProperty("org.osgi.framework.os.name"),
                 text(properties.get(TunnelManager.PROP_DRIVER_TARGET)), text(properties.get(TunnelManager.PROP_BACKEND_TARGET)),
-                text(properties.get(TunnelManager.PROP_TRANSPORT_TARGET)), this, counters, LoopClock.SYSTEM);
+                text(properties.get(TunnelManager.PROP_TRANSPORT_TARGET)), this, counters, LoopClock.SYSTEM, tunnelLog);
         runner = r;
         r.start();
     }
@@ -76,6 +98,59 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         if (r != null) {
             r.stop(TunnelReason.USER_STOP);
         }
+    }
+
+    private void applyOperations(TunnelPlan plan) {
+        TunnelOperations ops = plan.operations;
+        operations = ops;
+        log.configure(ops.verb(), ops.mute(), ops.management() != null ? ops.management().logCache()
+                : org.culvert.openvpn.config.Management.DEFAULT_LOG_CACHE);
+    }
+
+    // --- the OSGi log service: optional, so a host without one still gets System.Logger output ---
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void setLoggerFactory(LoggerFactory factory) {
+        loggerFactory = factory;
+        bindLogOutput();
+    }
+
+    void unsetLoggerFactory(LoggerFactory factory) {
+        if (loggerFactory == factory) {
+            loggerFactory = null;
+            bindLogOutput();
+        }
+    }
+
+    private void bindLogOutput() {
+        LoggerFactory f = loggerFactory;
+        TunnelLog l = log;
+        if (f == null) {
+            l.output(null);
+            return;
+        }
+        Logger logger = f.getLogger("org.culvert.tunnel." + name);
+        l.output((level, message, t) -> {
+            switch (level) {
+                case FATAL:
+                case ERROR:
+                    if (t != null) {
+                        logger.error(message, t);
+                    } else {
+                        logger.error(message);
+                    }
+                    break;
+                case WARNING:
+                    logger.warn(message);
+                    break;
+                case DEBUG:
+                    logger.debug(message);
+                    break;
+                default:
+                    logger.info(message);
+                    break;
+            }
+        });
     }
 
     private static String text(Object o) {
@@ -145,13 +220,13 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         TunnelStatus current = new TunnelStatus(state, reason, detail, Instant.now());
         status = current;
         if (previous.state() != state || previous.reason() != reason) {
-            new TunnelLog(name).info("state " + current);
+            log.detail("state " + current);
         }
         for (TunnelListener l : listeners) {
             try {
                 l.stateChanged(this, previous, current);
             } catch (RuntimeException e) {
-                new TunnelLog(name).error("a tunnel listener failed", e);
+                log.error("a tunnel listener failed", e);
             }
         }
     }
@@ -170,7 +245,92 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         deviceName = device;
     }
 
+    @Override
+    public void connection(TunnelConnection c) {
+        connection = c;
+    }
+
     // --- Tunnel ---
+
+    @Override
+    public TunnelConnection connection() {
+        return connection;
+    }
+
+    @Override
+    public TunnelOperations operations() {
+        return operations;
+    }
+
+    @Override
+    public void signal(TunnelSignal signal) {
+        TunnelRunner r = runner;
+        switch (signal) {
+            case SIGUSR2:
+                TunnelCounters c = counters.snapshot();
+                log.info("SIGUSR2: TUN/TAP read bytes " + c.tunReadBytes() + ", TUN/TAP write bytes " + c.tunWriteBytes()
+                        + ", TCP/UDP read bytes " + c.linkReadBytes() + ", TCP/UDP write bytes " + c.linkWriteBytes()
+                        + ", Auth read bytes " + c.linkAuthReadBytes() + ", drops " + c.drops());
+                return;
+            case SIGTERM:
+                log.info("SIGTERM received, stopping");
+                if (r != null) {
+                    r.requestStop(TunnelReason.USER_STOP);
+                }
+                return;
+            case SIGHUP:
+            case SIGUSR1:
+                if (r != null) {
+                    r.requestRestart(signal == TunnelSignal.SIGHUP);
+                }
+                return;
+            default:
+                throw new IllegalArgumentException(String.valueOf(signal));
+        }
+    }
+
+    @Override
+    public boolean holdFlag() {
+        TunnelRunner r = runner;
+        return r != null && r.holdFlag();
+    }
+
+    @Override
+    public void setHoldFlag(boolean hold) {
+        TunnelRunner r = runner;
+        if (r != null) {
+            r.holdFlag(hold);
+        }
+    }
+
+    @Override
+    public boolean isHolding() {
+        TunnelRunner r = runner;
+        return r != null && r.isHolding();
+    }
+
+    @Override
+    public void releaseHold() {
+        TunnelRunner r = runner;
+        if (r != null) {
+            r.releaseHold();
+        }
+    }
+
+    @Override
+    public List<TunnelLogEntry> recentLog() {
+        return log.recent();
+    }
+
+    @Override
+    public void addLogListener(TunnelLogListener listener) {
+        log.addListener(listener);
+    }
+
+    @Override
+    public void removeLogListener(TunnelLogListener listener) {
+        log.removeListener(listener);
+    }
 
     @Override
     public String name() {

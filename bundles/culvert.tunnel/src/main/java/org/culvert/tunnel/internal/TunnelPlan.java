@@ -4,6 +4,7 @@ import org.culvert.api.link.LinkProtocol;
 import org.culvert.api.link.LinkSpec;
 import org.culvert.api.tun.TunLayer;
 import org.culvert.api.tun.TunSpec;
+import org.culvert.api.tunnel.TunnelOperations;
 
 /**
  * Everything a tunnel run needs, derived once from its OpenVPN options: what to ask of the driver
@@ -21,9 +22,22 @@ final class TunnelPlan {
     final int maxPayload;
     final SessionFactory sessionFactory;
     final String summary;
+    /** "static-key", "tls-client" or "tls-server". */
+    final String role;
+    /** The peer's tunnel IPv4 address in tun mode, else null. */
+    final String tunRemoteIpv4;
+    final TunnelOperations operations;
 
     TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
             String summary) {
+        this(tunSpec, linkSpec, floatAllowed, maxPayload, sessionFactory, summary, "", null, TunnelOperations.DEFAULT);
+    }
+
+    TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
+            String summary, String role, String tunRemoteIpv4, TunnelOperations operations) {
+        this.role = role;
+        this.tunRemoteIpv4 = tunRemoteIpv4;
+        this.operations = operations;
         this.tunSpec = tunSpec;
         this.linkSpec = linkSpec;
         this.floatAllowed = floatAllowed;

@@ -29,8 +29,14 @@ final class TunnelRunner implements Runnable {
     private static final long RELEASE_TIMEOUT_MILLIS = 10_000;
     private static final long MAX_RESTART_DELAY_MILLIS = 30_000;
 
+    /** Re-reads the configuration for a SIGHUP. */
+    interface PlanSource {
+        TunnelPlan reload() throws PlanBuilder.PlanException;
+    }
+
     private final String name;
-    private final TunnelPlan plan;
+    private volatile TunnelPlan plan;
+    private final PlanSource planSource;
     private final PluginCatalog catalog;
     private final String osName;
     private final String driverFilter;
@@ -53,6 +59,13 @@ final class TunnelRunner implements Runnable {
     private TunnelReason stopReason = TunnelReason.USER_STOP;
     private long pluginGeneration;
     private boolean pluginLost;
+    /** An operator's SIGUSR1 (soft) or SIGHUP (hard) not yet acted upon. */
+    private boolean restartRequested;
+    private boolean hardRestartRequested;
+    /** --management-hold / "hold on": wait for a release before each (re)connection. */
+    private boolean holdFlag;
+    private boolean holdReleased;
+    private boolean holding;
 
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
@@ -60,8 +73,17 @@ final class TunnelRunner implements Runnable {
 
     TunnelRunner(String name, TunnelPlan plan, PluginCatalog catalog, String osName, String driverFilter,
             String backendFilter, String transportFilter, StatusSink sink, Counters counters, LoopClock clock) {
+        this(name, plan, null, catalog, osName, driverFilter, backendFilter, transportFilter, sink, counters, clock,
+                new TunnelLog(name));
+    }
+
+    /** @param planSource re-reads the configuration on SIGHUP; null to restart with the same plan */
+    TunnelRunner(String name, TunnelPlan plan, PlanSource planSource, PluginCatalog catalog, String osName, String driverFilter,
+            String backendFilter, String transportFilter, StatusSink sink, Counters counters, LoopClock clock, TunnelLog log) {
         this.name = name;
         this.plan = plan;
+        this.planSource = planSource;
+        this.holdFlag = plan.operations.management() != null && plan.operations.management().hold();
         this.catalog = catalog;
         this.osName = osName;
         this.driverFilter = driverFilter;
@@ -70,7 +92,7 @@ final class TunnelRunner implements Runnable {
         this.sink = sink;
         this.counters = counters;
         this.clock = clock;
-        this.log = new TunnelLog(name);
+        this.log = log;
     }
 
     void start() {
@@ -104,6 +126,58 @@ final class TunnelRunner implements Runnable {
             if (t.isAlive()) {
                 log.warn("tunnel thread did not stop within " + RELEASE_TIMEOUT_MILLIS + " ms");
             }
+        }
+    }
+
+    /** Asks the tunnel to stop without waiting for it (a SIGTERM from a management client). */
+    void requestStop(TunnelReason reason) {
+        synchronized (monitor) {
+            if (!stopRequested) {
+                stopRequested = true;
+                stopReason = reason;
+            }
+            if (loop != null) {
+                loop.requestExit(PointToPointLoop.Exit.STOP_REQUESTED);
+            }
+            monitor.notifyAll();
+        }
+    }
+
+    /** SIGUSR1 ({@code hard} false) or SIGHUP ({@code hard} true): restart now; returns at once. */
+    void requestRestart(boolean hard) {
+        synchronized (monitor) {
+            restartRequested = true;
+            hardRestartRequested |= hard;
+            if (loop != null) {
+                loop.requestExit(PointToPointLoop.Exit.RESTART_REQUESTED);
+            }
+            monitor.notifyAll();
+        }
+    }
+
+    boolean holdFlag() {
+        synchronized (monitor) {
+            return holdFlag;
+        }
+    }
+
+    void holdFlag(boolean on) {
+        synchronized (monitor) {
+            holdFlag = on;
+            monitor.notifyAll();
+        }
+    }
+
+    boolean isHolding() {
+        synchronized (monitor) {
+            return holding;
+        }
+    }
+
+    void releaseHold() {
+        synchronized (monitor) {
+            holdReleased = true;
+            monitor.notifyAll();
         }
     }
 
@@ -161,8 +235,26 @@ final class TunnelRunner implements Runnable {
     @Override
     public void run() {
         long restartDelay = 0;
+        boolean holdPassed = false;
         try {
             while (!isStopRequested()) {
+                if (takeHardRestart() && !reloadPlan()) {
+                    break;
+                }
+                if (!holdPassed) {
+                    // OpenVPN holds before each (re)connection, in place of the restart pause.
+                    if (!awaitHoldRelease(restartDelay)) {
+                        break;
+                    }
+                    holdPassed = true;
+                    if (restartDelay > 0 && !heldThisTime) {
+                        sleepInterruptibly(restartDelay);
+                        // An operator's restart during the pause ends it; a SIGHUP still re-reads the configuration.
+                        if (isStopRequested() || (takeHardRestart() && !reloadPlan())) {
+                            break;
+                        }
+                    }
+                }
                 PluginCatalog.Snapshot snapshot = catalog.snapshot();
                 PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), osName,
                         driverFilter, backendFilter, transportFilter);
@@ -177,6 +269,12 @@ final class TunnelRunner implements Runnable {
                 if (result.rechoose) {
                     continue;
                 }
+                holdPassed = false;
+                synchronized (monitor) {
+                    // OpenVPN forgets a release when the instance ends: the next hold needs a new one.
+                    holdReleased = false;
+                }
+                sink.connection(org.culvert.api.tunnel.TunnelConnection.NONE);
                 if (result.finalState != null) {
                     sink.status(result.finalState, result.reason, result.detail);
                     break;
@@ -188,7 +286,6 @@ final class TunnelRunner implements Runnable {
                 restartDelay = result.upForMillis > 60_000 ? 0 : nextDelay(restartDelay, result.immediateRestart);
                 sink.status(TunnelState.RECONNECTING, result.reason, result.detail
                         + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
-                sleepInterruptibly(restartDelay);
             }
         } catch (RuntimeException | Error e) {
             log.error("internal error, tunnel stopped", e);
@@ -204,6 +301,68 @@ final class TunnelRunner implements Runnable {
             if (stopRequested) {
                 sink.status(TunnelState.STOPPED, stopReason, "");
             }
+        }
+    }
+
+    /** True when the last hold actually waited (then the restart pause is skipped, as OpenVPN does). */
+    private boolean heldThisTime;
+
+    /** Waits while the hold flag is set and no release came; false when the tunnel is stopped meanwhile. */
+    private boolean awaitHoldRelease(long restartDelayMillis) {
+        heldThisTime = false;
+        synchronized (monitor) {
+            if (!holdFlag || holdReleased || stopRequested) {
+                return !stopRequested;
+            }
+            holding = true;
+        }
+        heldThisTime = true;
+        sink.plugins(null, null, null, null);
+        // OpenVPN's >HOLD text, with the restart pause it replaces in seconds.
+        sink.status(TunnelState.WAITING, TunnelReason.MANAGEMENT_HOLD,
+                "Waiting for hold release:" + (restartDelayMillis / 1000));
+        log.info("Need hold release from management interface, waiting...");
+        synchronized (monitor) {
+            try {
+                while (holdFlag && !holdReleased && !stopRequested) {
+                    try {
+                        monitor.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        stopRequested = true;
+                    }
+                }
+            } finally {
+                holding = false;
+            }
+            return !stopRequested;
+        }
+    }
+
+    private boolean takeHardRestart() {
+        synchronized (monitor) {
+            boolean hard = hardRestartRequested;
+            restartRequested = false;
+            hardRestartRequested = false;
+            return hard;
+        }
+    }
+
+    /** SIGHUP: a fresh plan from the configuration, and a fresh tun device. False when the new configuration is bad. */
+    private boolean reloadPlan() {
+        closePersistedDevice();
+        if (planSource == null) {
+            return true;
+        }
+        try {
+            plan = planSource.reload();
+            log.info("SIGHUP: configuration re-read");
+            return true;
+        } catch (PlanBuilder.PlanException e) {
+            log.warn("SIGHUP: " + e.getMessage());
+            sink.plugins(null, null, null, null);
+            sink.status(TunnelState.FAILED, TunnelReason.CONFIG_ERROR, e.getMessage());
+            return false;
         }
     }
 
@@ -251,17 +410,25 @@ final class TunnelRunner implements Runnable {
             log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
             link = sel.transport.service.open(plan.linkSpec);
             if (!establish(link)) {
+                if (isRestartRequested()) {
+                    result.reason = TunnelReason.USER_RESTART;
+                    result.immediateRestart = true;
+                    keepDevice = !hardRestart();
+                    return result;
+                }
                 result.reason = stopReasonOr(TunnelReason.TRANSPORT_MISSING);
                 return result;
             }
             log.info("link " + plan.linkSpec.protocol().optionName() + " local " + link.local()
                     + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
+            publishConnection(link, null, "");
             checkHandleKinds(sel.backend.service, device, link);
             eventSet = sel.backend.service.open(4);
             session = plan.sessionFactory.newSession(clock);
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
             PeerSession started = session;
+            LinkSocket openLink = link;
             long[] upAt = upSince;
             currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
                     plan.maxPayload, plan.linkSpec.maxPacketSize(), log, () -> {
@@ -270,12 +437,23 @@ final class TunnelRunner implements Runnable {
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
                         }
+                        publishConnection(openLink, java.time.Instant.now(), negotiated);
                         sink.status(TunnelState.UP, TunnelReason.NONE, "");
                         log.info("Initialization Sequence Completed");
+                    }, () -> {
+                        if (upAt[0] >= 0) {
+                            publishConnection(openLink, java.time.Instant.now(), started.negotiated());
+                        }
                     });
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
                     result.reason = stopRequested ? stopReason : TunnelReason.DRIVER_MISSING;
+                    return result;
+                }
+                if (restartRequested) {
+                    result.reason = TunnelReason.USER_RESTART;
+                    result.immediateRestart = true;
+                    keepDevice = !hardRestartRequested;
                     return result;
                 }
                 loop = currentLoop;
@@ -288,6 +466,12 @@ final class TunnelRunner implements Runnable {
                         currentLoop.drainExitNotifications(clock.millis() + notifyFor);
                     }
                     result.reason = stopReasonOr(TunnelReason.USER_STOP);
+                    break;
+                case RESTART_REQUESTED:
+                    log.info(hardRestart() ? "SIGHUP[hard,] received, process restarting" : "SIGUSR1[soft,] received, process restarting");
+                    result.reason = TunnelReason.USER_RESTART;
+                    result.immediateRestart = true;
+                    keepDevice = !hardRestart();
                     break;
                 case PLUGIN_GONE:
                     result.reason = TunnelReason.DRIVER_MISSING;
@@ -441,7 +625,7 @@ final class TunnelRunner implements Runnable {
         boolean announced = false;
         while (true) {
             synchronized (monitor) {
-                if (stopRequested || pluginLost) {
+                if (stopRequested || pluginLost || restartRequested) {
                     return false;
                 }
             }
@@ -477,6 +661,24 @@ final class TunnelRunner implements Runnable {
         }
     }
 
+    private boolean isRestartRequested() {
+        synchronized (monitor) {
+            return restartRequested;
+        }
+    }
+
+    private boolean hardRestart() {
+        synchronized (monitor) {
+            return hardRestartRequested;
+        }
+    }
+
+    private void publishConnection(LinkSocket link, java.time.Instant handshake, String negotiated) {
+        TunnelPlan p = plan;
+        sink.connection(new org.culvert.api.tunnel.TunnelConnection(link.local(), link.remote(), p.tunSpec.ifconfigLocal(),
+                p.tunRemoteIpv4, p.tunSpec.ifconfigIpv6Local(), handshake, p.role, negotiated));
+    }
+
     private boolean pluginLostNow() {
         synchronized (monitor) {
             return pluginLost;
@@ -485,7 +687,7 @@ final class TunnelRunner implements Runnable {
 
     private void waitForPluginChange(long seenGeneration) {
         synchronized (monitor) {
-            while (!stopRequested && catalog.generation() == seenGeneration) {
+            while (!stopRequested && !hardRestartRequested && catalog.generation() == seenGeneration) {
                 try {
                     monitor.wait(1000);
                 } catch (InterruptedException e) {
@@ -502,7 +704,7 @@ final class TunnelRunner implements Runnable {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         synchronized (monitor) {
-            while (!stopRequested && !pluginLost) {
+            while (!stopRequested && !pluginLost && !restartRequested) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
                     return;

@@ -14,6 +14,12 @@ final class RecordingSink implements StatusSink {
     private TunnelReason reason = TunnelReason.NONE;
     private String detail = "";
     volatile String device;
+    volatile org.culvert.api.tunnel.TunnelConnection connection = org.culvert.api.tunnel.TunnelConnection.NONE;
+
+    @Override
+    public void connection(org.culvert.api.tunnel.TunnelConnection c) {
+        connection = c;
+    }
 
     @Override
     public synchronized void status(TunnelState s, TunnelReason r, String d) {
@@ -27,6 +33,10 @@ final class RecordingSink implements StatusSink {
     @Override
     public void plugins(String driver, String backend, String transport, String deviceName) {
         device = deviceName;
+    }
+
+    synchronized List<String> historyCopy() {
+        return new ArrayList<>(history);
     }
 
     synchronized TunnelState state() {

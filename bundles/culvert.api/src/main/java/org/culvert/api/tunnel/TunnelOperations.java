@@ -1,0 +1,135 @@
+package org.culvert.api.tunnel;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The operations settings of a tunnel's configuration ({@code --management}, {@code --status},
+ * {@code --verb}, {@code --mute}), already checked by the core's parser, for the bundles that act on
+ * them (the management interface, the status-file writer). Immutable.
+ */
+public final class TunnelOperations {
+    /** Where OpenVPN's management interface listens: a TCP address or a unix socket. */
+    public static final class Management {
+        private final String host;
+        private final int port;
+        private final Path unixSocket;
+        private final Path passwordFile;
+        private final boolean hold;
+        private final int logCache;
+
+        /**
+         * @param host         IP address or name to listen on, or null with {@code unixSocket}
+         * @param port         TCP port (0 = any free port), ignored with {@code unixSocket}
+         * @param passwordFile file whose first line is the password clients must give; null for none
+         * @param hold         {@code --management-hold}: start in hold until a client releases it
+         * @param logCache     {@code --management-log-cache}: lines of history kept for {@code log all}
+         */
+        public Management(String host, int port, Path unixSocket, Path passwordFile, boolean hold, int logCache) {
+            if ((host == null) == (unixSocket == null)) {
+                throw new IllegalArgumentException("exactly one of host and unixSocket");
+            }
+            this.host = host;
+            this.port = port;
+            this.unixSocket = unixSocket;
+            this.passwordFile = passwordFile;
+            this.hold = hold;
+            this.logCache = logCache;
+        }
+
+        public String host() {
+            return host;
+        }
+
+        public int port() {
+            return port;
+        }
+
+        public Path unixSocket() {
+            return unixSocket;
+        }
+
+        public Path passwordFile() {
+            return passwordFile;
+        }
+
+        public boolean hold() {
+            return hold;
+        }
+
+        public int logCache() {
+            return logCache;
+        }
+
+        @Override
+        public String toString() {
+            return (unixSocket != null ? unixSocket + " unix" : host + " " + port) + (passwordFile != null ? " (password)" : "")
+                    + (hold ? " hold" : "");
+        }
+    }
+
+    /** {@code --status file [seconds]} with {@code --status-version}. */
+    public static final class Status {
+        private final Path file;
+        private final Duration interval;
+        private final int version;
+
+        public Status(Path file, Duration interval, int version) {
+            this.file = Objects.requireNonNull(file, "file");
+            this.interval = Objects.requireNonNull(interval, "interval");
+            if (version < 1 || version > 3) {
+                throw new IllegalArgumentException("status version " + version);
+            }
+            this.version = version;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        /** How often the file is rewritten (OpenVPN's default is 60 s). */
+        public Duration interval() {
+            return interval;
+        }
+
+        public int version() {
+            return version;
+        }
+    }
+
+    /** No management interface, no status file, verb 1, mute off. */
+    public static final TunnelOperations DEFAULT = new TunnelOperations(null, null, 1, 0);
+
+    private final Management management;
+    private final Status status;
+    private final int verb;
+    private final int mute;
+
+    public TunnelOperations(Management management, Status status, int verb, int mute) {
+        this.management = management;
+        this.status = status;
+        this.verb = verb;
+        this.mute = mute;
+    }
+
+    /** The management interface to open for this tunnel, or null. */
+    public Management management() {
+        return management;
+    }
+
+    /** The status file to write, or null. */
+    public Status status() {
+        return status;
+    }
+
+    /** {@code --verb}, 0–11 (OpenVPN's default 1). */
+    public int verb() {
+        return verb;
+    }
+
+    /** {@code --mute}: at most this many consecutive lines of one category; 0 = off. */
+    public int mute() {
+        return mute;
+    }
+}

@@ -1,0 +1,21 @@
+package org.culvert.openvpn.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code --management IP port [pw-file]} or {@code --management socket-path unix [pw-file]}, with
+ * {@code --management-hold} and {@code --management-log-cache}.
+ *
+ * @param host         the address to listen on (absent for a unix socket)
+ * @param port         the TCP port (0 for a unix socket)
+ * @param unixSocket   the unix socket path (absent for TCP)
+ * @param passwordFile the file whose first line is the password
+ * @param hold         start held until a client sends {@code hold release}
+ * @param logCache     lines of log history kept for {@code log all} (OpenVPN's default 250)
+ */
+public record Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile,
+        boolean hold, int logCache) {
+    /** OpenVPN's default {@code --management-log-cache}. */
+    public static final int DEFAULT_LOG_CACHE = 250;
+}
