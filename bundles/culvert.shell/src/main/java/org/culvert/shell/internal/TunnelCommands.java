@@ -21,7 +21,10 @@ import org.culvert.api.tun.TunDriver;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelCounters;
+import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelException;
+import org.culvert.api.tunnel.TunnelLogEntry;
+import org.culvert.api.tunnel.TunnelSignal;
 import org.culvert.api.tunnel.TunnelManager;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -41,6 +44,10 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=stop",
         "osgi.command.function=list",
         "osgi.command.function=status",
+        "osgi.command.function=restart",
+        "osgi.command.function=signal",
+        "osgi.command.function=hold",
+        "osgi.command.function=log",
         "osgi.command.function=plugins" })
 public final class TunnelCommands {
     @Reference
@@ -116,9 +123,83 @@ public final class TunnelCommands {
         return sb.toString().trim();
     }
 
-    @Descriptor("Show a tunnel's state, the reason when it is not up, its plugins and counters")
+    private Tunnel tunnel(String name) {
+        return manager.get(name).orElseThrow(() -> new IllegalArgumentException("no tunnel named '" + name + "'"));
+    }
+
+    @Descriptor("Restart a tunnel: reconnect keeping the device under --persist-tun (OpenVPN's SIGUSR1), or with --hard re-read its configuration file and reopen the device (SIGHUP)")
+    public String restart(
+            @Descriptor("re-read the configuration and reopen the device (SIGHUP)")
+            @Parameter(names = { "-h", "--hard" }, presentValue = "true", absentValue = "false") boolean hard,
+            @Descriptor("tunnel name") String name) {
+        Tunnel t = tunnel(name);
+        t.signal(hard ? TunnelSignal.SIGHUP : TunnelSignal.SIGUSR1);
+        return "tunnel " + t.name() + ": " + (hard ? "SIGHUP" : "SIGUSR1") + " sent";
+    }
+
+    @Descriptor("Send an OpenVPN signal to a tunnel: SIGUSR1 (restart), SIGHUP (re-read and restart), SIGUSR2 (log statistics), SIGTERM (stop, keeping its configuration)")
+    public String signal(@Descriptor("tunnel name") String name,
+            @Descriptor("SIGUSR1, SIGHUP, SIGUSR2 or SIGTERM (the SIG prefix may be left out)") String signal) {
+        Tunnel t = tunnel(name);
+        String wanted = signal.trim().toUpperCase(java.util.Locale.ROOT);
+        if (!wanted.startsWith("SIG")) {
+            wanted = "SIG" + wanted;
+        }
+        TunnelSignal s;
+        try {
+            s = TunnelSignal.valueOf(wanted);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown signal '" + signal + "': use SIGUSR1, SIGHUP, SIGUSR2 or SIGTERM");
+        }
+        t.signal(s);
+        return "tunnel " + t.name() + ": " + s + " sent";
+    }
+
+    @Descriptor("Show a tunnel's hold flag (OpenVPN's --management-hold) and whether it is holding")
+    public String hold(@Descriptor("tunnel name") String name) {
+        Tunnel t = tunnel(name);
+        return "tunnel " + t.name() + ": hold flag " + (t.holdFlag() ? "on" : "off") + (t.isHolding() ? ", holding" : "");
+    }
+
+    @Descriptor("Change a tunnel's hold: 'on' or 'off' sets the flag that holds it before each (re)connection; 'release' lets a held tunnel connect")
+    public String hold(@Descriptor("tunnel name") String name, @Descriptor("on, off or release") String action) {
+        Tunnel t = tunnel(name);
+        switch (action.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on":
+                t.setHoldFlag(true);
+                return "tunnel " + t.name() + ": hold flag on";
+            case "off":
+                t.setHoldFlag(false);
+                return "tunnel " + t.name() + ": hold flag off";
+            case "release":
+                t.releaseHold();
+                return "tunnel " + t.name() + ": hold released";
+            default:
+                throw new IllegalArgumentException("unknown hold action '" + action + "': use on, off or release");
+        }
+    }
+
+    @Descriptor("Show a tunnel's newest log lines (as --verb and --mute let them through)")
+    public String log(
+            @Descriptor("how many lines, newest last (default 20)") @Parameter(names = { "-n", "--lines" }, absentValue = "20") int lines,
+            @Descriptor("tunnel name") String name) {
+        if (lines < 1) {
+            throw new IllegalArgumentException("--lines must be at least 1, not " + lines);
+        }
+        List<TunnelLogEntry> entries = tunnel(name).recentLog();
+        StringBuilder sb = new StringBuilder();
+        for (TunnelLogEntry e : entries.subList(Math.max(0, entries.size() - lines), entries.size())) {
+            if (sb.length() > 0) {
+                sb.append('\n');
+            }
+            sb.append(e.time()).append(' ').append(e.level()).append(' ').append(e.message());
+        }
+        return sb.length() == 0 ? "no log lines" : sb.toString();
+    }
+
+    @Descriptor("Show a tunnel's state, the reason when it is not up, its plugins, connection and counters")
     public String status(@Descriptor("tunnel name") String name) {
-        Tunnel t = manager.get(name).orElseThrow(() -> new IllegalArgumentException("no tunnel named '" + name + "'"));
+        Tunnel t = tunnel(name);
         TunnelCounters c = t.counters();
         StringBuilder sb = new StringBuilder();
         sb.append("tunnel    ").append(t.name()).append('\n');
@@ -131,6 +212,17 @@ public final class TunnelCommands {
             sb.append('\n');
         }
         sb.append("device    ").append(t.deviceName() == null ? "-" : t.deviceName()).append('\n');
+        TunnelConnection conn = t.connection();
+        if (conn.linkLocal() != null) {
+            sb.append("link      ").append(conn.linkLocal()).append(" -> ").append(conn.linkRemote() == null ? "(peer not yet known)" : conn.linkRemote())
+                    .append('\n');
+        }
+        if (conn.lastHandshake() != null) {
+            sb.append("keys made ").append(conn.lastHandshake()).append(conn.role().isEmpty() ? "" : " (" + conn.role() + ")").append('\n');
+        }
+        if (t.isHolding()) {
+            sb.append("hold      waiting for a release (tunnel:hold ").append(t.name()).append(" release)\n");
+        }
         t.plugins().forEach((k, v) -> sb.append(String.format("%-9s %s%n", k.replace("link-", "").replace("event-", "").replace("tun-", ""), v)));
         sb.append(String.format("tun read  %d packets, %d bytes%n", c.tunReadPackets(), c.tunReadBytes()));
         sb.append(String.format("tun write %d packets, %d bytes%n", c.tunWritePackets(), c.tunWriteBytes()));
