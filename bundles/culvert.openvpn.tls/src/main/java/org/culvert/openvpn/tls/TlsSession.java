@@ -1,5 +1,7 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.TimerEvent;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Objects;
@@ -60,31 +62,6 @@ public final class TlsSession implements AutoCloseable {
     private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
     /** Largest control packet produced or accepted (OpenVPN's TLS_CHANNEL_BUF_SIZE region). */
     private static final int MAX_CONTROL_PACKET = 2048;
-
-    /** What a link packet turned out to be. */
-    public enum Incoming {
-        /** {@code packet[position, limit)} is an IP packet (or Ethernet frame) for the tun. */
-        TUN_PACKET,
-        /** Authentic and handled here (control packet, ping, OCC, empty payload); nothing for the tun. */
-        CONSUMED,
-        /** The peer announced that it is exiting ({@code EXIT} or OCC_EXIT): OpenVPN restarts. */
-        PEER_EXIT,
-        /** Rejected; {@link #lastVerdict()} says why. Timers were not touched. */
-        DROP
-    }
-
-    /** What {@link #checkTimers()} found. */
-    public enum TimerEvent {
-        NONE,
-        /** {@code --ping-restart}: nothing authentic received for too long; restart the tunnel. */
-        PING_RESTART,
-        /** {@code --ping-exit}: nothing authentic received for too long; stop the tunnel. */
-        PING_EXIT,
-        /** {@code --inactive}: no tunnel traffic for too long; stop the tunnel. */
-        INACTIVE,
-        /** The session failed ({@link #lastError()} says why); end this run. Reported on every call from then on. */
-        HANDSHAKE_FAILED
-    }
 
     /** The session's overall state. */
     public enum State {

@@ -1,5 +1,6 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.session.Incoming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,7 +151,7 @@ class ConfigFileInteropTest {
                 buf.position(HEADROOM);
                 buf.put(first, 0, p.getLength());
                 buf.limit(buf.position()).position(HEADROOM);
-                assertEquals(TlsSession.Incoming.CONSUMED, session.decapsulate(buf), () -> "first packet: "
+                assertEquals(Incoming.CONSUMED, session.decapsulate(buf), () -> "first packet: "
                         + session.lastVerdict());
                 OpenVpnInteropTest.runUdp(socket, session, 15_000, () -> session.isKeyed() && session.pingsReceived() >= 2
                         && ovpn.logContains("Initialization Sequence Completed")

@@ -1,5 +1,6 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.session.Incoming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,14 +66,14 @@ class GarbageInputTest {
             for (TlsSession target : List.of(pair.client, pair.server)) {
                 ByteBuffer buf = ByteBuffer.allocate(p.length + 256);
                 buf.position(128).put(p).limit(128 + p.length).position(128);
-                TlsSession.Incoming in = target.decapsulate(buf);
-                assertNotEquals(TlsSession.Incoming.TUN_PACKET, in, "garbage reached the tun");
+                Incoming in = target.decapsulate(buf);
+                assertNotEquals(Incoming.TUN_PACKET, in, "garbage reached the tun");
             }
         }
         // Unmodified replays of recorded packets are refused as well (control: wrap replay or
         // reliability duplicate; data: replay window).
         for (byte[] b : pair.toServer.sent) {
-            assertNotEquals(TlsSession.Incoming.TUN_PACKET, pair.server.decapsulate(ByteBuffer.wrap(b.clone())));
+            assertNotEquals(Incoming.TUN_PACKET, pair.server.decapsulate(ByteBuffer.wrap(b.clone())));
         }
         pair.run(3_000);
         assertEquals(TlsSession.State.KEYED, pair.client.state(), String.valueOf(pair.client.lastError()));

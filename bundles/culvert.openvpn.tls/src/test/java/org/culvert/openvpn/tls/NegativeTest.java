@@ -1,5 +1,7 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.session.TimerEvent;
+import org.culvert.openvpn.session.Incoming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -81,7 +83,7 @@ class NegativeTest {
         assertTrue(pair.server.lastError().message().contains("--tls-auth"), pair.server.lastError().message());
         assertEquals(TlsFailure.Reason.HANDSHAKE_TIMEOUT, pair.client.lastError().reason());
         assertTrue(pair.client.lastError().message().contains("tls-auth"), pair.client.lastError().message());
-        assertEquals(TlsSession.TimerEvent.HANDSHAKE_FAILED, pair.client.checkTimers());
+        assertEquals(TimerEvent.HANDSHAKE_FAILED, pair.client.checkTimers());
         assertNoDataAccepted(pair);
     }
 
@@ -125,9 +127,9 @@ class NegativeTest {
             // P_CONTROL_HARD_RESET_CLIENT_V1: opcode 1, key_id 0, a session id, no ACKs, message id 0.
             byte[] km1 = Bytes.parseHex("08" + "1122334455667788" + "00" + "00000000");
             ByteBuffer p = ByteBuffer.wrap(km1);
-            assertEquals(TlsSession.Incoming.DROP, server.decapsulate(p));
+            assertEquals(Incoming.DROP, server.decapsulate(p));
             assertEquals(TlsVerdict.UNKNOWN_OPCODE, server.lastVerdict());
-            assertEquals(TlsSession.TimerEvent.HANDSHAKE_FAILED, server.checkTimers());
+            assertEquals(TimerEvent.HANDSHAKE_FAILED, server.checkTimers());
             assertEquals(TlsFailure.Reason.KEY_METHOD_1, server.lastError().reason());
             assertEquals(TlsSession.State.FAILED, server.state());
             assertFalse(server.pollOutgoing(ByteBuffer.allocate(4096), 128));
@@ -142,9 +144,9 @@ class NegativeTest {
             assertTrue(client.pollOutgoing(slot, 128), "the client sends its hard reset");
             assertEquals(0x38, slot.get(slot.position()) & 0xFF);
             byte[] km1 = Bytes.parseHex("10" + "8877665544332211" + "00" + "00000000");
-            assertEquals(TlsSession.Incoming.DROP, client.decapsulate(ByteBuffer.wrap(km1)));
+            assertEquals(Incoming.DROP, client.decapsulate(ByteBuffer.wrap(km1)));
             assertEquals(TlsFailure.Reason.KEY_METHOD_1, client.lastError().reason());
-            assertEquals(TlsSession.TimerEvent.HANDSHAKE_FAILED, client.checkTimers());
+            assertEquals(TimerEvent.HANDSHAKE_FAILED, client.checkTimers());
         }
     }
 
@@ -177,7 +179,7 @@ class NegativeTest {
         try (TlsSession client = new TlsSession(TlsSessionTest.client().handWindow(20).build(), clock, new SecureRandom())) {
             ByteBuffer slot = ByteBuffer.allocate(4096);
             int resets = 0;
-            for (int i = 0; i < 250 && client.checkTimers() != TlsSession.TimerEvent.HANDSHAKE_FAILED; i++) {
+            for (int i = 0; i < 250 && client.checkTimers() != TimerEvent.HANDSHAKE_FAILED; i++) {
                 while (client.pollOutgoing(slot.clear(), 128)) {
                     resets++;
                 }
@@ -224,8 +226,8 @@ class NegativeTest {
         assertNotNull(pair.server.lastError());
         assertFalse(pair.client.isKeyed());
         assertFalse(pair.server.isKeyed());
-        assertEquals(TlsSession.TimerEvent.HANDSHAKE_FAILED, pair.client.checkTimers());
-        assertEquals(TlsSession.TimerEvent.HANDSHAKE_FAILED, pair.server.checkTimers());
+        assertEquals(TimerEvent.HANDSHAKE_FAILED, pair.client.checkTimers());
+        assertEquals(TimerEvent.HANDSHAKE_FAILED, pair.server.checkTimers());
         ByteBuffer p = TlsSessionTest.packet("secret payload");
         assertEquals(TlsVerdict.SESSION_CLOSED, pair.client.encapsulate(p));
         List<ByteBuffer> tun = new ArrayList<>();
@@ -234,6 +236,6 @@ class NegativeTest {
         pair.toClient.inject(data);
         pair.exchange(tun, tun);
         assertTrue(tun.isEmpty(), "no data delivered");
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(data)));
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(data)));
     }
 }

@@ -1,5 +1,7 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.session.TimerEvent;
+import org.culvert.openvpn.session.Incoming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,7 +133,7 @@ class OpenVpnInteropTest {
                 buf.position(HEADROOM);
                 buf.put(first, 0, p.getLength());
                 buf.limit(buf.position()).position(HEADROOM);
-                assertEquals(TlsSession.Incoming.CONSUMED, session.decapsulate(buf), () -> "first packet: "
+                assertEquals(Incoming.CONSUMED, session.decapsulate(buf), () -> "first packet: "
                         + session.lastVerdict());
                 runUdp(socket, session, 15_000, () -> session.isKeyed() && session.pingsReceived() >= 2
                         && ovpn.logContains("Initialization Sequence Completed")
@@ -275,7 +277,7 @@ class OpenVpnInteropTest {
         int have = 0;
         long end = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < end && !done.getAsBoolean()) {
-            if (session.checkTimers() == TlsSession.TimerEvent.HANDSHAKE_FAILED) {
+            if (session.checkTimers() == TimerEvent.HANDSHAKE_FAILED) {
                 return;
             }
             while (session.pollOutgoing(slot.clear(), HEADROOM)) {
@@ -322,8 +324,8 @@ class OpenVpnInteropTest {
         byte[] rx = new byte[65536];
         long end = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < end && !done.getAsBoolean()) {
-            TlsSession.TimerEvent ev = session.checkTimers();
-            if (ev == TlsSession.TimerEvent.HANDSHAKE_FAILED) {
+            TimerEvent ev = session.checkTimers();
+            if (ev == TimerEvent.HANDSHAKE_FAILED) {
                 return;
             }
             while (session.pollOutgoing(slot.clear(), HEADROOM)) {

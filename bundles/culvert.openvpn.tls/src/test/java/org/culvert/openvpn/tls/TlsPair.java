@@ -1,5 +1,6 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.session.Incoming;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
@@ -24,8 +25,8 @@ final class TlsPair {
     final Wire toClient;
     final ByteBuffer slot = ByteBuffer.allocateDirect(SLOT);
     /** What each side's decapsulate returned, counted. */
-    final java.util.EnumMap<TlsSession.Incoming, Integer> atClient = new java.util.EnumMap<>(TlsSession.Incoming.class);
-    final java.util.EnumMap<TlsSession.Incoming, Integer> atServer = new java.util.EnumMap<>(TlsSession.Incoming.class);
+    final java.util.EnumMap<Incoming, Integer> atClient = new java.util.EnumMap<>(Incoming.class);
+    final java.util.EnumMap<Incoming, Integer> atServer = new java.util.EnumMap<>(Incoming.class);
     /** Control packets on the wire are dropped in this direction while set. */
     boolean blockControlToServer;
     /** The last packet a side dropped, for failure messages. */
@@ -96,7 +97,7 @@ final class TlsPair {
         return any;
     }
 
-    int count(TlsSession side, TlsSession.Incoming kind) {
+    int count(TlsSession side, Incoming kind) {
         return (side == client ? atClient : atServer).getOrDefault(kind, 0);
     }
 
@@ -139,13 +140,13 @@ final class TlsPair {
             buf.position(HEADROOM);
             buf.put(p);
             buf.limit(buf.position()).position(HEADROOM);
-            TlsSession.Incoming in = to.decapsulate(buf);
+            Incoming in = to.decapsulate(buf);
             (to == client ? atClient : atServer).merge(in, 1, Integer::sum);
-            if (in == TlsSession.Incoming.DROP) {
+            if (in == Incoming.DROP) {
                 lastDrop = (to == client ? "client " : "server ") + to.lastVerdict() + " op=" + ((p.get(0) & 0xFF) >>> 3)
                         + " kid=" + (p.get(0) & 7);
             }
-            if (in == TlsSession.Incoming.TUN_PACKET && tun != null) {
+            if (in == Incoming.TUN_PACKET && tun != null) {
                 byte[] copy = new byte[buf.remaining()];
                 buf.get(copy);
                 tun.add(ByteBuffer.wrap(copy));

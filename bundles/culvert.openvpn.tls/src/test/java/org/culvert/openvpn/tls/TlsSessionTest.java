@@ -1,5 +1,7 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.session.TimerEvent;
+import org.culvert.openvpn.session.Incoming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -63,7 +65,7 @@ class TlsSessionTest {
     void dataBeforeKeysIsRefusedAndForgedDataIsDropped() throws Exception {
         TlsPair pair = TlsPair.clean(client().build(), server().build());
         assertEquals(TlsVerdict.NOT_KEYED, pair.client.encapsulate(packet("too early")));
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {0x48, 0, 0, 1, 0, 0, 0, 1})));
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {0x48, 0, 0, 1, 0, 0, 0, 1})));
         assertEquals(TlsVerdict.NOT_KEYED, pair.server.lastVerdict());
         assertTrue(pair.handshake(10_000));
 
@@ -73,18 +75,18 @@ class TlsSessionTest {
         p.get(p.position(), wire);
         byte[] flipped = wire.clone();
         flipped[flipped.length - 1] ^= 0x40;
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(flipped)));
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(flipped)));
         assertEquals(TlsVerdict.AUTH_FAILED, pair.server.lastVerdict());
         byte[] otherKey = wire.clone();
         otherKey[0] = (byte) (0x48 | 3);
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(otherKey)));
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(otherKey)));
         assertEquals(TlsVerdict.UNKNOWN_KEY_ID, pair.server.lastVerdict());
-        assertEquals(TlsSession.Incoming.TUN_PACKET, pair.server.decapsulate(ByteBuffer.wrap(wire.clone())));
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(wire.clone())));
+        assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(ByteBuffer.wrap(wire.clone())));
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(wire.clone())));
         assertEquals(TlsVerdict.REPLAY, pair.server.lastVerdict());
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {0x48, 0})));
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {0x48, 0})));
         assertEquals(TlsVerdict.SHORT_PACKET, pair.server.lastVerdict());
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {(byte) 0xF8, 1, 2})));
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {(byte) 0xF8, 1, 2})));
         assertEquals(TlsVerdict.UNKNOWN_OPCODE, pair.server.lastVerdict());
         assertEquals(TlsSession.State.KEYED, pair.server.state(), "garbage does not hurt the session");
     }
@@ -235,11 +237,11 @@ class TlsSessionTest {
         assertEquals(TlsSession.State.KEYED, pair.server.state());
         ByteBuffer p = packet("from the new client");
         assertEquals(TlsVerdict.OK, restarted.encapsulate(p));
-        assertEquals(TlsSession.Incoming.TUN_PACKET, pair.server.decapsulate(p));
+        assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(p));
         assertEquals("from the new client", text(p));
         ByteBuffer old = packet("from the old client");
         assertEquals(TlsVerdict.OK, pair.client.encapsulate(old));
-        assertEquals(TlsSession.Incoming.DROP, pair.server.decapsulate(old), "the old session was replaced");
+        assertEquals(Incoming.DROP, pair.server.decapsulate(old), "the old session was replaced");
         restarted.close();
     }
 
@@ -251,7 +253,7 @@ class TlsSessionTest {
         long keepOpen = pair.client.beginExitNotify();
         assertEquals(2000, keepOpen);
         pair.exchange(null, null);
-        assertEquals(1, pair.count(pair.server, TlsSession.Incoming.PEER_EXIT));
+        assertEquals(1, pair.count(pair.server, Incoming.PEER_EXIT));
     }
 
     @Test
@@ -261,7 +263,7 @@ class TlsSessionTest {
         assertFalse(pair.client.negotiated().ccExitNotify());
         assertEquals(3000, pair.client.beginExitNotify());
         pair.run(3_500);
-        assertEquals(3, pair.count(pair.server, TlsSession.Incoming.PEER_EXIT), "one OCC_EXIT per second");
+        assertEquals(3, pair.count(pair.server, Incoming.PEER_EXIT), "one OCC_EXIT per second");
     }
 
     @Test
@@ -270,22 +272,22 @@ class TlsSessionTest {
         assertTrue(pair.handshake(10_000));
         for (int i = 0; i < 100; i++) {
             pair.clock.advance(100);
-            assertEquals(TlsSession.TimerEvent.NONE, pair.client.checkTimers());
-            assertEquals(TlsSession.TimerEvent.NONE, pair.server.checkTimers());
+            assertEquals(TimerEvent.NONE, pair.client.checkTimers());
+            assertEquals(TimerEvent.NONE, pair.server.checkTimers());
             pair.exchange(null, null);
         }
         assertTrue(pair.client.pingsReceived() >= 9 && pair.server.pingsReceived() >= 9);
-        TlsSession.TimerEvent clientEvent = TlsSession.TimerEvent.NONE;
-        TlsSession.TimerEvent serverEvent = TlsSession.TimerEvent.NONE;
-        for (int i = 0; i < 60 && (clientEvent == TlsSession.TimerEvent.NONE || serverEvent == TlsSession.TimerEvent.NONE); i++) {
+        TimerEvent clientEvent = TimerEvent.NONE;
+        TimerEvent serverEvent = TimerEvent.NONE;
+        for (int i = 0; i < 60 && (clientEvent == TimerEvent.NONE || serverEvent == TimerEvent.NONE); i++) {
             pair.clock.advance(100); // nothing is delivered any more
-            TlsSession.TimerEvent c = pair.client.checkTimers();
-            TlsSession.TimerEvent s = pair.server.checkTimers();
-            clientEvent = c != TlsSession.TimerEvent.NONE ? c : clientEvent;
-            serverEvent = s != TlsSession.TimerEvent.NONE ? s : serverEvent;
+            TimerEvent c = pair.client.checkTimers();
+            TimerEvent s = pair.server.checkTimers();
+            clientEvent = c != TimerEvent.NONE ? c : clientEvent;
+            serverEvent = s != TimerEvent.NONE ? s : serverEvent;
         }
-        assertEquals(TlsSession.TimerEvent.PING_RESTART, clientEvent);
-        assertEquals(TlsSession.TimerEvent.PING_EXIT, serverEvent);
+        assertEquals(TimerEvent.PING_RESTART, clientEvent);
+        assertEquals(TimerEvent.PING_EXIT, serverEvent);
     }
 
     @Test
@@ -300,7 +302,7 @@ class TlsSessionTest {
         assertEquals(TlsVerdict.OK, pair.client.encapsulate(p));
         pair.toServer.send(p);
         pair.exchange(null, null);
-        assertEquals(1, pair.count(pair.client, TlsSession.Incoming.CONSUMED) - controlPackets(pair), "reply consumed");
+        assertEquals(1, pair.count(pair.client, Incoming.CONSUMED) - controlPackets(pair), "reply consumed");
         assertNull(pair.client.lastOccMismatch(), "the server's OCC string is what the client expects");
         assertTrue(pair.client.localOptionsString().endsWith(",key-method 2,tls-client"), pair.client.localOptionsString());
         assertEquals("V4,dev-type tun,link-mtu 1541,tun-mtu 1500,proto UDPv4,cipher BF-CBC,auth SHA1,keysize 128,"
@@ -340,7 +342,7 @@ class TlsSessionTest {
                     link.clear().position(TlsPair.HEADROOM);
                     link.put(tun);
                     link.limit(link.position()).position(TlsPair.HEADROOM);
-                    if (pair.server.decapsulate(link) != TlsSession.Incoming.TUN_PACKET) {
+                    if (pair.server.decapsulate(link) != Incoming.TUN_PACKET) {
                         throw new AssertionError("open: " + pair.server.lastVerdict());
                     }
                     pair.client.pollOutgoing(link.clear(), TlsPair.HEADROOM); // ping when due
@@ -354,7 +356,7 @@ class TlsSessionTest {
     // ------------------------------------------------------------------ helpers
 
     private static int controlPackets(TlsPair pair) {
-        return pair.count(pair.client, TlsSession.Incoming.CONSUMED) - 1;
+        return pair.count(pair.client, Incoming.CONSUMED) - 1;
     }
 
     static String ffdhe2048Pem() throws Exception {

@@ -38,29 +38,6 @@ public final class StaticKeySession {
     private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
     private static final int MAX_OCC_STRING = 1024;
 
-    /** What a link packet turned out to be. */
-    public enum Incoming {
-        /** {@code packet[position, limit)} is an IP packet (or Ethernet frame) for the tun. */
-        TUN_PACKET,
-        /** Authentic, and handled here (ping, OCC, empty payload); nothing for the tun. */
-        CONSUMED,
-        /** The peer announced that it is exiting (OCC_EXIT): OpenVPN restarts the tunnel. */
-        PEER_EXIT,
-        /** Rejected; {@link #lastVerdict()} says why. Timers were not touched. */
-        DROP
-    }
-
-    /** What {@link #checkTimers()} found. */
-    public enum TimerEvent {
-        NONE,
-        /** {@code --ping-restart}: nothing authentic received for too long; restart the tunnel. */
-        PING_RESTART,
-        /** {@code --ping-exit}: nothing authentic received for too long; stop the tunnel. */
-        PING_EXIT,
-        /** {@code --inactive}: no tunnel traffic for too long; stop the tunnel. */
-        INACTIVE
-    }
-
     private final OpenVpnOptions options;
     private final DataChannel dataChannel;
     private final Clock clock;

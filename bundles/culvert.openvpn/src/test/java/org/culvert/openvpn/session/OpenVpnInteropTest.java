@@ -22,7 +22,6 @@ import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.crypto.StaticKeyDataChannel;
 import org.culvert.openvpn.crypto.Verdict;
-import org.culvert.openvpn.session.StaticKeySession.Incoming;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -21,8 +21,6 @@ import org.culvert.openvpn.ManualClock;
 import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.crypto.StaticKeyDataChannel;
 import org.culvert.openvpn.crypto.Verdict;
-import org.culvert.openvpn.session.StaticKeySession.Incoming;
-import org.culvert.openvpn.session.StaticKeySession.TimerEvent;
 import org.junit.jupiter.api.Test;
 
 class StaticKeySessionTest {

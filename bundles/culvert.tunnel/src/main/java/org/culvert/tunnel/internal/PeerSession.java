@@ -3,29 +3,14 @@ package org.culvert.tunnel.internal;
 import java.nio.ByteBuffer;
 
 import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.TimerEvent;
 
 /**
  * What the loop needs of an OpenVPN protocol engine (static-key now, TLS later): the I/O-free
  * {@code culvert.openvpn} session seen through the core's own vocabulary. Loop-thread only.
  */
 interface PeerSession {
-    enum Incoming {
-        /** The buffer now holds a packet for the tun. */
-        TUN_PACKET,
-        /** The engine used it (ping, OCC); nothing for the tun. */
-        CONSUMED,
-        /** The peer announced its exit. */
-        PEER_EXIT,
-        /** Dropped; see {@link PeerSession#lastDropReason()}. */
-        DROP
-    }
-
-    enum Timer {
-        NONE, PING_RESTART, PING_EXIT, INACTIVE,
-        /** The handshake or key exchange failed; {@link PeerSession#failure()} says why. */
-        HANDSHAKE_FAILED
-    }
-
     /** Bytes the engine may put before a payload. */
     int headroom();
 
@@ -52,7 +37,7 @@ interface PeerSession {
     /** Monotonic milliseconds at which {@link #checkTimers()} must run next. */
     long nextTimerMillis();
 
-    Timer checkTimers();
+    TimerEvent checkTimers();
 
     /** True once data keys exist ("Initialization Sequence Completed"); static-key sessions are up at once. */
     boolean isUp();
@@ -65,7 +50,7 @@ interface PeerSession {
         return isUp() ? 1 : 0;
     }
 
-    /** One line on why the session failed, for {@link Timer#HANDSHAKE_FAILED}; never key material. */
+    /** One line on why the session failed, for {@link TimerEvent#HANDSHAKE_FAILED}; never key material. */
     String failure();
 
     /** One line on what was negotiated, logged when the session comes up; may be empty. */

@@ -12,6 +12,8 @@ import org.culvert.api.packet.PacketBatch;
 import org.culvert.api.tun.TunDevice;
 import org.culvert.api.tun.TunException;
 import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.TimerEvent;
 
 /**
  * OpenVPN's point-to-point loop ({@code tunnel_point_to_point} in {@code openvpn.c}, {@code io_wait}
@@ -248,8 +250,8 @@ final class PointToPointLoop {
                 counters.drop(DropReason.UNKNOWN_PEER);
                 continue;
             }
-            PeerSession.Incoming verdict = session.decapsulate(slot);
-            if (verdict != PeerSession.Incoming.DROP) {
+            Incoming verdict = session.decapsulate(slot);
+            if (verdict != Incoming.DROP) {
                 counters.linkAuthRead(wireBytes);
             }
             switch (verdict) {

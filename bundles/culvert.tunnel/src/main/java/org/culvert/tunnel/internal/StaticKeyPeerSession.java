@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
 import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.TimerEvent;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.crypto.StaticKeyDataChannel;
@@ -64,17 +66,11 @@ final class StaticKeyPeerSession implements PeerSession {
 
     @Override
     public Incoming decapsulate(ByteBuffer packet) {
-        switch (session.decapsulate(packet)) {
-            case TUN_PACKET:
-                return Incoming.TUN_PACKET;
-            case CONSUMED:
-                return Incoming.CONSUMED;
-            case PEER_EXIT:
-                return Incoming.PEER_EXIT;
-            default:
-                lastDrop = map(session.lastVerdict());
-                return Incoming.DROP;
+        Incoming in = session.decapsulate(packet);
+        if (in == Incoming.DROP) {
+            lastDrop = map(session.lastVerdict());
         }
+        return in;
     }
 
     @Override
@@ -99,17 +95,8 @@ final class StaticKeyPeerSession implements PeerSession {
     }
 
     @Override
-    public Timer checkTimers() {
-        switch (session.checkTimers()) {
-            case PING_RESTART:
-                return Timer.PING_RESTART;
-            case PING_EXIT:
-                return Timer.PING_EXIT;
-            case INACTIVE:
-                return Timer.INACTIVE;
-            default:
-                return Timer.NONE;
-        }
+    public TimerEvent checkTimers() {
+        return session.checkTimers();
     }
 
     @Override

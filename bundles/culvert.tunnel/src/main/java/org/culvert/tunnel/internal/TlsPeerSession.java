@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
 import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.TimerEvent;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.DevType;
 import org.culvert.openvpn.config.OpenVpnOptions;
@@ -83,18 +85,12 @@ final class TlsPeerSession implements PeerSession {
 
     @Override
     public Incoming decapsulate(ByteBuffer packet) {
-        switch (session.decapsulate(packet)) {
-            case TUN_PACKET:
-                return Incoming.TUN_PACKET;
-            case CONSUMED:
-                return Incoming.CONSUMED;
-            case PEER_EXIT:
-                return Incoming.PEER_EXIT;
-            default:
-                lastVerdict = session.lastVerdict();
-                lastDrop = map(lastVerdict);
-                return Incoming.DROP;
+        Incoming in = session.decapsulate(packet);
+        if (in == Incoming.DROP) {
+            lastVerdict = session.lastVerdict();
+            lastDrop = map(lastVerdict);
         }
+        return in;
     }
 
     @Override
@@ -119,19 +115,8 @@ final class TlsPeerSession implements PeerSession {
     }
 
     @Override
-    public Timer checkTimers() {
-        switch (session.checkTimers()) {
-            case PING_RESTART:
-                return Timer.PING_RESTART;
-            case PING_EXIT:
-                return Timer.PING_EXIT;
-            case INACTIVE:
-                return Timer.INACTIVE;
-            case HANDSHAKE_FAILED:
-                return Timer.HANDSHAKE_FAILED;
-            default:
-                return Timer.NONE;
-        }
+    public TimerEvent checkTimers() {
+        return session.checkTimers();
     }
 
     @Override

@@ -3,6 +3,8 @@ package org.culvert.tunnel.internal;
 import java.nio.ByteBuffer;
 
 import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.TimerEvent;
 
 /** A protocol engine that encrypts nothing: lets loop and runner tests run without crypto. */
 final class PassthroughSession implements PeerSession {
@@ -47,8 +49,8 @@ final class PassthroughSession implements PeerSession {
     }
 
     @Override
-    public Timer checkTimers() {
-        return Timer.NONE;
+    public TimerEvent checkTimers() {
+        return TimerEvent.NONE;
     }
 
     @Override
