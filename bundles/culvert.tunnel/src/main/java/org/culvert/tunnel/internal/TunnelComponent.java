@@ -32,8 +32,11 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.LogLevel;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.log.admin.LoggerAdmin;
+import org.osgi.service.log.admin.LoggerContext;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -58,6 +61,10 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     private volatile TunnelConnection connection = TunnelConnection.NONE;
     private volatile TunnelOperations operations = TunnelOperations.DEFAULT;
     private volatile LoggerFactory loggerFactory;
+    private volatile LoggerAdmin loggerAdmin;
+    private volatile String bundleName = "culvert.tunnel";
+    /** Serialises the read-modify-write of the bundle's logger context, which all tunnels share. */
+    private static final Object LOG_LEVELS = new Object();
 
     public TunnelComponent() {
         catalog = new PluginCatalog(this::pluginAdded, this::pluginRemoved);
@@ -66,12 +73,14 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         name = String.valueOf(properties.getOrDefault(TunnelManager.PROP_NAME, properties.get("service.pid")));
+        bundleName = context.getBundle().getSymbolicName();
         TunnelLog tunnelLog = new TunnelLog(name);
         tunnelLog.tunnel(this);
         log = tunnelLog;
         bindLogOutput();
         TunnelPlan plan;
         try {
+            checkTargets(properties);
             plan = PlanBuilder.fromConfiguration(name, properties);
         } catch (PlanBuilder.PlanException e) {
             tunnelLog.warn(e.getMessage());
@@ -98,11 +107,32 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         if (r != null) {
             r.stop(TunnelReason.USER_STOP);
         }
+        setLogLevel(loggerAdmin, null);
+    }
+
+    /**
+     * A configuration written by hand (a .cfg file) may carry a malformed plugin filter; it is a
+     * configuration error, as {@code TunnelManager.start} reports it, not a missing plugin.
+     */
+    static void checkTargets(Map<String, Object> properties) throws PlanBuilder.PlanException {
+        for (String key : new String[] { TunnelManager.PROP_DRIVER_TARGET, TunnelManager.PROP_BACKEND_TARGET,
+                TunnelManager.PROP_TRANSPORT_TARGET }) {
+            String filter = text(properties.get(key));
+            if (filter == null || filter.isBlank()) {
+                continue;
+            }
+            try {
+                org.osgi.framework.FrameworkUtil.createFilter(filter);
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new PlanBuilder.PlanException(key + ": bad LDAP filter '" + filter + "'", e);
+            }
+        }
     }
 
     private void applyOperations(TunnelPlan plan) {
         TunnelOperations ops = plan.operations;
         operations = ops;
+        setLogLevel(loggerAdmin, osgiLevel(ops.verb()));
         log.configure(ops.verb(), ops.mute(), ops.management() != null ? ops.management().logCache()
                 : org.culvert.openvpn.config.Management.DEFAULT_LOG_CACHE);
     }
@@ -122,6 +152,53 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         }
     }
 
+    /**
+     * --verb is also the OSGi log level of this tunnel's logger (Log Service 1.4 filters by level, WARN by
+     * default): verb 0 lets warnings and errors through, 1–4 information, 5–6 debug, 7 and more trace.
+     */
+    static LogLevel osgiLevel(int verb) {
+        if (verb <= 0) {
+            return LogLevel.WARN;
+        }
+        if (verb < TunnelLog.VERB_DEBUG) {
+            return LogLevel.INFO;
+        }
+        return verb < 7 ? LogLevel.DEBUG : LogLevel.TRACE;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void setLoggerAdmin(LoggerAdmin admin) {
+        loggerAdmin = admin;
+        setLogLevel(admin, osgiLevel(operations.verb()));
+    }
+
+    void unsetLoggerAdmin(LoggerAdmin admin) {
+        if (loggerAdmin == admin) {
+            loggerAdmin = null;
+        }
+    }
+
+    /** Sets (or with null removes) this tunnel's logger level in the bundle's logger context. */
+    private void setLogLevel(LoggerAdmin admin, LogLevel level) {
+        if (admin == null || "?".equals(name)) {
+            return;
+        }
+        synchronized (LOG_LEVELS) {
+            LoggerContext context = admin.getLoggerContext(bundleName);
+            Map<String, LogLevel> levels = new java.util.HashMap<>(context.getLogLevels());
+            if (level == null) {
+                levels.remove(loggerName());
+            } else {
+                levels.put(loggerName(), level);
+            }
+            context.setLogLevels(levels);
+        }
+    }
+
+    private String loggerName() {
+        return "org.culvert.tunnel." + name;
+    }
+
     private void bindLogOutput() {
         LoggerFactory f = loggerFactory;
         TunnelLog l = log;
@@ -129,7 +206,7 @@ public final class TunnelComponent implements Tunnel, StatusSink {
             l.output(null);
             return;
         }
-        Logger logger = f.getLogger("org.culvert.tunnel." + name);
+        Logger logger = f.getLogger(loggerName());
         l.output((level, message, t) -> {
             switch (level) {
                 case FATAL:
