@@ -20,10 +20,16 @@ import java.util.Set;
 final class CulvertBundles {
     static final String PROPERTY_PREFIX = "culvert.itest.bundle.";
 
+    /**
+     * The OSGi log service (API and implementation in one bundle): the core logs through it (--verb,
+     * --mute) and imports {@code org.osgi.service.log} 1.5. Equinox has its own in the system bundle.
+     */
+    static final String LOG = "org.apache.felix.log";
+
     /** The third-party runtime the distribution ships (see distribution/culvert.bndrun), without the interactive shell. */
     static final List<String> RUNTIME = List.of(
             "org.osgi.util.function", "org.osgi.util.promise", "org.osgi.service.component",
-            "org.apache.felix.scr", "org.apache.felix.configadmin",
+            "org.apache.felix.scr", "org.apache.felix.configadmin", LOG,
             "org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command",
             "jna", "jna-platform",
             "bcprov-jdk18on", "bcutil-jdk18on", "bcpkix-jdk18on", "bctls-jdk18on");
@@ -38,6 +44,20 @@ final class CulvertBundles {
 
     /** The test kit and its in-memory plugins, each a bundle of its own (plugin name {@code memory}). */
     static final List<String> MEMORY = List.of("culvert.testkit", "culvert.tun.memory", "culvert.link.memory", "culvert.event.memory");
+
+    /**
+     * What a host that already runs OSGi adds to {@link #RUNTIME} and {@link #PRODUCT} (see
+     * examples/osgi/bundles.txt): metatype (so consoles render the tunnel form), fileinstall (tunnels
+     * from {@code .cfg} files) and Culvert's JMX bundle. Kept out of {@link #all}: the platform tests
+     * run the distribution's set.
+     */
+    static final List<String> OSGI_HOST = List.of("org.apache.felix.metatype", "org.apache.felix.fileinstall", "culvert.jmx");
+
+    /**
+     * Bundles a host may add that are not always built yet (the management interface is new): tests
+     * install them when {@link #available} says their jar exists, and say so when it does not.
+     */
+    static final List<String> OPTIONAL = List.of("culvert.management");
 
     /** The in-memory tun driver's bundle: the tests stop, start and install it at run time. */
     static final String TUN_MEMORY = "culvert.tun.memory";
@@ -109,6 +129,12 @@ final class CulvertBundles {
             throw new IllegalStateException(artifactId + ": no jar at " + f + " (build the module first)");
         }
         return f;
+    }
+
+    /** True if the pom passed a path for {@code artifactId} and a jar is there (for {@link #OPTIONAL} bundles). */
+    static boolean available(String artifactId) {
+        String path = System.getProperty(PROPERTY_PREFIX + artifactId);
+        return path != null && !path.isEmpty() && !path.startsWith("${") && new File(path).isFile();
     }
 
     /** The {@code file:} URL of {@code artifactId}'s jar, for {@code installBundle}. */

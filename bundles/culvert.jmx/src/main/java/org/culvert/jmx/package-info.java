@@ -1,0 +1,9 @@
+/**
+ * The management view of Culvert's tunnels over JMX: one {@link org.culvert.jmx.TunnelMXBean} per
+ * tunnel in the platform MBeanServer, named by {@link org.culvert.jmx.TunnelMBeans#objectName(String)}.
+ * JMX consoles need nothing from here (MXBeans use open types only); Java clients may use the
+ * interface for typed proxies ({@code JMX.newMXBeanProxy}).
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.culvert.jmx;
