@@ -25,7 +25,7 @@ public final class TunnelCounters {
                 linkWriteBytes, drops, restarts, 0);
     }
 
-    /** @param linkAuthReadBytes link bytes of packets that passed authentication (OpenVPN's "Auth read bytes") */
+    /** @param linkAuthReadBytes decrypted payload bytes of authentic data-channel packets (OpenVPN's "Auth read bytes") */
     public TunnelCounters(long tunReadPackets, long tunReadBytes, long tunWritePackets, long tunWriteBytes,
             long linkReadPackets, long linkReadBytes, long linkWritePackets, long linkWriteBytes,
             Map<DropReason, Long> drops, long restarts, long linkAuthReadBytes) {
@@ -71,7 +71,10 @@ public final class TunnelCounters {
         return linkReadBytes;
     }
 
-    /** Link bytes of packets that passed authentication (OpenVPN's "Auth read bytes"). */
+    /**
+     * Decrypted payload bytes of the data-channel packets that passed authentication, pings included,
+     * control packets and headers not (OpenVPN's "Auth read bytes").
+     */
     public long linkAuthReadBytes() {
         return linkAuthReadBytes;
     }

@@ -26,6 +26,14 @@ interface PeerSession {
     DropReason lastDropReason();
 
     /**
+     * True when the last packet {@link #decapsulate} accepted was a data-channel packet (then the buffer
+     * frames its decrypted payload, which OpenVPN counts as "Auth read bytes"); false for control packets.
+     */
+    default boolean lastAcceptedWasData() {
+        return true;
+    }
+
+    /**
      * True when the last drop was a data-channel authentication, decryption or replay failure, which
      * OpenVPN treats as fatal for a TCP connection; control-channel rejects are not.
      */

@@ -243,16 +243,16 @@ final class PointToPointLoop {
         SocketAddress remote = link.remote();
         for (int i = 0; i < n; i++) {
             ByteBuffer slot = linkBatch.slot(i);
-            int wireBytes = slot.remaining();
-            counters.linkRead(wireBytes);
+            counters.linkRead(slot.remaining());
             SocketAddress source = linkBatch.source(i);
             if (source != null && remote != null && !floatAllowed) {
                 counters.drop(DropReason.UNKNOWN_PEER);
                 continue;
             }
             Incoming verdict = session.decapsulate(slot);
-            if (verdict != Incoming.DROP) {
-                counters.linkAuthRead(wireBytes);
+            if (verdict != Incoming.DROP && session.lastAcceptedWasData()) {
+                // OpenVPN's "Auth read bytes": the decrypted payload of authentic data packets.
+                counters.linkAuthRead(slot.remaining());
             }
             switch (verdict) {
                 case TUN_PACKET:

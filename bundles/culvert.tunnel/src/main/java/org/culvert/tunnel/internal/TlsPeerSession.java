@@ -85,6 +85,8 @@ final class TlsPeerSession implements PeerSession {
 
     @Override
     public Incoming decapsulate(ByteBuffer packet) {
+        int opcode = packet.hasRemaining() ? (packet.get(packet.position()) & 0xff) >>> OPCODE_SHIFT : -1;
+        lastWasData = opcode == P_DATA_V1 || opcode == P_DATA_V2;
         Incoming in = session.decapsulate(packet);
         if (in == Incoming.DROP) {
             lastVerdict = session.lastVerdict();
@@ -135,6 +137,17 @@ final class TlsPeerSession implements PeerSession {
     /** OpenVPN 2.6's mssfix for the negotiated cipher (checked against stock openvpn's logged mss_fix). */
     private int mss(Negotiated n) {
         return n == null ? 0 : TlsMtu.mssFix(options, n, ipv6Link);
+    }
+
+    /** The wire opcodes of data packets (facts sheet §2), to tell data from control for "Auth read bytes". */
+    private static final int OPCODE_SHIFT = 3;
+    private static final int P_DATA_V1 = 6;
+    private static final int P_DATA_V2 = 9;
+    private boolean lastWasData;
+
+    @Override
+    public boolean lastAcceptedWasData() {
+        return lastWasData;
     }
 
     @Override

@@ -412,6 +412,7 @@ final class TunnelRunner implements Runnable {
             if (!establish(link)) {
                 if (isRestartRequested()) {
                     result.reason = TunnelReason.USER_RESTART;
+                    result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
                     result.immediateRestart = true;
                     keepDevice = !hardRestart();
                     return result;
@@ -452,6 +453,7 @@ final class TunnelRunner implements Runnable {
                 }
                 if (restartRequested) {
                     result.reason = TunnelReason.USER_RESTART;
+                    result.detail = hardRestartRequested ? "SIGHUP" : "SIGUSR1";
                     result.immediateRestart = true;
                     keepDevice = !hardRestartRequested;
                     return result;
@@ -470,6 +472,7 @@ final class TunnelRunner implements Runnable {
                 case RESTART_REQUESTED:
                     log.info(hardRestart() ? "SIGHUP[hard,] received, process restarting" : "SIGUSR1[soft,] received, process restarting");
                     result.reason = TunnelReason.USER_RESTART;
+                    result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
                     result.immediateRestart = true;
                     keepDevice = !hardRestart();
                     break;

@@ -102,6 +102,10 @@ class StaticKeyTunnelTest {
         }
         assertEquals(0, countersA.snapshot().totalDrops());
         assertEquals(500, countersB.snapshot().tunWritePackets());
+        org.culvert.api.tunnel.TunnelCounters b = countersB.snapshot();
+        // "Auth read bytes": decrypted payloads (what the tun got, plus any pings), never the wire overhead.
+        assertTrue(b.linkAuthReadBytes() >= b.tunWriteBytes() && b.linkAuthReadBytes() < b.linkReadBytes(), b.toString()
+                + ", auth read " + b.linkAuthReadBytes());
     }
 
     @Test
@@ -158,6 +162,8 @@ class StaticKeyTunnelTest {
         assertEquals(groups, countersB.snapshot().drops(DropReason.AUTH_FAILED), countersB.snapshot().toString());
         assertEquals(groups, countersB.snapshot().drops(DropReason.SHORT_PACKET), countersB.snapshot().toString());
         assertEquals(groups, countersB.snapshot().drops(DropReason.REPLAY), countersB.snapshot().toString());
+        org.culvert.api.tunnel.TunnelCounters b = countersB.snapshot();
+        assertEquals(b.tunWriteBytes(), b.linkAuthReadBytes(), "rejected packets are not authentic bytes: " + b);
         assertEquals(TunnelState.UP, sinkB.state());
     }
 
