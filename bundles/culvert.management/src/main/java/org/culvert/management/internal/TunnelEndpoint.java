@@ -1,0 +1,504 @@
+package org.culvert.management.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.culvert.api.tunnel.Tunnel;
+import org.culvert.api.tunnel.TunnelCounters;
+import org.culvert.api.tunnel.TunnelLogEntry;
+import org.culvert.api.tunnel.TunnelOperations;
+import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelState;
+import org.culvert.api.tunnel.TunnelStatus;
+
+/**
+ * The management interface of one tunnel: its listening socket (TCP or unix domain), its clients, its
+ * state history. Created, driven and closed by {@link ManagementEngine} on the management thread
+ * only; nothing here is thread-safe and nothing here blocks.
+ *
+ * <p>A listening socket that cannot be opened (address in use, password file missing) is retried
+ * every {@link #RETRY_SECONDS} seconds; the first failure is logged, later ones are not. A password
+ * file is read when the socket opens; its first line is the password (OpenVPN's
+ * {@code --management IP port pw-file}). Without a readable, non-empty password file the interface
+ * stays closed rather than open without the password its configuration asks for.
+ */
+final class TunnelEndpoint implements ClientSession.LineHandler {
+    static final int MAX_CLIENTS = 16;
+    static final int RETRY_SECONDS = 5;
+    static final String WELCOME = ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info";
+    static final String PASSWORD_PROMPT = "ENTER PASSWORD:";
+    /** OpenVPN's MANAGEMENT_N_PASSWORD_RETRIES. */
+    static final int PASSWORD_TRIES = 3;
+
+    private final Tunnel tunnel;
+    private final TunnelOperations.Management settings;
+    private final ManagementCommands commands;
+    private final ManagementClock clock;
+    private final System.Logger log;
+    private final String logPrefix;
+    private final StateTracker tracker = new StateTracker();
+    private final List<ClientSession> clients = new ArrayList<>();
+
+    private ServerSocketChannel server;
+    private SelectionKey serverKey;
+    private SocketAddress boundAddress;
+    private Path createdSocketFile;
+    private byte[] password;
+    private long nextOpenAttemptNanos;
+    private boolean openFailureLogged;
+    private boolean closed;
+
+    TunnelEndpoint(Tunnel tunnel, TunnelOperations.Management settings, ManagementCommands commands, ManagementClock clock,
+            System.Logger log) {
+        this.tunnel = tunnel;
+        this.settings = settings;
+        this.commands = commands;
+        this.clock = clock;
+        this.log = log;
+        this.logPrefix = "[" + safeName(tunnel) + "] ";
+    }
+
+    private static String safeName(Tunnel t) {
+        try {
+            return t.name();
+        } catch (RuntimeException e) {
+            return "?";
+        }
+    }
+
+    Tunnel tunnel() {
+        return tunnel;
+    }
+
+    StateTracker tracker() {
+        return tracker;
+    }
+
+    /** Where the interface listens, or null while it is not open. */
+    SocketAddress boundAddress() {
+        return boundAddress;
+    }
+
+    List<ClientSession> clients() {
+        return clients;
+    }
+
+    // --- listening socket ---
+
+    /** Opens the listening socket if it is not open and a retry is due. Never throws. */
+    void openIfDue(Selector selector) {
+        if (closed || server != null || clock.nanoTime() - nextOpenAttemptNanos < 0) {
+            return;
+        }
+        try {
+            password = settings.passwordFile() != null ? readPassword(settings.passwordFile()) : null;
+            ServerSocketChannel ch;
+            if (settings.unixSocket() != null) {
+                Path path = settings.unixSocket();
+                removeStaleSocket(path);
+                ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    ch.bind(UnixDomainSocketAddress.of(path), 8);
+                } catch (IOException | RuntimeException e) {
+                    ch.close();
+                    throw e;
+                }
+                createdSocketFile = path;
+            } else {
+                InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port());
+                ch = ServerSocketChannel.open();
+                try {
+                    ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    ch.bind(address, 8);
+                } catch (IOException | RuntimeException e) {
+                    ch.close();
+                    throw e;
+                }
+            }
+            ch.configureBlocking(false);
+            server = ch;
+            boundAddress = ch.getLocalAddress();
+            serverKey = ch.register(selector, SelectionKey.OP_ACCEPT, this);
+            openFailureLogged = false;
+            log.log(System.Logger.Level.INFO, logPrefix + (settings.unixSocket() != null
+                    ? "MANAGEMENT: unix domain socket listening on " + settings.unixSocket()
+                    : "MANAGEMENT: TCP Socket listening on " + describe(boundAddress))
+                    + (password != null ? " (password required)" : ""));
+        } catch (IOException | RuntimeException e) {
+            nextOpenAttemptNanos = clock.nanoTime() + TimeUnit.SECONDS.toNanos(RETRY_SECONDS);
+            if (!openFailureLogged) {
+                openFailureLogged = true;
+                log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: cannot open the management interface on "
+                        + settings + ": " + e.getMessage() + " (retrying every " + RETRY_SECONDS + " s)");
+            }
+        }
+    }
+
+    /** When this endpoint next needs the thread (an open retry, a bytecount line), as nanoTime; Long.MAX_VALUE for never. */
+    long nextDeadline() {
+        long next = server == null && !closed ? nextOpenAttemptNanos : Long.MAX_VALUE;
+        for (ClientSession c : clients) {
+            if (c.passwordVerified && c.bytecountIntervalNanos > 0) {
+                next = Math.min(next, c.nextBytecountNanos);
+            }
+        }
+        return next;
+    }
+
+    /**
+     * OpenVPN deletes whatever is at the socket path; Culvert deletes only a socket, so a mistyped
+     * path never costs a file.
+     */
+    private static void removeStaleSocket(Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if (!attrs.isOther()) {
+            throw new IOException(path + " exists and is not a socket; not replacing it");
+        }
+        Files.deleteIfExists(path);
+    }
+
+    /** The first line of the file, without its line end; the bytes are kept, never logged. */
+    private static byte[] readPassword(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        int end = 0;
+        while (end < all.length && all[end] != '\n') {
+            end++;
+        }
+        if (end > 0 && all[end - 1] == '\r') {
+            end--;
+        }
+        byte[] first = Arrays.copyOf(all, end);
+        Arrays.fill(all, (byte) 0);
+        if (first.length == 0) {
+            throw new IOException("the management password file " + file + " has an empty first line");
+        }
+        return first;
+    }
+
+    /** Accepts every pending connection. */
+    void accept(Selector selector) {
+        if (server == null) {
+            return;
+        }
+        while (true) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: accept failed: " + e.getMessage());
+                return;
+            }
+            if (ch == null) {
+                return;
+            }
+            String peer = peerOf(ch);
+            if (clients.size() >= MAX_CLIENTS) {
+                log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: client from " + peer + " refused: already "
+                        + MAX_CLIENTS + " clients");
+                closeQuietly(ch);
+                continue;
+            }
+            ClientSession client = new ClientSession(ch, peer, this);
+            try {
+                ch.configureBlocking(false);
+                client.attach(ch.register(selector, SelectionKey.OP_READ, client));
+            } catch (IOException | RuntimeException e) {
+                client.close();
+                continue;
+            }
+            clients.add(client);
+            log.log(System.Logger.Level.DEBUG, logPrefix + "MANAGEMENT: Client connected from " + peer);
+            if (password != null) {
+                client.sendRaw(PASSWORD_PROMPT);
+            } else {
+                client.passwordVerified = true;
+                welcome(client);
+            }
+        }
+    }
+
+    private void welcome(ClientSession client) {
+        client.send(WELCOME);
+        if (isHolding()) {
+            client.send(holdLine());
+        }
+    }
+
+    boolean isHolding() {
+        try {
+            return tunnel.isHolding();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    String holdLine() {
+        return ">HOLD:Waiting for hold release:" + tracker.holdSeconds();
+    }
+
+    private static String peerOf(SocketChannel ch) {
+        try {
+            SocketAddress a = ch.getRemoteAddress();
+            return a instanceof InetSocketAddress || a == null ? describe(a) : "unix socket";
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** OpenVPN's {@code print_sockaddr} style: {@code [AF_INET]127.0.0.1:7505}. */
+    static String describe(SocketAddress a) {
+        if (a instanceof InetSocketAddress) {
+            InetSocketAddress isa = (InetSocketAddress) a;
+            InetAddress ip = isa.getAddress();
+            String family = ip instanceof java.net.Inet6Address ? "[AF_INET6]" : "[AF_INET]";
+            return family + (ip != null ? StateEntry.ipText(ip) : isa.getHostString()) + ":" + isa.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    // --- client input ---
+
+    @Override
+    public boolean line(ClientSession client, byte[] bytes, int length, boolean overlong) {
+        if (!client.passwordVerified) {
+            return checkPassword(client, bytes, length);
+        }
+        String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+        if (overlong) {
+            // OpenVPN keeps only the tail of an over-long line and runs that; Culvert never runs a
+            // line it had to cut: it answers with the parser's error for what it kept, or "unknown".
+            CommandLineParser.Result r = CommandLineParser.parse(text);
+            client.send(r.error != null ? r.error : ManagementCommands.UNKNOWN);
+            return true;
+        }
+        return commands.execute(this, client, text);
+    }
+
+    @Override
+    public void linesProcessed(ClientSession client) {
+        if (!client.passwordVerified && !client.isClosed()) {
+            client.sendRaw(PASSWORD_PROMPT);
+        }
+    }
+
+    private boolean checkPassword(ClientSession client, byte[] bytes, int length) {
+        byte[] given = Arrays.copyOf(bytes, length);
+        // Constant time in the length of what the client sent, whatever the real password is.
+        boolean ok = password != null && MessageDigest.isEqual(given, password);
+        Arrays.fill(given, (byte) 0);
+        if (ok) {
+            client.passwordVerified = true;
+            client.send("SUCCESS: password is correct");
+            welcome(client);
+            return true;
+        }
+        // OpenVPN prints "ERROR: bad password" while the client is not yet verified, which its
+        // output filter drops: the client only sees the prompt again. Culvert sends the same.
+        if (++client.passwordTries >= PASSWORD_TRIES) {
+            log.log(System.Logger.Level.WARNING, logPrefix + "MAN: client connection rejected after " + PASSWORD_TRIES
+                    + " failed password attempts");
+            client.close();
+            return false;
+        }
+        return true;
+    }
+
+    // --- tunnel events ---
+
+    /** Records a state the tunnel reported and tells the clients that asked ({@code state on}, hold). */
+    void onStatus(TunnelStatus status) {
+        TunnelStatus before = tracker.lastSeen();
+        if (before != null && status.since().isBefore(before.since())) {
+            return; // Older than the snapshot taken when this endpoint was made.
+        }
+        List<StateEntry> added = tracker.update(status, connectionOrNone());
+        for (StateEntry e : added) {
+            broadcastState(e);
+        }
+        boolean holdNow = status.state() == TunnelState.WAITING && status.reason() == TunnelReason.MANAGEMENT_HOLD;
+        boolean holdBefore = before != null && before.state() == TunnelState.WAITING && before.reason() == TunnelReason.MANAGEMENT_HOLD;
+        if (holdNow && !holdBefore) {
+            String line = holdLine();
+            for (ClientSession c : clients) {
+                if (c.passwordVerified) {
+                    c.send(line);
+                }
+            }
+        }
+    }
+
+    private org.culvert.api.tunnel.TunnelConnection connectionOrNone() {
+        try {
+            return tunnel.connection();
+        } catch (RuntimeException e) {
+            return org.culvert.api.tunnel.TunnelConnection.NONE;
+        }
+    }
+
+    private void broadcastState(StateEntry e) {
+        String line = null;
+        for (ClientSession c : clients) {
+            if (c.passwordVerified && c.stateRealtime) {
+                if (line == null) {
+                    line = ">STATE:" + e.format();
+                }
+                c.send(line);
+            }
+        }
+    }
+
+    void onLog(TunnelLogEntry entry) {
+        String line = null;
+        for (ClientSession c : clients) {
+            if (c.passwordVerified && c.logRealtime) {
+                if (line == null) {
+                    line = ">LOG:" + ManagementCommands.logLine(entry);
+                }
+                c.send(line);
+            }
+        }
+    }
+
+    /**
+     * Sends the {@code >BYTECOUNT:} lines that are due.
+     *
+     * @return when the next one is due (nanoTime), or Long.MAX_VALUE
+     */
+    long tick(long now) {
+        long next = Long.MAX_VALUE;
+        String line = null;
+        for (ClientSession c : clients) {
+            if (!c.passwordVerified || c.bytecountIntervalNanos <= 0) {
+                continue;
+            }
+            if (now - c.nextBytecountNanos >= 0) {
+                if (line == null) {
+                    line = bytecountLine();
+                }
+                c.send(line);
+                // As OpenVPN's event_timeout: the next one an interval after this one was sent.
+                c.nextBytecountNanos = now + c.bytecountIntervalNanos;
+            }
+            next = Math.min(next, c.nextBytecountNanos);
+        }
+        return next;
+    }
+
+    /** OpenVPN's client form (manage.c man_bytecount_output_client): link bytes read, link bytes written. */
+    private String bytecountLine() {
+        TunnelCounters counters;
+        try {
+            counters = tunnel.counters();
+        } catch (RuntimeException e) {
+            return ">BYTECOUNT:0,0";
+        }
+        return ">BYTECOUNT:" + counters.linkReadBytes() + "," + counters.linkWriteBytes();
+    }
+
+    /** Writes what every client has queued; closes the clients that are done or broken. */
+    void flushAll() {
+        for (int i = clients.size() - 1; i >= 0; i--) {
+            ClientSession c = clients.get(i);
+            if (!c.flush()) {
+                if (c.hasPendingOutput()) {
+                    log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: " + c
+                            + " dropped: it left too much output unread or its socket failed");
+                }
+                closeClient(c);
+            }
+        }
+    }
+
+    /** A client whose socket is readable. */
+    void read(ClientSession client, ByteBuffer scratch) {
+        if (!client.onReadable(scratch, this)) {
+            closeClient(client); // Gone, broken, or dropped after too many wrong passwords.
+        }
+    }
+
+    void closeClient(ClientSession c) {
+        c.close();
+        if (clients.remove(c)) {
+            log.log(System.Logger.Level.DEBUG, logPrefix + "MANAGEMENT: Client disconnected");
+        }
+    }
+
+    /**
+     * Closes the listening socket and every client, and removes the unix socket file this endpoint
+     * made. With {@code tunnelGone}, clients that asked for states first get an {@code EXITING} line
+     * if the tunnel did not report its stop itself. Idempotent; never throws.
+     */
+    void close(boolean tunnelGone) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (tunnelGone) {
+            StateEntry e = tracker.goneEntry(clock.now().getEpochSecond());
+            if (e != null) {
+                broadcastState(e);
+            }
+            for (ClientSession c : clients) {
+                c.closeAfterFlush();
+                c.flush(); // One non-blocking attempt: a client that does not read loses the rest.
+            }
+        }
+        for (ClientSession c : new ArrayList<>(clients)) {
+            closeClient(c);
+        }
+        if (serverKey != null) {
+            serverKey.cancel();
+        }
+        if (server != null) {
+            closeQuietly(server);
+            server = null;
+        }
+        boundAddress = null;
+        if (createdSocketFile != null) {
+            try {
+                Files.deleteIfExists(createdSocketFile);
+            } catch (IOException e) {
+                log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: cannot delete " + createdSocketFile + ": " + e.getMessage());
+            }
+            createdSocketFile = null;
+        }
+        if (password != null) {
+            Arrays.fill(password, (byte) 0);
+            password = null;
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.Channel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // Best effort.
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package org.culvert.management.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.culvert.api.tunnel.TunnelConnection;
+import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelState;
+import org.culvert.api.tunnel.TunnelStatus;
+import org.junit.jupiter.api.Test;
+
+/** Culvert's states as OpenVPN's state lines. */
+class StateTrackerTest {
+    private static final Instant T0 = Instant.ofEpochSecond(1_700_000_000);
+
+    private static TunnelStatus at(TunnelState s, TunnelReason r, String detail, int second) {
+        return new TunnelStatus(s, r, detail, T0.plusSeconds(second));
+    }
+
+    private static List<String> lines(List<StateEntry> entries) {
+        return entries.stream().map(StateEntry::format).collect(Collectors.toList());
+    }
+
+    @Test
+    void firstSightOfARunningTunnelIsOpenVpnsStartSequence() {
+        StateTracker t = new StateTracker();
+        assertEquals(List.of("1700000005,CONNECTING,,,,,,", "1700000005,ASSIGN_IP,,10.8.0.1,,,,",
+                "1700000005,CONNECTED,SUCCESS,10.8.0.1,192.0.2.2,1194,192.0.2.1,1194"),
+                lines(t.update(at(TunnelState.UP, TunnelReason.NONE, "", 5), FakeTunnel.staticKeyConnection())));
+    }
+
+    @Test
+    void repeatsAndHoldsAddNothingPluginWaitsShowAsWait() {
+        StateTracker t = new StateTracker();
+        TunnelStatus s = at(TunnelState.CONNECTING, TunnelReason.NONE, "", 0);
+        assertEquals(1, t.update(s, TunnelConnection.NONE).size());
+        assertTrue(t.update(s, TunnelConnection.NONE).isEmpty());
+        assertTrue(t.update(at(TunnelState.WAITING, TunnelReason.MANAGEMENT_HOLD, "", 1), null).isEmpty());
+        assertEquals(List.of("1700000002,WAIT,driver-missing,,,,,"),
+                lines(t.update(at(TunnelState.WAITING, TunnelReason.DRIVER_MISSING, "no tun driver", 2), null)));
+        assertEquals(List.of("1700000003,CONNECTING,,,,,,"), lines(t.update(at(TunnelState.CONNECTING, TunnelReason.NONE, "", 3), null)));
+    }
+
+    @Test
+    void reasonsAreNamedAsOpenVpnNamesItsSignals() {
+        StateTracker t = new StateTracker();
+        t.update(at(TunnelState.UP, TunnelReason.NONE, "", 0), FakeTunnel.staticKeyConnection());
+        assertEquals("ping-restart", t.update(at(TunnelState.RECONNECTING, TunnelReason.PING_RESTART, "", 1), null).get(0).description);
+        assertEquals("remote-exit", t.update(at(TunnelState.RECONNECTING, TunnelReason.PEER_EXIT, "", 2), null).get(0).description);
+        assertEquals("connection-reset",
+                t.update(at(TunnelState.RECONNECTING, TunnelReason.LINK_ERROR, "CONNECTION_RESET: reset", 3), null).get(0).description);
+        assertEquals("tls-error", t.update(at(TunnelState.RECONNECTING, TunnelReason.HANDSHAKE_FAILED, "", 4), null).get(0).description);
+        t.signalSent("SIGHUP");
+        assertEquals("SIGHUP", t.update(at(TunnelState.RECONNECTING, TunnelReason.USER_RESTART, "", 5), null).get(0).description);
+        // The signal names one restart only.
+        assertEquals("SIGUSR1", t.update(at(TunnelState.RECONNECTING, TunnelReason.USER_RESTART, "", 6), null).get(0).description);
+        assertEquals("ping-exit", t.update(at(TunnelState.STOPPED, TunnelReason.PING_EXIT, "", 7), null).get(0).description);
+        assertTrue(t.update(at(TunnelState.FAILED, TunnelReason.INTERNAL_ERROR, "", 8), null).isEmpty(), "EXITING twice");
+        assertNull(t.goneEntry(9));
+    }
+
+    @Test
+    void historyKeepsTheNewestHundred() {
+        StateTracker t = new StateTracker();
+        for (int i = 0; i < 150; i++) {
+            t.update(at(i % 2 == 0 ? TunnelState.RECONNECTING : TunnelState.UP, TunnelReason.NONE, "", i), FakeTunnel.staticKeyConnection());
+        }
+        assertEquals(StateTracker.CAPACITY, t.size());
+        List<StateEntry> last = t.last(Integer.MAX_VALUE);
+        assertEquals(StateTracker.CAPACITY, last.size());
+        assertEquals(1_700_000_149L, last.get(last.size() - 1).epochSeconds);
+        assertEquals(2, t.last(2).size());
+    }
+
+    @Test
+    void addressesPrintAsOpenVpnPrintsThem() throws UnknownHostException {
+        assertEquals("2001:db8::1", StateEntry.ipText(InetAddress.getByName("2001:db8:0:0:0:0:0:1")));
+        assertEquals("2001:db8:0:1::", StateEntry.ipText(InetAddress.getByName("2001:db8:0:1:0:0:0:0")));
+        assertEquals("::", StateEntry.ipText(InetAddress.getByName("::")));
+        assertEquals("::1", StateEntry.ipText(InetAddress.getByName("::1")));
+        assertEquals("1:0:2::3:0:0", StateEntry.ipText(InetAddress.getByName("1:0:2:0:0:3:0:0")));
+        assertEquals("fe80::1", StateEntry.ipText(InetAddress.getByName("fe80::1%1")));
+        StateEntry e = new StateEntry(1, "CONNECTED", "SUCCESS", "10.8.0.1", new InetSocketAddress("fd00::2", 1194),
+                new InetSocketAddress("fd00::1", 1195), "fd01::1");
+        assertEquals("1,CONNECTED,SUCCESS,10.8.0.1,fd00::2,1194,fd00::1,1195,fd01::1", e.format());
+        assertEquals("1,EXITING,SIGTERM,,,,,", new StateEntry(1, "EXITING", "SIGTERM", null, null, null, null).format());
+    }
+}
