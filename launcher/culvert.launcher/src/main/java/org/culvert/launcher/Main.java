@@ -15,7 +15,6 @@ import java.util.logging.LogManager;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelManager;
-import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 
@@ -34,6 +33,8 @@ import org.culvert.api.tunnel.TunnelStatus;
  */
 public final class Main {
     private static final String TUNNEL_NAME = "culvert";
+    /** Held so that JUL keeps its level (JUL holds loggers weakly); set only after the log manager is chosen. */
+    private static java.util.logging.Logger tunnelFallbackLogger;
 
     static {
         // Must happen before the first use of java.util.logging (see ShutdownSafeLogManager).
@@ -100,13 +101,14 @@ public final class Main {
                 System.err.println("tunnel failed: " + current.reason() + (current.detail().isEmpty() ? "" : ": " + current.detail()));
                 exitCode.set(1);
                 finished.countDown();
-            } else if (current.state() == TunnelState.STOPPED && current.reason() != TunnelReason.USER_STOP) {
-                // --ping-exit / --inactive end the process as OpenVPN's do, with status 0.
+            } else if (current.state() == TunnelState.STOPPED) {
+                // --ping-exit, --inactive and a management client's SIGTERM end the process as OpenVPN's do, with status 0.
                 finished.countDown();
             }
         });
         try {
-            culvert.tunnels().start(TUNNEL_NAME, configText, cwd.toString(), filters);
+            Tunnel tunnel = culvert.tunnels().start(TUNNEL_NAME, configText, cwd.toString(), filters);
+            TunnelLogPrinter.attach(tunnel, System.out);
         } catch (TunnelException e) {
             System.err.println("Options error: " + e.getMessage());
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -183,6 +185,9 @@ public final class Main {
         }
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %5$s%6$s%n");
         LogManager.getLogManager().reset();
+        // Tunnel lines reach the console through TunnelLogPrinter; the core's fallback logger would print them twice.
+        tunnelFallbackLogger = java.util.logging.Logger.getLogger("org.culvert.tunnel");
+        tunnelFallbackLogger.setLevel(java.util.logging.Level.OFF);
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(System.out, new java.util.logging.SimpleFormatter()) {
             @Override

@@ -1,0 +1,196 @@
+package org.culvert.embed;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.culvert.api.tunnel.Tunnel;
+import org.culvert.api.tunnel.TunnelListener;
+import org.culvert.api.tunnel.TunnelLogEntry;
+import org.culvert.api.tunnel.TunnelLogListener;
+import org.culvert.api.tunnel.TunnelState;
+import org.culvert.api.tunnel.TunnelStatus;
+
+/**
+ * Moves state changes and log lines from the tunnels' threads to the host's listeners on one thread
+ * of Culvert's own, so that a slow host never stalls a tunnel. The tunnels only enqueue (no lock is
+ * held while a listener runs, and nothing blocks); the event thread delivers everything in the order
+ * it was enqueued: for one tunnel that is the order in which it changed state and logged.
+ *
+ * <p>State changes are rare and always kept. Log lines are bounded ({@link #MAX_PENDING_LOG_LINES}
+ * waiting at once, and only while someone listens): beyond that they are dropped, and the next line
+ * delivered is preceded by a warning saying how many were lost.
+ */
+final class EventHub implements TunnelListener, TunnelLogListener {
+    static final int MAX_PENDING_LOG_LINES = 10_000;
+    private static final System.Logger LOG = System.getLogger("org.culvert.embed");
+    private static final Object END = new Object();
+
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final List<TunnelEventListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<LogSubscription> logListeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pendingLogLines = new AtomicInteger();
+    private final AtomicLong droppedLogLines = new AtomicLong();
+    /** Notified on every state change, for {@link Culvert#awaitState}. */
+    private final Object stateMonitor = new Object();
+    private final Thread thread;
+
+    EventHub(OwnedThreads threads, String threadName) {
+        this.thread = threads.newThread(this::run, threadName);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Delivers what is queued, then ends the event thread. */
+    void finish() {
+        queue.add(END);
+    }
+
+    boolean isEventThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    Object stateMonitor() {
+        return stateMonitor;
+    }
+
+    Subscription addListener(TunnelEventListener listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /** @param tunnelName only this tunnel's lines, or null for every tunnel's */
+    Subscription addLogListener(String tunnelName, TunnelLogListener listener) {
+        LogSubscription s = new LogSubscription(tunnelName, listener);
+        logListeners.add(s);
+        return () -> logListeners.remove(s);
+    }
+
+    // --- tunnel threads: enqueue only ---
+
+    @Override
+    public void stateChanged(Tunnel tunnel, TunnelStatus previous, TunnelStatus current) {
+        queue.add(new TunnelEvent(tunnel.name(), previous, current));
+        synchronized (stateMonitor) {
+            stateMonitor.notifyAll();
+        }
+    }
+
+    @Override
+    public void logged(Tunnel tunnel, TunnelLogEntry entry) {
+        if (logListeners.isEmpty()) {
+            return;
+        }
+        if (pendingLogLines.incrementAndGet() > MAX_PENDING_LOG_LINES) {
+            pendingLogLines.decrementAndGet();
+            droppedLogLines.incrementAndGet();
+            return;
+        }
+        queue.add(new LogLine(tunnel, entry));
+    }
+
+    // --- the event thread ---
+
+    private void run() {
+        while (true) {
+            Object item;
+            try {
+                item = queue.take();
+            } catch (InterruptedException e) {
+                // Only finish() ends this thread, so that no queued event is lost.
+                continue;
+            }
+            if (item == END) {
+                return;
+            }
+            if (item instanceof TunnelEvent) {
+                deliver((TunnelEvent) item);
+            } else {
+                pendingLogLines.decrementAndGet();
+                deliver((LogLine) item);
+            }
+        }
+    }
+
+    private void deliver(TunnelEvent event) {
+        for (TunnelEventListener l : listeners) {
+            try {
+                l.onEvent(event);
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                LOG.log(System.Logger.Level.WARNING, "a tunnel event listener failed on " + event, e);
+            }
+        }
+    }
+
+    private void deliver(LogLine line) {
+        long dropped = droppedLogLines.getAndSet(0);
+        if (dropped > 0) {
+            TunnelLogEntry warning = new TunnelLogEntry(Instant.now(), TunnelLogEntry.Level.WARNING,
+                    dropped + " log lines were dropped because a log listener of the host was too slow");
+            deliverLog(line.tunnel, warning);
+        }
+        deliverLog(line.tunnel, line.entry);
+    }
+
+    private void deliverLog(Tunnel tunnel, TunnelLogEntry entry) {
+        for (LogSubscription s : logListeners) {
+            if (s.tunnelName == null || s.tunnelName.equals(tunnel.name())) {
+                try {
+                    s.listener.logged(tunnel, entry);
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    LOG.log(System.Logger.Level.WARNING, "a tunnel log listener failed", e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits until {@code tunnel} is in {@code state}, or in a state it cannot leave by itself (FAILED,
+     * STOPPED).
+     *
+     * @return its status then, or null at the deadline
+     */
+    TunnelStatus awaitState(Tunnel tunnel, TunnelState state, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (stateMonitor) {
+            while (true) {
+                TunnelStatus s = tunnel.status();
+                if (s.state() == state || s.state() == TunnelState.FAILED || s.state() == TunnelState.STOPPED) {
+                    return s;
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return null;
+                }
+                // Woken by stateChanged; the bound also covers a change made before our listener was bound.
+                stateMonitor.wait(Math.min(left, 250));
+            }
+        }
+    }
+
+    private static final class LogLine {
+        final Tunnel tunnel;
+        final TunnelLogEntry entry;
+
+        LogLine(Tunnel tunnel, TunnelLogEntry entry) {
+            this.tunnel = tunnel;
+            this.entry = entry;
+        }
+    }
+
+    private static final class LogSubscription {
+        final String tunnelName;
+        final TunnelLogListener listener;
+
+        LogSubscription(String tunnelName, TunnelLogListener listener) {
+            this.tunnelName = tunnelName;
+            this.listener = listener;
+        }
+    }
+}
