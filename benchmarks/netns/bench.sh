@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput, latency and CPU cost of OpenVPN and Culvert tunnels between two network namespaces.
 #
-#   benchmarks/netns/bench.sh [--duration S] [--warmup S] [--reps N] [--md FILE] [--openvpn-only]
+#   [JAVA=/path/to/java] benchmarks/netns/bench.sh [--duration S] [--warmup S] [--reps N] [--md FILE] [--openvpn-only]
 #
 # Rows (each in fresh namespaces joined by a veth pair, 10.201.N.1/24 <-> 10.201.N.2/24, tunnel
 # 10.202.N.1 <-> 10.202.N.2, side B sends to side A, as in /work/shared/perf-anchor.md):
@@ -290,7 +290,7 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'aes|vaes|vpclm
 {
     echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) vCPU $model (flags: ${flags% }), kernel $(uname -r),"
     echo "$(openvpn --version | head -1 | cut -d' ' -f1-2), $(openvpn --version | sed -n 's/^library versions: \(OpenSSL [^ ]*\).*/\1/p'),"
-    echo "$(iperf3 --version | head -1 | cut -d' ' -f1-2), $(java -version 2>&1 | head -1 | tr -d '"')."
+    echo "$(iperf3 --version | head -1 | cut -d' ' -f1-2), $("${JAVA:-java}" -version 2>&1 | head -1 | tr -d '"')."
     echo "iperf3 1 stream ${duration} s after a ${warmup} s warm-up, side B -> side A; ${reps} repetition(s), median shown."
     [ "$have_culvert" = 1 ] || echo "Culvert rows not measured (distribution not built or --openvpn-only)."
     echo

@@ -132,7 +132,10 @@ public final class Main {
     private static void onSignal(String name, CountDownLatch finished) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                System.getLogger("org.culvert.launcher").log(System.Logger.Level.INFO, "SIG" + name + " received, stopping");
+                // A signal sent to the process group (as timeout(1) does) may arrive twice: say it once.
+                if (finished.getCount() > 0) {
+                    System.getLogger("org.culvert.launcher").log(System.Logger.Level.INFO, "SIG" + name + " received, stopping");
+                }
                 finished.countDown();
             });
         } catch (IllegalArgumentException e) {

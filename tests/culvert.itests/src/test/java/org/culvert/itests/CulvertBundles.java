@@ -51,13 +51,8 @@ final class CulvertBundles {
      * from {@code .cfg} files) and Culvert's JMX bundle. Kept out of {@link #all}: the platform tests
      * run the distribution's set.
      */
-    static final List<String> OSGI_HOST = List.of("org.apache.felix.metatype", "org.apache.felix.fileinstall", "culvert.jmx");
-
-    /**
-     * Bundles a host may add that are not always built yet (the management interface is new): tests
-     * install them when {@link #available} says their jar exists, and say so when it does not.
-     */
-    static final List<String> OPTIONAL = List.of("culvert.management");
+    static final List<String> OSGI_HOST = List.of("org.apache.felix.metatype", "org.apache.felix.fileinstall", "culvert.jmx",
+            "culvert.management");
 
     /** The in-memory tun driver's bundle: the tests stop, start and install it at run time. */
     static final String TUN_MEMORY = "culvert.tun.memory";
@@ -129,12 +124,6 @@ final class CulvertBundles {
             throw new IllegalStateException(artifactId + ": no jar at " + f + " (build the module first)");
         }
         return f;
-    }
-
-    /** True if the pom passed a path for {@code artifactId} and a jar is there (for {@link #OPTIONAL} bundles). */
-    static boolean available(String artifactId) {
-        String path = System.getProperty(PROPERTY_PREFIX + artifactId);
-        return path != null && !path.isEmpty() && !path.startsWith("${") && new File(path).isFile();
     }
 
     /** The {@code file:} URL of {@code artifactId}'s jar, for {@code installBundle}. */

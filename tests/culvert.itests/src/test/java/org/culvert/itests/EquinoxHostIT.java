@@ -63,13 +63,6 @@ class EquinoxHostIT {
         artifacts.addAll(CulvertBundles.PRODUCT);
         artifacts.addAll(CulvertBundles.MEMORY);
         artifacts.addAll(CulvertBundles.OSGI_HOST);
-        for (String optional : CulvertBundles.OPTIONAL) {
-            if (CulvertBundles.available(optional)) {
-                artifacts.add(optional);
-            } else {
-                System.out.println("EquinoxHostIT: " + optional + " is not built; the set was tested without it");
-            }
-        }
 
         Framework framework = factory.newFramework(config);
         framework.init();

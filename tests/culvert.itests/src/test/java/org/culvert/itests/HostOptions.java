@@ -18,8 +18,8 @@ import org.osgi.framework.launch.FrameworkFactory;
 
 /**
  * Pax Exam options for a host that already runs OSGi: the platform of {@link PaxOptions} plus what
- * examples/osgi/bundles.txt adds (log, metatype, fileinstall, culvert.jmx, and culvert.management once
- * built), with fileinstall watching a fresh folder. Evaluated outside the framework; the tests find
+ * examples/osgi/bundles.txt adds (log, metatype, fileinstall, culvert.jmx and culvert.management),
+ * with fileinstall watching a fresh folder. Evaluated outside the framework; the tests find
  * the folder again through the framework property {@link #WATCHED_DIR}.
  */
 final class HostOptions {
@@ -59,15 +59,9 @@ final class HostOptions {
         return false;
     }
 
-    /** {@link CulvertBundles#OSGI_HOST} and the {@link CulvertBundles#OPTIONAL} bundles that have been built. */
+    /** What a host adds to the runtime: {@link CulvertBundles#OSGI_HOST}. */
     static List<String> hostBundles() {
-        List<String> out = new ArrayList<>(CulvertBundles.OSGI_HOST);
-        for (String artifactId : CulvertBundles.OPTIONAL) {
-            if (CulvertBundles.available(artifactId)) {
-                out.add(artifactId);
-            }
-        }
-        return out;
+        return new ArrayList<>(CulvertBundles.OSGI_HOST);
     }
 
     /** A new, empty folder under the build's work folder (fileinstall's, or a staging one beside it). */

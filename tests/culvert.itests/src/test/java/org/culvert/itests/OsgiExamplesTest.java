@@ -96,7 +96,7 @@ class OsgiExamplesTest {
 
         // What the OSGi-host tests install (Felix: OsgiHostIT; Equinox: EquinoxHostIT, without the log bundle) is the list.
         Set<String> tested = new TreeSet<>();
-        for (List<String> group : List.of(CulvertBundles.RUNTIME, CulvertBundles.PRODUCT, CulvertBundles.OSGI_HOST, CulvertBundles.OPTIONAL)) {
+        for (List<String> group : List.of(CulvertBundles.RUNTIME, CulvertBundles.PRODUCT, CulvertBundles.OSGI_HOST)) {
             for (String artifactId : group) {
                 if (!CulvertBundles.WINDOWS.contains(artifactId)) {
                     tested.add(CulvertBundles.symbolicName(artifactId));

@@ -79,12 +79,6 @@ public class OsgiHostIT {
             assertNotNull(artifactId + " is not installed", b);
             assertEquals(artifactId + " state", Bundle.ACTIVE, b.getState());
         }
-        for (String artifactId : CulvertBundles.OPTIONAL) {
-            if (!CulvertBundles.available(artifactId)) {
-                System.out.println("OsgiHostIT: " + artifactId + " is not built (no " + System.getProperty(CulvertBundles.PROPERTY_PREFIX
-                        + artifactId) + "); the host set was tested without it");
-            }
-        }
     }
 
     // --- metatype ---

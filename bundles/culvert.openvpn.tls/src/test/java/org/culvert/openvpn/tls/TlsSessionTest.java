@@ -319,9 +319,16 @@ class TlsSessionTest {
         }
     }
 
+    /**
+     * CBC+HMAC allocates nothing per packet. The AEADs run through the JDK's Cipher for its intrinsics,
+     * whose per-packet {@code init} allocates: about 1.1 KB each way for AES-GCM (its GHASH tables, its
+     * parameter copies), about 1.8 KB for ChaCha20-Poly1305 on JDK 17 (which also buffers the input to
+     * decrypt). That is bounded here so that a regression (say, one more copy of a payload) still fails.
+     */
     @Test
-    void dataPathAllocatesNothing() throws Exception {
+    void dataPathAllocationIsBounded() throws Exception {
         for (String cipher : List.of("AES-256-GCM", "CHACHA20-POLY1305", "AES-128-CBC")) {
+            long budget = cipher.endsWith("CBC") ? 5_000 : cipher.endsWith("GCM") ? 5_000L * 2_600 : 5_000L * 4_000;
             TlsPair pair = TlsPair.clean(client().dataCiphers(cipher).ping(1).build(), server().dataCiphers(cipher).build());
             assertTrue(pair.handshake(10_000));
             ByteBuffer tun = ByteBuffer.allocateDirect(TlsPair.SLOT);
@@ -349,7 +356,7 @@ class TlsSessionTest {
                 }
                 allocated = mx.getThreadAllocatedBytes(tid) - before; // the last round counts (after JIT warm-up)
             }
-            assertTrue(allocated < 5_000, cipher + ": " + allocated + " bytes allocated for 5000 packets");
+            assertTrue(allocated < budget, cipher + ": " + allocated + " bytes allocated for 5000 packets");
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelManager;
+import org.culvert.api.tunnel.TunnelState;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.cm.Configuration;
@@ -132,6 +133,7 @@ public final class TunnelManagerImpl implements TunnelManager {
         if (c == null) {
             throw new TunnelException(TunnelException.Reason.NOT_FOUND, "no tunnel named '" + name + "'");
         }
+        Tunnel running = get(name).orElse(null);
         try {
             c.delete();
         } catch (IOException | IllegalStateException e) {
@@ -153,7 +155,26 @@ public final class TunnelManagerImpl implements TunnelManager {
                 }
             }
         }
+        // SCR unregisters the service before the component's deactivation has stopped the tunnel; return
+        // only once the tunnel released everything, so the caller sees its final state.
+        while (running != null && running.status().state() != TunnelState.STOPPED && running.status().state() != TunnelState.FAILED) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new TunnelException(TunnelException.Reason.TIMEOUT, "tunnel '" + name + "' did not stop within "
+                        + VANISH_TIMEOUT_MILLIS / 1000 + " s");
+            }
+            synchronized (changed) {
+                try {
+                    changed.wait(POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
+
+    /** How often stop() looks at a tunnel's state while its deactivation finishes (it has no event of its own). */
+    private static final long POLL_MILLIS = 10;
 
     private Configuration findConfiguration(String name) throws TunnelException {
         try {

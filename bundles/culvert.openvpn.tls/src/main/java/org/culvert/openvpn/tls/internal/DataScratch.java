@@ -14,8 +14,8 @@ public final class DataScratch {
     public final byte[] wire = new byte[MAX_PACKET + SLACK];
     /** Plaintext being built or recovered. */
     public final byte[] plain = new byte[MAX_PACKET + SLACK];
-    /** AES-GCM counter blocks. */
-    final byte[] counters = new byte[MAX_PACKET + SLACK];
-    /** AES-GCM keystream. */
-    final byte[] keystream = new byte[MAX_PACKET + SLACK];
+    /** The AEAD's ciphertext || tag, in the JCE's order (OpenVPN puts the tag first). */
+    final byte[] aeadIn = new byte[MAX_PACKET + SLACK];
+    /** The AEAD's output before it is released to the caller. */
+    final byte[] aeadOut = new byte[MAX_PACKET + SLACK];
 }

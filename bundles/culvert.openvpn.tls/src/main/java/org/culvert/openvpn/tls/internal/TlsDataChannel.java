@@ -289,8 +289,8 @@ public final class TlsDataChannel {
     }
 
     private static Aead newAead(DataCipher cipher, byte[] keys, int off, DataScratch scratch) {
-        return cipher == DataCipher.CHACHA20_POLY1305 ? new ChaCha20Poly1305(keys, off)
-                : new AesGcm(keys, off, cipher.keyLength(), scratch);
+        return cipher == DataCipher.CHACHA20_POLY1305 ? JceAead.chaCha20Poly1305(keys, off, scratch)
+                : JceAead.aesGcm(keys, off, cipher.keyLength(), scratch);
     }
 
     private static Cipher newCbc(int mode, byte[] keys, int off, int keyLength) {
