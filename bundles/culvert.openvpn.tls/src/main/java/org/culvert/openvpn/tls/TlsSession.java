@@ -137,7 +137,7 @@ public final class TlsSession implements AutoCloseable {
                 resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
                 settings.handWindow(), settings.tlsTimeout(), settings.tranWindow(), settings.replayWindow(),
                 settings.localOptionsString(), settings.expectedRemoteOptionsString(), settings.maxPacketSize(),
-                settings.ivProto());
+                settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp());
         this.ivs = new IvSource(random);
         this.compression = settings.compression();
         int inner = 0;

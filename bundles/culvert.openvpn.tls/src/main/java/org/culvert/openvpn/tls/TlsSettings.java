@@ -65,6 +65,7 @@ public final class TlsSettings {
     private final ReplayWindow.Settings replayWindow;
     private final Compression compression;
     private final Proto proto;
+    private final boolean peerKnown;
     private final OccOptions occ;
     private final int maxPacketSize;
     private final int ivProto;
@@ -111,6 +112,7 @@ public final class TlsSettings {
         replayWindow = b.replayWindow;
         compression = b.compression;
         proto = b.proto;
+        peerKnown = b.peerKnown;
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
         ivProto = b.ivProto;
@@ -479,6 +481,11 @@ public final class TlsSettings {
         return maxPacketSize;
     }
 
+    /** True when the configuration names the peer ({@code --remote}); see {@link Builder#peerKnown}. */
+    public boolean peerKnown() {
+        return peerKnown;
+    }
+
     /** The IV_PROTO bits announced in key method 2. */
     int ivProto() {
         return ivProto;
@@ -543,6 +550,7 @@ public final class TlsSettings {
         private ReplayWindow.Settings replayWindow = ReplayWindow.Settings.DEFAULT;
         private Compression compression = Compression.NONE;
         private Proto proto = Proto.UDP;
+        private boolean peerKnown;
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
         private int ivProto = org.culvert.openvpn.tls.internal.SessionConfig.IV_PROTO;
@@ -803,6 +811,16 @@ public final class TlsSettings {
         /** Compression framing ({@code comp-lzo no}, {@code compress stub[-v2]}); default none. */
         public Builder compression(Compression value) {
             this.compression = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Whether the configuration names the peer ({@code --remote}). A UDP tls-server that knows its
+         * peer sends its own hard reset at once, as OpenVPN's p2p server does, instead of waiting for
+         * the client's: the handshake then does not wait for a client retry when the client started first.
+         */
+        public Builder peerKnown(boolean value) {
+            this.peerKnown = value;
             return this;
         }
 

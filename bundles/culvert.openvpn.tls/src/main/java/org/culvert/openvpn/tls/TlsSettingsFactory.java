@@ -89,7 +89,8 @@ public final class TlsSettingsFactory {
                 .handWindow(t.handWindow()).tlsTimeout(t.tlsTimeout()).tranWindow(t.tranWindow());
         b.ping(options.ping()).pingRestart(options.pingRestart()).pingExit(options.pingExit())
                 .inactive(options.inactive(), options.inactiveBytes()).explicitExitNotify(options.explicitExitNotify())
-                .replayWindow(options.replayWindow()).compression(options.compression()).proto(options.proto());
+                .replayWindow(options.replayWindow()).compression(options.compression()).proto(options.proto())
+                .peerKnown(options.remote().isPresent());
         b.occ(occ(options));
         TlsSettings settings = b.build();
         settings.validate();

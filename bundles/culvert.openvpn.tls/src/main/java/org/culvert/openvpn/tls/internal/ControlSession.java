@@ -86,8 +86,9 @@ public final class ControlSession {
         this.localSid = sid;
         long now = clock.monotonicMillis();
         this.lastValidControl = now;
-        if (!cfg.server) {
-            primary = new KeyState(0, ControlPacket.OP_HARD_RESET_CLIENT_V2, cfg.tlsTimeoutMillis);
+        if (!cfg.server || cfg.serverSendsFirst) {
+            primary = new KeyState(0, cfg.server ? ControlPacket.OP_HARD_RESET_SERVER_V2 : ControlPacket.OP_HARD_RESET_CLIENT_V2,
+                    cfg.tlsTimeoutMillis);
             attemptStart = now;
         }
     }
@@ -152,7 +153,7 @@ public final class ControlSession {
         if (!remoteKnown) {
             remoteSid = packet.sessionId;
             remoteKnown = true;
-            if (cfg.server) {
+            if (cfg.server && primary == null) {
                 primary = new KeyState(0, ControlPacket.OP_HARD_RESET_SERVER_V2, cfg.tlsTimeoutMillis);
             } else {
                 // The peer showed up: resend anything outstanding at once (OpenVPN's "burst").

@@ -50,12 +50,15 @@ public final class SessionConfig {
     public final int maxControlPayload;
     /** The IV_PROTO bits this side announces (normally {@link #IV_PROTO}). */
     public final int ivProto;
+    /** A UDP tls-server with a known peer sends its hard reset without waiting for the client's. */
+    public final boolean serverSendsFirst;
 
     public SessionConfig(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             ControlWrap.Kind wrapKind, byte[] wrapKey, KeyDirection tlsAuthDirection, AuthAlgorithm auth,
             List<DataCipher> dataCiphers, DataCipher fallback, long renegSeconds, long renegBytes, long renegPackets,
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
-            String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto) {
+            String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst) {
+        this.serverSendsFirst = server && serverSendsFirst;
         this.server = server;
         this.profile = profile;
         this.credentials = credentials;
