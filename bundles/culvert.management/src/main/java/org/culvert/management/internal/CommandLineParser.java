@@ -1,8 +1,9 @@
 package org.culvert.management.internal;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+
+import org.culvert.openvpn.config.LineTokenizer;
 
 /**
  * Splits one management command line into parameters by OpenVPN's rules, which are those of its
@@ -18,13 +19,12 @@ import java.util.List;
  * <li>at most 16 parameters are read; the rest of the line is ignored.</li>
  * </ul>
  *
- * Written from those rules, not from OpenVPN's code. Stateless; thread-safe.
+ * The splitting is the configuration parser's own {@link LineTokenizer}; this class adds the 16-parameter
+ * limit and OpenVPN's error lines. Stateless; thread-safe.
  */
 final class CommandLineParser {
-    /** OpenVPN's MAX_PARMS. */
-    static final int MAX_PARAMETERS = 16;
-    /** OpenVPN's OPTION_PARM_SIZE: a parameter may hold this many characters. */
-    static final int MAX_PARAMETER_LENGTH = 256;
+    static final int MAX_PARAMETERS = LineTokenizer.MAX_PARAMETERS;
+    static final int MAX_PARAMETER_LENGTH = LineTokenizer.MAX_PARAMETER_LENGTH;
 
     private static final String WHERE = "TCP:0";
 
@@ -39,98 +39,31 @@ final class CommandLineParser {
         }
     }
 
-    private enum State {
-        BETWEEN, UNQUOTED, DOUBLE_QUOTED, SINGLE_QUOTED
-    }
-
     private CommandLineParser() {
     }
 
     static Result parse(String line) {
-        List<String> params = new ArrayList<>(4);
-        StringBuilder param = new StringBuilder();
-        State state = State.BETWEEN;
-        boolean escaped = false;
-        int n = line.length();
-        // One step past the end stands for the C string's terminating NUL, which ends an unquoted parameter.
-        for (int i = 0; i <= n; i++) {
-            char in = i < n ? line.charAt(i) : '\0';
-            if (!escaped && in == '\\' && state != State.SINGLE_QUOTED) {
-                escaped = true;
-                continue;
-            }
-            char out = 0;
-            boolean done = false;
-            switch (state) {
-                case BETWEEN:
-                    if (!isBlank(in)) {
-                        if (in == ';' || in == '#') {
-                            return new Result(Collections.unmodifiableList(params), null);
-                        }
-                        if (!escaped && in == '"') {
-                            state = State.DOUBLE_QUOTED;
-                        } else if (!escaped && in == '\'') {
-                            state = State.SINGLE_QUOTED;
-                        } else {
-                            out = in;
-                            state = State.UNQUOTED;
-                        }
-                    }
-                    break;
-                case UNQUOTED:
-                    if (!escaped && isBlank(in)) {
-                        done = true;
-                    } else {
-                        out = in;
-                    }
-                    break;
-                case DOUBLE_QUOTED:
-                    if (!escaped && in == '"') {
-                        done = true;
-                    } else {
-                        out = in;
-                    }
-                    break;
-                case SINGLE_QUOTED:
-                    if (in == '\'') {
-                        done = true;
-                    } else {
-                        out = in;
-                    }
-                    break;
-                default:
-                    throw new IllegalStateException(state.toString());
-            }
-            if (done) {
-                params.add(param.toString());
-                param.setLength(0);
-                state = State.BETWEEN;
-            }
-            if (escaped && out != 0 && !(out == '\\' || out == '"' || isBlank(out))) {
-                return error("ERROR: Options warning: Bad backslash ('\\') usage in " + WHERE
-                        + ": remember that backslashes are treated as shell-escapes and if you need to pass backslash"
-                        + " characters as part of a Windows filename, you should use double backslashes such as"
-                        + " \"c:\\\\openvpn\\\\static.key\"");
-            }
-            escaped = false;
-            if (out != 0) {
-                if (param.length() >= MAX_PARAMETER_LENGTH) {
+        try {
+            return new Result(Collections.unmodifiableList(LineTokenizer.tokenize(line, MAX_PARAMETERS)), null);
+        } catch (LineTokenizer.SyntaxError e) {
+            switch (e.reason()) {
+                case BAD_BACKSLASH:
+                    return error("ERROR: Options warning: Bad backslash ('\\') usage in " + WHERE
+                            + ": remember that backslashes are treated as shell-escapes and if you need to pass backslash"
+                            + " characters as part of a Windows filename, you should use double backslashes such as"
+                            + " \"c:\\\\openvpn\\\\static.key\"");
+                case WORD_TOO_LONG:
                     return error("ERROR: Options error: Parameter at " + WHERE + " is too long (" + MAX_PARAMETER_LENGTH
-                            + " chars max): " + param.substring(0, MAX_PARAMETER_LENGTH - 1));
-                }
-                param.append(out);
+                            + " chars max): " + e.word());
+                case NO_CLOSING_QUOTE:
+                    return error("ERROR: Options error: No closing quotation (\") in " + WHERE);
+                case NO_CLOSING_SINGLE_QUOTE:
+                    return error("ERROR: Options error: No closing single quotation (') in " + WHERE);
+                default:
+                    // A trailing backslash: OpenVPN drops the unfinished parameter and runs the rest.
+                    return new Result(e.words(), null);
             }
-            if (params.size() >= MAX_PARAMETERS) {
-                return new Result(Collections.unmodifiableList(params), null);
-            }
         }
-        if (state == State.DOUBLE_QUOTED) {
-            return error("ERROR: Options error: No closing quotation (\") in " + WHERE);
-        }
-        if (state == State.SINGLE_QUOTED) {
-            return error("ERROR: Options error: No closing single quotation (') in " + WHERE);
-        }
-        return new Result(Collections.unmodifiableList(params), null);
     }
 
     private static Result error(String message) {
@@ -139,7 +72,7 @@ final class CommandLineParser {
 
     /** C's {@code isspace} plus NUL, as OpenVPN's parser counts blanks. */
     private static boolean isBlank(char c) {
-        return c == '\0' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0b || c == '\f';
+        return LineTokenizer.isSpace(c);
     }
 
     /**

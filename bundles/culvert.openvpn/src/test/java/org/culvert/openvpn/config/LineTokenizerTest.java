@@ -56,4 +56,31 @@ class LineTokenizerTest {
         assertThrows(LineTokenizer.SyntaxError.class, () -> words("up \"a\\nb\""));
         assertThrows(LineTokenizer.SyntaxError.class, () -> words("dev tun\\"));
     }
+
+    @Test
+    void errorsSayWhyAndKeepTheWordsBefore() {
+        LineTokenizer.SyntaxError e = assertThrows(LineTokenizer.SyntaxError.class, () -> words("dev tun\\"));
+        assertEquals(LineTokenizer.SyntaxError.Reason.TRAILING_BACKSLASH, e.reason());
+        assertEquals(List.of("dev"), e.words());
+        LineTokenizer.SyntaxError bad = assertThrows(LineTokenizer.SyntaxError.class, () -> words("secret C:\\keys"));
+        assertEquals(LineTokenizer.SyntaxError.Reason.BAD_BACKSLASH, bad.reason());
+        assertEquals('k', bad.character());
+        assertEquals(LineTokenizer.SyntaxError.Reason.NO_CLOSING_QUOTE,
+                assertThrows(LineTokenizer.SyntaxError.class, () -> words("up \"x")).reason());
+    }
+
+    @Test
+    void aWordHoldsAtMost256Characters() throws Exception {
+        String ok = "a".repeat(256);
+        assertEquals(List.of("x", ok), words("x " + ok));
+        LineTokenizer.SyntaxError e = assertThrows(LineTokenizer.SyntaxError.class, () -> words("x " + ok + "b"));
+        assertEquals(LineTokenizer.SyntaxError.Reason.WORD_TOO_LONG, e.reason());
+        assertEquals(255, e.word().length());
+    }
+
+    @Test
+    void aWordLimitIgnoresTheRestOfTheLine() throws Exception {
+        assertEquals(List.of("a", "b"), LineTokenizer.tokenize("a b c \"unclosed", 2));
+        assertEquals(List.of("a", "b", "c"), LineTokenizer.tokenize("a b c"));
+    }
 }
