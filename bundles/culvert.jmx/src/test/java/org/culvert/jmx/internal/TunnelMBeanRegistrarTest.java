@@ -94,17 +94,17 @@ class TunnelMBeanRegistrarTest {
         FakeTunnel t = new FakeTunnel(name);
         Instant since = Instant.parse("2024-05-01T10:15:30.250Z");
         Instant handshake = Instant.parse("2024-05-01T10:15:31Z");
-        t.status = new TunnelStatus(TunnelState.UP, TunnelReason.NONE, "all good", since);
-        t.counters = FakeTunnel.counters(100, FakeTunnel.drops(DropReason.REPLAY, 3, DropReason.AUTH_FAILED, 4));
-        t.connection = new TunnelConnection(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 1194),
+        t.setStatus(new TunnelStatus(TunnelState.UP, TunnelReason.NONE, "all good", since));
+        t.setCounters(FakeTunnel.counters(100, FakeTunnel.drops(DropReason.REPLAY, 3, DropReason.AUTH_FAILED, 4)));
+        t.setConnection(new TunnelConnection(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 1194),
                 new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 1195), "10.8.0.1", "10.8.0.2", null, handshake,
-                "static-key", "AES-256-CBC");
+                "static-key", "AES-256-CBC"));
         Map<String, String> plugins = new LinkedHashMap<>();
         plugins.put("tun-driver", "linux");
         plugins.put("event-backend", "epoll");
         plugins.put("link-transport", "udp");
-        t.plugins = plugins;
-        t.deviceName = "tun7";
+        t.setPlugins(plugins);
+        t.setDeviceName("tun7");
         registrar.addTunnel(t);
 
         assertTrue(server.isRegistered(TunnelMBeans.objectName(name)));
@@ -149,8 +149,8 @@ class TunnelMBeanRegistrarTest {
         assertEquals("STARTING", get(name, "State"));
         assertEquals(0L, get(name, "TunReadBytes"));
 
-        t.status = new TunnelStatus(TunnelState.WAITING, TunnelReason.DRIVER_MISSING, "no driver matches (x=y)", Instant.now());
-        t.counters = FakeTunnel.counters(1000, FakeTunnel.drops());
+        t.setStatus(new TunnelStatus(TunnelState.WAITING, TunnelReason.DRIVER_MISSING, "no driver matches (x=y)", Instant.now()));
+        t.setCounters(FakeTunnel.counters(1000, FakeTunnel.drops()));
         assertEquals("WAITING", get(name, "State"));
         assertEquals("DRIVER_MISSING", get(name, "Reason"));
         assertEquals("no driver matches (x=y)", get(name, "Detail"));
@@ -168,8 +168,8 @@ class TunnelMBeanRegistrarTest {
     @Test
     void dropsAreTabularDataWithARowPerCause() throws Exception {
         FakeTunnel t = new FakeTunnel(name);
-        t.counters = FakeTunnel.counters(0, FakeTunnel.drops(DropReason.REPLAY, 5, DropReason.UNKNOWN_PEER, 2,
-                DropReason.WRITE_REJECTED, Long.MAX_VALUE / 4));
+        t.setCounters(FakeTunnel.counters(0, FakeTunnel.drops(DropReason.REPLAY, 5, DropReason.UNKNOWN_PEER, 2,
+                DropReason.WRITE_REJECTED, Long.MAX_VALUE / 4)));
         registrar.addTunnel(t);
 
         TabularData drops = assertInstanceOf(TabularData.class, get(name, "Drops"));
@@ -190,16 +190,16 @@ class TunnelMBeanRegistrarTest {
     @Test
     void missingConnectionDetailsAreNull() throws Exception {
         FakeTunnel t = new FakeTunnel(name);
-        t.connection = null; // a broken tunnel must not break JMX
+        t.setConnection(null); // a broken tunnel must not break JMX
         registrar.addTunnel(t);
         assertNull(get(name, "LastHandshake"));
         assertNull(get(name, "LinkLocal"));
         assertNull(get(name, "LinkRemote"));
         assertNull(get(name, "TunLocalIpv4"));
         assertNull(get(name, "DeviceName"));
-        t.connection = TunnelConnection.NONE;
+        t.setConnection(TunnelConnection.NONE);
         assertNull(get(name, "TunRemoteIpv4"));
-        t.plugins = null;
+        t.setPlugins(null);
         assertTrue(((TabularData) get(name, "Plugins")).isEmpty());
     }
 
@@ -330,9 +330,9 @@ class TunnelMBeanRegistrarTest {
     @Test
     void aReusedNameShowsTheNewestTunnelAndFallsBack() throws Exception {
         FakeTunnel first = new FakeTunnel(name);
-        first.status = new TunnelStatus(TunnelState.UP, TunnelReason.NONE, "first", Instant.now());
+        first.setStatus(new TunnelStatus(TunnelState.UP, TunnelReason.NONE, "first", Instant.now()));
         FakeTunnel second = new FakeTunnel(name);
-        second.status = new TunnelStatus(TunnelState.CONNECTING, TunnelReason.NONE, "second", Instant.now());
+        second.setStatus(new TunnelStatus(TunnelState.CONNECTING, TunnelReason.NONE, "second", Instant.now()));
 
         registrar.addTunnel(first);
         assertEquals("first", get(name, "Detail"));
