@@ -9,9 +9,9 @@
 #   TLS AES-256-GCM and TLS CHACHA20-POLY1305: openvpn<->openvpn, culvert<->openvpn (culvert in A),
 #   culvert<->culvert. TLS rows: A is tls-server, B tls-client, self-signed EC certificates pinned
 #   with --peer-fingerprint, --dh none, --data-ciphers CIPHER (the anchor's flags), UDP.
-# Each row: wait for the first ping through the tunnel (polled, "ready s"), `ping -q -c 50 -i 0.01`,
-# a warm-up iperf3 run (--warmup, same for every row: lets the JVM compile its hot path), then
-# `iperf3 -c A -t DURATION -P 1 -J`; CPU seconds of each peer from /proc/PID/stat (utime+stime)
+# Each row: wait for the first ping through the tunnel (polled, "ready s"), a warm-up iperf3 run
+# (--warmup, same for every row: lets the JVM compile its hot path), then
+# `iperf3 -c A -t DURATION -P 1 -J`, then `ping -q -c 50 -i 0.01`; CPU seconds of each peer from /proc/PID/stat (utime+stime)
 # around the measured run give "Mbit/s per peer core" = Mbit/s / (CPU seconds of both peers / wall s).
 # With --reps N the row shown is the repetition with the median throughput. Ratios compare each row
 # with openvpn<->openvpn of the same mode and cipher in the same run.
@@ -168,7 +168,6 @@ wait_listen() { # NS PORT
 measure() {
     local label=$1 sns=$2 saddr=$3 cns=$4 pa=$5 pb=$6 ready=$7
     local ping_avg
-    ping_avg=$(ip netns exec "$cns" ping -n -q -c 50 -i 0.01 "$saddr" | awk -F/ '/^rtt/ {print $5}')
     ip netns exec "$sns" iperf3 -s -B "$saddr" >"$work/iperf-server.log" 2>&1 &
     local spid=$!
     pids+=("$spid")
@@ -187,6 +186,9 @@ measure() {
     [ -n "$pb" ] && b1=$(cpu_ticks "$pb")
     kill -TERM "$spid" 2>/dev/null || true
     wait "$spid" 2>/dev/null || true
+    # Latency after the runs, so that a JVM peer is measured with its hot path compiled, as a
+    # long-running tunnel is (before the warm-up it is interpreted and 3-8 times slower).
+    ping_avg=$(ip netns exec "$cns" ping -n -q -c 50 -i 0.01 "$saddr" | awk -F/ '/^rtt/ {print $5}')
     local bps
     bps=$(jq -r '.end.sum_received.bits_per_second' "$work/iperf.json")
     echo "$label $bps $ping_avg $a0 $a1 $b0 $b1 $t0 $t1 $hz $ready $pa" | awk '{
