@@ -1,6 +1,7 @@
 package org.culvert.openvpn.tls;
 
 import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.Keepalive;
 import org.culvert.openvpn.session.TimerEvent;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -88,22 +89,15 @@ public final class TlsSession implements AutoCloseable {
     private final int innerTailroom;
     private final byte[] occReply;
     private final byte[] occExit;
-    private final long pingMillis;
-    private final long pingReceiveMillis;
-    private final boolean pingExits;
-    private final long inactiveMillis;
+    private final Keepalive keepalive;
     private final byte[] controlIn = new byte[DataScratch.MAX_PACKET];
     private final byte[] controlOut = new byte[MAX_CONTROL_PACKET + 256];
     private ControlSession active;
     private ControlSession candidate;
     private MssClamp clamp;
 
-    private long lastSent;
-    private boolean sentAnything;
-    private long lastReceived;
-    private long lastActivity;
-    private long activityBytes;
     private long pingsReceived;
+    private boolean lastWasData;
     private boolean occReplyDue;
     private String lastOccMismatch;
     private boolean exitStarted;
@@ -156,13 +150,8 @@ public final class TlsSession implements AutoCloseable {
         this.tailroom = innerTail + DataPayload.frameTailroom(compression);
         this.occReply = DataPayload.occMessage(DataPayload.OCC_REPLY, settings.localOptionsString());
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
-        this.pingMillis = settings.ping() * 1000L;
-        this.pingExits = settings.pingExit() > 0;
-        this.pingReceiveMillis = (pingExits ? settings.pingExit() : settings.pingRestart()) * 1000L;
-        this.inactiveMillis = settings.inactive() * 1000L;
-        long now = clock.monotonicMillis();
-        this.lastReceived = now;
-        this.lastActivity = now;
+        this.keepalive = new Keepalive(settings.ping(), settings.pingRestart(), settings.pingExit(), settings.inactive(),
+                settings.inactiveBytes(), clock.monotonicMillis());
         this.active = newControlSession();
     }
 
@@ -207,8 +196,8 @@ public final class TlsSession implements AutoCloseable {
         }
         TlsVerdict v = frameAndSeal(packet, ks);
         if (v == TlsVerdict.OK) {
-            markSent(now);
-            registerActivity(now, packet.remaining());
+            keepalive.sent(now);
+            keepalive.activity(now, packet.remaining());
         }
         return v;
     }
@@ -231,7 +220,8 @@ public final class TlsSession implements AutoCloseable {
         }
         int first = packet.get(packet.position()) & 0xFF;
         int op = first >>> 3;
-        if (op == ControlPacket.OP_DATA_V1 || op == ControlPacket.OP_DATA_V2) {
+        lastWasData = op == ControlPacket.OP_DATA_V1 || op == ControlPacket.OP_DATA_V2;
+        if (lastWasData) {
             return decapsulateData(packet, first & 7, length);
         }
         if (length > controlIn.length) {
@@ -266,7 +256,7 @@ public final class TlsSession implements AutoCloseable {
             return Incoming.CONSUMED;
         }
         long now = clock.monotonicMillis();
-        lastReceived = now;
+        keepalive.received(now);
         if (DataPayload.isPing(packet)) {
             pingsReceived++;
             return Incoming.CONSUMED;
@@ -277,7 +267,7 @@ public final class TlsSession implements AutoCloseable {
         if (clamp != null) {
             clamp.clamp(packet);
         }
-        registerActivity(now, packet.remaining());
+        keepalive.activity(now, packet.remaining());
         return Incoming.TUN_PACKET;
     }
 
@@ -314,12 +304,20 @@ public final class TlsSession implements AutoCloseable {
         if (v != TlsVerdict.OK) {
             return Incoming.DROP;
         }
-        lastReceived = clock.monotonicMillis();
+        keepalive.received(clock.monotonicMillis());
         promoteCandidate();
         if (active.takePeerExit()) {
             return Incoming.PEER_EXIT;
         }
         return Incoming.CONSUMED;
+    }
+
+    /**
+     * True when the last packet given to {@link #decapsulate} was a data-channel packet ({@code P_DATA_V1}
+     * or {@code V2}); after an accepted one the buffer frames its decrypted payload.
+     */
+    public boolean lastWasData() {
+        return lastWasData;
     }
 
     /** Why the last {@link #decapsulate} gave {@link Incoming#DROP} ({@link TlsVerdict#OK} after an accepted packet). */
@@ -375,7 +373,7 @@ public final class TlsSession implements AutoCloseable {
         } else if (occReplyDue) {
             occReplyDue = false;
             message = occReply;
-        } else if (pingMillis > 0 && (!sentAnything || now - lastSent >= pingMillis)) {
+        } else if (keepalive.pingDue(now)) {
             message = PING;
             activity = false;
         } else {
@@ -385,12 +383,12 @@ public final class TlsSession implements AutoCloseable {
         slot.put(message);
         slot.limit(headroom + message.length).position(headroom);
         TlsVerdict v = frameAndSeal(slot, ks);
-        markSent(now);
+        keepalive.sent(now);
         if (v != TlsVerdict.OK) {
             return false;
         }
         if (activity) {
-            registerActivity(now, slot.remaining());
+            keepalive.activity(now, slot.remaining());
         }
         return true;
     }
@@ -408,15 +406,10 @@ public final class TlsSession implements AutoCloseable {
         if (candidate != null) {
             next = Math.min(next, candidate.nextTimer());
         }
-        if (pingMillis > 0 && active.keyed()) {
-            next = Math.min(next, sentAnything ? lastSent + pingMillis : now);
+        if (active.keyed()) {
+            next = Math.min(next, keepalive.nextPingMillis(now));
         }
-        if (pingReceiveMillis > 0) {
-            next = Math.min(next, lastReceived + pingReceiveMillis);
-        }
-        if (inactiveMillis > 0) {
-            next = Math.min(next, lastActivity + inactiveMillis);
-        }
+        next = Math.min(next, keepalive.nextExpiryMillis());
         if (exitNotifying) {
             next = Math.min(next, Math.min(nextExitPacket, exitDeadline));
         }
@@ -442,15 +435,7 @@ public final class TlsSession implements AutoCloseable {
         }
         long now = clock.monotonicMillis();
         advanceExitSchedule(now);
-        if (inactiveMillis > 0 && now - lastActivity >= inactiveMillis) {
-            lastActivity = now;
-            return TimerEvent.INACTIVE;
-        }
-        if (pingReceiveMillis > 0 && now - lastReceived >= pingReceiveMillis) {
-            lastReceived = now;
-            return pingExits ? TimerEvent.PING_EXIT : TimerEvent.PING_RESTART;
-        }
-        return TimerEvent.NONE;
+        return keepalive.expire(now);
     }
 
     /**
@@ -644,19 +629,4 @@ public final class TlsSession implements AutoCloseable {
         return v;
     }
 
-    private void markSent(long now) {
-        lastSent = now;
-        sentAnything = true;
-    }
-
-    private void registerActivity(long now, int bytes) {
-        if (inactiveMillis == 0) {
-            return;
-        }
-        activityBytes += bytes;
-        if (activityBytes >= settings.inactiveBytes()) {
-            activityBytes = 0;
-            lastActivity = now;
-        }
-    }
 }

@@ -47,19 +47,10 @@ public final class StaticKeySession {
     private final byte[] occReply;
     private final byte[] occRequest;
     private final byte[] occExit;
-    private final long pingMillis;
-    private final long pingReceiveMillis;
-    private final boolean pingExits;
-    private final long inactiveMillis;
+    private final Keepalive keepalive;
     private final int headroom;
     private final int tailroom;
     private MssClamp clamp;
-
-    private long lastSent;
-    private boolean sentAnything;
-    private long lastReceived;
-    private long lastActivity;
-    private long activityBytes;
 
     private boolean occRequesting = true;
     private long nextOccRequest;
@@ -91,16 +82,12 @@ public final class StaticKeySession {
         this.occRequest = DataPayload.occMessage(DataPayload.OCC_REQUEST, null);
         this.occReply = DataPayload.occMessage(DataPayload.OCC_REPLY, localOcc);
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
-        this.pingMillis = options.ping() * 1000L;
-        this.pingExits = options.pingExit() > 0;
-        this.pingReceiveMillis = (pingExits ? options.pingExit() : options.pingRestart()) * 1000L;
-        this.inactiveMillis = options.inactive() * 1000L;
         this.headroom = dataChannel.headroom() + DataPayload.frameHeadroom(compression);
         this.tailroom = dataChannel.tailroom() + DataPayload.frameTailroom(compression);
         setLinkIpv6(MtuMath.assumeIpv6Link(options));
         long now = clock.monotonicMillis();
-        lastReceived = now;
-        lastActivity = now;
+        this.keepalive = new Keepalive(options.ping(), options.pingRestart(), options.pingExit(), options.inactive(),
+                options.inactiveBytes(), now);
         nextOccRequest = now + OCC_INTERVAL_MILLIS;
     }
 
@@ -145,8 +132,8 @@ public final class StaticKeySession {
         Verdict v = frameAndSeal(packet);
         if (v == Verdict.OK) {
             long now = clock.monotonicMillis();
-            markSent(now);
-            registerActivity(now, packet.remaining());
+            keepalive.sent(now);
+            keepalive.activity(now, packet.remaining());
         }
         return v;
     }
@@ -173,7 +160,7 @@ public final class StaticKeySession {
             return Incoming.CONSUMED;
         }
         long now = clock.monotonicMillis();
-        lastReceived = now;
+        keepalive.received(now);
         if (DataPayload.isPing(packet)) {
             return Incoming.CONSUMED;
         }
@@ -183,7 +170,7 @@ public final class StaticKeySession {
         if (clamp != null) {
             clamp.clamp(packet);
         }
-        registerActivity(now, packet.remaining());
+        keepalive.activity(now, packet.remaining());
         return Incoming.TUN_PACKET;
     }
 
@@ -219,7 +206,7 @@ public final class StaticKeySession {
         } else if (occRequestDue) {
             occRequestDue = false;
             message = occRequest;
-        } else if (pingMillis > 0 && (!sentAnything || now - lastSent >= pingMillis)) {
+        } else if (keepalive.pingDue(now)) {
             message = PING;
             activity = false;
         } else {
@@ -231,31 +218,23 @@ public final class StaticKeySession {
         Verdict v = frameAndSeal(slot);
         if (v != Verdict.OK) {
             // e.g. packet-ids exhausted: nothing can be sent; do not spin on this message.
-            markSent(now);
+            keepalive.sent(now);
             return false;
         }
-        markSent(now);
+        keepalive.sent(now);
         if (activity) {
-            registerActivity(now, slot.remaining());
+            keepalive.activity(now, slot.remaining());
         }
         return true;
     }
 
     /** The monotonic time at which {@link #checkTimers()} (and {@link #pollOutgoing}) must next run. */
     public long nextTimerMillis() {
-        long next = Long.MAX_VALUE;
+        long now = clock.monotonicMillis();
         if (exitPacketDue || occReplyDue || occRequestDue) {
-            return clock.monotonicMillis();
+            return now;
         }
-        if (pingMillis > 0) {
-            next = sentAnything ? Math.min(next, lastSent + pingMillis) : clock.monotonicMillis();
-        }
-        if (pingReceiveMillis > 0) {
-            next = Math.min(next, lastReceived + pingReceiveMillis);
-        }
-        if (inactiveMillis > 0) {
-            next = Math.min(next, lastActivity + inactiveMillis);
-        }
+        long next = Math.min(keepalive.nextPingMillis(now), keepalive.nextExpiryMillis());
         if (occRequesting) {
             next = Math.min(next, nextOccRequest);
         }
@@ -273,15 +252,7 @@ public final class StaticKeySession {
     public TimerEvent checkTimers() {
         long now = clock.monotonicMillis();
         advanceSchedules(now);
-        if (inactiveMillis > 0 && now - lastActivity >= inactiveMillis) {
-            lastActivity = now;
-            return TimerEvent.INACTIVE;
-        }
-        if (pingReceiveMillis > 0 && now - lastReceived >= pingReceiveMillis) {
-            lastReceived = now;
-            return pingExits ? TimerEvent.PING_EXIT : TimerEvent.PING_RESTART;
-        }
-        return TimerEvent.NONE;
+        return keepalive.expire(now);
     }
 
     /**
@@ -388,19 +359,4 @@ public final class StaticKeySession {
         return dataChannel.seal(buf);
     }
 
-    private void markSent(long now) {
-        lastSent = now;
-        sentAnything = true;
-    }
-
-    private void registerActivity(long now, int bytes) {
-        if (inactiveMillis == 0) {
-            return;
-        }
-        activityBytes += bytes;
-        if (activityBytes >= options.inactiveBytes()) {
-            activityBytes = 0;
-            lastActivity = now;
-        }
-    }
 }

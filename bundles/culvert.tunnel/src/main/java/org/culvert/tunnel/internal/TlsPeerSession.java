@@ -85,8 +85,6 @@ final class TlsPeerSession implements PeerSession {
 
     @Override
     public Incoming decapsulate(ByteBuffer packet) {
-        int opcode = packet.hasRemaining() ? (packet.get(packet.position()) & 0xff) >>> OPCODE_SHIFT : -1;
-        lastWasData = opcode == P_DATA_V1 || opcode == P_DATA_V2;
         Incoming in = session.decapsulate(packet);
         if (in == Incoming.DROP) {
             lastVerdict = session.lastVerdict();
@@ -139,15 +137,9 @@ final class TlsPeerSession implements PeerSession {
         return n == null ? 0 : TlsMtu.mssFix(options, n, ipv6Link);
     }
 
-    /** The wire opcodes of data packets (facts sheet §2), to tell data from control for "Auth read bytes". */
-    private static final int OPCODE_SHIFT = 3;
-    private static final int P_DATA_V1 = 6;
-    private static final int P_DATA_V2 = 9;
-    private boolean lastWasData;
-
     @Override
     public boolean lastAcceptedWasData() {
-        return lastWasData;
+        return session.lastWasData();
     }
 
     @Override
