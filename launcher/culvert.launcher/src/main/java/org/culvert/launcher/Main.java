@@ -17,6 +17,7 @@ import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelManager;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
+import org.culvert.embed.Culvert;
 
 /**
  * The {@code culvert} command: runs one tunnel in the foreground the way {@code openvpn} does.
@@ -78,9 +79,9 @@ public final class Main {
         Path bundles = bundleDir();
         CountDownLatch finished = new CountDownLatch(1);
         AtomicInteger exitCode = new AtomicInteger(0);
-        EmbeddedCulvert culvert;
+        Culvert culvert;
         try {
-            culvert = EmbeddedCulvert.start(bundles);
+            culvert = Culvert.builder().bundleDir(bundles).start();
         } catch (Exception e) {
             System.err.println("cannot start Culvert: " + e.getMessage());
             return 1;
@@ -93,10 +94,11 @@ public final class Main {
         // SIGTERM and SIGINT are a normal stop, as for openvpn: stop in order and exit 0.
         onSignal("TERM", finished);
         onSignal("INT", finished);
-        culvert.addListener((Tunnel tunnel, TunnelStatus previous, TunnelStatus current) -> {
-            if (!TUNNEL_NAME.equals(tunnel.name())) {
+        culvert.addListener(event -> {
+            if (!TUNNEL_NAME.equals(event.tunnelName())) {
                 return;
             }
+            TunnelStatus current = event.current();
             if (current.state() == TunnelState.FAILED) {
                 System.err.println("tunnel failed: " + current.reason() + (current.detail().isEmpty() ? "" : ": " + current.detail()));
                 exitCode.set(1);
@@ -107,7 +109,7 @@ public final class Main {
             }
         });
         try {
-            Tunnel tunnel = culvert.tunnels().start(TUNNEL_NAME, configText, cwd.toString(), filters);
+            Tunnel tunnel = culvert.tunnelManager().start(TUNNEL_NAME, configText, cwd.toString(), filters);
             TunnelLogPrinter.attach(tunnel, System.out);
         } catch (TunnelException e) {
             System.err.println("Options error: " + e.getMessage());
@@ -143,9 +145,12 @@ public final class Main {
         }
     }
 
-    private static void stopQuietly(EmbeddedCulvert culvert) {
+    private static void stopQuietly(Culvert culvert) {
+        if (culvert.isClosed()) {
+            return;
+        }
         try {
-            culvert.tunnels().stop(TUNNEL_NAME);
+            culvert.stop(TUNNEL_NAME);
         } catch (TunnelException e) {
             // Not there (failed or already stopped): nothing to stop.
         }
