@@ -243,11 +243,12 @@ final class TunnelRunner implements Runnable {
                 }
                 if (!holdPassed) {
                     // OpenVPN holds before each (re)connection, in place of the restart pause.
-                    if (!awaitHoldRelease(restartDelay)) {
+                    Hold hold = awaitHoldRelease(restartDelay);
+                    if (hold == Hold.STOPPED) {
                         break;
                     }
                     holdPassed = true;
-                    if (restartDelay > 0 && !heldThisTime) {
+                    if (restartDelay > 0 && hold == Hold.NOT_HELD) {
                         sleepInterruptibly(restartDelay);
                         // An operator's restart during the pause ends it; a SIGHUP still re-reads the configuration.
                         if (isStopRequested() || (takeHardRestart() && !reloadPlan())) {
@@ -304,19 +305,20 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    /** True when the last hold actually waited (then the restart pause is skipped, as OpenVPN does). */
-    private boolean heldThisTime;
+    /** How a hold ended: it did not apply, it waited (then the restart pause is skipped, as OpenVPN does), or a stop came. */
+    private enum Hold { NOT_HELD, RELEASED, STOPPED }
 
-    /** Waits while the hold flag is set and no release came; false when the tunnel is stopped meanwhile. */
-    private boolean awaitHoldRelease(long restartDelayMillis) {
-        heldThisTime = false;
+    /** Waits while the hold flag is set and no release came. */
+    private Hold awaitHoldRelease(long restartDelayMillis) {
         synchronized (monitor) {
-            if (!holdFlag || holdReleased || stopRequested) {
-                return !stopRequested;
+            if (stopRequested) {
+                return Hold.STOPPED;
+            }
+            if (!holdFlag || holdReleased) {
+                return Hold.NOT_HELD;
             }
             holding = true;
         }
-        heldThisTime = true;
         sink.plugins(null, null, null, null);
         // OpenVPN's >HOLD text, with the restart pause it replaces in seconds.
         sink.status(TunnelState.WAITING, TunnelReason.MANAGEMENT_HOLD,
@@ -335,7 +337,7 @@ final class TunnelRunner implements Runnable {
             } finally {
                 holding = false;
             }
-            return !stopRequested;
+            return stopRequested ? Hold.STOPPED : Hold.RELEASED;
         }
     }
 

@@ -28,7 +28,6 @@ public final class JceAead implements Aead {
     private final byte[] work;
     private final byte[] plain;
     private final byte[] lastDecryptNonce = new byte[NONCE_LENGTH];
-    private static final byte[] ONES = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 
     private JceAead(boolean gcm, byte[] keyBytes, int off, int len, DataScratch scratch) {
         this.gcm = gcm;
@@ -88,12 +87,10 @@ public final class JceAead implements Aead {
         try {
             if (!gcm && Arrays.equals(nonce, 0, NONCE_LENGTH, lastDecryptNonce, 0, NONCE_LENGTH)) {
                 // The JDK's ChaCha20-Poly1305 refuses an init with the previous key and nonce even to
-                // decrypt; a duplicated packet must still be opened (and then refused as a replay).
-                decryptor.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(new byte[NONCE_LENGTH]));
-                Arrays.fill(lastDecryptNonce, (byte) 0);
-                if (Arrays.equals(nonce, 0, NONCE_LENGTH, lastDecryptNonce, 0, NONCE_LENGTH)) {
-                    decryptor.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(ONES));
-                }
+                // decrypt; a duplicated packet must still be opened (and then refused as a replay), so
+                // step through another nonce first.
+                lastDecryptNonce[0] ^= 1;
+                decryptor.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(lastDecryptNonce));
             }
             System.arraycopy(nonce, 0, lastDecryptNonce, 0, NONCE_LENGTH);
             decryptor.init(Cipher.DECRYPT_MODE, key, params(nonce));
