@@ -99,6 +99,21 @@ public final class LinkSpec {
         return connectRetryMaxSeconds;
     }
 
+    /**
+     * OpenVPN's {@code --connect-retry} schedule: the pause before the next TCP connect attempt after
+     * {@code failures} unsuccessful ones. The configured delay for the first four, then doubling (from
+     * at least 1 s), never above {@link #connectRetryMaxSeconds()}. Every TCP client transport uses it,
+     * so that each waits as OpenVPN does.
+     */
+    public long connectRetryDelaySeconds(int failures) {
+        long seconds = Math.max(0, connectRetrySeconds);
+        int backoff = failures - 4;
+        if (backoff > 0) {
+            seconds = Math.max(seconds, 1) << Math.min(backoff, 15);
+        }
+        return Math.min(seconds, Math.max(0, connectRetryMaxSeconds));
+    }
+
     /** {@code --connect-timeout} per TCP connect attempt, default 120 s. */
     public int connectTimeoutSeconds() {
         return connectTimeoutSeconds;

@@ -161,14 +161,9 @@ final class WinsockTcpClient extends WinsockTcpSocket {
         retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(retryDelaySeconds(failures));
     }
 
-    /** OpenVPN's {@code --connect-retry} schedule after {@code failures} unsuccessful attempts. */
+    /** OpenVPN's {@code --connect-retry} schedule after {@code failures} unsuccessful attempts (the spec's). */
     long retryDelaySeconds(int failures) {
-        long seconds = Math.max(0, spec.connectRetrySeconds());
-        int backoff = failures - 4;
-        if (backoff > 0) {
-            seconds = Math.max(seconds, 1) << Math.min(backoff, 15);
-        }
-        return Math.min(seconds, Math.max(0, spec.connectRetryMaxSeconds()));
+        return spec.connectRetryDelaySeconds(failures);
     }
 
     /** A fresh stream socket: {@code TCP_NODELAY}, {@code --sndbuf}/{@code --rcvbuf} (before connect, so the window scale fits), bound if asked. */
