@@ -27,9 +27,7 @@ class TestKitBundleTest {
     @Test
     void resolvesWithoutJunitAndServesTheMemoryPlugins(@TempDir Path storage) throws Exception {
         try (EmbeddedFramework fw = EmbeddedFramework.builder(storage)
-                .systemPackages("org.culvert.api.event;version=1.0.0", "org.culvert.api.link;version=1.0.0",
-                        "org.culvert.api.packet;version=1.0.0", "org.culvert.api.plugin;version=1.0.0",
-                        "org.culvert.api.tun;version=1.0.0", "org.culvert.api.tunnel;version=1.2.0")
+                .systemPackages(EmbeddedFramework.culvertApiExports())
                 .bundle(THIS_BUNDLE)
                 .start()) {
             Bundle testkit = fw.bundle("culvert.testkit");

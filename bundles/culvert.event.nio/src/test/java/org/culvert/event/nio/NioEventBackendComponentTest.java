@@ -26,7 +26,7 @@ class NioEventBackendComponentTest {
     @Test
     void registersTheNioBackendRankedBelowTheNativeOnes(@TempDir Path storage) throws Exception {
         try (EmbeddedFramework fw = EmbeddedFramework.builder(storage)
-                .systemPackages("org.culvert.api.event;version=1.0.0", "org.culvert.api.plugin;version=1.0.0")
+                .systemPackages(EmbeddedFramework.culvertApiExports())
                 .classPathBundle("org.osgi.util.function-").classPathBundle("org.osgi.util.promise-")
                 .classPathBundle("org.osgi.service.component-").classPathBundle("org.apache.felix.scr-")
                 .bundle(Paths.get("target", "classes"))

@@ -27,8 +27,7 @@ class MemoryLinkTransportComponentTest {
     @Test
     void registersTheMemoryTransportOnTheSharedNetworkAndClosesItsSocketsWhenStopped(@TempDir Path storage) throws Exception {
         try (EmbeddedFramework fw = EmbeddedFramework.builder(storage)
-                .systemPackages("org.culvert.api.event;version=1.0.0", "org.culvert.api.link;version=1.0.0",
-                        "org.culvert.api.packet;version=1.0.0", "org.culvert.api.plugin;version=1.0.0", "org.culvert.testkit;version=1.0.0")
+                .systemPackages(EmbeddedFramework.culvertApiExports(), "org.culvert.testkit;version=1.0.0")
                 .classPathBundle("org.osgi.util.function-").classPathBundle("org.osgi.util.promise-")
                 .classPathBundle("org.osgi.service.component-").classPathBundle("org.apache.felix.scr-")
                 .bundle(Paths.get("target", "classes"))

@@ -146,6 +146,31 @@ public final class EmbeddedFramework implements AutoCloseable {
         throw new IllegalStateException("no jar named " + fileNamePrefix + "* on the class path");
     }
 
+    /**
+     * The {@code Export-Package} header of the culvert.api bundle on the class path, for
+     * {@link Builder#systemPackages}: the API packages with the versions they were built with, so a
+     * test keeps resolving when an API package gains a minor version.
+     *
+     * @throws IllegalStateException when culvert.api is not on the class path
+     */
+    public static String culvertApiExports() {
+        try {
+            java.util.Enumeration<java.net.URL> manifests = EmbeddedFramework.class.getClassLoader().getResources("META-INF/MANIFEST.MF");
+            while (manifests.hasMoreElements()) {
+                try (java.io.InputStream in = manifests.nextElement().openStream()) {
+                    java.util.jar.Attributes a = new java.util.jar.Manifest(in).getMainAttributes();
+                    String bsn = a.getValue(Constants.BUNDLE_SYMBOLICNAME);
+                    if (bsn != null && bsn.split(";")[0].trim().equals("culvert.api")) {
+                        return a.getValue(Constants.EXPORT_PACKAGE);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the class path's manifests", e);
+        }
+        throw new IllegalStateException("culvert.api is not on the class path");
+    }
+
     /** Collects the configuration; {@link #start()} launches. */
     public static final class Builder {
         private final Map<String, String> properties = new HashMap<>();
