@@ -13,6 +13,8 @@ import java.util.TreeMap;
 
 import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tunnel.TunnelManager;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Writes and deletes {@code .cfg} files in a folder fileinstall watches, the way an operator's tool
@@ -73,6 +75,25 @@ final class CfgFiles {
         }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return target;
+    }
+
+    /** The PID of the marker file {@link #awaitScan} rewrites; no component uses it. */
+    private static final String SCAN_MARKER_PID = "org.culvert.itests.scanmarker";
+
+    /**
+     * Returns once fileinstall has finished every scan that began before this call. fileinstall
+     * records a new file only after its configuration was applied, and a tunnel that fails at once
+     * reaches FAILED before that; a file deleted in between is never seen as removed. Scans run one
+     * after another on one thread, so a marker written now and seen in ConfigurationAdmin proves the
+     * earlier scans complete.
+     */
+    void awaitScan(ConfigurationAdmin admin) throws Exception {
+        String mark = Long.toString(System.nanoTime());
+        put(SCAN_MARKER_PID + ".cfg", "mark = " + mark + "\n");
+        Poll.until("fileinstall picked up scan marker " + mark, Platform.TIMEOUT_MILLIS, () -> {
+            Configuration[] found = admin.listConfigurations("(" + org.osgi.framework.Constants.SERVICE_PID + "=" + SCAN_MARKER_PID + ")");
+            return found != null && mark.equals(String.valueOf(found[0].getProperties().get("mark")));
+        }, () -> "marker not applied yet");
     }
 
     void delete(String fileName) throws IOException {

@@ -241,6 +241,7 @@ public class OsgiHostIT {
                 TunnelStatus failed = watcher.await("broken", TunnelState.FAILED, TunnelReason.CONFIG_ERROR, Platform.TIMEOUT_MILLIS);
                 assertTrue("the detail does not name the file: " + failed.detail(), failed.detail().contains("no-such-file.conf"));
                 assertNull("a failed tunnel has a thread", tunnelThread("broken"));
+                cfg.awaitScan(Platform.awaitService(context, ConfigurationAdmin.class, null));
                 cfg.delete(broken);
                 Poll.until("broken removed", Platform.TIMEOUT_MILLIS, () -> manager.get("broken").isEmpty(), () -> manager.get("broken"));
             } finally {
@@ -265,6 +266,8 @@ public class OsgiHostIT {
                 Poll.until("badfilter reported", Platform.TIMEOUT_MILLIS, () -> manager.get("badfilter")
                         .map(t -> t.status().state() == TunnelState.FAILED).orElse(false),
                         () -> manager.get("badfilter").map(Tunnel::status).orElse(null) + "; " + Diagnostics.describe(context));
+                // Failing at once, it may beat fileinstall's bookkeeping: let the scan finish before the file goes.
+                cfg.awaitScan(Platform.awaitService(context, ConfigurationAdmin.class, null));
                 TunnelStatus s = manager.get("badfilter").get().status();
                 // A malformed filter is a configuration error, as TunnelManager.start reports it, not a missing plugin.
                 assertEquals("reason: " + s, TunnelReason.CONFIG_ERROR, s.reason());
