@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -207,14 +206,22 @@ public abstract class LinkSocketContract {
     }
 
     @Test
-    public void streamPeerCloseEndsTheOtherSideWithConnectionReset() throws Exception {
-        assumeTrue(server.protocol().isStream(), "datagram sockets have no connection");
+    public void peerCloseResetsAStreamButNotADatagramSocket() throws Exception {
         establishBoth();
         client.close();
 
         EventSet set = openSet();
         set.ctl(server.waitable(), EventSet.READ, READ_TAG);
         PacketBatch batch = newBatch(4);
+        if (!server.protocol().isStream()) {
+            // Datagram sockets have no connection: the peer going away is no error on this side.
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0, server.receive(batch), "the closed peer sent nothing");
+                server.prepareWait(EventSet.READ);
+                set.wait(50, ready);
+            }
+            return;
+        }
         long deadline = deadline();
         while (true) {
             try {
