@@ -176,7 +176,9 @@ public final class Netns implements AutoCloseable {
     }
 
     private static List<String> inNs(String ns, List<String> command) {
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        // A test JVM started as a background job inherits SIGINT ignored and passes that on to its children,
+        // where no JVM or shell may undo it: env resets it, so a peer stops on SIGINT as it would from a terminal.
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns, "env", "--default-signal=INT"));
         full.addAll(command);
         return full;
     }
