@@ -35,6 +35,12 @@ import org.culvert.openvpn.session.TimerEvent;
  * {@link Exit#INTERNAL_ERROR}, for a soft restart with a fresh session, as OpenVPN's SIGUSR1 after a
  * fatal TLS error.
  *
+ * <p>The peer address (OpenVPN's {@code link_socket_set_outgoing_addr}): a known peer moves, under
+ * {@code --float} only, to the source of an authenticated <em>data</em> packet, never of a control
+ * packet, which may be a replay or a forgery (CVE-2020-11810). A listening side without
+ * {@code --remote} learns its first peer from the first packet the engine accepts, control packets
+ * included, because the TLS handshake it answers comes before any data packet.
+ *
  * <p>Confined to the tunnel thread except {@link #requestExit}. Allocates nothing per packet.
  */
 final class PointToPointLoop {
@@ -329,22 +335,23 @@ final class PointToPointLoop {
     /** Handles link packet {@code i}; true when it is kept for the tun (then moved to slot {@code kept}). */
     private boolean incomingPacket(int i, int kept, ByteBuffer slot, SocketAddress source) {
         Incoming verdict = session.decapsulate(slot);
-        if (verdict != Incoming.DROP && session.lastAcceptedWasData()) {
+        boolean data = verdict != Incoming.DROP && session.lastAcceptedWasData();
+        if (data) {
             // OpenVPN's "Auth read bytes": the decrypted payload of authentic data packets.
             counters.linkAuthRead(slot.remaining());
         }
         switch (verdict) {
             case TUN_PACKET:
-                learnPeer(source);
+                learnPeer(source, true);
                 if (kept != i) {
                     moveSlot(linkBatch, i, kept);
                 }
                 return true;
             case CONSUMED:
-                learnPeer(source);
+                learnPeer(source, data);
                 return false;
             case PEER_EXIT:
-                learnPeer(source);
+                learnPeer(source, data);
                 requestExit(Exit.PEER_EXIT);
                 return false;
             default:
@@ -358,16 +365,22 @@ final class PointToPointLoop {
         }
     }
 
-    /** An authenticated packet from a new address: the peer is learnt (or floats) there. */
-    private void learnPeer(SocketAddress source) {
-        if (source != null) {
+    /**
+     * A packet the engine accepted came from {@code source} (null: from the current peer). A side without
+     * a peer learns it from any accepted packet (the TLS handshake must be answered); a known peer moves
+     * only for an authenticated data packet (the loop already dropped other sources without --float).
+     */
+    private void learnPeer(SocketAddress source, boolean data) {
+        if (source == null) {
+            return;
+        }
+        if (!peerAnnounced) {
             link.remote(source);
-            if (!peerAnnounced) {
-                peerAnnounced = true;
-                log.info("Peer Connection Initiated with " + source);
-            } else {
-                log.info("Peer floated to " + source);
-            }
+            peerAnnounced = true;
+            log.info("Peer Connection Initiated with " + source);
+        } else if (data) {
+            link.remote(source);
+            log.info("Peer floated to " + source);
         }
     }
 
