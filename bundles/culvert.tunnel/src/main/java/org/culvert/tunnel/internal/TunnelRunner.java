@@ -287,11 +287,11 @@ final class TunnelRunner implements Runnable {
                     counters.restart();
                     restartDelay = result.immediateRestart ? 0 : restartPauseMillis(pause);
                     if (restartDelay > 0) {
-                        log.info("Restart pause, " + restartDelay / 1000 + " second(s)");
+                        log.detail("Restart pause, " + restartDelay / 1000 + " second(s)"); // OpenVPN's D_RESTART, verb 3
                     }
                     sink.status(TunnelState.RECONNECTING, result.reason, result.detail
                             + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | AssertionError | StackOverflowError e) {
                     // A bug in the runner's own steps: a soft restart after OpenVPN's pause, never a dead tunnel.
                     log.error("internal error, restarting", e);
                     holdPassed = false;
@@ -392,7 +392,6 @@ final class TunnelRunner implements Runnable {
         TunnelState finalState;
         TunnelReason reason = TunnelReason.NONE;
         String detail = "";
-        long upForMillis;
         /** Only for a lost plugin, a Culvert-only cause: every OpenVPN restart cause pauses as {@link RestartPause} says. */
         boolean immediateRestart;
         /** Nothing was opened: the catalog changed under the choice, choose again. */
@@ -561,7 +560,7 @@ final class TunnelRunner implements Runnable {
             log.warn("I/O error: " + e.getMessage());
             result.reason = TunnelReason.INTERNAL_ERROR;
             result.detail = e.toString();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
             // A bug met after start (in a plugin, the loop or an engine outside a packet): a soft restart.
             log.error("internal error, restarting", e);
             result.reason = TunnelReason.INTERNAL_ERROR;
@@ -592,9 +591,6 @@ final class TunnelRunner implements Runnable {
                 }
                 device.close();
                 log.info("TUN/TAP device " + device.name() + " closed");
-            }
-            if (upSince[0] >= 0) {
-                result.upForMillis = clock.millis() - upSince[0];
             }
             synchronized (monitor) {
                 usedDriver = null;
