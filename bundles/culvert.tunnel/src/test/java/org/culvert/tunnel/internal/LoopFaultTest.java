@@ -38,6 +38,7 @@ class LoopFaultTest {
     private final MemoryRunners memory = new MemoryRunners();
     private final RecordingSink sinkA = new RecordingSink();
     private final RecordingSink sinkB = new RecordingSink();
+    private final Counters countersA = new Counters();
     private final Counters countersB = new Counters();
     /** B's sessions, one per run, newest last. */
     private final List<ThrowingSession> sessionsB = new CopyOnWriteArrayList<>();
@@ -57,7 +58,7 @@ class LoopFaultTest {
 
     /** Starts A (a plain engine) and B, whose n-th session (from 0) is made by {@code bSession}. */
     private void start(java.util.function.IntFunction<ThrowingSession> bSession) {
-        a = memory.runner("fa" + id, plan("fa", "fb", clock -> new PassthroughSession()), sinkA, new Counters(), LoopClock.SYSTEM);
+        a = memory.runner("fa" + id, plan("fa", "fb", clock -> new PassthroughSession()), sinkA, countersA, LoopClock.SYSTEM);
         b = memory.runner("fb" + id, plan("fb", "fa", clock -> {
             ThrowingSession s = bSession.apply(sessionsB.size());
             sessionsB.add(s);
@@ -109,16 +110,27 @@ class LoopFaultTest {
         MemoryTunOsSide osA = MemoryTunHub.awaitOsSide("memfa" + id, 5000);
         MemoryTunOsSide osB = MemoryTunHub.awaitOsSide("memfb" + id, 5000);
 
-        // Incoming: every third packet of a burst makes B's decapsulate throw.
+        ThrowingSession session = sessionsB.get(0);
+        byte[] trigger = packet("10.0.0.1", "10.0.0.2", "turn");
+        // Incoming: B's loop stands while a burst of 30 piles up in its link queue, so it reads them as one
+        // batch of its 32; every third packet makes B's decapsulate throw.
+        session.parkLoop(() -> assertTrue(osA.inject(trigger)));
+        assertArrayEquals(trigger, osB.take(5000));
+        long sent = countersA.snapshot().linkWritePackets();
         List<byte[]> good = burst(osA, "10.0.0.1", "10.0.0.2", 30, "BOOM-D");
+        MemoryRunners.awaitTrue(() -> countersA.snapshot().linkWritePackets() == sent + 30, () -> countersA.snapshot().toString());
+        session.releaseLoop();
         for (byte[] p : good) {
             assertArrayEquals(p, osB.take(5000), "the packets around a faulty one pass, in order");
         }
         MemoryRunners.awaitTrue(() -> internalErrors() == 10, () -> countersB.snapshot().toString());
         assertNull(osB.poll(), "no faulty packet reached the tun");
 
-        // Outgoing: every third packet from B's tun makes its encapsulate throw.
+        // Outgoing: the same with a burst in B's tun queue; every third packet makes its encapsulate throw.
+        session.parkLoop(() -> assertTrue(osA.inject(trigger)));
+        assertArrayEquals(trigger, osB.take(5000));
         good = burst(osB, "10.0.0.2", "10.0.0.1", 30, "BOOM-E");
+        session.releaseLoop();
         for (byte[] p : good) {
             assertArrayEquals(p, osA.take(5000));
         }
@@ -126,8 +138,8 @@ class LoopFaultTest {
         assertNull(osA.poll());
 
         // The engine's own output throws on three turns: each is counted; fewer than the limit in a row is no restart.
-        sessionsB.get(0).pollFaults.set(3);
-        for (int i = 0; i < 6 && sessionsB.get(0).pollFaults.get() > 0; i++) {
+        session.pollFaults.set(3);
+        for (int i = 0; i < 6 && session.pollFaults.get() > 0; i++) {
             assertTrafficBothWays();
         }
         MemoryRunners.awaitTrue(() -> internalErrors() == 23, () -> countersB.snapshot().toString());
@@ -139,7 +151,7 @@ class LoopFaultTest {
         assertEquals(0, countersB.snapshot().restarts());
         assertEquals(1, sessionsB.size(), "the same session throughout");
         System.out.println("[reliability] loop fed a throwing session: " + internalErrors()
-                + " faults (10 decapsulate, 10 encapsulate, 3 pollOutgoing; bursts of 30) dropped as INTERNAL_ERROR, "
+                + " faults (10 decapsulate, 10 encapsulate, 3 pollOutgoing; each burst of 30 read as one batch) dropped as INTERNAL_ERROR, "
                 + "40 packets around them delivered in order, tunnel stayed UP, 0 restarts");
     }
 

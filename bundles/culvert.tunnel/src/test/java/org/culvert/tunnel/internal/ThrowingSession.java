@@ -1,6 +1,8 @@
 package org.culvert.tunnel.internal;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.culvert.api.tunnel.DropReason;
@@ -21,6 +23,10 @@ final class ThrowingSession extends PassthroughSession {
     final AtomicInteger timerFaults = new AtomicInteger();
     /** linkIpv6, called by the runner before the loop, throws this run. */
     private final boolean failBeforeLoop;
+    /** Armed by parkLoop, taken by the next checkTimers; {@code release} is what it waits on. */
+    private volatile CountDownLatch gate;
+    private volatile CountDownLatch release;
+    private volatile CountDownLatch parked;
 
     ThrowingSession(LoopClock clock, boolean failBeforeLoop) {
         this.clock = clock;
@@ -38,6 +44,24 @@ final class ThrowingSession extends PassthroughSession {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Makes the loop stand still at its next timer check, so that packets pile up and are read as one
+     * batch; {@code trigger} must make the loop turn. Returns once the loop stands.
+     */
+    void parkLoop(Runnable trigger) throws InterruptedException {
+        parked = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+        gate = release;
+        trigger.run();
+        if (!parked.await(5, TimeUnit.SECONDS)) {
+            throw new AssertionError("the loop did not turn");
+        }
+    }
+
+    void releaseLoop() {
+        release.countDown();
     }
 
     private static boolean take(AtomicInteger faults) {
@@ -76,6 +100,18 @@ final class ThrowingSession extends PassthroughSession {
 
     @Override
     public TimerEvent checkTimers() {
+        CountDownLatch g = gate;
+        if (g != null) {
+            gate = null;
+            parked.countDown();
+            try {
+                if (!g.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("test: never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (take(timerFaults)) {
             throw new IllegalStateException("test: checkTimers bug");
         }
