@@ -112,14 +112,14 @@ class LoopFaultTest {
 
         ThrowingSession session = sessionsB.get(0);
         byte[] trigger = packet("10.0.0.1", "10.0.0.2", "turn");
-        // Incoming: B's loop stands while a burst of 30 piles up in its link queue, so it reads them as one
-        // batch of its 32; every third packet makes B's decapsulate throw.
-        session.parkLoop(() -> assertTrue(osA.inject(trigger)));
-        assertArrayEquals(trigger, osB.take(5000));
+        // Incoming: B's loop stands while a burst of 30 piles up in its link queue behind a packet that made
+        // it turn, so it reads them as one batch of its 32; every third packet makes B's decapsulate throw.
         long sent = countersA.snapshot().linkWritePackets();
+        session.parkLoop(() -> assertTrue(osA.inject(trigger)));
         List<byte[]> good = burst(osA, "10.0.0.1", "10.0.0.2", 30, "BOOM-D");
-        MemoryRunners.awaitTrue(() -> countersA.snapshot().linkWritePackets() == sent + 30, () -> countersA.snapshot().toString());
+        MemoryRunners.awaitTrue(() -> countersA.snapshot().linkWritePackets() == sent + 31, () -> countersA.snapshot().toString());
         session.releaseLoop();
+        assertArrayEquals(trigger, osB.take(5000));
         for (byte[] p : good) {
             assertArrayEquals(p, osB.take(5000), "the packets around a faulty one pass, in order");
         }
@@ -128,9 +128,9 @@ class LoopFaultTest {
 
         // Outgoing: the same with a burst in B's tun queue; every third packet makes its encapsulate throw.
         session.parkLoop(() -> assertTrue(osA.inject(trigger)));
-        assertArrayEquals(trigger, osB.take(5000));
         good = burst(osB, "10.0.0.2", "10.0.0.1", 30, "BOOM-E");
         session.releaseLoop();
+        assertArrayEquals(trigger, osB.take(5000));
         for (byte[] p : good) {
             assertArrayEquals(p, osA.take(5000));
         }
