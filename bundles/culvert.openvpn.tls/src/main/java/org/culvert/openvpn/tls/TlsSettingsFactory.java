@@ -43,7 +43,12 @@ public final class TlsSettingsFactory {
                         + " --tls-server)"));
         TlsSettings.Builder b = TlsSettings.builder(t.role() == TlsOptions.Role.SERVER ? TlsRole.SERVER : TlsRole.CLIENT);
         t.ca().ifPresent(ca -> b.ca(ca.text()));
-        b.cert(t.cert().text()).key(t.key().text());
+        char[] key = t.key().chars();
+        try {
+            b.cert(t.cert().text()).key(key);
+        } finally {
+            Arrays.fill(key, '\0');
+        }
         if (!t.peerFingerprints().isEmpty()) {
             try {
                 b.peerFingerprint(String.join("\n", t.peerFingerprints()));
@@ -131,6 +136,11 @@ public final class TlsSettingsFactory {
     }
 
     private static byte[] staticKey(String option, FileContent content) throws TlsConfigException {
-        return TlsSettings.parseStaticKey(option, content.text());
+        char[] text = content.chars();
+        try {
+            return TlsSettings.parseStaticKey(option, text);
+        } finally {
+            Arrays.fill(text, '\0');
+        }
     }
 }
