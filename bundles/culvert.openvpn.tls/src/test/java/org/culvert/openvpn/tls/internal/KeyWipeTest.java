@@ -58,6 +58,16 @@ class KeyWipeTest {
             assertTrue(key.isDestroyed());
             assertTrue(allZero((byte[]) field(key, "key")), cipher + " key bytes after wipe");
             assertNotEquals(TlsVerdict.OK, receiver.open(ByteBuffer.wrap(second)), cipher + " opens nothing after the wipe");
+            // Both JCE engines were re-initialised with an all-zero key: what the encryptor now produces
+            // is what a fresh engine under the zero key produces.
+            boolean gcm = cipher != DataCipher.CHACHA20_POLY1305;
+            byte[] nonce = new byte[Aead.NONCE_LENGTH];
+            Arrays.fill(nonce, (byte) 0x5a);
+            Cipher reference = Cipher.getInstance(gcm ? "AES/GCM/NoPadding" : "ChaCha20-Poly1305");
+            reference.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[gcm ? 16 : 32], gcm ? "AES" : "ChaCha20"),
+                    gcm ? new javax.crypto.spec.GCMParameterSpec(128, nonce) : new IvParameterSpec(nonce));
+            Cipher engine = (Cipher) field(aead, "encryptor");
+            assertArrayEquals(reference.doFinal(new byte[16]), engine.doFinal(new byte[16]), cipher + " encryptor re-keyed");
         }
     }
 
@@ -106,6 +116,10 @@ class KeyWipeTest {
         Hmac mac = (Hmac) field(server, "receiveMac");
         assertTrue(allZero((byte[]) field(mac, "innerPad")) && allZero((byte[]) field(mac, "outerPad")));
         assertEquals(ControlWrap.FAIL_AUTH, server.unwrap(later, ControlWrap.HEADER, k, body), "nothing opens after the wipe");
+        Cipher reference = Cipher.getInstance("AES/CTR/NoPadding");
+        reference.init(Cipher.DECRYPT_MODE, new SecretKeySpec(new byte[32], "AES"), new IvParameterSpec(new byte[16]));
+        assertArrayEquals(reference.doFinal(new byte[32]), ((Cipher) field(server, "ctr")).doFinal(new byte[32]),
+                "the CTR engine runs on an all-zero key");
 
         ControlWrap auth = ControlWrap.tlsAuth(bytes(256), KeyDirection.NORMAL, AuthAlgorithm.SHA256,
                 ReplayWindow.Settings.DEFAULT, new FakeClock());
