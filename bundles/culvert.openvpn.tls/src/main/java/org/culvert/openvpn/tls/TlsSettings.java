@@ -887,6 +887,22 @@ public final class TlsSettings {
             return this;
         }
 
+        /**
+         * Overwrites the key material this builder holds (the settings it built keep their own
+         * copies); idempotent. For a builder that is done.
+         *
+         * @since tls 1.1
+         */
+        public void wipe() {
+            wipeKey();
+            if (tlsAuthKey != null) {
+                Arrays.fill(tlsAuthKey, (byte) 0);
+            }
+            if (tlsCryptKey != null) {
+                Arrays.fill(tlsCryptKey, (byte) 0);
+            }
+        }
+
         public TlsSettings build() {
             return new TlsSettings(this);
         }

@@ -98,6 +98,7 @@ public final class TlsSettingsFactory {
                 .peerKnown(options.remote().isPresent());
         b.occ(occ(options));
         TlsSettings settings = b.build();
+        b.wipe();
         settings.validate();
         return settings;
     }

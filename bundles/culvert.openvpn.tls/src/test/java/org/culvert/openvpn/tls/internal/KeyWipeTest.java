@@ -149,9 +149,16 @@ class KeyWipeTest {
     @Test
     void settingsWipeTheirKeyTextAndWrapKey() throws Exception {
         char[] pem = ID.keyPem().toCharArray();
-        TlsSettings settings = TlsSettings.builder(TlsRole.CLIENT).cert(ID.certPem()).key(pem)
-                .peerFingerprint(ID.fingerprint()).tlsCrypt(bytes(256)).build();
+        TlsSettings.Builder builder = TlsSettings.builder(TlsRole.CLIENT).cert(ID.certPem()).key(pem)
+                .peerFingerprint(ID.fingerprint()).tlsCrypt(bytes(256));
+        TlsSettings settings = builder.build();
         Arrays.fill(pem, '\0');
+        char[] builderKey = (char[]) field(builder, "key");
+        byte[] builderWrap = (byte[]) field(builder, "tlsCryptKey");
+        builder.wipe();
+        builder.wipe();
+        assertEquals(new String(new char[builderKey.length]), new String(builderKey), "the builder's copy");
+        assertTrue(allZero(builderWrap));
         settings.validate(); // the settings kept their own copy
         char[] held = (char[]) field(settings, "key");
         byte[] wrap = (byte[]) field(settings, "tlsCryptKey");
