@@ -51,7 +51,7 @@ class ArchitectureTest {
                 }
                 Path info = d.resolve("package-info.java");
                 String text = Files.exists(info) ? Files.readString(info) : "";
-                if (!text.contains("@org.osgi.annotation.bundle.Export") || !text.contains("@org.osgi.annotation.versioning.Version(\"1.0.0\")")) {
+                if (!text.contains("@org.osgi.annotation.bundle.Export") || !text.matches("(?s).*@org\\.osgi\\.annotation\\.versioning\\.Version\\(\"\\d+\\.\\d+\\.\\d+\"\\).*")) {
                     missing.add(MAIN.relativize(d).toString());
                 }
             }

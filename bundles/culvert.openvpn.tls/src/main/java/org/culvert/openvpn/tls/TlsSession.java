@@ -549,6 +549,7 @@ public final class TlsSession implements AutoCloseable {
         if (config.wrapKey != null) {
             java.util.Arrays.fill(config.wrapKey, (byte) 0);
         }
+        config.credentials.close();
     }
 
     // ---------------------------------------------------------------- internals

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.culvert.openvpn.config.Compression;
+import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.Proto;
 import org.culvert.openvpn.crypto.AuthAlgorithm;
 import org.culvert.openvpn.crypto.KeyDirection;
@@ -31,7 +32,8 @@ public final class TlsSettings {
     private final TlsRole role;
     private final String ca;
     private final String cert;
-    private final String key;
+    /** The private key's PEM text as characters, never a String; {@link #wipe()} overwrites it. */
+    private final char[] key;
     private final List<byte[]> peerFingerprints;
     private final String verifyX509Name;
     private final X509NameType verifyX509Type;
@@ -74,7 +76,7 @@ public final class TlsSettings {
         role = b.role;
         ca = b.ca;
         cert = b.cert;
-        key = b.key;
+        key = b.key == null ? null : b.key.clone();
         List<byte[]> fps = new ArrayList<>();
         for (byte[] fp : b.peerFingerprints) {
             fps.add(fp.clone());
@@ -130,7 +132,25 @@ public final class TlsSettings {
      *         not supported by Culvert
      */
     public void validate() throws TlsConfigException {
-        resolve();
+        resolve().credentials().close();
+    }
+
+    /**
+     * Overwrites the private key's text and the tls-auth/tls-crypt key held here; idempotent. For the
+     * owner that drops these settings for good: sessions built afterwards fail to load the key.
+     *
+     * @since tls 1.1
+     */
+    public void wipe() {
+        if (key != null) {
+            Arrays.fill(key, '\0');
+        }
+        if (tlsAuthKey != null) {
+            Arrays.fill(tlsAuthKey, (byte) 0);
+        }
+        if (tlsCryptKey != null) {
+            Arrays.fill(tlsCryptKey, (byte) 0);
+        }
     }
 
     /** The parsed and cross-checked form; what {@link TlsSession} runs on. */
@@ -320,9 +340,6 @@ public final class TlsSettings {
         return key != null;
     }
 
-    String keyPem() {
-        return key;
-    }
 
     /** Copies of the {@code --peer-fingerprint} SHA-256 values. */
     public List<byte[]> peerFingerprints() {
@@ -516,7 +533,7 @@ public final class TlsSettings {
         private final TlsRole role;
         private String ca;
         private String cert;
-        private String key;
+        private char[] key;
         private final List<byte[]> peerFingerprints = new ArrayList<>();
         private String verifyX509Name;
         private X509NameType verifyX509Type = X509NameType.SUBJECT;
@@ -573,8 +590,27 @@ public final class TlsSettings {
 
         /** {@code --key}: PEM text of the unencrypted private key (PKCS#8, PKCS#1 or SEC1). */
         public Builder key(String pem) {
-            this.key = pem;
+            wipeKey();
+            this.key = pem == null ? null : pem.toCharArray();
             return this;
+        }
+
+        /**
+         * {@code --key} as characters, so that no String copy of the key's text is made; the array is
+         * copied (the caller wipes its own), and {@link TlsSettings#wipe()} overwrites the copy.
+         *
+         * @since tls 1.1
+         */
+        public Builder key(char[] pem) {
+            wipeKey();
+            this.key = pem == null ? null : pem.clone();
+            return this;
+        }
+
+        private void wipeKey() {
+            if (key != null) {
+                Arrays.fill(key, '\0');
+            }
         }
 
         /**
@@ -851,6 +887,22 @@ public final class TlsSettings {
             return this;
         }
 
+        /**
+         * Overwrites the key material this builder holds (the settings it built keep their own
+         * copies); idempotent. For a builder that is done.
+         *
+         * @since tls 1.1
+         */
+        public void wipe() {
+            wipeKey();
+            if (tlsAuthKey != null) {
+                Arrays.fill(tlsAuthKey, (byte) 0);
+            }
+            if (tlsCryptKey != null) {
+                Arrays.fill(tlsCryptKey, (byte) 0);
+            }
+        }
+
         public TlsSettings build() {
             return new TlsSettings(this);
         }
@@ -871,17 +923,31 @@ public final class TlsSettings {
      * @throws TlsConfigException (INVALID, naming {@code option}) if the text is not such a file
      */
     public static byte[] parseStaticKey(String option, String text) throws TlsConfigException {
+        return parseStaticKey(option, (CharSequence) text);
+    }
+
+    /**
+     * As {@link #parseStaticKey(String, String)}, from characters that the caller wipes, so that no
+     * String copy of the key is made.
+     *
+     * @since tls 1.1
+     */
+    public static byte[] parseStaticKey(String option, char[] text) throws TlsConfigException {
+        return parseStaticKey(option, text == null ? null : java.nio.CharBuffer.wrap(text));
+    }
+
+    private static byte[] parseStaticKey(String option, CharSequence text) throws TlsConfigException {
         String begin = "-----BEGIN OpenVPN Static key V1-----";
         String end = "-----END OpenVPN Static key V1-----";
-        int b = text == null ? -1 : text.indexOf(begin);
-        int e = b < 0 ? -1 : text.indexOf(end, b);
+        int b = text == null ? -1 : FileContent.indexOf(text, begin, 0);
+        int e = b < 0 ? -1 : FileContent.indexOf(text, end, b);
         if (b < 0 || e < 0) {
             throw new TlsConfigException(option, TlsConfigException.Reason.INVALID,
                     "not an OpenVPN static key (BEGIN/END lines missing)");
         }
         byte[] out;
         try {
-            out = Bytes.parseHex(text.substring(b + begin.length(), e));
+            out = Bytes.parseHex(text.subSequence(b + begin.length(), e));
         } catch (IllegalArgumentException ex) {
             throw new TlsConfigException(option, TlsConfigException.Reason.INVALID, "non-hex data in the static key");
         }

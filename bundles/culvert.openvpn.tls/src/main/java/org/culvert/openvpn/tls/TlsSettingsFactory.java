@@ -43,7 +43,12 @@ public final class TlsSettingsFactory {
                         + " --tls-server)"));
         TlsSettings.Builder b = TlsSettings.builder(t.role() == TlsOptions.Role.SERVER ? TlsRole.SERVER : TlsRole.CLIENT);
         t.ca().ifPresent(ca -> b.ca(ca.text()));
-        b.cert(t.cert().text()).key(t.key().text());
+        char[] key = t.key().chars();
+        try {
+            b.cert(t.cert().text()).key(key);
+        } finally {
+            Arrays.fill(key, '\0');
+        }
         if (!t.peerFingerprints().isEmpty()) {
             try {
                 b.peerFingerprint(String.join("\n", t.peerFingerprints()));
@@ -93,6 +98,7 @@ public final class TlsSettingsFactory {
                 .peerKnown(options.remote().isPresent());
         b.occ(occ(options));
         TlsSettings settings = b.build();
+        b.wipe();
         settings.validate();
         return settings;
     }
@@ -131,6 +137,11 @@ public final class TlsSettingsFactory {
     }
 
     private static byte[] staticKey(String option, FileContent content) throws TlsConfigException {
-        return TlsSettings.parseStaticKey(option, content.text());
+        char[] text = content.chars();
+        try {
+            return TlsSettings.parseStaticKey(option, text);
+        } finally {
+            Arrays.fill(text, '\0');
+        }
     }
 }

@@ -14,6 +14,8 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -808,18 +810,38 @@ final class OptionsBuilder {
             if (Files.size(file) > MAX_FILE_OPTION_BYTES) {
                 throw error(FILE_ERROR, l, "the " + what + " '" + l.arg(0) + "' is larger than 4 MiB");
             }
-            return new FileContent(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), Optional.of(file));
+            // Decoded straight to characters: the file may be a key, which must not become a String.
+            char[] chars = decode(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            try {
+                return new FileContent(chars, Optional.of(file));
+            } finally {
+                Arrays.fill(chars, '\0');
+            }
         } catch (IOException e) {
             throw error(FILE_ERROR, l, "cannot read " + what + " '" + l.arg(0) + "': " + describe(e), e);
+        }
+    }
+
+    /** Decodes a file's bytes to characters without a String, overwriting the bytes and the decoder's buffer. */
+    private static char[] decode(byte[] bytes, java.nio.charset.Charset charset) {
+        CharBuffer decoded = charset.decode(ByteBuffer.wrap(bytes));
+        try {
+            char[] out = new char[decoded.remaining()];
+            decoded.get(out);
+            return out;
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+            if (decoded.hasArray()) {
+                Arrays.fill(decoded.array(), '\0');
+            }
         }
     }
 
     /** A light shape check so that a wrong file is reported with its line; the TLS engine parses it fully. */
     private static void requirePem(Line l, FileContent content, String endOfBeginLine, String expected)
             throws ConfigException {
-        String text = content.text();
-        int begin = text.indexOf("-----BEGIN ");
-        if (begin < 0 || text.indexOf(endOfBeginLine, begin) < 0) {
+        int begin = content.indexOf("-----BEGIN ", 0);
+        if (begin < 0 || content.indexOf(endOfBeginLine, begin) < 0) {
             throw error(BAD_VALUE, l, (content.inline() ? "the inline block" : "'" + l.arg(0) + "'") + " does not hold "
                     + expected);
         }
@@ -828,7 +850,7 @@ final class OptionsBuilder {
     private void setKey(Line l) throws ConfigException {
         FileContent k = readFileOption(l, "private key file");
         requirePem(l, k, "PRIVATE KEY-----", "a PEM private key ('-----BEGIN PRIVATE KEY-----')");
-        if (k.text().contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || k.text().contains("Proc-Type: 4,ENCRYPTED")) {
+        if (k.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || k.contains("Proc-Type: 4,ENCRYPTED")) {
             throw error(UNSUPPORTED_OPTION, l, "the private key is encrypted, which needs --askpass; Culvert cannot read"
                     + " encrypted keys: store it unencrypted (e.g. 'openssl pkey -in enc.key -out plain.key') and"
                     + " restrict it with file permissions");
@@ -840,10 +862,15 @@ final class OptionsBuilder {
     /** Checks an OpenVPN static key's syntax; returns how many 128-byte keys it holds. */
     private int staticKeyCount(Line l, FileContent content) throws ConfigException {
         content.file().ifPresent(f -> warnIfShared(f, l.arg(0)));
+        char[] text = content.chars();
         try {
-            return StaticKey.parse(content.text()).keyCount();
+            StaticKey key = StaticKey.parse(CharBuffer.wrap(text));
+            key.wipe();
+            return key.keyCount();
         } catch (StaticKeyException e) {
             throw error(BAD_KEY, l, e.getMessage(), e);
+        } finally {
+            Arrays.fill(text, '\0');
         }
     }
 
@@ -1082,9 +1109,9 @@ final class OptionsBuilder {
 
     private void setSecret(Line l) throws ConfigException {
         arity(l, 1, 2);
-        String text;
+        char[] text;
         if (l.inline()) {
-            text = l.arg(0);
+            text = l.arg(0).toCharArray();
             secretFile = null;
             secretInline = true;
             secretDirection = null;
@@ -1092,7 +1119,7 @@ final class OptionsBuilder {
             Path file = resolve(l, l.arg(0));
             secretDirection = l.count() == 2 ? direction(l, 1) : null;
             try {
-                text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                text = decode(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
             } catch (IOException e) {
                 throw error(FILE_ERROR, l, "cannot read key file '" + l.arg(0) + "': " + describe(e), e);
             }
@@ -1101,9 +1128,11 @@ final class OptionsBuilder {
             secretInline = false;
         }
         try {
-            secret = StaticKey.parse(text);
+            secret = StaticKey.parse(CharBuffer.wrap(text));
         } catch (StaticKeyException e) {
             throw error(BAD_KEY, l, e.getMessage(), e);
+        } finally {
+            Arrays.fill(text, '\0');
         }
         secretWhere = l.where();
     }

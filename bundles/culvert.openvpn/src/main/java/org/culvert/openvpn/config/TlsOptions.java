@@ -17,7 +17,9 @@ import java.util.OptionalInt;
  * dataCiphersFallback} (also set by {@code --cipher} in TLS mode), and the timers, replay window and
  * compression framing.
  *
- * <p>Immutable. {@link #toString()} never shows key material. Times are seconds.
+ * <p>Immutable, except that the owner may {@link FileContent#wipe() wipe} the key texts ({@code key},
+ * {@code tlsAuth}, {@code tlsCrypt}) once the engine has its own copies. {@link #toString()} never shows
+ * key material. Times are seconds.
  *
  * @param role {@code --tls-client} or {@code --tls-server}
  * @param ca {@code --ca}, if given

@@ -37,4 +37,13 @@ public interface DataChannel {
      * unspecified, its position and limit are unchanged, and the replay window is untouched.
      */
     Verdict open(ByteBuffer buf);
+
+    /**
+     * Overwrites the key material this channel holds, as far as the JCE allows; idempotent, never
+     * throws. The channel must not be used afterwards.
+     *
+     * @since crypto 1.1
+     */
+    default void wipe() {
+    }
 }

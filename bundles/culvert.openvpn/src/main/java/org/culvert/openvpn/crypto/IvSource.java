@@ -6,7 +6,6 @@ import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Unpredictable CBC IVs without per-packet allocation.
@@ -30,13 +29,15 @@ final class IvSource {
         byte[] counter = new byte[16];
         random.nextBytes(key);
         random.nextBytes(counter);
+        WipeableKey wk = new WipeableKey(key, 0, key.length, "AES");
         try {
             keystream = Cipher.getInstance("AES/CTR/NoPadding");
-            keystream.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(counter));
+            keystream.init(Cipher.ENCRYPT_MODE, wk, new IvParameterSpec(counter));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK lacks AES/CTR", e);
         } finally {
             Arrays.fill(key, (byte) 0);
+            wk.destroy();
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * the END line must be present. Algorithms use the first {@code keyLength} bytes of a slot's cipher
  * half and the first {@code digestLength} bytes of its HMAC half.
  *
- * <p>Immutable and thread-safe. {@link #toString()} never prints key bytes.
+ * <p>Thread-safe; immutable until {@link #wipe()}. {@link #toString()} never prints key bytes.
  */
 public final class StaticKey {
     /** Bytes in one key: cipher[64] then hmac[64]. */
@@ -36,6 +36,17 @@ public final class StaticKey {
      * @throws StaticKeyException with the reason the text is not a usable key file
      */
     public static StaticKey parse(String fileText) throws StaticKeyException {
+        return parse((CharSequence) fileText);
+    }
+
+    /**
+     * Parses a key file's text given as characters (e.g. a {@code CharBuffer} over an array the
+     * caller wipes), so that no String copy of the key is made.
+     *
+     * @throws StaticKeyException with the reason the text is not a usable key file
+     * @since crypto 1.1
+     */
+    public static StaticKey parse(CharSequence fileText) throws StaticKeyException {
         byte[] out = new byte[MAX_BYTES];
         int count = 0;
         int lineNumber = 1;
@@ -43,7 +54,7 @@ public final class StaticKey {
         int matched = 0;
         int nibble = -1;
         State state = State.BEFORE_HEADER;
-        String text = fileText == null ? "" : fileText;
+        CharSequence text = fileText == null ? "" : fileText;
         try {
             for (int i = 0; i < text.length(); i++) {
                 char c = text.charAt(i);
@@ -147,6 +158,16 @@ public final class StaticKey {
     byte[] hmacKey(int slot, int length) {
         int from = slot * KEY_BYTES + HALF;
         return Arrays.copyOfRange(material, from, from + length);
+    }
+
+    /**
+     * Overwrites the key bytes; idempotent. Data channels built earlier hold their own copies (wiped
+     * by {@link DataChannel#wipe()}); a wiped key must not be used to build another one.
+     *
+     * @since crypto 1.1
+     */
+    public void wipe() {
+        Arrays.fill(material, (byte) 0);
     }
 
     @Override

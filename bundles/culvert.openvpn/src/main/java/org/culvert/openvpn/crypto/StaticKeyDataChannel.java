@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.culvert.openvpn.Clock;
 
 /**
@@ -211,6 +210,23 @@ public final class StaticKeyDataChannel implements DataChannel {
         return Verdict.OK;
     }
 
+    /**
+     * Overwrites the HMAC keys and the ciphers' key schedules; idempotent. Afterwards the channel
+     * must not be used (the tunnel run that owns it has ended).
+     */
+    @Override
+    public void wipe() {
+        if (encryptMac != null) {
+            encryptMac.wipe();
+            decryptMac.wipe();
+        }
+        if (encryptCipher != null) {
+            IvParameterSpec zeroIv = new IvParameterSpec(new byte[ivLength]);
+            WipeableKey.rekeyWithZeros(encryptCipher, Cipher.ENCRYPT_MODE, "AES", cipherAlgorithm.keyLength(), zeroIv);
+            WipeableKey.rekeyWithZeros(decryptCipher, Cipher.DECRYPT_MODE, "AES", cipherAlgorithm.keyLength(), zeroIv);
+        }
+    }
+
     /** Test hook: the receive-side window, to inspect the last accepted packet-id and time. */
     ReplayWindow replayWindowForTest() {
         return replay;
@@ -240,14 +256,16 @@ public final class StaticKeyDataChannel implements DataChannel {
 
     private static Cipher newCipher(int mode, StaticKey key, int slot, CipherAlgorithm c) {
         byte[] k = key.cipherKey(slot, c.keyLength());
+        WipeableKey wk = new WipeableKey(k, 0, k.length, "AES");
         try {
             Cipher cipher = Cipher.getInstance("AES/CBC/NoPadding");
-            cipher.init(mode, new SecretKeySpec(k, "AES"), new IvParameterSpec(new byte[c.ivLength()]));
+            cipher.init(mode, wk, new IvParameterSpec(new byte[c.ivLength()]));
             return cipher;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK lacks AES/CBC", e);
         } finally {
             Arrays.fill(k, (byte) 0);
+            wk.destroy();
         }
     }
 

@@ -4,5 +4,5 @@
  * which seals and opens packets in place without allocating.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.culvert.openvpn.crypto;

@@ -359,4 +359,14 @@ public final class StaticKeySession {
         return dataChannel.seal(buf);
     }
 
+
+    /**
+     * Ends this session: wipes its data channel's keys. Idempotent; nothing may be sealed or opened
+     * afterwards.
+     *
+     * @since session 1.1
+     */
+    public void close() {
+        dataChannel.wipe();
+    }
 }

@@ -4,5 +4,5 @@
  * driven by an injected clock.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.culvert.openvpn.session;

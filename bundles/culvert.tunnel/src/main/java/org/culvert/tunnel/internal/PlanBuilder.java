@@ -20,9 +20,11 @@ import org.culvert.api.tunnel.TunnelManager;
 import org.culvert.openvpn.config.ConfigException;
 import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.config.DevType;
+import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.config.Route;
 import org.culvert.openvpn.config.RouteIpv6;
+import org.culvert.openvpn.config.TlsOptions;
 import org.culvert.openvpn.crypto.StaticKeyDataChannel;
 import org.culvert.openvpn.tls.TlsConfigException;
 import org.culvert.openvpn.tls.TlsSettings;
@@ -159,11 +161,36 @@ final class PlanBuilder {
             }
             role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
             summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
-            sessions = clock -> TlsPeerSession.create(o, settings, clock, new SecureRandom());
+            // The settings hold their own copies of the keys: the parsed text is not needed any more.
+            TlsOptions t = o.tls().get();
+            t.key().wipe();
+            t.tlsAuth().ifPresent(FileContent::wipe);
+            t.tlsCrypt().ifPresent(FileContent::wipe);
+            sessions = new TunnelPlan.SessionFactory() {
+                @Override
+                public PeerSession newSession(LoopClock clock) throws Exception {
+                    return TlsPeerSession.create(o, settings, clock, new SecureRandom());
+                }
+
+                @Override
+                public void wipe() {
+                    settings.wipe();
+                }
+            };
         } else {
             role = "static-key";
             summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
-            sessions = clock -> StaticKeyPeerSession.create(o, clock, new SecureRandom());
+            sessions = new TunnelPlan.SessionFactory() {
+                @Override
+                public PeerSession newSession(LoopClock clock) {
+                    return StaticKeyPeerSession.create(o, clock, new SecureRandom());
+                }
+
+                @Override
+                public void wipe() {
+                    o.secret().wipe();
+                }
+            };
         }
         o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
         TunSpec tunSpec = tun.build();

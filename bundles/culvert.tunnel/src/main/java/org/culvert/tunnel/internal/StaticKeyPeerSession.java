@@ -121,7 +121,7 @@ final class StaticKeyPeerSession implements PeerSession {
 
     @Override
     public void close() {
-        // The static-key engine holds no resources beyond memory.
+        session.close();
     }
 
     @Override

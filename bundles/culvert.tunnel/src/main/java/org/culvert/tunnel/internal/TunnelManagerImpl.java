@@ -86,7 +86,7 @@ public final class TunnelManagerImpl implements TunnelManager {
             }
         }
         try {
-            PlanBuilder.fromConfiguration(name, props);
+            PlanBuilder.fromConfiguration(name, props).wipe(); // only a check: the component builds its own
         } catch (PlanBuilder.PlanException e) {
             throw new TunnelException(TunnelException.Reason.CONFIG_ERROR, e.getMessage(), e);
         }

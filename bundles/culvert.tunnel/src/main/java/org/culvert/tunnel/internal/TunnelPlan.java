@@ -14,6 +14,10 @@ import org.culvert.api.tunnel.TunnelOperations;
 final class TunnelPlan {
     interface SessionFactory {
         PeerSession newSession(LoopClock clock) throws Exception;
+
+        /** Overwrites the key material sessions are built from; no session may be built afterwards. */
+        default void wipe() {
+        }
     }
 
     final TunSpec tunSpec;
@@ -44,6 +48,11 @@ final class TunnelPlan {
         this.maxPayload = maxPayload;
         this.sessionFactory = sessionFactory;
         this.summary = summary;
+    }
+
+    /** For the owner that drops this plan for good: the keys it holds are overwritten. Idempotent. */
+    void wipe() {
+        sessionFactory.wipe();
     }
 
     TunLayer layer() {

@@ -308,11 +308,13 @@ final class TunnelRunner implements Runnable {
             closePersistedDevice();
             sink.plugins(null, null, null, null);
             sink.status(TunnelState.FAILED, TunnelReason.INTERNAL_ERROR, String.valueOf(e));
+            plan.wipe();
             return;
         }
         closePersistedDevice();
         sink.plugins(null, null, null, null);
         log.info("counters: " + counters.snapshot());
+        plan.wipe(); // the run is over for good: no session will be built from its keys again
         synchronized (monitor) {
             if (stopRequested) {
                 sink.status(TunnelState.STOPPED, stopReason, "");
@@ -372,7 +374,9 @@ final class TunnelRunner implements Runnable {
             return true;
         }
         try {
+            TunnelPlan old = plan;
             plan = planSource.reload();
+            old.wipe();
             log.info("SIGHUP: configuration re-read");
             return true;
         } catch (PlanBuilder.PlanException e) {

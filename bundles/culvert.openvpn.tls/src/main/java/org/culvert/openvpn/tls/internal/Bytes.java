@@ -92,7 +92,7 @@ public final class Bytes {
      *
      * @throws IllegalArgumentException on any other character or an odd digit count
      */
-    public static byte[] parseHex(String s) {
+    public static byte[] parseHex(CharSequence s) {
         byte[] out = new byte[s.length() / 2 + 1];
         int n = 0;
         int nibble = -1;
@@ -112,9 +112,14 @@ public final class Bytes {
                 nibble = -1;
             }
         }
-        if (nibble >= 0) {
-            throw new IllegalArgumentException("odd number of hex digits");
+        try {
+            if (nibble >= 0) {
+                throw new IllegalArgumentException("odd number of hex digits");
+            }
+            return Arrays.copyOf(out, n);
+        } finally {
+            // The input may be key material: leave no copy behind.
+            Arrays.fill(out, (byte) 0);
         }
-        return Arrays.copyOf(out, n);
     }
 }

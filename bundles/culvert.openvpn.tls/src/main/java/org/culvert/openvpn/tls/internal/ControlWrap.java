@@ -4,7 +4,7 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import org.culvert.openvpn.crypto.WipeableKey;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.crypto.AuthAlgorithm;
 import org.culvert.openvpn.crypto.KeyDirection;
@@ -219,8 +219,8 @@ public abstract class ControlWrap {
         private static final int TAG = 32;
         private final Hmac sendMac;
         private final Hmac receiveMac;
-        private final SecretKeySpec sendKey;
-        private final SecretKeySpec receiveKey;
+        private final WipeableKey sendKey;
+        private final WipeableKey receiveKey;
         private final Cipher ctr;
         private final LongPacketId sendId;
         private final ReplayWindow replay;
@@ -233,8 +233,8 @@ public abstract class ControlWrap {
             int receiveSlot = server ? 128 : 0;
             sendMac = new Hmac(AuthAlgorithm.SHA256, keys, sendSlot + 64, 32);
             receiveMac = new Hmac(AuthAlgorithm.SHA256, keys, receiveSlot + 64, 32);
-            sendKey = new SecretKeySpec(keys, sendSlot, 32, "AES");
-            receiveKey = new SecretKeySpec(keys, receiveSlot, 32, "AES");
+            sendKey = new WipeableKey(keys, sendSlot, 32, "AES");
+            receiveKey = new WipeableKey(keys, receiveSlot, 32, "AES");
             try {
                 ctr = Cipher.getInstance("AES/CTR/NoPadding");
             } catch (GeneralSecurityException e) {
@@ -281,6 +281,9 @@ public abstract class ControlWrap {
             if (length < ctOff) {
                 return FAIL_SHORT;
             }
+            if (receiveKey.isDestroyed()) {
+                return FAIL_AUTH; // wiped: nothing authenticates any more
+            }
             int bodyLength = length - ctOff;
             try {
                 ctr.init(Cipher.DECRYPT_MODE, receiveKey, new IvParameterSpec(in, headerLength + 8, 16));
@@ -307,6 +310,10 @@ public abstract class ControlWrap {
         public void wipe() {
             sendMac.wipe();
             receiveMac.wipe();
+            sendKey.destroy();
+            receiveKey.destroy();
+            // The CTR engine keeps the schedule of the last key it was given.
+            WipeableKey.rekeyWithZeros(ctr, Cipher.DECRYPT_MODE, "AES", 32, new IvParameterSpec(new byte[16]));
         }
     }
 }

@@ -37,14 +37,20 @@ import org.bouncycastle.tls.crypto.DHGroup;
 /**
  * The local identity and trust material, parsed once from PEM text: our certificate chain and private
  * key ({@code --cert}, {@code --key}), the CA certificates ({@code --ca}) and explicit DH parameters
- * ({@code --dh}). Immutable after construction; {@link #toString()} reveals nothing secret.
+ * ({@code --dh}). Immutable until {@link #close()}; {@link #toString()} reveals nothing secret.
+ *
+ * <p>The private key is parsed once, as OpenVPN keeps its loaded key; the DER encodings parsed on the
+ * way are overwritten at once. What Java cannot overwrite: Bouncy Castle's key parameters hold RSA and
+ * EC keys as immutable {@code BigInteger}s and EdDSA keys in a private array, and {@code PEMParser}
+ * reads the PEM text line by line into Strings; {@link #close()} drops the parameters so that only
+ * unreachable copies remain.
  */
-public final class Credentials {
+public final class Credentials implements AutoCloseable {
     /** The private key's algorithm, which decides the signature schemes and TLS 1.2 suites we can use. */
     public enum KeyType { RSA, EC_P256, EC_P384, EC_P521, ED25519, ED448 }
 
     private final List<byte[]> chainDer;
-    private final AsymmetricKeyParameter privateKey;
+    private volatile AsymmetricKeyParameter privateKey;
     private final KeyType keyType;
     private final List<X509Certificate> caCertificates;
     private final X509Certificate leaf;
@@ -64,6 +70,14 @@ public final class Credentials {
      * @param caPem {@code --ca}, or null when only {@code --peer-fingerprint} is used
      */
     public static Credentials load(String certPem, String keyPem, String caPem) throws BadOption {
+        return load(certPem, keyPem == null ? null : keyPem.toCharArray(), caPem);
+    }
+
+    /**
+     * As {@link #load(String, String, String)}, with the private key's PEM text as characters (the
+     * caller wipes them).
+     */
+    public static Credentials load(String certPem, char[] keyPem, String caPem) throws BadOption {
         List<X509Certificate> chain = certificates("--cert", certPem);
         if (chain.isEmpty()) {
             throw new BadOption("--cert", false, "no certificate found in --cert");
@@ -76,15 +90,23 @@ public final class Credentials {
                 throw new BadOption("--cert", false, "cannot encode certificate: " + e.getMessage());
             }
         }
-        PrivateKeyInfo info = withCurveFromCertificate(privateKeyInfo(keyPem), chain.get(0));
-        KeyType type = keyType(info);
+        PrivateKeyInfo parsed = privateKeyInfo(keyPem);
+        PrivateKeyInfo info = null;
         AsymmetricKeyParameter key;
+        KeyType type;
         try {
-            key = PrivateKeyFactory.createKey(info);
-        } catch (IOException | RuntimeException e) {
-            throw new BadOption("--key", false, "cannot use the private key: " + e.getClass().getSimpleName());
+            info = withCurveFromCertificate(parsed, chain.get(0));
+            type = keyType(info);
+            try {
+                key = PrivateKeyFactory.createKey(info);
+            } catch (IOException | RuntimeException e) {
+                throw new BadOption("--key", false, "cannot use the private key: " + e.getClass().getSimpleName());
+            }
+            checkKeyMatchesCertificate(info, chain.get(0));
+        } finally {
+            wipe(parsed);
+            wipe(info);
         }
-        checkKeyMatchesCertificate(info, chain.get(0));
         List<X509Certificate> cas = caPem == null ? List.of() : certificates("--ca", caPem);
         if (caPem != null && cas.isEmpty()) {
             throw new BadOption("--ca", false, "no certificate found in --ca");
@@ -124,8 +146,26 @@ public final class Credentials {
         return leaf;
     }
 
+    /** The private key; throws once {@link #close() closed}. */
     public AsymmetricKeyParameter privateKey() {
-        return privateKey;
+        AsymmetricKeyParameter k = privateKey;
+        if (k == null) {
+            throw new IllegalStateException("the credentials were closed");
+        }
+        return k;
+    }
+
+    /** Drops the private key (see the class comment for what Java leaves behind); idempotent. */
+    @Override
+    public void close() {
+        privateKey = null;
+    }
+
+    /** Overwrites the private key octets inside a parsed PKCS#8 structure (Bouncy Castle hands out its own array). */
+    static void wipe(PrivateKeyInfo info) {
+        if (info != null) {
+            java.util.Arrays.fill(info.getPrivateKey().getOctets(), (byte) 0);
+        }
     }
 
     public KeyType keyType() {
@@ -161,8 +201,11 @@ public final class Credentials {
         return out;
     }
 
-    private static PrivateKeyInfo privateKeyInfo(String pem) throws BadOption {
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+    private static PrivateKeyInfo privateKeyInfo(char[] pem) throws BadOption {
+        if (pem == null) {
+            throw new BadOption("--key", false, "no private key found in --key");
+        }
+        try (PEMParser parser = new PEMParser(new java.io.CharArrayReader(pem))) {
             Object o;
             while ((o = parser.readObject()) != null) {
                 if (o instanceof PEMKeyPair) {

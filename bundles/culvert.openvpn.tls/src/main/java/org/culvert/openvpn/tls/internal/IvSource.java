@@ -6,7 +6,7 @@ import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import org.culvert.openvpn.crypto.WipeableKey;
 
 /**
  * Unpredictable CBC IVs without per-packet allocation: AES-256-CTR keystream under a key and counter
@@ -26,13 +26,15 @@ public final class IvSource {
         byte[] counter = new byte[16];
         random.nextBytes(key);
         random.nextBytes(counter);
+        WipeableKey wk = new WipeableKey(key, 0, key.length, "AES");
         try {
             keystream = Cipher.getInstance("AES/CTR/NoPadding");
-            keystream.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(counter));
+            keystream.init(Cipher.ENCRYPT_MODE, wk, new IvParameterSpec(counter));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK lacks AES/CTR", e);
         } finally {
             Arrays.fill(key, (byte) 0);
+            wk.destroy();
         }
     }
 

@@ -6,7 +6,7 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import org.culvert.openvpn.crypto.WipeableKey;
 
 /**
  * AES-GCM or ChaCha20-Poly1305 through the JDK's own {@code Cipher}, whose AES-GCM runs on the AES-NI
@@ -21,7 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class JceAead implements Aead {
     private final boolean gcm;
-    private final SecretKeySpec key;
+    private final WipeableKey key;
     private final Cipher encryptor;
     private final Cipher decryptor;
     /** ciphertext || tag, as the JCE reads and writes it (shared by a session's ciphers: one thread, no nesting). */
@@ -35,7 +35,7 @@ public final class JceAead implements Aead {
         this.plain = scratch.aeadOut;
         byte[] k = Arrays.copyOfRange(keyBytes, off, off + len);
         try {
-            key = new SecretKeySpec(k, gcm ? "AES" : "ChaCha20");
+            key = new WipeableKey(k, 0, len, gcm ? "AES" : "ChaCha20");
             encryptor = Cipher.getInstance(gcm ? "AES/GCM/NoPadding" : "ChaCha20-Poly1305");
             decryptor = Cipher.getInstance(gcm ? "AES/GCM/NoPadding" : "ChaCha20-Poly1305");
         } catch (GeneralSecurityException e) {
@@ -82,6 +82,9 @@ public final class JceAead implements Aead {
     @Override
     public boolean decrypt(byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] in, int inOff, int len, byte[] tag,
             int tagOff, byte[] out, int outOff) {
+        if (key.isDestroyed()) {
+            return false; // wiped: the run is over, nothing opens any more
+        }
         System.arraycopy(in, inOff, work, 0, len);
         System.arraycopy(tag, tagOff, work, len, TAG_LENGTH);
         try {
@@ -106,9 +109,25 @@ public final class JceAead implements Aead {
         return true;
     }
 
+    /**
+     * Overwrites our key array and re-keys both JCE ciphers with an all-zero key, which replaces the
+     * key copies and schedules the providers made at {@code init} (the only way to reach them).
+     * Idempotent; the instance must not be used afterwards. The work arrays are the session's and
+     * hold no key.
+     */
     @Override
     public void wipe() {
-        // The work arrays are the session's and are overwritten by every packet; the JCE's key copies
-        // cannot be wiped from outside (SecretKeySpec has no destroy), so dropping them is all there is.
+        if (key.isDestroyed()) {
+            return;
+        }
+        key.destroy();
+        // A nonce the last packet cannot have used, so the JCE's nonce-reuse check never refuses.
+        byte[] nonce = new byte[NONCE_LENGTH];
+        Arrays.fill(nonce, (byte) 0x5a);
+        lastDecryptNonce[0] ^= 1;
+        String alg = gcm ? "AES" : "ChaCha20";
+        WipeableKey.rekeyWithZeros(encryptor, Cipher.ENCRYPT_MODE, alg, gcm ? 16 : 32, params(nonce));
+        WipeableKey.rekeyWithZeros(decryptor, Cipher.DECRYPT_MODE, alg, gcm ? 16 : 32, params(nonce));
+        Arrays.fill(lastDecryptNonce, (byte) 0);
     }
 }

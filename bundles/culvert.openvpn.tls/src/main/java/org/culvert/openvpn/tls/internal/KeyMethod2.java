@@ -53,7 +53,7 @@ public final class KeyMethod2 {
 
     /** The wire form; username and password are always written, empty. */
     public byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        WipingBuffer out = new WipingBuffer();
         out.write(0);
         out.write(0);
         out.write(0);
@@ -69,10 +69,22 @@ public final class KeyMethod2 {
         writeString(out, "");
         writeString(out, peerInfo);
         byte[] b = out.toByteArray();
+        out.wipe();
         if (b.length > MAX_MESSAGE) {
             throw new IllegalStateException("key-method-2 message exceeds " + MAX_MESSAGE + " bytes");
         }
         return b;
+    }
+
+    /** A ByteArrayOutputStream whose buffer (holding the pre-master secret) can be overwritten. */
+    private static final class WipingBuffer extends ByteArrayOutputStream {
+        WipingBuffer() {
+            super(512);
+        }
+
+        void wipe() {
+            Arrays.fill(buf, (byte) 0);
+        }
     }
 
     /** Overwrites the secrets. */

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.culvert.openvpn.crypto.WipeableKey;
 
 /**
  * The TLS 1.0 PRF (RFC 2246 §5) and OpenVPN's two-step data-key derivation built on it, used when the
@@ -58,21 +59,35 @@ public final class Prf {
     private static byte[] pHash(String mac, byte[] secret, byte[] seed, int length) {
         try {
             Mac hmac = Mac.getInstance(mac);
-            // An empty secret is legal for the PRF but not for SecretKeySpec; HMAC pads keys with
+            // An empty secret is legal for the PRF but not for a JCE key; HMAC pads keys with
             // zeros, so one zero byte is the same key.
-            hmac.init(new SecretKeySpec(secret.length == 0 ? new byte[1] : secret, mac));
+            WipeableKey key = secret.length == 0 ? new WipeableKey(new byte[1], 0, 1, mac)
+                    : new WipeableKey(secret, 0, secret.length, mac);
+            try {
+                hmac.init(key);
+            } finally {
+                key.destroy();
+            }
             byte[] out = new byte[length];
             byte[] a = seed;
             int done = 0;
             while (done < length) {
-                a = hmac.doFinal(a);
+                byte[] next = hmac.doFinal(a);
+                if (a != seed) {
+                    Arrays.fill(a, (byte) 0);
+                }
+                a = next;
                 hmac.update(a);
                 hmac.update(seed);
                 byte[] block = hmac.doFinal();
                 int n = Math.min(block.length, length - done);
                 System.arraycopy(block, 0, out, done, n);
+                Arrays.fill(block, (byte) 0);
                 done += n;
             }
+            Arrays.fill(a, (byte) 0);
+            // The Mac keeps its pads derived from the secret until it is re-keyed.
+            hmac.init(new SecretKeySpec(new byte[1], mac));
             return out;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK lacks " + mac, e);

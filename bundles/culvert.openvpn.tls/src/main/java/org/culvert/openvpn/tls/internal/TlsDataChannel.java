@@ -5,10 +5,10 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.crypto.AuthAlgorithm;
 import org.culvert.openvpn.crypto.ReplayWindow;
+import org.culvert.openvpn.crypto.WipeableKey;
 import org.culvert.openvpn.tls.DataCipher;
 import org.culvert.openvpn.tls.TlsVerdict;
 
@@ -277,6 +277,10 @@ public final class TlsDataChannel {
         } else {
             sealMac.wipe();
             openMac.wipe();
+            // The CBC engines keep the key schedules they expanded at init; overwrite them.
+            IvParameterSpec zeroIv = new IvParameterSpec(new byte[AES_BLOCK]);
+            WipeableKey.rekeyWithZeros(cbcEncrypt, Cipher.ENCRYPT_MODE, "AES", cipher.keyLength(), zeroIv);
+            WipeableKey.rekeyWithZeros(cbcDecrypt, Cipher.DECRYPT_MODE, "AES", cipher.keyLength(), zeroIv);
         }
     }
 
@@ -294,15 +298,15 @@ public final class TlsDataChannel {
     }
 
     private static Cipher newCbc(int mode, byte[] keys, int off, int keyLength) {
-        byte[] k = Arrays.copyOfRange(keys, off, off + keyLength);
+        WipeableKey k = new WipeableKey(keys, off, keyLength, "AES");
         try {
             Cipher c = Cipher.getInstance("AES/CBC/NoPadding");
-            c.init(mode, new SecretKeySpec(k, "AES"), new IvParameterSpec(new byte[AES_BLOCK]));
+            c.init(mode, k, new IvParameterSpec(new byte[AES_BLOCK]));
             return c;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK lacks AES/CBC", e);
         } finally {
-            Arrays.fill(k, (byte) 0);
+            k.destroy();
         }
     }
 }
