@@ -169,7 +169,7 @@ final class PlanBuilder {
         TunSpec tunSpec = tun.build();
         String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
         return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
-                tunRemote, operations(o));
+                tunRemote, operations(o), o.warnings());
     }
 
     /** The settings the operations bundles act on, in the API's terms. */

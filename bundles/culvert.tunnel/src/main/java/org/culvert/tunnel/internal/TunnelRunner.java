@@ -236,6 +236,7 @@ final class TunnelRunner implements Runnable {
     public void run() {
         long restartDelay = 0;
         boolean holdPassed = false;
+        logWarnings(plan, log);
         try {
             while (!isStopRequested()) {
                 if (takeHardRestart() && !reloadPlan()) {
@@ -341,6 +342,13 @@ final class TunnelRunner implements Runnable {
         }
     }
 
+    /** The configuration's warnings (OpenVPN's, in its words) go to the tunnel log, as OpenVPN logs them at start. */
+    static void logWarnings(TunnelPlan plan, TunnelLog log) {
+        for (String w : plan.warnings) {
+            log.warn(w);
+        }
+    }
+
     private boolean takeHardRestart() {
         synchronized (monitor) {
             boolean hard = hardRestartRequested;
@@ -359,6 +367,7 @@ final class TunnelRunner implements Runnable {
         try {
             plan = planSource.reload();
             log.info("SIGHUP: configuration re-read");
+            logWarnings(plan, log);
             return true;
         } catch (PlanBuilder.PlanException e) {
             log.warn("SIGHUP: " + e.getMessage());
