@@ -19,7 +19,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,6 +65,8 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
     static final int AUTH_TIMEOUT_SECONDS = 60;
     /** The unix socket's mode: its owner only. */
     static final String SOCKET_PERMISSIONS = "rw-------";
+    /** With --management-client-group: its owner and the group's members. */
+    static final String GROUP_SOCKET_PERMISSIONS = "rw-rw----";
     static final String NON_LOOPBACK_WARNING = "WARNING: the management interface listens on %s, beyond loopback: other hosts"
             + " can reach it, and its protocol is cleartext; bind it to 127.0.0.1 or use a unix socket";
     static final int RETRY_SECONDS = 5;
@@ -137,7 +142,7 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             if (settings.unixSocket() != null) {
                 Path path = settings.unixSocket();
                 removeStaleSocket(path);
-                ch = bindOwnerOnly(path);
+                ch = bindPrivately(path, settings.clientGroup());
                 createdSocketFile = path;
             } else {
                 InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port());
@@ -188,13 +193,14 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
     }
 
     /**
-     * Binds a unix socket that only its owner may connect to (0600). OpenVPN binds with umask 0, so
-     * anyone may connect unless --management-client-user/group restrict who (by the peer's
-     * credentials); Culvert has neither option and keeps the socket to its owner instead. The socket
-     * is bound in a fresh owner-only directory, made 0600, then renamed into place: no moment exists
-     * in which the process umask decides who may connect.
+     * Binds a unix socket that only its owner may connect to (0600), or with {@code clientGroup} its
+     * owner and that group's members (0660, the socket's group set to it). OpenVPN binds with umask
+     * 0, so anyone may connect unless --management-client-user/group restrict who by the peer's
+     * credentials; Culvert lets the file's mode decide, which the kernel checks on connect. The
+     * socket is bound in a fresh owner-only directory, given its mode, then renamed into place: no
+     * moment exists in which the process umask decides who may connect.
      */
-    private static ServerSocketChannel bindOwnerOnly(Path path) throws IOException {
+    private static ServerSocketChannel bindPrivately(Path path, String clientGroup) throws IOException {
         Path parent = path.toAbsolutePath().getParent();
         Path dir = Files.createTempDirectory(parent, ".culvert-management-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -202,7 +208,17 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             ch.bind(UnixDomainSocketAddress.of(temporary), 8);
-            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString(SOCKET_PERMISSIONS));
+            if (clientGroup != null) {
+                GroupPrincipal group;
+                try {
+                    group = temporary.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(clientGroup);
+                } catch (UserPrincipalNotFoundException e) {
+                    throw new IOException("--management-client-group: no group named '" + clientGroup + "'", e);
+                }
+                Files.getFileAttributeView(temporary, PosixFileAttributeView.class).setGroup(group);
+            }
+            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString(
+                    clientGroup != null ? GROUP_SOCKET_PERMISSIONS : SOCKET_PERMISSIONS));
             Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
             return ch;
         } catch (IOException | RuntimeException e) {

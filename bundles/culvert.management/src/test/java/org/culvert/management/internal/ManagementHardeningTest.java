@@ -232,6 +232,37 @@ class ManagementHardeningTest {
     }
 
     @Test
+    void managementClientGroupOpensTheUnixSocketToThatGroupOnly() throws IOException {
+        // A group that exists here: the one the test directory belongs to.
+        String group = Files.readAttributes(dir, java.nio.file.attribute.PosixFileAttributes.class).group().getName();
+        Path sock = dir.resolve("group.sock");
+        SocketAddress a = serve(new FakeTunnel("g", new TunnelOperations(
+                new TunnelOperations.Management(null, 0, sock, null, false, 100, group), null, 4, 0)));
+        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+        assertEquals(group, Files.readAttributes(sock, java.nio.file.attribute.PosixFileAttributes.class).group().getName());
+        try (TestClient c = TestClient.connectAndGreet(a)) {
+            assertEquals("SUCCESS: pid=" + ProcessHandle.current().pid(), c.ask("pid"));
+        }
+        // A group that does not exist keeps the interface closed (and retried), never open to all.
+        FakeTunnel unknown = new FakeTunnel("x", new TunnelOperations(
+                new TunnelOperations.Management(null, 0, dir.resolve("x.sock"), null, false, 100, "no-such-group-culvert"), null, 4, 0));
+        engine.addTunnel(unknown, new ManagementEngine.TunnelHandle() {
+            @Override
+            public Tunnel resolve() {
+                return unknown;
+            }
+
+            @Override
+            public void release() {
+            }
+        });
+        serve("127.0.0.1", pw); // Tunnels are handled in order: once this one listens, the one before was tried.
+        assertEquals(null, engine.boundAddress(unknown));
+        assertFalse(Files.exists(dir.resolve("x.sock")));
+        assertTrue(logged.stream().anyMatch(l -> l.contains("no group named 'no-such-group-culvert'")), logged.toString());
+    }
+
+    @Test
     void anInterfaceBeyondLoopbackIsWarnedAbout() throws IOException {
         serve("127.0.0.1", pw);
         assertFalse(logged.stream().anyMatch(l -> l.contains("beyond loopback")), logged.toString());

@@ -84,7 +84,7 @@ final class OptionsBuilder {
             "data-ciphers", "ncp-ciphers", "auth", "replay-window", "no-replay", "mute-replay-warnings", "comp-lzo",
             "compress", "allow-compression", "verb", "mute", "connect-retry", "connect-timeout",
             "server-poll-timeout", "resolv-retry", "writepid", "disable-dco", "management", "management-hold",
-            "management-log-cache", "status", "status-version",
+            "management-log-cache", "management-client-group", "status", "status-version",
             "allow-deprecated-insecure-static-crypto", "user", "group", "chroot", "mode", "tun-mtu-extra",
             "tls-client", "tls-server", "ca", "cert", "key", "dh", "tls-auth", "tls-crypt", "peer-fingerprint",
             "verify-x509-name", "remote-cert-tls", "tls-version-min", "tls-version-max", "tls-cipher",
@@ -201,6 +201,7 @@ final class OptionsBuilder {
     private Path writepid;
     private boolean disableDco;
     private Line management;
+    private Line managementClientGroup;
     private boolean managementHold;
     private Where managementHoldWhere;
     private int managementLogCache = Management.DEFAULT_LOG_CACHE;
@@ -557,6 +558,10 @@ final class OptionsBuilder {
                 arity(l, 0, 0);
                 managementHold = true;
                 managementHoldWhere = l.where();
+                break;
+            case "management-client-group":
+                arity(l, 1, 1);
+                managementClientGroup = l;
                 break;
             case "management-log-cache":
                 arity(l, 1, 1);
@@ -1309,8 +1314,12 @@ final class OptionsBuilder {
     private Management resolveManagement() throws ConfigException {
         if (management == null) {
             Where modifier = managementHoldWhere != null ? managementHoldWhere : managementLogCacheWhere;
+            if (modifier == null && managementClientGroup != null) {
+                modifier = managementClientGroup.where();
+            }
             if (modifier != null) {
-                throw at(CONFLICT, modifier, managementHoldWhere != null ? "management-hold" : "management-log-cache",
+                throw at(CONFLICT, modifier, managementHoldWhere != null ? "management-hold"
+                        : managementLogCacheWhere != null ? "management-log-cache" : "management-client-group",
                         "needs --management, which is not given");
             }
             return null;
@@ -1318,9 +1327,14 @@ final class OptionsBuilder {
         Line l = management;
         Optional<Path> passwordFile = l.count() == 3 ? Optional.of(resolve(l, l.arg(2))) : Optional.empty();
         passwordFile.filter(Files::exists).ifPresent(f -> warnIfShared(f, l.arg(2)));
+        Optional<String> clientGroup = Optional.ofNullable(managementClientGroup).map(g -> g.arg(0));
         if (l.arg(1).equals("unix")) {
             return new Management(Optional.empty(), 0, Optional.of(resolve(l, l.arg(0))), passwordFile, managementHold,
-                    managementLogCache);
+                    managementLogCache, clientGroup);
+        }
+        if (managementClientGroup != null) {
+            // OpenVPN's wording (options.c): it is a usage error there too.
+            throw error(CONFLICT, managementClientGroup, "--management-client-(user|group) can only be used on unix domain sockets");
         }
         return new Management(Optional.of(l.arg(0)), Integer.parseInt(l.arg(1)), Optional.empty(), passwordFile,
                 managementHold, managementLogCache);

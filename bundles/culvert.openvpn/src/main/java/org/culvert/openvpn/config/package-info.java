@@ -5,5 +5,5 @@
  * and where it was found.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.culvert.openvpn.config;

@@ -176,7 +176,7 @@ final class PlanBuilder {
     static TunnelOperations operations(OpenVpnOptions o) {
         TunnelOperations.Management management = o.management()
                 .map(m -> new TunnelOperations.Management(m.host().orElse(null), m.port(), m.unixSocket().orElse(null),
-                        m.passwordFile().orElse(null), m.hold(), m.logCache()))
+                        m.passwordFile().orElse(null), m.hold(), m.logCache(), m.clientGroup().orElse(null)))
                 .orElse(null);
         TunnelOperations.Status status = o.status()
                 .map(s -> new TunnelOperations.Status(s.file(), java.time.Duration.ofSeconds(s.seconds()), s.version()))
