@@ -80,7 +80,12 @@ class ManagementHardeningTest {
     }
 
     private SocketAddress serve(FakeTunnel t) {
-        engine.addTunnel(t, new ManagementEngine.TunnelHandle() {
+        engine.addTunnel(t, handle(t));
+        return Poll.value("the management socket", () -> engine.boundAddress(t));
+    }
+
+    private static ManagementEngine.TunnelHandle handle(Tunnel t) {
+        return new ManagementEngine.TunnelHandle() {
             @Override
             public Tunnel resolve() {
                 return t;
@@ -89,8 +94,7 @@ class ManagementHardeningTest {
             @Override
             public void release() {
             }
-        });
-        return Poll.value("the management socket", () -> engine.boundAddress(t));
+        };
     }
 
     private TestClient prompted(SocketAddress a) throws IOException {
@@ -246,16 +250,7 @@ class ManagementHardeningTest {
         // A group that does not exist keeps the interface closed (and retried), never open to all.
         FakeTunnel unknown = new FakeTunnel("x", new TunnelOperations(
                 new TunnelOperations.Management(null, 0, dir.resolve("x.sock"), null, false, 100, "no-such-group-culvert"), null, 4, 0));
-        engine.addTunnel(unknown, new ManagementEngine.TunnelHandle() {
-            @Override
-            public Tunnel resolve() {
-                return unknown;
-            }
-
-            @Override
-            public void release() {
-            }
-        });
+        engine.addTunnel(unknown, handle(unknown));
         serve("127.0.0.1", pw); // Tunnels are handled in order: once this one listens, the one before was tried.
         assertEquals(null, engine.boundAddress(unknown));
         assertFalse(Files.exists(dir.resolve("x.sock")));
