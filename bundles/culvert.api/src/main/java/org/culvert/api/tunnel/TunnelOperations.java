@@ -18,6 +18,7 @@ public final class TunnelOperations {
         private final Path passwordFile;
         private final boolean hold;
         private final int logCache;
+        private final String clientGroup;
 
         /**
          * @param host         IP address or name to listen on, or null with {@code unixSocket}
@@ -27,9 +28,23 @@ public final class TunnelOperations {
          * @param logCache     {@code --management-log-cache}: lines of history kept for {@code log all}
          */
         public Management(String host, int port, Path unixSocket, Path passwordFile, boolean hold, int logCache) {
+            this(host, port, unixSocket, passwordFile, hold, logCache, null);
+        }
+
+        /**
+         * @param clientGroup {@code --management-client-group}: a group whose members may also connect
+         *                    to the unix socket, or null so that only its owner may; only with
+         *                    {@code unixSocket}
+         * @since 1.3
+         */
+        public Management(String host, int port, Path unixSocket, Path passwordFile, boolean hold, int logCache, String clientGroup) {
             if ((host == null) == (unixSocket == null)) {
                 throw new IllegalArgumentException("exactly one of host and unixSocket");
             }
+            if (clientGroup != null && unixSocket == null) {
+                throw new IllegalArgumentException("a client group needs a unix socket");
+            }
+            this.clientGroup = clientGroup;
             this.host = host;
             this.port = port;
             this.unixSocket = unixSocket;
@@ -62,10 +77,15 @@ public final class TunnelOperations {
             return logCache;
         }
 
+        /** The group whose members may connect to the unix socket besides its owner, or null. @since 1.3 */
+        public String clientGroup() {
+            return clientGroup;
+        }
+
         @Override
         public String toString() {
             return (unixSocket != null ? unixSocket + " unix" : host + " " + port) + (passwordFile != null ? " (password)" : "")
-                    + (hold ? " hold" : "");
+                    + (clientGroup != null ? " group " + clientGroup : "") + (hold ? " hold" : "");
         }
     }
 

@@ -40,6 +40,8 @@ final class ClientSession {
 
     private final SocketChannel channel;
     private final String peer;
+    private final String source;
+    private final long connectedNanos;
     private final TunnelEndpoint endpoint;
     private SelectionKey key;
     private final byte[] line = new byte[MAX_LINE];
@@ -50,20 +52,60 @@ final class ClientSession {
     private long queuedBytes;
     private boolean closeAfterFlush;
     private boolean closed;
+    // A client waiting out a password delay: its input stays unread (or held here) until then.
+    private boolean paused;
+    private long pausedUntilNanos;
+    private boolean lineDeferred;
+    private ByteBuffer held;
 
     // Per-client settings, OpenVPN's man_connection.
     boolean passwordVerified;
     int passwordTries;
+    /** When this client's next password may be checked (nanoTime); set after a wrong one. */
+    long nextPasswordNanos;
     boolean stateRealtime;
     boolean logRealtime;
     boolean echoRealtime;
     long bytecountIntervalNanos;
     long nextBytecountNanos;
 
-    ClientSession(SocketChannel channel, String peer, TunnelEndpoint endpoint) {
+    /**
+     * @param source what the password delay and the share of unauthenticated slots count by: the
+     *               peer's IP address, or one name for every unix socket client
+     */
+    ClientSession(SocketChannel channel, String peer, String source, long connectedNanos, TunnelEndpoint endpoint) {
         this.channel = channel;
         this.peer = peer;
+        this.source = source;
+        this.connectedNanos = connectedNanos;
         this.endpoint = endpoint;
+    }
+
+    String source() {
+        return source;
+    }
+
+    /** When the client connected (nanoTime), for the authentication timeout. */
+    long connectedNanos() {
+        return connectedNanos;
+    }
+
+    /**
+     * Called by the line handler for the line it is handling: that line, and all input after it,
+     * wait until {@link #resume} (after {@code untilNanos}); the handler then returns false.
+     */
+    void deferLine(long untilNanos) {
+        paused = true;
+        lineDeferred = true;
+        pausedUntilNanos = untilNanos;
+    }
+
+    boolean isPaused() {
+        return paused;
+    }
+
+    long pausedUntilNanos() {
+        return pausedUntilNanos;
     }
 
     /** The tunnel's interface this client is connected to. */
@@ -108,9 +150,12 @@ final class ClientSession {
      * @return false when the client is gone (end of stream or an error): the caller closes it
      */
     boolean onReadable(ByteBuffer scratch, LineHandler handler) {
+        if (paused) {
+            return !closed; // Unread until resumed; the selector is not asked for reads meanwhile.
+        }
         boolean any = false;
         try {
-            while (!closed && !closeAfterFlush) {
+            while (!closed && !closeAfterFlush && !paused) {
                 scratch.clear();
                 int n = channel.read(scratch);
                 if (n < 0) {
@@ -122,34 +167,83 @@ final class ClientSession {
                     break;
                 }
                 scratch.flip();
-                while (scratch.hasRemaining() && !closeAfterFlush && !closed) {
-                    byte b = scratch.get();
-                    if (b == '\n') {
-                        boolean overlong = lineOverlong;
-                        int length = lineLength;
-                        lineLength = 0;
-                        lineOverlong = false;
-                        any = true;
-                        if (!handler.line(this, line, length, overlong)) {
-                            break;
-                        }
-                    } else if ((b & 0xff) >= 32 && b != 127) {
-                        if (lineLength < MAX_LINE) {
-                            line[lineLength++] = b;
-                        } else {
-                            lineOverlong = true;
-                        }
-                    }
+                any |= consume(scratch, handler);
+                if (paused && scratch.hasRemaining()) {
+                    // What came after the deferred line; scratch is shared, so it is copied.
+                    held = ByteBuffer.allocate(scratch.remaining());
+                    held.put(scratch).flip();
                 }
             }
         } catch (IOException e) {
             return false;
         } finally {
             if (any && !closed) {
-                handler.linesProcessed(this);
+                handler.linesProcessed(this); // Prompts again after a wrong password, even with the next one waiting.
             }
         }
         return !closed;
+    }
+
+    /**
+     * Ends a pause: hands the deferred line and the held input to {@code handler}, then reads again.
+     *
+     * @return false when the client must be closed
+     */
+    boolean resume(LineHandler handler) {
+        if (!paused || closed) {
+            return !closed;
+        }
+        paused = false;
+        boolean any = false;
+        if (lineDeferred) {
+            lineDeferred = false;
+            deliver(lineLength, lineOverlong, handler);
+            any = !lineDeferred;
+        }
+        if (!paused && held != null) {
+            any |= consume(held, handler);
+            if (!held.hasRemaining()) {
+                held = null;
+            }
+        }
+        if (any && !closed) {
+            handler.linesProcessed(this);
+        }
+        return !closed;
+    }
+
+    /** Splits {@code in} into lines for {@code handler}, until it runs out, a stop or a pause. */
+    private boolean consume(ByteBuffer in, LineHandler handler) {
+        boolean any = false;
+        while (in.hasRemaining() && !closeAfterFlush && !closed && !paused) {
+            byte b = in.get();
+            if (b == '\n') {
+                boolean goOn = deliver(lineLength, lineOverlong, handler);
+                any |= !lineDeferred;
+                if (!goOn) {
+                    break;
+                }
+            } else if ((b & 0xff) >= 32 && b != 127) {
+                if (lineLength < MAX_LINE) {
+                    line[lineLength++] = b;
+                } else {
+                    lineOverlong = true;
+                }
+            }
+        }
+        return any;
+    }
+
+    private boolean deliver(int length, boolean overlong, LineHandler handler) {
+        lineLength = 0;
+        lineOverlong = false;
+        boolean goOn = handler.line(this, line, length, overlong);
+        if (paused && lineDeferred) {
+            // The line stays in its buffer to be handled again on resume.
+            lineLength = length;
+            lineOverlong = overlong;
+        }
+        return goOn;
     }
 
     /**
@@ -190,7 +284,7 @@ final class ClientSession {
         }
         if (key != null && key.isValid()) {
             int ops = SelectionKey.OP_READ | (output.isEmpty() ? 0 : SelectionKey.OP_WRITE);
-            if (closeAfterFlush) {
+            if (closeAfterFlush || paused) {
                 ops &= ~SelectionKey.OP_READ;
             }
             if (key.interestOps() != ops) {
@@ -216,6 +310,10 @@ final class ClientSession {
         closed = true;
         pendingText.setLength(0);
         output.clear();
+        if (held != null) {
+            java.util.Arrays.fill(held.array(), (byte) 0); // May hold a password.
+            held = null;
+        }
         if (key != null) {
             key.cancel();
         }

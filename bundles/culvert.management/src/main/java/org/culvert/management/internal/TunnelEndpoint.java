@@ -17,7 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +49,26 @@ import org.culvert.api.tunnel.TunnelStatus;
  * stays closed rather than open without the password its configuration asks for.
  */
 final class TunnelEndpoint implements ClientSession.LineHandler {
+    /** Clients that gave the password (or need none). */
     static final int MAX_CLIENTS = 16;
+    /**
+     * Clients still to give the password have slots of their own, so that they never crowd out an
+     * operator: when these are full, a newcomer takes the slot of the oldest waiting client of the
+     * source with the most waiting clients. (OpenVPN serves one client at a time, so one idle
+     * connection locks it; Culvert serves several.)
+     */
+    static final int MAX_UNAUTHENTICATED = 8;
+    /**
+     * A client that has not given the password this long after connecting is closed. OpenVPN 2.6
+     * has no such timeout; 60 s leaves an operator typing by hand ample time.
+     */
+    static final int AUTH_TIMEOUT_SECONDS = 60;
+    /** The unix socket's mode: its owner only. */
+    static final String SOCKET_PERMISSIONS = "rw-------";
+    /** With --management-client-group: its owner and the group's members. */
+    static final String GROUP_SOCKET_PERMISSIONS = "rw-rw----";
+    static final String NON_LOOPBACK_WARNING = "WARNING: the management interface listens on %s, beyond loopback: other hosts"
+            + " can reach it, and its protocol is cleartext; bind it to 127.0.0.1 or use a unix socket";
     static final int RETRY_SECONDS = 5;
     static final String WELCOME = ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info";
     static final String PASSWORD_PROMPT = "ENTER PASSWORD:";
@@ -59,6 +83,7 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
     private final String logPrefix;
     private final StateTracker tracker = new StateTracker();
     private final List<ClientSession> clients = new ArrayList<>();
+    private final PasswordThrottle throttle = new PasswordThrottle();
 
     private ServerSocketChannel server;
     private SelectionKey serverKey;
@@ -117,13 +142,7 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             if (settings.unixSocket() != null) {
                 Path path = settings.unixSocket();
                 removeStaleSocket(path);
-                ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                try {
-                    ch.bind(UnixDomainSocketAddress.of(path), 8);
-                } catch (IOException | RuntimeException e) {
-                    ch.close();
-                    throw e;
-                }
+                ch = bindPrivately(path, settings.clientGroup());
                 createdSocketFile = path;
             } else {
                 InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port());
@@ -138,7 +157,8 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             }
             ch.configureBlocking(false);
             server = ch;
-            boundAddress = ch.getLocalAddress();
+            boundAddress = settings.unixSocket() != null ? UnixDomainSocketAddress.of(settings.unixSocket()) : ch.getLocalAddress();
+            warnIfReachableBeyondLoopback(boundAddress);
             serverKey = ch.register(selector, SelectionKey.OP_ACCEPT, this);
             openFailureLogged = false;
             log.log(System.Logger.Level.INFO, logPrefix + (settings.unixSocket() != null
@@ -162,8 +182,65 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             if (c.passwordVerified && c.bytecountIntervalNanos > 0) {
                 next = Math.min(next, c.nextBytecountNanos);
             }
+            if (!c.passwordVerified) {
+                next = Math.min(next, authDeadline(c));
+                if (c.isPaused()) {
+                    next = Math.min(next, c.pausedUntilNanos());
+                }
+            }
         }
         return next;
+    }
+
+    /**
+     * Binds a unix socket that only its owner may connect to (0600), or with {@code clientGroup} its
+     * owner and that group's members (0660, the socket's group set to it). OpenVPN binds with umask
+     * 0, so anyone may connect unless --management-client-user/group restrict who by the peer's
+     * credentials; Culvert lets the file's mode decide, which the kernel checks on connect. The
+     * socket is bound in a fresh owner-only directory, given its mode, then renamed into place: no
+     * moment exists in which the process umask decides who may connect.
+     */
+    private static ServerSocketChannel bindPrivately(Path path, String clientGroup) throws IOException {
+        Path parent = path.toAbsolutePath().getParent();
+        Path dir = Files.createTempDirectory(parent, ".culvert-management-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path temporary = dir.resolve("s");
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(temporary), 8);
+            if (clientGroup != null) {
+                GroupPrincipal group;
+                try {
+                    group = temporary.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(clientGroup);
+                } catch (UserPrincipalNotFoundException e) {
+                    throw new IOException("--management-client-group: no group named '" + clientGroup + "'", e);
+                }
+                Files.getFileAttributeView(temporary, PosixFileAttributeView.class).setGroup(group);
+            }
+            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString(
+                    clientGroup != null ? GROUP_SOCKET_PERMISSIONS : SOCKET_PERMISSIONS));
+            Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(temporary);
+            throw e;
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * Culvert's own warning (OpenVPN 2.6 has none): the management protocol is cleartext, and a
+     * wildcard or non-loopback address lets other hosts reach it.
+     */
+    private void warnIfReachableBeyondLoopback(SocketAddress a) {
+        if (a instanceof InetSocketAddress) {
+            InetAddress ip = ((InetSocketAddress) a).getAddress();
+            if (ip != null && !ip.isLoopbackAddress()) {
+                log.log(System.Logger.Level.WARNING, logPrefix + String.format(NON_LOOPBACK_WARNING, describe(a)));
+            }
+        }
     }
 
     /**
@@ -218,13 +295,17 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
                 return;
             }
             String peer = peerOf(ch);
-            if (clients.size() >= MAX_CLIENTS) {
+            if (verifiedClients() >= MAX_CLIENTS) {
                 log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: client from " + peer + " refused: already "
                         + MAX_CLIENTS + " clients");
                 closeQuietly(ch);
                 continue;
             }
-            ClientSession client = new ClientSession(ch, peer, this);
+            String source = sourceOf(ch);
+            if (password != null && clients.size() - verifiedClients() >= MAX_UNAUTHENTICATED) {
+                makeRoomFor(source);
+            }
+            ClientSession client = new ClientSession(ch, peer, source, clock.nanoTime(), this);
             try {
                 ch.configureBlocking(false);
                 client.attach(ch.register(selector, SelectionKey.OP_READ, client));
@@ -241,6 +322,56 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
                 welcome(client);
             }
         }
+    }
+
+    private int verifiedClients() {
+        int n = 0;
+        for (ClientSession c : clients) {
+            if (c.passwordVerified) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Closes the oldest client still to give the password, from the source with the most of them. */
+    private void makeRoomFor(String newcomerSource) {
+        java.util.Map<String, Integer> waiting = new java.util.HashMap<>();
+        for (ClientSession c : clients) {
+            if (!c.passwordVerified) {
+                waiting.merge(c.source(), 1, Integer::sum);
+            }
+        }
+        ClientSession victim = null;
+        int most = 0;
+        for (ClientSession c : clients) { // Oldest first: clients are kept in connection order.
+            int n = c.passwordVerified ? 0 : waiting.get(c.source());
+            if (n > most) {
+                most = n;
+                victim = c;
+            }
+        }
+        if (victim != null) {
+            log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: " + victim + " closed: " + MAX_UNAUTHENTICATED
+                    + " clients are waiting to give the password and a new one (" + newcomerSource + ") came");
+            closeClient(victim);
+        }
+    }
+
+    private long authDeadline(ClientSession c) {
+        return c.connectedNanos() + TimeUnit.SECONDS.toNanos(AUTH_TIMEOUT_SECONDS);
+    }
+
+    private static String sourceOf(SocketChannel ch) {
+        try {
+            SocketAddress a = ch.getRemoteAddress();
+            if (a instanceof InetSocketAddress && ((InetSocketAddress) a).getAddress() != null) {
+                return StateEntry.ipText(((InetSocketAddress) a).getAddress());
+            }
+        } catch (IOException e) {
+            // Counted with the other clients whose address is unknown.
+        }
+        return "unix socket";
     }
 
     private void welcome(ClientSession client) {
@@ -308,11 +439,23 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
     }
 
     private boolean checkPassword(ClientSession client, byte[] bytes, int length) {
+        long now = clock.nanoTime();
+        long allowed = Math.max(client.nextPasswordNanos, throttle.nextAttemptNanos(client.source(), now));
+        if (allowed - now > 0) {
+            client.deferLine(allowed); // Checked once the delay after a wrong password is over.
+            return false;
+        }
         byte[] given = Arrays.copyOf(bytes, length);
         // Constant time in the length of what the client sent, whatever the real password is.
         boolean ok = password != null && MessageDigest.isEqual(given, password);
         Arrays.fill(given, (byte) 0);
         if (ok) {
+            throttle.succeeded(client.source());
+            if (verifiedClients() >= MAX_CLIENTS) {
+                log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: " + client + " refused: already " + MAX_CLIENTS + " clients");
+                client.close();
+                return false;
+            }
             client.passwordVerified = true;
             client.send("SUCCESS: password is correct");
             welcome(client);
@@ -320,7 +463,8 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
         }
         // OpenVPN prints "ERROR: bad password" while the client is not yet verified, which its
         // output filter drops: the client only sees the prompt again. Culvert sends the same.
-        if (++client.passwordTries >= PASSWORD_TRIES) {
+        client.nextPasswordNanos = throttle.failed(client.source(), ++client.passwordTries, now);
+        if (client.passwordTries >= PASSWORD_TRIES) {
             log.log(System.Logger.Level.WARNING, logPrefix + "MAN: client connection rejected after " + PASSWORD_TRIES
                     + " failed password attempts");
             client.close();
@@ -391,6 +535,19 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
      * @return when the next one is due (nanoTime), or Long.MAX_VALUE
      */
     long tick(long now) {
+        for (int i = clients.size() - 1; i >= 0; i--) {
+            ClientSession c = clients.get(i);
+            if (c.passwordVerified) {
+                continue;
+            }
+            if (now - authDeadline(c) >= 0) {
+                log.log(System.Logger.Level.WARNING, logPrefix + "MANAGEMENT: " + c + " closed: no password within "
+                        + AUTH_TIMEOUT_SECONDS + " s");
+                closeClient(c);
+            } else if (c.isPaused() && now - c.pausedUntilNanos() >= 0 && !c.resume(this)) {
+                closeClient(c);
+            }
+        }
         long next = Long.MAX_VALUE;
         String line = null;
         for (ClientSession c : clients) {

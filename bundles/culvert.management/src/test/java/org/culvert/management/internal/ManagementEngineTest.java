@@ -86,6 +86,11 @@ class ManagementEngineTest {
         };
     }
 
+    private void advance(Duration d) {
+        clock.advance(d);
+        engine.wakeup();
+    }
+
     private TestClient client(SocketAddress a) throws IOException {
         TestClient c = TestClient.connectAndGreet(a);
         toClose.add(c);
@@ -349,17 +354,22 @@ class ManagementEngineTest {
             c.send("signal SIGTERM\n");
             c.expectRaw("ENTER PASSWORD:");
             c.send("\n");
+            // Each wrong password delays the next (ManagementHardeningTest has the details).
+            advance(Duration.ofSeconds(1));
             c.expectRaw("ENTER PASSWORD:");
             c.send("sekrit2\n");
+            advance(Duration.ofSeconds(2));
             assertEquals("", c.awaitClosed());
         }
         assertTrue(t.signals.isEmpty());
-        // Others may still log in.
+        // Others may still log in, once the delay this source earned is over.
         try (TestClient c = TestClient.connect(a)) {
             c.expectRaw("ENTER PASSWORD:");
+            advance(Duration.ofSeconds(4));
             c.send("wrong\n");
             c.expectRaw("ENTER PASSWORD:");
             c.send("sekrit\npid\n");
+            advance(Duration.ofSeconds(8));
             assertEquals("SUCCESS: password is correct", c.line());
             assertEquals(TunnelEndpoint.WELCOME, c.line());
             assertEquals(pidLine(), c.line());

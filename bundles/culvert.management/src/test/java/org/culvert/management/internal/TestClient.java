@@ -1,6 +1,7 @@
 package org.culvert.management.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
@@ -132,6 +133,19 @@ final class TestClient implements AutoCloseable {
             poll();
         }
         return pending.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Asserts that nothing arrives within {@code window}: for answers that must not come while the
+     * test's manual clock stands still (so no wait would make them come).
+     */
+    void assertNothingWithin(Duration window) throws IOException {
+        long deadline = System.nanoTime() + window.toNanos();
+        while (System.nanoTime() < deadline && !eof && pending.size() == 0) {
+            poll();
+        }
+        assertEquals("", pending.toString(StandardCharsets.UTF_8), "unexpected output");
+        assertFalse(eof, "closed unexpectedly");
     }
 
     /** Asserts that nothing is pending now: the caller first makes a round trip that proves the server is done. */

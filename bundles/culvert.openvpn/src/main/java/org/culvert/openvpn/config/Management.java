@@ -13,9 +13,17 @@ import java.util.Optional;
  * @param passwordFile the file whose first line is the password
  * @param hold         start held until a client sends {@code hold release}
  * @param logCache     lines of log history kept for {@code log all} (OpenVPN's default 250)
+ * @param clientGroup  {@code --management-client-group}: the group whose members may also connect to
+ *                     the unix socket (otherwise only its owner may)
  */
 public record Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile,
-        boolean hold, int logCache) {
+        boolean hold, int logCache, Optional<String> clientGroup) {
+    /** Without {@code --management-client-group}. */
+    public Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile, boolean hold,
+            int logCache) {
+        this(host, port, unixSocket, passwordFile, hold, logCache, Optional.empty());
+    }
+
     /** OpenVPN's default {@code --management-log-cache}. */
     public static final int DEFAULT_LOG_CACHE = 250;
 }

@@ -23,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,7 +86,7 @@ final class OptionsBuilder {
             "data-ciphers", "ncp-ciphers", "auth", "replay-window", "no-replay", "mute-replay-warnings", "comp-lzo",
             "compress", "allow-compression", "verb", "mute", "connect-retry", "connect-timeout",
             "server-poll-timeout", "resolv-retry", "writepid", "disable-dco", "management", "management-hold",
-            "management-log-cache", "status", "status-version",
+            "management-log-cache", "management-client-group", "status", "status-version",
             "allow-deprecated-insecure-static-crypto", "user", "group", "chroot", "mode", "tun-mtu-extra",
             "tls-client", "tls-server", "ca", "cert", "key", "dh", "tls-auth", "tls-crypt", "peer-fingerprint",
             "verify-x509-name", "remote-cert-tls", "tls-version-min", "tls-version-max", "tls-cipher",
@@ -202,6 +203,7 @@ final class OptionsBuilder {
     private Path writepid;
     private boolean disableDco;
     private Line management;
+    private Line managementClientGroup;
     private boolean managementHold;
     private Where managementHoldWhere;
     private int managementLogCache = Management.DEFAULT_LOG_CACHE;
@@ -366,7 +368,7 @@ final class OptionsBuilder {
                 break;
             case "tun-ipv6":
                 arity(l, 0, 0);
-                warnings.add("--tun-ipv6 is ignored: modern systems need no special IPv6 tun handling");
+                warnings.add(OptionWarnings.TUN_IPV6);
                 break;
             case "tun-mtu":
                 arity(l, 1, 2);
@@ -448,6 +450,9 @@ final class OptionsBuilder {
                 arity(l, 1, 2);
                 inactive = integer(l, 0, 0, Integer.MAX_VALUE);
                 inactiveBytes = l.count() == 2 ? longValue(l, 1) : 0;
+                if (inactiveBytes > Integer.MAX_VALUE) {
+                    warnings.add(String.format(OptionWarnings.INACTIVE_BYTES, inactive));
+                }
                 break;
             case "explicit-exit-notify":
                 arity(l, 0, 1);
@@ -555,6 +560,10 @@ final class OptionsBuilder {
                 arity(l, 0, 0);
                 managementHold = true;
                 managementHoldWhere = l.where();
+                break;
+            case "management-client-group":
+                arity(l, 1, 1);
+                managementClientGroup = l;
                 break;
             case "management-log-cache":
                 arity(l, 1, 1);
@@ -1137,11 +1146,13 @@ final class OptionsBuilder {
         secretWhere = l.where();
     }
 
+    /** As OpenVPN's check_file_access for private files: any access by group or others is warned about. */
     private void warnIfShared(Path file, String shown) {
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
-                warnings.add("key file '" + shown + "' is readable by group or others; restrict it to its owner (chmod 600)");
+            if (permissions.stream().anyMatch(p -> p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE
+                    && p != PosixFilePermission.OWNER_EXECUTE)) {
+                warnings.add(String.format(OptionWarnings.FILE_ACCESSIBLE, shown));
             }
         } catch (IOException | UnsupportedOperationException e) {
             // Not a POSIX file system: nothing to check.
@@ -1246,13 +1257,13 @@ final class OptionsBuilder {
             } catch (StaticKeyException e) {
                 throw at(BAD_KEY, secretWhere, "secret", e.getMessage());
             }
+            warnings.add(OptionWarnings.SECRET_DEPRECATED);
             if (cipher == CipherAlgorithm.NONE) {
-                warnings.add("--cipher none: traffic is not encrypted");
+                warnings.add(OptionWarnings.CIPHER_NONE);
             }
             if (auth == AuthAlgorithm.NONE) {
-                warnings.add("--auth none: traffic is not authenticated");
+                warnings.add(OptionWarnings.AUTH_NONE);
             }
-            warnings.add("static-key mode (--secret) is deprecated by OpenVPN 2.6 and removed in OpenVPN 2.7");
         }
         if ("wintun".equals(windowsDriver) && type != DevType.TUN) {
             throw at(CONFLICT, windowsDriverWhere, "windows-driver", "wintun requires --dev tun");
@@ -1274,7 +1285,7 @@ final class OptionsBuilder {
 
         int effectiveExitNotify = explicitExitNotify;
         if (effectiveExitNotify > 0 && effectiveProto.isTcp()) {
-            warnings.add("--explicit-exit-notify is ignored over TCP (" + describe(explicitExitWhere) + ")");
+            warnings.add(OptionWarnings.EXIT_NOTIFY_TCP);
             effectiveExitNotify = 0;
         }
         checkScripts();
@@ -1308,7 +1319,7 @@ final class OptionsBuilder {
             Inet6Address gw = r.gateway() != null ? r.gateway() : ifconfigIpv6 != null ? ifconfigIpv6.remote() : null;
             resolvedRoutes6.add(new RouteIpv6(r.network(), r.bits(), Optional.ofNullable(gw), r.metric()));
         }
-        return new OpenVpnOptions(new OpenVpnOptions.Values(sourceName, dev, type, Optional.ofNullable(devNode),
+        OpenVpnOptions built = new OpenVpnOptions(new OpenVpnOptions.Values(sourceName, dev, type, Optional.ofNullable(devNode),
                 effectiveProto, effectiveFamily, Optional.ofNullable(local), localPort, remotePort,
                 List.copyOf(resolvedRemotes), bindsLocally(effectiveProto), bindIpv6Only, floatRemote,
                 Optional.ofNullable(ifconfig), Optional.ofNullable(ifconfigIpv6), List.copyOf(resolvedRoutes),
@@ -1322,23 +1333,37 @@ final class OptionsBuilder {
                 Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, connectRetry, connectRetryMax,
                 connectTimeout, resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
                 allowDeprecatedInsecureStaticCrypto, Optional.ofNullable(tls), Optional.ofNullable(windowsDriver),
-                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), List.copyOf(warnings)));
+                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings)));
+        // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
+        // builder is done with after build().
+        warnings.addAll(OptionWarnings.of(built));
+        return built;
     }
 
     private Management resolveManagement() throws ConfigException {
         if (management == null) {
             Where modifier = managementHoldWhere != null ? managementHoldWhere : managementLogCacheWhere;
+            if (modifier == null && managementClientGroup != null) {
+                modifier = managementClientGroup.where();
+            }
             if (modifier != null) {
-                throw at(CONFLICT, modifier, managementHoldWhere != null ? "management-hold" : "management-log-cache",
+                throw at(CONFLICT, modifier, managementHoldWhere != null ? "management-hold"
+                        : managementLogCacheWhere != null ? "management-log-cache" : "management-client-group",
                         "needs --management, which is not given");
             }
             return null;
         }
         Line l = management;
         Optional<Path> passwordFile = l.count() == 3 ? Optional.of(resolve(l, l.arg(2))) : Optional.empty();
+        passwordFile.filter(Files::exists).ifPresent(f -> warnIfShared(f, l.arg(2)));
+        Optional<String> clientGroup = Optional.ofNullable(managementClientGroup).map(g -> g.arg(0));
         if (l.arg(1).equals("unix")) {
             return new Management(Optional.empty(), 0, Optional.of(resolve(l, l.arg(0))), passwordFile, managementHold,
-                    managementLogCache);
+                    managementLogCache, clientGroup);
+        }
+        if (managementClientGroup != null) {
+            // OpenVPN's wording (options.c): it is a usage error there too.
+            throw error(CONFLICT, managementClientGroup, "--management-client-(user|group) can only be used on unix domain sockets");
         }
         return new Management(Optional.of(l.arg(0)), Integer.parseInt(l.arg(1)), Optional.empty(), passwordFile,
                 managementHold, managementLogCache);
@@ -1445,7 +1470,7 @@ final class OptionsBuilder {
                         + " file, or 'dh none' to use elliptic-curve key exchange only");
             }
         } else if (dhWhere != null) {
-            warnings.add("--dh is ignored on a tls-client (" + describe(dhWhere) + "), as by OpenVPN");
+            warnings.add(OptionWarnings.DH_ON_CLIENT);
             effectiveDh = null;
             effectiveDhNone = false;
         }

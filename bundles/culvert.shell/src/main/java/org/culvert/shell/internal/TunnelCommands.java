@@ -40,6 +40,7 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = TunnelCommands.class, property = {
         "osgi.command.scope=tunnel",
+        "osgi.command.function=tunnel",
         "osgi.command.function=start",
         "osgi.command.function=stop",
         "osgi.command.function=list",
@@ -57,6 +58,31 @@ public final class TunnelCommands {
     @Activate
     void activate(BundleContext ctx) {
         this.context = ctx;
+    }
+
+    /**
+     * Gogo's {@code help NAME} looks up a command by its function name, not by scope; this function
+     * is what makes {@code help tunnel} (as README suggests) describe the scope.
+     */
+    @Descriptor("Culvert's tunnel commands: tunnel:start, tunnel:stop, tunnel:list, tunnel:status, tunnel:restart,"
+            + " tunnel:signal, tunnel:hold, tunnel:log, tunnel:plugins; 'help tunnel:NAME' describes one,"
+            + " 'tunnel' lists them with their descriptions")
+    public String tunnel() {
+        return overview();
+    }
+
+    /** One line per command of this scope, from the same {@link Descriptor}s {@code help} shows. */
+    static String overview() {
+        java.util.SortedMap<String, String> lines = new java.util.TreeMap<>();
+        for (java.lang.reflect.Method m : TunnelCommands.class.getMethods()) {
+            Descriptor d = m.getAnnotation(Descriptor.class);
+            if (d != null && m.getDeclaringClass() == TunnelCommands.class && !m.getName().equals("tunnel")) {
+                lines.merge("tunnel:" + m.getName(), d.value(), (a, b) -> a.length() >= b.length() ? a : b);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        lines.forEach((name, text) -> sb.append(String.format("%-15s %s%n", name, text)));
+        return sb.append("help tunnel:NAME shows a command's options and arguments").toString();
     }
 
     @Descriptor("Start a tunnel from an OpenVPN configuration file")

@@ -1,6 +1,8 @@
 package org.culvert.shell.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,5 +24,16 @@ class TunnelCommandsTest {
         assertEquals("", TunnelCommands.filter(""));
         assertEquals("", TunnelCommands.filter(null));
         assertEquals("", TunnelCommands.filter("   "));
+    }
+
+    @Test
+    void theOverviewAndHelpTunnelNameEveryCommandOfTheScope() throws Exception {
+        String overview = TunnelCommands.overview();
+        String help = TunnelCommands.class.getMethod("tunnel").getAnnotation(org.apache.felix.service.command.Descriptor.class).value();
+        for (String f : new String[] { "start", "stop", "list", "status", "restart", "signal", "hold", "log", "plugins" }) {
+            assertTrue(overview.contains("tunnel:" + f + " "), f + " missing from:\n" + overview);
+            assertTrue(help.contains("tunnel:" + f), f + " missing from: " + help);
+        }
+        assertFalse(overview.contains("tunnel:tunnel"), overview);
     }
 }

@@ -31,6 +31,8 @@ final class TunnelPlan {
     /** The peer's tunnel IPv4 address in tun mode, else null. */
     final String tunRemoteIpv4;
     final TunnelOperations operations;
+    /** OpenVPN's warnings about the configuration, logged each time the plan is taken up. */
+    final java.util.List<String> warnings;
 
     TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
             String summary) {
@@ -39,6 +41,12 @@ final class TunnelPlan {
 
     TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
             String summary, String role, String tunRemoteIpv4, TunnelOperations operations) {
+        this(tunSpec, linkSpec, floatAllowed, maxPayload, sessionFactory, summary, role, tunRemoteIpv4, operations, java.util.List.of());
+    }
+
+    TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
+            String summary, String role, String tunRemoteIpv4, TunnelOperations operations, java.util.List<String> warnings) {
+        this.warnings = java.util.List.copyOf(warnings);
         this.role = role;
         this.tunRemoteIpv4 = tunRemoteIpv4;
         this.operations = operations;

@@ -236,6 +236,7 @@ final class TunnelRunner implements Runnable {
         long restartDelay = 0;
         boolean holdPassed = false;
         RestartPause pause = new RestartPause();
+        logWarnings(plan, log);
         try {
             while (!isStopRequested()) {
                 try {
@@ -358,6 +359,13 @@ final class TunnelRunner implements Runnable {
         }
     }
 
+    /** The configuration's warnings (OpenVPN's, in its words) go to the tunnel log, as OpenVPN logs them at start. */
+    static void logWarnings(TunnelPlan plan, TunnelLog log) {
+        for (String w : plan.warnings) {
+            log.warn(w);
+        }
+    }
+
     private boolean takeHardRestart() {
         synchronized (monitor) {
             boolean hard = hardRestartRequested;
@@ -378,6 +386,7 @@ final class TunnelRunner implements Runnable {
             plan = planSource.reload();
             old.wipe();
             log.info("SIGHUP: configuration re-read");
+            logWarnings(plan, log);
             return true;
         } catch (PlanBuilder.PlanException e) {
             log.warn("SIGHUP: " + e.getMessage());

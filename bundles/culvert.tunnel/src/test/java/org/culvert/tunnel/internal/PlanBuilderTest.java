@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.culvert.api.link.LinkProtocol;
 import org.culvert.api.tun.TunLayer;
 import org.culvert.api.tunnel.TunnelManager;
+import org.culvert.api.tunnel.TunnelLogEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +61,23 @@ class PlanBuilderTest {
         assertEquals("10.201.0.2", plan.linkSpec.remoteHost());
         assertEquals(1194, plan.linkSpec.remotePort());
         assertTrue(plan.maxPayload >= 1500);
+    }
+
+    @Test
+    void openVpnsWarningsAboutTheConfigurationReachTheTunnelLog() throws Exception {
+        Path key = Files.writeString(dir.resolve("k"), KEY);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        TunnelPlan plan = PlanBuilder.fromConfiguration("t", props("dev tun\nsecret k 1\ncipher AES-128-CBC\nping 10\n"));
+        assertTrue(plan.warnings.contains("WARNING: file 'k' is group or others accessible"), plan.warnings.toString());
+        assertTrue(plan.warnings.contains("WARNING: --ping should normally be used with --ping-restart or --ping-exit"), plan.warnings.toString());
+        TunnelLog log = new TunnelLog("t");
+        TunnelRunner.logWarnings(plan, log);
+        List<String> logged = log.recent().stream().filter(e -> e.level() == TunnelLogEntry.Level.WARNING).map(TunnelLogEntry::message).toList();
+        assertEquals(plan.warnings, logged);
+        // A configuration OpenVPN has nothing to say about logs no warning.
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        TunnelPlan quiet = PlanBuilder.fromConfiguration("t", props("dev tun\nsecret k 1\ncipher AES-128-CBC\nkeepalive 10 60\n"));
+        assertEquals(List.of("DEPRECATED OPTION: The option --secret is deprecated."), quiet.warnings);
     }
 
     @Test

@@ -1,0 +1,77 @@
+package org.culvert.openvpn.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The warnings OpenVPN 2.6 gives at start-up about a configuration that works but is insecure or
+ * probably not meant (its {@code do_option_warnings} in init.c, and options.c), in OpenVPN's own
+ * wording so that an operator who knows OpenVPN's log recognises them. {@link #of} reads the
+ * finished options; warnings OpenVPN gives while reading one option are given by
+ * {@link OptionsBuilder} there, with the texts kept here. docs/warnings.md lists them all, and the
+ * ones of OpenVPN 2.6 that do not apply to Culvert.
+ */
+final class OptionWarnings {
+    /** init.c do_option_warnings: a tls-client that does not check whose certificate it gets. */
+    static final String NO_SERVER_VERIFICATION = "WARNING: No server certificate verification method has been enabled."
+            + "  See http://openvpn.net/howto.html#mitm for more info.";
+    /** init.c do_option_warnings. */
+    static final String PING_WITHOUT_RESTART = "WARNING: --ping should normally be used with --ping-restart or --ping-exit";
+    /** options.c options_postprocess_verify_ce. */
+    static final String MANAGEMENT_WITHOUT_PASSWORD = "WARNING: Using --management on a TCP port WITHOUT passwords is"
+            + " STRONGLY discouraged and considered insecure";
+    /** init.c do_option_warnings, for --up/--down with --script-security 2 or more. */
+    static final String SCRIPTS_ALLOWED = "NOTE: the current --script-security setting may allow this configuration to call"
+            + " user-defined scripts";
+    /** options.c check_file_access with CHKACC_PRIVATE: key and password files. */
+    static final String FILE_ACCESSIBLE = "WARNING: file '%s' is group or others accessible";
+    /** crypto.c init_key_type. */
+    static final String CIPHER_NONE = "******* WARNING *******: '--cipher none' was specified. This means NO encryption will"
+            + " be performed and tunnelled data WILL be transmitted in clear text over the network! PLEASE DO RECONSIDER"
+            + " THIS SETTING!";
+    /** crypto.c init_key_type. */
+    static final String AUTH_NONE = "******* WARNING *******: '--auth none' was specified. This means no authentication will"
+            + " be performed on received packets, meaning you CANNOT trust that the data received by the remote side have"
+            + " NOT been manipulated. PLEASE DO RECONSIDER THIS SETTING!";
+    /** options.c add_option, for --secret. */
+    static final String SECRET_DEPRECATED = "DEPRECATED OPTION: The option --secret is deprecated.";
+    /** options.c options_postprocess_mutate_ce. */
+    static final String EXIT_NOTIFY_TCP = "NOTICE: --explicit-exit-notify ignored for --proto tcp";
+    /** options.c options_postprocess_verify_ce. */
+    static final String DH_ON_CLIENT = "WARNING: Ignoring option 'dh' in tls-client mode, please only include this in your"
+            + " server configuration";
+    /** options.c add_option. */
+    static final String TUN_IPV6 = "Note: option tun-ipv6 is ignored because modern operating systems do not need special"
+            + " IPv6 tun handling anymore.";
+    /** options.c add_option, for --inactive n bytes with bytes past INT_MAX. */
+    static final String INACTIVE_BYTES = "WARNING: '--inactive' with a 'bytes' value >2 Gbyte was silently ignored in older"
+            + " versions.  If  your VPN exits unexpectedly with 'Inactivity timeout' in %d seconds, revisit this value.";
+
+    private OptionWarnings() {
+    }
+
+    /** OpenVPN's start-up warnings for the finished options, in the order OpenVPN gives them. */
+    static List<String> of(OpenVpnOptions o) {
+        List<String> out = new ArrayList<>();
+        o.management().ifPresent(m -> {
+            if (m.host().isPresent() && m.passwordFile().isEmpty()) {
+                out.add(MANAGEMENT_WITHOUT_PASSWORD);
+            }
+        });
+        if (o.ping() > 0 && o.pingRestart() == 0 && o.pingExit() == 0) {
+            out.add(PING_WITHOUT_RESTART);
+        }
+        o.tls().ifPresent(t -> {
+            // OpenVPN also counts --tls-verify, --ns-cert-type and --remote-cert-eku/-ku; Culvert
+            // refuses those options, so these three are the ways left.
+            if (t.role() == TlsOptions.Role.CLIENT && t.remoteCertTls().isEmpty() && t.verifyX509Name().isEmpty()
+                    && t.peerFingerprints().isEmpty()) {
+                out.add(NO_SERVER_VERIFICATION);
+            }
+        });
+        if ((o.up().isPresent() || o.down().isPresent()) && o.scriptSecurity() >= 2) {
+            out.add(SCRIPTS_ALLOWED);
+        }
+        return out;
+    }
+}
