@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.session.DataPayload;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
@@ -92,8 +93,18 @@ public final class TlsSession implements AutoCloseable {
     private final Keepalive keepalive;
     private final byte[] controlIn = new byte[DataScratch.MAX_PACKET];
     private final byte[] controlOut = new byte[MAX_CONTROL_PACKET + 256];
+    /** OpenVPN's TM_ACTIVE: the session in progress, or the keyed one. */
     private ControlSession active;
+    /**
+     * OpenVPN's untrusted slot (TM_UNTRUSTED, TM_INITIAL in 2.6): a session opened by a hard reset
+     * with an unknown session id. It replaces {@link #active} only once it is keyed (see
+     * {@link #promoteCandidate}), so forged resets cannot disturb the handshake or the keys we have.
+     */
     private ControlSession candidate;
+    /** The control session handling the current packet, to blame if it throws. */
+    private ControlSession receiving;
+    /** Every hard reset of this run passes this window too (see {@link ControlSession#receive}). */
+    private final ReplayWindow resetReplay;
     private MssClamp clamp;
 
     private long pingsReceived;
@@ -131,7 +142,8 @@ public final class TlsSession implements AutoCloseable {
                 resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
                 settings.handWindow(), settings.tlsTimeout(), settings.tranWindow(), settings.replayWindow(),
                 settings.localOptionsString(), settings.expectedRemoteOptionsString(), settings.maxPacketSize(),
-                settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp());
+                settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp(),
+                settings.announceKeyExportAlways());
         this.ivs = new IvSource(random);
         this.compression = settings.compression();
         int inner = 0;
@@ -152,7 +164,8 @@ public final class TlsSession implements AutoCloseable {
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.keepalive = new Keepalive(settings.ping(), settings.pingRestart(), settings.pingExit(), settings.inactive(),
                 settings.inactiveBytes(), clock.monotonicMillis());
-        this.active = newControlSession();
+        this.resetReplay = new ReplayWindow(settings.replayWindow(), clock);
+        this.active = newControlSession(0);
     }
 
     /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put before the payload. */
@@ -229,10 +242,24 @@ public final class TlsSession implements AutoCloseable {
             return Incoming.DROP;
         }
         packet.get(packet.position(), controlIn, 0, length);
-        return decapsulateControl(op, first & 7, length);
+        try {
+            return decapsulateControl(op, first & 7, length);
+        } catch (RuntimeException e) {
+            return internalError(e);
+        }
     }
 
     private Incoming decapsulateData(ByteBuffer packet, int keyId, int length) {
+        try {
+            return openData(packet, keyId, length);
+        } catch (RuntimeException e) {
+            // No data-path code is known to throw; if a defect does, the packet is dropped and counted.
+            lastVerdict = TlsVerdict.INTERNAL_ERROR;
+            return Incoming.DROP;
+        }
+    }
+
+    private Incoming openData(ByteBuffer packet, int keyId, int length) {
         KeyState ks = active.failure() == null ? active.receiveKey(keyId) : null;
         if (ks == null) {
             lastVerdict = active.failure() != null ? TlsVerdict.SESSION_CLOSED
@@ -277,29 +304,15 @@ public final class TlsSession implements AutoCloseable {
         if (candidate != null && candidate.remoteKnown() && candidate.remoteSessionId() == sid) {
             target = candidate;
         }
+        receiving = target;
         TlsVerdict v = target.receive(controlIn, length);
         int peerReset = settings.role() == TlsRole.SERVER ? ControlPacket.OP_HARD_RESET_CLIENT_V2
                 : ControlPacket.OP_HARD_RESET_SERVER_V2;
         if (v == TlsVerdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
                 && active.failure() == null) {
-            // A hard reset with a new session id: the peer restarted, or gave up a renegotiation and
-            // began a new session as OpenVPN does. Before we are keyed the new attempt simply replaces
-            // the old one; afterwards it runs beside the current session and takes over only once it
-            // is keyed, so a forged reset cannot tear the tunnel down.
-            ControlSession fresh = newControlSession();
-            v = fresh.receive(controlIn, length);
-            if (v != TlsVerdict.OK) {
-                fresh.close();
-            } else if (!active.keyed()) {
-                active.close();
-                active = fresh;
-            } else {
-                if (candidate != null) {
-                    candidate.close();
-                }
-                candidate = fresh;
-            }
+            v = admitNewcomer(length);
         }
+        receiving = null;
         lastVerdict = v;
         if (v != TlsVerdict.OK) {
             return Incoming.DROP;
@@ -310,6 +323,55 @@ public final class TlsSession implements AutoCloseable {
             return Incoming.PEER_EXIT;
         }
         return Incoming.CONSUMED;
+    }
+
+    /**
+     * A hard reset with a session id no session knows: the peer restarted, gave up a renegotiation
+     * and began a new session, or someone forged it. As in OpenVPN's tls_pre_decrypt it opens a new
+     * session in the untrusted slot, replacing whatever waited there, and the session in progress
+     * (or keyed) carries on untouched. Stricter than OpenVPN: a candidate that the peer answered
+     * (it proved it receives our packets) and that is still talking is not overwritten, so a stream
+     * of blind forgeries cannot cut a restarted peer's handshake short either.
+     */
+    private TlsVerdict admitNewcomer(int length) {
+        long now = clock.monotonicMillis();
+        if (candidate != null && candidate.answered() && candidate.failure() == null
+                && now - candidate.lastValidControl() < 2 * config.tlsTimeoutMillis) {
+            return TlsVerdict.WRONG_SESSION;
+        }
+        // Without a wrapper, a blind forged reset may have bound the session we opened first (a
+        // tls-client takes the first server reset it sees). The real peer's reset then answers our
+        // session id: keep that id, as OpenVPN's TM_INITIAL keeps its session_id, so the answer is
+        // accepted (and the newcomer then takes over, see promoteCandidate). With tls-auth/tls-crypt
+        // forged resets are refused by the wrapper, and two sessions sharing an id would collide in
+        // the peer's packet-id window, so we do not.
+        long keepSid = config.wrapKind == ControlWrap.Kind.NONE && !active.keyed() && !active.answered()
+                ? active.localSessionId() : 0;
+        ControlSession fresh = newControlSession(keepSid);
+        receiving = fresh;
+        TlsVerdict v = fresh.receive(controlIn, length);
+        if (v != TlsVerdict.OK) {
+            fresh.close();
+            return v;
+        }
+        if (candidate != null) {
+            candidate.close();
+        }
+        candidate = fresh;
+        return v;
+    }
+
+    /** An exception escaped while handling a control packet: fail the session it reached, drop it. */
+    private Incoming internalError(RuntimeException e) {
+        ControlSession s = receiving != null ? receiving : active;
+        receiving = null;
+        s.failInternal(e);
+        if (s != active && s != candidate) {
+            s.close();
+        }
+        lastVerdict = TlsVerdict.INTERNAL_ERROR;
+        promoteCandidate();
+        return Incoming.DROP;
     }
 
     /**
@@ -346,9 +408,9 @@ public final class TlsSession implements AutoCloseable {
         if (closed) {
             return false;
         }
-        int n = active.poll(controlOut);
+        int n = pollControl(active);
         if (n == 0 && candidate != null) {
-            n = candidate.poll(controlOut);
+            n = pollControl(candidate);
         }
         if (n > 0) {
             slot.limit(slot.capacity()).position(headroom);
@@ -425,9 +487,9 @@ public final class TlsSession implements AutoCloseable {
         if (closed) {
             return TimerEvent.NONE;
         }
-        active.tick();
+        tick(active);
         if (candidate != null) {
-            candidate.tick();
+            tick(candidate);
         }
         promoteCandidate();
         if (active.failure() != null) {
@@ -553,20 +615,48 @@ public final class TlsSession implements AutoCloseable {
 
     // ---------------------------------------------------------------- internals
 
-    private ControlSession newControlSession() {
-        return new ControlSession(config, clock, random, ivs, scratch);
+    private ControlSession newControlSession(long localSid) {
+        return new ControlSession(config, clock, random, ivs, scratch, localSid, resetReplay);
     }
 
+    private int pollControl(ControlSession s) {
+        try {
+            return s.poll(controlOut);
+        } catch (RuntimeException e) {
+            s.failInternal(e);
+            promoteCandidate();
+            return 0;
+        }
+    }
+
+    private void tick(ControlSession s) {
+        try {
+            s.tick();
+        } catch (RuntimeException e) {
+            s.failInternal(e);
+        }
+    }
+
+    /**
+     * OpenVPN's tls_multi_process moves TM_INITIAL to TM_ACTIVE once it is authenticated (TLS done and
+     * key method 2 exchanged). Before we are keyed, the candidate also takes over when the session in
+     * progress failed or was bound by a reset that never answered us while the candidate's peer did.
+     * A failed candidate is dropped; it never fails the tunnel (OpenVPN counts it as a soft error).
+     */
     private void promoteCandidate() {
         if (candidate == null) {
             return;
         }
-        if (candidate.keyed()) {
+        if (candidate.failure() != null) {
+            candidate.close();
+            candidate = null;
+            return;
+        }
+        boolean takeOver = candidate.keyed() || (!active.keyed()
+                && (active.failure() != null || (candidate.answered() && !active.answered())));
+        if (takeOver) {
             active.close();
             active = candidate;
-            candidate = null;
-        } else if (candidate.failure() != null) {
-            candidate.close();
             candidate = null;
         }
     }

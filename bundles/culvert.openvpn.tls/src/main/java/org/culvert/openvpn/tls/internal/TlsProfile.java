@@ -92,6 +92,7 @@ public final class TlsProfile {
     private final int[] serverSuites;
     private final int[] groups;
     private final DHGroup dh;
+    private boolean extendedMasterSecret = true;
 
     private TlsProfile(ProtocolVersion[] versions, int[] clientSuites, int[] serverSuites, int[] groups, DHGroup dh) {
         this.versions = versions;
@@ -99,6 +100,21 @@ public final class TlsProfile {
         this.serverSuites = serverSuites;
         this.groups = groups;
         this.dh = dh;
+    }
+
+    /**
+     * A copy that neither offers nor accepts TLS 1.2's extended master secret (RFC 7627), to test
+     * against peers whose TLS library lacks it: such a session cannot export keying material.
+     */
+    public TlsProfile withoutExtendedMasterSecret() {
+        TlsProfile p = new TlsProfile(versions, clientSuites, serverSuites, groups, dh);
+        p.extendedMasterSecret = false;
+        return p;
+    }
+
+    /** Whether TLS 1.2 sessions use the extended master secret (always, outside tests). */
+    boolean extendedMasterSecret() {
+        return extendedMasterSecret;
     }
 
     /**
