@@ -40,7 +40,10 @@ class ControlChannelAttackTest {
         return p;
     }
 
-    /** Runs the pair in 10 ms steps, forging one reset towards {@code victim} every 50 ms. */
+    /**
+     * Runs the pair in 10 ms steps over a wire with 10 ms one-way delay (so a handshake spans several
+     * forgeries), forging one reset towards {@code victim} every 50 ms.
+     */
     private static int runUnderForgery(TlsPair pair, TlsSession victim, long millis, Random random,
             java.util.function.BooleanSupplier done) {
         int forged = 0;
@@ -52,7 +55,7 @@ class ControlChannelAttackTest {
                 forged++;
             }
             pair.timers();
-            pair.exchange(null, null);
+            pair.hop();
             if (done.getAsBoolean()) {
                 break;
             }
@@ -133,17 +136,33 @@ class ControlChannelAttackTest {
         TlsSession restarted = new TlsSession(TlsSessionTest.client().build(), pair.clock, new SecureRandom());
         Random random = new Random(5);
         ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
+        // 10 ms steps, each packet arriving one step after it was sent; a forgery every 50 ms.
+        List<byte[]> toServer = new ArrayList<>();
+        List<byte[]> toRestarted = new ArrayList<>();
         for (int step = 0; step < 3_000 && !restarted.isKeyed(); step++) {
             if (step % 5 == 0) {
-                pair.server.decapsulate(ByteBuffer.wrap(forgedReset(OP_HARD_RESET_CLIENT_V2, random)));
+                toServer.add(forgedReset(OP_HARD_RESET_CLIENT_V2, random));
             }
             restarted.checkTimers();
             pair.server.checkTimers();
-            shuttle(restarted, pair.server, slot);
-            shuttle(pair.server, restarted, slot);
+            List<byte[]> arriving = new ArrayList<>(toServer);
+            toServer.clear();
+            arriving.forEach(b -> pair.server.decapsulate(ByteBuffer.wrap(b)));
+            arriving = new ArrayList<>(toRestarted);
+            toRestarted.clear();
+            arriving.forEach(b -> restarted.decapsulate(ByteBuffer.wrap(b)));
+            while (restarted.pollOutgoing(slot.clear(), TlsPair.HEADROOM)) {
+                toServer.add(TlsSessionTest.bytes(slot));
+            }
+            while (pair.server.pollOutgoing(slot.clear(), TlsPair.HEADROOM)) {
+                toRestarted.add(TlsSessionTest.bytes(slot));
+            }
             pair.clock.advance(10);
         }
+        assertTrue(pair.clock.monotonicMillis() < 3_000 + 2_000, "took over at once: " + pair.clock.monotonicMillis());
         assertTrue(restarted.isKeyed(), String.valueOf(restarted.lastError()));
+        toServer.forEach(b -> pair.server.decapsulate(ByteBuffer.wrap(b)));
+        toRestarted.forEach(b -> restarted.decapsulate(ByteBuffer.wrap(b)));
         shuttle(restarted, pair.server, slot);
         shuttle(pair.server, restarted, slot);
         assertEquals(TlsSession.State.KEYED, pair.server.state());

@@ -60,6 +60,18 @@ final class TlsPair {
         }
     }
 
+    /**
+     * One hop of a wire with latency: what was in flight arrives, then what each side now wants to
+     * send goes onto the wire, to arrive at the next call. Called every N ms, it models a one-way
+     * delay of N ms.
+     */
+    void hop() {
+        deliver(toServer, server, null);
+        deliver(toClient, client, null);
+        drain(client, toServer);
+        drain(server, toClient);
+    }
+
     void timers() {
         client.checkTimers();
         server.checkTimers();
