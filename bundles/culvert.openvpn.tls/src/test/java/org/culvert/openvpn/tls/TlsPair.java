@@ -34,9 +34,16 @@ final class TlsPair {
 
     TlsPair(TlsSettings clientSettings, TlsSettings serverSettings, long seed, int dropOneIn, int reorderOneIn,
             int corruptOneIn, IntPredicate corruptible) throws TlsConfigException {
+        this(clientSettings, serverSettings, seed, dropOneIn, reorderOneIn, corruptOneIn, corruptible, c -> c);
+    }
+
+    /** @param serverClock wraps the shared clock for the server (e.g. to inject faults) */
+    TlsPair(TlsSettings clientSettings, TlsSettings serverSettings, long seed, int dropOneIn, int reorderOneIn,
+            int corruptOneIn, IntPredicate corruptible, java.util.function.UnaryOperator<org.culvert.openvpn.Clock> serverClock)
+            throws TlsConfigException {
         SecureRandom cr = new SecureRandom();
         client = new TlsSession(clientSettings, clock, cr);
-        server = new TlsSession(serverSettings, clock, cr);
+        server = new TlsSession(serverSettings, serverClock.apply(clock), cr);
         Random r = new Random(seed);
         toServer = new Wire(new Random(r.nextLong()), dropOneIn, reorderOneIn, corruptOneIn, corruptible);
         toClient = new Wire(new Random(r.nextLong()), dropOneIn, reorderOneIn, corruptOneIn, corruptible);
