@@ -306,19 +306,26 @@ public final class TlsSession implements AutoCloseable {
         }
         receiving = target;
         TlsVerdict v = target.receive(controlIn, length);
+        ControlSession accepted = target;
         int peerReset = settings.role() == TlsRole.SERVER ? ControlPacket.OP_HARD_RESET_CLIENT_V2
                 : ControlPacket.OP_HARD_RESET_SERVER_V2;
         if (v == TlsVerdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
                 && active.failure() == null) {
             v = admitNewcomer(length);
+            accepted = candidate;
         }
         receiving = null;
         lastVerdict = v;
         if (v != TlsVerdict.OK) {
             return Incoming.DROP;
         }
-        keepalive.received(clock.monotonicMillis());
         promoteCandidate();
+        if (accepted == active) {
+            // Only the trusted session's packets are a sign of life for --ping-restart. OpenVPN resets
+            // the timer on any control packet tls_pre_decrypt takes, so a stream of forged resets would
+            // keep a tunnel whose peer is gone from ever restarting; we are stricter.
+            keepalive.received(clock.monotonicMillis());
+        }
         if (active.takePeerExit()) {
             return Incoming.PEER_EXIT;
         }

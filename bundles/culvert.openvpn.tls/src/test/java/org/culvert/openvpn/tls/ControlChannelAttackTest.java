@@ -240,6 +240,27 @@ class ControlChannelAttackTest {
     }
 
     @Test
+    void forgedResetsAreNoSignOfLifeForPingRestart() throws Exception {
+        TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().pingRestart(10).build());
+        assertTrue(pair.handshake(10_000));
+        // The client falls silent; only forgeries reach the server now.
+        Random random = new Random(7);
+        org.culvert.openvpn.session.TimerEvent event = org.culvert.openvpn.session.TimerEvent.NONE;
+        long start = pair.clock.monotonicMillis();
+        while (event == org.culvert.openvpn.session.TimerEvent.NONE && pair.clock.monotonicMillis() < start + 30_000) {
+            pair.clock.advance(FORGE_EVERY_MILLIS);
+            pair.server.decapsulate(ByteBuffer.wrap(forgedReset(OP_HARD_RESET_CLIENT_V2, random)));
+            event = pair.server.checkTimers();
+            while (pair.server.pollOutgoing(pair.slot.clear(), TlsPair.HEADROOM)) {
+                // replies to the forger go nowhere
+            }
+        }
+        assertEquals(org.culvert.openvpn.session.TimerEvent.PING_RESTART, event);
+        long after = pair.clock.monotonicMillis() - start;
+        assertTrue(after >= 10_000 && after <= 11_000, "ping-restart after " + after + " ms");
+    }
+
+    @Test
     void forgedResetsWithTlsAuthFailTheHmacAndChangeNothing() throws Exception {
         byte[] key = key();
         TlsPair pair = TlsPair.clean(TlsSessionTest.client().tlsAuth(key, KeyDirection.INVERSE).build(),
