@@ -346,14 +346,15 @@ public final class TlsSession implements AutoCloseable {
                 && now - candidate.lastValidControl() < 2 * config.tlsTimeoutMillis) {
             return TlsVerdict.WRONG_SESSION;
         }
-        // Without a wrapper, a blind forged reset may have bound the session we opened first (a
-        // tls-client takes the first server reset it sees). The real peer's reset then answers our
-        // session id: keep that id, as OpenVPN's TM_INITIAL keeps its session_id, so the answer is
-        // accepted (and the newcomer then takes over, see promoteCandidate). With tls-auth/tls-crypt
-        // forged resets are refused by the wrapper, and two sessions sharing an id would collide in
-        // the peer's packet-id window, so we do not.
-        long keepSid = config.wrapKind == ControlWrap.Kind.NONE && !active.keyed() && !active.answered()
-                ? active.localSessionId() : 0;
+        // Without a wrapper, before keying, the newcomer keeps the session id of the session in
+        // progress, as OpenVPN's TM_INITIAL keeps its session_id when a reset rebinds it: a stock
+        // OpenVPN peer mid-handshake that saw a second session id from us would rebind its own
+        // TM_INITIAL to it and lose the handshake, and a tls-client bound by a forged server reset
+        // must still accept the real server's reset, which answers our id (promoteCandidate then
+        // lets it take over). Packets of the other session under the same id carry ACKs for another
+        // peer id, which the peer drops. After keying, or with tls-auth/tls-crypt (forgeries fail the
+        // wrapper; two senders under one id would collide in the peer's packet-id window), a fresh id.
+        long keepSid = config.wrapKind == ControlWrap.Kind.NONE && !active.keyed() ? active.localSessionId() : 0;
         ControlSession fresh = newControlSession(keepSid);
         receiving = fresh;
         TlsVerdict v = fresh.receive(controlIn, length);

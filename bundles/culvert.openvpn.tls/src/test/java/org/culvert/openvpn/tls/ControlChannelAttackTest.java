@@ -67,9 +67,17 @@ class ControlChannelAttackTest {
     @Test
     void forgedResetsBeforeKeyingDoNotStopTheHandshakeInProgress() throws Exception {
         TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().build());
+        pair.toClient.record = true;
         Random random = new Random(1);
         int forged = runUnderForgery(pair, pair.server, 30_000, random,
                 () -> pair.client.isKeyed() && pair.server.isKeyed());
+        // The replies to the forgeries reach the real client too, but under the one session id of the
+        // handshake in progress: a stock OpenVPN client that saw a second id would rebind to it.
+        java.util.Set<Long> serverIds = new java.util.HashSet<>();
+        for (byte[] b : pair.toClient.sent) {
+            serverIds.add(ByteBuffer.wrap(b, 1, 8).getLong());
+        }
+        assertEquals(1, serverIds.size(), "server session ids seen by the client: " + serverIds.size());
         assertTrue(pair.client.isKeyed() && pair.server.isKeyed(), () -> "not keyed after " + pair.clock.monotonicMillis()
                 + " ms; client " + pair.client.lastError() + " server " + pair.server.lastError() + " " + pair.lastDrop);
         assertTrue(pair.clock.monotonicMillis() < 2_000, "keyed at once, as OpenVPN is: " + pair.clock.monotonicMillis());
