@@ -184,6 +184,38 @@ class ControlChannelAttackTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"none", "tls-auth", "tls-crypt"})
+    void aPeerThatRestartsMidHandshakeTakesOverWithoutWaitingForTheOldAttempt(String wrap) throws Exception {
+        TlsPair pair = TlsPair.clean(wrapped(TlsSessionTest.client(), wrap).build(),
+                wrapped(TlsSessionTest.server(), wrap).build());
+        // The first client gets part-way: resets exchanged and answered, TLS under way.
+        for (int i = 0; i < 4; i++) {
+            pair.timers();
+            pair.hop();
+            pair.clock.advance(10);
+        }
+        assertFalse(pair.server.isKeyed());
+        pair.clock.advance(1_000);
+        // It dies; a new process (new session id, new packet-id time) starts over with the same server.
+        TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), pair.clock, new SecureRandom());
+        ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
+        long start = pair.clock.monotonicMillis();
+        for (int step = 0; step < 1_000 && !(restarted.isKeyed() && pair.server.isKeyed()); step++) {
+            restarted.checkTimers();
+            pair.server.checkTimers();
+            shuttle(restarted, pair.server, slot);
+            shuttle(pair.server, restarted, slot);
+            pair.clock.advance(10);
+        }
+        assertTrue(restarted.isKeyed() && pair.server.isKeyed(), () -> restarted.lastError() + " / " + pair.server.lastError());
+        assertTrue(pair.clock.monotonicMillis() - start < 1_000, "took " + (pair.clock.monotonicMillis() - start) + " ms");
+        ByteBuffer p = TlsSessionTest.packet("second life");
+        assertEquals(TlsVerdict.OK, restarted.encapsulate(p));
+        assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(p));
+        restarted.close();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"tls-auth", "tls-crypt"})
     void replayedResetsAreRefusedBeforeAndAfterKeyingAndAfterARenegotiation(String wrap) throws Exception {
         TlsPair pair = TlsPair.clean(wrapped(TlsSessionTest.client(), wrap).build(),
@@ -341,6 +373,9 @@ class ControlChannelAttackTest {
 
     private static TlsSettings.Builder wrapped(TlsSettings.Builder b, String wrap) {
         boolean server = b.build().role() == TlsRole.SERVER;
+        if (wrap.equals("none")) {
+            return b;
+        }
         return wrap.equals("tls-auth") ? b.tlsAuth(KEY.clone(), server ? KeyDirection.NORMAL : KeyDirection.INVERSE)
                 : b.tlsCrypt(KEY.clone());
     }
