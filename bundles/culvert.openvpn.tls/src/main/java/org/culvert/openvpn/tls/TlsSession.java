@@ -48,6 +48,13 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  * return {@link TimerEvent#HANDSHAKE_FAILED} and {@link #lastError()} say why; the loop should then
  * end this run (OpenVPN restarts with a new session). After a failure no data is accepted or sent.
  *
+ * <p><b>Control-channel defences</b>, as OpenVPN 2.6's {@code tls_multi} slots: the session in
+ * progress or keyed (TM_ACTIVE) is never replaced by a hard reset with an unknown session id; that
+ * opens a session in the untrusted slot (TM_INITIAL), which takes over once keyed. Replayed resets are
+ * refused by the tls-auth/tls-crypt packet-id window, which spans every session of the run. An
+ * unexpected exception fails the control session it hit ({@link TlsFailure.Reason#INTERNAL_ERROR})
+ * rather than escaping.
+ *
  * <p><b>Buffers</b> belong to the caller; nothing is retained after a call. Framing works in place
  * within {@link #headroom()} bytes before and {@link #tailroom()} bytes after the payload, so a
  * buffer read from the tun with that much room is sealed without copying out of it. TCP length

@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.session.OccStrings;
 import org.culvert.openvpn.tls.DataCipher;
 import org.culvert.openvpn.tls.TlsFailure;
@@ -42,7 +43,7 @@ public final class ControlSession {
     private final DataScratch scratch;
     private final long localSid;
     private final ControlWrap wrap;
-    private org.culvert.openvpn.crypto.ReplayWindow resetReplay;
+    private final ReplayWindow resetReplay;
     private ControlWrap renegWrap;
     private long remoteSid;
     private boolean remoteKnown;
@@ -75,7 +76,7 @@ public final class ControlSession {
     }
 
     public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch) {
-        this(cfg, clock, random, ivs, scratch, 0);
+        this(cfg, clock, random, ivs, scratch, 0, null);
     }
 
     /**
@@ -86,13 +87,8 @@ public final class ControlSession {
      *        {@code TlsSession} (see {@link #receive}), or null
      */
     public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
-            long localSid, org.culvert.openvpn.crypto.ReplayWindow resetReplay) {
-        this(cfg, clock, random, ivs, scratch, localSid);
+            long localSid, ReplayWindow resetReplay) {
         this.resetReplay = resetReplay;
-    }
-
-    private ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
-            long localSid) {
         this.cfg = cfg;
         this.clock = clock;
         this.random = random;

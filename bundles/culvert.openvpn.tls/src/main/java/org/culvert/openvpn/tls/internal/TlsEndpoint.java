@@ -157,12 +157,6 @@ public final class TlsEndpoint {
     }
 
     /**
-     * RFC 5705 / RFC 8446 exporter without context, as OpenVPN calls it.
-     *
-     * @throws IllegalStateException if the handshake is not complete or the session cannot export
-     *         (TLS 1.2 without extended master secret)
-     */
-    /**
      * Whether {@link #export} works: the handshake is complete and the session can export (TLS 1.3,
      * or TLS 1.2 with the extended master secret; Bouncy Castle refuses RFC 5705 export otherwise).
      */
@@ -170,6 +164,12 @@ public final class TlsEndpoint {
         return complete && exportProblem == null;
     }
 
+    /**
+     * RFC 5705 / RFC 8446 exporter without context, as OpenVPN calls it.
+     *
+     * @throws IllegalStateException if the handshake is not complete or the session cannot export
+     *         (TLS 1.2 without extended master secret)
+     */
     public byte[] export(String label, int length) {
         if (!handshakeComplete()) {
             throw new IllegalStateException("TLS handshake not complete");

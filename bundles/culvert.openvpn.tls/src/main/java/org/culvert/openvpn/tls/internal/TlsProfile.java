@@ -92,9 +92,15 @@ public final class TlsProfile {
     private final int[] serverSuites;
     private final int[] groups;
     private final DHGroup dh;
-    private boolean extendedMasterSecret = true;
+    private final boolean extendedMasterSecret;
 
     private TlsProfile(ProtocolVersion[] versions, int[] clientSuites, int[] serverSuites, int[] groups, DHGroup dh) {
+        this(versions, clientSuites, serverSuites, groups, dh, true);
+    }
+
+    private TlsProfile(ProtocolVersion[] versions, int[] clientSuites, int[] serverSuites, int[] groups, DHGroup dh,
+            boolean extendedMasterSecret) {
+        this.extendedMasterSecret = extendedMasterSecret;
         this.versions = versions;
         this.clientSuites = clientSuites;
         this.serverSuites = serverSuites;
@@ -107,9 +113,7 @@ public final class TlsProfile {
      * against peers whose TLS library lacks it: such a session cannot export keying material.
      */
     public TlsProfile withoutExtendedMasterSecret() {
-        TlsProfile p = new TlsProfile(versions, clientSuites, serverSuites, groups, dh);
-        p.extendedMasterSecret = false;
-        return p;
+        return new TlsProfile(versions, clientSuites, serverSuites, groups, dh, false);
     }
 
     /** Whether TLS 1.2 sessions use the extended master secret (always, outside tests). */
