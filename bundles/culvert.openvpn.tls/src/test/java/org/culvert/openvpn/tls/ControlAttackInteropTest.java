@@ -5,21 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.session.Incoming;
-import org.culvert.openvpn.session.TimerEvent;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +31,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * tests with tun devices are in the e2e suite.)
  */
 class ControlAttackInteropTest {
-    private static final int HEADROOM = 128;
     private static final TestPki.Identity CULVERT = TestPki.selfSigned("culvert");
     private static final TestPki.Identity STOCK = TestPki.selfSigned("stock");
 
@@ -61,27 +55,10 @@ class ControlAttackInteropTest {
                     "--peer-fingerprint", CULVERT.fingerprint(), "--verb", "4", "--ping", "1", "--ping-restart", "10");
             Injector forger = Injector.forging(session, 7, 1);
             try (StockOpenVpn ovpn = new StockOpenVpn(dir, args)) {
-                socket.setSoTimeout(5000);
-                byte[] first = new byte[2048];
-                DatagramPacket p = new DatagramPacket(first, first.length);
-                socket.receive(p);
-                socket.connect(p.getSocketAddress());
+                byte[] first = OpenVpnInteropTest.receiveFirst(socket);
                 forger.injectNow();
-                assertEquals(Incoming.CONSUMED, session.decapsulate(wrap(first, p.getLength())));
-                run(socket, session, forger, 5_000, () -> session.isKeyed()
-                        && ovpn.logContains("Initialization Sequence Completed"));
-                assertTrue(session.isKeyed() && ovpn.logContains("Initialization Sequence Completed"),
-                        () -> "not up under forged resets: " + session.lastError() + "\n" + ovpn.tail(40));
-                run(socket, session, forger, 15_000, () -> session.renegotiations() >= 2);
-                assertTrue(session.renegotiations() >= 2, () -> "renegotiations " + session.renegotiations() + " "
-                        + session.lastError() + "\n" + ovpn.tail(40));
-                assertTrue(forger.count > 80, "forged " + forger.count);
-                assertEquals(TlsSession.State.KEYED, session.state());
-                assertEquals(1, ovpn.logCount("Initialization Sequence Completed"), () -> ovpn.grep("Initialization"));
-                assertFalse(ovpn.logContains("SIGUSR1"), () -> ovpn.grep("SIGUSR1"));
-                // Our replies to the forgeries never made the stock client open another session with us.
-                assertEquals(1, ovpn.logCount("promoted to trusted"), () -> ovpn.grep("Initial packet"));
-                assertTrue(session.pingsReceived() >= 3, "pings from openvpn decrypted: " + session.pingsReceived());
+                assertEquals(Incoming.CONSUMED, session.decapsulate(OpenVpnInteropTest.framed(first, first.length)));
+                upAndRenegotiatingUnderAttack(socket, session, ovpn, forger);
             }
         }
     }
@@ -103,17 +80,7 @@ class ControlAttackInteropTest {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             Injector forger = Injector.forging(session, 8, 2);
             forger.injectNow(); // the first server reset the client sees is forged
-            run(socket, session, forger, 5_000, () -> session.isKeyed()
-                    && ovpn.logContains("Initialization Sequence Completed"));
-            assertTrue(session.isKeyed() && ovpn.logContains("Initialization Sequence Completed"),
-                    () -> "not up under forged resets: " + session.lastError() + "\n" + ovpn.tail(40));
-            run(socket, session, forger, 15_000, () -> session.renegotiations() >= 2);
-            assertTrue(session.renegotiations() >= 2, () -> "renegotiations " + session.renegotiations() + "\n"
-                    + ovpn.tail(40));
-            assertEquals(1, ovpn.logCount("Initialization Sequence Completed"), () -> ovpn.grep("Initialization"));
-            assertFalse(ovpn.logContains("SIGUSR1"), () -> ovpn.grep("SIGUSR1"));
-            assertEquals(1, ovpn.logCount("promoted to trusted"), () -> ovpn.grep("Initial packet"));
-            assertTrue(session.pingsReceived() >= 3, "pings from openvpn decrypted: " + session.pingsReceived());
+            upAndRenegotiatingUnderAttack(socket, session, ovpn, forger);
         }
     }
 
@@ -143,27 +110,12 @@ class ControlAttackInteropTest {
                     "--ping-restart", "10"));
             args.addAll(wrapArgs);
             try (StockOpenVpn ovpn = new StockOpenVpn(dir, args)) {
-                socket.setSoTimeout(5000);
-                byte[] first = new byte[2048];
-                DatagramPacket p = new DatagramPacket(first, first.length);
-                socket.receive(p);
-                socket.connect(p.getSocketAddress());
-                byte[] reset = java.util.Arrays.copyOf(first, p.getLength());
-                assertEquals(Incoming.CONSUMED, session.decapsulate(wrap(reset, reset.length)));
+                byte[] reset = OpenVpnInteropTest.receiveFirst(socket);
+                assertEquals(Incoming.CONSUMED, session.decapsulate(OpenVpnInteropTest.framed(reset, reset.length)));
                 Injector replayer = Injector.replaying(session, reset);
                 replayer.injectNow();
-                run(socket, session, replayer, 5_000, () -> session.isKeyed()
-                        && ovpn.logContains("Initialization Sequence Completed"));
-                assertTrue(session.isKeyed() && ovpn.logContains("Initialization Sequence Completed"),
-                        () -> "not up under replayed resets: " + session.lastError() + "\n" + ovpn.tail(40));
-                run(socket, session, replayer, 15_000, () -> session.renegotiations() >= 2);
-                assertTrue(session.renegotiations() >= 2, () -> "renegotiations " + session.renegotiations() + "\n"
-                        + ovpn.tail(40));
-                assertTrue(replayer.count > 80, "replayed " + replayer.count);
+                upAndRenegotiatingUnderAttack(socket, session, ovpn, replayer);
                 assertEquals(replayer.count, replayer.refused, "every replay refused as CONTROL_REPLAY");
-                assertEquals(1, ovpn.logCount("Initialization Sequence Completed"), () -> ovpn.grep("Initialization"));
-                assertEquals(1, ovpn.logCount("promoted to trusted"), () -> ovpn.grep("Initial packet"));
-                assertFalse(ovpn.logContains("SIGUSR1"), () -> ovpn.grep("SIGUSR1"));
             }
         }
     }
@@ -195,7 +147,7 @@ class ControlAttackInteropTest {
 
         void injectNow() {
             byte[] p = packets.get();
-            if (session.decapsulate(wrap(p, p.length)) == Incoming.DROP
+            if (session.decapsulate(OpenVpnInteropTest.framed(p, p.length)) == Incoming.DROP
                     && session.lastVerdict() == TlsVerdict.CONTROL_REPLAY) {
                 refused++;
             }
@@ -210,35 +162,25 @@ class ControlAttackInteropTest {
         }
     }
 
-    private static ByteBuffer wrap(byte[] b, int length) {
-        ByteBuffer buf = ByteBuffer.allocate(length + 2 * HEADROOM);
-        buf.position(HEADROOM);
-        buf.put(b, 0, length);
-        buf.limit(buf.position()).position(HEADROOM);
-        return buf;
-    }
-
-    private static void run(DatagramSocket socket, TlsSession session, Injector forger, long timeoutMillis,
-            BooleanSupplier done) throws IOException {
-        socket.setSoTimeout(10);
-        ByteBuffer slot = ByteBuffer.allocate(HEADROOM + 4096);
-        byte[] rx = new byte[65536];
-        long end = System.currentTimeMillis() + timeoutMillis;
-        while (System.currentTimeMillis() < end && !done.getAsBoolean()) {
-            forger.maybeInject();
-            if (session.checkTimers() == TimerEvent.HANDSHAKE_FAILED) {
-                return;
-            }
-            while (session.pollOutgoing(slot.clear(), HEADROOM)) {
-                socket.send(new DatagramPacket(slot.array(), slot.position(), slot.remaining()));
-            }
-            DatagramPacket p = new DatagramPacket(rx, rx.length);
-            try {
-                socket.receive(p);
-            } catch (SocketTimeoutException e) {
-                continue;
-            }
-            session.decapsulate(wrap(rx, p.getLength()));
-        }
+    /**
+     * Runs until both sides are up, then through two renegotiations (reneg-sec 3), injecting all along:
+     * the stock peer came up once, opened no other session with us, never restarted, and pings flow.
+     */
+    private static void upAndRenegotiatingUnderAttack(DatagramSocket socket, TlsSession session, StockOpenVpn ovpn,
+            Injector attack) throws IOException {
+        OpenVpnInteropTest.runUdp(socket, session, 5_000, () -> session.isKeyed()
+                && ovpn.logContains("Initialization Sequence Completed"), attack::maybeInject);
+        assertTrue(session.isKeyed() && ovpn.logContains("Initialization Sequence Completed"),
+                () -> "not up under attack: " + session.lastError() + "\n" + ovpn.tail(40));
+        OpenVpnInteropTest.runUdp(socket, session, 15_000, () -> session.renegotiations() >= 2, attack::maybeInject);
+        assertTrue(session.renegotiations() >= 2, () -> "renegotiations " + session.renegotiations() + " "
+                + session.lastError() + "\n" + ovpn.tail(40));
+        assertTrue(attack.count > 80, "injected " + attack.count);
+        assertEquals(TlsSession.State.KEYED, session.state());
+        assertEquals(1, ovpn.logCount("Initialization Sequence Completed"), () -> ovpn.grep("Initialization"));
+        assertFalse(ovpn.logContains("SIGUSR1"), () -> ovpn.grep("SIGUSR1"));
+        // Our replies to the attack never made the stock peer open another session with us.
+        assertEquals(1, ovpn.logCount("promoted to trusted"), () -> ovpn.grep("Initial packet"));
+        assertTrue(session.pingsReceived() >= 3, "pings from openvpn decrypted: " + session.pingsReceived());
     }
 }
