@@ -9,7 +9,6 @@ import java.util.Objects;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
-import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.session.DataPayload;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
@@ -21,6 +20,7 @@ import org.culvert.openvpn.tls.internal.DataScratch;
 import org.culvert.openvpn.tls.internal.IvSource;
 import org.culvert.openvpn.tls.internal.KeyState;
 import org.culvert.openvpn.tls.internal.PeerVerifier;
+import org.culvert.openvpn.tls.internal.SeenResets;
 import org.culvert.openvpn.tls.internal.SessionConfig;
 import org.culvert.openvpn.tls.internal.TlsDataChannel;
 import org.culvert.openvpn.tls.internal.TlsEndpoint;
@@ -51,9 +51,9 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  * <p><b>Control-channel defences</b>, as OpenVPN 2.6's {@code tls_multi} slots: the session in
  * progress or keyed (TM_ACTIVE) is never replaced by a hard reset with an unknown session id; that
  * opens a session in the untrusted slot (TM_INITIAL), which takes over once keyed. Replayed resets are
- * refused by the tls-auth/tls-crypt packet-id window, which spans every session of the run. An
- * unexpected exception fails the control session it hit ({@link TlsFailure.Reason#INTERNAL_ERROR})
- * rather than escaping.
+ * refused by the tls-auth/tls-crypt packet-id check, which also remembers the resets that earlier
+ * sessions of the run accepted. An unexpected exception fails the control session it hit
+ * ({@link TlsFailure.Reason#INTERNAL_ERROR}) rather than escaping.
  *
  * <p><b>Buffers</b> belong to the caller; nothing is retained after a call. Framing works in place
  * within {@link #headroom()} bytes before and {@link #tailroom()} bytes after the payload, so a
@@ -110,8 +110,8 @@ public final class TlsSession implements AutoCloseable {
     private ControlSession candidate;
     /** The control session handling the current packet, to blame if it throws. */
     private ControlSession receiving;
-    /** Every hard reset of this run passes this window too (see {@link ControlSession#receive}). */
-    private final ReplayWindow resetReplay;
+    /** The hard resets this run accepted, to refuse their replays (see {@link ControlSession#receive}). */
+    private final SeenResets seenResets = new SeenResets();
     private MssClamp clamp;
 
     private long pingsReceived;
@@ -171,7 +171,6 @@ public final class TlsSession implements AutoCloseable {
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.keepalive = new Keepalive(settings.ping(), settings.pingRestart(), settings.pingExit(), settings.inactive(),
                 settings.inactiveBytes(), clock.monotonicMillis());
-        this.resetReplay = new ReplayWindow(settings.replayWindow(), clock);
         this.active = newControlSession(0);
     }
 
@@ -632,7 +631,7 @@ public final class TlsSession implements AutoCloseable {
     // ---------------------------------------------------------------- internals
 
     private ControlSession newControlSession(long localSid) {
-        return new ControlSession(config, clock, random, ivs, scratch, localSid, resetReplay);
+        return new ControlSession(config, clock, random, ivs, scratch, localSid, seenResets);
     }
 
     private int pollControl(ControlSession s) {

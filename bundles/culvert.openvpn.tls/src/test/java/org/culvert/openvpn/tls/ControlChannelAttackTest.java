@@ -364,6 +364,38 @@ class ControlChannelAttackTest {
         assertEquals(1, ids.size(), "server session ids seen by the client: " + ids.size());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tls-auth", "tls-crypt"})
+    void aPeerRestartedWithItsClockSetBackIsNotMistakenForAReplay(String wrap) throws Exception {
+        TlsPair pair = TlsPair.clean(wrapped(TlsSessionTest.client(), wrap).build(),
+                wrapped(TlsSessionTest.server(), wrap).build());
+        assertTrue(pair.handshake(10_000));
+        pair.clock.advance(2_000);
+        // Its packet-ids restart at 1 with a time an hour older than the first process's.
+        org.culvert.openvpn.Clock earlier = new org.culvert.openvpn.Clock() {
+            @Override
+            public long monotonicMillis() {
+                return pair.clock.monotonicMillis();
+            }
+
+            @Override
+            public long unixSeconds() {
+                return pair.clock.unixSeconds() - 3600;
+            }
+        };
+        TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), earlier, new SecureRandom());
+        ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
+        for (int step = 0; step < 300 && !restarted.isKeyed(); step++) {
+            restarted.checkTimers();
+            pair.server.checkTimers();
+            shuttle(restarted, pair.server, slot);
+            shuttle(pair.server, restarted, slot);
+            pair.clock.advance(100);
+        }
+        assertTrue(restarted.isKeyed(), () -> restarted.lastError() + " " + pair.server.lastVerdict());
+        restarted.close();
+    }
+
     private static void assertReplayRefused(TlsSession server, byte[] reset) {
         assertEquals(Incoming.DROP, server.decapsulate(ByteBuffer.wrap(reset.clone())));
         assertEquals(TlsVerdict.CONTROL_REPLAY, server.lastVerdict());
