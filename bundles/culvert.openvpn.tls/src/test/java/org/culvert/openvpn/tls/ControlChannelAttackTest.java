@@ -192,15 +192,8 @@ class ControlChannelAttackTest {
         pair.clock.advance(1_000);
         // It dies; a new process (new session id, new packet-id time) starts over with the same server.
         TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), pair.clock, new SecureRandom());
-        ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
         long start = pair.clock.monotonicMillis();
-        for (int step = 0; step < 1_000 && !(restarted.isKeyed() && pair.server.isKeyed()); step++) {
-            restarted.checkTimers();
-            pair.server.checkTimers();
-            shuttle(restarted, pair.server, slot);
-            shuttle(pair.server, restarted, slot);
-            pair.clock.advance(10);
-        }
+        talk(restarted, pair, 10, 1_000, () -> restarted.isKeyed() && pair.server.isKeyed());
         assertTrue(restarted.isKeyed() && pair.server.isKeyed(), () -> restarted.lastError() + " / " + pair.server.lastError());
         assertTrue(pair.clock.monotonicMillis() - start < 1_000, "took " + (pair.clock.monotonicMillis() - start) + " ms");
         ByteBuffer p = TlsSessionTest.packet("second life");
@@ -252,13 +245,7 @@ class ControlChannelAttackTest {
         pair.clock.advance(2_000);
         TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), pair.clock, new SecureRandom());
         ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
-        for (int step = 0; step < 300 && !restarted.isKeyed(); step++) {
-            restarted.checkTimers();
-            pair.server.checkTimers();
-            shuttle(restarted, pair.server, slot);
-            shuttle(pair.server, restarted, slot);
-            pair.clock.advance(100);
-        }
+        talk(restarted, pair, 100, 300, restarted::isKeyed);
         assertTrue(restarted.isKeyed(), String.valueOf(restarted.lastError()));
         for (int i = 0; i < 3; i++) {
             shuttle(restarted, pair.server, slot);
@@ -384,14 +371,7 @@ class ControlChannelAttackTest {
             }
         };
         TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), earlier, new SecureRandom());
-        ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
-        for (int step = 0; step < 300 && !restarted.isKeyed(); step++) {
-            restarted.checkTimers();
-            pair.server.checkTimers();
-            shuttle(restarted, pair.server, slot);
-            shuttle(pair.server, restarted, slot);
-            pair.clock.advance(100);
-        }
+        talk(restarted, pair, 100, 300, restarted::isKeyed);
         assertTrue(restarted.isKeyed(), () -> restarted.lastError() + " " + pair.server.lastVerdict());
         restarted.close();
     }
@@ -399,6 +379,19 @@ class ControlChannelAttackTest {
     private static void assertReplayRefused(TlsSession server, byte[] reset) {
         assertEquals(Incoming.DROP, server.decapsulate(ByteBuffer.wrap(reset.clone())));
         assertEquals(TlsVerdict.CONTROL_REPLAY, server.lastVerdict());
+    }
+
+    /** A second client talks to {@code pair.server} over a zero-delay wire, in steps, until {@code done}. */
+    private static void talk(TlsSession client, TlsPair pair, long stepMillis, int maxSteps,
+            java.util.function.BooleanSupplier done) {
+        ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
+        for (int step = 0; step < maxSteps && !done.getAsBoolean(); step++) {
+            client.checkTimers();
+            pair.server.checkTimers();
+            shuttle(client, pair.server, slot);
+            shuttle(pair.server, client, slot);
+            pair.clock.advance(stepMillis);
+        }
     }
 
     private static void shuttle(TlsSession from, TlsSession to, ByteBuffer slot) {
