@@ -326,10 +326,11 @@ public final class TlsSession implements AutoCloseable {
             return Incoming.DROP;
         }
         promoteCandidate();
-        if (accepted == active) {
-            // Only the trusted session's packets are a sign of life for --ping-restart. OpenVPN resets
-            // the timer on any control packet tls_pre_decrypt takes, so a stream of forged resets would
-            // keep a tunnel whose peer is gone from ever restarting; we are stricter.
+        if (accepted == active || accepted.answered()) {
+            // Only packets of the trusted session, or of a candidate whose peer proved it receives us
+            // (a restarted peer), are a sign of life for --ping-restart. OpenVPN resets the timer on
+            // any control packet tls_pre_decrypt takes, so a stream of forged resets would keep a
+            // tunnel whose peer is gone from ever restarting; we are stricter.
             keepalive.received(clock.monotonicMillis());
         }
         if (active.takePeerExit()) {
