@@ -361,7 +361,10 @@ public final class TlsSession implements AutoCloseable {
         // another peer id. A tls-client bound by a forged server reset also still accepts the real
         // server's reset, which answers our id (promoteCandidate then lets it take over). With
         // tls-auth/tls-crypt forgeries fail the wrapper, and two senders under one id would collide
-        // in the peer's packet-id window, so a newcomer gets its own id.
+        // in the peer's packet-id window, so a newcomer gets its own id. The price, without a
+        // wrapper only: a stock peer that gave up a renegotiation and opens a new session while its
+        // lame duck still holds our id drops our replies as "stale session-id" until that lame duck
+        // expires (--tran-window), where OpenVPN, answering from its own TM_INITIAL id, would not.
         long keepSid = config.wrapKind == ControlWrap.Kind.NONE ? active.localSessionId() : 0;
         ControlSession fresh = newControlSession(keepSid);
         receiving = fresh;
