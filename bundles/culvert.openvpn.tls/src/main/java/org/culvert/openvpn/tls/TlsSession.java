@@ -366,6 +366,7 @@ public final class TlsSession implements AutoCloseable {
         // lame duck still holds our id drops our replies as "stale session-id" until that lame duck
         // expires (--tran-window), where OpenVPN, answering from its own TM_INITIAL id, would not.
         long keepSid = config.wrapKind == ControlWrap.Kind.NONE ? active.localSessionId() : 0;
+        receiving = null; // nothing to blame should the constructor throw
         ControlSession fresh = newControlSession(keepSid);
         receiving = fresh;
         TlsVerdict v = fresh.receive(controlIn, length);
@@ -382,11 +383,13 @@ public final class TlsSession implements AutoCloseable {
 
     /** An exception escaped while handling a control packet: fail the session it reached, drop it. */
     private Incoming internalError(RuntimeException e) {
-        ControlSession s = receiving != null ? receiving : active;
+        ControlSession s = receiving;
         receiving = null;
-        s.failInternal(e);
-        if (s != active && s != candidate) {
-            s.close();
+        if (s != null) {
+            s.failInternal(e);
+            if (s != active && s != candidate) {
+                s.close();
+            }
         }
         lastVerdict = TlsVerdict.INTERNAL_ERROR;
         promoteCandidate();
