@@ -46,9 +46,14 @@ class ControlChannelAttackTest {
      */
     private static int runUnderForgery(TlsPair pair, TlsSession victim, long millis, Random random,
             java.util.function.BooleanSupplier done) {
+        return runUnderForgery(pair, victim, victim == pair.server ? OP_HARD_RESET_CLIENT_V2 : OP_HARD_RESET_SERVER_V2,
+                millis, random, done);
+    }
+
+    private static int runUnderForgery(TlsPair pair, TlsSession victim, int opcode, long millis, Random random,
+            java.util.function.BooleanSupplier done) {
         int forged = 0;
         TlsPair.Wire wire = victim == pair.server ? pair.toServer : pair.toClient;
-        int opcode = victim == pair.server ? OP_HARD_RESET_CLIENT_V2 : OP_HARD_RESET_SERVER_V2;
         for (long t = 0; t < millis; t += 10) {
             if (t % FORGE_EVERY_MILLIS == 0) {
                 wire.inject(forgedReset(opcode, random));
@@ -106,6 +111,39 @@ class ControlChannelAttackTest {
         runUnderForgery(pair, pair.client, 30_000, random, () -> pair.client.isKeyed() && pair.server.isKeyed());
         assertKeyedAtOnce(pair);
         assertEquals(List.of("real"), pair.send(pair.server, "real"));
+    }
+
+    @Test
+    void randomControlPacketsFromBlindSendersDoNotDisturbTheHandshake() throws Exception {
+        // Every control opcode, random session ids, random bodies, 100 per 10 ms at both sides.
+        TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().build());
+        Random random = new Random(9);
+        for (long t = 0; t < 5_000 && !(pair.client.isKeyed() && pair.server.isKeyed()); t += 10) {
+            for (int i = 0; i < 100; i++) {
+                byte[] p = new byte[9 + random.nextInt(200)];
+                random.nextBytes(p);
+                p[0] = (byte) ((3 + random.nextInt(9)) << 3 | random.nextInt(8));
+                (i % 2 == 0 ? pair.toServer : pair.toClient).inject(p);
+            }
+            pair.timers();
+            pair.hop();
+            pair.clock.advance(10);
+        }
+        assertKeyedAtOnce(pair);
+        assertEquals(List.of("undisturbed"), pair.send(pair.client, "undisturbed"));
+    }
+
+    @Test
+    void forgedKeyMethod1ResetsDoNotEndASessionWaitingForItsPeer() throws Exception {
+        // A well-formed P_CONTROL_HARD_RESET_CLIENT_V1 used to fail a waiting server at once.
+        TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().build());
+        Random random = new Random(10);
+        byte[] km1 = forgedReset(1, random);
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(km1)));
+        assertEquals(TlsVerdict.UNKNOWN_OPCODE, pair.server.lastVerdict());
+        assertEquals(TlsSession.State.CONNECTING, pair.server.state());
+        runUnderForgery(pair, pair.server, 1, 30_000, random, () -> pair.client.isKeyed() && pair.server.isKeyed());
+        assertKeyedAtOnce(pair);
     }
 
     @Test

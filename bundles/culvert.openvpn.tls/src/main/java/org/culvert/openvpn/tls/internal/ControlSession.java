@@ -124,11 +124,17 @@ public final class ControlSession {
         }
         int op = length > 0 ? (wire[0] & 0xFF) >>> 3 : 0;
         if (op == ControlPacket.OP_HARD_RESET_CLIENT_V1 || op == ControlPacket.OP_HARD_RESET_SERVER_V1) {
-            keyMethod1Seen = true;
             if (!remoteKnown && failure == null && plausibleKeyMethod1Reset(wire, length)) {
-                fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer tried key method 1"
-                        + " (P_CONTROL_HARD_RESET_*_V1), which OpenVPN 2.6 and Culvert no longer support;"
-                        + " the peer must use key method 2"));
+                keyMethod1Seen = true;
+                if (wrap.kind() != ControlWrap.Kind.NONE) {
+                    // Authentic under tls-auth/tls-crypt, so it is the peer: say so at once.
+                    fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer tried key method 1"
+                            + " (P_CONTROL_HARD_RESET_*_V1), which OpenVPN 2.6 and Culvert no longer support;"
+                            + " the peer must use key method 2"));
+                }
+                // Without a wrapper anyone can send one, and failing at once would let a forger end a
+                // session waiting for its peer. OpenVPN drops it ("Peer tried unsupported key-method
+                // 1"); so do we, and name it at the --hand-window timeout if no peer answered.
             }
             return TlsVerdict.UNKNOWN_OPCODE;
         }
