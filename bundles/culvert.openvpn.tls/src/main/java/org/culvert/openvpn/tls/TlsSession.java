@@ -225,7 +225,10 @@ public final class TlsSession implements AutoCloseable {
      * A packet from the link, {@code packet[position, limit)}: a data packet is opened in place (for
      * {@link Incoming#TUN_PACKET}, {@code packet[position, limit)} is then the tun packet, MSS
      * clamped); a control packet is processed and consumed. Only authentic packets restart the
-     * ping-restart timer. Never throws for any packet content; data packets allocate nothing.
+     * ping-restart timer. {@link Incoming#CONSUMED} does not vouch for the sender: without a wrapper a
+     * forged hard reset is consumed into the untrusted slot; only an accepted data packet
+     * ({@link #lastWasData()}) proves the peer (OpenVPN floats only on those). Never throws for any
+     * packet content; data packets allocate nothing.
      */
     public Incoming decapsulate(ByteBuffer packet) {
         if (closed) {
