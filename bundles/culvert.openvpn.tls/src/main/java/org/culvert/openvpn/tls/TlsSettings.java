@@ -71,6 +71,8 @@ public final class TlsSettings {
     private final OccOptions occ;
     private final int maxPacketSize;
     private final int ivProto;
+    private final boolean extendedMasterSecret;
+    private final boolean announceKeyExportAlways;
 
     private TlsSettings(Builder b) {
         role = b.role;
@@ -118,6 +120,8 @@ public final class TlsSettings {
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
         ivProto = b.ivProto;
+        extendedMasterSecret = b.extendedMasterSecret;
+        announceKeyExportAlways = b.announceKeyExportAlways;
     }
 
     /** A builder with OpenVPN 2.6's defaults for the given role. */
@@ -242,6 +246,9 @@ public final class TlsSettings {
                     throw new BadOption("--ecdh-curve", e.unsupported(), e.getMessage());
                 }
                 throw e;
+            }
+            if (!extendedMasterSecret) {
+                profile = profile.withoutExtendedMasterSecret();
             }
             return new Resolved(this, credentials, profile, List.copyOf(ciphers), fallback);
         } catch (BadOption e) {
@@ -504,6 +511,10 @@ public final class TlsSettings {
     }
 
     /** The IV_PROTO bits announced in key method 2. */
+    boolean announceKeyExportAlways() {
+        return announceKeyExportAlways;
+    }
+
     int ivProto() {
         return ivProto;
     }
@@ -571,6 +582,8 @@ public final class TlsSettings {
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
         private int ivProto = org.culvert.openvpn.tls.internal.SessionConfig.IV_PROTO;
+        private boolean extendedMasterSecret = true;
+        private boolean announceKeyExportAlways;
 
         private Builder(TlsRole role) {
             this.role = Objects.requireNonNull(role, "role");
@@ -901,6 +914,24 @@ public final class TlsSettings {
             if (tlsCryptKey != null) {
                 Arrays.fill(tlsCryptKey, (byte) 0);
             }
+        }
+
+        /**
+         * Test hook: no TLS 1.2 extended master secret, like a peer whose TLS library lacks it; such a
+         * session cannot export keying material.
+         */
+        Builder withoutExtendedMasterSecret() {
+            this.extendedMasterSecret = false;
+            return this;
+        }
+
+        /**
+         * Test hook: announce key export in IV_PROTO whether or not the TLS session can export, as
+         * OpenVPN with OpenSSL does.
+         */
+        Builder announceKeyExportAlways() {
+            this.announceKeyExportAlways = true;
+            return this;
         }
 
         public TlsSettings build() {
