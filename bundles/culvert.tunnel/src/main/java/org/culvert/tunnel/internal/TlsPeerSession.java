@@ -62,6 +62,8 @@ final class TlsPeerSession implements PeerSession {
             case NOT_KEYED:
             case UNKNOWN_KEY_ID:
                 return DropReason.NO_KEY;
+            case INTERNAL_ERROR:
+                return DropReason.INTERNAL_ERROR;
             default:
                 return DropReason.MALFORMED;
         }
