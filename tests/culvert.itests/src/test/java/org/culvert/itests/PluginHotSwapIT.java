@@ -120,7 +120,8 @@ public class PluginHotSwapIT {
                 long stoppedAt = System.currentTimeMillis();
                 epoll.stop();
                 awaitBackend(manager, "swap", "poll");
-                long back = peer.awaitReplyAfter(stoppedAt, Platform.TIMEOUT_MILLIS, "after epoll stopped") - stoppedAt;
+                // Counted from UP on poll, so that no reply from before the stop passes for one after it.
+                long back = peer.awaitReplyAfter(System.currentTimeMillis(), Platform.TIMEOUT_MILLIS, "after epoll stopped") - stoppedAt;
                 List<String> seen = watcher.transitions("swap");
                 List<String> sinceStop = seen.subList(Math.min(seen.size(), changesBefore), seen.size());
                 System.out.println("epoll stopped under a running tunnel: " + sinceStop + "; traffic back on poll in " + back + " ms");
@@ -150,7 +151,7 @@ public class PluginHotSwapIT {
                 manager.get("swap").get().signal(TunnelSignal.SIGUSR1);
                 awaitBackend(manager, "swap", "epoll");
                 watcher.await("swap", TunnelState.UP, null, Platform.TIMEOUT_MILLIS);
-                long afterRestart = peer.awaitReplyAfter(restartAt, Platform.TIMEOUT_MILLIS, "after SIGUSR1") - restartAt;
+                long afterRestart = peer.awaitReplyAfter(System.currentTimeMillis(), Platform.TIMEOUT_MILLIS, "after SIGUSR1") - restartAt;
                 System.out.println("[reliability] higher-ranked backend (epoll) appearing under a tunnel running on poll: kept poll over "
                         + peer.repliesSince(epollBack) + " echo replies, took epoll at the next SIGUSR1 restart, traffic back in "
                         + afterRestart + " ms");
