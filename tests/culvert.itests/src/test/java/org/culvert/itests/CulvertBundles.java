@@ -57,6 +57,13 @@ final class CulvertBundles {
     /** The in-memory tun driver's bundle: the tests stop, start and install it at run time. */
     static final String TUN_MEMORY = "culvert.tun.memory";
 
+    /** The real Linux plugins' bundles, which the hot-swap tests stop and start under traffic. */
+    static final String LINUX_TUN = "culvert.tun.linux";
+    static final String EPOLL = "culvert.event.epoll";
+    static final String POLL = "culvert.event.poll";
+    static final String UDP = "culvert.link.udp";
+    static final String TCP = "culvert.link.tcp";
+
     /**
      * Bundles that require {@code osgi.native} with {@code osname~=win32}: the three Windows plugins
      * and the JNA mappings they share. They must stay unresolved on Linux.

@@ -89,12 +89,19 @@ final class Platform {
         return plugins("memory", "memory", "memory");
     }
 
-    /** Start filters picking plugins by {@link PluginProperties#NAME}. */
+    /**
+     * Start filters picking plugins by {@link PluginProperties#NAME}; a null name leaves that kind
+     * unfiltered (the highest-ranked usable plugin wins).
+     */
     static Map<String, String> plugins(String driver, String backend, String transport) {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put(TunnelManager.PROP_DRIVER_TARGET, "(" + PluginProperties.NAME + "=" + driver + ")");
-        m.put(TunnelManager.PROP_BACKEND_TARGET, "(" + PluginProperties.NAME + "=" + backend + ")");
-        m.put(TunnelManager.PROP_TRANSPORT_TARGET, "(" + PluginProperties.NAME + "=" + transport + ")");
+        String[][] byKey = { { TunnelManager.PROP_DRIVER_TARGET, driver }, { TunnelManager.PROP_BACKEND_TARGET, backend },
+                { TunnelManager.PROP_TRANSPORT_TARGET, transport } };
+        for (String[] e : byKey) {
+            if (e[1] != null) {
+                m.put(e[0], "(" + PluginProperties.NAME + "=" + e[1] + ")");
+            }
+        }
         return m;
     }
 

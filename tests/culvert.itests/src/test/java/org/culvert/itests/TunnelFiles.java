@@ -72,6 +72,16 @@ final class TunnelFiles implements AutoCloseable {
         return sb.toString();
     }
 
+    /** The folder, for other files a test keeps with the key (logs of the processes it starts). */
+    Path dir() {
+        return dir;
+    }
+
+    /** The static key file. */
+    Path key() {
+        return key;
+    }
+
     /** Writes {@code text} to {@code fileName} in the folder and returns its absolute path. */
     Path write(String fileName, String text) throws IOException {
         Path p = dir.resolve(fileName);

@@ -61,6 +61,19 @@ final class TunnelWatcher implements TunnelListener, AutoCloseable {
         }
     }
 
+    /** Every transition of {@code name} seen so far, oldest first, as "name: previous -> current". */
+    List<String> transitions(String name) {
+        synchronized (lock) {
+            List<String> mine = new ArrayList<>();
+            for (String h : history) {
+                if (h.startsWith(name + ": ")) {
+                    mine.add(h);
+                }
+            }
+            return mine;
+        }
+    }
+
     /**
      * Waits until tunnel {@code name} is in {@code state} (and, unless {@code reason} is null, for that
      * reason).
@@ -91,12 +104,7 @@ final class TunnelWatcher implements TunnelListener, AutoCloseable {
 
     /** The last few transitions of {@code name}, oldest first (lock held). */
     private String recentHistory(String name) {
-        List<String> mine = new ArrayList<>();
-        for (String h : history) {
-            if (h.startsWith(name + ": ")) {
-                mine.add(h);
-            }
-        }
+        List<String> mine = transitions(name);
         return mine.subList(Math.max(0, mine.size() - 8), mine.size()).toString();
     }
 

@@ -58,6 +58,8 @@ final class TunnelRunner implements Runnable {
     private TunnelReason stopReason = TunnelReason.USER_STOP;
     private long pluginGeneration;
     private boolean pluginLost;
+    /** Which kind of plugin in use went away, so that the restart names it. */
+    private TunnelReason lostPlugin = TunnelReason.DRIVER_MISSING;
     /** An operator's SIGUSR1 (soft) or SIGHUP (hard) not yet acted upon. */
     private boolean restartRequested;
     private boolean hardRestartRequested;
@@ -204,6 +206,8 @@ final class TunnelRunner implements Runnable {
                 return;
             }
             pluginLost = true;
+            lostPlugin = service == usedBackend ? TunnelReason.BACKEND_MISSING
+                    : service == usedTransport ? TunnelReason.TRANSPORT_MISSING : TunnelReason.DRIVER_MISSING;
             if (loop != null) {
                 loop.requestExit(PointToPointLoop.Exit.PLUGIN_GONE);
             }
@@ -486,7 +490,7 @@ final class TunnelRunner implements Runnable {
                     });
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
-                    result.reason = stopRequested ? stopReason : TunnelReason.DRIVER_MISSING;
+                    result.reason = stopRequested ? stopReason : lostPlugin;
                     return result;
                 }
                 if (restartRequested) {
@@ -513,8 +517,8 @@ final class TunnelRunner implements Runnable {
                     keepDevice = !hardRestart();
                     break;
                 case PLUGIN_GONE:
-                    result.reason = TunnelReason.DRIVER_MISSING;
-                    result.detail = "a plugin in use went away";
+                    result.reason = lostPlugin();
+                    result.detail = lostPluginDetail(sel, result.reason);
                     result.immediateRestart = true;
                     break;
                 case PING_RESTART:
@@ -716,6 +720,24 @@ final class TunnelRunner implements Runnable {
         TunnelPlan p = plan;
         sink.connection(new org.culvert.api.tunnel.TunnelConnection(link.local(), link.remote(), p.tunSpec.ifconfigLocal(),
                 p.tunRemoteIpv4, p.tunSpec.ifconfigIpv6Local(), handshake, p.role, negotiated));
+    }
+
+    private TunnelReason lostPlugin() {
+        synchronized (monitor) {
+            return lostPlugin;
+        }
+    }
+
+    /** E.g. "event backend epoll went away": the restart that follows may find another one of its kind. */
+    private static String lostPluginDetail(PluginSelection sel, TunnelReason reason) {
+        switch (reason) {
+            case BACKEND_MISSING:
+                return "event backend " + sel.backend.name() + " went away";
+            case TRANSPORT_MISSING:
+                return "link transport " + sel.transport.name() + " went away";
+            default:
+                return "tun driver " + sel.driver.name() + " went away";
+        }
     }
 
     private boolean pluginLostNow() {

@@ -10,6 +10,8 @@ import org.culvert.api.tunnel.TunnelState;
 /** Records a runner's states and lets a test wait for one (no sleeps). */
 final class RecordingSink implements StatusSink {
     final List<String> history = new ArrayList<>();
+    /** Every status as "state/reason: detail", in order. */
+    private final List<String> statuses = new ArrayList<>();
     private TunnelState state = TunnelState.STARTING;
     private TunnelReason reason = TunnelReason.NONE;
     private String detail = "";
@@ -27,6 +29,7 @@ final class RecordingSink implements StatusSink {
         reason = r;
         detail = d;
         history.add(s + "/" + r);
+        statuses.add(s + "/" + r + ": " + d);
         notifyAll();
     }
 
@@ -37,6 +40,10 @@ final class RecordingSink implements StatusSink {
 
     synchronized List<String> historyCopy() {
         return new ArrayList<>(history);
+    }
+
+    synchronized List<String> statusesCopy() {
+        return new ArrayList<>(statuses);
     }
 
     synchronized TunnelState state() {

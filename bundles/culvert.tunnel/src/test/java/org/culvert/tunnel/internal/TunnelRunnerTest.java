@@ -156,6 +156,28 @@ class TunnelRunnerTest {
         assertEquals(2, driver.openDeviceCount(), "A and B each hold exactly one device: none leaked across 20 swaps");
     }
 
+    /**
+     * A backend in use goes while another usable one is bound: the tunnel restarts at once on the
+     * other, never WAITING, and the restart names the backend that went (not the driver).
+     */
+    @Test
+    void losingTheBackendInUseRestartsOnAnotherAndSaysWhichWent() throws Exception {
+        startBoth(false);
+        sinkA.await(TunnelState.UP, null, 5000);
+        sinkB.await(TunnelState.UP, null, 5000);
+        Map<String, Object> lower = props(PluginProperties.KIND_EVENT_BACKEND, "memory2", null, null);
+        lower.put("service.ranking", -1);
+        catalogA.addBackend(new MemoryEventBackend(), lower);
+        int before = sinkA.statusesCopy().size();
+        catalogA.removeBackend(backend);
+        sinkA.await(TunnelState.RECONNECTING, TunnelReason.BACKEND_MISSING, 5000);
+        sinkA.await(TunnelState.UP, null, 5000);
+        assertTraffic(3);
+        java.util.List<String> since = sinkA.statusesCopy().subList(before, sinkA.statusesCopy().size());
+        assertTrue(since.get(0).equals("RECONNECTING/BACKEND_MISSING: event backend memory went away"), since.toString());
+        assertTrue(since.stream().noneMatch(st -> st.startsWith("WAITING/")), since.toString());
+    }
+
     @Test
     void aBackendThatCannotWaitOnTheHandlesIsNotChosen() throws Exception {
         TunnelRunner[] h = new TunnelRunner[1];
