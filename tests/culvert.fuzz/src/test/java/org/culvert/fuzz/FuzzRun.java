@@ -3,8 +3,8 @@ package org.culvert.fuzz;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Counts one target's executions and prints its figure. A target calls {@link #input()} first thing in
- * its {@code @FuzzTest} method and {@link #report()} from {@code @AfterAll}.
+ * Counts one target's executions and prints its figure. A target runs each input through
+ * {@link #run} in its {@code @FuzzTest} method and calls {@link #report()} from {@code @AfterAll}.
  *
  * <p>Jazzer stops at the first finding, so a finished fuzzing run that reaches {@code report()} had
  * none; a failing input is counted by {@link #crashed()} before it is rethrown, for the figure.
@@ -43,8 +43,8 @@ public final class FuzzRun {
         }
     }
 
-    /** Called once per input, before the target runs it. */
-    public void input() {
+    /** Counts one input (before it runs). */
+    private void input() {
         long now = System.nanoTime();
         if (inputs++ == 0) {
             firstNanos = now;
@@ -52,13 +52,9 @@ public final class FuzzRun {
         lastNanos = now;
     }
 
-    /** Called when an input failed an invariant or threw, before the failure is rethrown. */
-    public void crashed() {
+    /** Counts an input that failed an invariant or threw. */
+    private void crashed() {
         crashes++;
-    }
-
-    public long inputs() {
-        return inputs;
     }
 
     /**
