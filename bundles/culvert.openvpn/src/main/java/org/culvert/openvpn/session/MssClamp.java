@@ -138,7 +138,10 @@ public final class MssClamp {
                     if (mss > limit) {
                         putU16(p, option + 2, limit);
                         int checksum = u16(p, tcp + 16);
-                        putU16(p, tcp + 16, adjustChecksum(checksum, mss, limit));
+                        // After an odd number of one-byte options the value straddles two checksum
+                        // words: in ones'-complement arithmetic that is the same as a byte-swapped word.
+                        boolean odd = ((option + 2 - tcp) & 1) != 0;
+                        putU16(p, tcp + 16, adjustChecksum(checksum, odd ? swap(mss) : mss, odd ? swap(limit) : limit));
                         changed = true;
                     }
                 }
@@ -155,6 +158,10 @@ public final class MssClamp {
         sum = (sum & 0xFFFF) + (sum >>> 16);
         sum = (sum & 0xFFFF) + (sum >>> 16);
         return ~sum & 0xFFFF;
+    }
+
+    private static int swap(int word) {
+        return (word & 0xFF) << 8 | (word >>> 8);
     }
 
     /** Byte-wise, so the buffer's byte order does not matter. */

@@ -159,6 +159,22 @@ class MssClampTest {
         }
     }
 
+    /** Found by MssClampFuzz: after one NOP the MSS value sits at an odd offset of the TCP header. */
+    @Test
+    void anMssAtAnOddOffsetKeepsTheChecksumValid() {
+        for (byte[] options : new byte[][] {{1, 2, 4, 0x05, (byte) 0xb4, 0, 0, 0}, {1, 1, 1, 2, 4, (byte) 0xff, (byte) 0xff, 0}}) {
+            for (boolean v6 : new boolean[] {false, true}) {
+                byte[] tcp = Packets.tcp(0x02, options, 3);
+                byte[] syn = v6 ? Packets.ipv6(tcp) : Packets.ipv4(tcp);
+                assertTrue(Packets.tcpChecksumValid(syn, 0), "valid before");
+                ByteBuffer b = buffer(syn, false);
+                assertTrue(tun.clamp(b));
+                assertTrue(Packets.tcpChecksumValid(content(b), 0),
+                        "checksum after clamping an MSS at an odd offset, IPv" + (v6 ? 6 : 4));
+            }
+        }
+    }
+
     @Test
     void rejectsImpossibleLimits() {
         assertThrows(IllegalArgumentException.class, () -> new MssClamp(-1, DevType.TUN));
