@@ -77,7 +77,7 @@ class ManagementLineFuzz {
         // The same text as the client's bytes: verified client, a fresh session per input.
         byte[] bytes = (line + (in.consumeBoolean() ? "\n" : "\r\n") + in.consumeString(40) + "\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ClientSession client = new ClientSession(SERVER_SIDE, "fuzz", ENDPOINT);
+        ClientSession client = new ClientSession(SERVER_SIDE, "fuzz", "fuzz", System.nanoTime(), ENDPOINT);
         client.passwordVerified = true;
         ByteBuffer out = ByteBuffer.wrap(bytes);
         while (out.hasRemaining()) {
