@@ -19,12 +19,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.culvert.openvpn.crypto.AuthAlgorithm;
 import org.culvert.openvpn.crypto.CipherAlgorithm;
 import org.culvert.openvpn.crypto.KeyDirection;
@@ -51,19 +49,6 @@ final class OptionsBuilder {
     static final int RESOLV_RETRY_INFINITE = Integer.MAX_VALUE;
     static final List<String> DEFAULT_DATA_CIPHERS = List.of("AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305");
 
-    private static final String STATIC_CIPHERS = "static-key mode supports AES-256-CBC, AES-128-CBC, none";
-    private static final Set<String> AEAD_CIPHERS = Set.of("AES-128-GCM", "AES-192-GCM", "AES-256-GCM", "CHACHA20-POLY1305");
-    /** Cipher names OpenSSL knows but Culvert does not implement (anything else is a typo). */
-    private static final Pattern OTHER_OPENSSL_CIPHER = Pattern.compile(
-            "(BF|CAST5|DES|DES-EDE|DES-EDE3|DESX|IDEA|RC2|SEED|SM4|CAMELLIA-(128|192|256)|ARIA-(128|192|256)|AES-(128|192|256))"
-                    + "-(CBC|CFB|CFB1|CFB8|OFB|CTR|ECB)|AES-192-CBC|BLOWFISH-CBC");
-    private static final Set<String> OTHER_OPENSSL_DIGESTS = Set.of("MD5", "MD4", "RIPEMD160", "SHA224", "SHA384",
-            "SHA512-224", "SHA512-256", "SHA3-224", "SHA3-256", "SHA3-384", "SHA3-512", "BLAKE2B512", "BLAKE2S256",
-            "WHIRLPOOL", "SM3");
-    /** The data-channel ciphers Culvert's TLS engine implements, in OpenVPN's canonical spelling. */
-    private static final List<String> TLS_DATA_CIPHERS = List.of("AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305",
-            "AES-256-CBC", "AES-128-CBC");
-    private static final String TLS_CIPHERS = "TLS mode supports " + String.join(", ", TLS_DATA_CIPHERS);
     /** TLS options OpenVPN 2.6 refuses without --tls-client/--tls-server ("can only be specified in TLS-mode"). */
     private static final Set<String> TLS_ONLY = Set.of("ca", "cert", "key", "dh", "tls-auth", "tls-crypt",
             "verify-x509-name", "remote-cert-tls", "tls-cipher", "tls-ciphersuites", "reneg-sec", "reneg-bytes",
@@ -295,21 +280,21 @@ final class OptionsBuilder {
         Management managementOption = resolveManagement();
         StatusFile statusOption = status == null ? null : new StatusFile(status.file(), status.seconds(), statusVersion);
         KeyDirection direction = resolveKeyDirection();
-        AuthAlgorithm auth = resolveAuth();
+        AuthAlgorithm auth = DataCipherChecks.resolveAuth(this);
         CipherAlgorithm cipher = null;
         TlsOptions tls = null;
         Optional<String> fallback = Optional.ofNullable(dataCiphersFallback);
         if (tlsMode) {
             tls = resolveTls(sourceName, direction);
-            fallback = resolveTlsFallback();
-            checkTlsDataCiphers();
+            fallback = DataCipherChecks.resolveTlsFallback(this);
+            DataCipherChecks.checkTlsDataCiphers(this);
             if (linkMtu != null) {
                 throw at(UNSUPPORTED_OPTION, linkMtuWhere, "link-mtu", "not supported by Culvert in TLS mode (the"
                         + " overhead depends on the negotiated cipher); set --tun-mtu instead");
             }
         } else {
             checkNoTlsOptions();
-            cipher = resolveCipher(sourceName);
+            cipher = DataCipherChecks.resolveCipher(this, sourceName);
             try {
                 secret.checkUsable(direction, cipher);
             } catch (StaticKeyException e) {
@@ -556,101 +541,6 @@ final class OptionsBuilder {
                 renegSecondsMin, renegBytes, renegPackets, handWindow, tlsTimeout, tranWindow);
     }
 
-    /**
-     * TLS mode: {@code --cipher} or {@code --data-ciphers-fallback} names the cipher for a peer that
-     * announces none (OpenVPN 2.6 point-to-point: an explicit --cipher enables the fallback).
-     */
-    private Optional<String> resolveTlsFallback() throws ConfigException {
-        if (cipherName == null) {
-            return Optional.empty();
-        }
-        String canonical = canonicalTlsCipher(cipherName);
-        if (canonical == null) {
-            throw unusableTlsCipher(cipherWhere, cipherOption, cipherName, "");
-        }
-        return Optional.of(canonical);
-    }
-
-    /** TLS mode: every --data-ciphers entry is one Culvert implements, unless marked optional with '?'. */
-    private void checkTlsDataCiphers() throws ConfigException {
-        boolean usable = false;
-        for (String entry : dataCiphers) {
-            String name = entry.strip();
-            boolean optional = name.startsWith("?");
-            String bare = optional ? name.substring(1) : name;
-            if (bare.isEmpty()) {
-                continue;
-            }
-            if (canonicalTlsCipher(bare) != null) {
-                usable = true;
-            } else if (!optional) {
-                throw unusableTlsCipher(dataCiphersWhere, "data-ciphers", bare, "; mark ciphers a peer may lack"
-                        + " as optional with '?'");
-            }
-        }
-        if (!usable) {
-            throw at(BAD_VALUE, dataCiphersWhere, "data-ciphers", "no cipher Culvert implements in the list ("
-                    + TLS_CIPHERS + ")");
-        }
-    }
-
-    /** OpenVPN's canonical name of a TLS data cipher Culvert implements (OpenSSL spelling tolerated), or null. */
-    private static String canonicalTlsCipher(String name) {
-        String upper = name.toUpperCase(Locale.ROOT);
-        if (upper.equals("ID-AES256-GCM")) {
-            return "AES-256-GCM";
-        }
-        if (upper.equals("ID-AES128-GCM")) {
-            return "AES-128-GCM";
-        }
-        return TLS_DATA_CIPHERS.contains(upper) ? upper : null;
-    }
-
-    private ConfigException unusableTlsCipher(Where where, String option, String name, String hint) {
-        String upper = name.toUpperCase(Locale.ROOT);
-        if (name.equals("none")) {
-            return at(UNSUPPORTED_OPTION, where, option, "'none' is not supported by Culvert in TLS mode (traffic is"
-                    + " always encrypted; " + TLS_CIPHERS + ")" + hint);
-        }
-        if (OTHER_OPENSSL_CIPHER.matcher(upper).matches() || AEAD_CIPHERS.contains(upper)) {
-            return at(UNSUPPORTED_OPTION, where, option, "'" + name + "' is not supported by Culvert (" + TLS_CIPHERS
-                    + ")" + hint);
-        }
-        return at(BAD_VALUE, where, option, "unknown cipher '" + name + "' (" + TLS_CIPHERS + ")" + hint);
-    }
-
-    private CipherAlgorithm resolveCipher(String sourceName) throws ConfigException {
-        if (cipherName == null) {
-            throw new ConfigException(UNSUPPORTED_OPTION, sourceName, 0, "cipher", "not set, and OpenVPN 2.6's default"
-                    + " BF-CBC is not supported by Culvert; set 'cipher AES-256-CBC' (or AES-128-CBC) on both peers");
-        }
-        String upper = cipherName.toUpperCase(Locale.ROOT);
-        if (AEAD_CIPHERS.contains(upper)) {
-            throw at(CONFLICT, cipherWhere, cipherOption, "'" + cipherName + "' is not allowed with --secret ("
-                    + STATIC_CIPHERS + ")");
-        }
-        try {
-            return CipherAlgorithm.fromOpenVpnName(cipherName);
-        } catch (IllegalArgumentException e) {
-            if (OTHER_OPENSSL_CIPHER.matcher(upper).matches()) {
-                throw at(UNSUPPORTED_OPTION, cipherWhere, cipherOption, "'" + cipherName + "' is not supported by"
-                        + " Culvert (" + STATIC_CIPHERS + ")");
-            }
-            throw at(BAD_VALUE, cipherWhere, cipherOption, "unknown cipher '" + cipherName + "' (" + STATIC_CIPHERS + ")");
-        }
-    }
-
-    private AuthAlgorithm resolveAuth() throws ConfigException {
-        try {
-            return AuthAlgorithm.fromOpenVpnName(authName);
-        } catch (IllegalArgumentException e) {
-            String what = OTHER_OPENSSL_DIGESTS.contains(authName.toUpperCase(Locale.ROOT))
-                    ? "is not supported by Culvert" : "is not a known digest";
-            throw at(OTHER_OPENSSL_DIGESTS.contains(authName.toUpperCase(Locale.ROOT)) ? UNSUPPORTED_OPTION : BAD_VALUE,
-                    authWhere, "auth", "'" + authName + "' " + what + " (supported: SHA1, SHA256, SHA512, none)");
-        }
-    }
-
     private void checkBinding(Proto effectiveProto) throws ConfigException {
         if (effectiveProto == Proto.TCP_CLIENT && remotes.isEmpty()) {
             throw at(MISSING_OPTION, protoWhere, "proto", "tcp-client needs --remote");
@@ -752,7 +642,8 @@ final class OptionsBuilder {
     }
 
 
-    private ConfigException at(ConfigException.Reason reason, Where w, String option, String detail) {
+    /** An error about an option found at {@code w}; without a place, about the configuration as a whole. */
+    ConfigException at(ConfigException.Reason reason, Where w, String option, String detail) {
         return new ConfigException(reason, w == null ? topSource : w.source(), w == null ? 0 : w.line(), option, detail);
     }
 }
