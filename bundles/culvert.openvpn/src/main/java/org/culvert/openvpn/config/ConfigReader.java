@@ -63,10 +63,10 @@ final class ConfigReader implements OptionsBuilder.Includer {
                             "no " + close + " before the end of " + source);
                 }
                 i = j;
-                builder.apply(new Line(tag, List.of(content.toString()), true, where, baseDir), depth);
+                builder.apply(new Line(tag, List.of(content.toString()), true, where, baseDir, depth));
                 continue;
             }
-            builder.apply(new Line(first, List.copyOf(words.subList(1, words.size())), false, where, baseDir), depth);
+            builder.apply(new Line(first, List.copyOf(words.subList(1, words.size())), false, where, baseDir, depth));
         }
     }
 
@@ -74,7 +74,7 @@ final class ConfigReader implements OptionsBuilder.Includer {
         if (args.size() == 1 && !args.get(0).startsWith("--")) {
             // "openvpn file.conf" means "openvpn --config file.conf".
             builder.apply(new Line("config", List.of(args.get(0)), false,
-                    new Where(ConfigException.COMMAND_LINE, 0), baseDir), 0);
+                    new Where(ConfigException.COMMAND_LINE, 0), baseDir, 0));
             return;
         }
         int i = 0;
@@ -91,7 +91,7 @@ final class ConfigReader implements OptionsBuilder.Includer {
                 i++;
             }
             builder.apply(new Line(option.substring(2), List.copyOf(values), false,
-                    new Where(ConfigException.COMMAND_LINE, 0), baseDir), 0);
+                    new Where(ConfigException.COMMAND_LINE, 0), baseDir, 0));
         }
     }
 

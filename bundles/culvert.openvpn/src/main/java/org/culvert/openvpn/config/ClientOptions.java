@@ -1,0 +1,84 @@
+package org.culvert.openvpn.config;
+
+import static org.culvert.openvpn.config.ConfigException.Reason.CONFLICT;
+import static org.culvert.openvpn.config.ConfigException.Reason.UNSUPPORTED_OPTION;
+import static org.culvert.openvpn.config.OptionArgs.error;
+import static org.culvert.openvpn.config.OptionArgs.integer;
+import static org.culvert.openvpn.config.OptionArgs.longValue;
+import static org.culvert.openvpn.config.OptionArgs.port;
+
+import org.culvert.openvpn.config.OptionsBuilder.Line;
+import org.culvert.openvpn.config.OptionsBuilder.Where;
+
+/**
+ * OpenVPN 2.6 manual, "Client Options": pull mode, the remotes and connection profiles, and the
+ * credentials a client gives (the remote's settings a point-to-point peer uses too).
+ */
+final class ClientOptions {
+    private ClientOptions() {
+    }
+
+    static void register(OptionRegistry.Table t) {
+        OptionRegistry.Handler pull = (b, l) -> {
+            throw error(UNSUPPORTED_OPTION, l, "not supported by Culvert yet: pull mode (options pushed by an OpenVPN"
+                    + " server) is not implemented; for a point-to-point tunnel use --tls-client with --remote");
+        };
+        t.option("client", pull);
+        t.option("pull", pull);
+        t.option("remote", 1, 3, ClientOptions::addRemote);
+        t.option("connect-retry", 1, 2, (b, l) -> {
+            b.connectRetry = Math.min(integer(l, 0, 0, Integer.MAX_VALUE), 0xFFFF);
+            if (l.count() == 2) {
+                b.connectRetryMax = Math.max(integer(l, 1, 0, Integer.MAX_VALUE), b.connectRetry);
+            }
+        });
+        OptionRegistry.Handler connectTimeout = (b, l) -> b.connectTimeout = integer(l, 0, 0, Integer.MAX_VALUE);
+        t.option("connect-timeout", 1, 1, connectTimeout);
+        t.option("server-poll-timeout", 1, 1, connectTimeout);
+        t.option("resolv-retry", 1, 1, (b, l) -> {
+            b.resolvRetry = "infinite".equals(l.arg(0)) ? OptionsBuilder.RESOLV_RETRY_INFINITE
+                    : integer(l, 0, 0, Integer.MAX_VALUE);
+        });
+        t.option("explicit-exit-notify", 0, 1, (b, l) -> {
+            b.explicitExitNotify = l.count() == 1 ? integer(l, 0, 0, Integer.MAX_VALUE) : 1;
+            b.explicitExitWhere = l.where();
+        });
+        t.option("inactive", 1, 2, (b, l) -> {
+            b.inactive = integer(l, 0, 0, Integer.MAX_VALUE);
+            b.inactiveBytes = l.count() == 2 ? longValue(l, 1) : 0;
+            if (b.inactiveBytes > Integer.MAX_VALUE) {
+                b.warnings.add(String.format(OptionWarnings.INACTIVE_BYTES, b.inactive));
+            }
+        });
+        t.notSupported("allow-pull-fqdn", "auth-token-user", "client-nat", "connect-retry-max", "connection", "dns",
+                "peer-id", "preresolve", "proto-force", "protocol-flags", "pull-filter", "push-continuation",
+                "push-peer-info", "remote-random", "remote-random-hostname", "single-session", "static-challenge");
+        for (String name : new String[] {"auth-retry", "auth-token", "auth-user-pass"}) {
+            t.notSupportedBecause(name, OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);
+        }
+    }
+
+    private static void addRemote(OptionsBuilder b, Line l) throws ConfigException {
+        Integer port = l.count() >= 2 ? port(l, 1, false) : null;
+        Proto p = null;
+        IpFamily fam = IpFamily.ANY;
+        if (l.count() == 3) {
+            // Parse the per-remote protocol with the same rules as --proto, without disturbing it.
+            Proto savedProto = b.proto;
+            IpFamily savedFamily = b.family;
+            boolean savedAmbiguous = b.protoAmbiguousTcp;
+            Where savedWhere = b.protoWhere;
+            LinkOptions.setProto(b, l, l.arg(2));
+            if (b.protoAmbiguousTcp) {
+                throw error(CONFLICT, l, "protocol 'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
+            }
+            p = b.proto;
+            fam = b.family;
+            b.proto = savedProto;
+            b.family = savedFamily;
+            b.protoAmbiguousTcp = savedAmbiguous;
+            b.protoWhere = savedWhere;
+        }
+        b.remotes.add(new OptionsBuilder.RawRemote(l.arg(0), port, p, fam, l.where()));
+    }
+}
