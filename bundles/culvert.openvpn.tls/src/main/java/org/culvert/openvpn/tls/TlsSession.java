@@ -11,6 +11,7 @@ import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
 import org.culvert.openvpn.session.DataPayload;
+import org.culvert.openvpn.session.ExitNotify;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
 import org.culvert.openvpn.session.PeerEngine;
@@ -70,7 +71,6 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  */
 public final class TlsSession implements PeerEngine {
     private static final byte[] PING = DataPayload.ping();
-    private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
     /** Largest control packet produced or accepted (OpenVPN's TLS_CHANNEL_BUF_SIZE region). */
     private static final int MAX_CONTROL_PACKET = 2048;
 
@@ -120,11 +120,7 @@ public final class TlsSession implements PeerEngine {
     private boolean lastWasData;
     private boolean occReplyDue;
     private String lastOccMismatch;
-    private boolean exitStarted;
-    private boolean exitNotifying;
-    private long exitDeadline;
-    private long nextExitPacket;
-    private boolean exitPacketDue;
+    private final ExitNotify exit = new ExitNotify();
     private boolean closed;
     private Verdict lastVerdict = Verdict.OK;
 
@@ -457,15 +453,14 @@ public final class TlsSession implements PeerEngine {
             return false;
         }
         long now = clock.monotonicMillis();
-        advanceExitSchedule(now);
+        exit.advance(now);
         KeyState ks = active.sendKey(now);
         if (ks == null) {
             return false;
         }
         byte[] message;
         boolean activity = true;
-        if (exitPacketDue) {
-            exitPacketDue = false;
+        if (exit.takePacket()) {
             message = occExit;
         } else if (occReplyDue) {
             occReplyDue = false;
@@ -497,7 +492,7 @@ public final class TlsSession implements PeerEngine {
         if (closed) {
             return Long.MAX_VALUE;
         }
-        if (active.failure() != null || exitPacketDue || occReplyDue) {
+        if (active.failure() != null || exit.packetDue() || occReplyDue) {
             return now;
         }
         long next = active.nextTimer();
@@ -508,10 +503,7 @@ public final class TlsSession implements PeerEngine {
             next = Math.min(next, keepalive.nextPingMillis(now));
         }
         next = Math.min(next, keepalive.nextExpiryMillis());
-        if (exitNotifying) {
-            next = Math.min(next, Math.min(nextExitPacket, exitDeadline));
-        }
-        return next;
+        return Math.min(next, exit.nextMillis());
     }
 
     /**
@@ -533,7 +525,7 @@ public final class TlsSession implements PeerEngine {
             return TimerEvent.HANDSHAKE_FAILED;
         }
         long now = clock.monotonicMillis();
-        advanceExitSchedule(now);
+        exit.advance(now);
         return keepalive.expire(now);
     }
 
@@ -551,17 +543,11 @@ public final class TlsSession implements PeerEngine {
             return 0;
         }
         long now = clock.monotonicMillis();
-        if (!exitStarted) {
-            exitStarted = true;
-            exitDeadline = now + seconds * 1000L;
-            if (active.negotiation() != null && active.negotiation().ccExit()) {
-                active.sendControlMessage("EXIT");
-            } else {
-                exitNotifying = true;
-                nextExitPacket = now;
-            }
+        boolean ccExit = active.negotiation() != null && active.negotiation().ccExit();
+        if (exit.start(now, seconds, !ccExit) && ccExit) {
+            active.sendControlMessage("EXIT");
         }
-        return Math.max(exitDeadline - now, 0);
+        return exit.remainingMillis(now);
     }
 
     /** Starts a renegotiation now (for tests and operators); false if no key is active to renew. */
@@ -755,17 +741,6 @@ public final class TlsSession implements PeerEngine {
             sb.append((char) (packet.get(i) & 0xFF));
         }
         return sb.toString();
-    }
-
-    private void advanceExitSchedule(long now) {
-        if (exitNotifying) {
-            if (now >= exitDeadline) {
-                exitNotifying = false;
-            } else if (now >= nextExitPacket) {
-                exitPacketDue = true;
-                nextExitPacket = Math.max(nextExitPacket + EXIT_NOTIFY_INTERVAL_MILLIS, now + 1);
-            }
-        }
     }
 
     private Verdict frameAndSeal(ByteBuffer buf, KeyState ks) {

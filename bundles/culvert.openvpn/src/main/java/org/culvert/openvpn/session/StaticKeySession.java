@@ -38,7 +38,6 @@ public final class StaticKeySession implements PeerEngine {
     private static final byte[] PING = DataPayload.ping();
     private static final long OCC_INTERVAL_MILLIS = 10_000;
     private static final int OCC_TRIES = 12;
-    private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
     private static final int MAX_OCC_STRING = 1024;
 
     private final OpenVpnOptions options;
@@ -62,11 +61,7 @@ public final class StaticKeySession implements PeerEngine {
     private boolean occReplyDue;
     private String lastOccMismatch;
 
-    private boolean exitStarted;
-    private boolean exitNotifying;
-    private long exitDeadline;
-    private long nextExitPacket;
-    private boolean exitPacketDue;
+    private final ExitNotify exit = new ExitNotify();
 
     private Verdict lastVerdict = Verdict.OK;
 
@@ -246,8 +241,7 @@ public final class StaticKeySession implements PeerEngine {
         advanceSchedules(now);
         byte[] message;
         boolean activity = true;
-        if (exitPacketDue) {
-            exitPacketDue = false;
+        if (exit.takePacket()) {
             message = occExit;
         } else if (occReplyDue) {
             occReplyDue = false;
@@ -281,17 +275,14 @@ public final class StaticKeySession implements PeerEngine {
     @Override
     public long nextTimerMillis() {
         long now = clock.monotonicMillis();
-        if (exitPacketDue || occReplyDue || occRequestDue) {
+        if (exit.packetDue() || occReplyDue || occRequestDue) {
             return now;
         }
         long next = Math.min(keepalive.nextPingMillis(now), keepalive.nextExpiryMillis());
         if (occRequesting) {
             next = Math.min(next, nextOccRequest);
         }
-        if (exitNotifying) {
-            next = Math.min(next, Math.min(nextExitPacket, exitDeadline));
-        }
-        return next;
+        return Math.min(next, exit.nextMillis());
     }
 
     /**
@@ -318,14 +309,8 @@ public final class StaticKeySession implements PeerEngine {
         if (seconds <= 0 || options.proto() != Proto.UDP) {
             return 0;
         }
-        if (!exitStarted) {
-            long now = clock.monotonicMillis();
-            exitStarted = true;
-            exitNotifying = true;
-            exitDeadline = now + seconds * 1000L;
-            nextExitPacket = now;
-        }
-        return Math.max(exitDeadline - clock.monotonicMillis(), 0);
+        exit.start(clock.monotonicMillis(), seconds, true);
+        return exit.remainingMillis(clock.monotonicMillis());
     }
 
     /** The OCC string this side sends (OpenVPN 2.6's format, including the legacy link-mtu). */
@@ -359,14 +344,7 @@ public final class StaticKeySession implements PeerEngine {
                 nextOccRequest = now + OCC_INTERVAL_MILLIS;
             }
         }
-        if (exitNotifying) {
-            if (now >= exitDeadline) {
-                exitNotifying = false;
-            } else if (now >= nextExitPacket) {
-                exitPacketDue = true;
-                nextExitPacket = Math.max(nextExitPacket + EXIT_NOTIFY_INTERVAL_MILLIS, now + 1);
-            }
-        }
+        exit.advance(now);
     }
 
     private Incoming handleOcc(ByteBuffer packet) {

@@ -4,7 +4,8 @@
  * driven by an injected clock. {@link org.culvert.openvpn.session.PeerEngine} is what every engine
  * (static-key here, TLS in {@code org.culvert.openvpn.tls}) offers the tunnel's loop.
  *
- * <p>1.2: {@code PeerEngine} added; {@code StaticKeySession} implements it (new: {@code setMssClamp},
+ * <p>1.2: {@code PeerEngine} added, and {@code ExitNotify} (the exit-notify schedule both engines
+ * share); {@code StaticKeySession} implements {@code PeerEngine} (new: {@code setMssClamp},
  * {@code lastWasData}, {@code isKeyed}, {@code keyGeneration}, {@code failure},
  * {@code negotiatedSummary}).
  */
