@@ -1,5 +1,6 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
 import org.culvert.openvpn.session.Keepalive;
 import org.culvert.openvpn.session.TimerEvent;
@@ -10,8 +11,10 @@ import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
 import org.culvert.openvpn.session.DataPayload;
+import org.culvert.openvpn.session.ExitNotify;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
+import org.culvert.openvpn.session.PeerEngine;
 import org.culvert.openvpn.tls.internal.Bytes;
 import org.culvert.openvpn.tls.internal.ControlPacket;
 import org.culvert.openvpn.tls.internal.ControlSession;
@@ -26,14 +29,14 @@ import org.culvert.openvpn.tls.internal.TlsDataChannel;
 import org.culvert.openvpn.tls.internal.TlsEndpoint;
 
 /**
- * The I/O-free OpenVPN 2.6 TLS point-to-point engine for one tunnel run, shaped like
- * {@link org.culvert.openvpn.session.StaticKeySession} so the tunnel loop can drive either.
+ * The I/O-free OpenVPN 2.6 TLS point-to-point engine for one tunnel run: a {@link PeerEngine}, as
+ * {@link org.culvert.openvpn.session.StaticKeySession} is, so the tunnel loop drives either.
  *
  * <p><b>How the loop uses it</b> (one thread, the tunnel's loop thread; the class is not
  * thread-safe):
  * <ul>
  *   <li>Tun packets go through {@link #encapsulate}: sealed in place into {@code P_DATA_V2} (or
- *       {@code P_DATA_V1}) with the current key, or refused with {@link TlsVerdict#NOT_KEYED} before
+ *       {@code P_DATA_V1}) with the current key, or refused with {@link Verdict#NOT_KEYED} before
  *       the first key exists.</li>
  *   <li>Link packets go through {@link #decapsulate}: data packets are opened in place
  *       ({@link Incoming#TUN_PACKET}); control packets (resets, TLS records, ACKs) are handled here
@@ -66,9 +69,8 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  * <p><b>Time</b> comes only from the injected {@link Clock}: monotonic milliseconds for timers,
  * Unix seconds for packet-id timestamps and certificate validity.
  */
-public final class TlsSession implements AutoCloseable {
+public final class TlsSession implements PeerEngine {
     private static final byte[] PING = DataPayload.ping();
-    private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
     /** Largest control packet produced or accepted (OpenVPN's TLS_CHANNEL_BUF_SIZE region). */
     private static final int MAX_CONTROL_PACKET = 2048;
 
@@ -118,13 +120,9 @@ public final class TlsSession implements AutoCloseable {
     private boolean lastWasData;
     private boolean occReplyDue;
     private String lastOccMismatch;
-    private boolean exitStarted;
-    private boolean exitNotifying;
-    private long exitDeadline;
-    private long nextExitPacket;
-    private boolean exitPacketDue;
+    private final ExitNotify exit = new ExitNotify();
     private boolean closed;
-    private TlsVerdict lastVerdict = TlsVerdict.OK;
+    private Verdict lastVerdict = Verdict.OK;
 
     /**
      * Validates the settings, loads the credentials and prepares the first control session. A
@@ -175,11 +173,13 @@ public final class TlsSession implements AutoCloseable {
     }
 
     /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put before the payload. */
+    @Override
     public int headroom() {
         return headroom;
     }
 
     /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put after the payload. */
+    @Override
     public int tailroom() {
         return tailroom;
     }
@@ -188,6 +188,7 @@ public final class TlsSession implements AutoCloseable {
      * Clamps the MSS of TCP SYNs crossing the tunnel in both directions ({@code --mssfix}); null turns
      * clamping off. The core computes the limit for the negotiated cipher and link family.
      */
+    @Override
     public void setMssClamp(MssClamp value) {
         this.clamp = value;
     }
@@ -195,26 +196,27 @@ public final class TlsSession implements AutoCloseable {
     /**
      * A packet read from the tun, {@code packet[position, limit)}, with {@link #headroom()} bytes free
      * before it and {@link #tailroom()} after: seals it in place with the current data key. On
-     * {@link TlsVerdict#OK}, {@code packet[position, limit)} is the link packet; otherwise the buffer
+     * {@link Verdict#OK}, {@code packet[position, limit)} is the link packet; otherwise the buffer
      * holds no packet to send. Allocation-free.
      */
-    public TlsVerdict encapsulate(ByteBuffer packet) {
+    @Override
+    public Verdict encapsulate(ByteBuffer packet) {
         if (closed || active.failure() != null) {
-            return TlsVerdict.SESSION_CLOSED;
+            return Verdict.SESSION_CLOSED;
         }
         if (!packet.hasRemaining()) {
-            return TlsVerdict.SHORT_PACKET;
+            return Verdict.SHORT_PACKET;
         }
         long now = clock.monotonicMillis();
         KeyState ks = active.sendKey(now);
         if (ks == null) {
-            return TlsVerdict.NOT_KEYED;
+            return Verdict.NOT_KEYED;
         }
         if (clamp != null) {
             clamp.clamp(packet);
         }
-        TlsVerdict v = frameAndSeal(packet, ks);
-        if (v == TlsVerdict.OK) {
+        Verdict v = frameAndSeal(packet, ks);
+        if (v == Verdict.OK) {
             keepalive.sent(now);
             keepalive.activity(now, packet.remaining());
         }
@@ -230,14 +232,15 @@ public final class TlsSession implements AutoCloseable {
      * ({@link #lastWasData()}) proves the peer (OpenVPN floats only on those). Never throws for any
      * packet content; data packets allocate nothing.
      */
+    @Override
     public Incoming decapsulate(ByteBuffer packet) {
         if (closed) {
-            lastVerdict = TlsVerdict.SESSION_CLOSED;
+            lastVerdict = Verdict.SESSION_CLOSED;
             return Incoming.DROP;
         }
         int length = packet.remaining();
         if (length == 0) {
-            lastVerdict = TlsVerdict.SHORT_PACKET;
+            lastVerdict = Verdict.SHORT_PACKET;
             return Incoming.DROP;
         }
         int first = packet.get(packet.position()) & 0xFF;
@@ -247,7 +250,7 @@ public final class TlsSession implements AutoCloseable {
             return decapsulateData(packet, first & 7, length);
         }
         if (length > controlIn.length) {
-            lastVerdict = TlsVerdict.OVERSIZED;
+            lastVerdict = Verdict.OVERSIZED;
             return Incoming.DROP;
         }
         packet.get(packet.position(), controlIn, 0, length);
@@ -263,7 +266,7 @@ public final class TlsSession implements AutoCloseable {
             return openData(packet, keyId, length);
         } catch (RuntimeException e) {
             // No data-path code is known to throw; if a defect does, the packet is dropped and counted.
-            lastVerdict = TlsVerdict.INTERNAL_ERROR;
+            lastVerdict = Verdict.INTERNAL_ERROR;
             return Incoming.DROP;
         }
     }
@@ -271,22 +274,22 @@ public final class TlsSession implements AutoCloseable {
     private Incoming openData(ByteBuffer packet, int keyId, int length) {
         KeyState ks = active.failure() == null ? active.receiveKey(keyId) : null;
         if (ks == null) {
-            lastVerdict = active.failure() != null ? TlsVerdict.SESSION_CLOSED
-                    : active.keyed() ? TlsVerdict.UNKNOWN_KEY_ID : TlsVerdict.NOT_KEYED;
+            lastVerdict = active.failure() != null ? Verdict.SESSION_CLOSED
+                    : active.keyed() ? Verdict.UNKNOWN_KEY_ID : Verdict.NOT_KEYED;
             return Incoming.DROP;
         }
-        TlsVerdict v = ks.data().open(packet);
-        if (v != TlsVerdict.OK) {
+        Verdict v = ks.data().open(packet);
+        if (v != Verdict.OK) {
             lastVerdict = v;
             return Incoming.DROP;
         }
         ks.count(length);
         ks.markPeerUsed();
         if (!DataPayload.unframe(packet, compression)) {
-            lastVerdict = TlsVerdict.BAD_COMPRESSION;
+            lastVerdict = Verdict.BAD_COMPRESSION;
             return Incoming.DROP;
         }
-        lastVerdict = TlsVerdict.OK;
+        lastVerdict = Verdict.OK;
         if (!packet.hasRemaining()) {
             // Authentic but empty: OpenVPN ignores it and does not count it as a sign of life.
             return Incoming.CONSUMED;
@@ -314,18 +317,18 @@ public final class TlsSession implements AutoCloseable {
             target = candidate;
         }
         receiving = target;
-        TlsVerdict v = target.receive(controlIn, length);
+        Verdict v = target.receive(controlIn, length);
         ControlSession accepted = target;
         int peerReset = settings.role() == TlsRole.SERVER ? ControlPacket.OP_HARD_RESET_CLIENT_V2
                 : ControlPacket.OP_HARD_RESET_SERVER_V2;
-        if (v == TlsVerdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
+        if (v == Verdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
                 && active.failure() == null) {
             v = admitNewcomer(length);
             accepted = candidate;
         }
         receiving = null;
         lastVerdict = v;
-        if (v != TlsVerdict.OK) {
+        if (v != Verdict.OK) {
             return Incoming.DROP;
         }
         promoteCandidate();
@@ -350,11 +353,11 @@ public final class TlsSession implements AutoCloseable {
      * (it proved it receives our packets) and that is still talking is not overwritten, so a stream
      * of blind forgeries cannot cut a restarted peer's handshake short either.
      */
-    private TlsVerdict admitNewcomer(int length) {
+    private Verdict admitNewcomer(int length) {
         long now = clock.monotonicMillis();
         if (candidate != null && candidate.answered() && candidate.failure() == null
                 && now - candidate.lastValidControl() < 2 * config.tlsTimeoutMillis) {
-            return TlsVerdict.WRONG_SESSION;
+            return Verdict.WRONG_SESSION;
         }
         // Without a wrapper the newcomer keeps our session id, as OpenVPN's TM_INITIAL keeps its
         // session_id when a reset rebinds it. Our replies to forged resets reach the real peer too: a
@@ -372,8 +375,8 @@ public final class TlsSession implements AutoCloseable {
         receiving = null; // nothing to blame should the constructor throw
         ControlSession fresh = newControlSession(keepSid);
         receiving = fresh;
-        TlsVerdict v = fresh.receive(controlIn, length);
-        if (v != TlsVerdict.OK) {
+        Verdict v = fresh.receive(controlIn, length);
+        if (v != Verdict.OK) {
             fresh.close();
             return v;
         }
@@ -394,7 +397,7 @@ public final class TlsSession implements AutoCloseable {
                 s.close();
             }
         }
-        lastVerdict = TlsVerdict.INTERNAL_ERROR;
+        lastVerdict = Verdict.INTERNAL_ERROR;
         promoteCandidate();
         return Incoming.DROP;
     }
@@ -403,12 +406,14 @@ public final class TlsSession implements AutoCloseable {
      * True when the last packet given to {@link #decapsulate} was a data-channel packet ({@code P_DATA_V1}
      * or {@code V2}); after an accepted one the buffer frames its decrypted payload.
      */
+    @Override
     public boolean lastWasData() {
         return lastWasData;
     }
 
-    /** Why the last {@link #decapsulate} gave {@link Incoming#DROP} ({@link TlsVerdict#OK} after an accepted packet). */
-    public TlsVerdict lastVerdict() {
+    /** Why the last {@link #decapsulate} gave {@link Incoming#DROP} ({@link Verdict#OK} after an accepted packet). */
+    @Override
+    public Verdict lastVerdict() {
         return lastVerdict;
     }
 
@@ -424,6 +429,7 @@ public final class TlsSession implements AutoCloseable {
      *         ({@code --max-packet-size} plus {@link #tailroom()} bytes after {@code headroom}) or the
      *         headroom is too small
      */
+    @Override
     public boolean pollOutgoing(ByteBuffer slot, int headroom) {
         int room = settings.maxPacketSize() + tailroom;
         if (headroom < this.headroom || slot.capacity() < headroom + room) {
@@ -447,15 +453,14 @@ public final class TlsSession implements AutoCloseable {
             return false;
         }
         long now = clock.monotonicMillis();
-        advanceExitSchedule(now);
+        exit.advance(now);
         KeyState ks = active.sendKey(now);
         if (ks == null) {
             return false;
         }
         byte[] message;
         boolean activity = true;
-        if (exitPacketDue) {
-            exitPacketDue = false;
+        if (exit.takePacket()) {
             message = occExit;
         } else if (occReplyDue) {
             occReplyDue = false;
@@ -469,9 +474,9 @@ public final class TlsSession implements AutoCloseable {
         slot.limit(slot.capacity()).position(headroom);
         slot.put(message);
         slot.limit(headroom + message.length).position(headroom);
-        TlsVerdict v = frameAndSeal(slot, ks);
+        Verdict v = frameAndSeal(slot, ks);
         keepalive.sent(now);
-        if (v != TlsVerdict.OK) {
+        if (v != Verdict.OK) {
             return false;
         }
         if (activity) {
@@ -481,12 +486,13 @@ public final class TlsSession implements AutoCloseable {
     }
 
     /** The monotonic time by which {@link #checkTimers()} and {@link #pollOutgoing} must next run. */
+    @Override
     public long nextTimerMillis() {
         long now = clock.monotonicMillis();
         if (closed) {
             return Long.MAX_VALUE;
         }
-        if (active.failure() != null || exitPacketDue || occReplyDue) {
+        if (active.failure() != null || exit.packetDue() || occReplyDue) {
             return now;
         }
         long next = active.nextTimer();
@@ -497,10 +503,7 @@ public final class TlsSession implements AutoCloseable {
             next = Math.min(next, keepalive.nextPingMillis(now));
         }
         next = Math.min(next, keepalive.nextExpiryMillis());
-        if (exitNotifying) {
-            next = Math.min(next, Math.min(nextExitPacket, exitDeadline));
-        }
-        return next;
+        return Math.min(next, exit.nextMillis());
     }
 
     /**
@@ -508,6 +511,7 @@ public final class TlsSession implements AutoCloseable {
      * triggers and lame-duck expiry, then ping-restart/ping-exit and inactivity (each re-arms, so it
      * is reported once per period).
      */
+    @Override
     public TimerEvent checkTimers() {
         if (closed) {
             return TimerEvent.NONE;
@@ -521,7 +525,7 @@ public final class TlsSession implements AutoCloseable {
             return TimerEvent.HANDSHAKE_FAILED;
         }
         long now = clock.monotonicMillis();
-        advanceExitSchedule(now);
+        exit.advance(now);
         return keepalive.expire(now);
     }
 
@@ -532,23 +536,18 @@ public final class TlsSession implements AutoCloseable {
      *
      * @return how many milliseconds the caller should keep the link open for it; 0 if nothing is sent
      */
+    @Override
     public long beginExitNotify() {
         int seconds = settings.explicitExitNotify();
         if (closed || seconds <= 0 || settings.proto() != Proto.UDP || !active.keyed() || active.failure() != null) {
             return 0;
         }
         long now = clock.monotonicMillis();
-        if (!exitStarted) {
-            exitStarted = true;
-            exitDeadline = now + seconds * 1000L;
-            if (active.negotiation() != null && active.negotiation().ccExit()) {
-                active.sendControlMessage("EXIT");
-            } else {
-                exitNotifying = true;
-                nextExitPacket = now;
-            }
+        boolean ccExit = active.negotiation() != null && active.negotiation().ccExit();
+        if (exit.start(now, seconds, !ccExit) && ccExit) {
+            active.sendControlMessage("EXIT");
         }
-        return Math.max(exitDeadline - now, 0);
+        return exit.remainingMillis(now);
     }
 
     /** Starts a renegotiation now (for tests and operators); false if no key is active to renew. */
@@ -567,6 +566,7 @@ public final class TlsSession implements AutoCloseable {
     }
 
     /** Whether a data key exists: OpenVPN's "Initialization Sequence Completed" happened. */
+    @Override
     public boolean isKeyed() {
         return !closed && active.failure() == null && active.keyed();
     }
@@ -589,6 +589,34 @@ public final class TlsSession implements AutoCloseable {
                 n.ekm() ? "tls-ekm" : "openvpn-prf", n.dataV2(), n.peerId(), n.ccExit(), n.dynamicTlsCrypt(),
                 peer == null ? null : peer.subject(), peer == null ? null : Bytes.colonHex(peer.sha256()),
                 ks == null ? -1 : ks.keyId(), n.peerInfo(), n.optionsWarning());
+    }
+
+    /** 0 before the first data key, then 1 plus the completed renegotiations of the current control session. */
+    @Override
+    public int keyGeneration() {
+        return isKeyed() ? 1 + renegotiations() : 0;
+    }
+
+    /** {@link #lastError()} as one line, or null. */
+    @Override
+    public String failure() {
+        TlsFailure f = lastError();
+        return f == null ? null : f.toString();
+    }
+
+    /**
+     * "Peer connection established: " with the TLS version and suite, the peer's subject, the data
+     * cipher, key derivation and packet format; empty before keyed. Allocates (for logging).
+     */
+    @Override
+    public String negotiatedSummary() {
+        Negotiated n = negotiated();
+        if (n == null) {
+            return "";
+        }
+        return "Peer connection established: " + n.tlsVersion() + ", " + n.tlsCipherSuite() + ", peer " + n.peerSubject()
+                + "; data channel " + (n.dataCipher() == null ? "?" : n.dataCipher().openVpnName()) + ", key derivation "
+                + n.keyDerivation() + (n.dataV2() ? ", DATA_V2 peer-id " + n.peerId() : ", DATA_V1");
     }
 
     /** Renegotiations that ran out of --hand-window and were restarted with the next key_id. */
@@ -715,29 +743,18 @@ public final class TlsSession implements AutoCloseable {
         return sb.toString();
     }
 
-    private void advanceExitSchedule(long now) {
-        if (exitNotifying) {
-            if (now >= exitDeadline) {
-                exitNotifying = false;
-            } else if (now >= nextExitPacket) {
-                exitPacketDue = true;
-                nextExitPacket = Math.max(nextExitPacket + EXIT_NOTIFY_INTERVAL_MILLIS, now + 1);
-            }
-        }
-    }
-
-    private TlsVerdict frameAndSeal(ByteBuffer buf, KeyState ks) {
+    private Verdict frameAndSeal(ByteBuffer buf, KeyState ks) {
         int position = buf.position();
         int limit = buf.limit();
         if (!DataPayload.frame(buf, compression, innerHeadroom, innerTailroom)) {
-            return TlsVerdict.OVERSIZED;
+            return Verdict.OVERSIZED;
         }
         ControlSession.Negotiation n = active.negotiation();
         boolean v2 = n.dataV2();
         int header = v2 ? ((ControlPacket.OP_DATA_V2 << 3 | ks.keyId()) << 24) | (n.peerId() & 0xFFFFFF)
                 : (ControlPacket.OP_DATA_V1 << 3 | ks.keyId()) << 24;
-        TlsVerdict v = ks.data().seal(buf, v2, header);
-        if (v == TlsVerdict.OK) {
+        Verdict v = ks.data().seal(buf, v2, header);
+        if (v == Verdict.OK) {
             ks.count(buf.remaining());
         } else {
             buf.limit(limit).position(position);

@@ -8,7 +8,12 @@
  * {@link org.culvert.openvpn.tls.TlsSession} (one engine per tunnel run, driven by the tunnel's loop
  * thread). Nothing here opens sockets, starts threads or reads the wall clock: time comes from an
  * injected {@link org.culvert.openvpn.Clock}.
+ *
+ * <p>2.0 (breaking): {@code TlsVerdict} is gone; {@code TlsSession} returns
+ * {@link org.culvert.openvpn.crypto.Verdict}, which holds all its values under the same names, and
+ * implements {@link org.culvert.openvpn.session.PeerEngine} (new: {@code keyGeneration},
+ * {@code failure}, {@code negotiatedSummary}). Code using {@code TlsVerdict} needs only the type renamed.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package org.culvert.openvpn.tls;

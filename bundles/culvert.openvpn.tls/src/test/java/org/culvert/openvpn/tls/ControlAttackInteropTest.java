@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.util.List;
 import java.util.Random;
 import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,7 +127,7 @@ class ControlAttackInteropTest {
         private final java.util.function.Supplier<byte[]> packets;
         private long next;
         int count;
-        /** How many were dropped as {@link TlsVerdict#CONTROL_REPLAY}. */
+        /** How many were dropped as {@link Verdict#CONTROL_REPLAY}. */
         int refused;
 
         private Injector(TlsSession session, java.util.function.Supplier<byte[]> packets) {
@@ -148,7 +149,7 @@ class ControlAttackInteropTest {
         void injectNow() {
             byte[] p = packets.get();
             if (session.decapsulate(OpenVpnInteropTest.framed(p, p.length)) == Incoming.DROP
-                    && session.lastVerdict() == TlsVerdict.CONTROL_REPLAY) {
+                    && session.lastVerdict() == Verdict.CONTROL_REPLAY) {
                 refused++;
             }
             count++;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.culvert.openvpn.crypto.KeyDirection;
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -140,7 +141,7 @@ class ControlChannelAttackTest {
         Random random = new Random(10);
         byte[] km1 = forgedReset(1, random);
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(km1)));
-        assertEquals(TlsVerdict.UNKNOWN_OPCODE, pair.server.lastVerdict());
+        assertEquals(Verdict.UNKNOWN_OPCODE, pair.server.lastVerdict());
         assertEquals(TlsSession.State.CONNECTING, pair.server.state());
         runUnderForgery(pair, pair.server, 1, 30_000, random, () -> pair.client.isKeyed() && pair.server.isKeyed());
         assertKeyedAtOnce(pair);
@@ -208,10 +209,10 @@ class ControlChannelAttackTest {
         shuttle(pair.server, restarted, slot);
         assertEquals(TlsSession.State.KEYED, pair.server.state());
         ByteBuffer p = TlsSessionTest.packet("from the new client");
-        assertEquals(TlsVerdict.OK, restarted.encapsulate(p));
+        assertEquals(Verdict.OK, restarted.encapsulate(p));
         assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(p));
         ByteBuffer old = TlsSessionTest.packet("from the old client");
-        assertEquals(TlsVerdict.OK, pair.client.encapsulate(old));
+        assertEquals(Verdict.OK, pair.client.encapsulate(old));
         assertEquals(Incoming.DROP, pair.server.decapsulate(old), "the old session was replaced");
         restarted.close();
     }
@@ -236,7 +237,7 @@ class ControlChannelAttackTest {
         assertTrue(restarted.isKeyed() && pair.server.isKeyed(), () -> restarted.lastError() + " / " + pair.server.lastError());
         assertTrue(pair.clock.monotonicMillis() - start < 1_000, "took " + (pair.clock.monotonicMillis() - start) + " ms");
         ByteBuffer p = TlsSessionTest.packet("second life");
-        assertEquals(TlsVerdict.OK, restarted.encapsulate(p));
+        assertEquals(Verdict.OK, restarted.encapsulate(p));
         assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(p));
         restarted.close();
     }
@@ -291,7 +292,7 @@ class ControlChannelAttackTest {
             shuttle(pair.server, restarted, slot);
         }
         ByteBuffer p = TlsSessionTest.packet("new");
-        assertEquals(TlsVerdict.OK, restarted.encapsulate(p));
+        assertEquals(Verdict.OK, restarted.encapsulate(p));
         assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(p), "the restarted peer took over");
         // The old session is gone; its reset, replayed, must not open a new one.
         assertReplayRefused(pair.server, oldReset);
@@ -327,7 +328,7 @@ class ControlChannelAttackTest {
                 TlsSessionTest.server().tlsAuth(key, KeyDirection.NORMAL).build());
         Random random = new Random(6);
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(forgedReset(OP_HARD_RESET_CLIENT_V2, random))));
-        assertEquals(TlsVerdict.TLS_AUTH_FAILED, pair.server.lastVerdict());
+        assertEquals(Verdict.TLS_AUTH_FAILED, pair.server.lastVerdict());
         runUnderForgery(pair, pair.server, 10_000, random, () -> pair.client.isKeyed() && pair.server.isKeyed());
         assertTrue(pair.client.isKeyed() && pair.server.isKeyed());
     }
@@ -417,7 +418,7 @@ class ControlChannelAttackTest {
 
     private static void assertReplayRefused(TlsSession server, byte[] reset) {
         assertEquals(Incoming.DROP, server.decapsulate(ByteBuffer.wrap(reset.clone())));
-        assertEquals(TlsVerdict.CONTROL_REPLAY, server.lastVerdict());
+        assertEquals(Verdict.CONTROL_REPLAY, server.lastVerdict());
     }
 
     /** A second client talks to {@code pair.server} over a zero-delay wire, in steps, until {@code done}. */

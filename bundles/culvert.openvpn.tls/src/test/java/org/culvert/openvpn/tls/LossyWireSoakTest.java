@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import java.util.function.IntPredicate;
 import org.culvert.openvpn.crypto.AuthAlgorithm;
 import org.culvert.openvpn.crypto.KeyDirection;
+import org.culvert.openvpn.crypto.Verdict;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -143,7 +144,7 @@ class LossyWireSoakTest {
             buf.clear().position(TlsPair.HEADROOM);
             buf.put(payload);
             buf.limit(buf.position()).position(TlsPair.HEADROOM);
-            assertEquals(TlsVerdict.OK, from.encapsulate(buf));
+            assertEquals(Verdict.OK, from.encapsulate(buf));
             wire.send(buf);
         }
 

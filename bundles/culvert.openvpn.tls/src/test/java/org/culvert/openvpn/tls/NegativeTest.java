@@ -1,5 +1,6 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.TimerEvent;
 import org.culvert.openvpn.session.Incoming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -128,7 +129,7 @@ class NegativeTest {
             byte[] km1 = Bytes.parseHex("08" + "1122334455667788" + "00" + "00000000");
             ByteBuffer p = ByteBuffer.wrap(km1);
             assertEquals(Incoming.DROP, server.decapsulate(p));
-            assertEquals(TlsVerdict.UNKNOWN_OPCODE, server.lastVerdict());
+            assertEquals(Verdict.UNKNOWN_OPCODE, server.lastVerdict());
             // Without tls-auth anyone could have sent it: dropped as OpenVPN does, named at the timeout.
             assertEquals(TimerEvent.NONE, server.checkTimers());
             assertEquals(TlsSession.State.CONNECTING, server.state());
@@ -235,7 +236,7 @@ class NegativeTest {
         assertEquals(TimerEvent.HANDSHAKE_FAILED, pair.client.checkTimers());
         assertEquals(TimerEvent.HANDSHAKE_FAILED, pair.server.checkTimers());
         ByteBuffer p = TlsSessionTest.packet("secret payload");
-        assertEquals(TlsVerdict.SESSION_CLOSED, pair.client.encapsulate(p));
+        assertEquals(Verdict.SESSION_CLOSED, pair.client.encapsulate(p));
         List<ByteBuffer> tun = new ArrayList<>();
         byte[] data = Bytes.parseHex("48000001" + "00000001" + "00112233445566778899aabbccddeeff" + "0102030405");
         pair.toServer.inject(data);

@@ -1,5 +1,6 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -123,8 +124,8 @@ final class TlsPair {
     /** Seals {@code text} on {@code from}, carries it across, and returns what arrived at the tun. */
     List<String> send(TlsSession from, String text) {
         ByteBuffer p = TlsSessionTest.packet(text);
-        TlsVerdict v = from.encapsulate(p);
-        if (v != TlsVerdict.OK) {
+        Verdict v = from.encapsulate(p);
+        if (v != Verdict.OK) {
             throw new AssertionError("encapsulate: " + v);
         }
         (from == client ? toServer : toClient).send(p);

@@ -1,5 +1,6 @@
 package org.culvert.openvpn.tls;
 
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.TimerEvent;
 import org.culvert.openvpn.session.Incoming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,30 +65,30 @@ class TlsSessionTest {
     @Test
     void dataBeforeKeysIsRefusedAndForgedDataIsDropped() throws Exception {
         TlsPair pair = TlsPair.clean(client().build(), server().build());
-        assertEquals(TlsVerdict.NOT_KEYED, pair.client.encapsulate(packet("too early")));
+        assertEquals(Verdict.NOT_KEYED, pair.client.encapsulate(packet("too early")));
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {0x48, 0, 0, 1, 0, 0, 0, 1})));
-        assertEquals(TlsVerdict.NOT_KEYED, pair.server.lastVerdict());
+        assertEquals(Verdict.NOT_KEYED, pair.server.lastVerdict());
         assertTrue(pair.handshake(10_000));
 
         ByteBuffer p = packet("genuine");
-        assertEquals(TlsVerdict.OK, pair.client.encapsulate(p));
+        assertEquals(Verdict.OK, pair.client.encapsulate(p));
         byte[] wire = new byte[p.remaining()];
         p.get(p.position(), wire);
         byte[] flipped = wire.clone();
         flipped[flipped.length - 1] ^= 0x40;
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(flipped)));
-        assertEquals(TlsVerdict.AUTH_FAILED, pair.server.lastVerdict());
+        assertEquals(Verdict.AUTH_FAILED, pair.server.lastVerdict());
         byte[] otherKey = wire.clone();
         otherKey[0] = (byte) (0x48 | 3);
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(otherKey)));
-        assertEquals(TlsVerdict.UNKNOWN_KEY_ID, pair.server.lastVerdict());
+        assertEquals(Verdict.UNKNOWN_KEY_ID, pair.server.lastVerdict());
         assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(ByteBuffer.wrap(wire.clone())));
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(wire.clone())));
-        assertEquals(TlsVerdict.REPLAY, pair.server.lastVerdict());
+        assertEquals(Verdict.REPLAY, pair.server.lastVerdict());
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {0x48, 0})));
-        assertEquals(TlsVerdict.SHORT_PACKET, pair.server.lastVerdict());
+        assertEquals(Verdict.SHORT_PACKET, pair.server.lastVerdict());
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(new byte[] {(byte) 0xF8, 1, 2})));
-        assertEquals(TlsVerdict.UNKNOWN_OPCODE, pair.server.lastVerdict());
+        assertEquals(Verdict.UNKNOWN_OPCODE, pair.server.lastVerdict());
         assertEquals(TlsSession.State.KEYED, pair.server.state(), "garbage does not hurt the session");
     }
 
@@ -105,7 +106,7 @@ class TlsSessionTest {
             assertEquals(DataCipher.AES_256_GCM, n.dataCipher(), "IV_CIPHERS still negotiates the cipher");
         }
         ByteBuffer p = packet("v1");
-        assertEquals(TlsVerdict.OK, pair.client.encapsulate(p));
+        assertEquals(Verdict.OK, pair.client.encapsulate(p));
         assertEquals(0x30, p.get(p.position()) & 0xF8, "P_DATA_V1");
         assertEquals(List.of("over P_DATA_V1"), pair.send(pair.client, "over P_DATA_V1"));
         assertEquals(List.of("and back"), pair.send(pair.server, "and back"));
@@ -236,11 +237,11 @@ class TlsSessionTest {
         assertTrue(restarted.isKeyed(), String.valueOf(restarted.lastError()));
         assertEquals(TlsSession.State.KEYED, pair.server.state());
         ByteBuffer p = packet("from the new client");
-        assertEquals(TlsVerdict.OK, restarted.encapsulate(p));
+        assertEquals(Verdict.OK, restarted.encapsulate(p));
         assertEquals(Incoming.TUN_PACKET, pair.server.decapsulate(p));
         assertEquals("from the new client", text(p));
         ByteBuffer old = packet("from the old client");
-        assertEquals(TlsVerdict.OK, pair.client.encapsulate(old));
+        assertEquals(Verdict.OK, pair.client.encapsulate(old));
         assertEquals(Incoming.DROP, pair.server.decapsulate(old), "the old session was replaced");
         restarted.close();
     }
@@ -299,7 +300,7 @@ class TlsSessionTest {
             (byte) 0xb8, (byte) 0xd3, (byte) 0xaf, (byte) 0xc5, 0x45, (byte) 0x9c}, 0, request, 0, 16);
         ByteBuffer p = ByteBuffer.allocate(TlsPair.SLOT);
         p.position(TlsPair.HEADROOM).put(request).limit(TlsPair.HEADROOM + 17).position(TlsPair.HEADROOM);
-        assertEquals(TlsVerdict.OK, pair.client.encapsulate(p));
+        assertEquals(Verdict.OK, pair.client.encapsulate(p));
         pair.toServer.send(p);
         pair.exchange(null, null);
         assertEquals(1, pair.count(pair.client, Incoming.CONSUMED) - controlPackets(pair), "reply consumed");
@@ -343,7 +344,7 @@ class TlsSessionTest {
                     tun.clear().position(TlsPair.HEADROOM);
                     tun.put(payload);
                     tun.limit(tun.position()).position(TlsPair.HEADROOM);
-                    if (pair.client.encapsulate(tun) != TlsVerdict.OK) {
+                    if (pair.client.encapsulate(tun) != Verdict.OK) {
                         throw new AssertionError("seal");
                     }
                     link.clear().position(TlsPair.HEADROOM);

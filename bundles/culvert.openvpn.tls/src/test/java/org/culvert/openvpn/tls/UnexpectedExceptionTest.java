@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
 import org.culvert.openvpn.session.TimerEvent;
 import org.junit.jupiter.api.Test;
 
 /**
  * A defect that throws inside the engine must not escape {@code decapsulate}, {@code pollOutgoing} or
- * {@code checkTimers}: the packet is dropped as {@link TlsVerdict#INTERNAL_ERROR} and the control
+ * {@code checkTimers}: the packet is dropped as {@link Verdict#INTERNAL_ERROR} and the control
  * session fails with {@link TlsFailure.Reason#INTERNAL_ERROR}, which the tunnel restarts softly. The
  * fault is injected through the clock, which the control session reads first on each of these paths.
  */
@@ -64,7 +65,7 @@ class UnexpectedExceptionTest {
         byte[] softReset = TlsSessionTest.bytes(pair.slot);
         faulty.armed = true;
         assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(softReset)));
-        assertEquals(TlsVerdict.INTERNAL_ERROR, pair.server.lastVerdict());
+        assertEquals(Verdict.INTERNAL_ERROR, pair.server.lastVerdict());
         assertEquals(TlsFailure.Reason.INTERNAL_ERROR, pair.server.lastError().reason());
         assertEquals(TimerEvent.HANDSHAKE_FAILED, pair.server.checkTimers());
         assertEquals(TlsSession.State.FAILED, pair.server.state());
@@ -87,12 +88,12 @@ class UnexpectedExceptionTest {
     void aThrowWhileOpeningADataPacketDropsOnlyThatPacket() throws Exception {
         TlsPair pair = keyedPair();
         ByteBuffer p = TlsSessionTest.packet("first");
-        assertEquals(TlsVerdict.OK, pair.client.encapsulate(p));
+        assertEquals(Verdict.OK, pair.client.encapsulate(p));
         faulty.armed = true;
         // The replay window reads the clock once the packet is authentic.
         assertEquals(Incoming.DROP, pair.server.decapsulate(p));
         assertEquals(false, faulty.armed, "the fault was hit");
-        assertEquals(TlsVerdict.INTERNAL_ERROR, pair.server.lastVerdict());
+        assertEquals(Verdict.INTERNAL_ERROR, pair.server.lastVerdict());
         assertEquals(TlsSession.State.KEYED, pair.server.state());
         assertEquals(List.of("still flowing"), pair.send(pair.client, "still flowing"));
     }

@@ -30,12 +30,14 @@ import org.culvert.openvpn.crypto.Verdict;
  *
  * <p><b>Buffers</b> are the caller's; nothing is retained. The data path
  * ({@code encapsulate}/{@code decapsulate} of tunnel traffic) allocates nothing.
+ *
+ * <p>As a {@link PeerEngine} it is keyed from the start (one key generation, nothing negotiated, no
+ * control channel, no handshake to fail).
  */
-public final class StaticKeySession {
+public final class StaticKeySession implements PeerEngine {
     private static final byte[] PING = DataPayload.ping();
     private static final long OCC_INTERVAL_MILLIS = 10_000;
     private static final int OCC_TRIES = 12;
-    private static final long EXIT_NOTIFY_INTERVAL_MILLIS = 1_000;
     private static final int MAX_OCC_STRING = 1024;
 
     private final OpenVpnOptions options;
@@ -59,11 +61,7 @@ public final class StaticKeySession {
     private boolean occReplyDue;
     private String lastOccMismatch;
 
-    private boolean exitStarted;
-    private boolean exitNotifying;
-    private long exitDeadline;
-    private long nextExitPacket;
-    private boolean exitPacketDue;
+    private final ExitNotify exit = new ExitNotify();
 
     private Verdict lastVerdict = Verdict.OK;
 
@@ -92,11 +90,13 @@ public final class StaticKeySession {
     }
 
     /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put before the payload. */
+    @Override
     public int headroom() {
         return headroom;
     }
 
     /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put after the payload. */
+    @Override
     public int tailroom() {
         return tailroom;
     }
@@ -111,6 +111,16 @@ public final class StaticKeySession {
         clamp = mss > 0 ? new MssClamp(mss, options.devType()) : null;
     }
 
+    /**
+     * Replaces the MSS clamp {@link #setLinkIpv6} computed; null turns clamping off.
+     *
+     * @since session 1.2
+     */
+    @Override
+    public void setMssClamp(MssClamp value) {
+        clamp = value;
+    }
+
     /** The current IPv4 MSS limit, or 0 when MSS clamping is off. */
     public int mssFix() {
         return clamp == null ? 0 : clamp.maxMss();
@@ -122,6 +132,7 @@ public final class StaticKeySession {
      * and seals it in place. On {@link Verdict#OK}, {@code packet[position, limit)} is the link packet
      * and the ping timer restarts. An empty packet gives {@link Verdict#SHORT_PACKET}.
      */
+    @Override
     public Verdict encapsulate(ByteBuffer packet) {
         if (!packet.hasRemaining()) {
             return Verdict.SHORT_PACKET;
@@ -144,6 +155,7 @@ public final class StaticKeySession {
      * {@link Incoming#TUN_PACKET} {@code packet[position, limit)} is then the tun packet (MSS
      * already clamped). Never throws for any packet content.
      */
+    @Override
     public Incoming decapsulate(ByteBuffer packet) {
         Verdict v = dataChannel.open(packet);
         if (v != Verdict.OK) {
@@ -175,8 +187,39 @@ public final class StaticKeySession {
     }
 
     /** Why the last {@link #decapsulate} gave {@link Incoming#DROP} ({@link Verdict#OK} after an accepted packet). */
+    @Override
     public Verdict lastVerdict() {
         return lastVerdict;
+    }
+
+    /** Always true: static-key mode has only a data channel. @since session 1.2 */
+    @Override
+    public boolean lastWasData() {
+        return true;
+    }
+
+    /** Always true: the keys come from the {@code --secret} file. @since session 1.2 */
+    @Override
+    public boolean isKeyed() {
+        return true;
+    }
+
+    /** Always 1: static keys are never renegotiated. @since session 1.2 */
+    @Override
+    public int keyGeneration() {
+        return 1;
+    }
+
+    /** Always null: there is no handshake to fail. @since session 1.2 */
+    @Override
+    public String failure() {
+        return null;
+    }
+
+    /** Always empty: nothing is negotiated in static-key mode. @since session 1.2 */
+    @Override
+    public String negotiatedSummary() {
+        return "";
     }
 
     /**
@@ -188,6 +231,7 @@ public final class StaticKeySession {
      * @param headroom where the payload starts; at least {@link #headroom()}
      * @throws IllegalArgumentException if {@code headroom} or the slot's capacity is too small
      */
+    @Override
     public boolean pollOutgoing(ByteBuffer slot, int headroom) {
         if (headroom < this.headroom || slot.capacity() < headroom + occReply.length + tailroom) {
             throw new IllegalArgumentException("slot needs " + this.headroom + " bytes of headroom and "
@@ -197,8 +241,7 @@ public final class StaticKeySession {
         advanceSchedules(now);
         byte[] message;
         boolean activity = true;
-        if (exitPacketDue) {
-            exitPacketDue = false;
+        if (exit.takePacket()) {
             message = occExit;
         } else if (occReplyDue) {
             occReplyDue = false;
@@ -229,19 +272,17 @@ public final class StaticKeySession {
     }
 
     /** The monotonic time at which {@link #checkTimers()} (and {@link #pollOutgoing}) must next run. */
+    @Override
     public long nextTimerMillis() {
         long now = clock.monotonicMillis();
-        if (exitPacketDue || occReplyDue || occRequestDue) {
+        if (exit.packetDue() || occReplyDue || occRequestDue) {
             return now;
         }
         long next = Math.min(keepalive.nextPingMillis(now), keepalive.nextExpiryMillis());
         if (occRequesting) {
             next = Math.min(next, nextOccRequest);
         }
-        if (exitNotifying) {
-            next = Math.min(next, Math.min(nextExitPacket, exitDeadline));
-        }
-        return next;
+        return Math.min(next, exit.nextMillis());
     }
 
     /**
@@ -249,6 +290,7 @@ public final class StaticKeySession {
      * {@code --ping-exit} expired (each re-arms, so it is reported once per period), and schedules
      * OCC and exit-notification packets for {@link #pollOutgoing}.
      */
+    @Override
     public TimerEvent checkTimers() {
         long now = clock.monotonicMillis();
         advanceSchedules(now);
@@ -261,19 +303,14 @@ public final class StaticKeySession {
      *
      * @return how many milliseconds the caller should keep the link open to send them; 0 if none
      */
+    @Override
     public long beginExitNotify() {
         int seconds = options.explicitExitNotify();
         if (seconds <= 0 || options.proto() != Proto.UDP) {
             return 0;
         }
-        if (!exitStarted) {
-            long now = clock.monotonicMillis();
-            exitStarted = true;
-            exitNotifying = true;
-            exitDeadline = now + seconds * 1000L;
-            nextExitPacket = now;
-        }
-        return Math.max(exitDeadline - clock.monotonicMillis(), 0);
+        exit.start(clock.monotonicMillis(), seconds, true);
+        return exit.remainingMillis(clock.monotonicMillis());
     }
 
     /** The OCC string this side sends (OpenVPN 2.6's format, including the legacy link-mtu). */
@@ -307,14 +344,7 @@ public final class StaticKeySession {
                 nextOccRequest = now + OCC_INTERVAL_MILLIS;
             }
         }
-        if (exitNotifying) {
-            if (now >= exitDeadline) {
-                exitNotifying = false;
-            } else if (now >= nextExitPacket) {
-                exitPacketDue = true;
-                nextExitPacket = Math.max(nextExitPacket + EXIT_NOTIFY_INTERVAL_MILLIS, now + 1);
-            }
-        }
+        exit.advance(now);
     }
 
     private Incoming handleOcc(ByteBuffer packet) {
@@ -366,6 +396,7 @@ public final class StaticKeySession {
      *
      * @since session 1.1
      */
+    @Override
     public void close() {
         dataChannel.wipe();
     }

@@ -1,75 +1,222 @@
 package org.culvert.tunnel.internal;
 
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 
 import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.config.DevType;
+import org.culvert.openvpn.config.MtuMath;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.crypto.StaticKeyDataChannel;
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.MssClamp;
+import org.culvert.openvpn.session.PeerEngine;
+import org.culvert.openvpn.session.StaticKeySession;
 import org.culvert.openvpn.session.TimerEvent;
+import org.culvert.openvpn.tls.Negotiated;
+import org.culvert.openvpn.tls.TlsConfigException;
+import org.culvert.openvpn.tls.TlsMtu;
+import org.culvert.openvpn.tls.TlsSession;
+import org.culvert.openvpn.tls.TlsSettings;
 
 /**
- * What the loop needs of an OpenVPN protocol engine (static-key now, TLS later): the I/O-free
- * {@code culvert.openvpn} session seen through the core's own vocabulary. Loop-thread only.
+ * What the loop needs of an OpenVPN protocol engine, whatever its mode: a {@link PeerEngine} seen
+ * through the core's vocabulary. Here, once for every engine, verdicts become {@link DropReason}s,
+ * the data-channel failures that end a TCP connection are told apart from control-channel rejects,
+ * and {@code --mssfix} is applied once its limit is known. Loop thread only.
  */
-interface PeerSession {
+final class PeerSession {
+    /**
+     * The {@code --mssfix} limit of an engine for the link's IP family: an IPv4 MSS, 0 for no
+     * clamping, or -1 while it cannot be known (TLS mode before the cipher is negotiated).
+     */
+    interface MssRule {
+        int mss(boolean ipv6Link);
+
+        /** No clamping, for engines that need none. */
+        MssRule NONE = ipv6Link -> 0;
+    }
+
+    private final PeerEngine engine;
+    private final MssRule mssRule;
+    private final DevType layer;
+    private boolean ipv6Link;
+    private boolean clampSet;
+    private DropReason lastDrop = DropReason.MALFORMED;
+    private Verdict lastVerdict = Verdict.OK;
+
+    /**
+     * @param layer tun or tap, for the clamp
+     * @param ipv6LinkAssumed the link family to clamp for until {@link #linkIpv6} tells
+     */
+    PeerSession(PeerEngine engine, MssRule mssRule, DevType layer, boolean ipv6LinkAssumed) {
+        this.engine = engine;
+        this.mssRule = mssRule;
+        this.layer = layer;
+        this.ipv6Link = ipv6LinkAssumed;
+    }
+
+    /** The static-key engine of {@code culvert.openvpn}; its MSS limit depends only on the link family. */
+    static PeerSession staticKey(OpenVpnOptions o, LoopClock loopClock, SecureRandom random) {
+        Clock clock = OpenVpnClocks.of(loopClock);
+        StaticKeyDataChannel dc = new StaticKeyDataChannel(o.secret(), o.keyDirection(), o.cipher(), o.auth(), o.replayWindow(), clock, random);
+        return new PeerSession(new StaticKeySession(o, dc, clock), ipv6 -> MtuMath.mssFix(o, ipv6), o.devType(),
+                MtuMath.assumeIpv6Link(o));
+    }
+
+    /** The TLS engine of {@code culvert.openvpn.tls}; its MSS limit is known once the cipher is negotiated. */
+    static PeerSession tls(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random)
+            throws TlsConfigException {
+        TlsSession session = new TlsSession(settings, OpenVpnClocks.of(loopClock), random);
+        // OpenVPN 2.6's mssfix for the negotiated cipher (checked against stock openvpn's logged mss_fix).
+        MssRule rule = ipv6 -> {
+            Negotiated n = session.negotiated();
+            return n == null ? -1 : TlsMtu.mssFix(o, n, ipv6);
+        };
+        return new PeerSession(session, rule, o.devType(), false);
+    }
+
+    /** The one mapping of engine verdicts to the core's drop reasons. */
+    static DropReason map(Verdict v) {
+        switch (v) {
+            case SHORT_PACKET:
+                return DropReason.SHORT_PACKET;
+            case OVERSIZED:
+                return DropReason.OVERSIZED;
+            case AUTH_FAILED:
+            case TLS_AUTH_FAILED:
+            case TLS_CRYPT_FAILED:
+                return DropReason.AUTH_FAILED;
+            case DECRYPT_FAILED:
+                return DropReason.DECRYPT_FAILED;
+            case REPLAY:
+            case CONTROL_REPLAY:
+                return DropReason.REPLAY;
+            case BAD_COMPRESSION:
+                return DropReason.BAD_COMPRESSION;
+            case PACKET_ID_EXHAUSTED:
+                return DropReason.PACKET_ID_EXHAUSTED;
+            case NOT_KEYED:
+            case UNKNOWN_KEY_ID:
+                return DropReason.NO_KEY;
+            case INTERNAL_ERROR:
+                return DropReason.INTERNAL_ERROR;
+            default:
+                return DropReason.MALFORMED;
+        }
+    }
+
     /** Bytes the engine may put before a payload. */
-    int headroom();
+    int headroom() {
+        return engine.headroom();
+    }
 
     /** Bytes the engine may add after a payload. */
-    int tailroom();
+    int tailroom() {
+        return engine.tailroom();
+    }
 
     /** Encapsulates a tun packet in place; null on success, else why it was dropped. */
-    DropReason encapsulate(ByteBuffer packet);
+    DropReason encapsulate(ByteBuffer packet) {
+        Verdict v = engine.encapsulate(packet);
+        return v == Verdict.OK ? null : map(v);
+    }
 
     /** Authenticates and decapsulates a link packet in place. */
-    Incoming decapsulate(ByteBuffer packet);
+    Incoming decapsulate(ByteBuffer packet) {
+        Incoming in = engine.decapsulate(packet);
+        if (in == Incoming.DROP) {
+            lastVerdict = engine.lastVerdict();
+            lastDrop = map(lastVerdict);
+        }
+        return in;
+    }
 
-    DropReason lastDropReason();
+    /** Why the last {@link #decapsulate} dropped its packet. */
+    DropReason lastDropReason() {
+        return lastDrop;
+    }
 
     /**
      * True when the last packet {@link #decapsulate} accepted was a data-channel packet (then the buffer
      * frames its decrypted payload, which OpenVPN counts as "Auth read bytes"); false for control packets.
      */
-    default boolean lastAcceptedWasData() {
-        return true;
+    boolean lastAcceptedWasData() {
+        return engine.lastWasData();
     }
 
     /**
      * True when the last drop was a data-channel authentication, decryption or replay failure, which
-     * OpenVPN treats as fatal for a TCP connection; control-channel rejects are not.
+     * OpenVPN treats as fatal for a TCP connection. Control-channel rejects (TLS_AUTH_FAILED,
+     * TLS_CRYPT_FAILED, CONTROL_REPLAY) are counted, not fatal.
      */
-    boolean lastDropFailedDataChannel();
+    boolean lastDropFailedDataChannel() {
+        return lastVerdict == Verdict.AUTH_FAILED || lastVerdict == Verdict.DECRYPT_FAILED || lastVerdict == Verdict.REPLAY;
+    }
 
-    /** Writes one packet of the engine's own (ping, OCC, exit notify) into {@code slot}, if one is due. */
-    boolean pollOutgoing(ByteBuffer slot, int headroom);
+    /** Writes one packet of the engine's own (handshake, ping, OCC, exit notify) into {@code slot}, if one is due. */
+    boolean pollOutgoing(ByteBuffer slot, int headroom) {
+        return engine.pollOutgoing(slot, headroom);
+    }
 
     /** Monotonic milliseconds at which {@link #checkTimers()} must run next. */
-    long nextTimerMillis();
+    long nextTimerMillis() {
+        return engine.nextTimerMillis();
+    }
 
-    TimerEvent checkTimers();
+    TimerEvent checkTimers() {
+        return engine.checkTimers();
+    }
 
     /** True once data keys exist ("Initialization Sequence Completed"); static-key sessions are up at once. */
-    boolean isUp();
+    boolean isUp() {
+        boolean up = engine.isKeyed();
+        if (up && !clampSet) {
+            applyClamp();
+        }
+        return up;
+    }
 
-    /**
-     * Counts the data-channel keys made so far in this session (0 before the first); it changes on each
-     * TLS renegotiation, so the loop notices new keys without a callback from the engine.
-     */
-    default int keyGeneration() {
-        return isUp() ? 1 : 0;
+    /** Counts the data-channel keys made so far in this session (0 before the first); see {@link PeerEngine#keyGeneration()}. */
+    int keyGeneration() {
+        return engine.keyGeneration();
     }
 
     /** One line on why the session failed, for {@link TimerEvent#HANDSHAKE_FAILED}; never key material. */
-    String failure();
+    String failure() {
+        String f = engine.failure();
+        return f == null ? "handshake failed" : f;
+    }
 
     /** One line on what was negotiated, logged when the session comes up; may be empty. */
-    String negotiated();
+    String negotiated() {
+        return engine.negotiatedSummary();
+    }
 
-    /** Tells the engine the link's IP family once the socket is open (it changes the MSS clamp). */
-    void linkIpv6(boolean ipv6);
+    /** Tells the session the link's IP family once the socket is open (it changes the MSS clamp). */
+    void linkIpv6(boolean ipv6) {
+        ipv6Link = ipv6;
+        applyClamp();
+    }
 
-    /** Releases the engine's state (keys are wiped where the engine supports it). Idempotent. */
-    void close();
+    /** Sets the engine's clamp once its limit is known; the rule says -1 until then. */
+    private void applyClamp() {
+        int mss = mssRule.mss(ipv6Link);
+        if (mss >= 0) {
+            clampSet = true;
+            engine.setMssClamp(mss > 0 ? new MssClamp(mss, layer) : null);
+        }
+    }
+
+    /** Releases the engine's state (keys are wiped). Idempotent. */
+    void close() {
+        engine.close();
+    }
 
     /** Starts explicit-exit-notify; returns for how many milliseconds to keep sending, 0 for none. */
-    long beginExitNotify();
+    long beginExitNotify() {
+        return engine.beginExitNotify();
+    }
 }

@@ -169,7 +169,7 @@ final class PlanBuilder {
             sessions = new TunnelPlan.SessionFactory() {
                 @Override
                 public PeerSession newSession(LoopClock clock) throws Exception {
-                    return TlsPeerSession.create(o, settings, clock, new SecureRandom());
+                    return PeerSession.tls(o, settings, clock, new SecureRandom());
                 }
 
                 @Override
@@ -183,7 +183,7 @@ final class PlanBuilder {
             sessions = new TunnelPlan.SessionFactory() {
                 @Override
                 public PeerSession newSession(LoopClock clock) {
-                    return StaticKeyPeerSession.create(o, clock, new SecureRandom());
+                    return PeerSession.staticKey(o, clock, new SecureRandom());
                 }
 
                 @Override

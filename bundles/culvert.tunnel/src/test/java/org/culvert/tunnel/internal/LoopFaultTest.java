@@ -58,11 +58,11 @@ class LoopFaultTest {
 
     /** Starts A (a plain engine) and B, whose n-th session (from 0) is made by {@code bSession}. */
     private void start(java.util.function.IntFunction<ThrowingSession> bSession) {
-        a = memory.runner("fa" + id, plan("fa", "fb", clock -> new PassthroughSession()), sinkA, countersA, LoopClock.SYSTEM);
+        a = memory.runner("fa" + id, plan("fa", "fb", clock -> new PassthroughSession().peer()), sinkA, countersA, LoopClock.SYSTEM);
         b = memory.runner("fb" + id, plan("fb", "fa", clock -> {
             ThrowingSession s = bSession.apply(sessionsB.size());
             sessionsB.add(s);
-            return s;
+            return s.peer();
         }), sinkB, countersB, LoopClock.SYSTEM);
         a.start();
         b.start();

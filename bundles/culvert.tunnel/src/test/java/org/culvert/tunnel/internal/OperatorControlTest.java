@@ -57,7 +57,7 @@ class OperatorControlTest {
         LinkSpec link = LinkSpec.builder(LinkProtocol.UDP).local("op" + me + id, 1194).remote("op" + peer + id, 1194).build();
         TunnelOperations ops = new TunnelOperations(
                 hold ? new TunnelOperations.Management("127.0.0.1", 7505, null, null, true, 50) : null, null, 1, 0);
-        return new TunnelPlan(tun, link, false, 1600, clock -> new PassthroughSession(), "test", "static-key", null, ops);
+        return new TunnelPlan(tun, link, false, 1600, clock -> new PassthroughSession().peer(), "test", "static-key", null, ops);
     }
 
     private PluginCatalog catalog(TunnelRunner[] holder) {

@@ -2,12 +2,20 @@ package org.culvert.tunnel.internal;
 
 import java.nio.ByteBuffer;
 
-import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.config.DevType;
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.MssClamp;
+import org.culvert.openvpn.session.PeerEngine;
 import org.culvert.openvpn.session.TimerEvent;
 
 /** A protocol engine that encrypts nothing: lets loop and runner tests run without crypto. */
-class PassthroughSession implements PeerSession {
+class PassthroughSession implements PeerEngine {
+    /** This engine as the loop sees it. */
+    PeerSession peer() {
+        return new PeerSession(this, PeerSession.MssRule.NONE, DevType.TUN, false);
+    }
+
     @Override
     public int headroom() {
         return 0;
@@ -19,8 +27,8 @@ class PassthroughSession implements PeerSession {
     }
 
     @Override
-    public DropReason encapsulate(ByteBuffer packet) {
-        return null;
+    public Verdict encapsulate(ByteBuffer packet) {
+        return Verdict.OK;
     }
 
     @Override
@@ -29,13 +37,13 @@ class PassthroughSession implements PeerSession {
     }
 
     @Override
-    public DropReason lastDropReason() {
-        return DropReason.SHORT_PACKET;
+    public Verdict lastVerdict() {
+        return Verdict.SHORT_PACKET;
     }
 
     @Override
-    public boolean lastDropFailedDataChannel() {
-        return false;
+    public boolean lastWasData() {
+        return true;
     }
 
     @Override
@@ -54,22 +62,27 @@ class PassthroughSession implements PeerSession {
     }
 
     @Override
-    public boolean isUp() {
+    public boolean isKeyed() {
         return true;
     }
 
     @Override
+    public int keyGeneration() {
+        return 1;
+    }
+
+    @Override
     public String failure() {
+        return null;
+    }
+
+    @Override
+    public String negotiatedSummary() {
         return "";
     }
 
     @Override
-    public String negotiated() {
-        return "";
-    }
-
-    @Override
-    public void linkIpv6(boolean ipv6) {
+    public void setMssClamp(MssClamp clamp) {
     }
 
     @Override

@@ -5,8 +5,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.culvert.api.tunnel.DropReason;
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.TimerEvent;
 
 /**
@@ -21,7 +22,7 @@ final class ThrowingSession extends PassthroughSession {
     /** Throws on that many calls of pollOutgoing / checkTimers from now. */
     final AtomicInteger pollFaults = new AtomicInteger();
     final AtomicInteger timerFaults = new AtomicInteger();
-    /** linkIpv6, called by the runner before the loop, throws this run. */
+    /** setMssClamp, called through linkIpv6 by the runner before the loop, throws this run. */
     private final boolean failBeforeLoop;
     /** Armed by parkLoop, taken by the next checkTimers; {@code release} is what it waits on. */
     private volatile CountDownLatch gate;
@@ -69,7 +70,7 @@ final class ThrowingSession extends PassthroughSession {
     }
 
     @Override
-    public DropReason encapsulate(ByteBuffer packet) {
+    public Verdict encapsulate(ByteBuffer packet) {
         if (contains(packet, BOOM_ENCAPSULATE)) {
             throw new IllegalStateException("test: encapsulate bug");
         }
@@ -119,7 +120,7 @@ final class ThrowingSession extends PassthroughSession {
     }
 
     @Override
-    public void linkIpv6(boolean ipv6) {
+    public void setMssClamp(MssClamp clamp) {
         if (failBeforeLoop) {
             throw new IllegalStateException("test: a bug before the loop");
         }

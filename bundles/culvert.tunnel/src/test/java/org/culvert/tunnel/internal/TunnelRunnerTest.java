@@ -93,7 +93,7 @@ class TunnelRunnerTest {
     private TunnelPlan plan(String me, String peer, boolean persist) {
         TunSpec tun = TunSpec.builder(TunLayer.TUN).name("mem" + me + id).persist(persist).build();
         LinkSpec link = LinkSpec.builder(LinkProtocol.UDP).local(me + id, 1194).remote(peer + id, 1194).build();
-        return new TunnelPlan(tun, link, false, 1600, clock -> new PassthroughSession(), "test");
+        return new TunnelPlan(tun, link, false, 1600, clock -> new PassthroughSession().peer(), "test");
     }
 
     private void startBoth(boolean persist) {

@@ -9,7 +9,7 @@ import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.session.OccStrings;
 import org.culvert.openvpn.tls.DataCipher;
 import org.culvert.openvpn.tls.TlsFailure;
-import org.culvert.openvpn.tls.TlsVerdict;
+import org.culvert.openvpn.crypto.Verdict;
 
 /**
  * One OpenVPN control session (a {@code tls_session}): the pair of session ids, the control-channel
@@ -117,7 +117,7 @@ public final class ControlSession {
      *
      * @return OK if it was authentic and accepted, else why it was dropped
      */
-    public TlsVerdict receive(byte[] wire, int length) {
+    public Verdict receive(byte[] wire, int length) {
         long now = clock.monotonicMillis();
         if (attemptStart == Long.MIN_VALUE) {
             attemptStart = now;
@@ -136,28 +136,28 @@ public final class ControlSession {
                 // session waiting for its peer. OpenVPN drops it ("Peer tried unsupported key-method
                 // 1"); so do we, and name it at the --hand-window timeout if no peer answered.
             }
-            return TlsVerdict.UNKNOWN_OPCODE;
+            return Verdict.UNKNOWN_OPCODE;
         }
         if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
                 || op == ControlPacket.OP_CONTROL_WKC_V1) {
             // tls-crypt-v2 is not implemented; without its key such packets cannot be authentic here.
-            return TlsVerdict.UNKNOWN_OPCODE;
+            return Verdict.UNKNOWN_OPCODE;
         }
         if (failure != null) {
-            return TlsVerdict.SESSION_CLOSED;
+            return Verdict.SESSION_CLOSED;
         }
         if (length - ControlWrap.HEADER > body.length) {
-            return TlsVerdict.OVERSIZED; // OpenVPN: "Incoming control channel packet too big"
+            return Verdict.OVERSIZED; // OpenVPN: "Incoming control channel packet too big"
         }
         if (!packet.parseHeader(wire, length)) {
-            return TlsVerdict.MALFORMED_CONTROL;
+            return Verdict.MALFORMED_CONTROL;
         }
         boolean reset = ControlPacket.isHardResetV2(op);
         if (reset && (op == ControlPacket.OP_HARD_RESET_CLIENT_V2) != cfg.server) {
-            return TlsVerdict.MALFORMED_CONTROL; // client->client or server->server
+            return Verdict.MALFORMED_CONTROL; // client->client or server->server
         }
         if (remoteKnown ? packet.sessionId != remoteSid : !reset || packet.keyId != 0) {
-            return TlsVerdict.WRONG_SESSION;
+            return Verdict.WRONG_SESSION;
         }
         ControlWrap w = wrapFor(packet.keyId);
         int bodyLength = w.unwrap(wire, ControlWrap.HEADER, length, body);
@@ -165,10 +165,10 @@ public final class ControlSession {
             return wrapVerdict(w, bodyLength);
         }
         if (!packet.parseBody(body, bodyLength)) {
-            return TlsVerdict.MALFORMED_CONTROL;
+            return Verdict.MALFORMED_CONTROL;
         }
         if (packet.ackCount > 0 && packet.ackRemoteSessionId != localSid) {
-            return TlsVerdict.MALFORMED_CONTROL;
+            return Verdict.MALFORMED_CONTROL;
         }
         if (reset && seenResets != null && w.kind() != ControlWrap.Kind.NONE
                 && !seenResets.firstSighting(w.lastPacketId(), w.lastPacketTime())) {
@@ -176,7 +176,7 @@ public final class ControlSession {
             // each session a fresh window), so a reset replayed after the session it opened is gone
             // reaches a fresh TM_INITIAL session there. We are stricter: a reset any session of this
             // run accepted is refused whichever session it meets.
-            return TlsVerdict.CONTROL_REPLAY;
+            return Verdict.CONTROL_REPLAY;
         }
         authenticated++;
         if (packet.ackCount > 0) {
@@ -204,7 +204,7 @@ public final class ControlSession {
         }
         KeyState ks = primary;
         if (packet.keyId != ks.keyId) {
-            return TlsVerdict.WRONG_SESSION; // "local/remote key IDs out of sync"
+            return Verdict.WRONG_SESSION; // "local/remote key IDs out of sync"
         }
         for (int i = 0; i < packet.ackCount; i++) {
             ks.send.acknowledge(packet.acks[i]);
@@ -217,7 +217,7 @@ public final class ControlSession {
             }
         }
         process(now);
-        return TlsVerdict.OK;
+        return Verdict.OK;
     }
 
     /**
@@ -944,20 +944,20 @@ public final class ControlSession {
         return w.wrap(header, ControlWrap.HEADER, body, bodyLength, out);
     }
 
-    private TlsVerdict wrapVerdict(ControlWrap w, int code) {
+    private Verdict wrapVerdict(ControlWrap w, int code) {
         switch (code) {
             case ControlWrap.FAIL_AUTH:
                 wrapFailures++;
-                return w.kind() == ControlWrap.Kind.TLS_CRYPT ? TlsVerdict.TLS_CRYPT_FAILED : TlsVerdict.TLS_AUTH_FAILED;
+                return w.kind() == ControlWrap.Kind.TLS_CRYPT ? Verdict.TLS_CRYPT_FAILED : Verdict.TLS_AUTH_FAILED;
             case ControlWrap.FAIL_REPLAY:
-                return TlsVerdict.CONTROL_REPLAY;
+                return Verdict.CONTROL_REPLAY;
             default:
                 // Too short to hold the wrapping: typically a peer that does not wrap at all.
                 if (w.kind() != ControlWrap.Kind.NONE) {
                     wrapFailures++;
                 }
-                return w.kind() == ControlWrap.Kind.TLS_CRYPT ? TlsVerdict.TLS_CRYPT_FAILED
-                        : w.kind() == ControlWrap.Kind.TLS_AUTH ? TlsVerdict.TLS_AUTH_FAILED : TlsVerdict.MALFORMED_CONTROL;
+                return w.kind() == ControlWrap.Kind.TLS_CRYPT ? Verdict.TLS_CRYPT_FAILED
+                        : w.kind() == ControlWrap.Kind.TLS_AUTH ? Verdict.TLS_AUTH_FAILED : Verdict.MALFORMED_CONTROL;
         }
     }
 

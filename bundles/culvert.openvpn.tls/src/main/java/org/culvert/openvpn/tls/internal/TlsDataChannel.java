@@ -10,7 +10,7 @@ import org.culvert.openvpn.crypto.AuthAlgorithm;
 import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.crypto.WipeableKey;
 import org.culvert.openvpn.tls.DataCipher;
-import org.culvert.openvpn.tls.TlsVerdict;
+import org.culvert.openvpn.crypto.Verdict;
 
 /**
  * One key_id's data channel in TLS mode: seals and opens {@code P_DATA_V2} / {@code P_DATA_V1}
@@ -132,7 +132,7 @@ public final class TlsDataChannel {
      * ({@code (0x48|kid) << 24 | peerId}) when {@code v2}, else its top byte is the V1 opcode byte.
      * On OK, {@code buf[position, limit)} is the wire packet; otherwise nothing changed.
      */
-    public TlsVerdict seal(ByteBuffer buf, boolean v2, int header) {
+    public Verdict seal(ByteBuffer buf, boolean v2, int header) {
         int position = buf.position();
         int payload = buf.limit() - position;
         int headerLength = v2 ? 4 : 1;
@@ -148,10 +148,10 @@ public final class TlsDataChannel {
             start = position - headerLength - macLength - AES_BLOCK - PID;
         }
         if (start < 0 || wireLength > DataScratch.MAX_PACKET || start + wireLength > buf.capacity()) {
-            return TlsVerdict.OVERSIZED;
+            return Verdict.OVERSIZED;
         }
         if (sendId == MAX_PACKET_ID) {
-            return TlsVerdict.PACKET_ID_EXHAUSTED;
+            return Verdict.PACKET_ID_EXHAUSTED;
         }
         long pid = ++sendId;
         byte[] wire = scratch.wire;
@@ -190,7 +190,7 @@ public final class TlsDataChannel {
         // Absolute bulk puts are bounded by the limit, and CBC padding may extend past it.
         buf.limit(start + wireLength).position(start);
         buf.put(start, wire, 0, wireLength);
-        return TlsVerdict.OK;
+        return Verdict.OK;
     }
 
     /**
@@ -198,14 +198,14 @@ public final class TlsDataChannel {
      * {@code buf[position, limit)} is the plaintext; otherwise position and limit are unchanged and
      * the replay window untouched.
      */
-    public TlsVerdict open(ByteBuffer buf) {
+    public Verdict open(ByteBuffer buf) {
         int position = buf.position();
         int length = buf.limit() - position;
         if (length > DataScratch.MAX_PACKET) {
-            return TlsVerdict.OVERSIZED;
+            return Verdict.OVERSIZED;
         }
         if (length < 1) {
-            return TlsVerdict.SHORT_PACKET;
+            return Verdict.SHORT_PACKET;
         }
         boolean v2 = ((buf.get(position) & 0xFF) >>> 3) == OP_DATA_V2;
         int headerLength = v2 ? 4 : 1;
@@ -216,7 +216,7 @@ public final class TlsDataChannel {
         int clearLength;
         if (openAead != null) {
             if (length < headerLength + PID + TAG) {
-                return TlsVerdict.SHORT_PACKET;
+                return Verdict.SHORT_PACKET;
             }
             buf.get(position, wire, 0, length);
             pid = Bytes.getInt(wire, headerLength);
@@ -225,7 +225,7 @@ public final class TlsDataChannel {
             int ctLength = length - headerLength - PID - TAG;
             if (!openAead.decrypt(openNonce, wire, aadStart, headerLength + PID - aadStart, wire,
                     headerLength + PID + TAG, ctLength, wire, headerLength + PID, plain, 0)) {
-                return TlsVerdict.AUTH_FAILED;
+                return Verdict.AUTH_FAILED;
             }
             clearOffset = 0;
             clearLength = ctLength;
@@ -233,38 +233,38 @@ public final class TlsDataChannel {
             int ivOff = headerLength + macLength;
             int ctOff = ivOff + AES_BLOCK;
             if (length < ctOff + AES_BLOCK) {
-                return TlsVerdict.SHORT_PACKET;
+                return Verdict.SHORT_PACKET;
             }
             buf.get(position, wire, 0, length);
             openMac.compute(wire, ivOff, length - ivOff, macCheck, 0);
             if (!Bytes.constantTimeEquals(macCheck, 0, wire, headerLength, macLength)) {
-                return TlsVerdict.AUTH_FAILED;
+                return Verdict.AUTH_FAILED;
             }
             int ctLength = length - ctOff;
             if (ctLength % AES_BLOCK != 0) {
-                return TlsVerdict.DECRYPT_FAILED;
+                return Verdict.DECRYPT_FAILED;
             }
             try {
                 cbcDecrypt.doFinal(wire, ctOff, ctLength, plain, 0);
             } catch (GeneralSecurityException e) {
-                return TlsVerdict.DECRYPT_FAILED;
+                return Verdict.DECRYPT_FAILED;
             }
             Bytes.xor(plain, 0, wire, ivOff, AES_BLOCK);
             int pad = plain[ctLength - 1] & 0xFF;
             if (pad == 0 || pad > AES_BLOCK || !paddingValid(plain, ctLength, pad) || ctLength - pad < PID) {
-                return TlsVerdict.DECRYPT_FAILED;
+                return Verdict.DECRYPT_FAILED;
             }
             pid = Bytes.getInt(plain, 0);
             clearOffset = PID;
             clearLength = ctLength - pad - PID;
         }
         if (!replay.accept(pid, 0)) {
-            return TlsVerdict.REPLAY;
+            return Verdict.REPLAY;
         }
         int out = position + length - clearLength;
         buf.put(out, plain, clearOffset, clearLength);
         buf.position(out);
-        return TlsVerdict.OK;
+        return Verdict.OK;
     }
 
     /** Drops key material as far as possible. */

@@ -26,7 +26,7 @@ import org.culvert.openvpn.tls.TestPki;
 import org.culvert.openvpn.tls.TlsRole;
 import org.culvert.openvpn.tls.TlsSession;
 import org.culvert.openvpn.tls.TlsSettings;
-import org.culvert.openvpn.tls.TlsVerdict;
+import org.culvert.openvpn.crypto.Verdict;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,7 +48,7 @@ class KeyWipeTest {
                     ReplayWindow.Settings.DEFAULT, new FakeClock(), null, new DataScratch());
             byte[] first = sealed(sender, 1);
             byte[] second = sealed(sender, 2);
-            assertEquals(TlsVerdict.OK, receiver.open(ByteBuffer.wrap(first)), cipher + " opens before the wipe");
+            assertEquals(Verdict.OK, receiver.open(ByteBuffer.wrap(first)), cipher + " opens before the wipe");
 
             JceAead aead = (JceAead) field(receiver, "openAead");
             WipeableKey key = (WipeableKey) field(aead, "key");
@@ -57,7 +57,7 @@ class KeyWipeTest {
             receiver.wipe();
             assertTrue(key.isDestroyed());
             assertTrue(allZero((byte[]) field(key, "key")), cipher + " key bytes after wipe");
-            assertNotEquals(TlsVerdict.OK, receiver.open(ByteBuffer.wrap(second)), cipher + " opens nothing after the wipe");
+            assertNotEquals(Verdict.OK, receiver.open(ByteBuffer.wrap(second)), cipher + " opens nothing after the wipe");
             // Both JCE engines were re-initialised with an all-zero key: what the encryptor now produces
             // is what a fresh engine under the zero key produces.
             boolean gcm = cipher != DataCipher.CHACHA20_POLY1305;
@@ -80,12 +80,12 @@ class KeyWipeTest {
                 64, ReplayWindow.Settings.DEFAULT, new FakeClock(), new IvSource(new SecureRandom()), new DataScratch());
         byte[] first = sealed(sender, 1);
         byte[] second = sealed(sender, 2);
-        assertEquals(TlsVerdict.OK, receiver.open(ByteBuffer.wrap(first)));
+        assertEquals(Verdict.OK, receiver.open(ByteBuffer.wrap(first)));
         receiver.wipe();
         receiver.wipe();
         Hmac mac = (Hmac) field(receiver, "openMac");
         assertTrue(allZero((byte[]) field(mac, "innerPad")) && allZero((byte[]) field(mac, "outerPad")), "HMAC pads");
-        assertNotEquals(TlsVerdict.OK, receiver.open(ByteBuffer.wrap(second)));
+        assertNotEquals(Verdict.OK, receiver.open(ByteBuffer.wrap(second)));
         // The decrypting engine now runs on an all-zero key: its schedule no longer holds ours.
         Cipher engine = (Cipher) field(receiver, "cbcDecrypt");
         Cipher zero = Cipher.getInstance("AES/CBC/NoPadding");
@@ -201,7 +201,7 @@ class KeyWipeTest {
             buf.put((byte) payload);
         }
         buf.limit(buf.position()).position(256);
-        assertEquals(TlsVerdict.OK, channel.seal(buf, false, 0x30));
+        assertEquals(Verdict.OK, channel.seal(buf, false, 0x30));
         byte[] out = new byte[buf.remaining()];
         buf.get(out);
         return out;

@@ -17,7 +17,7 @@ import org.culvert.openvpn.tls.DataCipher;
 import org.culvert.openvpn.tls.FakeClock;
 import org.culvert.openvpn.tls.TlsConfigException;
 import org.culvert.openvpn.tls.TlsSettings;
-import org.culvert.openvpn.tls.TlsVerdict;
+import org.culvert.openvpn.crypto.Verdict;
 import org.junit.jupiter.api.Test;
 
 /** The known-answer vectors of the facts sheet §13: PRF, tls-auth/tls-crypt resets, captured data packets. */
@@ -166,13 +166,13 @@ class KnownAnswerTest {
         String packet = "48d9f6c81f081ffd60085ff8aee6be08dad2e2a1ef74f91e197fc503eeeb8fd1f931d303a6ddebe3"
                 + "4281f0d2f90150636dc68c2719e22fb244a89ce38186f2ed5132a4e78fd334e0";
         ByteBuffer buf = ByteBuffer.wrap(Bytes.parseHex(packet));
-        assertEquals(TlsVerdict.OK, receiver.open(buf));
+        assertEquals(Verdict.OK, receiver.open(buf));
         assertArrayEquals(PING, remaining(buf));
         // The same packet again is a replay; a flipped bit fails the HMAC.
-        assertEquals(TlsVerdict.REPLAY, receiver.open(ByteBuffer.wrap(Bytes.parseHex(packet))));
+        assertEquals(Verdict.REPLAY, receiver.open(ByteBuffer.wrap(Bytes.parseHex(packet))));
         byte[] bad = Bytes.parseHex(packet);
         bad[bad.length - 1] ^= 0x01;
-        assertEquals(TlsVerdict.AUTH_FAILED, receiver.open(ByteBuffer.wrap(bad)));
+        assertEquals(Verdict.AUTH_FAILED, receiver.open(ByteBuffer.wrap(bad)));
     }
 
     @Test
@@ -185,13 +185,13 @@ class KnownAnswerTest {
                 ReplayWindow.Settings.DEFAULT, new FakeClock(), null, new DataScratch());
         String packet = "48a3518700000001" + "89183ebed18990b0d42c2af9be219fcd" + "1457e3789b6dda479544f1044b63cf2d";
         ByteBuffer buf = ByteBuffer.wrap(Bytes.parseHex(packet));
-        assertEquals(TlsVerdict.OK, receiver.open(buf));
+        assertEquals(Verdict.OK, receiver.open(buf));
         assertArrayEquals(PING, remaining(buf));
         // The header is authenticated: another peer-id byte breaks the tag.
         byte[] bad = Bytes.parseHex(packet);
         bad[3] ^= 0x01;
-        assertEquals(TlsVerdict.AUTH_FAILED, receiver.open(ByteBuffer.wrap(bad)));
-        assertEquals(TlsVerdict.SHORT_PACKET, receiver.open(ByteBuffer.wrap(Bytes.parseHex("48a3518700000002"))));
+        assertEquals(Verdict.AUTH_FAILED, receiver.open(ByteBuffer.wrap(bad)));
+        assertEquals(Verdict.SHORT_PACKET, receiver.open(ByteBuffer.wrap(Bytes.parseHex("48a3518700000002"))));
     }
 
     @Test
@@ -210,7 +210,7 @@ class KnownAnswerTest {
         buf.position(64);
         buf.put(plain);
         buf.limit(64 + plain.length).position(64);
-        assertEquals(TlsVerdict.OK, sender.seal(buf, true, 0x07000017));
+        assertEquals(Verdict.OK, sender.seal(buf, true, 0x07000017));
         String expected = "07000017" + "00000001" + "1fdd908f0e9dc25e79d832020d58e73f"
                 + "2262f977d6bb2118fa0ea82e6b1706d949aefcb5efcbbacd5c09a9ab45f4d391d3f68794cb0b82c3d33389b61622b3281598e2ff6d5cc38b";
         assertEquals(expected, Bytes.hex(remaining(buf)));
@@ -220,7 +220,7 @@ class KnownAnswerTest {
         // which our V2 path reproduces when the first byte says P_DATA_V2. Verify via seal round trip.
         ByteBuffer again = ByteBuffer.wrap(Bytes.parseHex(expected));
         again.put(0, (byte) 0x48);
-        assertEquals(TlsVerdict.AUTH_FAILED, receiver.open(again), "a changed header byte must not authenticate");
+        assertEquals(Verdict.AUTH_FAILED, receiver.open(again), "a changed header byte must not authenticate");
     }
 
     private static byte[] remaining(ByteBuffer b) {
