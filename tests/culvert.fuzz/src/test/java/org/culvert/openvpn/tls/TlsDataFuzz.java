@@ -15,6 +15,7 @@ import org.culvert.fuzz.Buffers;
 import org.culvert.fuzz.FuzzRun;
 import org.culvert.fuzz.Mutate;
 import org.culvert.openvpn.config.Compression;
+import org.culvert.openvpn.crypto.Verdict;
 import org.culvert.openvpn.session.DataPayload;
 import org.culvert.openvpn.session.Incoming;
 import org.junit.jupiter.api.AfterAll;
@@ -82,8 +83,8 @@ class TlsDataFuzz {
                     continue;
                 }
                 ByteBuffer b = Buffers.slot(plain, from.headroom() + 64, from.tailroom() + 64);
-                TlsVerdict v = from.encapsulate(b);
-                check(v == TlsVerdict.OK, "encapsulate: " + v);
+                Verdict v = from.encapsulate(b);
+                check(v == Verdict.OK, "encapsulate: " + v);
                 byte[] wire = Buffers.bytes(b);
                 sealed.add(wire);
                 if (in.consumeBoolean()) {
@@ -131,7 +132,7 @@ class TlsDataFuzz {
     /** Checks the outcome for an intact packet delivered for the first time. */
     private static void checkIntact(TlsSession to, Incoming r, ByteBuffer opened, byte[] want) {
         if (want == null) {
-            check(r == Incoming.DROP && to.lastVerdict() == TlsVerdict.BAD_COMPRESSION, "bad framing gave " + r + "/"
+            check(r == Incoming.DROP && to.lastVerdict() == Verdict.BAD_COMPRESSION, "bad framing gave " + r + "/"
                     + to.lastVerdict());
             return;
         }
@@ -152,10 +153,10 @@ class TlsDataFuzz {
         checkWithin(b, 64, 64 + length, "decapsulate");
         check(to.lastWasData() == (op == 6 || op == 9), "opcode " + op + " taken for data: " + to.lastWasData());
         if (r == Incoming.DROP) {
-            check(to.lastVerdict() != TlsVerdict.OK, "DROP with verdict OK");
+            check(to.lastVerdict() != Verdict.OK, "DROP with verdict OK");
             return r;
         }
-        check(to.lastVerdict() == TlsVerdict.OK, "accepted with verdict " + to.lastVerdict());
+        check(to.lastVerdict() == Verdict.OK, "accepted with verdict " + to.lastVerdict());
         // A changed opcode makes it a control packet (e.g. a hard reset without tls-auth, which OpenVPN
         // accepts too, into an untrusted slot): only data packets are bound to the data keys.
         check(mustDrop == null || !to.lastWasData(), mustDrop + " data packet accepted as " + r);

@@ -131,7 +131,7 @@ class TlsControlFuzz {
             ByteBuffer b = Buffers.slot(wire, 64, 64);
             Incoming r = server.decapsulate(b);
             check(r != null && server.lastVerdict() != null, "no verdict");
-            check(r != Incoming.DROP || server.lastVerdict() != org.culvert.openvpn.tls.TlsVerdict.OK, "DROP without a reason");
+            check(r != Incoming.DROP || server.lastVerdict() != org.culvert.openvpn.crypto.Verdict.OK, "DROP without a reason");
             check(server.lastWasData() == (op == ControlPacket.OP_DATA_V1 || op == ControlPacket.OP_DATA_V2), "opcode " + op + " taken for data: " + server.lastWasData());
             // What the server answers.
             ByteBuffer slot = ByteBuffer.allocate(64 + 4096);
