@@ -34,7 +34,12 @@ public final class TlsFailure {
         /** The peer broke the OpenVPN protocol (malformed key-method-2 message, impossible state). */
         PROTOCOL_ERROR,
         /** Data-channel keys could not be derived (exporter unavailable, weak key). */
-        KEY_DERIVATION_FAILED
+        KEY_DERIVATION_FAILED,
+        /**
+         * An unexpected exception in the engine while handling a packet or a timer (a defect, caught
+         * so that it fails this control session, which the tunnel restarts, instead of the tunnel).
+         */
+        INTERNAL_ERROR
     }
 
     private final Reason reason;

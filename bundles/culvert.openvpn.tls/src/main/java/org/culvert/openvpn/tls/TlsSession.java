@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.session.DataPayload;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
@@ -46,6 +47,13 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  * (certificate rejected, wrong tls-auth key, handshake timeout, ...) makes {@link #checkTimers()}
  * return {@link TimerEvent#HANDSHAKE_FAILED} and {@link #lastError()} say why; the loop should then
  * end this run (OpenVPN restarts with a new session). After a failure no data is accepted or sent.
+ *
+ * <p><b>Control-channel defences</b>, as OpenVPN 2.6's {@code tls_multi} slots: the session in
+ * progress or keyed (TM_ACTIVE) is never replaced by a hard reset with an unknown session id; that
+ * opens a session in the untrusted slot (TM_INITIAL), which takes over once keyed. Replayed resets are
+ * refused by the tls-auth/tls-crypt packet-id window, which spans every session of the run. An
+ * unexpected exception fails the control session it hit ({@link TlsFailure.Reason#INTERNAL_ERROR})
+ * rather than escaping.
  *
  * <p><b>Buffers</b> belong to the caller; nothing is retained after a call. Framing works in place
  * within {@link #headroom()} bytes before and {@link #tailroom()} bytes after the payload, so a
@@ -92,8 +100,18 @@ public final class TlsSession implements AutoCloseable {
     private final Keepalive keepalive;
     private final byte[] controlIn = new byte[DataScratch.MAX_PACKET];
     private final byte[] controlOut = new byte[MAX_CONTROL_PACKET + 256];
+    /** OpenVPN's TM_ACTIVE: the session in progress, or the keyed one. */
     private ControlSession active;
+    /**
+     * OpenVPN's untrusted slot (TM_UNTRUSTED, TM_INITIAL in 2.6): a session opened by a hard reset
+     * with an unknown session id. It replaces {@link #active} only once it is keyed (see
+     * {@link #promoteCandidate}), so forged resets cannot disturb the handshake or the keys we have.
+     */
     private ControlSession candidate;
+    /** The control session handling the current packet, to blame if it throws. */
+    private ControlSession receiving;
+    /** Every hard reset of this run passes this window too (see {@link ControlSession#receive}). */
+    private final ReplayWindow resetReplay;
     private MssClamp clamp;
 
     private long pingsReceived;
@@ -131,7 +149,8 @@ public final class TlsSession implements AutoCloseable {
                 resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
                 settings.handWindow(), settings.tlsTimeout(), settings.tranWindow(), settings.replayWindow(),
                 settings.localOptionsString(), settings.expectedRemoteOptionsString(), settings.maxPacketSize(),
-                settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp());
+                settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp(),
+                settings.announceKeyExportAlways());
         this.ivs = new IvSource(random);
         this.compression = settings.compression();
         int inner = 0;
@@ -152,7 +171,8 @@ public final class TlsSession implements AutoCloseable {
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.keepalive = new Keepalive(settings.ping(), settings.pingRestart(), settings.pingExit(), settings.inactive(),
                 settings.inactiveBytes(), clock.monotonicMillis());
-        this.active = newControlSession();
+        this.resetReplay = new ReplayWindow(settings.replayWindow(), clock);
+        this.active = newControlSession(0);
     }
 
     /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put before the payload. */
@@ -229,10 +249,24 @@ public final class TlsSession implements AutoCloseable {
             return Incoming.DROP;
         }
         packet.get(packet.position(), controlIn, 0, length);
-        return decapsulateControl(op, first & 7, length);
+        try {
+            return decapsulateControl(op, first & 7, length);
+        } catch (RuntimeException e) {
+            return internalError(e);
+        }
     }
 
     private Incoming decapsulateData(ByteBuffer packet, int keyId, int length) {
+        try {
+            return openData(packet, keyId, length);
+        } catch (RuntimeException e) {
+            // No data-path code is known to throw; if a defect does, the packet is dropped and counted.
+            lastVerdict = TlsVerdict.INTERNAL_ERROR;
+            return Incoming.DROP;
+        }
+    }
+
+    private Incoming openData(ByteBuffer packet, int keyId, int length) {
         KeyState ks = active.failure() == null ? active.receiveKey(keyId) : null;
         if (ks == null) {
             lastVerdict = active.failure() != null ? TlsVerdict.SESSION_CLOSED
@@ -277,39 +311,82 @@ public final class TlsSession implements AutoCloseable {
         if (candidate != null && candidate.remoteKnown() && candidate.remoteSessionId() == sid) {
             target = candidate;
         }
+        receiving = target;
         TlsVerdict v = target.receive(controlIn, length);
+        ControlSession accepted = target;
         int peerReset = settings.role() == TlsRole.SERVER ? ControlPacket.OP_HARD_RESET_CLIENT_V2
                 : ControlPacket.OP_HARD_RESET_SERVER_V2;
         if (v == TlsVerdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
                 && active.failure() == null) {
-            // A hard reset with a new session id: the peer restarted, or gave up a renegotiation and
-            // began a new session as OpenVPN does. Before we are keyed the new attempt simply replaces
-            // the old one; afterwards it runs beside the current session and takes over only once it
-            // is keyed, so a forged reset cannot tear the tunnel down.
-            ControlSession fresh = newControlSession();
-            v = fresh.receive(controlIn, length);
-            if (v != TlsVerdict.OK) {
-                fresh.close();
-            } else if (!active.keyed()) {
-                active.close();
-                active = fresh;
-            } else {
-                if (candidate != null) {
-                    candidate.close();
-                }
-                candidate = fresh;
-            }
+            v = admitNewcomer(length);
+            accepted = candidate;
         }
+        receiving = null;
         lastVerdict = v;
         if (v != TlsVerdict.OK) {
             return Incoming.DROP;
         }
-        keepalive.received(clock.monotonicMillis());
         promoteCandidate();
+        if (accepted == active) {
+            // Only the trusted session's packets are a sign of life for --ping-restart. OpenVPN resets
+            // the timer on any control packet tls_pre_decrypt takes, so a stream of forged resets would
+            // keep a tunnel whose peer is gone from ever restarting; we are stricter.
+            keepalive.received(clock.monotonicMillis());
+        }
         if (active.takePeerExit()) {
             return Incoming.PEER_EXIT;
         }
         return Incoming.CONSUMED;
+    }
+
+    /**
+     * A hard reset with a session id no session knows: the peer restarted, gave up a renegotiation
+     * and began a new session, or someone forged it. As in OpenVPN's tls_pre_decrypt it opens a new
+     * session in the untrusted slot, replacing whatever waited there, and the session in progress
+     * (or keyed) carries on untouched. Stricter than OpenVPN: a candidate that the peer answered
+     * (it proved it receives our packets) and that is still talking is not overwritten, so a stream
+     * of blind forgeries cannot cut a restarted peer's handshake short either.
+     */
+    private TlsVerdict admitNewcomer(int length) {
+        long now = clock.monotonicMillis();
+        if (candidate != null && candidate.answered() && candidate.failure() == null
+                && now - candidate.lastValidControl() < 2 * config.tlsTimeoutMillis) {
+            return TlsVerdict.WRONG_SESSION;
+        }
+        // Without a wrapper, before keying, the newcomer keeps the session id of the session in
+        // progress, as OpenVPN's TM_INITIAL keeps its session_id when a reset rebinds it: a stock
+        // OpenVPN peer mid-handshake that saw a second session id from us would rebind its own
+        // TM_INITIAL to it and lose the handshake, and a tls-client bound by a forged server reset
+        // must still accept the real server's reset, which answers our id (promoteCandidate then
+        // lets it take over). Packets of the other session under the same id carry ACKs for another
+        // peer id, which the peer drops. After keying, or with tls-auth/tls-crypt (forgeries fail the
+        // wrapper; two senders under one id would collide in the peer's packet-id window), a fresh id.
+        long keepSid = config.wrapKind == ControlWrap.Kind.NONE && !active.keyed() ? active.localSessionId() : 0;
+        ControlSession fresh = newControlSession(keepSid);
+        receiving = fresh;
+        TlsVerdict v = fresh.receive(controlIn, length);
+        if (v != TlsVerdict.OK) {
+            fresh.close();
+            return v;
+        }
+        if (candidate != null) {
+            candidate.close();
+        }
+        candidate = fresh;
+        return v;
+    }
+
+    /** An exception escaped while handling a control packet: fail the session it reached, drop it. */
+    private Incoming internalError(RuntimeException e) {
+        ControlSession s = receiving != null ? receiving : active;
+        receiving = null;
+        s.failInternal(e);
+        if (s != active && s != candidate) {
+            s.close();
+        }
+        lastVerdict = TlsVerdict.INTERNAL_ERROR;
+        promoteCandidate();
+        return Incoming.DROP;
     }
 
     /**
@@ -346,9 +423,9 @@ public final class TlsSession implements AutoCloseable {
         if (closed) {
             return false;
         }
-        int n = active.poll(controlOut);
+        int n = pollControl(active);
         if (n == 0 && candidate != null) {
-            n = candidate.poll(controlOut);
+            n = pollControl(candidate);
         }
         if (n > 0) {
             slot.limit(slot.capacity()).position(headroom);
@@ -425,9 +502,9 @@ public final class TlsSession implements AutoCloseable {
         if (closed) {
             return TimerEvent.NONE;
         }
-        active.tick();
+        tick(active);
         if (candidate != null) {
-            candidate.tick();
+            tick(candidate);
         }
         promoteCandidate();
         if (active.failure() != null) {
@@ -553,20 +630,48 @@ public final class TlsSession implements AutoCloseable {
 
     // ---------------------------------------------------------------- internals
 
-    private ControlSession newControlSession() {
-        return new ControlSession(config, clock, random, ivs, scratch);
+    private ControlSession newControlSession(long localSid) {
+        return new ControlSession(config, clock, random, ivs, scratch, localSid, resetReplay);
     }
 
+    private int pollControl(ControlSession s) {
+        try {
+            return s.poll(controlOut);
+        } catch (RuntimeException e) {
+            s.failInternal(e);
+            promoteCandidate();
+            return 0;
+        }
+    }
+
+    private void tick(ControlSession s) {
+        try {
+            s.tick();
+        } catch (RuntimeException e) {
+            s.failInternal(e);
+        }
+    }
+
+    /**
+     * OpenVPN's tls_multi_process moves TM_INITIAL to TM_ACTIVE once it is authenticated (TLS done and
+     * key method 2 exchanged). Before we are keyed, the candidate also takes over when the session in
+     * progress failed or was bound by a reset that never answered us while the candidate's peer did.
+     * A failed candidate is dropped; it never fails the tunnel (OpenVPN counts it as a soft error).
+     */
     private void promoteCandidate() {
         if (candidate == null) {
             return;
         }
-        if (candidate.keyed()) {
+        if (candidate.failure() != null) {
+            candidate.close();
+            candidate = null;
+            return;
+        }
+        boolean takeOver = candidate.keyed() || (!active.keyed()
+                && (active.failure() != null || (candidate.answered() && !active.answered())));
+        if (takeOver) {
             active.close();
             active = candidate;
-            candidate = null;
-        } else if (candidate.failure() != null) {
-            candidate.close();
             candidate = null;
         }
     }

@@ -69,6 +69,8 @@ public final class TlsSettings {
     private final OccOptions occ;
     private final int maxPacketSize;
     private final int ivProto;
+    private final boolean extendedMasterSecret;
+    private final boolean announceKeyExportAlways;
 
     private TlsSettings(Builder b) {
         role = b.role;
@@ -116,6 +118,8 @@ public final class TlsSettings {
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
         ivProto = b.ivProto;
+        extendedMasterSecret = b.extendedMasterSecret;
+        announceKeyExportAlways = b.announceKeyExportAlways;
     }
 
     /** A builder with OpenVPN 2.6's defaults for the given role. */
@@ -222,6 +226,9 @@ public final class TlsSettings {
                     throw new BadOption("--ecdh-curve", e.unsupported(), e.getMessage());
                 }
                 throw e;
+            }
+            if (!extendedMasterSecret) {
+                profile = profile.withoutExtendedMasterSecret();
             }
             return new Resolved(this, credentials, profile, List.copyOf(ciphers), fallback);
         } catch (BadOption e) {
@@ -487,6 +494,10 @@ public final class TlsSettings {
     }
 
     /** The IV_PROTO bits announced in key method 2. */
+    boolean announceKeyExportAlways() {
+        return announceKeyExportAlways;
+    }
+
     int ivProto() {
         return ivProto;
     }
@@ -554,6 +565,8 @@ public final class TlsSettings {
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
         private int ivProto = org.culvert.openvpn.tls.internal.SessionConfig.IV_PROTO;
+        private boolean extendedMasterSecret = true;
+        private boolean announceKeyExportAlways;
 
         private Builder(TlsRole role) {
             this.role = Objects.requireNonNull(role, "role");
@@ -848,6 +861,24 @@ public final class TlsSettings {
          */
         Builder announceIvProto(int bits) {
             this.ivProto = bits & org.culvert.openvpn.tls.internal.SessionConfig.IV_PROTO;
+            return this;
+        }
+
+        /**
+         * Test hook: no TLS 1.2 extended master secret, like a peer whose TLS library lacks it; such a
+         * session cannot export keying material.
+         */
+        Builder withoutExtendedMasterSecret() {
+            this.extendedMasterSecret = false;
+            return this;
+        }
+
+        /**
+         * Test hook: announce key export in IV_PROTO whether or not the TLS session can export, as
+         * OpenVPN with OpenSSL does.
+         */
+        Builder announceKeyExportAlways() {
+            this.announceKeyExportAlways = true;
             return this;
         }
 

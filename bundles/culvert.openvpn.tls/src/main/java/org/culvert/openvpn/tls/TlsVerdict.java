@@ -38,5 +38,10 @@ public enum TlsVerdict {
     /** The sender's packet-id space is used up; a renegotiation is overdue. Nothing was sent. */
     PACKET_ID_EXHAUSTED,
     /** The session has failed or was closed; nothing is processed any more. */
-    SESSION_CLOSED
+    SESSION_CLOSED,
+    /**
+     * An unexpected exception while handling the packet (a defect): the packet was dropped and, for a
+     * control packet, the control session it reached was failed (see {@link TlsFailure.Reason#INTERNAL_ERROR}).
+     */
+    INTERNAL_ERROR
 }

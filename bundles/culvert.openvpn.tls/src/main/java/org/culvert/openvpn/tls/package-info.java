@@ -10,5 +10,5 @@
  * injected {@link org.culvert.openvpn.Clock}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.culvert.openvpn.tls;

@@ -34,9 +34,16 @@ final class TlsPair {
 
     TlsPair(TlsSettings clientSettings, TlsSettings serverSettings, long seed, int dropOneIn, int reorderOneIn,
             int corruptOneIn, IntPredicate corruptible) throws TlsConfigException {
+        this(clientSettings, serverSettings, seed, dropOneIn, reorderOneIn, corruptOneIn, corruptible, c -> c);
+    }
+
+    /** @param serverClock wraps the shared clock for the server (e.g. to inject faults) */
+    TlsPair(TlsSettings clientSettings, TlsSettings serverSettings, long seed, int dropOneIn, int reorderOneIn,
+            int corruptOneIn, IntPredicate corruptible, java.util.function.UnaryOperator<org.culvert.openvpn.Clock> serverClock)
+            throws TlsConfigException {
         SecureRandom cr = new SecureRandom();
         client = new TlsSession(clientSettings, clock, cr);
-        server = new TlsSession(serverSettings, clock, cr);
+        server = new TlsSession(serverSettings, serverClock.apply(clock), cr);
         Random r = new Random(seed);
         toServer = new Wire(new Random(r.nextLong()), dropOneIn, reorderOneIn, corruptOneIn, corruptible);
         toClient = new Wire(new Random(r.nextLong()), dropOneIn, reorderOneIn, corruptOneIn, corruptible);
@@ -58,6 +65,18 @@ final class TlsPair {
                 return;
             }
         }
+    }
+
+    /**
+     * One hop of a wire with latency: what was in flight arrives, then what each side now wants to
+     * send goes onto the wire, to arrive at the next call. Called every N ms, it models a one-way
+     * delay of N ms.
+     */
+    void hop() {
+        deliver(toServer, server, null);
+        deliver(toClient, client, null);
+        drain(client, toServer);
+        drain(server, toClient);
     }
 
     void timers() {

@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.session.OccStrings;
 import org.culvert.openvpn.tls.DataCipher;
 import org.culvert.openvpn.tls.TlsFailure;
@@ -42,6 +43,7 @@ public final class ControlSession {
     private final DataScratch scratch;
     private final long localSid;
     private final ControlWrap wrap;
+    private final ReplayWindow resetReplay;
     private ControlWrap renegWrap;
     private long remoteSid;
     private boolean remoteKnown;
@@ -56,6 +58,8 @@ public final class ControlSession {
     private int renegotiations;
     private int wrapFailures;
     private long authenticated;
+    /** The peer acknowledged one of our packets (see {@link #answered()}). */
+    private boolean answered;
     private boolean keyMethod1Seen;
     private long attemptStart = Long.MIN_VALUE;
     private long lastValidControl;
@@ -72,6 +76,19 @@ public final class ControlSession {
     }
 
     public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch) {
+        this(cfg, clock, random, ivs, scratch, 0, null);
+    }
+
+    /**
+     * @param localSid our session id, or 0 for a random one; a session that re-binds to another peer
+     *        session id keeps ours, as OpenVPN's TM_INITIAL slot keeps its session_id when a new
+     *        reset overwrites session_id_remote
+     * @param resetReplay the replay window for hard resets shared by every session of one
+     *        {@code TlsSession} (see {@link #receive}), or null
+     */
+    public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
+            long localSid, ReplayWindow resetReplay) {
+        this.resetReplay = resetReplay;
         this.cfg = cfg;
         this.clock = clock;
         this.random = random;
@@ -79,10 +96,10 @@ public final class ControlSession {
         this.scratch = scratch;
         this.wrap = cfg.newWrap(clock);
         this.chunk = new byte[cfg.maxControlPayload];
-        long sid;
-        do {
+        long sid = localSid;
+        while (sid == 0) {
             sid = random.nextLong();
-        } while (sid == 0);
+        }
         this.localSid = sid;
         long now = clock.monotonicMillis();
         this.lastValidControl = now;
@@ -148,7 +165,18 @@ public final class ControlSession {
         if (packet.ackCount > 0 && packet.ackRemoteSessionId != localSid) {
             return TlsVerdict.MALFORMED_CONTROL;
         }
+        if (reset && resetReplay != null && w.kind() != ControlWrap.Kind.NONE
+                && !resetReplay.accept(w.lastPacketId(), w.lastPacketTime())) {
+            // OpenVPN 2.6 checks the wrapper's packet-id per tls_session only (tls_session_init gives
+            // each session a fresh window), so a reset replayed after the session it opened is gone
+            // reaches a fresh TM_INITIAL session there. We are stricter: every hard reset of this run
+            // also passes one shared window, so an old reset is refused whichever session it meets.
+            return TlsVerdict.CONTROL_REPLAY;
+        }
         authenticated++;
+        if (packet.ackCount > 0) {
+            answered = true;
+        }
         lastValidControl = now;
         if (!remoteKnown) {
             remoteSid = packet.sessionId;
@@ -348,6 +376,23 @@ public final class ControlSession {
 
     public boolean remoteKnown() {
         return remoteKnown;
+    }
+
+    /**
+     * Whether the peer acknowledged one of our packets: it names our random session id, so it
+     * receives what we send. A blind forger of resets cannot do this.
+     */
+    public boolean answered() {
+        return answered;
+    }
+
+    /**
+     * Ends this session after an unexpected exception while handling a packet or a timer: the
+     * tunnel restarts softly instead of the exception escaping to the loop.
+     */
+    public void failInternal(RuntimeException e) {
+        fail(new TlsFailure(TlsFailure.Reason.INTERNAL_ERROR, "unexpected " + e.getClass().getSimpleName()
+                + " in the TLS engine (a defect); the control session is restarted"));
     }
 
     public long remoteSessionId() {
@@ -613,7 +658,8 @@ public final class ControlSession {
     }
 
     private boolean sendKeyMethod2(KeyState ks) {
-        ks.localKm2 = KeyMethod2.create(!cfg.server, random, cfg.localOptions, cfg.peerInfo);
+        ks.localKm2 = KeyMethod2.create(!cfg.server, random, cfg.localOptions,
+                cfg.peerInfo(cfg.ivProto(ks.tls.canExport())));
         byte[] message = ks.localKm2.encode();
         try {
             if (!ks.tls.write(message, 0, message.length)) {
@@ -721,6 +767,11 @@ public final class ControlSession {
         ks.localKm2.wipe();
         ks.peerKm2.wipe();
         if (ks.keyId == 0 && negotiation.dynamicTlsCrypt()) {
+            if (!ks.tls.canExport()) {
+                fail(new TlsFailure(TlsFailure.Reason.KEY_DERIVATION_FAILED, "failed to generate the dynamic"
+                        + " tls-crypt key: the TLS session cannot export keying material"));
+                return;
+            }
             byte[] key2 = ks.tls.export(EKM_DYNAMIC_TLS_CRYPT, 256);
             if (cfg.wrapKey != null) {
                 for (int i = 0; i < cfg.wrapKey.length; i++) {
@@ -737,7 +788,11 @@ public final class ControlSession {
         String peerInfo = ks.peerKm2.peerInfo;
         // OpenVPN enables a feature when the *peer* announced it; the peer does the same with our
         // announcement. Requiring both keeps the two sides in step whatever either announces.
-        int proto = KeyMethod2.ivProto(peerInfo) & cfg.ivProto;
+        // What we announced in this key's key-method-2 message: Bouncy Castle cannot export keying
+        // material from a TLS 1.2 session without the extended master secret, so on such a session we
+        // announce no key export, and the peer (OpenVPN's p2p_ncp_set_options reads our IV_PROTO)
+        // derives data keys with the TLS 1.0 PRF as we do instead of failing at export.
+        int proto = KeyMethod2.ivProto(peerInfo) & cfg.ivProto(ks.tls.canExport());
         boolean ncp = (proto & SessionConfig.IV_PROTO_NCP_P2P) != 0;
         boolean dataV2 = ncp && (proto & SessionConfig.IV_PROTO_DATA_V2) != 0;
         boolean ccExit = ncp && (proto & SessionConfig.IV_PROTO_CC_EXIT_NOTIFY) != 0;
@@ -776,10 +831,14 @@ public final class ControlSession {
         int peerId = 0xFFFFFF;
         if (dataV2) {
             peerId = 0x76706E; // 'vpn'
-            if (ekm) {
+            if (ekm && ks.tls.canExport()) {
                 byte[] id = ks.tls.export(EKM_PEER_ID, 3);
                 peerId = ((id[0] & 0xFF) << 16) | ((id[1] & 0xFF) << 8) | (id[2] & 0xFF);
             }
+            // else: OpenVPN (ssl_ncp.c p2p_ncp_set_options) warns "TLS key export for P2P peer-id
+            // failed. Continuing anyway, expect problems" and keeps 'vpn'; the data-key export below
+            // then fails the key as its generate_key_expansion does. Only reachable when the hook
+            // announceKeyExportAlways makes us announce export we cannot do.
         }
         String warning = OccStrings.mismatch(cfg.expectedRemoteOptions, ks.peerKm2.options);
         return new Negotiation(cipher, ekm, dataV2, peerId, ccExit, dynamic, shown(peerInfo), warning,

@@ -39,7 +39,21 @@ public abstract class ControlWrap {
     /** The kind, for logging and failure reasons. */
     public enum Kind { NONE, TLS_AUTH, TLS_CRYPT }
 
+    /** The packet-id and time of the last packet {@link #unwrap} accepted (0 without a wrapper). */
+    long lastId;
+    long lastTime;
+
     public abstract Kind kind();
+
+    /** The long-form packet-id of the last accepted packet; 0 for {@link Kind#NONE}. */
+    public long lastPacketId() {
+        return lastId;
+    }
+
+    /** The time field of the last accepted packet's packet-id; 0 for {@link Kind#NONE}. */
+    public long lastPacketTime() {
+        return lastTime;
+    }
 
     /** Bytes added on top of {@code op | sid | body}. */
     public abstract int overhead();
@@ -204,6 +218,8 @@ public abstract class ControlWrap {
             if (!replay.accept(id, time)) {
                 return FAIL_REPLAY;
             }
+            lastId = id;
+            lastTime = time;
             System.arraycopy(in, bodyStart, out, 0, length - bodyStart);
             return length - bodyStart;
         }
@@ -300,6 +316,8 @@ public abstract class ControlWrap {
             if (!replay.accept(id, time)) {
                 return FAIL_REPLAY;
             }
+            lastId = id;
+            lastTime = time;
             return bodyLength;
         }
 

@@ -45,20 +45,27 @@ public final class SessionConfig {
     public final ReplayWindow.Settings replay;
     public final String localOptions;
     public final String expectedRemoteOptions;
-    public final String peerInfo;
+    private final String cipherNames;
     /** Largest TLS payload per P_CONTROL_V1 so that packets stay within --max-packet-size. */
     public final int maxControlPayload;
     /** The IV_PROTO bits this side announces (normally {@link #IV_PROTO}). */
     public final int ivProto;
     /** A UDP tls-server with a known peer sends its hard reset without waiting for the client's. */
     public final boolean serverSendsFirst;
+    /**
+     * Test hook: announce TLS_KEY_EXPORT even on a TLS session that cannot export, as OpenVPN does
+     * (with OpenSSL it always can), to reproduce such a peer.
+     */
+    public final boolean announceKeyExportAlways;
 
     public SessionConfig(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             ControlWrap.Kind wrapKind, byte[] wrapKey, KeyDirection tlsAuthDirection, AuthAlgorithm auth,
             List<DataCipher> dataCiphers, DataCipher fallback, long renegSeconds, long renegBytes, long renegPackets,
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
-            String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst) {
+            String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst,
+            boolean announceKeyExportAlways) {
         this.serverSendsFirst = server && serverSendsFirst;
+        this.announceKeyExportAlways = announceKeyExportAlways;
         this.server = server;
         this.profile = profile;
         this.credentials = credentials;
@@ -86,7 +93,7 @@ public final class SessionConfig {
             names.append(c.openVpnName());
         }
         this.ivProto = ivProto;
-        this.peerInfo = "IV_CIPHERS=" + names + "\nIV_PROTO=" + ivProto + "\n";
+        this.cipherNames = names.toString();
         int wrapOverhead = wrapKind == ControlWrap.Kind.TLS_AUTH ? auth.digestLength() + 8
                 : wrapKind == ControlWrap.Kind.TLS_CRYPT ? 8 + 32 + 16 : 0;
         // OpenVPN's arithmetic: opcode, session id, an ACK record of 4, message id, the wrapping and
@@ -94,6 +101,20 @@ public final class SessionConfig {
         // may wrap renegotiations even without a configured wrapper, so reserve for it always.
         int worstWrap = Math.max(wrapOverhead, 8 + 32 + 16);
         this.maxControlPayload = maxPacketSize - 48 - 1 - 8 - AckState.size(4) - 4 - worstWrap;
+    }
+
+    /**
+     * The IV_PROTO bits we announce for a key whose TLS session can or cannot export keying material:
+     * without export, neither key export nor dynamic tls-crypt (which is derived by export).
+     */
+    int ivProto(boolean canExport) {
+        return canExport || announceKeyExportAlways ? ivProto
+                : ivProto & ~(IV_PROTO_TLS_KEY_EXPORT | IV_PROTO_DYN_TLS_CRYPT);
+    }
+
+    /** Our key-method-2 peer info, announcing {@code proto}. */
+    String peerInfo(int proto) {
+        return "IV_CIPHERS=" + cipherNames + "\nIV_PROTO=" + proto + "\n";
     }
 
     /** A fresh wrapper (own packet-id counter and replay window) for one control session. */

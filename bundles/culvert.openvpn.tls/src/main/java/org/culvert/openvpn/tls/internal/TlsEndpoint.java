@@ -157,6 +157,14 @@ public final class TlsEndpoint {
     }
 
     /**
+     * Whether {@link #export} works: the handshake is complete and the session can export (TLS 1.3,
+     * or TLS 1.2 with the extended master secret; Bouncy Castle refuses RFC 5705 export otherwise).
+     */
+    public boolean canExport() {
+        return complete && exportProblem == null;
+    }
+
+    /**
      * RFC 5705 / RFC 8446 exporter without context, as OpenVPN calls it.
      *
      * @throws IllegalStateException if the handshake is not complete or the session cannot export
@@ -392,6 +400,11 @@ public final class TlsEndpoint {
         }
 
         @Override
+        public boolean shouldUseExtendedMasterSecret() {
+            return profile.extendedMasterSecret();
+        }
+
+        @Override
         @SuppressWarnings({"rawtypes", "unchecked"})
         protected Vector getSupportedGroups(Vector namedGroupRoles) {
             return groupVector(super.getSupportedGroups(namedGroupRoles));
@@ -445,6 +458,11 @@ public final class TlsEndpoint {
         @Override
         protected int[] getSupportedCipherSuites() {
             return profile.serverSuites();
+        }
+
+        @Override
+        public boolean shouldUseExtendedMasterSecret() {
+            return profile.extendedMasterSecret();
         }
 
         @Override

@@ -92,13 +92,33 @@ public final class TlsProfile {
     private final int[] serverSuites;
     private final int[] groups;
     private final DHGroup dh;
+    private final boolean extendedMasterSecret;
 
     private TlsProfile(ProtocolVersion[] versions, int[] clientSuites, int[] serverSuites, int[] groups, DHGroup dh) {
+        this(versions, clientSuites, serverSuites, groups, dh, true);
+    }
+
+    private TlsProfile(ProtocolVersion[] versions, int[] clientSuites, int[] serverSuites, int[] groups, DHGroup dh,
+            boolean extendedMasterSecret) {
+        this.extendedMasterSecret = extendedMasterSecret;
         this.versions = versions;
         this.clientSuites = clientSuites;
         this.serverSuites = serverSuites;
         this.groups = groups;
         this.dh = dh;
+    }
+
+    /**
+     * A copy that neither offers nor accepts TLS 1.2's extended master secret (RFC 7627), to test
+     * against peers whose TLS library lacks it: such a session cannot export keying material.
+     */
+    public TlsProfile withoutExtendedMasterSecret() {
+        return new TlsProfile(versions, clientSuites, serverSuites, groups, dh, false);
+    }
+
+    /** Whether TLS 1.2 sessions use the extended master secret (always, outside tests). */
+    boolean extendedMasterSecret() {
+        return extendedMasterSecret;
     }
 
     /**
