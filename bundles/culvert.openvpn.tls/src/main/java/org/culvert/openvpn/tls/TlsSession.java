@@ -353,15 +353,16 @@ public final class TlsSession implements AutoCloseable {
                 && now - candidate.lastValidControl() < 2 * config.tlsTimeoutMillis) {
             return TlsVerdict.WRONG_SESSION;
         }
-        // Without a wrapper, before keying, the newcomer keeps the session id of the session in
-        // progress, as OpenVPN's TM_INITIAL keeps its session_id when a reset rebinds it: a stock
-        // OpenVPN peer mid-handshake that saw a second session id from us would rebind its own
-        // TM_INITIAL to it and lose the handshake, and a tls-client bound by a forged server reset
-        // must still accept the real server's reset, which answers our id (promoteCandidate then
-        // lets it take over). Packets of the other session under the same id carry ACKs for another
-        // peer id, which the peer drops. After keying, or with tls-auth/tls-crypt (forgeries fail the
-        // wrapper; two senders under one id would collide in the peer's packet-id window), a fresh id.
-        long keepSid = config.wrapKind == ControlWrap.Kind.NONE && !active.keyed() ? active.localSessionId() : 0;
+        // Without a wrapper the newcomer keeps our session id, as OpenVPN's TM_INITIAL keeps its
+        // session_id when a reset rebinds it. Our replies to forged resets reach the real peer too: a
+        // second session id from us would look like a new session to it (a stock OpenVPN peer binds
+        // its TM_INITIAL to it, drops a handshake in progress, or after keying starts a whole new
+        // session with us, again at every forgery). Under our id it drops them for their ACK of
+        // another peer id. A tls-client bound by a forged server reset also still accepts the real
+        // server's reset, which answers our id (promoteCandidate then lets it take over). With
+        // tls-auth/tls-crypt forgeries fail the wrapper, and two senders under one id would collide
+        // in the peer's packet-id window, so a newcomer gets its own id.
+        long keepSid = config.wrapKind == ControlWrap.Kind.NONE ? active.localSessionId() : 0;
         ControlSession fresh = newControlSession(keepSid);
         receiving = fresh;
         TlsVerdict v = fresh.receive(controlIn, length);

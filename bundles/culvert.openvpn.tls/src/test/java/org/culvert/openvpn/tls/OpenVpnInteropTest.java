@@ -124,15 +124,8 @@ class OpenVpnInteropTest {
                     "--key", "c.key", "--remote-cert-tls", "server", "--verify-x509-name", "culvert-server", "name",
                     "--data-ciphers", "AES-256-GCM", "--verb", "7", "--ping", "1", "--ping-restart", "5");
             try (StockOpenVpn ovpn = new StockOpenVpn(dir, args)) {
-                socket.setSoTimeout(5000);
-                byte[] first = new byte[2048];
-                DatagramPacket p = new DatagramPacket(first, first.length);
-                socket.receive(p);
-                socket.connect(p.getSocketAddress());
-                ByteBuffer buf = ByteBuffer.allocate(p.getLength() + 2 * HEADROOM);
-                buf.position(HEADROOM);
-                buf.put(first, 0, p.getLength());
-                buf.limit(buf.position()).position(HEADROOM);
+                byte[] first = receiveFirst(socket);
+                ByteBuffer buf = framed(first, first.length);
                 assertEquals(Incoming.CONSUMED, session.decapsulate(buf), () -> "first packet: "
                         + session.lastVerdict());
                 runUdp(socket, session, 15_000, () -> session.isKeyed() && session.pingsReceived() >= 2
@@ -232,15 +225,8 @@ class OpenVpnInteropTest {
                     "--peer-fingerprint", SERVER.fingerprint(), "--tls-auth", "ta.key", "1", "--data-ciphers",
                     "CHACHA20-POLY1305", "--verb", "7", "--ping", "1", "--ping-restart", "5");
             try (StockOpenVpn ovpn = new StockOpenVpn(dir, args)) {
-                socket.setSoTimeout(5000);
-                byte[] first = new byte[2048];
-                DatagramPacket p = new DatagramPacket(first, first.length);
-                socket.receive(p);
-                socket.connect(p.getSocketAddress());
-                ByteBuffer buf = ByteBuffer.allocate(p.getLength() + 2 * HEADROOM);
-                buf.position(HEADROOM);
-                buf.put(first, 0, p.getLength());
-                buf.limit(buf.position()).position(HEADROOM);
+                byte[] first = receiveFirst(socket);
+                ByteBuffer buf = framed(first, first.length);
                 session.decapsulate(buf);
                 runUdp(socket, session, 20_000, () -> session.renegotiations() >= 2 && session.negotiated().keyId() >= 2
                         && ovpn.logCount("RECEIVED PING PACKET") >= 6);
@@ -319,11 +305,18 @@ class OpenVpnInteropTest {
     /** Drives the engine over a connected UDP socket until {@code done} or the deadline. */
     static void runUdp(DatagramSocket socket, TlsSession session, long timeoutMillis, java.util.function.BooleanSupplier done)
             throws IOException {
+        runUdp(socket, session, timeoutMillis, done, () -> { });
+    }
+
+    /** As {@link #runUdp(DatagramSocket, TlsSession, long, java.util.function.BooleanSupplier)}, running {@code everyTurn} each turn. */
+    static void runUdp(DatagramSocket socket, TlsSession session, long timeoutMillis, java.util.function.BooleanSupplier done,
+            Runnable everyTurn) throws IOException {
         socket.setSoTimeout(20);
         ByteBuffer slot = ByteBuffer.allocate(HEADROOM + 4096);
         byte[] rx = new byte[65536];
         long end = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < end && !done.getAsBoolean()) {
+            everyTurn.run();
             TimerEvent ev = session.checkTimers();
             if (ev == TimerEvent.HANDSHAKE_FAILED) {
                 return;
@@ -337,11 +330,26 @@ class OpenVpnInteropTest {
             } catch (SocketTimeoutException e) {
                 continue;
             }
-            ByteBuffer buf = ByteBuffer.allocate(p.getLength() + 2 * HEADROOM);
-            buf.position(HEADROOM);
-            buf.put(rx, 0, p.getLength());
-            buf.limit(buf.position()).position(HEADROOM);
-            session.decapsulate(buf);
+            session.decapsulate(framed(rx, p.getLength()));
         }
+    }
+
+    /** {@code b[0, length)} in a fresh buffer with {@code HEADROOM} before and after, as a link delivers it. */
+    static ByteBuffer framed(byte[] b, int length) {
+        ByteBuffer buf = ByteBuffer.allocate(length + 2 * HEADROOM);
+        buf.position(HEADROOM);
+        buf.put(b, 0, length);
+        buf.limit(buf.position()).position(HEADROOM);
+        return buf;
+    }
+
+    /** Waits for the peer's first datagram, connects the socket to its sender and returns it. */
+    static byte[] receiveFirst(DatagramSocket socket) throws IOException {
+        socket.setSoTimeout(5000);
+        byte[] first = new byte[2048];
+        DatagramPacket p = new DatagramPacket(first, first.length);
+        socket.receive(p);
+        socket.connect(p.getSocketAddress());
+        return java.util.Arrays.copyOf(first, p.getLength());
     }
 }
