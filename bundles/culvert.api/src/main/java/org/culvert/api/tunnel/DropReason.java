@@ -23,5 +23,12 @@ public enum DropReason {
     /** A data packet arrived before data keys exist, or for a key id that has none (TLS mode). */
     NO_KEY,
     /** The OS rejected a write (e.g. a malformed packet on tun, an unreachable destination). */
-    WRITE_REJECTED
+    WRITE_REJECTED,
+    /**
+     * Handling the packet threw an unexpected exception (a bug in an engine, codec or the loop, reached by
+     * this packet); also counted once for each call of the engine's own timers or output that threw. The
+     * packet is dropped, the error is logged at a bounded rate and the tunnel goes on (a session whose
+     * timers or output keep throwing is restarted softly). OpenVPN has no such count: its C code does not throw.
+     */
+    INTERNAL_ERROR
 }

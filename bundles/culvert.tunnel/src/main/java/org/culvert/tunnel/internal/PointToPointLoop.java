@@ -27,6 +27,20 @@ import org.culvert.openvpn.session.TimerEvent;
  * direction, every step here moves a whole batch, and a freshly filled batch is offered to its
  * output at once (the write usually succeeds, saving a wait).
  *
+ * <p>No packet can end the loop: an exception thrown while handling one packet (by the engine, the
+ * codec, the MSS clamp or the loop's own bookkeeping) is caught at that packet, counted as
+ * {@link DropReason#INTERNAL_ERROR}, logged at a bounded rate ({@link FaultLog}), and the rest of the
+ * batch goes on. Only when the session itself keeps failing outside packets (its timers or its own
+ * output throw on {@value #SESSION_FAULT_LIMIT} turns in a row) does the loop end with
+ * {@link Exit#INTERNAL_ERROR}, for a soft restart with a fresh session, as OpenVPN's SIGUSR1 after a
+ * fatal TLS error.
+ *
+ * <p>The peer address (OpenVPN's {@code link_socket_set_outgoing_addr}): a known peer moves, under
+ * {@code --float} only, to the source of an authenticated <em>data</em> packet, never of a control
+ * packet, which may be a replay or a forgery (CVE-2020-11810). A listening side without
+ * {@code --remote} learns its first peer from the first packet the engine accepts, control packets
+ * included, because the TLS handshake it answers comes before any data packet.
+ *
  * <p>Confined to the tunnel thread except {@link #requestExit}. Allocates nothing per packet.
  */
 final class PointToPointLoop {
@@ -38,8 +52,14 @@ final class PointToPointLoop {
     enum Exit {
         STOP_REQUESTED,
         /** An operator's SIGUSR1 or SIGHUP. */
-        RESTART_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR, HANDSHAKE_FAILED
+        RESTART_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR, HANDSHAKE_FAILED,
+        /** The session's timers or output threw on {@value PointToPointLoop#SESSION_FAULT_LIMIT} turns in a row. */
+        INTERNAL_ERROR
     }
+
+    /** Turns in a row with a session fault (timers, own output) after which the session is given up. */
+    static final int SESSION_FAULT_LIMIT = 10;
+    private static final long FAULT_WAIT_MILLIS = 1000;
 
     private final TunDevice tun;
     private final LinkSocket link;
@@ -73,6 +93,10 @@ final class PointToPointLoop {
     private final Runnable onNewKeys;
     private int keyGeneration;
     private boolean upAnnounced;
+    private final FaultLog faults;
+    /** A session-level call threw during the current turn. */
+    private boolean sessionFaultThisTurn;
+    private int sessionFaultTurns;
 
     PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
             LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, int maxLinkPacket, TunnelLog log, Runnable onUp) {
@@ -94,6 +118,7 @@ final class PointToPointLoop {
         this.streamLink = link.protocol().isStream();
         this.floatAllowed = floatAllowed;
         this.log = log;
+        this.faults = new FaultLog(log, clock);
         int headroom = session.headroom();
         // A slot must hold the largest sealed tun packet and the largest packet the link may deliver.
         int slotSize = headroom + Math.max(maxPayload + session.tailroom(), maxLinkPacket);
@@ -119,6 +144,14 @@ final class PointToPointLoop {
      * @throws LinkException when the link fails (a reset stream, a bad frame)
      */
     Exit run() throws IOException {
+        try {
+            return loop();
+        } finally {
+            faults.flush();
+        }
+    }
+
+    private Exit loop() throws IOException {
         eventSet.ctl(link.waitable(), 0, SOCKET_TAG);
         eventSet.ctl(tun.waitable(), 0, TUN_TAG);
         sendSessionOutput();
@@ -127,15 +160,15 @@ final class PointToPointLoop {
             if (exit != null) {
                 return exit;
             }
-            if (!upAnnounced && session.isUp()) {
-                upAnnounced = true;
-                onUp.run();
+            if (sessionFaultThisTurn) {
+                sessionFaultThisTurn = false;
+                if (++sessionFaultTurns >= SESSION_FAULT_LIMIT) {
+                    return Exit.INTERNAL_ERROR;
+                }
+            } else {
+                sessionFaultTurns = 0;
             }
-            int generation = session.keyGeneration();
-            if (generation != keyGeneration) {
-                keyGeneration = generation;
-                onNewKeys.run();
-            }
+            announceUpAndKeys();
             ioWait();
             int socketStatus = ready.flagsFor(SOCKET_TAG);
             int tunStatus = ready.flagsFor(TUN_TAG);
@@ -165,6 +198,36 @@ final class PointToPointLoop {
         }
     }
 
+    /** "Initialization Sequence Completed" once, and a note of each new key generation. */
+    private void announceUpAndKeys() {
+        try {
+            if (!upAnnounced && session.isUp()) {
+                upAnnounced = true;
+                onUp.run();
+            }
+            int generation = session.keyGeneration();
+            if (generation != keyGeneration) {
+                keyGeneration = generation;
+                onNewKeys.run();
+            }
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            sessionFault("session state", e);
+        }
+    }
+
+    /** A session-level call threw: counted, logged at a bounded rate, and it counts toward giving the session up. */
+    private void sessionFault(String where, Throwable e) {
+        counters.drop(DropReason.INTERNAL_ERROR);
+        faults.record(where, e);
+        sessionFaultThisTurn = true;
+    }
+
+    /** One packet's handling threw: it is dropped and counted; the batch goes on. */
+    private void packetFault(String where, Throwable e) {
+        counters.drop(DropReason.INTERNAL_ERROR);
+        faults.record(where, e);
+    }
+
     private boolean toTunPending() {
         return toTunIndex < linkBatch.count();
     }
@@ -178,7 +241,13 @@ final class PointToPointLoop {
         int tunWanted = (toTunPending ? EventSet.WRITE : 0) | (toLinkPending || link.remote() == null ? 0 : EventSet.READ);
         socketSet(socket);
         tunSet(tunWanted);
-        long timeout = Math.max(0, session.nextTimerMillis() - clock.millis());
+        long timeout;
+        try {
+            timeout = Math.max(0, session.nextTimerMillis() - clock.millis());
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            sessionFault("nextTimerMillis", e);
+            timeout = FAULT_WAIT_MILLIS;
+        }
         eventSet.wait(timeout, ready);
     }
 
@@ -249,34 +318,12 @@ final class PointToPointLoop {
                 counters.drop(DropReason.UNKNOWN_PEER);
                 continue;
             }
-            Incoming verdict = session.decapsulate(slot);
-            if (verdict != Incoming.DROP && session.lastAcceptedWasData()) {
-                // OpenVPN's "Auth read bytes": the decrypted payload of authentic data packets.
-                counters.linkAuthRead(slot.remaining());
-            }
-            switch (verdict) {
-                case TUN_PACKET:
-                    learnPeer(source);
-                    if (kept != i) {
-                        moveSlot(linkBatch, i, kept);
-                    }
+            try {
+                if (incomingPacket(i, kept, slot, source)) {
                     kept++;
-                    break;
-                case CONSUMED:
-                    learnPeer(source);
-                    break;
-                case PEER_EXIT:
-                    learnPeer(source);
-                    requestExit(Exit.PEER_EXIT);
-                    break;
-                default:
-                    DropReason reason = session.lastDropReason();
-                    counters.drop(reason);
-                    // OpenVPN restarts a TCP connection on any data-channel authentication or replay failure.
-                    if (streamLink && session.lastDropFailedDataChannel()) {
-                        requestExit(Exit.DECRYPT_ERROR);
-                    }
-                    break;
+                }
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                packetFault("decapsulate", e);
             }
             remote = link.remote();
         }
@@ -285,16 +332,55 @@ final class PointToPointLoop {
         processOutgoingTun();
     }
 
-    /** An authenticated packet from a new address: the peer is learnt (or floats) there. */
-    private void learnPeer(SocketAddress source) {
-        if (source != null) {
+    /** Handles link packet {@code i}; true when it is kept for the tun (then moved to slot {@code kept}). */
+    private boolean incomingPacket(int i, int kept, ByteBuffer slot, SocketAddress source) {
+        Incoming verdict = session.decapsulate(slot);
+        boolean data = verdict != Incoming.DROP && session.lastAcceptedWasData();
+        if (data) {
+            // OpenVPN's "Auth read bytes": the decrypted payload of authentic data packets.
+            counters.linkAuthRead(slot.remaining());
+        }
+        switch (verdict) {
+            case TUN_PACKET:
+                learnPeer(source, true);
+                if (kept != i) {
+                    moveSlot(linkBatch, i, kept);
+                }
+                return true;
+            case CONSUMED:
+                learnPeer(source, data);
+                return false;
+            case PEER_EXIT:
+                learnPeer(source, data);
+                requestExit(Exit.PEER_EXIT);
+                return false;
+            default:
+                DropReason reason = session.lastDropReason();
+                counters.drop(reason);
+                // OpenVPN restarts a TCP connection on any data-channel authentication or replay failure.
+                if (streamLink && session.lastDropFailedDataChannel()) {
+                    requestExit(Exit.DECRYPT_ERROR);
+                }
+                return false;
+        }
+    }
+
+    /**
+     * A packet the engine accepted came from {@code source} (null: from the current peer). A side without
+     * a peer learns it from any accepted packet (the TLS handshake must be answered); a known peer moves
+     * only for an authenticated data packet (the loop already dropped other sources without --float).
+     */
+    private void learnPeer(SocketAddress source, boolean data) {
+        if (source == null) {
+            return;
+        }
+        if (!peerAnnounced) {
             link.remote(source);
-            if (!peerAnnounced) {
-                peerAnnounced = true;
-                log.info("Peer Connection Initiated with " + source);
-            } else {
-                log.info("Peer floated to " + source);
-            }
+            peerAnnounced = true;
+            log.info("Peer Connection Initiated with " + source);
+        } else if (data) {
+            link.remote(source);
+            log.info("Peer floated to " + source);
         }
     }
 
@@ -310,7 +396,13 @@ final class PointToPointLoop {
         for (int i = 0; i < n; i++) {
             ByteBuffer slot = tunBatch.slot(i);
             counters.tunRead(slot.remaining());
-            DropReason dropped = session.encapsulate(slot);
+            DropReason dropped;
+            try {
+                dropped = session.encapsulate(slot);
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                packetFault("encapsulate", e);
+                continue;
+            }
             if (dropped != null) {
                 counters.drop(dropped);
                 continue;
@@ -333,7 +425,13 @@ final class PointToPointLoop {
         while (toLink == null && link.remote() != null) {
             controlBatch.clear();
             ByteBuffer slot = controlBatch.slot(0);
-            if (!session.pollOutgoing(slot, controlBatch.headroom())) {
+            try {
+                if (!session.pollOutgoing(slot, controlBatch.headroom())) {
+                    return;
+                }
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                // Nothing is sent this turn; the next turn asks again.
+                sessionFault("pollOutgoing", e);
                 return;
             }
             controlBatch.count(1);
@@ -344,7 +442,14 @@ final class PointToPointLoop {
     }
 
     private Exit checkTimers() {
-        switch (session.checkTimers()) {
+        TimerEvent event;
+        try {
+            event = session.checkTimers();
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            sessionFault("checkTimers", e);
+            return null;
+        }
+        switch (event) {
             case PING_RESTART:
                 return Exit.PING_RESTART;
             case PING_EXIT:
@@ -369,13 +474,20 @@ final class PointToPointLoop {
                 socketSet(0);
                 tunSet(0);
             }
-            long timeout = Math.max(0, Math.min(untilMillis, session.nextTimerMillis()) - clock.millis());
-            eventSet.wait(timeout, ready);
+            long next;
+            try {
+                next = session.nextTimerMillis();
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                sessionFault("nextTimerMillis", e);
+                next = untilMillis;
+            }
+            eventSet.wait(Math.max(0, Math.min(untilMillis, next) - clock.millis()), ready);
             if ((ready.flagsFor(SOCKET_TAG) & EventSet.WRITE) != 0) {
                 processOutgoingLink();
             }
-            session.checkTimers();
+            checkTimers();
         }
+        faults.flush();
     }
 
     /** Copies slot {@code from}'s packet into slot {@code to}, same offsets; only after a drop mid-batch. */

@@ -27,7 +27,6 @@ import org.culvert.api.tunnel.TunnelState;
 final class TunnelRunner implements Runnable {
     private static final long ESTABLISH_SLICE_MILLIS = 250;
     private static final long RELEASE_TIMEOUT_MILLIS = 10_000;
-    private static final long MAX_RESTART_DELAY_MILLIS = 30_000;
 
     /** Re-reads the configuration for a SIGHUP. */
     interface PlanSource {
@@ -236,59 +235,75 @@ final class TunnelRunner implements Runnable {
     public void run() {
         long restartDelay = 0;
         boolean holdPassed = false;
+        RestartPause pause = new RestartPause();
         try {
             while (!isStopRequested()) {
-                if (takeHardRestart() && !reloadPlan()) {
-                    break;
-                }
-                if (!holdPassed) {
-                    // OpenVPN holds before each (re)connection, in place of the restart pause.
-                    Hold hold = awaitHoldRelease(restartDelay);
-                    if (hold == Hold.STOPPED) {
+                try {
+                    if (takeHardRestart() && !reloadPlan()) {
                         break;
                     }
-                    holdPassed = true;
-                    if (restartDelay > 0 && hold == Hold.NOT_HELD) {
-                        sleepInterruptibly(restartDelay);
-                        // An operator's restart during the pause ends it; a SIGHUP still re-reads the configuration.
-                        if (isStopRequested() || (takeHardRestart() && !reloadPlan())) {
+                    if (!holdPassed) {
+                        // OpenVPN holds before each (re)connection, in place of the restart pause.
+                        Hold hold = awaitHoldRelease(restartDelay);
+                        if (hold == Hold.STOPPED) {
                             break;
                         }
+                        holdPassed = true;
+                        if (restartDelay > 0 && hold == Hold.NOT_HELD) {
+                            sleepInterruptibly(restartDelay);
+                            // An operator's restart during the pause ends it; a SIGHUP still re-reads the configuration.
+                            if (isStopRequested() || (takeHardRestart() && !reloadPlan())) {
+                                break;
+                            }
+                        }
                     }
-                }
-                PluginCatalog.Snapshot snapshot = catalog.snapshot();
-                PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), osName,
-                        driverFilter, backendFilter, transportFilter);
-                if (!selection.complete()) {
-                    releasePersistedDeviceIfDriverGone(snapshot);
+                    PluginCatalog.Snapshot snapshot = catalog.snapshot();
+                    PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), osName,
+                            driverFilter, backendFilter, transportFilter);
+                    if (!selection.complete()) {
+                        releasePersistedDeviceIfDriverGone(snapshot);
+                        sink.plugins(null, null, null, null);
+                        sink.status(TunnelState.WAITING, selection.missing, selection.detail);
+                        waitForPluginChange(snapshot.generation);
+                        continue;
+                    }
+                    RunResult result = runOnce(selection, snapshot.generation, pause);
+                    if (result.rechoose) {
+                        continue;
+                    }
+                    holdPassed = false;
+                    synchronized (monitor) {
+                        // OpenVPN forgets a release when the instance ends: the next hold needs a new one.
+                        holdReleased = false;
+                    }
+                    sink.connection(org.culvert.api.tunnel.TunnelConnection.NONE);
+                    if (result.finalState != null) {
+                        sink.status(result.finalState, result.reason, result.detail);
+                        break;
+                    }
+                    if (isStopRequested()) {
+                        break;
+                    }
+                    counters.restart();
+                    restartDelay = result.immediateRestart ? 0 : restartPauseMillis(pause);
+                    if (restartDelay > 0) {
+                        log.detail("Restart pause, " + restartDelay / 1000 + " second(s)"); // OpenVPN's D_RESTART, verb 3
+                    }
+                    sink.status(TunnelState.RECONNECTING, result.reason, result.detail
+                            + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
+                } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                    // A bug in the runner's own steps: a soft restart after OpenVPN's pause, never a dead tunnel.
+                    log.error("internal error, restarting", e);
+                    holdPassed = false;
+                    closePersistedDevice();
                     sink.plugins(null, null, null, null);
-                    sink.status(TunnelState.WAITING, selection.missing, selection.detail);
-                    waitForPluginChange(snapshot.generation);
-                    continue;
+                    counters.restart();
+                    restartDelay = restartPauseMillis(pause);
+                    sink.status(TunnelState.RECONNECTING, TunnelReason.INTERNAL_ERROR, String.valueOf(e)
+                            + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
                 }
-                RunResult result = runOnce(selection, snapshot.generation);
-                if (result.rechoose) {
-                    continue;
-                }
-                holdPassed = false;
-                synchronized (monitor) {
-                    // OpenVPN forgets a release when the instance ends: the next hold needs a new one.
-                    holdReleased = false;
-                }
-                sink.connection(org.culvert.api.tunnel.TunnelConnection.NONE);
-                if (result.finalState != null) {
-                    sink.status(result.finalState, result.reason, result.detail);
-                    break;
-                }
-                if (isStopRequested()) {
-                    break;
-                }
-                counters.restart();
-                restartDelay = result.upForMillis > 60_000 ? 0 : nextDelay(restartDelay, result.immediateRestart);
-                sink.status(TunnelState.RECONNECTING, result.reason, result.detail
-                        + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
             }
-        } catch (RuntimeException | Error e) {
+        } catch (Error e) {
             log.error("internal error, tunnel stopped", e);
             closePersistedDevice();
             sink.plugins(null, null, null, null);
@@ -368,24 +383,22 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    private static long nextDelay(long previous, boolean immediate) {
-        if (immediate) {
-            return 0;
-        }
-        return previous == 0 ? 1000 : Math.min(MAX_RESTART_DELAY_MILLIS, previous * 2);
+    private long restartPauseMillis(RestartPause pause) {
+        TunnelPlan p = plan;
+        return pause.nextPauseSeconds(p.linkSpec, "tls-client".equals(p.role)) * 1000;
     }
 
     private static final class RunResult {
         TunnelState finalState;
         TunnelReason reason = TunnelReason.NONE;
         String detail = "";
-        long upForMillis;
+        /** Only for a lost plugin, a Culvert-only cause: every OpenVPN restart cause pauses as {@link RestartPause} says. */
         boolean immediateRestart;
         /** Nothing was opened: the catalog changed under the choice, choose again. */
         boolean rechoose;
     }
 
-    private RunResult runOnce(PluginSelection sel, long generation) {
+    private RunResult runOnce(PluginSelection sel, long generation, RestartPause pause) {
         RunResult result = new RunResult();
         TunDevice device = null;
         LinkSocket link = null;
@@ -406,6 +419,7 @@ final class TunnelRunner implements Runnable {
                 result.rechoose = true;
                 return result;
             }
+            pause.attemptStarted();
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             device = openDevice(sel.driver.service);
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
@@ -415,7 +429,6 @@ final class TunnelRunner implements Runnable {
                 if (isRestartRequested()) {
                     result.reason = TunnelReason.USER_RESTART;
                     result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
-                    result.immediateRestart = true;
                     keepDevice = !hardRestart();
                     return result;
                 }
@@ -427,7 +440,16 @@ final class TunnelRunner implements Runnable {
             publishConnection(link, null, "");
             checkHandleKinds(sel.backend.service, device, link);
             eventSet = sel.backend.service.open(4);
-            session = plan.sessionFactory.newSession(clock);
+            try {
+                session = plan.sessionFactory.newSession(clock);
+            } catch (Exception e) {
+                // What no retry mends: a bad key file, an unusable certificate, a cipher the configuration cannot have.
+                log.error("cannot start the protocol engine", e);
+                result.reason = TunnelReason.CONFIG_ERROR;
+                result.detail = e.getMessage();
+                result.finalState = TunnelState.FAILED;
+                return result;
+            }
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
             PeerSession started = session;
@@ -436,6 +458,7 @@ final class TunnelRunner implements Runnable {
             currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
                     plan.maxPayload, plan.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
+                        pause.initializationCompleted();
                         String negotiated = started.negotiated();
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
@@ -456,7 +479,6 @@ final class TunnelRunner implements Runnable {
                 if (restartRequested) {
                     result.reason = TunnelReason.USER_RESTART;
                     result.detail = hardRestartRequested ? "SIGHUP" : "SIGUSR1";
-                    result.immediateRestart = true;
                     keepDevice = !hardRestartRequested;
                     return result;
                 }
@@ -475,7 +497,6 @@ final class TunnelRunner implements Runnable {
                     log.info(hardRestart() ? "SIGHUP[hard,] received, process restarting" : "SIGUSR1[soft,] received, process restarting");
                     result.reason = TunnelReason.USER_RESTART;
                     result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
-                    result.immediateRestart = true;
                     keepDevice = !hardRestart();
                     break;
                 case PLUGIN_GONE:
@@ -486,7 +507,6 @@ final class TunnelRunner implements Runnable {
                 case PING_RESTART:
                     log.info("Inactivity timeout (--ping-restart), restarting");
                     result.reason = TunnelReason.PING_RESTART;
-                    result.immediateRestart = true;
                     keepDevice = true;
                     break;
                 case PING_EXIT:
@@ -502,7 +522,6 @@ final class TunnelRunner implements Runnable {
                 case PEER_EXIT:
                     log.info("Peer announced its exit, restarting");
                     result.reason = TunnelReason.PEER_EXIT;
-                    result.immediateRestart = true;
                     keepDevice = true;
                     break;
                 case HANDSHAKE_FAILED:
@@ -514,7 +533,12 @@ final class TunnelRunner implements Runnable {
                 case DECRYPT_ERROR:
                     log.warn("Authentication failure on a TCP link, restarting (as OpenVPN does)");
                     result.reason = TunnelReason.DECRYPT_ERROR;
-                    result.immediateRestart = true;
+                    keepDevice = true;
+                    break;
+                case INTERNAL_ERROR:
+                    log.warn("the session keeps failing (see the internal errors above), restarting");
+                    result.reason = TunnelReason.INTERNAL_ERROR;
+                    result.detail = "the session's timers or output kept throwing";
                     keepDevice = true;
                     break;
                 default:
@@ -531,17 +555,17 @@ final class TunnelRunner implements Runnable {
             log.warn("link: " + e.getMessage() + " [" + e.reason() + "]");
             result.reason = TunnelReason.LINK_ERROR;
             result.detail = e.reason() + ": " + e.getMessage();
-            result.immediateRestart = e.reason() == LinkException.Reason.CONNECTION_RESET;
             keepDevice = true;
         } catch (IOException e) {
             log.warn("I/O error: " + e.getMessage());
             result.reason = TunnelReason.INTERNAL_ERROR;
             result.detail = e.toString();
-        } catch (Exception e) {
-            log.error("cannot start the protocol engine", e);
-            result.reason = TunnelReason.CONFIG_ERROR;
-            result.detail = e.getMessage();
-            result.finalState = TunnelState.FAILED;
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            // A bug met after start (in a plugin, the loop or an engine outside a packet): a soft restart.
+            log.error("internal error, restarting", e);
+            result.reason = TunnelReason.INTERNAL_ERROR;
+            result.detail = String.valueOf(e);
+            keepDevice = true;
         } finally {
             synchronized (monitor) {
                 loop = null;
@@ -567,9 +591,6 @@ final class TunnelRunner implements Runnable {
                 }
                 device.close();
                 log.info("TUN/TAP device " + device.name() + " closed");
-            }
-            if (upSince[0] >= 0) {
-                result.upForMillis = clock.millis() - upSince[0];
             }
             synchronized (monitor) {
                 usedDriver = null;

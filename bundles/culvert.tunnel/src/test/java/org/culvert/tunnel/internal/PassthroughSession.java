@@ -7,7 +7,7 @@ import org.culvert.openvpn.session.Incoming;
 import org.culvert.openvpn.session.TimerEvent;
 
 /** A protocol engine that encrypts nothing: lets loop and runner tests run without crypto. */
-final class PassthroughSession implements PeerSession {
+class PassthroughSession implements PeerSession {
     @Override
     public int headroom() {
         return 0;

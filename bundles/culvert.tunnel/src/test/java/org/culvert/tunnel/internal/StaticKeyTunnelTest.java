@@ -10,17 +10,12 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
-import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.testkit.Impairment;
 import org.culvert.testkit.MemoryAddress;
-import org.culvert.testkit.MemoryEventBackend;
-import org.culvert.testkit.MemoryLinkTransport;
 import org.culvert.testkit.MemoryNetwork;
-import org.culvert.testkit.MemoryTunDriver;
 import org.culvert.testkit.MemoryTunHub;
 import org.culvert.testkit.MemoryTunOsSide;
 import org.culvert.testkit.Packets;
@@ -31,9 +26,7 @@ import org.junit.jupiter.api.Test;
 class StaticKeyTunnelTest {
     private static final AtomicInteger SEQ = new AtomicInteger(100);
     private final int id = SEQ.incrementAndGet();
-    private final MemoryTunDriver driver = new MemoryTunDriver();
-    private final MemoryLinkTransport transport = new MemoryLinkTransport();
-    private final MemoryEventBackend backend = new MemoryEventBackend();
+    private final MemoryRunners memory = new MemoryRunners();
     private TunnelRunner a;
     private TunnelRunner b;
     private final RecordingSink sinkA = new RecordingSink();
@@ -43,12 +36,7 @@ class StaticKeyTunnelTest {
 
     @AfterEach
     void tearDown() {
-        if (a != null) {
-            a.stop(TunnelReason.USER_STOP);
-        }
-        if (b != null) {
-            b.stop(TunnelReason.USER_STOP);
-        }
+        memory.stopAll();
         MemoryNetwork.clearImpairments();
     }
 
@@ -58,23 +46,7 @@ class StaticKeyTunnelTest {
     }
 
     private TunnelRunner runner(String name, String config, RecordingSink sink, Counters counters) throws Exception {
-        TunnelPlan plan = PlanBuilder.build(ConfigParser.parse(config, name + ".conf", null), null);
-        TunnelRunner[] h = new TunnelRunner[1];
-        PluginCatalog c = new PluginCatalog(() -> {
-            if (h[0] != null) {
-                h[0].pluginAdded();
-            }
-        }, s -> {
-            if (h[0] != null) {
-                h[0].pluginRemoved(s);
-            }
-        });
-        c.addDriver(driver, TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "memory", PluginProperties.TUN_LAYERS, "tun,tap"));
-        c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
-        c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp"));
-        TunnelRunner r = new TunnelRunner(name, plan, c, "Linux", null, null, null, sink, counters, LoopClock.SYSTEM);
-        h[0] = r;
-        return r;
+        return memory.fromConfig(name, config, sink, counters, LoopClock.SYSTEM);
     }
 
     private static byte[] packet(String from, String to, int i) throws Exception {
@@ -158,7 +130,7 @@ class StaticKeyTunnelTest {
                 }
             }
         }
-        awaitTrue(() -> countersB.snapshot().tunWritePackets() == groups + 1, () -> countersB.snapshot().toString());
+        MemoryRunners.awaitTrue(() -> countersB.snapshot().tunWritePackets() == groups + 1, () -> countersB.snapshot().toString());
         assertEquals(groups, countersB.snapshot().drops(DropReason.AUTH_FAILED), countersB.snapshot().toString());
         assertEquals(groups, countersB.snapshot().drops(DropReason.SHORT_PACKET), countersB.snapshot().toString());
         assertEquals(groups, countersB.snapshot().drops(DropReason.REPLAY), countersB.snapshot().toString());
@@ -176,11 +148,11 @@ class StaticKeyTunnelTest {
         sinkA.await(TunnelState.UP, null, 5000);
         sinkB.await(TunnelState.UP, null, 5000);
         MemoryTunOsSide osA = MemoryTunHub.awaitOsSide("mema" + id, 5000);
-        int opens = driver.openCount();
+        int opens = memory.driver.openCount();
         b.stop(TunnelReason.USER_STOP);
         sinkA.await(TunnelState.RECONNECTING, TunnelReason.PING_RESTART, 8000);
         sinkA.await(TunnelState.UP, null, 5000);
-        assertEquals(opens, driver.openCount(), "--persist-tun keeps the device across the restart");
+        assertEquals(opens, memory.driver.openCount(), "--persist-tun keeps the device across the restart");
         assertTrue(MemoryTunHub.osSide("mema" + id) == osA, "same device");
         b = runner("b" + id, config("b", "a", 1, "ping 1\n"), new RecordingSink(), new Counters());
         b.start();
@@ -228,16 +200,5 @@ class StaticKeyTunnelTest {
         osB.inject(back);
         assertArrayEquals(back, osA.take(5000), "the listener answers the peer it learnt");
         assertEquals(1, countersB.snapshot().drops(DropReason.AUTH_FAILED), countersB.snapshot().toString());
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> message)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(message.get());
-            }
-            Thread.sleep(5); // polling a counter written by another thread, with a deadline
-        }
     }
 }

@@ -8,14 +8,9 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
-import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.tls.TestPki;
-import org.culvert.testkit.MemoryEventBackend;
-import org.culvert.testkit.MemoryLinkTransport;
-import org.culvert.testkit.MemoryTunDriver;
 import org.culvert.testkit.MemoryTunHub;
 import org.culvert.testkit.MemoryTunOsSide;
 import org.culvert.testkit.Packets;
@@ -29,23 +24,21 @@ class TlsTunnelTest {
     private static final TestPki.Identity CLIENT = TestPki.selfSigned("culvert-client");
     private static final TestPki.Identity STRANGER = TestPki.selfSigned("someone-else");
     private final int id = SEQ.incrementAndGet();
-    private final MemoryTunDriver driver = new MemoryTunDriver();
-    private final MemoryLinkTransport transport = new MemoryLinkTransport();
-    private final MemoryEventBackend backend = new MemoryEventBackend();
+    private final MemoryRunners memory = new MemoryRunners();
     private TunnelRunner a;
     private TunnelRunner b;
 
     @AfterEach
     void tearDown() {
-        if (a != null) {
-            a.stop(TunnelReason.USER_STOP);
-        }
-        if (b != null) {
-            b.stop(TunnelReason.USER_STOP);
-        }
+        memory.stopAll();
     }
 
     private String config(String me, String peer, boolean server, TestPki.Identity mine, String peerFingerprint) {
+        return config(id, me, peer, server, mine, peerFingerprint);
+    }
+
+    /** A p2p TLS configuration on the memory network: {@code me} at host me+id, its peer at peer+id, authenticated by fingerprint. */
+    static String config(int id, String me, String peer, boolean server, TestPki.Identity mine, String peerFingerprint) {
         return "dev mem" + me + id + "\ndev-type tun\nproto udp\nlocal " + me + id + "\nlport 1194\nremote " + peer + id + "\nrport 1194\n"
                 + (server ? "tls-server\ndh none\n" : "tls-client\n") + "data-ciphers AES-256-GCM\n"
                 + "<cert>\n" + mine.certPem() + "</cert>\n<key>\n" + mine.keyPem() + "</key>\n"
@@ -53,23 +46,7 @@ class TlsTunnelTest {
     }
 
     private TunnelRunner runner(String name, String config, RecordingSink sink) throws Exception {
-        TunnelPlan plan = PlanBuilder.build(ConfigParser.parse(config, name + ".conf", null), null);
-        TunnelRunner[] h = new TunnelRunner[1];
-        PluginCatalog c = new PluginCatalog(() -> {
-            if (h[0] != null) {
-                h[0].pluginAdded();
-            }
-        }, s -> {
-            if (h[0] != null) {
-                h[0].pluginRemoved(s);
-            }
-        });
-        c.addDriver(driver, TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "memory", PluginProperties.TUN_LAYERS, "tun"));
-        c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
-        c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp"));
-        TunnelRunner r = new TunnelRunner(name, plan, c, "Linux", null, null, null, sink, new Counters(), LoopClock.SYSTEM);
-        h[0] = r;
-        return r;
+        return memory.fromConfig(name, config, sink, new Counters(), LoopClock.SYSTEM);
     }
 
     @Test

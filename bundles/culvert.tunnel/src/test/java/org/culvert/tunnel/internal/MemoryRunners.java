@@ -1,0 +1,57 @@
+package org.culvert.tunnel.internal;
+
+import org.culvert.api.plugin.PluginProperties;
+import org.culvert.openvpn.config.ConfigParser;
+import org.culvert.testkit.MemoryEventBackend;
+import org.culvert.testkit.MemoryLinkTransport;
+import org.culvert.testkit.MemoryTunDriver;
+
+/** Runners over the test kit's in-memory driver, backend and UDP transport, with the catalog wired to the runner. */
+final class MemoryRunners {
+    final MemoryTunDriver driver = new MemoryTunDriver();
+    final MemoryLinkTransport transport = new MemoryLinkTransport();
+    final MemoryEventBackend backend = new MemoryEventBackend();
+    private final java.util.List<TunnelRunner> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A runner for an OpenVPN configuration text. */
+    TunnelRunner fromConfig(String name, String config, RecordingSink sink, Counters counters, LoopClock clock) throws Exception {
+        return runner(name, PlanBuilder.build(ConfigParser.parse(config, name + ".conf", null), null), sink, counters, clock);
+    }
+
+    TunnelRunner runner(String name, TunnelPlan plan, RecordingSink sink, Counters counters, LoopClock clock) {
+        TunnelRunner[] h = new TunnelRunner[1];
+        PluginCatalog c = new PluginCatalog(() -> {
+            if (h[0] != null) {
+                h[0].pluginAdded();
+            }
+        }, s -> {
+            if (h[0] != null) {
+                h[0].pluginRemoved(s);
+            }
+        });
+        c.addDriver(driver, TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "memory", PluginProperties.TUN_LAYERS, "tun,tap"));
+        c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
+        c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp"));
+        TunnelRunner r = new TunnelRunner(name, plan, c, "Linux", null, null, null, sink, counters, clock);
+        h[0] = r;
+        made.add(r);
+        return r;
+    }
+
+    /** Stops every runner made here (stopping is idempotent), for a test's tear-down. */
+    void stopAll() {
+        made.forEach(r -> r.stop(org.culvert.api.tunnel.TunnelReason.USER_STOP));
+    }
+
+    /** Polls {@code condition} (written by a tunnel thread) until it holds, failing with {@code message} after 10 s. */
+    static void awaitTrue(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> message)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(message.get());
+            }
+            Thread.sleep(2); // polling a counter written by another thread, with a deadline
+        }
+    }
+}
