@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Scaled-down by default (25 s of pings); {@code -Dculvert.e2e.attackPings=N} runs N pings instead.
  */
 @ExtendWith(PeerLogs.class)
-class ControlChannelAttackTest {
+class RelayAttackTest {
     private static final int RELAY_A_PORT = 1195;
     private static final int RELAY_B_PORT = 1196;
     private static final int STREAM_COUNT = Integer.getInteger("culvert.e2e.attackPings", 125);
