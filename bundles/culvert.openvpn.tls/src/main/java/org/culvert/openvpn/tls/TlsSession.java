@@ -9,7 +9,6 @@ import java.util.Objects;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
-import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.session.DataPayload;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
@@ -21,6 +20,7 @@ import org.culvert.openvpn.tls.internal.DataScratch;
 import org.culvert.openvpn.tls.internal.IvSource;
 import org.culvert.openvpn.tls.internal.KeyState;
 import org.culvert.openvpn.tls.internal.PeerVerifier;
+import org.culvert.openvpn.tls.internal.SeenResets;
 import org.culvert.openvpn.tls.internal.SessionConfig;
 import org.culvert.openvpn.tls.internal.TlsDataChannel;
 import org.culvert.openvpn.tls.internal.TlsEndpoint;
@@ -51,9 +51,9 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  * <p><b>Control-channel defences</b>, as OpenVPN 2.6's {@code tls_multi} slots: the session in
  * progress or keyed (TM_ACTIVE) is never replaced by a hard reset with an unknown session id; that
  * opens a session in the untrusted slot (TM_INITIAL), which takes over once keyed. Replayed resets are
- * refused by the tls-auth/tls-crypt packet-id window, which spans every session of the run. An
- * unexpected exception fails the control session it hit ({@link TlsFailure.Reason#INTERNAL_ERROR})
- * rather than escaping.
+ * refused by the tls-auth/tls-crypt packet-id check, which also remembers the resets that earlier
+ * sessions of the run accepted. An unexpected exception fails the control session it hit
+ * ({@link TlsFailure.Reason#INTERNAL_ERROR}) rather than escaping.
  *
  * <p><b>Buffers</b> belong to the caller; nothing is retained after a call. Framing works in place
  * within {@link #headroom()} bytes before and {@link #tailroom()} bytes after the payload, so a
@@ -110,8 +110,8 @@ public final class TlsSession implements AutoCloseable {
     private ControlSession candidate;
     /** The control session handling the current packet, to blame if it throws. */
     private ControlSession receiving;
-    /** Every hard reset of this run passes this window too (see {@link ControlSession#receive}). */
-    private final ReplayWindow resetReplay;
+    /** The hard resets this run accepted, to refuse their replays (see {@link ControlSession#receive}). */
+    private final SeenResets seenResets = new SeenResets();
     private MssClamp clamp;
 
     private long pingsReceived;
@@ -171,7 +171,6 @@ public final class TlsSession implements AutoCloseable {
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.keepalive = new Keepalive(settings.ping(), settings.pingRestart(), settings.pingExit(), settings.inactive(),
                 settings.inactiveBytes(), clock.monotonicMillis());
-        this.resetReplay = new ReplayWindow(settings.replayWindow(), clock);
         this.active = newControlSession(0);
     }
 
@@ -226,7 +225,10 @@ public final class TlsSession implements AutoCloseable {
      * A packet from the link, {@code packet[position, limit)}: a data packet is opened in place (for
      * {@link Incoming#TUN_PACKET}, {@code packet[position, limit)} is then the tun packet, MSS
      * clamped); a control packet is processed and consumed. Only authentic packets restart the
-     * ping-restart timer. Never throws for any packet content; data packets allocate nothing.
+     * ping-restart timer. {@link Incoming#CONSUMED} does not vouch for the sender: without a wrapper a
+     * forged hard reset is consumed into the untrusted slot; only an accepted data packet
+     * ({@link #lastWasData()}) proves the peer (OpenVPN floats only on those). Never throws for any
+     * packet content; data packets allocate nothing.
      */
     public Incoming decapsulate(ByteBuffer packet) {
         if (closed) {
@@ -327,10 +329,11 @@ public final class TlsSession implements AutoCloseable {
             return Incoming.DROP;
         }
         promoteCandidate();
-        if (accepted == active) {
-            // Only the trusted session's packets are a sign of life for --ping-restart. OpenVPN resets
-            // the timer on any control packet tls_pre_decrypt takes, so a stream of forged resets would
-            // keep a tunnel whose peer is gone from ever restarting; we are stricter.
+        if (accepted == active || accepted.answered()) {
+            // Only packets of the trusted session, or of a candidate whose peer proved it receives us
+            // (a restarted peer), are a sign of life for --ping-restart. OpenVPN resets the timer on
+            // any control packet tls_pre_decrypt takes, so a stream of forged resets would keep a
+            // tunnel whose peer is gone from ever restarting; we are stricter.
             keepalive.received(clock.monotonicMillis());
         }
         if (active.takePeerExit()) {
@@ -361,8 +364,12 @@ public final class TlsSession implements AutoCloseable {
         // another peer id. A tls-client bound by a forged server reset also still accepts the real
         // server's reset, which answers our id (promoteCandidate then lets it take over). With
         // tls-auth/tls-crypt forgeries fail the wrapper, and two senders under one id would collide
-        // in the peer's packet-id window, so a newcomer gets its own id.
+        // in the peer's packet-id window, so a newcomer gets its own id. The price, without a
+        // wrapper only: a stock peer that gave up a renegotiation and opens a new session while its
+        // lame duck still holds our id drops our replies as "stale session-id" until that lame duck
+        // expires (--tran-window), where OpenVPN, answering from its own TM_INITIAL id, would not.
         long keepSid = config.wrapKind == ControlWrap.Kind.NONE ? active.localSessionId() : 0;
+        receiving = null; // nothing to blame should the constructor throw
         ControlSession fresh = newControlSession(keepSid);
         receiving = fresh;
         TlsVerdict v = fresh.receive(controlIn, length);
@@ -379,11 +386,13 @@ public final class TlsSession implements AutoCloseable {
 
     /** An exception escaped while handling a control packet: fail the session it reached, drop it. */
     private Incoming internalError(RuntimeException e) {
-        ControlSession s = receiving != null ? receiving : active;
+        ControlSession s = receiving;
         receiving = null;
-        s.failInternal(e);
-        if (s != active && s != candidate) {
-            s.close();
+        if (s != null) {
+            s.failInternal(e);
+            if (s != active && s != candidate) {
+                s.close();
+            }
         }
         lastVerdict = TlsVerdict.INTERNAL_ERROR;
         promoteCandidate();
@@ -632,7 +641,7 @@ public final class TlsSession implements AutoCloseable {
     // ---------------------------------------------------------------- internals
 
     private ControlSession newControlSession(long localSid) {
-        return new ControlSession(config, clock, random, ivs, scratch, localSid, resetReplay);
+        return new ControlSession(config, clock, random, ivs, scratch, localSid, seenResets);
     }
 
     private int pollControl(ControlSession s) {

@@ -46,9 +46,14 @@ class ControlChannelAttackTest {
      */
     private static int runUnderForgery(TlsPair pair, TlsSession victim, long millis, Random random,
             java.util.function.BooleanSupplier done) {
+        return runUnderForgery(pair, victim, victim == pair.server ? OP_HARD_RESET_CLIENT_V2 : OP_HARD_RESET_SERVER_V2,
+                millis, random, done);
+    }
+
+    private static int runUnderForgery(TlsPair pair, TlsSession victim, int opcode, long millis, Random random,
+            java.util.function.BooleanSupplier done) {
         int forged = 0;
         TlsPair.Wire wire = victim == pair.server ? pair.toServer : pair.toClient;
-        int opcode = victim == pair.server ? OP_HARD_RESET_CLIENT_V2 : OP_HARD_RESET_SERVER_V2;
         for (long t = 0; t < millis; t += 10) {
             if (t % FORGE_EVERY_MILLIS == 0) {
                 wire.inject(forgedReset(opcode, random));
@@ -109,15 +114,49 @@ class ControlChannelAttackTest {
     }
 
     @Test
+    void randomControlPacketsFromBlindSendersDoNotDisturbTheHandshake() throws Exception {
+        // Every control opcode, random session ids, random bodies, 100 per 10 ms at both sides.
+        TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().build());
+        Random random = new Random(9);
+        for (long t = 0; t < 5_000 && !(pair.client.isKeyed() && pair.server.isKeyed()); t += 10) {
+            for (int i = 0; i < 100; i++) {
+                byte[] p = new byte[9 + random.nextInt(200)];
+                random.nextBytes(p);
+                p[0] = (byte) ((3 + random.nextInt(9)) << 3 | random.nextInt(8));
+                (i % 2 == 0 ? pair.toServer : pair.toClient).inject(p);
+            }
+            pair.timers();
+            pair.hop();
+            pair.clock.advance(10);
+        }
+        assertKeyedAtOnce(pair);
+        assertEquals(List.of("undisturbed"), pair.send(pair.client, "undisturbed"));
+    }
+
+    @Test
+    void forgedKeyMethod1ResetsDoNotEndASessionWaitingForItsPeer() throws Exception {
+        // A well-formed P_CONTROL_HARD_RESET_CLIENT_V1 used to fail a waiting server at once.
+        TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().build());
+        Random random = new Random(10);
+        byte[] km1 = forgedReset(1, random);
+        assertEquals(Incoming.DROP, pair.server.decapsulate(ByteBuffer.wrap(km1)));
+        assertEquals(TlsVerdict.UNKNOWN_OPCODE, pair.server.lastVerdict());
+        assertEquals(TlsSession.State.CONNECTING, pair.server.state());
+        runUnderForgery(pair, pair.server, 1, 30_000, random, () -> pair.client.isKeyed() && pair.server.isKeyed());
+        assertKeyedAtOnce(pair);
+    }
+
+    @Test
     void forgedResetsAfterKeyingDoNotStopRenegotiations() throws Exception {
         TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().build());
         assertTrue(pair.handshake(10_000));
         pair.toClient.record = true;
         Random random = new Random(4);
-        for (int round = 1; round <= 5; round++) {
+        for (int round = 1; round <= 6; round++) {
+            // Either side starts the renegotiation; forgeries hit the server, or (rounds 4..6) the client.
             (round % 2 == 0 ? pair.client : pair.server).renegotiate();
             int expected = round;
-            runUnderForgery(pair, pair.server, 10_000, random,
+            runUnderForgery(pair, round <= 3 ? pair.server : pair.client, 10_000, random,
                     () -> pair.client.renegotiations() >= expected && pair.server.renegotiations() >= expected);
             assertEquals(round, pair.server.renegotiations(), () -> "server " + pair.server.lastError() + " " + pair.lastDrop);
             assertEquals(round, pair.client.renegotiations(), () -> "client " + pair.client.lastError());
@@ -126,7 +165,7 @@ class ControlChannelAttackTest {
         assertEquals(TlsSession.State.KEYED, pair.server.state());
         assertEquals(TlsSession.State.KEYED, pair.client.state());
         // After keying too: a stock OpenVPN client seeing a new server session id would open a whole
-        // new session with us at every forgery (seen against openvpn 2.6, ForgedResetInteropTest).
+        // new session with us at every forgery (seen against openvpn 2.6, ControlAttackInteropTest).
         assertOneServerSessionId(pair);
     }
 
@@ -192,15 +231,8 @@ class ControlChannelAttackTest {
         pair.clock.advance(1_000);
         // It dies; a new process (new session id, new packet-id time) starts over with the same server.
         TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), pair.clock, new SecureRandom());
-        ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
         long start = pair.clock.monotonicMillis();
-        for (int step = 0; step < 1_000 && !(restarted.isKeyed() && pair.server.isKeyed()); step++) {
-            restarted.checkTimers();
-            pair.server.checkTimers();
-            shuttle(restarted, pair.server, slot);
-            shuttle(pair.server, restarted, slot);
-            pair.clock.advance(10);
-        }
+        talk(restarted, pair, 10, 1_000, () -> restarted.isKeyed() && pair.server.isKeyed());
         assertTrue(restarted.isKeyed() && pair.server.isKeyed(), () -> restarted.lastError() + " / " + pair.server.lastError());
         assertTrue(pair.clock.monotonicMillis() - start < 1_000, "took " + (pair.clock.monotonicMillis() - start) + " ms");
         ByteBuffer p = TlsSessionTest.packet("second life");
@@ -252,13 +284,7 @@ class ControlChannelAttackTest {
         pair.clock.advance(2_000);
         TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), pair.clock, new SecureRandom());
         ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
-        for (int step = 0; step < 300 && !restarted.isKeyed(); step++) {
-            restarted.checkTimers();
-            pair.server.checkTimers();
-            shuttle(restarted, pair.server, slot);
-            shuttle(pair.server, restarted, slot);
-            pair.clock.advance(100);
-        }
+        talk(restarted, pair, 100, 300, restarted::isKeyed);
         assertTrue(restarted.isKeyed(), String.valueOf(restarted.lastError()));
         for (int i = 0; i < 3; i++) {
             shuttle(restarted, pair.server, slot);
@@ -364,9 +390,47 @@ class ControlChannelAttackTest {
         assertEquals(1, ids.size(), "server session ids seen by the client: " + ids.size());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tls-auth", "tls-crypt"})
+    void aPeerRestartedWithItsClockSetBackIsNotMistakenForAReplay(String wrap) throws Exception {
+        TlsPair pair = TlsPair.clean(wrapped(TlsSessionTest.client(), wrap).build(),
+                wrapped(TlsSessionTest.server(), wrap).build());
+        assertTrue(pair.handshake(10_000));
+        pair.clock.advance(2_000);
+        // Its packet-ids restart at 1 with a time an hour older than the first process's.
+        org.culvert.openvpn.Clock earlier = new org.culvert.openvpn.Clock() {
+            @Override
+            public long monotonicMillis() {
+                return pair.clock.monotonicMillis();
+            }
+
+            @Override
+            public long unixSeconds() {
+                return pair.clock.unixSeconds() - 3600;
+            }
+        };
+        TlsSession restarted = new TlsSession(wrapped(TlsSessionTest.client(), wrap).build(), earlier, new SecureRandom());
+        talk(restarted, pair, 100, 300, restarted::isKeyed);
+        assertTrue(restarted.isKeyed(), () -> restarted.lastError() + " " + pair.server.lastVerdict());
+        restarted.close();
+    }
+
     private static void assertReplayRefused(TlsSession server, byte[] reset) {
         assertEquals(Incoming.DROP, server.decapsulate(ByteBuffer.wrap(reset.clone())));
         assertEquals(TlsVerdict.CONTROL_REPLAY, server.lastVerdict());
+    }
+
+    /** A second client talks to {@code pair.server} over a zero-delay wire, in steps, until {@code done}. */
+    private static void talk(TlsSession client, TlsPair pair, long stepMillis, int maxSteps,
+            java.util.function.BooleanSupplier done) {
+        ByteBuffer slot = ByteBuffer.allocate(TlsPair.SLOT);
+        for (int step = 0; step < maxSteps && !done.getAsBoolean(); step++) {
+            client.checkTimers();
+            pair.server.checkTimers();
+            shuttle(client, pair.server, slot);
+            shuttle(pair.server, client, slot);
+            pair.clock.advance(stepMillis);
+        }
     }
 
     private static void shuttle(TlsSession from, TlsSession to, ByteBuffer slot) {

@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import org.culvert.openvpn.Clock;
-import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.session.OccStrings;
 import org.culvert.openvpn.tls.DataCipher;
 import org.culvert.openvpn.tls.TlsFailure;
@@ -43,7 +42,7 @@ public final class ControlSession {
     private final DataScratch scratch;
     private final long localSid;
     private final ControlWrap wrap;
-    private final ReplayWindow resetReplay;
+    private final SeenResets seenResets;
     private ControlWrap renegWrap;
     private long remoteSid;
     private boolean remoteKnown;
@@ -83,12 +82,12 @@ public final class ControlSession {
      * @param localSid our session id, or 0 for a random one; a session that re-binds to another peer
      *        session id keeps ours, as OpenVPN's TM_INITIAL slot keeps its session_id when a new
      *        reset overwrites session_id_remote
-     * @param resetReplay the replay window for hard resets shared by every session of one
-     *        {@code TlsSession} (see {@link #receive}), or null
+     * @param seenResets the hard resets accepted by every session of one {@code TlsSession} (see
+     *        {@link #receive}), or null
      */
     public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
-            long localSid, ReplayWindow resetReplay) {
-        this.resetReplay = resetReplay;
+            long localSid, SeenResets seenResets) {
+        this.seenResets = seenResets;
         this.cfg = cfg;
         this.clock = clock;
         this.random = random;
@@ -125,11 +124,17 @@ public final class ControlSession {
         }
         int op = length > 0 ? (wire[0] & 0xFF) >>> 3 : 0;
         if (op == ControlPacket.OP_HARD_RESET_CLIENT_V1 || op == ControlPacket.OP_HARD_RESET_SERVER_V1) {
-            keyMethod1Seen = true;
             if (!remoteKnown && failure == null && plausibleKeyMethod1Reset(wire, length)) {
-                fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer tried key method 1"
-                        + " (P_CONTROL_HARD_RESET_*_V1), which OpenVPN 2.6 and Culvert no longer support;"
-                        + " the peer must use key method 2"));
+                keyMethod1Seen = true;
+                if (wrap.kind() != ControlWrap.Kind.NONE) {
+                    // Authentic under tls-auth/tls-crypt, so it is the peer: say so at once.
+                    fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer tried key method 1"
+                            + " (P_CONTROL_HARD_RESET_*_V1), which OpenVPN 2.6 and Culvert no longer support;"
+                            + " the peer must use key method 2"));
+                }
+                // Without a wrapper anyone can send one, and failing at once would let a forger end a
+                // session waiting for its peer. OpenVPN drops it ("Peer tried unsupported key-method
+                // 1"); so do we, and name it at the --hand-window timeout if no peer answered.
             }
             return TlsVerdict.UNKNOWN_OPCODE;
         }
@@ -165,12 +170,12 @@ public final class ControlSession {
         if (packet.ackCount > 0 && packet.ackRemoteSessionId != localSid) {
             return TlsVerdict.MALFORMED_CONTROL;
         }
-        if (reset && resetReplay != null && w.kind() != ControlWrap.Kind.NONE
-                && !resetReplay.accept(w.lastPacketId(), w.lastPacketTime())) {
+        if (reset && seenResets != null && w.kind() != ControlWrap.Kind.NONE
+                && !seenResets.firstSighting(w.lastPacketId(), w.lastPacketTime())) {
             // OpenVPN 2.6 checks the wrapper's packet-id per tls_session only (tls_session_init gives
             // each session a fresh window), so a reset replayed after the session it opened is gone
-            // reaches a fresh TM_INITIAL session there. We are stricter: every hard reset of this run
-            // also passes one shared window, so an old reset is refused whichever session it meets.
+            // reaches a fresh TM_INITIAL session there. We are stricter: a reset any session of this
+            // run accepted is refused whichever session it meets.
             return TlsVerdict.CONTROL_REPLAY;
         }
         authenticated++;
@@ -835,7 +840,7 @@ public final class ControlSession {
                 byte[] id = ks.tls.export(EKM_PEER_ID, 3);
                 peerId = ((id[0] & 0xFF) << 16) | ((id[1] & 0xFF) << 8) | (id[2] & 0xFF);
             }
-            // else: OpenVPN (ssl_ncp.c p2p_ncp_set_options) warns "TLS key export for P2P peer-id
+            // else: OpenVPN (ssl_ncp.c p2p_ncp_set_options) warns "TLS key export for P2P peer id
             // failed. Continuing anyway, expect problems" and keeps 'vpn'; the data-key export below
             // then fails the key as its generate_key_expansion does. Only reachable when the hook
             // announceKeyExportAlways makes us announce export we cannot do.
