@@ -74,12 +74,16 @@ class RelayAttackTest {
     /** What one run saw. {@code up} is null if the tunnel never came up; {@code counters} is null for OpenVPN. */
     record Outcome(Impl attacked, Duration up, int sessions, Traffic.PingResult stream, Traffic.PingResult after, Map<String, Long> relay,
             int exit, CulvertCounters counters, int openVpnReplayLines) {
-        String figure(Attack a) {
-            String who = (attacked == Impl.CULVERT ? "Culvert" : "OpenVPN") + (a.attackedIsTlsServer ? " tls-server" : " tls-client");
+        /** The figure's name, as the brief spells it: "forged resets (50 ms), Culvert tls-server". */
+        String name(Attack a) {
+            return a.figure + ", " + (attacked == Impl.CULVERT ? "Culvert" : "OpenVPN") + (a.attackedIsTlsServer ? " tls-server" : " tls-client");
+        }
+
+        String value() {
             if (up == null) {
-                return who + ": never up in " + UP_LIMIT.toSeconds() + " s (" + relay.get("injected") + " packets injected)";
+                return "never up in " + UP_LIMIT.toSeconds() + " s (" + relay.get("injected") + " packets injected)";
             }
-            return who + ": up in " + Traffic.fmt(up.toMillis() / 1000.0) + " s, " + (sessions - 1) + " renegotiations, " + stream.received() + "/"
+            return "up in " + Traffic.fmt(up.toMillis() / 1000.0) + " s, " + (sessions - 1) + " renegotiations, " + stream.received() + "/"
                     + stream.transmitted() + " pings (" + relay.get("injected") + " packets injected over " + STREAM_COUNT / 5 + " s)";
         }
     }
@@ -94,10 +98,10 @@ class RelayAttackTest {
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void attackFailsAsItFailsAgainstOpenVpn(Attack attack) {
         Outcome ref = run(attack, Impl.OPENVPN);
-        Report.figure(attack.figure, ref.figure(attack));
+        Report.figure(ref.name(attack), ref.value());
         Impl ut = E2eEnv.underTest();
         Outcome out = run(attack, ut);
-        Report.figure(attack.figure, out.figure(attack));
+        Report.figure(out.name(attack), out.value());
         // The reference is checked as strictly: if stock OpenVPN failed, the harness (not Culvert) is wrong.
         assertHeld(attack, ref);
         assertHeld(attack, out);
@@ -186,7 +190,7 @@ class RelayAttackTest {
             CulvertCounters counters = attacked == Impl.CULVERT ? CulvertCounters.parseLast(log) : null;
             int replayLines = attacked == Impl.OPENVPN ? TunnelChecks.countLines(a, "(?i)replay") : 0;
             Outcome o = new Outcome(attacked, up, sessions, under, after, stats, exit, counters, replayLines);
-            Report.line(name + ": " + o.figure(attack) + "; relay " + stats + (counters != null ? "; culvert counters " + counters
+            Report.line(name + ": " + o.value() + "; relay " + stats + (counters != null ? "; culvert counters " + counters
                     : "; openvpn logged " + replayLines + " replay lines") + (under.lost() > 0 ? "; unanswered:\n" + Traffic.unanswered(stream.output()) : ""));
             return o;
         }
