@@ -30,8 +30,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * stream of {@link #STREAM_COUNT} pings 0.2 s apart runs under the continuing attack and must see at
  * least two renegotiations and lose at most {@link #MAX_LOST_PERCENT}% of its pings; after the attack
  * stops, 20 pings lose nothing. The implementation under test must come up within {@link #upBound}
- * of OpenVPN's time. Culvert's counters line must account for every packet the relay sent it (good
- * and injected), and every replayed control packet must be counted as a REPLAY drop.
+ * of OpenVPN's time. The reference must hold against replays; against forged resets stock OpenVPN
+ * itself does not always come up, so its result is printed, not asserted. Culvert's counters line
+ * must account for every packet the relay sent it (good and injected), and every replayed control
+ * packet must be counted as a REPLAY drop.
  *
  * <p>Scaled-down by default (25 s of pings); {@code -Dculvert.e2e.attackPings=N} runs N pings instead.
  */
@@ -46,6 +48,8 @@ class RelayAttackTest {
     /** A lost ping or two when a key changes is what OpenVPN itself shows under these attacks; more means the attack got through. */
     private static final int MAX_LOST_PERCENT = 5;
     private static final Duration UP_LIMIT = Duration.ofSeconds(30);
+    /** Stock OpenVPN's time to come up under these attacks when it does (every such run measured 1.1 s or 2.2 s: the 1-s ping poll). */
+    private static final Duration USUAL_OPENVPN_UP = Duration.ofMillis(2200);
 
     /** One attack: what the relay does, which side is attacked, how the control channel is wrapped. */
     enum Attack {
@@ -102,12 +106,18 @@ class RelayAttackTest {
         Impl ut = E2eEnv.underTest();
         Outcome out = run(attack, ut);
         Report.figure(out.name(attack), out.value());
-        // The reference is checked as strictly: if stock OpenVPN failed, the harness (not Culvert) is wrong.
-        assertHeld(attack, ref);
+        if (attack.replays()) {
+            // Stock OpenVPN has always held against replays here: if it failed, the harness is wrong.
+            assertHeld(attack, ref);
+        }
         assertHeld(attack, out);
-        Duration bound = upBound(ref.up());
+        // Against forged resets stock OpenVPN 2.6 itself sometimes never comes up (once in six runs as
+        // the attacked tls-server; its client's P_CONTROL_V1 became "Unroutable", cause not studied):
+        // its line is printed, and the bound then falls back to its usual time.
+        Duration refUp = ref.up() != null ? ref.up() : USUAL_OPENVPN_UP;
+        Duration bound = upBound(refUp);
         assertTrue(out.up().compareTo(bound) <= 0, ut + " came up " + out.up().toMillis() + " ms after OpenVPN's start, OpenVPN (attacked the same way) "
-                + ref.up().toMillis() + " ms; allowed " + bound.toMillis() + " ms");
+                + (ref.up() != null ? ref.up().toMillis() + " ms" : "never") + "; allowed " + bound.toMillis() + " ms");
         if (out.counters() != null) {
             checkAccounting(attack, out);
         }
