@@ -9,10 +9,14 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A UDP relay between two VPN peers that injects bad packets on command. Started by the tests with
@@ -29,8 +33,17 @@ import java.util.List;
  * L means "original length + L") — {@code truncated N}</li>
  * <li>{@code flip K}: send A K copies of recent B packets with one bit flipped each, at positions spread
  * from the first to the last byte — {@code flipped K}</li>
- * <li>{@code stats}, {@code freeze} (stop forwarding; counts are final afterwards), {@code quit} —
- * {@code stats forwardedToA=.. forwardedToB=.. injected=..}</li>
+ * <li>{@code forge client|server MS}: every MS ms send A a forged {@code P_CONTROL_HARD_RESET_CLIENT_V2}
+ * (or {@code _SERVER_V2}) with a fresh random session id and no wrapping (what an attacker who knows the
+ * port can send), starting once B's first hard reset has gone through. Sent before it, the first forged
+ * reset takes the slot the real peer's reset would have had, and stock OpenVPN 2.6 never comes up
+ * either (measured) — {@code forging}</li>
+ * <li>{@code replay-control MS}: from now on, every MS ms send A again the first hard reset B sent and one
+ * other control packet B sent (round robin over the last {@value #CONTROL_HISTORY} kept); nothing is
+ * sent until B's hard reset has been seen — {@code replaying}</li>
+ * <li>{@code attack-stop}: end the periodic attacks (their counts are final afterwards) — the stats line</li>
+ * <li>{@code stats}, {@code freeze} (stop forwarding and attacking; counts are final afterwards), {@code quit} —
+ * {@code stats forwardedToA=.. forwardedToB=.. injected=.. forged=.. controlReplayed=..}</li>
  * </ul>
  * Startup prints {@code ready}. Errors print {@code error ...}. Per-packet work allocates one copy
  * for the history ring; this is test tooling, not the data path.
@@ -38,6 +51,11 @@ import java.util.List;
 public final class LossyRelay {
     private static final int HISTORY = 256;
     private static final int MAX_DATAGRAM = 65_535;
+    private static final int CONTROL_HISTORY = 32;
+    private static final int P_DATA_V1 = 6;
+    private static final int P_CONTROL_HARD_RESET_CLIENT_V2 = 7;
+    private static final int P_CONTROL_HARD_RESET_SERVER_V2 = 8;
+    private static final int P_DATA_V2 = 9;
 
     private final DatagramSocket sideA;
     private final DatagramSocket sideB;
@@ -50,7 +68,19 @@ public final class LossyRelay {
     private long forwardedToB;
     private long injected;
     private long foreign;
+    private long forged;
+    private long controlReplayed;
     private boolean frozen;
+    /** B-to-A control packets (TLS mode: every opcode but P_DATA_*), oldest first; the first hard reset B sent. Guarded by lock. */
+    private final ArrayDeque<byte[]> control = new ArrayDeque<>();
+    private byte[] firstReset;
+    private int controlCursor;
+    private final SecureRandom random = new SecureRandom();
+    private final ScheduledExecutorService attacks = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "relay-attacks");
+        t.setDaemon(true);
+        return t;
+    });
 
     private LossyRelay(InetSocketAddress listenA, InetSocketAddress peerA, InetSocketAddress listenB, InetSocketAddress peerB)
             throws SocketException {
@@ -101,6 +131,7 @@ public final class LossyRelay {
                 break;
             }
         }
+        attacks.shutdownNow();
         sideA.close();
         sideB.close();
     }
@@ -125,10 +156,12 @@ public final class LossyRelay {
                     to.send(outPacket);
                     if (towardsA) {
                         forwardedToA++;
-                        history.addLast(Arrays.copyOf(buf, in.getLength()));
+                        byte[] copy = Arrays.copyOf(buf, in.getLength());
+                        history.addLast(copy);
                         if (history.size() > HISTORY) {
                             history.removeFirst();
                         }
+                        recordControlLocked(copy);
                     } else {
                         forwardedToB++;
                     }
@@ -156,7 +189,22 @@ public final class LossyRelay {
             }
             case "flip":
                 return "flipped " + flip(Integer.parseInt(f[1]));
+            case "forge": {
+                int opcode = "server".equals(f[1]) ? P_CONTROL_HARD_RESET_SERVER_V2 : P_CONTROL_HARD_RESET_CLIENT_V2;
+                if (!"server".equals(f[1]) && !"client".equals(f[1])) {
+                    return "error forge client|server MS";
+                }
+                attacks.scheduleAtFixedRate(() -> forge(opcode), 0, Long.parseLong(f[2]), TimeUnit.MILLISECONDS);
+                return "forging";
+            }
+            case "replay-control":
+                attacks.scheduleAtFixedRate(this::replayControl, 0, Long.parseLong(f[1]), TimeUnit.MILLISECONDS);
+                return "replaying";
+            case "attack-stop":
+                stopAttacks();
+                return stats();
             case "freeze":
+                stopAttacks();
                 synchronized (lock) {
                     frozen = true;
                 }
@@ -171,7 +219,8 @@ public final class LossyRelay {
 
     private String stats() {
         synchronized (lock) {
-            return "stats forwardedToA=" + forwardedToA + " forwardedToB=" + forwardedToB + " injected=" + injected + " foreign=" + foreign;
+            return "stats forwardedToA=" + forwardedToA + " forwardedToB=" + forwardedToB + " injected=" + injected + " foreign=" + foreign
+                    + " forged=" + forged + " controlReplayed=" + controlReplayed;
         }
     }
 
@@ -228,6 +277,82 @@ public final class LossyRelay {
                 injectLocked(p, p.length);
             }
             return count;
+        }
+    }
+
+    /** TLS-mode control packets are told apart by the opcode in the first byte's high 5 bits. */
+    private void recordControlLocked(byte[] p) {
+        if (p.length == 0) {
+            return;
+        }
+        int opcode = (p[0] & 0xff) >>> 3;
+        if (opcode == P_DATA_V1 || opcode == P_DATA_V2) {
+            return;
+        }
+        if (firstReset == null && (opcode == P_CONTROL_HARD_RESET_CLIENT_V2 || opcode == P_CONTROL_HARD_RESET_SERVER_V2)) {
+            firstReset = p;
+            return;
+        }
+        control.addLast(p);
+        if (control.size() > CONTROL_HISTORY) {
+            control.removeFirst();
+        }
+    }
+
+    /** One forged hard reset: opcode/key id 0, a random session id, an empty ACK array, message packet-id 0. */
+    private void forge(int opcode) {
+        synchronized (lock) {
+            if (firstReset == null) {
+                return;
+            }
+        }
+        byte[] p = new byte[1 + 8 + 1 + 4];
+        p[0] = (byte) (opcode << 3);
+        byte[] sid = new byte[8];
+        random.nextBytes(sid);
+        System.arraycopy(sid, 0, p, 1, 8);
+        synchronized (lock) {
+            if (frozen) {
+                return;
+            }
+            try {
+                injectLocked(p, p.length);
+                forged++;
+            } catch (IOException e) {
+                // The attacked peer is not up yet (ICMP unreachable): the attack goes on.
+            }
+        }
+    }
+
+    private void replayControl() {
+        synchronized (lock) {
+            if (frozen || firstReset == null) {
+                return;
+            }
+            try {
+                injectLocked(firstReset, firstReset.length);
+                controlReplayed++;
+                if (!control.isEmpty()) {
+                    List<byte[]> all = new ArrayList<>(control);
+                    byte[] p = all.get(controlCursor++ % all.size());
+                    injectLocked(p, p.length);
+                    controlReplayed++;
+                }
+            } catch (IOException e) {
+                // As in forge().
+            }
+        }
+    }
+
+    /** Ends the periodic attacks and waits for a running one to finish, so that the counts are final. */
+    private void stopAttacks() {
+        attacks.shutdownNow();
+        try {
+            if (!attacks.awaitTermination(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("attack thread did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

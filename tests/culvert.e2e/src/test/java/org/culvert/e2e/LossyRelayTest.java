@@ -46,13 +46,11 @@ class LossyRelayTest {
             String port = Integer.toString(PeerConfig.PORT);
             RelayControl relay = RelayControl.start(net, net.b(), dir, net.linkAddrB() + ":" + RELAY_A_PORT, net.linkAddrA() + ":" + port,
                     "127.0.0.1:" + RELAY_B_PORT, "127.0.0.1:" + port);
-            PeerConfig cfgA = new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", net.linkAddrA()).option("lport", port)
-                    .option("remote", net.linkAddrB()).option("rport", Integer.toString(RELAY_A_PORT))
-                    .option("ifconfig", net.tunAddrA(), net.tunAddrB()).option("secret", key.toString(), "0")
+            PeerConfig cfgA = PeerConfig.udpLink(net.linkAddrA(), PeerConfig.PORT, net.linkAddrB(), RELAY_A_PORT, net.tunAddrA(), net.tunAddrB())
+                    .option("secret", key.toString(), "0")
                     .option("cipher", "AES-256-CBC").option("auth", "SHA256").option("verb", "3");
-            PeerConfig cfgB = new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", "127.0.0.1").option("lport", port)
-                    .option("remote", "127.0.0.1").option("rport", Integer.toString(RELAY_B_PORT))
-                    .option("ifconfig", net.tunAddrB(), net.tunAddrA()).option("secret", key.toString(), "1")
+            PeerConfig cfgB = PeerConfig.udpLink("127.0.0.1", PeerConfig.PORT, "127.0.0.1", RELAY_B_PORT, net.tunAddrB(), net.tunAddrA())
+                    .option("secret", key.toString(), "1")
                     .option("cipher", "AES-256-CBC").option("auth", "SHA256").option("verb", "3");
             // a binds first: every packet the relay forwards to a must reach a's socket, or the
             // accounting below (and a "replay" of a packet a never saw) would be off.
@@ -89,7 +87,7 @@ class LossyRelayTest {
             Map<String, Long> stats = RelayControl.parseStats(relay.command("freeze"));
             long injected = replayed + truncated + flipped;
             assertEquals(injected, stats.get("injected"), "relay's own count of injected packets");
-            awaitReceiveQueueEmpty(net, net.a(), PeerConfig.PORT);
+            RelayControl.awaitReceiveQueueEmpty(net, net.a(), PeerConfig.PORT);
             int exit = a.stop(Duration.ofSeconds(20));
             String log = a.logText();
             Report.line("lossy relay vs " + ut + ": injected " + replayed + " replays, " + truncated + " truncated, " + flipped
@@ -123,27 +121,5 @@ class LossyRelayTest {
             n++;
         }
         return n;
-    }
-
-    /** Polls {@code ss} until the UDP socket on {@code port} in {@code ns} has nothing left to read. */
-    private static void awaitReceiveQueueEmpty(Netns net, String ns, int port) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            Proc.Result r = net.run(ns, Duration.ofSeconds(5), "ss", "-Huan", "sport = :" + port);
-            boolean empty = r.ok();
-            for (String line : r.output().split("\n")) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 2 && !"0".equals(f[1])) {
-                    empty = false;
-                }
-            }
-            if (empty) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                fail("the peer's UDP socket still has unread data after 10 s:\n" + r.output());
-            }
-            Peer.pause();
-        }
     }
 }

@@ -146,6 +146,15 @@ public final class Peer implements AutoCloseable {
      * @return how long it took
      */
     public static Duration awaitTunnel(Netns net, String fromNs, String target, Duration timeout, Peer... peers) {
+        Duration d = pollTunnel(net, fromNs, target, timeout, peers);
+        if (d == null) {
+            fail("no ping through the tunnel to " + target + " from " + fromNs + " within " + timeout.toSeconds() + " s");
+        }
+        return d;
+    }
+
+    /** Like {@link #awaitTunnel}, but returns null instead of failing when no ping passed within {@code timeout}. */
+    public static Duration pollTunnel(Netns net, String fromNs, String target, Duration timeout, Peer... peers) {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         while (true) {
@@ -156,7 +165,7 @@ public final class Peer implements AutoCloseable {
                 return Duration.ofNanos(System.nanoTime() - start);
             }
             if (System.nanoTime() > deadline) {
-                fail("no ping through the tunnel to " + target + " from " + fromNs + " within " + timeout.toSeconds() + " s");
+                return null;
             }
             pause();
         }

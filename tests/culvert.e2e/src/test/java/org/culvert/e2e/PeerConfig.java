@@ -74,14 +74,27 @@ public final class PeerConfig {
      * {@code peer-fingerprint}), the control-channel wrapping and the data ciphers.
      */
     public static PeerConfig tls(Netns net, String ns, Role role, boolean tlsServer) {
-        PeerConfig c = link(net, ns, role);
+        return tlsRole(link(net, ns, role), tlsServer);
+    }
+
+    /**
+     * A UDP peer with explicit addresses, for cases where a relay sits between the peers (the remote
+     * is the relay, not the other namespace): {@code dev tun}, {@code proto udp}, {@code local/lport},
+     * {@code remote/rport} and {@code ifconfig}.
+     */
+    public static PeerConfig udpLink(String local, int lport, String remote, int rport, String ifLocal, String ifRemote) {
+        return new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", local).option("lport", Integer.toString(lport))
+                .option("remote", remote).option("rport", Integer.toString(rport)).option("ifconfig", ifLocal, ifRemote);
+    }
+
+    /** {@code tls-server} with {@code dh none} (OpenVPN requires {@code --dh} on a server; none means ECDHE only) or {@code tls-client}, and {@code verb 3}. */
+    public static PeerConfig tlsRole(PeerConfig c, boolean tlsServer) {
         if (tlsServer) {
             c.option("tls-server").option("dh", "none");
         } else {
             c.option("tls-client");
         }
-        c.option("verb", "3");
-        return c;
+        return c.option("verb", "3");
     }
 
     /** {@code dev}, {@code proto}, the link's addresses and port for {@code role}, and {@code ifconfig}. */

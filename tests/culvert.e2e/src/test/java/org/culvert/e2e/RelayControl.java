@@ -137,4 +137,26 @@ public final class RelayControl implements AutoCloseable {
             Proc.terminate(process.toHandle(), Duration.ofSeconds(3));
         }
     }
+
+    /** Polls {@code ss} until the UDP socket on {@code port} in {@code ns} has nothing left to read. */
+    public static void awaitReceiveQueueEmpty(Netns net, String ns, int port) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            Proc.Result r = net.run(ns, Duration.ofSeconds(5), "ss", "-Huan", "sport = :" + port);
+            boolean empty = r.ok();
+            for (String line : r.output().split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 2 && !"0".equals(f[1])) {
+                    empty = false;
+                }
+            }
+            if (empty) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("the peer's UDP socket still has unread data after 10 s:\n" + r.output());
+            }
+            Peer.pause();
+        }
+    }
 }

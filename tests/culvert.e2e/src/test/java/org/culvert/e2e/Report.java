@@ -5,13 +5,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 
-/** Prints one result line to the build log and appends it to {@code target/e2e/results.txt}. */
+/**
+ * Prints one result line to the build log and appends it to {@code target/e2e/results.txt}: {@code [e2e] ...}
+ * for case summaries, {@code [reliability] <figure>: <value>} for the fault figures collected in
+ * {@code docs/reliability.md}.
+ */
 final class Report {
     private Report() {
     }
 
-    static synchronized void line(String text) {
-        String line = "[e2e] " + text;
+    static void line(String text) {
+        print("[e2e] " + text);
+    }
+
+    /** One fault figure: {@code [reliability] <name>: <value>}. */
+    static void figure(String name, String value) {
+        print("[reliability] " + name + ": " + value);
+    }
+
+    private static synchronized void print(String line) {
         System.out.println(line);
         System.out.flush();
         try {

@@ -58,7 +58,11 @@ final class TlsConfigs {
      */
     static PeerConfig side(Netns net, String ns, Role role, boolean tlsServer, Material m, Wrap wrap, String cipher, String digest,
             boolean inline) {
-        PeerConfig c = PeerConfig.tls(net, ns, role, tlsServer);
+        return tlsOptions(PeerConfig.tls(net, ns, role, tlsServer), tlsServer, m, wrap, cipher, digest, inline);
+    }
+
+    /** The TLS options of {@link #side} (credentials, verification, wrapping, ciphers) added to a base config {@code c} that already holds the link and the TLS role. */
+    static PeerConfig tlsOptions(PeerConfig c, boolean tlsServer, Material m, Wrap wrap, String cipher, String digest, boolean inline) {
         Pki.Identity self = m.identity(tlsServer);
         Pki.Identity peer = m.identity(!tlsServer);
         if (m.verify() == Verify.FINGERPRINT) {
