@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -23,8 +24,8 @@ final class TunnelLogPrinter implements TunnelLogListener {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final PrintStream out;
-    /** Lines already printed while the history is replayed; identity, since history and listener share entries. */
-    private Set<TunnelLogEntry> replayed;
+    /** Lines logged while the history is being read: printed after it, those not in it. Null once attached. */
+    private List<TunnelLogEntry> pending;
 
     private TunnelLogPrinter(PrintStream out) {
         this.out = out;
@@ -34,22 +35,34 @@ final class TunnelLogPrinter implements TunnelLogListener {
     static TunnelLogPrinter attach(Tunnel tunnel, PrintStream out) {
         TunnelLogPrinter p = new TunnelLogPrinter(out);
         synchronized (p) {
-            p.replayed = Collections.newSetFromMap(new IdentityHashMap<>());
-            tunnel.addLogListener(p);
-            List<TunnelLogEntry> history = tunnel.recentLog();
+            p.pending = new ArrayList<>();
+        }
+        tunnel.addLogListener(p);
+        // Read the history without holding this printer's lock: the tunnel calls logged() with its
+        // log's lock held, so taking the two locks in the other order here deadlocks the tunnel.
+        List<TunnelLogEntry> history = tunnel.recentLog();
+        synchronized (p) {
+            // Identity: history and listener share entries; a line may be in both.
+            Set<TunnelLogEntry> printed = Collections.newSetFromMap(new IdentityHashMap<>());
             for (TunnelLogEntry e : history) {
-                if (p.replayed.add(e)) {
+                if (printed.add(e)) {
                     p.print(tunnel, e);
                 }
             }
-            p.replayed = null;
+            for (TunnelLogEntry e : p.pending) {
+                if (printed.add(e)) {
+                    p.print(tunnel, e);
+                }
+            }
+            p.pending = null;
         }
         return p;
     }
 
     @Override
     public synchronized void logged(Tunnel tunnel, TunnelLogEntry entry) {
-        if (replayed != null && !replayed.add(entry)) {
+        if (pending != null) {
+            pending.add(entry);
             return;
         }
         print(tunnel, entry);
