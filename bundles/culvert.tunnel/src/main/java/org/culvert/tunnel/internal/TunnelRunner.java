@@ -685,9 +685,12 @@ final class TunnelRunner implements Runnable {
     }
 
     private static void checkHandleKinds(EventBackend backend, TunDevice device, LinkSocket link) throws IOException {
-        if (!backend.handleKinds().contains(device.waitable().kind()) || !backend.handleKinds().contains(link.waitable().kind())) {
+        // A device with no waitable (dev null) is never waited on.
+        Object deviceKind = device.waitable() == null ? "nothing" : device.waitable().kind();
+        if ((device.waitable() != null && !backend.handleKinds().contains(device.waitable().kind()))
+                || !backend.handleKinds().contains(link.waitable().kind())) {
             throw new IOException("event backend waits on " + backend.handleKinds() + " but the device gives "
-                    + device.waitable().kind() + " and the link " + link.waitable().kind()
+                    + deviceKind + " and the link " + link.waitable().kind()
                     + " (a plugin registered wrong culvert.plugin.handle.kinds)");
         }
     }

@@ -5,10 +5,13 @@ import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.testkit.MemoryEventBackend;
 import org.culvert.testkit.MemoryLinkTransport;
 import org.culvert.testkit.MemoryTunDriver;
+import org.culvert.tun.devnull.NullTunDriver;
 
 /** Runners over the test kit's in-memory driver, backend and UDP transport, with the catalog wired to the runner. */
 final class MemoryRunners {
     final MemoryTunDriver driver = new MemoryTunDriver();
+    /** Registered as the product registers it: the null layer only, no handle kinds (its devices have no waitable). */
+    final NullTunDriver nullDriver = new NullTunDriver();
     final MemoryLinkTransport transport = new MemoryLinkTransport();
     final MemoryEventBackend backend = new MemoryEventBackend();
     private final java.util.List<TunnelRunner> made = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -30,6 +33,9 @@ final class MemoryRunners {
             }
         });
         c.addDriver(driver, TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "memory", PluginProperties.TUN_LAYERS, "tun,tap"));
+        java.util.Map<String, Object> nullProps = TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "null", PluginProperties.TUN_LAYERS, "null");
+        nullProps.remove(PluginProperties.HANDLE_KINDS);
+        c.addDriver(nullDriver, nullProps);
         c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
         c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp"));
         TunnelRunner r = new TunnelRunner(name, plan, c, "Linux", null, null, null, sink, counters, clock);
