@@ -487,6 +487,11 @@ final class TunnelRunner implements Runnable {
                         if (upAt[0] >= 0) {
                             publishConnection(openLink, java.time.Instant.now(), started.negotiated());
                         }
+                        // OpenVPN logs each TLS session at verb 3 ("Control Channel: ..."); one line per renegotiation here.
+                        int keys = started.keyGeneration();
+                        if (keys > 1) {
+                            log.info("Data channel keys renegotiated (key generation " + keys + ")");
+                        }
                     });
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {

@@ -65,6 +65,41 @@ class DevNullTunnelTest {
         assertTrue(!a.isAlive());
     }
 
+    /** TLS over dev null, as OpenVPN's loopback samples run it: each renegotiation is logged once. */
+    @Test
+    void renegotiationsOverDevNullAreLoggedOneLineEach() throws Exception {
+        org.culvert.openvpn.tls.TestPki.Identity server = org.culvert.openvpn.tls.TestPki.selfSigned("null-server");
+        org.culvert.openvpn.tls.TestPki.Identity client = org.culvert.openvpn.tls.TestPki.selfSigned("null-client");
+        TunnelLog logA = new TunnelLog("la" + id);
+        TunnelRunner a = memory.runner("la" + id, tlsPlan("a", "b", true, server, client), sinkA, countersA, LoopClock.SYSTEM, logA);
+        TunnelRunner b = memory.fromConfig("lb" + id, tlsConfig("b", "a", false, client, server), sinkB, countersB, LoopClock.SYSTEM);
+        a.start();
+        b.start();
+        sinkA.await(TunnelState.UP, null, 15000);
+        assertEquals("null", sinkA.driver);
+        // reneg-sec 2: two renegotiations within about 4 s.
+        MemoryRunners.awaitTrue(() -> renegotiationLines(logA) >= 2, () -> "log of a: " + logA.recent());
+        assertEquals(1, logA.recent().stream().filter(e -> e.message().equals("Initialization Sequence Completed")).count());
+        assertTrue(logA.recent().stream().anyMatch(e -> e.message().equals("Data channel keys renegotiated (key generation 2)")),
+                logA.recent().toString());
+        assertEquals(0, countersA.snapshot().restarts());
+    }
+
+    private static long renegotiationLines(TunnelLog log) {
+        return log.recent().stream().filter(e -> e.message().startsWith("Data channel keys renegotiated")).count();
+    }
+
+    private String tlsConfig(String me, String peer, boolean server, org.culvert.openvpn.tls.TestPki.Identity mine,
+            org.culvert.openvpn.tls.TestPki.Identity other) {
+        return TlsTunnelTest.config(id, me, peer, server, mine, other.fingerprint()).replace("dev mem" + me + id + "\ndev-type tun\n", "dev null\n")
+                + "reneg-sec 2\nping 1\n";
+    }
+
+    private TunnelPlan tlsPlan(String me, String peer, boolean server, org.culvert.openvpn.tls.TestPki.Identity mine,
+            org.culvert.openvpn.tls.TestPki.Identity other) throws Exception {
+        return PlanBuilder.build(org.culvert.openvpn.config.ConfigParser.parse(tlsConfig(me, peer, server, mine, other), "l.conf", null), null);
+    }
+
     @Test
     void aTunConfigurationNeverGetsTheNullDriver() throws Exception {
         TunnelRunner a = memory.fromConfig("t" + id, config("memt" + id + "\ndev-type tun", "t", "u", 0), sinkA, countersA, LoopClock.SYSTEM);

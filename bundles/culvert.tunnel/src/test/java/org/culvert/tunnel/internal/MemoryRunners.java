@@ -22,6 +22,11 @@ final class MemoryRunners {
     }
 
     TunnelRunner runner(String name, TunnelPlan plan, RecordingSink sink, Counters counters, LoopClock clock) {
+        return runner(name, plan, sink, counters, clock, new TunnelLog(name));
+    }
+
+    /** A runner that logs to {@code log}, for tests that read its lines. */
+    TunnelRunner runner(String name, TunnelPlan plan, RecordingSink sink, Counters counters, LoopClock clock, TunnelLog log) {
         TunnelRunner[] h = new TunnelRunner[1];
         PluginCatalog c = new PluginCatalog(() -> {
             if (h[0] != null) {
@@ -38,7 +43,7 @@ final class MemoryRunners {
         c.addDriver(nullDriver, nullProps);
         c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
         c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp"));
-        TunnelRunner r = new TunnelRunner(name, plan, c, "Linux", null, null, null, sink, counters, clock);
+        TunnelRunner r = new TunnelRunner(name, plan, null, c, "Linux", null, null, null, sink, counters, clock, log);
         h[0] = r;
         made.add(r);
         return r;
