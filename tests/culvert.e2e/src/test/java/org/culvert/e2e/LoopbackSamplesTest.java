@@ -109,11 +109,12 @@ class LoopbackSamplesTest {
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - pingsFrom);
             long serverPings = (authReadBytes(dir.resolve("server-status.txt"), server) - serverBefore) / PING_BYTES;
             long clientPings = (authReadBytes(dir.resolve("client-status.txt"), client) - clientBefore) / PING_BYTES;
-            // ping 1: one a second each way. Three quarters leaves room for the status file's 1 s period and a ping
-            // skipped while a renegotiation sends; the OCC exchange alone (a request and a reply of about 200 bytes
-            // in all, 13 pings' worth at most) stays below it over the PING_SECONDS or more measured.
-            assertTrue(serverPings >= seconds * 3 / 4, "the server got " + serverPings + " pings' worth in " + seconds + " s");
-            assertTrue(clientPings >= seconds * 3 / 4, "the client got " + clientPings + " pings' worth in " + seconds + " s");
+            // ping 1: one a second each way. Two thirds leaves room for the status file's 1 s period and the pings
+            // skipped while renegotiations send (stock OpenVPN on both sides measured 19 in 23 s); the OCC exchange
+            // alone (a request and a reply of about 150 bytes in all, 10 pings' worth) stays below it over the
+            // PING_SECONDS (20) or more measured.
+            assertTrue(serverPings >= seconds * 2 / 3, "the server got " + serverPings + " pings' worth in " + seconds + " s");
+            assertTrue(clientPings >= seconds * 2 / 3, "the client got " + clientPings + " pings' worth in " + seconds + " s");
 
             for (Peer p : List.of(server, client)) {
                 assertEquals(1, TunnelChecks.countLines(p, "Initialization Sequence Completed"), p + " initialized more than once");
