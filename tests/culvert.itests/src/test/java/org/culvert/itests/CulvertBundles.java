@@ -37,7 +37,7 @@ final class CulvertBundles {
     /** Culvert's product bundles: what the distribution ships, for every OS. */
     static final List<String> PRODUCT = List.of(
             "culvert.api", "culvert.openvpn", "culvert.openvpn.tls", "culvert.tunnel", "culvert.shell",
-            "culvert.platform.linux", "culvert.tun.linux",
+            "culvert.platform.linux", "culvert.tun.linux", "culvert.tun.null",
             "culvert.event.epoll", "culvert.event.poll", "culvert.event.nio",
             "culvert.link.udp", "culvert.link.tcp",
             "culvert.platform.win32", "culvert.tun.tapwindows6", "culvert.tun.wintun", "culvert.event.win32");
@@ -76,7 +76,7 @@ final class CulvertBundles {
 
     static {
         Map<String, List<String>> m = new LinkedHashMap<>();
-        m.put("tun-driver", List.of("linux"));
+        m.put("tun-driver", List.of("linux", "null"));
         m.put("event-backend", List.of("epoll", "poll", "nio"));
         m.put("link-transport", List.of("udp", "tcp"));
         LINUX_PLUGINS = Collections.unmodifiableMap(m);

@@ -25,7 +25,12 @@ public interface TunDevice extends AutoCloseable {
     /** The most packets one {@link #read} or {@link #write} call handles; constant for the device's life. */
     int batchSize();
 
-    /** What the event set waits on for this device ({@link org.culvert.api.event.EventSet#READ} = a packet can be read). */
+    /**
+     * What the event set waits on for this device ({@link org.culvert.api.event.EventSet#READ} = a packet
+     * can be read); null for a device that is never readable and never refuses a write (the
+     * {@link TunLayer#NULL null} device), which the loop then does not wait on. A driver whose devices
+     * have no waitable registers no {@code culvert.plugin.handle.kinds}.
+     */
     Waitable waitable();
 
     /**

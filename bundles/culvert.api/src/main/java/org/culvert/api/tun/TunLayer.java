@@ -1,8 +1,14 @@
 package org.culvert.api.tun;
 
-/** OpenVPN's {@code --dev-type}: IP packets (tun) or Ethernet frames (tap). */
+/**
+ * OpenVPN's {@code --dev-type}: IP packets (tun), Ethernet frames (tap), or no device at all (null:
+ * packets for it are discarded and none come from it, as OpenVPN's {@code --dev null}). Only drivers
+ * that list a layer in {@code culvert.tun.layers} are chosen for it.
+ */
 public enum TunLayer {
-    TUN("tun"), TAP("tap");
+    TUN("tun"), TAP("tap"),
+    /** @since 1.1 */
+    NULL("null");
 
     private final String optionName;
 
@@ -20,6 +26,6 @@ public enum TunLayer {
                 return l;
             }
         }
-        throw new IllegalArgumentException("unknown device type '" + name + "' (tun or tap)");
+        throw new IllegalArgumentException("unknown device type '" + name + "' (tun, tap or null)");
     }
 }

@@ -36,7 +36,10 @@ final class DeviceOptions {
             b.ifconfig = new IfConfig(ipv4(l, 0), ipv4(l, 1));
             b.ifconfigWhere = l.where();
         });
-        t.option("ifconfig-ipv6", 2, 2, (b, l) -> b.ifconfigIpv6 = parseIfconfigIpv6(l));
+        t.option("ifconfig-ipv6", 2, 2, (b, l) -> {
+            b.ifconfigIpv6 = parseIfconfigIpv6(l);
+            b.ifconfigIpv6Where = l.where();
+        });
         t.option("tun-ipv6", 0, 0, (b, l) -> b.warnings.add(OptionWarnings.TUN_IPV6));
         t.option("tun-mtu", 1, 2, (b, l) -> {
             b.tunMtu = integer(l, 0, TUN_MTU_MIN, TUN_MTU_MAX);

@@ -108,8 +108,10 @@ final class OptionsBuilder {
     IfConfig ifconfig;
     Where ifconfigWhere;
     IfConfigIpv6 ifconfigIpv6;
+    Where ifconfigIpv6Where;
     final List<RawRoute> routes = new ArrayList<>();
     final List<RawRoute6> routes6 = new ArrayList<>();
+    Where route6Where;
     Topology topology = Topology.NET30;
     Integer tunMtu;
     Where tunMtuWhere;
@@ -273,6 +275,9 @@ final class OptionsBuilder {
             throw new ConfigException(MISSING_OPTION, sourceName, 0, "dev", "a TUN/TAP device is required (e.g. 'dev tun')");
         }
         DevType type = resolveDevType();
+        if (type == DevType.NULL) {
+            checkNothingToConfigure();
+        }
         if (protoAmbiguousTcp) {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }
@@ -431,7 +436,7 @@ final class OptionsBuilder {
             case "tap":
                 return DevType.TAP;
             case "null":
-                throw at(UNSUPPORTED_OPTION, w, option, "the null device is not supported by Culvert yet");
+                return DevType.NULL;
             default:
                 throw at(BAD_VALUE, w, option, "device type must be tun, tap or null, not '" + t + "'");
         }
@@ -591,6 +596,34 @@ final class OptionsBuilder {
             if (local != null && (local.equals(l) || local.equals(r))) {
                 throw at(CONFLICT, localWhere, "local", "must differ from the --ifconfig addresses");
             }
+        }
+    }
+
+    /**
+     * With {@code --dev null} there is no interface: OpenVPN 2.6 stops with a fatal error on
+     * {@code --ifconfig} ("Linux can't set mtu (1500) on null") and fails every route it tries to add,
+     * so Culvert refuses them when it reads the configuration. It also refuses {@code --up}/{@code --down},
+     * which OpenVPN would run with {@code dev=null}: a script written for a device would act on none.
+     */
+    private void checkNothingToConfigure() throws ConfigException {
+        String why = "there is no interface to configure with --dev null";
+        if (ifconfig != null) {
+            throw at(CONFLICT, ifconfigWhere, "ifconfig", why);
+        }
+        if (ifconfigIpv6 != null) {
+            throw at(CONFLICT, ifconfigIpv6Where, "ifconfig-ipv6", why);
+        }
+        if (!routes.isEmpty()) {
+            throw at(CONFLICT, routes.get(0).where(), "route", why);
+        }
+        if (!routes6.isEmpty()) {
+            throw at(CONFLICT, route6Where, "route-ipv6", why);
+        }
+        if (up != null) {
+            throw at(CONFLICT, upWhere, "up", "there is no interface for an --up script with --dev null");
+        }
+        if (down != null) {
+            throw at(CONFLICT, downWhere, "down", "there is no interface for a --down script with --dev null");
         }
     }
 

@@ -25,7 +25,12 @@ final class RoutingOptions {
 
     static void register(OptionRegistry.Table t) {
         t.option("route", 1, 4, (b, l) -> b.routes.add(parseRoute(l)));
-        t.option("route-ipv6", 1, 3, (b, l) -> b.routes6.add(parseRoute6(l)));
+        t.option("route-ipv6", 1, 3, (b, l) -> {
+            b.routes6.add(parseRoute6(l));
+            if (b.route6Where == null) {
+                b.route6Where = l.where();
+            }
+        });
         t.notSupported("allow-recursive-routing", "max-routes", "redirect-gateway", "redirect-private",
                 "route-delay", "route-gateway", "route-ipv6-gateway", "route-method", "route-metric",
                 "route-noexec", "route-nopull");

@@ -393,7 +393,6 @@ class ConfigParserTest {
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "comp-lzo\n").reason());
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "comp-lzo yes\n").reason());
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "compress lz4-v2\n").reason());
-        assertEquals(Reason.UNSUPPORTED_OPTION, fails("dev null\nsecret static.key\ncipher none\n").reason());
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "route 10.0.0.0 255.0.0.0 net_gateway\n").reason());
     }
 

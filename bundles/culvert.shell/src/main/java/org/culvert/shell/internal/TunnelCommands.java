@@ -302,9 +302,11 @@ public final class TunnelCommands {
                     context.ungetService(ref);
                 }
             }
+            // A driver whose devices have nothing to wait on (dev null) registers no handle kinds.
+            String handles = PluginMatch.text(props, PluginProperties.HANDLE_KINDS);
             rows.add(String.format("%-15s %-13s %-7d %-8s %-12s %-22s %s", PluginMatch.text(props, PluginProperties.KIND),
                     PluginMatch.text(props, PluginProperties.NAME), PluginMatch.ranking(props), PluginMatch.text(props, PluginProperties.OS),
-                    PluginMatch.text(props, PluginProperties.HANDLE_KINDS).replace("POSIX_FD", "fd").replace("NIO_CHANNEL", "channel")
+                    handles.isEmpty() ? "none" : handles.replace("POSIX_FD", "fd").replace("NIO_CHANNEL", "channel")
                             .replace("WIN32_EVENT", "win32-event").replace("SIGNAL", "signal"),
                     servesKey == null ? "-" : PluginMatch.text(props, servesKey), usable));
         }

@@ -93,7 +93,7 @@ final class PlanBuilder {
     }
 
     static TunnelPlan build(OpenVpnOptions o, Path source) throws PlanException {
-        TunLayer layer = o.devType() == DevType.TAP ? TunLayer.TAP : TunLayer.TUN;
+        TunLayer layer = o.devType() == DevType.TAP ? TunLayer.TAP : o.devType() == DevType.NULL ? TunLayer.NULL : TunLayer.TUN;
         TunSpec.Builder tun = TunSpec.builder(layer).name(o.dev()).mtu(o.tunMtu()).persist(o.persistTun());
         o.devNode().ifPresent(tun::deviceNode);
         o.ifconfig().ifPresent(i -> tun.ifconfig(i.local().getHostAddress(), i.remoteOrNetmask().getHostAddress()));

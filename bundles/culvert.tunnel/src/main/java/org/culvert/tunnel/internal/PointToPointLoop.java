@@ -153,7 +153,9 @@ final class PointToPointLoop {
 
     private Exit loop() throws IOException {
         eventSet.ctl(link.waitable(), 0, SOCKET_TAG);
-        eventSet.ctl(tun.waitable(), 0, TUN_TAG);
+        if (tun.waitable() != null) {
+            eventSet.ctl(tun.waitable(), 0, TUN_TAG);
+        }
         sendSessionOutput();
         while (true) {
             Exit exit = exitRequest;
@@ -261,7 +263,8 @@ final class PointToPointLoop {
 
     private void tunSet(int interest) throws IOException {
         tun.prepareWait(interest);
-        if (interest != tunInterest) {
+        // A device without a waitable (dev null) is never readable and takes every write: nothing to wait on.
+        if (interest != tunInterest && tun.waitable() != null) {
             eventSet.ctl(tun.waitable(), interest, TUN_TAG);
             tunInterest = interest;
         }

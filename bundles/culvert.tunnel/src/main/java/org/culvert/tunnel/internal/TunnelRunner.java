@@ -487,6 +487,11 @@ final class TunnelRunner implements Runnable {
                         if (upAt[0] >= 0) {
                             publishConnection(openLink, java.time.Instant.now(), started.negotiated());
                         }
+                        // OpenVPN logs each TLS session at verb 3 ("Control Channel: ..."); one line per renegotiation here.
+                        int keys = started.keyGeneration();
+                        if (keys > 1) {
+                            log.info("Data channel keys renegotiated (key generation " + keys + ")");
+                        }
                     });
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
@@ -685,9 +690,12 @@ final class TunnelRunner implements Runnable {
     }
 
     private static void checkHandleKinds(EventBackend backend, TunDevice device, LinkSocket link) throws IOException {
-        if (!backend.handleKinds().contains(device.waitable().kind()) || !backend.handleKinds().contains(link.waitable().kind())) {
+        // A device with no waitable (dev null) is never waited on.
+        Object deviceKind = device.waitable() == null ? "nothing" : device.waitable().kind();
+        if ((device.waitable() != null && !backend.handleKinds().contains(device.waitable().kind()))
+                || !backend.handleKinds().contains(link.waitable().kind())) {
             throw new IOException("event backend waits on " + backend.handleKinds() + " but the device gives "
-                    + device.waitable().kind() + " and the link " + link.waitable().kind()
+                    + deviceKind + " and the link " + link.waitable().kind()
                     + " (a plugin registered wrong culvert.plugin.handle.kinds)");
         }
     }

@@ -5,10 +5,13 @@ import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.testkit.MemoryEventBackend;
 import org.culvert.testkit.MemoryLinkTransport;
 import org.culvert.testkit.MemoryTunDriver;
+import org.culvert.tun.devnull.NullTunDriver;
 
 /** Runners over the test kit's in-memory driver, backend and UDP transport, with the catalog wired to the runner. */
 final class MemoryRunners {
     final MemoryTunDriver driver = new MemoryTunDriver();
+    /** Registered as the product registers it: the null layer only, no handle kinds (its devices have no waitable). */
+    final NullTunDriver nullDriver = new NullTunDriver();
     final MemoryLinkTransport transport = new MemoryLinkTransport();
     final MemoryEventBackend backend = new MemoryEventBackend();
     private final java.util.List<TunnelRunner> made = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -19,6 +22,11 @@ final class MemoryRunners {
     }
 
     TunnelRunner runner(String name, TunnelPlan plan, RecordingSink sink, Counters counters, LoopClock clock) {
+        return runner(name, plan, sink, counters, clock, new TunnelLog(name));
+    }
+
+    /** A runner that logs to {@code log}, for tests that read its lines. */
+    TunnelRunner runner(String name, TunnelPlan plan, RecordingSink sink, Counters counters, LoopClock clock, TunnelLog log) {
         TunnelRunner[] h = new TunnelRunner[1];
         PluginCatalog c = new PluginCatalog(() -> {
             if (h[0] != null) {
@@ -30,9 +38,12 @@ final class MemoryRunners {
             }
         });
         c.addDriver(driver, TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "memory", PluginProperties.TUN_LAYERS, "tun,tap"));
+        java.util.Map<String, Object> nullProps = TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "null", PluginProperties.TUN_LAYERS, "null");
+        nullProps.remove(PluginProperties.HANDLE_KINDS);
+        c.addDriver(nullDriver, nullProps);
         c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
         c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp"));
-        TunnelRunner r = new TunnelRunner(name, plan, c, "Linux", null, null, null, sink, counters, clock);
+        TunnelRunner r = new TunnelRunner(name, plan, null, c, "Linux", null, null, null, sink, counters, clock, log);
         h[0] = r;
         made.add(r);
         return r;

@@ -16,6 +16,7 @@ final class RecordingSink implements StatusSink {
     private TunnelReason reason = TunnelReason.NONE;
     private String detail = "";
     volatile String device;
+    volatile String driver;
     volatile org.culvert.api.tunnel.TunnelConnection connection = org.culvert.api.tunnel.TunnelConnection.NONE;
 
     @Override
@@ -36,6 +37,7 @@ final class RecordingSink implements StatusSink {
     @Override
     public void plugins(String driver, String backend, String transport, String deviceName) {
         device = deviceName;
+        this.driver = driver;
     }
 
     synchronized List<String> historyCopy() {
