@@ -11,6 +11,7 @@ import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
 import org.culvert.openvpn.session.DataPayload;
+import org.culvert.openvpn.session.Decompressor;
 import org.culvert.openvpn.session.ExitNotify;
 import org.culvert.openvpn.session.MssClamp;
 import org.culvert.openvpn.session.OccStrings;
@@ -73,6 +74,8 @@ public final class TlsSession implements PeerEngine {
     private static final byte[] PING = DataPayload.ping();
     /** Largest control packet produced or accepted (OpenVPN's TLS_CHANNEL_BUF_SIZE region). */
     private static final int MAX_CONTROL_PACKET = 2048;
+    /** OpenVPN's TAP_MTU_EXTRA_DEFAULT: the Ethernet header room a tap payload has beyond tun-mtu. */
+    private static final int TAP_MTU_EXTRA = 32;
 
     /** The session's overall state. */
     public enum State {
@@ -92,7 +95,9 @@ public final class TlsSession implements PeerEngine {
     private final SessionConfig config;
     private final DataScratch scratch = new DataScratch();
     private final IvSource ivs;
+    /** The framing sent: Culvert never compresses, so a real algorithm sends its "not compressed" framing. */
     private final Compression compression;
+    private final Decompressor decompressor;
     private final int headroom;
     private final int tailroom;
     private final int innerHeadroom;
@@ -150,7 +155,10 @@ public final class TlsSession implements PeerEngine {
                 settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp(),
                 settings.announceKeyExportAlways());
         this.ivs = new IvSource(random);
-        this.compression = settings.compression();
+        this.compression = settings.compression().sendFraming();
+        // OpenVPN's frame payload size: the tun MTU plus, for tap, the default tun-mtu-extra.
+        this.decompressor = new Decompressor(settings.compression(),
+                settings.occ().tunMtu() + ("tap".equals(settings.occ().devType()) ? TAP_MTU_EXTRA : 0));
         int inner = 0;
         int innerTail = 0;
         for (DataCipher c : resolved.dataCiphers()) {
@@ -285,7 +293,7 @@ public final class TlsSession implements PeerEngine {
         }
         ks.count(length);
         ks.markPeerUsed();
-        if (!DataPayload.unframe(packet, compression)) {
+        if (!decompressor.unframe(packet)) {
             lastVerdict = Verdict.BAD_COMPRESSION;
             return Incoming.DROP;
         }

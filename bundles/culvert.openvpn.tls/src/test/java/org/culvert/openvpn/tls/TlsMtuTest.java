@@ -51,6 +51,11 @@ class TlsMtuTest {
         assertEquals(1368, mss("dev tap\n", DataCipher.AES_256_GCM, true, false), "tap carries a 32-byte Ethernet allowance");
         assertEquals(1399, mss("compress stub\n", DataCipher.AES_256_GCM, true, false));
         assertEquals(1400, mss("compress stub-v2\n", DataCipher.AES_256_GCM, true, false));
+        // The real algorithms count as OpenVPN's frame_calculate_payload_overhead counts them: v1 one byte, v2 none.
+        assertEquals(1399, mss("comp-lzo yes\n", DataCipher.AES_256_GCM, true, false));
+        assertEquals(1399, mss("compress lzo\n", DataCipher.AES_256_GCM, true, false));
+        assertEquals(1399, mss("compress lz4\n", DataCipher.AES_256_GCM, true, false));
+        assertEquals(1400, mss("compress lz4-v2\n", DataCipher.AES_256_GCM, true, false));
     }
 
     @Test

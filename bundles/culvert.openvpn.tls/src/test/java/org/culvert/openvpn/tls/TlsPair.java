@@ -123,7 +123,11 @@ final class TlsPair {
 
     /** Seals {@code text} on {@code from}, carries it across, and returns what arrived at the tun. */
     List<String> send(TlsSession from, String text) {
-        ByteBuffer p = TlsSessionTest.packet(text);
+        return send(from, TlsSessionTest.packet(text));
+    }
+
+    /** Seals the packet {@code p[position, limit)} on {@code from}, carries it across, and returns what arrived at the tun. */
+    List<String> send(TlsSession from, ByteBuffer p) {
         Verdict v = from.encapsulate(p);
         if (v != Verdict.OK) {
             throw new AssertionError("encapsulate: " + v);

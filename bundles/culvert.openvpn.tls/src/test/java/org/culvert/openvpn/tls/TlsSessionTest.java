@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -317,6 +318,34 @@ class TlsSessionTest {
             assertTrue(pair.handshake(10_000));
             assertEquals(List.of("Payload " + c), pair.send(pair.client, "Payload " + c));
             assertEquals(List.of("P starts with 0x50"), pair.send(pair.server, "P starts with 0x50"));
+        }
+    }
+
+    /**
+     * A peer that compresses (here a client without framing sending OpenVPN's bytes as they are):
+     * lz4-v2 and lz4 blocks come out decompressed; what the decompressing side sends is not compressed.
+     */
+    @Test
+    void compressedPayloadsAreDecompressed() throws Exception {
+        // Short enough to fit the buffer TlsPair delivers in (the wire size plus 256 bytes).
+        String text = "Payload " + "a".repeat(150);
+        byte[] block = net.jpountz.lz4.LZ4Factory.safeInstance().fastCompressor().compress(text.getBytes(StandardCharsets.US_ASCII));
+        for (Compression c : List.of(Compression.LZ4_V2, Compression.LZ4)) {
+            TlsPair pair = TlsPair.clean(client().build(), server().compression(c).build());
+            assertTrue(pair.handshake(10_000));
+            ByteBuffer p = ByteBuffer.allocate(TlsPair.SLOT);
+            p.position(TlsPair.HEADROOM);
+            if (c == Compression.LZ4_V2) {
+                p.put((byte) 0x50).put((byte) 0x01).put(block);
+            } else {
+                // v1: the marker in front, the block's first byte moved to the end
+                p.put((byte) 0x69).put(block, 1, block.length - 1).put(block[0]);
+            }
+            p.limit(p.position()).position(TlsPair.HEADROOM);
+            assertEquals(List.of(text), pair.send(pair.client, p), c.toString());
+            if (c == Compression.LZ4_V2) {
+                assertEquals(List.of("sent raw"), pair.send(pair.server, "sent raw"), "no compression on send");
+            }
         }
     }
 

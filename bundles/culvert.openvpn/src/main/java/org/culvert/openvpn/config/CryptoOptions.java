@@ -76,7 +76,10 @@ final class CryptoOptions {
         });
         // The manual lists it with the protocol options; it is a TLS-mode setting (see TLS_ONLY).
         t.option("tran-window", 1, 1, (b, l) -> b.tranWindow = integer(l, 0, 1, Integer.MAX_VALUE));
-        t.notSupported("comp-noadapt", "force-tls-key-material-export", "prng");
+        // It only steers adaptive compression on send, which Culvert never does.
+        t.option("comp-noadapt", 0, 0, (b, l) -> {
+        });
+        t.notSupported("force-tls-key-material-export", "prng");
         // Encryption options: one-shot commands of openvpn, not tunnel settings
         t.notSupported("genkey", "show-ciphers", "show-digests", "show-engines", "show-groups", "show-tls");
     }
@@ -115,11 +118,12 @@ final class CryptoOptions {
         if ("no".equals(v)) {
             b.compression = Compression.LZO_STUB;
         } else if (v == null || v.equals("yes") || v.equals("adaptive")) {
-            throw error(UNSUPPORTED_OPTION, l, "LZO compression is not supported by Culvert; use 'comp-lzo no' on"
-                    + " both peers (same framing, no compression)");
+            b.compression = Compression.LZO;
         } else {
             throw error(BAD_VALUE, l, "bad value '" + v + "' (allowed: yes, no, adaptive)");
         }
+        b.compressionWhere = l.where();
+        b.compressionOption = l.name();
     }
 
     private static void setCompress(OptionsBuilder b, Line l) throws ConfigException {
@@ -132,18 +136,51 @@ final class CryptoOptions {
                 b.compression = Compression.STUB_V2;
                 break;
             case "lzo":
+                b.compression = Compression.LZO;
+                break;
             case "lz4":
+                b.compression = Compression.LZ4;
+                break;
             case "lz4-v2":
+                b.compression = Compression.LZ4_V2;
+                break;
             case "migrate":
-                throw error(UNSUPPORTED_OPTION, l, "'" + v + "' is not supported by Culvert (compression is a known"
-                        + " attack vector; supported: stub, stub-v2)");
+                throw error(UNSUPPORTED_OPTION, l, "'migrate' is a server option; Culvert has no server mode"
+                        + " (supported: stub, stub-v2, lzo, lz4, lz4-v2)");
             default:
                 throw error(BAD_VALUE, l, "bad algorithm '" + v + "' (allowed: stub, stub-v2, lzo, lz4, lz4-v2, migrate)");
         }
+        b.compressionWhere = l.where();
+        b.compressionOption = l.name();
+    }
+
+    /**
+     * OpenVPN 2.6's {@code check_compression_settings_valid} at startup, plus Culvert's one refusal:
+     * with a real algorithm, {@code allow-compression no} (stub-only) is an error as in OpenVPN, no
+     * {@code allow-compression} means {@code asym} as in OpenVPN 2.6, and {@code yes} is refused
+     * because Culvert never compresses on send (OpenVPN would compress with it).
+     */
+    static void checkCompression(OptionsBuilder b) throws ConfigException {
+        if (!b.compression.decompresses()) {
+            return;
+        }
+        if (b.allowCompression == AllowCompression.NO) {
+            throw b.at(CONFLICT, b.compressionWhere, b.compressionOption, "'--allow-compression no' conflicts with"
+                    + " enabling compression (use 'comp-lzo no', 'compress stub' or 'compress stub-v2' for the"
+                    + " framing only, or 'allow-compression asym' to decompress what the peer sends)");
+        }
+        if (b.allowCompression == AllowCompression.YES) {
+            throw b.at(UNSUPPORTED_OPTION, b.allowCompressionWhere, "allow-compression", "'yes' with '"
+                    + b.compressionOption + "' is not supported by Culvert: it never compresses what it sends"
+                    + " (compressing before encrypting leaks plaintext, see VORACLE); use 'allow-compression asym'"
+                    + " (the default): Culvert decompresses what the peer sends and sends uncompressed");
+        }
+        b.warnings.add(OptionWarnings.COMPRESSION_RECEIVING);
     }
 
     private static void setAllowCompression(OptionsBuilder b, Line l) throws ConfigException {
         String v = l.arg(0);
+        b.allowCompressionWhere = l.where();
         if (v.equals("no")) {
             b.allowCompression = AllowCompression.NO;
             return;

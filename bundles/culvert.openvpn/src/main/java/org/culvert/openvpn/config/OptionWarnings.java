@@ -33,6 +33,12 @@ final class OptionWarnings {
     static final String AUTH_NONE = "******* WARNING *******: '--auth none' was specified. This means no authentication will"
             + " be performed on received packets, meaning you CANNOT trust that the data received by the remote side have"
             + " NOT been manipulated. PLEASE DO RECONSIDER THIS SETTING!";
+    /**
+     * options.c show_compression_warning, with the last sentence adapted: OpenVPN's says "Sent packets
+     * are not compressed unless "allow-compression yes" is also set", which Culvert refuses.
+     */
+    static final String COMPRESSION_RECEIVING = "WARNING: Compression for receiving enabled. Compression has been used in"
+            + " the past to break encryption. Sent packets are not compressed (Culvert never compresses).";
     /** options.c add_option, for --secret. */
     static final String SECRET_DEPRECATED = "DEPRECATED OPTION: The option --secret is deprecated.";
     /** options.c options_postprocess_mutate_ce. */

@@ -159,7 +159,10 @@ final class OptionsBuilder {
     int replayWindow = ReplayWindow.Settings.DEFAULT.seqBacktrack();
     int replayTime = ReplayWindow.Settings.DEFAULT.timeBacktrackSeconds();
     Compression compression = Compression.NONE;
+    Where compressionWhere;
+    String compressionOption;
     AllowCompression allowCompression;
+    Where allowCompressionWhere;
     int verb = 1;
     int mute;
     boolean muteReplayWarnings;
@@ -282,6 +285,7 @@ final class OptionsBuilder {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }
         boolean tlsMode = checkMode(sourceName);
+        CryptoOptions.checkCompression(this);
         Management managementOption = resolveManagement();
         StatusFile statusOption = status == null ? null : new StatusFile(status.file(), status.seconds(), statusVersion);
         KeyDirection direction = resolveKeyDirection();

@@ -8,7 +8,8 @@ import org.culvert.openvpn.config.Compression;
 /**
  * What both point-to-point engines (static key and TLS) put inside a data-channel packet around or
  * instead of a tun packet: the compression stub framing ({@code --comp-lzo no}, {@code --compress
- * stub}, {@code stub-v2}; nothing is ever compressed) and OpenVPN's in-band messages (the ping
+ * stub}, {@code stub-v2}; a real algorithm is framed as its "not compressed" stub, see
+ * {@link Compression#sendFraming}, and decompressed by {@link Decompressor}) and OpenVPN's in-band messages (the ping
  * payload and OCC messages, recognised by their 16-byte magic prefixes).
  *
  * <p>Stateless static helpers, safe from any thread. The framing works in place on the caller's
@@ -38,12 +39,13 @@ public final class DataPayload {
 
     /** Bytes the framing of {@code compression} puts before the payload. */
     public static int frameHeadroom(Compression compression) {
-        return compression == Compression.LZO_STUB ? 1 : compression == Compression.STUB_V2 ? 2 : 0;
+        Compression sent = compression.sendFraming();
+        return sent == Compression.LZO_STUB ? 1 : sent == Compression.STUB_V2 ? 2 : 0;
     }
 
     /** Bytes the framing of {@code compression} puts after the payload. */
     public static int frameTailroom(Compression compression) {
-        return compression == Compression.STUB ? 1 : 0;
+        return compression.sendFraming() == Compression.STUB ? 1 : 0;
     }
 
     /**
@@ -57,7 +59,7 @@ public final class DataPayload {
     public static boolean frame(ByteBuffer buf, Compression compression, int innerHeadroom, int innerTailroom) {
         int position = buf.position();
         int limit = buf.limit();
-        switch (compression) {
+        switch (compression.sendFraming()) {
             case LZO_STUB:
                 if (position < innerHeadroom + 1) {
                     return false;
@@ -90,14 +92,17 @@ public final class DataPayload {
         }
     }
 
-    /** Reverses {@link #frame} in place on an opened packet; false if the framing byte is wrong. */
+    /**
+     * Reverses {@link #frame} in place on an opened packet; false if the framing byte is wrong (for a
+     * real algorithm: also if the payload is compressed, which {@link Decompressor} handles).
+     */
     public static boolean unframe(ByteBuffer buf, Compression compression) {
         int position = buf.position();
         int length = buf.remaining();
         if (length == 0) {
             return true;
         }
-        switch (compression) {
+        switch (compression.sendFraming()) {
             case LZO_STUB:
                 buf.position(position + 1);
                 return buf.get(position) == NO_COMPRESS;

@@ -43,7 +43,9 @@ public final class StaticKeySession implements PeerEngine {
     private final OpenVpnOptions options;
     private final DataChannel dataChannel;
     private final Clock clock;
+    /** The framing sent: Culvert never compresses, so a real algorithm sends its "not compressed" framing. */
     private final Compression compression;
+    private final Decompressor decompressor;
     private final String localOcc;
     private final String expectedRemoteOcc;
     private final byte[] occReply;
@@ -74,7 +76,8 @@ public final class StaticKeySession implements PeerEngine {
         this.options = Objects.requireNonNull(options, "options");
         this.dataChannel = Objects.requireNonNull(dataChannel, "dataChannel");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.compression = options.compression();
+        this.compression = options.compression().sendFraming();
+        this.decompressor = new Decompressor(options.compression(), options.tunMtu() + options.tunMtuExtra());
         this.localOcc = OccStrings.local(options);
         this.expectedRemoteOcc = OccStrings.expectedRemote(options);
         this.occRequest = DataPayload.occMessage(DataPayload.OCC_REQUEST, null);
@@ -162,7 +165,7 @@ public final class StaticKeySession implements PeerEngine {
             lastVerdict = v;
             return Incoming.DROP;
         }
-        if (!DataPayload.unframe(packet, compression)) {
+        if (!decompressor.unframe(packet)) {
             lastVerdict = Verdict.BAD_COMPRESSION;
             return Incoming.DROP;
         }

@@ -8,7 +8,8 @@
  * share); {@code StaticKeySession} implements {@code PeerEngine} (new: {@code setMssClamp},
  * {@code lastWasData}, {@code isKeyed}, {@code keyGeneration}, {@code failure},
  * {@code negotiatedSummary}).
+ * <p>1.3: {@code Decompressor} (LZO and LZ4 decompression on receive).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.culvert.openvpn.session;

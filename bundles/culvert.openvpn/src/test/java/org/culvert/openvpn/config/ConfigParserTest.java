@@ -170,6 +170,31 @@ class ConfigParserTest {
     }
 
     @Test
+    void compressionDecompressedOnReceive() throws Exception {
+        assertEquals(Compression.LZO, parse(BASE + "comp-lzo\n").compression());
+        assertEquals(Compression.LZO, parse(BASE + "comp-lzo yes\n").compression());
+        assertEquals(Compression.LZO, parse(BASE + "comp-lzo adaptive\ncomp-noadapt\n").compression());
+        assertEquals(Compression.LZO, parse(BASE + "compress lzo\n").compression());
+        assertEquals(Compression.LZ4, parse(BASE + "compress lz4\n").compression());
+        assertEquals(Compression.LZ4_V2, parse(BASE + "compress lz4-v2\nallow-compression asym\n").compression());
+        assertTrue(parse(BASE + "compress lz4-v2\n").warnings().stream()
+                .anyMatch(w -> w.equals(OptionWarnings.COMPRESSION_RECEIVING)), "OpenVPN's warning");
+        assertTrue(parse(BASE + "compress stub-v2\n").warnings().stream()
+                .noneMatch(w -> w.equals(OptionWarnings.COMPRESSION_RECEIVING)), "no warning for a stub");
+        assertEquals(Optional.of(AllowCompression.YES),
+                parse(BASE + "allow-compression yes\ncompress stub-v2\n").allowCompression(), "yes with a stub: nothing to compress");
+        ConfigException no = fails(BASE + "allow-compression no\ncomp-lzo yes\n");
+        assertEquals(Reason.CONFLICT, no.reason());
+        assertEquals("comp-lzo", no.option());
+        assertTrue(no.getMessage().contains("'--allow-compression no' conflicts with enabling compression"), no.getMessage());
+        ConfigException yes = fails(BASE + "compress lz4\nallow-compression yes\n");
+        assertEquals(Reason.UNSUPPORTED_OPTION, yes.reason());
+        assertEquals("allow-compression", yes.option());
+        assertTrue(yes.getMessage().contains("never compresses what it sends"), yes.getMessage());
+        assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "compress migrate\n").reason());
+    }
+
+    @Test
     void compressionFramings() throws Exception {
         assertEquals(Compression.LZO_STUB, parse(BASE + "comp-lzo no\n").compression());
         assertEquals(Compression.STUB, parse(BASE + "compress\n").compression());
@@ -390,9 +415,6 @@ class ConfigParserTest {
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "cipher BF-CBC\n").reason());
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "cipher AES-192-CBC\n").reason());
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "auth SHA384\n").reason());
-        assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "comp-lzo\n").reason());
-        assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "comp-lzo yes\n").reason());
-        assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "compress lz4-v2\n").reason());
         assertEquals(Reason.UNSUPPORTED_OPTION, fails(BASE + "route 10.0.0.0 255.0.0.0 net_gateway\n").reason());
     }
 

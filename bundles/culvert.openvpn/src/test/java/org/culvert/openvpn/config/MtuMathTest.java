@@ -35,6 +35,11 @@ class MtuMathTest {
         "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;proto tcp-server|1462",
         "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;comp-lzo no|1461",
         "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;compress stub-v2|1460",
+        // Stock OpenVPN 2.6.14's "Local Options String" for the same settings.
+        "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;comp-lzo yes|1461",
+        "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;compress lzo|1461",
+        "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;compress lz4|1461",
+        "tun-mtu 1400;cipher AES-128-CBC;auth SHA1;compress lz4-v2|1460",
         "cipher AES-256-CBC;auth SHA256;dev tap|1604",
         "cipher AES-256-CBC;auth SHA256;dev tap;tun-mtu-extra 0|1572",
         "cipher AES-256-CBC;auth SHA256;tun-mtu-extra 32|1604",

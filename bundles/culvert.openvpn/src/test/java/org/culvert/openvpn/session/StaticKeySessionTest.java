@@ -356,6 +356,43 @@ class StaticKeySessionTest {
         }
     }
 
+    /**
+     * A real algorithm: what Culvert sends is the "not compressed" framing (as OpenVPN with
+     * allow-compression asym); what the peer compressed comes out decompressed; a bomb is dropped.
+     */
+    @Test
+    void compressedPayloadsAreDecompressedAndNothingIsCompressedOnSend() throws Exception {
+        net.jpountz.lz4.LZ4Compressor lz4 = net.jpountz.lz4.LZ4Factory.safeInstance().fastCompressor();
+        byte[] packet = udpPacket(1000, 0);
+        String[][] modes = {{"comp-lzo yes", "fa"}, {"compress lz4", "fb"}, {"compress lz4-v2", ""}};
+        for (String[] mode : modes) {
+            Peer a = new Peer("0", mode[0]);
+            Peer b = new Peer("1", mode[0]);
+            byte[] framed = rawOpen(b, a.send(packet));
+            assertEquals(packet.length + mode[1].length() / 2, framed.length, mode[0] + ": sent uncompressed");
+            if (!mode[1].isEmpty()) {
+                assertEquals(mode[1], Hex.string(Arrays.copyOf(framed, 1)), mode[0] + " marker");
+            }
+            byte[] compressed = mode[0].equals("comp-lzo yes") ? null : lz4.compress(packet);
+            if (compressed == null) {
+                continue; // LZO: DecompressorTest has liblzo2's vectors
+            }
+            byte[] payload = mode[0].equals("compress lz4")
+                    ? concat(concat(Hex.bytes("69"), Arrays.copyOfRange(compressed, 1, compressed.length)),
+                            new byte[] {compressed[0]})
+                    : concat(Hex.bytes("5001"), compressed);
+            StaticKeyDataChannel sender = channel(a.options);
+            ByteBuffer wire = ByteBuffer.allocateDirect(HEADROOM + 2048);
+            wire.position(HEADROOM);
+            wire.put(payload).flip().position(HEADROOM);
+            assertEquals(Verdict.OK, sender.seal(wire));
+            ByteBuffer in = ByteBuffer.allocateDirect(HEADROOM + 2048);
+            in.put(wire).flip();
+            assertEquals(Incoming.TUN_PACKET, b.session.decapsulate(in), mode[0]);
+            assertArrayEquals(packet, bytes(in), mode[0] + " decompressed");
+        }
+    }
+
     @Test
     void badFramingBytesAreDropped() throws Exception {
         for (String[] pair : new String[][] {{"comp-lzo no", "compress stub"}, {"compress stub", "comp-lzo no"},

@@ -45,7 +45,9 @@ class StaticKeyDataFuzz {
     private static final int TAILROOM = 64;
     private static final byte[] KEY_FILE = Keys.keyFile(5);
     private static final OpenVpnOptions SENDER;
-    private static final OpenVpnOptions[] RECEIVERS = new OpenVpnOptions[Compression.values().length];
+    /** The framings that never decompress (the opened packet stays inside the received bytes); DecompressFuzz has the others. */
+    private static final Compression[] FRAMINGS = {Compression.NONE, Compression.LZO_STUB, Compression.STUB, Compression.STUB_V2};
+    private static final OpenVpnOptions[] RECEIVERS = new OpenVpnOptions[FRAMINGS.length];
     private static final ReferenceCodec FORGER;
 
     static {
@@ -53,7 +55,7 @@ class StaticKeyDataFuzz {
         String[] framing = {"", "comp-lzo no\n", "compress stub\n", "compress stub-v2\n"};
         try {
             SENDER = options("0", key, "");
-            for (Compression c : Compression.values()) {
+            for (Compression c : FRAMINGS) {
                 RECEIVERS[c.ordinal()] = options("1", key, framing[c.ordinal()]);
                 check(RECEIVERS[c.ordinal()].compression() == c, "framing option for " + c);
             }
