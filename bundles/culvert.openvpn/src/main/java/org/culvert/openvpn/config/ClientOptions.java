@@ -50,9 +50,10 @@ final class ClientOptions {
                 b.warnings.add(String.format(OptionWarnings.INACTIVE_BYTES, b.inactive));
             }
         });
-        t.notSupported("allow-pull-fqdn", "auth-token-user", "client-nat", "connect-retry-max", "connection", "dns",
+        t.notSupported("allow-pull-fqdn", "auth-token-user", "client-nat", "connect-retry-max", "connection",
                 "peer-id", "preresolve", "proto-force", "protocol-flags", "pull-filter", "push-continuation",
                 "push-peer-info", "remote-random", "remote-random-hostname", "single-session", "static-challenge");
+        t.option("dns", NameServiceOptions::dns);
         for (String name : new String[] {"auth-retry", "auth-token", "auth-user-pass"}) {
             t.notSupportedBecause(name, OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);
         }

@@ -49,7 +49,8 @@ final class DeviceOptions {
         t.option("tun-mtu-extra", 1, 1, (b, l) -> b.tunMtuExtra = integer(l, 0, 0, TUN_MTU_MAX));
         t.option("persist-tun", 0, 0, (b, l) -> b.persistTun = true);
         t.option("disable-dco", 0, 0, (b, l) -> b.disableDco = true);
-        t.notSupported("bind-dev", "block-ipv6", "dhcp-option", "ifconfig-noexec", "ifconfig-nowarn", "lladdr",
+        t.option("dhcp-option", NameServiceOptions::dhcpOption);
+        t.notSupported("bind-dev", "block-ipv6", "ifconfig-noexec", "ifconfig-nowarn", "lladdr",
                 "mktun", "rmtun", "tun-mtu-max", "txqueuelen");
         // Windows-specific options
         t.option("windows-driver", 1, 1, DeviceOptions::setWindowsDriver);

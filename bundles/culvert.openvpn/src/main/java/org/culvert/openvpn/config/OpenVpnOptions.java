@@ -47,9 +47,19 @@ public final class OpenVpnOptions {
     public static final int RESOLV_RETRY_INFINITE = OptionsBuilder.RESOLV_RETRY_INFINITE;
 
     private final Values v;
+    private final RouteSettings routeSettings;
 
-    OpenVpnOptions(Values values) {
+    OpenVpnOptions(Values values, RouteSettings routeSettings) {
         this.v = values;
+        this.routeSettings = routeSettings;
+    }
+
+    /**
+     * {@code --route-gateway}, {@code --route-metric}, {@code --route-noexec}, {@code --route-delay},
+     * {@code --redirect-gateway}/{@code --redirect-private}, {@code --dhcp-option} and {@code --dns}.
+     */
+    public RouteSettings routeSettings() {
+        return routeSettings;
     }
 
     /** The file name or "command line" the options came from. */

@@ -41,6 +41,9 @@ final class OptionWarnings {
             + " the past to break encryption. Sent packets are not compressed (Culvert never compresses).";
     /** options.c add_option, for --secret. */
     static final String SECRET_DEPRECATED = "DEPRECATED OPTION: The option --secret is deprecated.";
+    /** options.c add_option, for a second --redirect-gateway or --redirect-private. */
+    static final String REDIRECT_TWICE = "WARNING: You have specified redirect-gateway and redirect-private at the same"
+            + " time (or the same option multiple times). This is not well supported and may lead to unexpected results";
     /** options.c options_postprocess_mutate_ce. */
     static final String EXIT_NOTIFY_TCP = "NOTICE: --explicit-exit-notify ignored for --proto tcp";
     /** options.c options_postprocess_verify_ce. */

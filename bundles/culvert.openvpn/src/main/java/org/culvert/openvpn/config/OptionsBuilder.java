@@ -111,6 +111,8 @@ final class OptionsBuilder {
     Where ifconfigIpv6Where;
     final List<RawRoute> routes = new ArrayList<>();
     final List<RawRoute6> routes6 = new ArrayList<>();
+    /** Route defaults, redirection, dhcp-option and dns. */
+    final RoutingState routing = new RoutingState();
     Where route6Where;
     Topology topology = Topology.NET30;
     Integer tunMtu;
@@ -228,7 +230,7 @@ final class OptionsBuilder {
     }
 
     record RawRoute(Inet4Address network, Inet4Address netmask, Inet4Address gateway, OptionalInt metric,
-            Where where) {
+            Where where, Optional<SpecialAddress> specialNetwork, Optional<SpecialAddress> specialGateway) {
     }
 
     record RawRoute6(Inet6Address network, int bits, Inet6Address gateway, OptionalInt metric) {
@@ -365,6 +367,7 @@ final class OptionsBuilder {
                 effectiveFixed = true;
             }
         }
+        RouteSettings routeSettings = routing.finish(this);
         List<Route> resolvedRoutes = resolveRoutes(type);
         List<RouteIpv6> resolvedRoutes6 = new ArrayList<>();
         for (RawRoute6 r : routes6) {
@@ -385,7 +388,7 @@ final class OptionsBuilder {
                 Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, connectRetry, connectRetryMax,
                 connectTimeout, resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
                 allowDeprecatedInsecureStaticCrypto, Optional.ofNullable(tls), Optional.ofNullable(windowsDriver),
-                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings)));
+                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings)), routeSettings);
         // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
         // builder is done with after build().
         warnings.addAll(OptionWarnings.of(built));
@@ -623,6 +626,9 @@ final class OptionsBuilder {
         if (!routes6.isEmpty()) {
             throw at(CONFLICT, route6Where, "route-ipv6", why);
         }
+        if (routing.redirectEnabled || routing.redirectIpv6) {
+            throw at(CONFLICT, null, "redirect-gateway", why);
+        }
         if (up != null) {
             throw at(CONFLICT, upWhere, "up", "there is no interface for an --up script with --dev null");
         }
@@ -661,23 +667,27 @@ final class OptionsBuilder {
         return new int[] {keepalivePing, keepaliveTimeout};
     }
 
+    /** As init.c do_init_route_list: the default gateway is --route-gateway, else the net30/p2p tun peer. */
     private List<Route> resolveRoutes(DevType type) throws ConfigException {
         List<Route> out = new ArrayList<>();
         boolean implicitGateway = type == DevType.TUN && topology != Topology.SUBNET;
+        Inet4Address vpnGateway = routing.routeGateway != null ? routing.routeGateway
+                : implicitGateway && ifconfig != null ? ifconfig.remoteOrNetmask() : null;
         for (RawRoute r : routes) {
             Inet4Address gw = r.gateway();
             if (gw == null) {
-                if (!implicitGateway || ifconfig == null) {
-                    throw at(CONFLICT, r.where(), "route", "no gateway: give one explicitly"
-                            + (implicitGateway ? " or set --ifconfig" : " (tap and topology subnet have no implicit gateway)"));
+                if (vpnGateway == null) {
+                    throw at(CONFLICT, r.where(), "route", "no gateway: give one explicitly or set --route-gateway"
+                            + (implicitGateway ? " or --ifconfig" : " (tap and topology subnet have no implicit gateway)"));
                 }
-                gw = ifconfig.remoteOrNetmask();
+                gw = vpnGateway;
             }
-            out.add(new Route(r.network(), r.netmask(), gw, r.metric()));
+            OptionalInt metric = r.metric().isPresent() || routing.routeMetric == 0 ? r.metric()
+                    : OptionalInt.of(routing.routeMetric);
+            out.add(new Route(r.network(), r.netmask(), gw, metric, r.specialNetwork(), r.specialGateway()));
         }
         return out;
     }
-
 
     /** An error about an option found at {@code w}; without a place, about the configuration as a whole. */
     ConfigException at(ConfigException.Reason reason, Where w, String option, String detail) {
