@@ -5,8 +5,17 @@ import java.util.Objects;
 /**
  * One {@code --route} or {@code --route-ipv6}: destination prefix, optional gateway (null = the
  * tunnel's remote end or the device itself) and metric (negative = default).
+ *
+ * <p>Since 1.2 an IPv4 route's network may be {@link #REMOTE_HOST} or {@link #NET_GATEWAY}, and its
+ * gateway {@link #NET_GATEWAY} or {@link #REMOTE_HOST}: OpenVPN's special addresses, which only the
+ * driver can resolve when it adds the route.
  */
 public final class TunRoute {
+    /** OpenVPN's {@code net_gateway}: the default gateway before the tunnel came up. */
+    public static final String NET_GATEWAY = "net_gateway";
+    /** OpenVPN's {@code remote_host}: the server's address. */
+    public static final String REMOTE_HOST = "remote_host";
+
     private final String network;
     private final int prefixLength;
     private final String gateway;

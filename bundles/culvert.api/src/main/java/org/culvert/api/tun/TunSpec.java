@@ -32,8 +32,18 @@ public final class TunSpec {
     private final boolean persist;
     private final Map<String, String> scriptEnvironment;
     private final Map<String, String> driverOptions;
+    private final TunRedirect redirect;
+    private final String remoteHost;
+    private final boolean routeNoexec;
+    private final int routeDelaySeconds;
+    private final TunDns dns;
 
     private TunSpec(Builder b) {
+        redirect = b.redirect;
+        remoteHost = b.remoteHost;
+        routeNoexec = b.routeNoexec;
+        routeDelaySeconds = b.routeDelaySeconds;
+        dns = b.dns;
         layer = b.layer;
         name = b.name;
         deviceNode = b.deviceNode;
@@ -126,12 +136,42 @@ public final class TunSpec {
         return driverOptions;
     }
 
+    /** {@code --redirect-gateway}/{@code --redirect-private}; {@link TunRedirect#NONE} by default. @since 1.2 */
+    public TunRedirect redirect() {
+        return redirect;
+    }
+
+    /**
+     * The server, as OpenVPN's {@code remote_host}: a literal address or a host name the driver
+     * resolves, or null (no remote, e.g. a listening peer). Used for the route to the server through
+     * the old default gateway and for routes naming {@link TunRoute#REMOTE_HOST}. @since 1.2
+     */
+    public String remoteHost() {
+        return remoteHost;
+    }
+
+    /** {@code --route-noexec}: compute the routes and export them to scripts, add none. @since 1.2 */
+    public boolean routeNoexec() {
+        return routeNoexec;
+    }
+
+    /** {@code --route-delay}: seconds to wait after the {@code --up} script before adding routes; 0 = none. @since 1.2 */
+    public int routeDelaySeconds() {
+        return routeDelaySeconds;
+    }
+
+    /** The resolver settings for the device; {@link TunDns#NONE} by default. @since 1.2 */
+    public TunDns dns() {
+        return dns;
+    }
+
     @Override
     public String toString() {
         return "TunSpec[" + layer.optionName() + " " + name + " mtu " + mtu
                 + (ifconfigLocal != null ? " ifconfig " + ifconfigLocal + " " + ifconfigRemoteOrNetmask : "")
                 + (ifconfigIpv6Local != null ? " ifconfig-ipv6 " + ifconfigIpv6Local + "/" + ifconfigIpv6Prefix : "")
-                + (routes.isEmpty() ? "" : " routes " + routes) + (persist ? " persist" : "") + "]";
+                + (routes.isEmpty() ? "" : " routes " + routes) + (redirect.any() ? " " + redirect : "")
+                + (persist ? " persist" : "") + "]";
     }
 
     /** Builder; every setter returns {@code this}. */
@@ -151,6 +191,11 @@ public final class TunSpec {
         private boolean persist;
         private final Map<String, String> scriptEnvironment = new LinkedHashMap<>();
         private final Map<String, String> driverOptions = new LinkedHashMap<>();
+        private TunRedirect redirect = TunRedirect.NONE;
+        private String remoteHost;
+        private boolean routeNoexec;
+        private int routeDelaySeconds;
+        private TunDns dns = TunDns.NONE;
 
         private Builder(TunLayer layer) {
             this.layer = Objects.requireNonNull(layer, "layer");
@@ -214,6 +259,39 @@ public final class TunSpec {
 
         public Builder driverOption(String key, String value) {
             driverOptions.put(key, value);
+            return this;
+        }
+
+        /** @since 1.2 */
+        public Builder redirect(TunRedirect v) {
+            redirect = Objects.requireNonNull(v, "redirect");
+            return this;
+        }
+
+        /** @since 1.2 */
+        public Builder remoteHost(String v) {
+            remoteHost = v;
+            return this;
+        }
+
+        /** @since 1.2 */
+        public Builder routeNoexec(boolean v) {
+            routeNoexec = v;
+            return this;
+        }
+
+        /** @since 1.2 */
+        public Builder routeDelaySeconds(int v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("route-delay " + v + " is negative");
+            }
+            routeDelaySeconds = v;
+            return this;
+        }
+
+        /** @since 1.2 */
+        public Builder dns(TunDns v) {
+            dns = Objects.requireNonNull(v, "dns");
             return this;
         }
 

@@ -3,6 +3,9 @@ package org.culvert.tun.linux;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +33,38 @@ final class DeviceSetup {
 
     private final TunSpec spec;
     private final String device;
+    /** The default gateway before the tunnel, or null when there is none (or it was not looked up). */
+    private final NetGateway netGateway;
+    /** The server's address (OpenVPN's remote_host), or null. */
+    private final String remoteHost;
+    /** The routes with OpenVPN's special addresses replaced; those that cannot be are left out (and warned about). */
+    private final List<TunRoute> routes = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    /** Resolved routes "via net_gateway" when the default route is on-link: they leave through its device. */
+    private final Set<TunRoute> viaNetDevice = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** One change to the routing table and what undoes it ({@code ip} arguments). */
+    record Step(List<String> apply, List<String> undo) {
+    }
     /** True when IPv4 is configured as local/peer (tun without topology subnet). */
     private final boolean pointToPoint;
     private final int ipv4Prefix;
 
     /** @throws TunException CONFIGURATION_FAILED if an address, netmask or route is malformed */
     DeviceSetup(TunSpec spec, String device) throws TunException {
+        this(spec, device, null, null);
+    }
+
+    /**
+     * @param netGateway the default gateway before the tunnel ({@link NetGateway}), or null if there is none
+     * @param remoteHost the server's address, a literal, or null
+     * @throws TunException CONFIGURATION_FAILED if an address, netmask or route is malformed
+     */
+    DeviceSetup(TunSpec spec, String device, NetGateway netGateway, String remoteHost) throws TunException {
         this.spec = spec;
         this.device = device;
+        this.netGateway = netGateway;
+        this.remoteHost = remoteHost;
         String topology = spec.driverOptions().getOrDefault("topology", "net30");
         this.pointToPoint = spec.layer() == TunLayer.TUN && !"subnet".equals(topology);
         if (spec.ifconfigLocal() != null) {
@@ -74,13 +101,61 @@ final class DeviceSetup {
                     requireIpv6("--route-ipv6 gateway", r.gateway());
                 }
             } else {
-                requireIpv4("--route " + r, r.network());
+                if (!isSpecial(r.network())) {
+                    requireIpv4("--route " + r, r.network());
+                }
                 requirePrefix("--route " + r, r.prefixLength(), 32);
-                if (r.gateway() != null) {
+                if (r.gateway() != null && !isSpecial(r.gateway())) {
                     requireIpv4("--route gateway", r.gateway());
                 }
             }
         }
+        if (remoteHost != null && !isIpv4(remoteHost)) {
+            requireIpv6("remote host", remoteHost);
+        }
+        for (TunRoute r : spec.routes()) {
+            TunRoute resolved = r.isIpv6() ? r : resolveSpecial(r);
+            if (resolved != null) {
+                routes.add(resolved);
+            }
+        }
+    }
+
+    private static boolean isSpecial(String address) {
+        return TunRoute.NET_GATEWAY.equals(address) || TunRoute.REMOTE_HOST.equals(address);
+    }
+
+    /** route.c get_special_addr: net_gateway and remote_host, or null (warned about) when the machine has no such address. */
+    private TunRoute resolveSpecial(TunRoute r) {
+        String network = special(r.network());
+        String gateway = r.gateway() == null ? null : special(r.gateway());
+        if (network == null || (r.gateway() != null && gateway == null)) {
+            warnings.add("OpenVPN ROUTE: route " + r + " skipped: "
+                    + (netGateway == null ? "no default gateway" : "no IPv4 remote host") + " to resolve it with");
+            return null;
+        }
+        // An on-link default route has no gateway address: a route "via net_gateway" goes out of its device.
+        boolean onLink = TunRoute.NET_GATEWAY.equals(r.gateway()) && netGateway.gateway() == null;
+        TunRoute resolved = new TunRoute(network, r.prefixLength(), onLink ? null : gateway, r.metric());
+        if (onLink) {
+            viaNetDevice.add(resolved);
+        }
+        return resolved;
+    }
+
+    private String special(String address) {
+        if (TunRoute.NET_GATEWAY.equals(address)) {
+            return netGateway == null ? null : netGateway.address();
+        }
+        if (TunRoute.REMOTE_HOST.equals(address)) {
+            return remoteHost != null && isIpv4(remoteHost) ? remoteHost : null;
+        }
+        return address;
+    }
+
+    /** What OpenVPN warned about while planning the routes (routes it could not add, redirection it could not do). */
+    List<String> warnings() {
+        return warnings;
     }
 
     /** {@code ip} argument lists (without the program) for MTU, link up and the addresses, in order. */
@@ -103,10 +178,24 @@ final class DeviceSetup {
         return commands;
     }
 
-    /** {@code ip} argument lists for every {@code --route} and {@code --route-ipv6}, in order. */
+    /** {@code ip} argument lists that add the routes, in order (see {@link #routeSteps}). */
     List<List<String>> routeCommands() {
         List<List<String>> commands = new ArrayList<>();
-        for (TunRoute r : spec.routes()) {
+        for (Step s : routeSteps()) {
+            commands.add(s.apply());
+        }
+        return commands;
+    }
+
+    /**
+     * OpenVPN's {@code add_routes} on Linux: the gateway redirection first
+     * ({@code redirect_default_route_to_vpn}), then every {@code --route} and {@code --route-ipv6},
+     * each with the command that undoes it ({@code delete_routes} runs them in reverse order).
+     */
+    List<Step> routeSteps() {
+        List<Step> steps = new ArrayList<>(Redirection.steps(spec.redirect(), vpnGateway(), netGateway, remoteHost,
+                warnings));
+        for (TunRoute r : routes) {
             List<String> c = new ArrayList<>();
             String destination = r.network() + "/" + r.prefixLength();
             if (r.isIpv6()) {
@@ -117,19 +206,27 @@ final class DeviceSetup {
                 c.addAll(List.of("dev", device));
             } else {
                 c.addAll(List.of("route", "add", destination));
-                String gateway = r.gateway() != null ? r.gateway() : vpnGateway();
+                boolean outOfNetDevice = viaNetDevice.contains(r);
+                String gateway = r.gateway() != null ? r.gateway() : outOfNetDevice ? null : vpnGateway();
                 if (gateway != null) {
                     c.addAll(List.of("via", gateway));
                 } else {
-                    c.addAll(List.of("dev", device));
+                    c.addAll(List.of("dev", outOfNetDevice ? netGateway.device() : device));
                 }
             }
             if (r.metric() >= 0) {
                 c.addAll(List.of("metric", Integer.toString(r.metric())));
             }
-            commands.add(c);
+            steps.add(new Step(c, undo(c)));
         }
-        return commands;
+        return steps;
+    }
+
+    /** The same {@code ip route} command with {@code add} turned into {@code del}. */
+    static List<String> undo(List<String> add) {
+        List<String> c = new ArrayList<>(add);
+        c.set(c.indexOf("add"), "del");
+        return c;
     }
 
     /**
@@ -176,12 +273,15 @@ final class DeviceSetup {
             }
         }
         String vpnGateway = vpnGateway();
+        if (netGateway != null) {
+            env.put("route_net_gateway", netGateway.address());
+        }
         if (vpnGateway != null) {
             env.put("route_vpn_gateway", vpnGateway);
         }
         int v4 = 0;
         int v6 = 0;
-        for (TunRoute r : spec.routes()) {
+        for (TunRoute r : routes) {
             if (r.isIpv6()) {
                 v6++;
                 env.put("route_ipv6_network_" + v6, r.network() + "/" + r.prefixLength());
@@ -213,7 +313,7 @@ final class DeviceSetup {
     }
 
     /** OpenVPN's {@code route_vpn_gateway}: the point-to-point peer, or the {@code route-gateway} driver option. */
-    private String vpnGateway() {
+    String vpnGateway() {
         String configured = spec.driverOptions().get("route-gateway");
         if (configured != null && IPV4.matcher(configured).matches()) {
             return configured;
@@ -241,7 +341,11 @@ final class DeviceSetup {
         return intToIpv4(prefix == 0 ? 0 : -1 << (32 - prefix));
     }
 
-    private static int ipv4ToInt(String dotted) {
+    static boolean isIpv4(String s) {
+        return s != null && IPV4.matcher(s).matches();
+    }
+
+    static int ipv4ToInt(String dotted) {
         String[] parts = dotted.split("\\.");
         int value = 0;
         for (String p : parts) {
@@ -250,7 +354,7 @@ final class DeviceSetup {
         return value;
     }
 
-    private static String intToIpv4(int v) {
+    static String intToIpv4(int v) {
         return ((v >>> 24) & 0xFF) + "." + ((v >>> 16) & 0xFF) + "." + ((v >>> 8) & 0xFF) + "." + (v & 0xFF);
     }
 

@@ -1,6 +1,8 @@
 package org.culvert.tun.linux;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.culvert.api.event.FdWaitable;
@@ -41,6 +43,8 @@ final class LinuxTunDevice implements TunDevice {
     /** Runs the {@code --down} script; set once the {@code --up} script (if any) has succeeded. */
     private volatile Runnable downAction;
     private final boolean downBeforeClose;
+    /** Undoes what the device's setup changed outside the device (routes through other devices, DNS); newest first. */
+    private final Deque<Runnable> teardown = new ArrayDeque<>();
 
     LinuxTunDevice(int fd, String name, TunLayer layer, int mtu, int batchSize, boolean downBeforeClose) {
         this.fd = new NativeFd(fd);
@@ -54,6 +58,13 @@ final class LinuxTunDevice implements TunDevice {
 
     void downAction(Runnable action) {
         this.downAction = action;
+    }
+
+    /** Registers what undoes one change the setup has just made; run in reverse order on close. */
+    void addTeardown(Runnable undo) {
+        synchronized (teardown) {
+            teardown.push(undo);
+        }
     }
 
     @Override
@@ -202,15 +213,18 @@ final class LinuxTunDevice implements TunDevice {
     }
 
     /**
-     * Runs the {@code --down} script (after releasing the device, as OpenVPN does, or before it
-     * with the driver option {@code down-pre=true}) and releases the descriptor; the kernel then
-     * deletes the non-persistent interface with its addresses and routes. Idempotent; never throws.
+     * Undoes the routes and DNS settings the setup made (as OpenVPN's {@code delete_routes} before
+     * the device goes), runs the {@code --down} script (after releasing the device, as OpenVPN does,
+     * or before it with the driver option {@code down-pre=true}) and releases the descriptor; the
+     * kernel then deletes the non-persistent interface with its addresses and remaining routes.
+     * Idempotent; never throws.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        runTeardown();
         Runnable down = downAction;
         if (down != null && downBeforeClose) {
             runDown(down);
@@ -222,10 +236,30 @@ final class LinuxTunDevice implements TunDevice {
         LOG.log(System.Logger.Level.DEBUG, "closed {0}", name);
     }
 
-    /** Releases the descriptor without running {@code --down}: for a failed open. */
+    /** Undoes the setup's changes and releases the descriptor without running {@code --down}: for a failed open. */
     void release() {
-        closed.set(true);
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        runTeardown();
         fd.close();
+    }
+
+    private void runTeardown() {
+        while (true) {
+            Runnable undo;
+            synchronized (teardown) {
+                undo = teardown.poll();
+            }
+            if (undo == null) {
+                return;
+            }
+            try {
+                undo.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "undoing the setup of " + name + " failed", e);
+            }
+        }
     }
 
     boolean isClosed() {

@@ -31,9 +31,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The Linux tun/tap driver: {@code /dev/net/tun} with {@code TUNSETIFF}, configured the way
- * OpenVPN 2.6 configures a device on Linux (MTU and link up, {@code --ifconfig},
- * {@code --ifconfig-ipv6}, then the {@code --up} script, then {@code --route}/{@code --route-ipv6})
- * using iproute2's {@code ip}.
+ * OpenVPN 2.6 configures a device on Linux (the default gateway read first, MTU and link up,
+ * {@code --ifconfig}, {@code --ifconfig-ipv6}, then the {@code --up} script, then
+ * {@code --redirect-gateway} and {@code --route}/{@code --route-ipv6}) using iproute2's {@code ip},
+ * and the tunnel's DNS set through systemd-resolved's {@code resolvectl} where it manages the resolver.
+ * Closing the device undoes the routes and DNS settings in reverse order (the routes through the
+ * device would go with it; the route to the server through the old gateway and a replaced default
+ * route would not).
  *
  * <p>{@link #open} runs on the calling thread, and so do the {@code ip} commands and scripts it
  * starts: they inherit that thread's network namespace, and the device is created there too.
@@ -73,6 +77,8 @@ public final class LinuxTunDriver implements TunDriver {
     private static final int IFREQ_SIZE = 40;
     private static final int IFREQ_FLAGS_OFFSET = 16;
     private static final List<String> IP_LOCATIONS = List.of("/usr/sbin/ip", "/sbin/ip", "/bin/ip", "/usr/bin/ip");
+    private static final List<String> RESOLVECTL_LOCATIONS = List.of("/usr/bin/resolvectl", "/bin/resolvectl",
+            "/usr/sbin/resolvectl");
     /** How long an {@code ip} command may take before it counts as failed. */
     private static final long IP_TIMEOUT_MILLIS = 30_000;
 
@@ -164,7 +170,11 @@ public final class LinuxTunDriver implements TunDriver {
         boolean upRan = false;
         DeviceSetup setup = null;
         try {
-            setup = new DeviceSetup(spec, name);
+            // As OpenVPN's init_route_list: the machine's default gateway and the server, before anything changes.
+            setup = new DeviceSetup(spec, name, defaultGateway(ip), remoteHost(spec));
+            for (String warning : setup.warnings()) {
+                LOG.log(System.Logger.Level.WARNING, warning);
+            }
             for (List<String> args : setup.interfaceCommands()) {
                 runIp(ip, args);
             }
@@ -176,9 +186,8 @@ public final class LinuxTunDriver implements TunDriver {
                 DeviceSetup downSetup = setup;
                 device.downAction(() -> runDown(spec.downCommand(), downSetup, scriptTimeout));
             }
-            for (List<String> args : setup.routeCommands()) {
-                runIp(ip, args);
-            }
+            addRoutes(ip, spec, setup, device);
+            applyDns(spec, name, device);
         } catch (TunException | RuntimeException e) {
             if (upRan) {
                 // The --up script's work is undone the usual way; otherwise no --down, as in OpenVPN.
@@ -190,6 +199,115 @@ public final class LinuxTunDriver implements TunDriver {
         }
         LOG.log(System.Logger.Level.DEBUG, "opened {0} device {1} (mtu {2})", spec.layer().optionName(), name, String.valueOf(spec.mtu()));
         return device;
+    }
+
+    /**
+     * OpenVPN's {@code --route-delay} (a wait before adding routes), {@code --route-noexec} (none
+     * added), then each route, registering its undo with the device as soon as it is in place, so a
+     * failure half-way or a later close removes exactly what was added.
+     */
+    private static void addRoutes(String ip, TunSpec spec, DeviceSetup setup, LinuxTunDevice device) throws TunException {
+        List<DeviceSetup.Step> steps = setup.routeSteps();
+        if (steps.isEmpty()) {
+            return;
+        }
+        if (spec.routeNoexec()) {
+            LOG.log(System.Logger.Level.INFO, "--route-noexec: " + steps.size() + " route(s) exported to scripts, none added");
+            return;
+        }
+        if (spec.routeDelaySeconds() > 0) {
+            try {
+                Thread.sleep(spec.routeDelaySeconds() * 1000L); // --route-delay is a configured wait, not a synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TunException(Reason.CONFIGURATION_FAILED, "interrupted during --route-delay", e);
+            }
+        }
+        for (DeviceSetup.Step step : steps) {
+            runIp(ip, step.apply());
+            device.addTeardown(() -> runIpQuietly(ip, step.undo()));
+        }
+    }
+
+    /**
+     * The tunnel's DNS through systemd-resolved, as OpenVPN 2.7's default dns-updown does, when it
+     * manages the system's resolver; otherwise one line says that the settings only reach scripts.
+     * A failure is a warning, as a failing dns-updown script is for OpenVPN.
+     */
+    private static void applyDns(TunSpec spec, String device, LinuxTunDevice tun) {
+        if (spec.dns().isEmpty()) {
+            return;
+        }
+        String resolvectl = findProgram(RESOLVECTL_LOCATIONS);
+        if (resolvectl == null || !resolvedManagesResolvConf()) {
+            LOG.log(System.Logger.Level.INFO, "DNS: systemd-resolved is not in use here (" + (resolvectl == null
+                    ? "no resolvectl" : "/etc/resolv.conf is not its stub") + "), so the DNS settings are only exported"
+                    + " to scripts (foreign_option_N, dns_*)");
+            return;
+        }
+        List<String> problem = new ArrayList<>();
+        List<List<String>> commands = ResolvedDns.up(spec.dns(), device, problem);
+        problem.forEach(p -> LOG.log(System.Logger.Level.WARNING, "DNS: " + p));
+        if (commands.isEmpty()) {
+            return;
+        }
+        tun.addTeardown(() -> runIpQuietly(resolvectl, ResolvedDns.down(device)));
+        try {
+            for (List<String> args : commands) {
+                runIp(resolvectl, args);
+            }
+            LOG.log(System.Logger.Level.INFO, "DNS: set on " + device + " using resolvectl");
+        } catch (TunException e) {
+            LOG.log(System.Logger.Level.WARNING, "DNS: " + e.getMessage());
+        }
+    }
+
+    private static boolean resolvedManagesResolvConf() {
+        try {
+            return Files.readSymbolicLink(Path.of("/etc/resolv.conf")).toString().contains("systemd");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** The best IPv4 default route and its subnet, or null when there is none or it cannot be read. */
+    private static NetGateway defaultGateway(String ip) {
+        try {
+            CommandRunner.Result routes = CommandRunner.run(List.of(ip, "-4", "route", "show", "default"), Map.of(),
+                    IP_TIMEOUT_MILLIS);
+            NetGateway gw = routes.succeeded() ? NetGateway.fromDefaultRoutes(routes.output) : null;
+            if (gw == null || gw.gateway() == null) {
+                return gw;
+            }
+            CommandRunner.Result addrs = CommandRunner.run(List.of(ip, "-o", "-4", "addr", "show", "dev", gw.device()),
+                    Map.of(), IP_TIMEOUT_MILLIS);
+            return addrs.succeeded() ? gw.withNetmaskFrom(addrs.output) : gw;
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the default gateway: " + e.getMessage());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The server's address for routes that need it: a literal as given, a name resolved now; null otherwise. */
+    private static String remoteHost(TunSpec spec) {
+        String host = spec.remoteHost();
+        if (host == null || host.isEmpty()) {
+            return null;
+        }
+        if (DeviceSetup.isIpv4(host)) {
+            return host;
+        }
+        try {
+            // Only a literal or a name: an IPv6 literal parses without a lookup.
+            return java.net.InetAddress.getByName(host).getHostAddress();
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot resolve the remote host " + printable(host)
+                    + " for the routes that need it: " + e.getMessage());
+            return null;
+        }
     }
 
     /** {@code TUNSETIFF}: creates or attaches the interface; returns the name the kernel gave it. */
@@ -294,12 +412,25 @@ public final class LinuxTunDriver implements TunDriver {
         if (!configured.isEmpty()) {
             return Files.isExecutable(Paths.get(configured)) ? configured : null;
         }
-        for (String candidate : IP_LOCATIONS) {
+        return findProgram(IP_LOCATIONS);
+    }
+
+    private static String findProgram(List<String> locations) {
+        for (String candidate : locations) {
             if (Files.isExecutable(Path.of(candidate))) {
                 return candidate;
             }
         }
         return null;
+    }
+
+    /** Runs an undo command; a failure (the route already gone with its device) is only logged. */
+    private static void runIpQuietly(String program, List<String> args) {
+        try {
+            runIp(program, args);
+        } catch (TunException e) {
+            LOG.log(System.Logger.Level.DEBUG, e.getMessage());
+        }
     }
 
     private static void runIp(String ip, List<String> args) throws TunException {

@@ -14,7 +14,6 @@ import org.culvert.api.link.AddressFamily;
 import org.culvert.api.link.LinkProtocol;
 import org.culvert.api.link.LinkSpec;
 import org.culvert.api.tun.TunLayer;
-import org.culvert.api.tun.TunRoute;
 import org.culvert.api.tun.TunSpec;
 import org.culvert.api.tunnel.TunnelManager;
 import org.culvert.openvpn.config.ConfigException;
@@ -22,8 +21,6 @@ import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.config.DevType;
 import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
-import org.culvert.openvpn.config.Route;
-import org.culvert.openvpn.config.RouteIpv6;
 import org.culvert.openvpn.config.TlsOptions;
 import org.culvert.openvpn.crypto.StaticKeyDataChannel;
 import org.culvert.openvpn.tls.TlsConfigException;
@@ -99,14 +96,7 @@ final class PlanBuilder {
         o.ifconfig().ifPresent(i -> tun.ifconfig(i.local().getHostAddress(), i.remoteOrNetmask().getHostAddress()));
         o.ifconfigIpv6().ifPresent(i -> tun.ifconfigIpv6(i.local().getHostAddress(), i.prefixLength(),
                 i.remote() == null ? null : i.remote().getHostAddress()));
-        for (Route r : o.routes()) {
-            tun.route(new TunRoute(r.network().getHostAddress(), prefixLength(r.netmask()),
-                    r.gateway() == null ? null : r.gateway().getHostAddress(), r.metric().orElse(-1)));
-        }
-        for (RouteIpv6 r : o.routesIpv6()) {
-            tun.route(new TunRoute(r.network().getHostAddress(), r.prefixLength(), r.gateway().map(InetAddress::getHostAddress).orElse(null),
-                    r.metric().orElse(-1)));
-        }
+        RouteSpecs.apply(o, tun);
         // OpenVPN runs --up/--down only with --script-security 2 or higher.
         if (o.scriptSecurity() >= 2) {
             o.up().ifPresent(s -> tun.up(s.command()));
