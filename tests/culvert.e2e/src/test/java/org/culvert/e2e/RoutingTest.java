@@ -139,6 +139,52 @@ class RoutingTest {
         }
     }
 
+    /**
+     * A soft restart with {@code persist-tun} keeps the device and so, as with OpenVPN (init.c
+     * do_close_tun keeps the route list on SIGUSR1 with persist-tun), the routes: the table is the same
+     * while the peer is away and after it is back, with nothing added twice; the stop removes them.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void routesOutliveAPersistedSoftRestartAndGoOnStop() {
+        Path dir = Peer.caseDir("routing-persist");
+        Path key = Peer.genKey(dir);
+        Impl ut = E2eEnv.underTest();
+        try (Netns net = Netns.create()) {
+            addDefaultGateway(net);
+            List<String> before = routes(net);
+            PeerConfig config = redirecting(net, key, "def1").option("persist-tun").option("ping", "1")
+                    .option("ping-restart", "3");
+            PeerConfig peer = PeerConfig.staticKey(net, net.b(), Role.UDP, key, 0, "AES-256-CBC", "SHA256");
+            Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, peer, dir, "persist-b1-openvpn");
+            Peer a = Peer.startWithConfig(net, net.a(), ut, config, dir, "persist-a-" + ut);
+            Peer b2 = null;
+            try {
+                Peer.awaitTunnel(net, net.a(), net.tunAddrB(), E2eEnv.readyTimeout(), a, b);
+                a.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+                List<String> up = routes(net);
+                assertHas(up, "0.0.0.0/1 via " + net.tunAddrB() + " dev TUN", "persist");
+                int seen = a.logText().length();
+                b.stop(STOP);
+                a.awaitLog("Inactivity timeout \\(--ping-restart\\)", seen, Duration.ofSeconds(30));
+                a.awaitLog("Preserving previous TUN/TAP instance", seen, Duration.ofSeconds(30));
+                assertEquals(up, routes(net), "routes while the peer is away, the device persisted");
+                b2 = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, peer, dir, "persist-b2-openvpn");
+                Peer.awaitTunnel(net, net.a(), net.tunAddrB(), E2eEnv.readyTimeout(), a, b2);
+                assertEquals(up, routes(net), "routes after the reconnect");
+                assertEquals(0, a.stop(STOP));
+                assertEquals(before, routes(net), "a's routing table after the stop");
+                Report.line("routing: redirect-gateway def1 with persist-tun: routes kept across a ping-restart, removed on stop");
+            } finally {
+                a.close();
+                b.close();
+                if (b2 != null) {
+                    b2.close();
+                }
+            }
+        }
+    }
+
     /** What an --up script sees of dhcp-option and dns, as stock OpenVPN 2.6 exports it. */
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
