@@ -69,6 +69,7 @@ public final class InterfaceSetup {
                 || interfaceName.chars().anyMatch(c -> c < 0x20)) {
             throw new TunException(TunException.Reason.CONFIGURATION_FAILED, "unusable interface name '" + interfaceName + "'");
         }
+        refuseWhatWindowsDoesNotDoYet(spec);
         List<Step> steps = new ArrayList<>();
         String ipv4Gateway = null;
         try {
@@ -111,6 +112,25 @@ public final class InterfaceSetup {
             throw new TunException(TunException.Reason.CONFIGURATION_FAILED, e.getMessage(), e);
         }
         return steps;
+    }
+
+    /**
+     * Gateway redirection, OpenVPN's special route addresses, {@code --route-noexec} and DNS settings
+     * need the Windows routing and resolver APIs, which these drivers do not use yet: refused rather
+     * than ignored.
+     */
+    private static void refuseWhatWindowsDoesNotDoYet(TunSpec spec) throws TunException {
+        String what = spec.redirect().any() ? "--redirect-gateway/--redirect-private" : spec.routeNoexec() ? "--route-noexec"
+                : !spec.dns().isEmpty() ? "DNS settings (--dhcp-option DNS/DOMAIN, --dns)" : null;
+        for (TunRoute r : spec.routes()) {
+            if (what == null && (TunRoute.NET_GATEWAY.equals(r.network()) || TunRoute.REMOTE_HOST.equals(r.network())
+                    || TunRoute.NET_GATEWAY.equals(r.gateway()) || TunRoute.REMOTE_HOST.equals(r.gateway()))) {
+                what = "routes through net_gateway or to remote_host";
+            }
+        }
+        if (what != null) {
+            throw new TunException(TunException.Reason.UNSUPPORTED, what + ": not supported by Culvert's Windows drivers yet");
+        }
     }
 
     /** {@link TunSpec#driverOptions()} key the core sets from OpenVPN's {@code --topology} ({@code subnet}, {@code net30}, {@code p2p}). */

@@ -1,5 +1,6 @@
 package org.culvert.platform.win32;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -15,8 +16,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.culvert.api.tun.TunDns;
 import org.culvert.api.tun.TunException;
 import org.culvert.api.tun.TunLayer;
+import org.culvert.api.tun.TunRedirect;
+import org.culvert.api.tun.TunRoute;
 import org.culvert.api.tun.TunSpec;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +85,23 @@ class PlatformHelpersTest {
         TunSpec ok = TunSpec.builder(TunLayer.TUN).ifconfig("10.8.0.2", "10.8.0.1").build();
         assertThrows(TunException.class, () -> InterfaceSetup.plan("bad\"name", ok));
         assertThrows(TunException.class, () -> InterfaceSetup.plan("", ok));
+    }
+
+    @Test
+    void redirectionSpecialRoutesNoexecAndDnsAreRefusedNotIgnored() {
+        TunSpec.Builder base = TunSpec.builder(TunLayer.TUN).ifconfig("10.8.0.2", "10.8.0.1");
+        for (TunSpec spec : List.of(
+                TunSpec.builder(TunLayer.TUN).redirect(new TunRedirect(true, true, true, false, false, false,
+                        false, false, false)).build(),
+                TunSpec.builder(TunLayer.TUN).routeNoexec(true).build(),
+                TunSpec.builder(TunLayer.TUN).route(new TunRoute("10.0.0.0", 8,
+                        TunRoute.NET_GATEWAY, -1)).build(),
+                TunSpec.builder(TunLayer.TUN).dns(new TunDns(List.of(), List.of("corp.example"))).build())) {
+            TunException e = assertThrows(TunException.class, () -> InterfaceSetup.plan("tun0", spec));
+            assertEquals(TunException.Reason.UNSUPPORTED, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("Windows drivers"), e.getMessage());
+        }
+        assertFalse(assertDoesNotThrow(() -> InterfaceSetup.plan("tun0", base.build())).isEmpty());
     }
 
     @Test
