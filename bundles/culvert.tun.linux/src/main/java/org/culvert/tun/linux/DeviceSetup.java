@@ -37,6 +37,8 @@ final class DeviceSetup {
     private final NetGateway netGateway;
     /** The server's address (OpenVPN's remote_host), or null. */
     private final String remoteHost;
+    /** An IPv6 server's route before the tunnel, or null. */
+    private final NetGateway serverRoute6;
     /** The routes with OpenVPN's special addresses replaced; those that cannot be are left out (and warned about). */
     private final List<TunRoute> routes = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
@@ -61,10 +63,20 @@ final class DeviceSetup {
      * @throws TunException CONFIGURATION_FAILED if an address, netmask or route is malformed
      */
     DeviceSetup(TunSpec spec, String device, NetGateway netGateway, String remoteHost) throws TunException {
+        this(spec, device, netGateway, remoteHost, null);
+    }
+
+    /**
+     * @param serverRoute6 for an IPv6 server: its route before the tunnel ({@code ip -6 route get}), or null
+     * @throws TunException CONFIGURATION_FAILED if an address, netmask or route is malformed
+     */
+    DeviceSetup(TunSpec spec, String device, NetGateway netGateway, String remoteHost, NetGateway serverRoute6)
+            throws TunException {
         this.spec = spec;
         this.device = device;
         this.netGateway = netGateway;
         this.remoteHost = remoteHost;
+        this.serverRoute6 = serverRoute6;
         String topology = spec.driverOptions().getOrDefault("topology", "net30");
         this.pointToPoint = spec.layer() == TunLayer.TUN && !"subnet".equals(topology);
         if (spec.ifconfigLocal() != null) {
@@ -195,7 +207,18 @@ final class DeviceSetup {
     List<Step> routeSteps() {
         List<Step> steps = new ArrayList<>(Redirection.steps(spec.redirect(), vpnGateway(), netGateway, remoteHost,
                 warnings));
+        boolean serverRouteAdded = false;
         for (TunRoute r : routes) {
+            if (r.isIpv6() && !serverRouteAdded && needsIpv6ServerRoute()) {
+                // route.c init_route_ipv6_list: an IPv6 route covering the server gets it a host route the old way first.
+                List<String> c = new ArrayList<>(List.of("-6", "route", "add", remoteHost + "/128"));
+                if (serverRoute6.gateway() != null) {
+                    c.addAll(List.of("via", serverRoute6.gateway()));
+                }
+                c.addAll(List.of("dev", serverRoute6.device(), "metric", "1"));
+                steps.add(new Step(c, undo(c)));
+                serverRouteAdded = true;
+            }
             List<String> c = new ArrayList<>();
             String destination = r.network() + "/" + r.prefixLength();
             if (r.isIpv6()) {
@@ -220,6 +243,47 @@ final class DeviceSetup {
             steps.add(new Step(c, undo(c)));
         }
         return steps;
+    }
+
+    /** Whether the server is IPv6, its old route is known, and an IPv6 route through the tunnel covers it. */
+    boolean needsIpv6ServerRoute() {
+        if (serverRoute6 == null || remoteHost == null || remoteHost.indexOf(':') < 0) {
+            return false;
+        }
+        for (TunRoute r : routes) {
+            if (r.isIpv6() && covers(r.network(), r.prefixLength(), remoteHost)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** route.c route_ipv6_match_host: whether {@code address} lies in {@code network/bits}. */
+    static boolean covers(String network, int bits, String address) {
+        byte[] n = ipv6Bytes(network);
+        byte[] a = ipv6Bytes(address);
+        if (n == null || a == null) {
+            return false;
+        }
+        for (int i = 0; i < bits; i++) {
+            int mask = 0x80 >>> (i % 8);
+            if ((n[i / 8] & mask) != (a[i / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] ipv6Bytes(String literal) {
+        if (literal == null || !IPV6.matcher(literal).matches()) {
+            return null;
+        }
+        try {
+            InetAddress a = InetAddress.getByName(literal);
+            return a instanceof java.net.Inet6Address ? a.getAddress() : null;
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     /** The same {@code ip route} command with {@code add} turned into {@code del}. */
@@ -275,6 +339,9 @@ final class DeviceSetup {
         String vpnGateway = vpnGateway();
         if (netGateway != null) {
             env.put("route_net_gateway", netGateway.address());
+        }
+        if (serverRoute6 != null && serverRoute6.gateway() != null) {
+            env.put("net_gateway_ipv6", serverRoute6.gateway());
         }
         if (vpnGateway != null) {
             env.put("route_vpn_gateway", vpnGateway);

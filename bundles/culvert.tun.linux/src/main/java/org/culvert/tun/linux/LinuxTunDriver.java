@@ -171,7 +171,9 @@ public final class LinuxTunDriver implements TunDriver {
         DeviceSetup setup = null;
         try {
             // As OpenVPN's init_route_list: the machine's default gateway and the server, before anything changes.
-            setup = new DeviceSetup(spec, name, defaultGateway(ip), remoteHost(spec));
+            String remote = remoteHost(spec);
+            setup = new DeviceSetup(spec, name, defaultGateway(ip), remote, remote != null && remote.indexOf(':') >= 0
+                    ? routeToServer6(ip, remote) : null);
             for (String warning : setup.warnings()) {
                 LOG.log(System.Logger.Level.WARNING, warning);
             }
@@ -284,6 +286,19 @@ public final class LinuxTunDriver implements TunDriver {
             return addrs.succeeded() ? gw.withNetmaskFrom(addrs.output) : gw;
         } catch (java.io.IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read the default gateway: " + e.getMessage());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** An IPv6 server's route before the tunnel (OpenVPN's get_default_gateway_ipv6), or null. */
+    private static NetGateway routeToServer6(String ip, String server) {
+        try {
+            CommandRunner.Result r = CommandRunner.run(List.of(ip, "-6", "route", "get", server), Map.of(), IP_TIMEOUT_MILLIS);
+            return r.succeeded() ? NetGateway.fromIpv6RouteGet(r.output) : null;
+        } catch (java.io.IOException e) {
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -56,6 +56,29 @@ record NetGateway(String gateway, String device, String netmask) {
     }
 
     /**
+     * The IPv6 route to one address, from {@code ip -6 route get ADDRESS} (OpenVPN's
+     * {@code get_default_gateway_ipv6} with the server as destination), or null when there is none.
+     */
+    static NetGateway fromIpv6RouteGet(String ipRouteGetOutput) {
+        String line = ipRouteGetOutput.strip();
+        int end = line.indexOf('\n');
+        line = end < 0 ? line : line.substring(0, end);
+        if (line.isEmpty() || line.startsWith("unreachable") || line.startsWith("prohibit") || line.startsWith("blackhole")) {
+            return null;
+        }
+        Matcher dev = DEV.matcher(line);
+        if (!dev.find()) {
+            return null;
+        }
+        Matcher via = VIA.matcher(line);
+        String gateway = via.find() ? via.group(1) : null;
+        if (gateway != null && gateway.indexOf(':') < 0) {
+            return null;
+        }
+        return new NetGateway(gateway, dev.group(1), null);
+    }
+
+    /**
      * With the netmask of the device's address whose subnet holds the gateway, from
      * {@code ip -o -4 addr show dev DEVICE}; unchanged for an on-link route, as OpenVPN leaves it.
      */

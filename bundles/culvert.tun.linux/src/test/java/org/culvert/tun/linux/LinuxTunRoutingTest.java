@@ -130,6 +130,27 @@ class LinuxTunRoutingTest {
     }
 
     @Test
+    void anIpv6ServerInsideTheRedirectedSpaceKeepsItsRoute() throws Exception {
+        ns.ip("-6", "addr", "add", "2001:db8:50::2/64", "dev", "lan0", "nodad");
+        ns.ip("-6", "route", "add", "default", "via", "2001:db8:50::1", "dev", "lan0");
+        String before = ns.ip("-6", "route", "show");
+        TunSpec.Builder b = TunSpec.builder(TunLayer.TUN).name("culvr5").ifconfigIpv6("fd00:66::2", 64, "fd00:66::1")
+                .remoteHost("2001:db8:99::7");
+        for (String[] p : new String[][] {{"::", "3"}, {"2000::", "4"}, {"3000::", "4"}, {"fc00::", "7"}}) {
+            b.route(new TunRoute(p[0], Integer.parseInt(p[1]), "fd00:66::1", -1));
+        }
+        TunDevice d = driver.open(b.build());
+        try {
+            String up = ns.ip("-6", "route", "show");
+            assertTrue(up.contains("2001:db8:99::7 via 2001:db8:50::1 dev lan0 metric 1"), up);
+            assertTrue(up.contains("2000::/4 via fd00:66::1 dev culvr5"), up);
+        } finally {
+            d.close();
+        }
+        assertEquals(before, ns.ip("-6", "route", "show"));
+    }
+
+    @Test
     void withoutADefaultGatewayTheTunnelStillOpensUnredirected() throws Exception {
         ns.ip("route", "del", "default");
         String before = routes();

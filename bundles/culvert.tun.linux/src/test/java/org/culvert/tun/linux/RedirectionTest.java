@@ -149,6 +149,26 @@ class RedirectionTest {
     }
 
     @Test
+    void anIpv6ServerCoveredByTheTunnelsRoutesKeepsItsOldRoute() throws TunException {
+        TunSpec spec = TunSpec.builder(TunLayer.TUN).ifconfigIpv6("fd00::2", 64, "fd00::1")
+                .route(new TunRoute("2000::", 4, "fd00::1", -1)).route(new TunRoute("fd99::", 16, "fd00::1", -1)).build();
+        NetGateway old6 = NetGateway.fromIpv6RouteGet("2001:db8::7 from :: via fe80::1 dev eth0 proto ra src 2001:db8::2 metric 100 pref medium\n");
+        assertEquals(new NetGateway("fe80::1", "eth0", null), old6);
+        DeviceSetup s = new DeviceSetup(spec, "tun0", null, "2001:db8::7", old6);
+        assertEquals("-6 route add 2001:db8::7/128 via fe80::1 dev eth0 metric 1\n-6 route add 2000::/4 via fd00::1 dev tun0\n"
+                + "-6 route add fd99::/16 via fd00::1 dev tun0\n", steps(s, false));
+        assertEquals("fe80::1", s.scriptEnvironment("up").get("net_gateway_ipv6"));
+        // Not when no tunnel route covers the server, nor for an IPv4 server.
+        assertFalse(new DeviceSetup(spec, "tun0", null, "fd01::7", old6).needsIpv6ServerRoute());
+        assertFalse(new DeviceSetup(spec, "tun0", LAN, SERVER, old6).needsIpv6ServerRoute());
+        assertTrue(DeviceSetup.covers("::", 3, "1fff::1"));
+        assertFalse(DeviceSetup.covers("::", 3, "2001:db8::1"));
+        assertNull(NetGateway.fromIpv6RouteGet("unreachable 2001:db8::7 dev lo table unspec proto kernel metric 4294967295"));
+        assertNull(NetGateway.fromIpv6RouteGet(""));
+        assertEquals(new NetGateway(null, "eth0", null), NetGateway.fromIpv6RouteGet("fd00::9 from :: dev eth0 proto kernel src fd00::2 metric 256"));
+    }
+
+    @Test
     void badAddressesAreRefused() {
         assertThrows(TunException.class, () -> new DeviceSetup(tun().route(new TunRoute("vpn_gateway", 32, null, -1)).build(),
                 "tun0", LAN, SERVER));
