@@ -72,19 +72,32 @@ class RoutingTest {
                 .option("route", "10.203." + net.subnet() + ".0", "255.255.255.0");
     }
 
+    /** Stock OpenVPN in b, {@code impl} in a with {@code config}; returns once a's tunnel is up and initialised. */
+    private static Peer.Pair startUp(Netns net, Path dir, Impl impl, PeerConfig config, Path key, String label) {
+        Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN,
+                PeerConfig.staticKey(net, net.b(), Role.UDP, key, 0, "AES-256-CBC", "SHA256"), dir, label + "-b-openvpn");
+        Peer a = Peer.startWithConfig(net, net.a(), impl, config, dir, label + "-a-" + impl);
+        try {
+            Peer.awaitTunnel(net, net.a(), net.tunAddrB(), E2eEnv.readyTimeout(), a, b);
+            // The routes come after the device: "Initialization Sequence Completed" follows the last one.
+            a.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+            return new Peer.Pair(a, b);
+        } catch (RuntimeException | AssertionError e) {
+            a.close();
+            b.close();
+            throw e;
+        }
+    }
+
     /**
      * Runs {@code impl} in a with {@code config} against stock OpenVPN in b, checks pings and that the
      * table comes back after the stop, and returns a's table while the tunnel was up.
      */
     private static List<String> upAndDown(Netns net, Path dir, Impl impl, PeerConfig config, Path key, String label) {
         List<String> before = routes(net);
-        Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN,
-                PeerConfig.staticKey(net, net.b(), Role.UDP, key, 0, "AES-256-CBC", "SHA256"), dir, label + "-b-openvpn");
-        Peer a = Peer.startWithConfig(net, net.a(), impl, config, dir, label + "-a-" + impl);
+        Peer.Pair pair = startUp(net, dir, impl, config, key, label);
+        Peer a = pair.a();
         try {
-            Peer.awaitTunnel(net, net.a(), net.tunAddrB(), E2eEnv.readyTimeout(), a, b);
-            // The routes come after the device: wait for the last one, then read the whole table.
-            a.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
             List<String> up = routes(net);
             assertEquals(0, Traffic.ping(net, net.a(), net.tunAddrB(), 64, 10).lost(), label + ": pings lost through the tunnel");
             assertEquals(0, a.stop(STOP), label + ": exit status of " + impl);
@@ -92,7 +105,7 @@ class RoutingTest {
             return up;
         } finally {
             a.close();
-            b.close();
+            pair.b().close();
         }
     }
 
@@ -185,6 +198,40 @@ class RoutingTest {
         }
     }
 
+    /**
+     * {@code block-ipv6}: an IPv6 packet routed into the tunnel is answered at once with ICMPv6 "no
+     * route" from the {@code --ifconfig-ipv6} peer (ping reports it), while IPv4 passes; as stock OpenVPN.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void blockIpv6AnswersNoRouteAsStockOpenVpn() {
+        Path dir = Peer.caseDir("routing-block-ipv6");
+        Path key = Peer.genKey(dir);
+        try (Netns net = Netns.create()) {
+            String n = Integer.toString(net.subnet());
+            List<String> answers = new ArrayList<>();
+            for (Impl impl : List.of(E2eEnv.underTest(), Impl.OPENVPN)) {
+                PeerConfig config = PeerConfig.staticKey(net, net.a(), Role.UDP, key, 1, "AES-256-CBC", "SHA256")
+                        .option("ifconfig-ipv6", "fd00:" + n + "::2/64", "fd00:" + n + "::1")
+                        .option("route-ipv6", "2001:db8:" + n + "::/48").option("block-ipv6");
+                Peer.Pair pair = startUp(net, dir, impl, config, key, "block6");
+                try {
+                    String out = net.run(net.a(), Duration.ofSeconds(10), "ping", "-6", "-n", "-c", "1", "-W", "3",
+                            "2001:db8:" + n + "::1").output();
+                    assertTrue(out.contains("From fd00:" + n + "::1") && out.contains("No route"), impl + ": " + out);
+                    answers.add(out.lines().filter(l -> l.contains("No route")).findFirst().orElse("")
+                            .replaceAll("time=\\S+", ""));
+                    assertEquals(0, pair.a().stop(STOP));
+                } finally {
+                    pair.a().close();
+                    pair.b().close();
+                }
+            }
+            assertEquals(answers.get(1), answers.get(0), "the answer with " + E2eEnv.underTest() + " and with stock OpenVPN");
+            Report.line("routing: block-ipv6 answers ICMPv6 no-route as stock OpenVPN does");
+        }
+    }
+
     /** What an --up script sees of dhcp-option and dns, as stock OpenVPN 2.6 exports it. */
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -215,16 +262,13 @@ class RoutingTest {
                         .option("dns", "server", "2", "dnssec", "optional")
                         .option("dns", "server", "2", "transport", "DoT")
                         .option("dns", "server", "2", "sni", "dns.corp.example");
-                Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN,
-                        PeerConfig.staticKey(net, net.b(), Role.UDP, key, 0, "AES-256-CBC", "SHA256"), dir, "dns-b-" + impl);
-                Peer a = Peer.startWithConfig(net, net.a(), impl, config, dir, "dns-a-" + impl);
+                Peer.Pair pair = startUp(net, dir, impl, config, key, "dns");
                 try {
-                    Peer.awaitTunnel(net, net.a(), net.tunAddrB(), E2eEnv.readyTimeout(), a, b);
                     seen.put(impl, nameServiceVariables(out));
-                    assertEquals(0, a.stop(STOP));
+                    assertEquals(0, pair.a().stop(STOP));
                 } finally {
-                    a.close();
-                    b.close();
+                    pair.a().close();
+                    pair.b().close();
                 }
             }
             Map<String, String> ut = seen.get(E2eEnv.underTest());

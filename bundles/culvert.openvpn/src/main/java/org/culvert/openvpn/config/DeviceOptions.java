@@ -50,7 +50,9 @@ final class DeviceOptions {
         t.option("persist-tun", 0, 0, (b, l) -> b.persistTun = true);
         t.option("disable-dco", 0, 0, (b, l) -> b.disableDco = true);
         t.option("dhcp-option", NameServiceOptions::dhcpOption);
-        t.notSupported("bind-dev", "block-ipv6", "ifconfig-noexec", "ifconfig-nowarn", "lladdr",
+        // Pull class ROUTE in OpenVPN.
+        t.option("block-ipv6", 0, 0, (b, l) -> b.routing.blockIpv6 = true);
+        t.notSupported("bind-dev", "ifconfig-noexec", "ifconfig-nowarn", "lladdr",
                 "mktun", "rmtun", "tun-mtu-max", "txqueuelen");
         // Windows-specific options
         t.option("windows-driver", 1, 1, DeviceOptions::setWindowsDriver);

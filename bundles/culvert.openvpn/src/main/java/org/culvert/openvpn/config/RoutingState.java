@@ -31,6 +31,7 @@ final class RoutingState {
     boolean bypassDns;
     boolean blockLocal;
     boolean redirectIpv6;
+    boolean blockIpv6;
     /** {@code dhcp-option TYPE [value]} as OpenVPN exports it: "dhcp-option TYPE value". */
     final List<String> dhcpOptions = new ArrayList<>();
     final List<String> searchDomains = new ArrayList<>();
@@ -67,7 +68,7 @@ final class RoutingState {
         Redirect redirect = new Redirect(redirectEnabled, rerouteGateway, local, autoLocal, def1, bypassDhcp, bypassDns,
                 blockLocal, redirectIpv6);
         return new RouteSettings(Optional.ofNullable(routeGateway), routeGatewayDhcp, routeMetric, routeNoexec,
-                routeDelay, routeDelayWindow, redirect, foreignOptions(dns), dns);
+                routeDelay, routeDelayWindow, redirect, foreignOptions(dns), dns, blockIpv6);
     }
 
     /**

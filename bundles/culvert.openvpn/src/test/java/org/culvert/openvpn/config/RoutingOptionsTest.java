@@ -213,6 +213,13 @@ class RoutingOptionsTest {
     }
 
     @Test
+    void blockIpv6() throws Exception {
+        assertTrue(parse("block-ipv6\n").routeSettings().blockIpv6());
+        assertFalse(parse("").routeSettings().blockIpv6());
+        fails("block-ipv6 yes\n", Reason.EXTRA_ARGUMENT, "block-ipv6", "takes no arguments");
+    }
+
+    @Test
     void devNullRefusesRedirection() {
         assertThrows(ConfigException.class, () -> ConfigParser.parse("dev null\nsecret static.key\ncipher AES-256-CBC\n"
                 + "redirect-gateway def1\n", "p2p.conf", dir));

@@ -185,8 +185,10 @@ final class PlanBuilder {
         o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
         TunSpec tunSpec = tun.build();
         String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
-        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
-                tunRemote, operations(o), o.warnings());
+        TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary,
+                role, tunRemote, operations(o), o.warnings());
+        plan.blockIpv6Source = RouteSpecs.blockIpv6Source(o);
+        return plan;
     }
 
     /** The settings the operations bundles act on, in the API's terms. */

@@ -97,6 +97,8 @@ final class PointToPointLoop {
     /** A session-level call threw during the current turn. */
     private boolean sessionFaultThisTurn;
     private int sessionFaultTurns;
+    /** {@code --block-ipv6}, or null. */
+    private Ipv6Blocker ipv6Blocker;
 
     PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
             LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, int maxLinkPacket, TunnelLog log, Runnable onUp) {
@@ -127,6 +129,11 @@ final class PointToPointLoop {
         this.controlBatch = PacketBatch.allocate(1, headroom, slotSize);
         this.linkBatch.count(0);
         this.peerAnnounced = link.remote() != null;
+    }
+
+    /** {@code --block-ipv6}: IPv6 packets from the tun are answered by {@code blocker} and not sent. Before {@link #run()}. */
+    void blockIpv6(Ipv6Blocker blocker) {
+        this.ipv6Blocker = blocker;
     }
 
     /** Any thread: makes {@link #run()} return {@code why} soon. The first request wins. */
@@ -399,6 +406,9 @@ final class PointToPointLoop {
         for (int i = 0; i < n; i++) {
             ByteBuffer slot = tunBatch.slot(i);
             counters.tunRead(slot.remaining());
+            if (ipv6Blocker != null && ipv6Blocker.intercept(slot)) {
+                continue;
+            }
             DropReason dropped;
             try {
                 dropped = session.encapsulate(slot);

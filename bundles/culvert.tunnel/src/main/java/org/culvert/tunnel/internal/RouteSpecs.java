@@ -63,6 +63,24 @@ final class RouteSpecs {
     }
 
     /**
+     * {@code --block-ipv6}: the answers' source, the {@code --ifconfig-ipv6} peer or fe80::7 (forward.c
+     * {@code ipv6_send_icmp_unreachable}); null when IPv6 is not blocked.
+     *
+     * @throws PlanBuilder.PlanException for a tap device, whose Ethernet framing Culvert does not build
+     */
+    static byte[] blockIpv6Source(OpenVpnOptions o) throws PlanBuilder.PlanException {
+        if (!o.routeSettings().blockIpv6()) {
+            return null;
+        }
+        if (o.devType() != org.culvert.openvpn.config.DevType.TUN) {
+            throw new PlanBuilder.PlanException(o.sourceName() + ": --block-ipv6 with --dev tap is not supported by Culvert"
+                    + " yet", null);
+        }
+        return o.ifconfigIpv6().map(i -> i.remote() == null ? null : i.remote().getAddress())
+                .orElse(Ipv6Blocker.FALLBACK_SOURCE.clone());
+    }
+
+    /**
      * The resolver settings: the {@code --dns} servers, or else, as OpenVPN 2.7 does for its dns-updown
      * ({@code options.c dhcp_options_postprocess_dns}), one server of priority 0 with the
      * {@code dhcp-option DNS} and {@code DNS6} addresses and the {@code DOMAIN} and {@code DOMAIN-SEARCH}

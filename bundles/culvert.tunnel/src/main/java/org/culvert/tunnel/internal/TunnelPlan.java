@@ -31,6 +31,11 @@ final class TunnelPlan {
     /** The peer's tunnel IPv4 address in tun mode, else null. */
     final String tunRemoteIpv4;
     final TunnelOperations operations;
+    /**
+     * {@code --block-ipv6}: the source address of the ICMPv6 answers (the {@code --ifconfig-ipv6} peer,
+     * or fe80::7), or null when IPv6 is not blocked. Set by {@link PlanBuilder} before the plan is used.
+     */
+    byte[] blockIpv6Source;
     /** OpenVPN's warnings about the configuration, logged each time the plan is taken up. */
     final java.util.List<String> warnings;
 

@@ -493,6 +493,9 @@ final class TunnelRunner implements Runnable {
                             log.info("Data channel keys renegotiated (key generation " + keys + ")");
                         }
                     });
+            if (plan.blockIpv6Source != null) {
+                currentLoop.blockIpv6(new Ipv6Blocker(device, counters, plan.blockIpv6Source, plan.tunSpec.mtu()));
+            }
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
                     result.reason = stopRequested ? stopReason : lostPlugin;
