@@ -85,28 +85,34 @@ public final class TunnelSettings {
         return options;
     }
 
-    @Override
-    public String toString() {
-        StringBuilder sb = new StringBuilder(pushed ? "pushed:" : "local:");
+    /**
+     * The settings as lines for a display, each as an option would say it: {@code ifconfig A B},
+     * {@code ifconfig-ipv6 A/N}, {@code route ...}, {@code dns ...}, {@code cipher ...},
+     * {@code peer-id N}, then each pushed option as {@code pushed: ...}. Empty for {@link #NONE}.
+     */
+    public List<String> lines() {
+        List<String> l = new ArrayList<>();
         if (ifconfigLocal != null) {
-            sb.append(" ifconfig ").append(ifconfigLocal).append(ifconfigRemoteOrNetmask != null ? " " + ifconfigRemoteOrNetmask : "");
+            l.add("ifconfig " + ifconfigLocal + (ifconfigRemoteOrNetmask != null ? " " + ifconfigRemoteOrNetmask : ""));
         }
         if (ifconfigIpv6 != null) {
-            sb.append(" ifconfig-ipv6 ").append(ifconfigIpv6);
+            l.add("ifconfig-ipv6 " + ifconfigIpv6);
         }
-        if (!routes.isEmpty()) {
-            sb.append(" routes ").append(routes);
-        }
-        if (!dns.isEmpty()) {
-            sb.append(" dns ").append(dns);
-        }
+        routes.forEach(r -> l.add("route " + r));
+        dns.forEach(d -> l.add("dns " + d));
         if (cipher != null) {
-            sb.append(" cipher ").append(cipher);
+            l.add("cipher " + cipher);
         }
         if (peerId >= 0) {
-            sb.append(" peer-id ").append(peerId);
+            l.add("peer-id " + peerId);
         }
-        return sb.toString();
+        options.forEach(o -> l.add("pushed: " + o));
+        return l;
+    }
+
+    @Override
+    public String toString() {
+        return (pushed ? "pushed" : "local") + lines();
     }
 
     /** Collects the settings; not thread-safe. */
