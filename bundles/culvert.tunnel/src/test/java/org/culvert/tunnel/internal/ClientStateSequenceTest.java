@@ -39,22 +39,29 @@ class ClientStateSequenceTest {
     }
 
     private String staticKey(String me, String peer, int direction, String extra) {
-        return "dev mem" + me + id + "\ndev-type tun\nproto udp\nlocal " + me + id + "\nlport 1194\nremote " + peer + id + "\nrport 1194\n"
-                + "cipher AES-256-CBC\nauth SHA256\n" + extra + "<secret>\n" + PlanBuilderTest.KEY + "</secret>\nkey-direction " + direction + "\n";
+        return StaticKeyTunnelTest.config(id, me, peer, direction, extra);
     }
 
-    private TunnelRunner runner(String name, String config, RecordingSink sink) throws Exception {
-        return memory.fromConfig(name, config, sink, new Counters(), LoopClock.SYSTEM);
+    /** Two runners, a and b, each with its own sink, both started. */
+    private final class Pair {
+        final RecordingSink sinkA = new RecordingSink();
+        final RecordingSink sinkB = new RecordingSink();
+        final TunnelRunner a;
+        final TunnelRunner b;
+
+        Pair(String configA, String configB) throws Exception {
+            a = memory.fromConfig("a" + id, configA, sinkA, new Counters(), LoopClock.SYSTEM);
+            b = memory.fromConfig("b" + id, configB, sinkB, new Counters(), LoopClock.SYSTEM);
+            a.start();
+            b.start();
+        }
     }
 
     @Test
     void staticKeyGoesFromConnectingThroughAssignIpAndAddRoutesToConnectedThenExits() throws Exception {
-        RecordingSink sinkA = new RecordingSink();
-        RecordingSink sinkB = new RecordingSink();
-        TunnelRunner a = runner("a" + id, staticKey("a", "b", 0, "ifconfig 10.0.0.1 10.0.0.2\nroute 10.9.0.0 255.255.0.0\n"), sinkA);
-        TunnelRunner b = runner("b" + id, staticKey("b", "a", 1, ""), sinkB);
-        a.start();
-        b.start();
+        Pair p = new Pair(staticKey("a", "b", 0, "ifconfig 10.0.0.1 10.0.0.2\nroute 10.9.0.0 255.255.0.0\n"), staticKey("b", "a", 1, ""));
+        RecordingSink sinkA = p.sinkA;
+        RecordingSink sinkB = p.sinkB;
         assertEquals(List.of("CONNECTING", "ASSIGN_IP", "ADD_ROUTES", "CONNECTED,SUCCESS"), sinkA.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
         // No --ifconfig, no route: OpenVPN names neither step; static keys have no WAIT or AUTH.
         assertEquals(List.of("CONNECTING", "CONNECTED,SUCCESS"), sinkB.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
@@ -64,7 +71,7 @@ class ClientStateSequenceTest {
         assertEquals(List.of("10.9.0.0/16 via 10.0.0.2"), c.settings().routes());
         assertEquals("AES-256-CBC", c.settings().cipher());
         assertFalse(c.settings().pushed());
-        a.stop(TunnelReason.USER_STOP);
+        p.a.stop(TunnelReason.USER_STOP);
         List<String> states = sinkA.clientStatesCopy();
         assertEquals("EXITING,SIGTERM", states.get(states.size() - 1));
         assertEquals(TunnelState.STOPPED, sinkA.state(), "EXITING comes with the stop itself");
@@ -72,18 +79,15 @@ class ClientStateSequenceTest {
 
     @Test
     void tlsSidesWaitAuthenticateAndConnectAndARestartRepeatsAllButConnecting() throws Exception {
-        RecordingSink sinkA = new RecordingSink();
-        RecordingSink sinkB = new RecordingSink();
-        TunnelRunner a = runner("a" + id, TlsTunnelTest.config(id, "a", "b", true, SERVER, CLIENT.fingerprint()), sinkA);
-        TunnelRunner b = runner("b" + id, TlsTunnelTest.config(id, "b", "a", false, CLIENT, SERVER.fingerprint())
-                + "ifconfig 10.0.0.2 10.0.0.1\n", sinkB);
-        a.start();
-        b.start();
+        Pair p = new Pair(TlsTunnelTest.config(id, "a", "b", true, SERVER, CLIENT.fingerprint()),
+                TlsTunnelTest.config(id, "b", "a", false, CLIENT, SERVER.fingerprint()) + "ifconfig 10.0.0.2 10.0.0.1\n");
+        RecordingSink sinkA = p.sinkA;
+        RecordingSink sinkB = p.sinkB;
         assertEquals(List.of("CONNECTING", "ASSIGN_IP", "WAIT", "AUTH", "CONNECTED,SUCCESS"), sinkB.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
         assertEquals(List.of("CONNECTING", "WAIT", "AUTH", "CONNECTED,SUCCESS"), sinkA.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
         assertEquals("AES-256-GCM", sinkB.connection.settings().cipher(), "the negotiated cipher is in effect");
 
-        b.requestRestart(false);
+        p.b.requestRestart(false);
         sinkB.await(TunnelState.RECONNECTING, TunnelReason.USER_RESTART, TIMEOUT);
         sinkB.await(TunnelState.UP, null, TIMEOUT);
         List<String> all = sinkB.clientStatesCopy();
@@ -94,26 +98,21 @@ class ClientStateSequenceTest {
 
     @Test
     void aFailedHandshakeReconnectsWithTlsErrorAndNeverConnects() throws Exception {
-        RecordingSink sinkA = new RecordingSink();
-        RecordingSink sinkB = new RecordingSink();
-        runner("a" + id, TlsTunnelTest.config(id, "a", "b", true, SERVER, CLIENT.fingerprint()), sinkA).start();
-        runner("b" + id, TlsTunnelTest.config(id, "b", "a", false, CLIENT, STRANGER.fingerprint()), sinkB).start();
-        List<String> states = sinkB.awaitClientState("RECONNECTING,tls-error", TIMEOUT);
+        Pair p = new Pair(TlsTunnelTest.config(id, "a", "b", true, SERVER, CLIENT.fingerprint()),
+                TlsTunnelTest.config(id, "b", "a", false, CLIENT, STRANGER.fingerprint()));
+        List<String> states = p.sinkB.awaitClientState("RECONNECTING,tls-error", TIMEOUT);
         assertEquals(List.of("CONNECTING", "WAIT", "AUTH", "RECONNECTING,tls-error"), states.subList(0, 4));
         assertFalse(states.contains("CONNECTED,SUCCESS"), states.toString());
     }
 
     @Test
     void aStopWithExitNotifyIsExitWithNotificationThePeerHearsRemoteExitThenPingRestart() throws Exception {
-        RecordingSink sinkA = new RecordingSink();
-        RecordingSink sinkB = new RecordingSink();
-        TunnelRunner a = runner("a" + id, staticKey("a", "b", 0, "ping 1\nexplicit-exit-notify 1\n"), sinkA);
-        TunnelRunner b = runner("b" + id, staticKey("b", "a", 1, "ping 1\nping-restart 2\n"), sinkB);
-        a.start();
-        b.start();
+        Pair p = new Pair(staticKey("a", "b", 0, "ping 1\nexplicit-exit-notify 1\n"), staticKey("b", "a", 1, "ping 1\nping-restart 2\n"));
+        RecordingSink sinkA = p.sinkA;
+        RecordingSink sinkB = p.sinkB;
         sinkA.awaitClientState("CONNECTED,SUCCESS", TIMEOUT);
         sinkB.awaitClientState("CONNECTED,SUCCESS", TIMEOUT);
-        a.stop(TunnelReason.USER_STOP);
+        p.a.stop(TunnelReason.USER_STOP);
         List<String> states = sinkA.clientStatesCopy();
         assertEquals("EXITING,exit-with-notification", states.get(states.size() - 1), states.toString());
         sinkB.awaitClientState("RECONNECTING,remote-exit", TIMEOUT);
