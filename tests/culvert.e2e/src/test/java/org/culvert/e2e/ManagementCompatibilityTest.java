@@ -135,6 +135,47 @@ class ManagementCompatibilityTest {
     }
 
     /**
+     * A TLS tcp-client's states: Culvert's and stock OpenVPN's, each as the client of a stock OpenVPN
+     * tcp-server in turn, go through the same sequence (CONNECTING, ASSIGN_IP, TCP_CONNECT, WAIT, AUTH,
+     * CONNECTED) with the same columns.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aTcpClientGoesThroughOpenVpnsStates() {
+        Path dir = Peer.caseDir("mgmt-tcp-client");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.FINGERPRINT, Wrap.NONE);
+        Comparison c = new Comparison();
+        for (boolean underTest : new boolean[] {true, false}) {
+            Impl client = underTest ? E2eEnv.underTest() : Impl.OPENVPN;
+            String label = (underTest ? "ut-" : "ref-") + client.label();
+            try (Netns net = Netns.create()) {
+                Path sock = dir.resolve(label + ".sock");
+                PeerConfig cfgA = TlsConfigs.side(net, net.a(), Role.TCP_CLIENT, false, m, Wrap.NONE, "AES-256-GCM", null, false)
+                        .option("management", sock.toString(), "unix");
+                PeerConfig cfgB = TlsConfigs.side(net, net.b(), Role.TCP_SERVER, true, m, Wrap.NONE, "AES-256-GCM", null, false);
+                Peer.Pair p = Peer.startPair(net, dir, Role.TCP_CLIENT, client, cfgA, "a-" + label, Impl.OPENVPN, cfgB,
+                        "b-openvpn-" + label);
+                Peer.awaitTunnel(net, net.a(), net.tunAddrB(), E2eEnv.readyTimeout(), p.a(), p.b());
+                try (ManagementSession s = ManagementSession.unix("a-" + label, sock, CONNECT_TIMEOUT)) {
+                    s.line();
+                    Side side = new Side(label, s, p.a(), net.a(), net.tunAddrB());
+                    awaitConnected(side);
+                    s.send("state all");
+                    List<String> lines = s.untilEnd();
+                    c.record("state all", lines, underTest);
+                    System.out.println("===== tcp-client states, " + label + " =====\n" + String.join("\n", lines));
+                }
+                Report.line("management tcp-client " + label + ": " + p.stop(Duration.ofSeconds(20)));
+            }
+        }
+        compareStateSequences(c, "state all");
+        assertTrue(c.left.get("state all").stream().anyMatch(l -> l.contains(",TCP_CONNECT,")), "no TCP_CONNECT: " + c.left);
+        if (!c.mismatches.isEmpty()) {
+            fail("a tcp-client's states differ from stock OpenVPN's:\n  " + String.join("\n  ", c.mismatches));
+        }
+    }
+
+    /**
      * {@code --management-hold} with a password file, both sides: a wrong password is prompted again,
      * the right one opens the interface with the hold notice; restarts are refused during the hold; no
      * ping passes until {@code hold release}, then the tunnel comes up with the usual state lines.
