@@ -64,7 +64,13 @@ public enum TunnelReason {
             case DECRYPT_ERROR:
                 return "decryption-error";
             case LINK_ERROR:
-                return d.startsWith("CONNECTION_RESET") ? "connection-reset" : "link-error";
+                if (d.startsWith("CONNECTION_RESET")) {
+                    return "connection-reset";
+                }
+                // socket.c: a TCP connect that fails is a SIGUSR1 "connection-failed".
+                return d.startsWith("CONNECTION_REFUSED") ? "connection-failed" : "link-error";
+            case TUN_ERROR:
+                return "tun-abort"; // forward.c: a failed tun read or write
             case USER_STOP:
                 return "SIGTERM";
             case USER_RESTART:

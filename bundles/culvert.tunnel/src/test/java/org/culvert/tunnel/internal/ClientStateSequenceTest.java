@@ -157,6 +157,8 @@ class ClientStateSequenceTest {
         assertEquals("ping-restart", TunnelReason.PING_RESTART.signalText(""));
         assertEquals("connection-reset", TunnelReason.LINK_ERROR.signalText("CONNECTION_RESET: reset by peer"));
         assertEquals("link-error", TunnelReason.LINK_ERROR.signalText("IO: broken"));
+        assertEquals("connection-failed", TunnelReason.LINK_ERROR.signalText("CONNECTION_REFUSED: refused"));
+        assertEquals("tun-abort", TunnelReason.TUN_ERROR.signalText("IO_ERROR: gone"));
         assertEquals("SIGHUP", TunnelReason.USER_RESTART.signalText("SIGHUP (restart in 1 s)"));
         assertEquals("SIGUSR1", TunnelReason.USER_RESTART.signalText(""));
         assertEquals("tls-error", TunnelReason.HANDSHAKE_FAILED.signalText("FINGERPRINT_MISMATCH"));
