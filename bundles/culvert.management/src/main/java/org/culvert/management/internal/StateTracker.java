@@ -25,13 +25,13 @@ import org.culvert.api.tunnel.TunnelStatus;
  * <p>The core reports OpenVPN's client states itself ({@link TunnelStatus#clientState()}, at the
  * moments OpenVPN sets them); the history then starts with the tunnel's own
  * ({@link Tunnel#clientStates()}, see {@link #seed}) and each new step becomes one line. Two things
- * are added here: a management client's SIGINT (and SIGHUP) names the stop (restart) it caused, and a
+ * are added here: a management client's SIGINT names the stop it caused (the core knows only SIGTERM), and a
  * Culvert wait for a missing plugin, which OpenVPN has no name for, shows as {@code WAIT} with the
  * reason as description.
  *
  * <p>A tunnel that does not report client states (a test double, another implementation) gets them
- * derived from its Culvert states. Those sequences follow what OpenVPN 2.6 reports in point-to-point mode (init.c, tun.c, ssl.c,
- * sig.c {@code signal_restart_status}):
+ * derived from its Culvert states, as OpenVPN 2.6 reports them in point-to-point mode (init.c, tun.c,
+ * ssl.c, sig.c {@code signal_restart_status}):
  * <ul>
  * <li>start: {@code CONNECTING}, then when traffic can flow {@code ASSIGN_IP} (when --ifconfig gave
  * addresses), {@code WAIT} and {@code AUTH} (TLS roles only), {@code CONNECTED,SUCCESS} with the tun
@@ -40,8 +40,8 @@ import org.culvert.api.tunnel.TunnelStatus;
  * steps as at start from {@code ASSIGN_IP} on;</li>
  * <li>stop: {@code EXITING,<reason>} (SIGTERM, ping-exit, inactive, ...).</li>
  * </ul>
- * Culvert reports fewer steps than OpenVPN, so ASSIGN_IP, WAIT and AUTH are reported together with
- * CONNECTED, at the moment the tunnel comes up; a tunnel first seen already up gets the whole
+ * Such a tunnel reports fewer steps than OpenVPN, so ASSIGN_IP, WAIT and AUTH are reported together
+ * with CONNECTED, at the moment the tunnel comes up; a tunnel first seen already up gets the whole
  * sequence from CONNECTING at that moment. A hold ({@code --management-hold}) adds no state, as
  * in OpenVPN; a Culvert wait for a missing plugin, which OpenVPN has no name for, shows as
  * {@code WAIT} with the reason as description.
