@@ -77,6 +77,29 @@ public interface TunnelMXBean {
     /** The peer's tunnel IPv4 address, or null. */
     String getTunRemoteIpv4();
 
+    /** The local tunnel IPv6 address, or null. */
+    String getTunLocalIpv6();
+
+    /**
+     * OpenVPN's client state ({@link org.culvert.api.tunnel.ClientState} name: CONNECTING, WAIT, AUTH,
+     * GET_CONFIG, ASSIGN_IP, CONNECTED, RECONNECTING, EXITING, ...), as OpenVPN's management
+     * {@code state} shows it; null before the first.
+     */
+    String getClientState();
+
+    /** OpenVPN's detail for the client state (SUCCESS, ping-restart, SIGTERM, ...); may be empty; null before the first. */
+    String getClientStateDescription();
+
+    /** True when the server pushed the configuration in effect ({@link #getSettings()}). */
+    boolean isSettingsPushed();
+
+    /**
+     * The configuration in effect, one line each as an option would say it ({@code ifconfig ...},
+     * {@code route ...}, {@code dns ...}, {@code cipher ...}, {@code peer-id ...}, then
+     * {@code pushed: ...} for each pushed option); empty when not connected.
+     */
+    java.util.List<String> getSettings();
+
     /** Soft restart, as OpenVPN's SIGUSR1: reconnect with the same configuration. Returns at once. */
     void restart();
 

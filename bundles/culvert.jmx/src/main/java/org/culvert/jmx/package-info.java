@@ -5,5 +5,5 @@
  * interface for typed proxies ({@code JMX.newMXBeanProxy}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.culvert.jmx;

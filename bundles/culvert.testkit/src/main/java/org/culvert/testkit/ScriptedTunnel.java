@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelCounters;
@@ -57,12 +58,37 @@ public class ScriptedTunnel implements Tunnel {
     /** Moves to a new state and tells the state listeners on the calling thread, as the core does on its own. */
     public void moveTo(TunnelState state, TunnelReason reason, String detail, Instant since) {
         TunnelStatus previous = status;
-        TunnelStatus current = new TunnelStatus(state, reason, detail, since);
+        TunnelStatus current = new TunnelStatus(state, reason, detail, since, previous.clientState());
         status = current;
         holding = state == TunnelState.WAITING && reason == TunnelReason.MANAGEMENT_HOLD;
         for (TunnelListener l : stateListeners) {
             l.stateChanged(this, previous, current);
         }
+    }
+
+    /** The client states {@link #clientStep} recorded, oldest first. */
+    private final List<ClientStatus> clientStates = new CopyOnWriteArrayList<>();
+
+    /**
+     * Takes a step of OpenVPN's client state sequence, as the core does: recorded in
+     * {@link #clientStates()}, carried by a new status (same state, reason and time) that the state
+     * listeners are told of; with {@code tell} false only recorded (a step before anyone listened).
+     */
+    public void clientStep(ClientStatus step, boolean tell) {
+        clientStates.add(step);
+        TunnelStatus previous = status;
+        TunnelStatus current = new TunnelStatus(previous.state(), previous.reason(), previous.detail(), previous.since(), step);
+        status = current;
+        if (tell) {
+            for (TunnelListener l : stateListeners) {
+                l.stateChanged(this, previous, current);
+            }
+        }
+    }
+
+    @Override
+    public List<ClientStatus> clientStates() {
+        return new ArrayList<>(clientStates);
     }
 
     /** Sets the status without telling anyone. */

@@ -4,13 +4,16 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
 
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 
 /**
  * One state change of one tunnel: from {@link #previous()} to {@link #current()}, each with its reason
- * and detail. Immutable. Like OpenVPN 3's client events it says whether it is an error and whether the
+ * and detail, and with the step of OpenVPN's client state sequence it is at ({@link #clientState()}).
+ * A step of that sequence (WAIT, AUTH, GET_CONFIG, ...) is an event of its own even when the
+ * tunnel's state stays the same ({@link #isClientStep()}). Immutable. Like OpenVPN 3's client events it says whether it is an error and whether the
  * error is fatal (the tunnel will not retry by itself).
  */
 public final class TunnelEvent {
@@ -51,6 +54,19 @@ public final class TunnelEvent {
         return current.reason();
     }
 
+    /**
+     * OpenVPN's client state after this event (CONNECTING, WAIT, AUTH, GET_CONFIG, ASSIGN_IP,
+     * CONNECTED, RECONNECTING, EXITING, ...), with its description and addresses; null before the first.
+     */
+    public ClientStatus clientState() {
+        return current.clientState();
+    }
+
+    /** True when this event is a new step of OpenVPN's client state sequence. */
+    public boolean isClientStep() {
+        return current.clientState() != null && current.clientState() != previous.clientState();
+    }
+
     /** When the tunnel entered the current state. */
     public Instant time() {
         return current.since();
@@ -66,9 +82,9 @@ public final class TunnelEvent {
         return current.state() == TunnelState.FAILED;
     }
 
-    /** {@code "office: CONNECTING -> UP"}, with reasons and details where there are any. */
+    /** {@code "office: CONNECTING -> UP [CONNECTED,SUCCESS 10.8.0.6]"}, with reasons and details where there are any. */
     @Override
     public String toString() {
-        return tunnelName + ": " + previous + " -> " + current;
+        return tunnelName + ": " + previous + " -> " + current + (isClientStep() ? " [" + current.clientState() + "]" : "");
     }
 }

@@ -1,11 +1,14 @@
 package org.culvert.embed;
 
+import java.net.SocketAddress;
 import java.util.Map;
 import java.util.Objects;
 
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelCounters;
+import org.culvert.api.tunnel.TunnelSettings;
 import org.culvert.api.tunnel.TunnelStatus;
 
 /**
@@ -54,6 +57,21 @@ public final class TunnelSnapshot {
     /** Link addresses, tunnel IPs, last handshake, role; {@link TunnelConnection#NONE} while not connected. */
     public TunnelConnection connection() {
         return connection;
+    }
+
+    /** OpenVPN's client state (CONNECTED, RECONNECTING, ...) with its description and addresses; null before the first. */
+    public ClientStatus clientState() {
+        return status.clientState();
+    }
+
+    /** The server (the peer's link address), or null while not known. */
+    public SocketAddress server() {
+        return connection.linkRemote();
+    }
+
+    /** The configuration in effect: addresses, routes, DNS, cipher, peer-id and the options the server pushed. */
+    public TunnelSettings settings() {
+        return connection.settings();
     }
 
     /** Plugin names by kind ({@code tun-driver}, {@code event-backend}, {@code link-transport}); empty while waiting. */

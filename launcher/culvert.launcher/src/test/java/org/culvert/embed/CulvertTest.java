@@ -25,6 +25,7 @@ import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelLogEntry;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelSignal;
+import org.culvert.api.tunnel.ClientState;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 import org.junit.jupiter.api.Test;
@@ -238,6 +239,48 @@ class CulvertTest {
                     assertEquals(TunnelState.UP, last.state(), "last event of " + name + ": " + seen);
                 }
             }
+        }
+    }
+
+    /** Events carry OpenVPN's client states in order; a snapshot shows the state, the server and the configuration in effect. */
+    @Test
+    void eventsCarryOpenVpnsClientStatesAndSnapshotsTheServerAndSettings() throws Exception {
+        MemoryTunnels.writeKey(dir);
+        List<TunnelEvent> events = new ArrayList<>();
+        CountDownLatch connected = new CountDownLatch(1);
+        try (Culvert culvert = MemoryTunnels.builder().start()) {
+            culvert.addListener(e -> {
+                synchronized (events) {
+                    events.add(e);
+                }
+                if (e.tunnelName().equals("a") && e.isClientStep() && e.clientState().state() == ClientState.CONNECTED) {
+                    connected.countDown();
+                }
+            });
+            EmbeddedTunnel ta = culvert.start("a", TunnelConfig.fromText(MemoryTunnels.config("a", "b", "10.0.0.1", "10.0.0.2", "static.key", 0)
+                    + "route 192.168.50.0 255.255.255.0\n", dir).withPlugins("memory"));
+            EmbeddedTunnel tb = culvert.start("b", TunnelConfig.fromText(MemoryTunnels.config("b", "a", "10.0.0.2", "10.0.0.1", "static.key", 1), dir)
+                    .withPlugins("memory"));
+            ta.awaitState(TunnelState.UP, UP_TIMEOUT);
+            tb.awaitState(TunnelState.UP, UP_TIMEOUT);
+            TunnelSnapshot s = ta.snapshot();
+            assertEquals(ClientState.CONNECTED, s.clientState().state(), s::toString);
+            assertEquals("SUCCESS", s.clientState().description());
+            assertEquals("10.0.0.1", s.clientState().tunLocalIpv4());
+            assertNotNull(s.server(), "the server is known once connected");
+            assertEquals(s.server(), s.clientState().remote());
+            assertEquals(List.of("ifconfig 10.0.0.1 10.0.0.2", "route 192.168.50.0/24 via 10.0.0.2", "cipher AES-256-CBC"), s.settings().lines());
+            assertFalse(s.settings().pushed());
+            assertTrue(connected.await(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), () -> "no CONNECTED event: " + events);
+            List<String> steps = new ArrayList<>();
+            synchronized (events) {
+                for (TunnelEvent e : events) {
+                    if (e.tunnelName().equals("a") && e.isClientStep()) {
+                        steps.add(e.clientState().state().name());
+                    }
+                }
+            }
+            assertEquals(List.of("CONNECTING", "ASSIGN_IP", "ADD_ROUTES", "CONNECTED"), steps);
         }
     }
 

@@ -77,15 +77,22 @@ class ExampleApplianceTest {
             Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, ovpnCfg, dir, "b-openvpn");
             try (ApplianceProcess app = ApplianceProcess.start(net, net.a(), dir, appConf)) {
                 app.await("^STATE " + NAME + " UP ", 0, UP_TIMEOUT);
+                int connected = app.await("^OPENVPN " + NAME + " CONNECTED,SUCCESS$", 0, UP_TIMEOUT);
+                int wait = app.find("^OPENVPN " + NAME + " WAIT$", 0);
+                int auth = app.find("^OPENVPN " + NAME + " AUTH$", 0);
+                assertTrue(wait >= 0 && wait < auth && auth < connected, "WAIT, then AUTH, then CONNECTED: " + wait + ", " + auth + ", " + connected);
                 Peer.awaitTunnel(net, net.a(), net.tunAddrB(), Duration.ofSeconds(20), b);
                 assertEquals(0, Traffic.ping(net, net.a(), net.tunAddrB(), 64, 10).lost(), "pings lost before the kill");
 
                 int mark = app.lineCount();
                 b.kill();
                 int leftUp = app.await("^STATE " + NAME + " RECONNECTING PING_RESTART", mark, RESTART_NOTICED);
+                // The same restart as OpenVPN's client state, and (with --persist-tun, no new ASSIGN_IP) back to CONNECTED.
+                int reconnecting = app.await("^OPENVPN " + NAME + " RECONNECTING,ping-restart$", mark, RESTART_NOTICED);
 
                 Peer b2 = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, ovpnCfg, dir, "b2-openvpn");
                 app.await("^STATE " + NAME + " UP ", leftUp + 1, UP_TIMEOUT);
+                app.await("^OPENVPN " + NAME + " CONNECTED,SUCCESS$", reconnecting + 1, UP_TIMEOUT);
                 Peer.awaitTunnel(net, net.a(), net.tunAddrB(), Duration.ofSeconds(20), b2);
                 assertEquals(0, Traffic.ping(net, net.a(), net.tunAddrB(), 64, 10).lost(), "pings lost after the restart");
 

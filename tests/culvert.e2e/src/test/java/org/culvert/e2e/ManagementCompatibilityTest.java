@@ -135,6 +135,47 @@ class ManagementCompatibilityTest {
     }
 
     /**
+     * A TLS tcp-client's states: Culvert's and stock OpenVPN's, each as the client of a stock OpenVPN
+     * tcp-server in turn, go through the same sequence (CONNECTING, ASSIGN_IP, TCP_CONNECT, WAIT, AUTH,
+     * CONNECTED) with the same columns.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aTcpClientGoesThroughOpenVpnsStates() {
+        Path dir = Peer.caseDir("mgmt-tcp-client");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.FINGERPRINT, Wrap.NONE);
+        Comparison c = new Comparison();
+        for (boolean underTest : new boolean[] {true, false}) {
+            Impl client = underTest ? E2eEnv.underTest() : Impl.OPENVPN;
+            String label = (underTest ? "ut-" : "ref-") + client.label();
+            try (Netns net = Netns.create()) {
+                Path sock = dir.resolve(label + ".sock");
+                PeerConfig cfgA = TlsConfigs.side(net, net.a(), Role.TCP_CLIENT, false, m, Wrap.NONE, "AES-256-GCM", null, false)
+                        .option("management", sock.toString(), "unix");
+                PeerConfig cfgB = TlsConfigs.side(net, net.b(), Role.TCP_SERVER, true, m, Wrap.NONE, "AES-256-GCM", null, false);
+                Peer.Pair p = Peer.startPair(net, dir, Role.TCP_CLIENT, client, cfgA, "a-" + label, Impl.OPENVPN, cfgB,
+                        "b-openvpn-" + label);
+                Peer.awaitTunnel(net, net.a(), net.tunAddrB(), E2eEnv.readyTimeout(), p.a(), p.b());
+                try (ManagementSession s = ManagementSession.unix("a-" + label, sock, CONNECT_TIMEOUT)) {
+                    s.line();
+                    Side side = new Side(label, s, p.a(), net.a(), net.tunAddrB());
+                    awaitConnected(side);
+                    s.send("state all");
+                    List<String> lines = s.untilEnd();
+                    c.record("state all", lines, underTest);
+                    System.out.println("===== tcp-client states, " + label + " =====\n" + String.join("\n", lines));
+                }
+                Report.line("management tcp-client " + label + ": " + p.stop(Duration.ofSeconds(20)));
+            }
+        }
+        compareStateSequences(c, "state all");
+        assertTrue(c.left.get("state all").stream().anyMatch(l -> l.contains(",TCP_CONNECT,")), "no TCP_CONNECT: " + c.left);
+        if (!c.mismatches.isEmpty()) {
+            fail("a tcp-client's states differ from stock OpenVPN's:\n  " + String.join("\n  ", c.mismatches));
+        }
+    }
+
+    /**
      * {@code --management-hold} with a password file, both sides: a wrong password is prompted again,
      * the right one opens the interface with the hold notice; restarts are refused during the hold; no
      * ping passes until {@code hold release}, then the tunnel comes up with the usual state lines.
@@ -195,6 +236,8 @@ class ManagementCompatibilityTest {
                 for (String section : List.of("password", "state all", "hold", "signal SIGUSR1", "state on", "hold release")) {
                     c.compare(section, ManagementCompatibilityTest::normalise);
                 }
+                compareStateSequences(c, "state all");
+                compareStateSequences(c, "hold release");
                 assertEquals(List.of("SUCCESS: password is correct", WELCOME, ">HOLD:Waiting for hold release:0"), c.left.get("password"));
                 assertEquals(List.of("ERROR: signal 'SIGUSR1' is currently ignored", ">HOLD:Waiting for hold release:0"),
                         c.left.get("signal SIGUSR1"));
@@ -298,6 +341,9 @@ class ManagementCompatibilityTest {
             c.compare(section, ManagementCompatibilityTest::normalise);
         }
         c.compareDistinct("log all", ManagementCompatibilityTest::logShape);
+        for (String section : List.of("state all", "signal SIGUSR1")) {
+            compareStateSequences(c, section);
+        }
         assertEquals(WELCOME, c.left.get("greeting").get(0));
         assertEquals("SUCCESS: pid=" + a.peer().pid(), c.left.get("pid").get(0), "pid names the process");
         assertEquals("SUCCESS: pid=" + b.peer().pid(), c.right.get("pid").get(0));
@@ -320,6 +366,47 @@ class ManagementCompatibilityTest {
         for (Side s : sides) {
             c.record(name, script.run(s), s == sides.get(0));
         }
+    }
+
+    /**
+     * OpenVPN's client states field by field: the same state names in the same order, each line with
+     * the same number of columns, the same description, and the same columns filled (tun address,
+     * remote address and port, local address and port, tun IPv6), whatever the values.
+     */
+    private static void compareStateSequences(Comparison c, String section) {
+        List<String> l = stateLines(c.left.get(section));
+        List<String> r = stateLines(c.right.get(section));
+        List<String> namesL = l.stream().map(x -> x.split(",", -1)[1]).collect(Collectors.toList());
+        List<String> namesR = r.stream().map(x -> x.split(",", -1)[1]).collect(Collectors.toList());
+        if (!namesL.equals(namesR)) {
+            c.mismatches.add(section + " (state names in order):\n    under test: " + namesL + "\n    openvpn:    " + namesR);
+            return;
+        }
+        assertFalse(namesL.isEmpty(), section + ": no state lines");
+        for (int i = 0; i < l.size(); i++) {
+            String[] fl = l.get(i).split(",", -1);
+            String[] fr = r.get(i).split(",", -1);
+            String shapeL = columnShape(fl);
+            String shapeR = columnShape(fr);
+            if (fl.length != fr.length || !fl[2].equals(fr[2]) || !shapeL.equals(shapeR)) {
+                c.mismatches.add(section + " line " + (i + 1) + " (columns):\n    under test: " + l.get(i) + "\n    openvpn:    " + r.get(i));
+            }
+        }
+    }
+
+    /** The state lines of a section, without {@code >STATE:} and without the END and SUCCESS lines. */
+    private static List<String> stateLines(List<String> lines) {
+        return lines.stream().map(x -> x.startsWith(">STATE:") ? x.substring(">STATE:".length()) : x)
+                .filter(x -> x.matches("^\\d+,[A-Z_]+,.*")).collect(Collectors.toList());
+    }
+
+    /** Which of the columns after the description are filled: e.g. "x,x,x,x,x,-" . */
+    private static String columnShape(String[] fields) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 3; i < fields.length; i++) {
+            sb.append(fields[i].isEmpty() ? '-' : 'x');
+        }
+        return sb.toString();
     }
 
     /** Polls {@code state} until the side reports CONNECTED (OpenVPN's static key may pass pings a moment before). */

@@ -26,6 +26,15 @@ public interface Tunnel {
     /** Addresses and handshake time of the current connection; {@link TunnelConnection#NONE} while not connected. */
     TunnelConnection connection();
 
+    /**
+     * OpenVPN's client state history of this tunnel, oldest first: the newest steps (at most 100, as
+     * OpenVPN's management keeps), each as {@code state all} shows it.
+     */
+    default List<ClientStatus> clientStates() {
+        ClientStatus c = status().clientState();
+        return c == null ? List.of() : List.of(c);
+    }
+
     /** The configuration's --management, --status, --verb and --mute settings. */
     TunnelOperations operations();
 

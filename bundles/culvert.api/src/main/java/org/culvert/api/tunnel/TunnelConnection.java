@@ -19,6 +19,7 @@ public final class TunnelConnection {
     private final Instant lastHandshake;
     private final String role;
     private final String negotiated;
+    private final TunnelSettings settings;
 
     /**
      * @param role       {@code "static-key"}, {@code "tls-client"} or {@code "tls-server"}; may be empty
@@ -26,6 +27,13 @@ public final class TunnelConnection {
      */
     public TunnelConnection(SocketAddress linkLocal, SocketAddress linkRemote, String tunLocalIpv4, String tunRemoteIpv4,
             String tunLocalIpv6, Instant lastHandshake, String role, String negotiated) {
+        this(linkLocal, linkRemote, tunLocalIpv4, tunRemoteIpv4, tunLocalIpv6, lastHandshake, role, negotiated, TunnelSettings.NONE);
+    }
+
+    /** @param settings the configuration in effect (addresses, routes, DNS, cipher, pushed options); null for none */
+    public TunnelConnection(SocketAddress linkLocal, SocketAddress linkRemote, String tunLocalIpv4, String tunRemoteIpv4,
+            String tunLocalIpv6, Instant lastHandshake, String role, String negotiated, TunnelSettings settings) {
+        this.settings = settings == null ? TunnelSettings.NONE : settings;
         this.linkLocal = linkLocal;
         this.linkRemote = linkRemote;
         this.tunLocalIpv4 = tunLocalIpv4;
@@ -72,6 +80,11 @@ public final class TunnelConnection {
 
     public String negotiated() {
         return negotiated;
+    }
+
+    /** The configuration in effect for this connection (pushed by the server, or the tunnel's own); never null. */
+    public TunnelSettings settings() {
+        return settings;
     }
 
     @Override

@@ -36,5 +36,47 @@ public enum TunnelReason {
     /** An operator restarted the tunnel. */
     USER_RESTART,
     /** A bug: an unexpected exception, logged in full. */
-    INTERNAL_ERROR
+    INTERNAL_ERROR;
+
+    /**
+     * OpenVPN's name for this cause in its RECONNECTING and EXITING state lines (the signal text of
+     * sig.c {@code signal_restart_status} and the {@code register_signal} calls across OpenVPN):
+     * {@code ping-restart}, {@code SIGUSR1}, {@code tls-error}, {@code connection-reset}, ...; a cause
+     * OpenVPN has no name for is its own name in lower case with dashes.
+     *
+     * @param detail the status detail (it tells SIGHUP from SIGUSR1, a reset from another link error)
+     */
+    public String signalText(String detail) {
+        String d = detail == null ? "" : detail;
+        switch (this) {
+            case NONE:
+                return "SIGUSR1";
+            case PING_RESTART:
+                return "ping-restart";
+            case PING_EXIT:
+                return "ping-exit";
+            case INACTIVITY:
+                return "inactive";
+            case PEER_EXIT:
+                return "remote-exit";
+            case HANDSHAKE_FAILED:
+                return "tls-error";
+            case DECRYPT_ERROR:
+                return "decryption-error";
+            case LINK_ERROR:
+                if (d.startsWith("CONNECTION_RESET")) {
+                    return "connection-reset";
+                }
+                // socket.c: a TCP connect that fails is a SIGUSR1 "connection-failed".
+                return d.startsWith("CONNECTION_REFUSED") ? "connection-failed" : "link-error";
+            case TUN_ERROR:
+                return "tun-abort"; // forward.c: a failed tun read or write
+            case USER_STOP:
+                return "SIGTERM";
+            case USER_RESTART:
+                return d.contains("SIGHUP") ? "SIGHUP" : "SIGUSR1";
+            default:
+                return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
 }

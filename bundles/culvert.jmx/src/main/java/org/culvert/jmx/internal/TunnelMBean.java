@@ -17,6 +17,7 @@ import javax.management.StandardMBean;
 
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.Tunnel;
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelCounters;
 import org.culvert.api.tunnel.TunnelSignal;
@@ -171,6 +172,33 @@ final class TunnelMBean extends StandardMBean implements TunnelMXBean {
     }
 
     @Override
+    public String getTunLocalIpv6() {
+        return connection().tunLocalIpv6();
+    }
+
+    @Override
+    public String getClientState() {
+        ClientStatus c = tunnel.status().clientState();
+        return c == null ? null : c.state().name();
+    }
+
+    @Override
+    public String getClientStateDescription() {
+        ClientStatus c = tunnel.status().clientState();
+        return c == null ? null : c.description();
+    }
+
+    @Override
+    public boolean isSettingsPushed() {
+        return connection().settings().pushed();
+    }
+
+    @Override
+    public java.util.List<String> getSettings() {
+        return connection().settings().lines();
+    }
+
+    @Override
     public void restart() {
         tunnel.signal(TunnelSignal.SIGUSR1);
     }
@@ -251,6 +279,11 @@ final class TunnelMBean extends StandardMBean implements TunnelMXBean {
         d.put("LinkRemote", "The peer's link address");
         d.put("TunLocalIpv4", "The local tunnel IPv4 address");
         d.put("TunRemoteIpv4", "The peer's tunnel IPv4 address");
+        d.put("TunLocalIpv6", "The local tunnel IPv6 address");
+        d.put("ClientState", "OpenVPN's client state: CONNECTING, WAIT, AUTH, GET_CONFIG, ASSIGN_IP, CONNECTED, RECONNECTING, EXITING, ...");
+        d.put("ClientStateDescription", "OpenVPN's detail for the client state: SUCCESS, ping-restart, SIGTERM, ...");
+        d.put("SettingsPushed", "True when the server pushed the configuration in effect");
+        d.put("Settings", "The configuration in effect: addresses, routes, DNS, cipher, peer-id, pushed options");
         d.put("restart", "Soft restart (SIGUSR1): reconnect with the same configuration");
         d.put("hardRestart", "Hard restart (SIGHUP): re-read the configuration and start over");
         return Collections.unmodifiableMap(d);

@@ -37,9 +37,12 @@ import javax.management.StandardMBean;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 
+import org.culvert.api.tunnel.ClientState;
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelSettings;
 import org.culvert.api.tunnel.TunnelSignal;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
@@ -140,6 +143,31 @@ class TunnelMBeanRegistrarTest {
         assertEquals("UP", proxy.getState());
         assertEquals(plugins, proxy.getPlugins());
         assertEquals(3L, proxy.getDrops().get("REPLAY"));
+    }
+
+    @Test
+    void theClientStateAndTheConfigurationInEffectShowAsOpenVpnNamesThem() throws Exception {
+        FakeTunnel t = new FakeTunnel(name);
+        registrar.addTunnel(t);
+        assertNull(get(name, "ClientState"), "no client state before the first");
+        assertEquals(Boolean.FALSE, get(name, "SettingsPushed"));
+        assertEquals(0, ((String[]) get(name, "Settings")).length);
+        InetSocketAddress remote = new InetSocketAddress(InetAddress.getByName("198.51.100.7"), 1194);
+        TunnelSettings pushed = TunnelSettings.builder().pushed(true).ifconfig("10.8.0.6", "255.255.255.0").ifconfigIpv6("fd00:8::1000/64")
+                .route("10.0.0.0/24 via 10.8.0.1").dns("10.8.0.1").cipher("AES-256-GCM").peerId(3).option("route-gateway 10.8.0.1").build();
+        t.setConnection(new TunnelConnection(null, remote, "10.8.0.6", null, "fd00:8::1000", null, "tls-client", "", pushed));
+        t.clientStep(new ClientStatus(ClientState.CONNECTED, "SUCCESS", Instant.EPOCH, "10.8.0.6", remote, null, null), false);
+        assertEquals("CONNECTED", get(name, "ClientState"));
+        assertEquals("SUCCESS", get(name, "ClientStateDescription"));
+        assertEquals("198.51.100.7:1194", get(name, "LinkRemote"), "the server");
+        assertEquals("fd00:8::1000", get(name, "TunLocalIpv6"));
+        assertEquals(Boolean.TRUE, get(name, "SettingsPushed"));
+        assertEquals(List.of("ifconfig 10.8.0.6 255.255.255.0", "ifconfig-ipv6 fd00:8::1000/64", "route 10.0.0.0/24 via 10.8.0.1",
+                "dns 10.8.0.1", "cipher AES-256-GCM", "peer-id 3", "pushed: route-gateway 10.8.0.1"), List.of((String[]) get(name, "Settings")));
+        t.clientStep(new ClientStatus(ClientState.RECONNECTING, "ping-restart", Instant.EPOCH, null, null, null, null), false);
+        TunnelMXBean proxy = JMX.newMXBeanProxy(server, TunnelMBeans.objectName(name), TunnelMXBean.class);
+        assertEquals("RECONNECTING", proxy.getClientState());
+        assertEquals("ping-restart", proxy.getClientStateDescription());
     }
 
     @Test
@@ -307,7 +335,7 @@ class TunnelMBeanRegistrarTest {
         Set<String> expected = Set.of("Name", "State", "Reason", "Detail", "StateSince", "DeviceName", "Plugins", "TunReadBytes",
                 "TunReadPackets", "TunWriteBytes", "TunWritePackets", "LinkReadBytes", "LinkReadPackets", "LinkWriteBytes",
                 "LinkWritePackets", "LinkAuthReadBytes", "Restarts", "Drops", "TotalDrops", "LastHandshake", "LinkLocal", "LinkRemote",
-                "TunLocalIpv4", "TunRemoteIpv4");
+                "TunLocalIpv4", "TunRemoteIpv4", "TunLocalIpv6", "ClientState", "ClientStateDescription", "SettingsPushed", "Settings");
         Set<String> seen = new HashSet<>();
         for (MBeanAttributeInfo a : info.getAttributes()) {
             seen.add(a.getName());

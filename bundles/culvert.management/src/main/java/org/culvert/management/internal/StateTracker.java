@@ -2,24 +2,36 @@ package org.culvert.management.internal;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.culvert.api.tunnel.ClientState;
+import org.culvert.api.tunnel.ClientStatus;
+import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 
 /**
- * Turns one tunnel's Culvert states into OpenVPN's state names and keeps the history that
- * {@code state all} shows (the last {@value #CAPACITY} entries, as OpenVPN's
- * MANAGEMENT_STATE_BUFFER_SIZE), from when the management component first saw the tunnel.
+ * Keeps the history of OpenVPN's states that {@code state all} shows for one tunnel (the last
+ * {@value #CAPACITY} entries, as OpenVPN's MANAGEMENT_STATE_BUFFER_SIZE).
  *
- * <p>The sequences follow what OpenVPN 2.6 reports in point-to-point mode (init.c, tun.c, ssl.c,
- * sig.c {@code signal_restart_status}):
+ * <p>The core reports OpenVPN's client states itself ({@link TunnelStatus#clientState()}, at the
+ * moments OpenVPN sets them); the history then starts with the tunnel's own
+ * ({@link Tunnel#clientStates()}, see {@link #seed}) and each new step becomes one line. Two things
+ * are added here: a management client's SIGINT names the stop it caused (the core knows only SIGTERM), and a
+ * Culvert wait for a missing plugin, which OpenVPN has no name for, shows as {@code WAIT} with the
+ * reason as description.
+ *
+ * <p>A tunnel that does not report client states (a test double, another implementation) gets them
+ * derived from its Culvert states, as OpenVPN 2.6 reports them in point-to-point mode (init.c, tun.c,
+ * ssl.c, sig.c {@code signal_restart_status}):
  * <ul>
  * <li>start: {@code CONNECTING}, then when traffic can flow {@code ASSIGN_IP} (when --ifconfig gave
  * addresses), {@code WAIT} and {@code AUTH} (TLS roles only), {@code CONNECTED,SUCCESS} with the tun
@@ -28,8 +40,8 @@ import org.culvert.api.tunnel.TunnelStatus;
  * steps as at start from {@code ASSIGN_IP} on;</li>
  * <li>stop: {@code EXITING,<reason>} (SIGTERM, ping-exit, inactive, ...).</li>
  * </ul>
- * Culvert reports fewer steps than OpenVPN, so ASSIGN_IP, WAIT and AUTH are reported together with
- * CONNECTED, at the moment the tunnel comes up; a tunnel first seen already up gets the whole
+ * Such a tunnel reports fewer steps than OpenVPN, so ASSIGN_IP, WAIT and AUTH are reported together
+ * with CONNECTED, at the moment the tunnel comes up; a tunnel first seen already up gets the whole
  * sequence from CONNECTING at that moment. A hold ({@code --management-hold}) adds no state, as
  * in OpenVPN; a Culvert wait for a missing plugin, which OpenVPN has no name for, shows as
  * {@code WAIT} with the reason as description.
@@ -53,12 +65,67 @@ final class StateTracker {
      * names the next USER_RESTART or USER_STOP as OpenVPN names it.
      */
     private String lastSignal;
+    /** The last client state recorded, and those taken from the tunnel's own history (by identity). */
+    private ClientStatus lastClient;
+    private final Set<ClientStatus> seeded = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /**
+     * Starts the history with the tunnel's own client states (those before management saw it), so that
+     * {@code state all} shows them as OpenVPN's would; events already among them add nothing later.
+     */
+    void seed(List<ClientStatus> tunnelHistory) {
+        for (ClientStatus c : tunnelHistory) {
+            if (seeded.add(c)) {
+                add(new ArrayList<>(1), entry(c));
+                lastClient = c;
+            }
+        }
+    }
+
+    /** Records a status that carries OpenVPN's client state; the Culvert-only additions as said above. */
+    private List<StateEntry> updateFromClientState(TunnelStatus status, ClientStatus client) {
+        List<StateEntry> added = new ArrayList<>(2);
+        lastSeen = status;
+        if (status.state() == TunnelState.RECONNECTING) {
+            restartPauseSeconds = restartPause(status.detail());
+        }
+        if (client != lastClient && !seeded.contains(client)) {
+            lastClient = client;
+            add(added, entry(client));
+            if (client.state() == ClientState.RECONNECTING || client.state() == ClientState.EXITING) {
+                lastSignal = null;
+            }
+        }
+        if (status.state() == TunnelState.WAITING) {
+            long time = status.since().getEpochSecond();
+            if (status.reason() == TunnelReason.MANAGEMENT_HOLD) {
+                Matcher m = HOLD_DETAIL.matcher(status.detail());
+                holdSeconds = m.find() ? Integer.parseInt(m.group(1)) : restartPauseSeconds;
+            } else if (!"WAIT".equals(lastName)) {
+                add(added, new StateEntry(time, "WAIT", description(status), null, null, null, null));
+            }
+        }
+        return added;
+    }
+
+    /** One line from a client state; the signal a management client sent names the restart or stop it caused. */
+    private StateEntry entry(ClientStatus c) {
+        String description = c.description();
+        if (lastSignal != null && (c.state() == ClientState.EXITING && description.equals("SIGTERM") && lastSignal.equals("SIGINT"))) {
+            description = lastSignal;
+        }
+        return new StateEntry(c.time().getEpochSecond(), c.state().name(), description, c.tunLocalIpv4(), c.remote(), c.local(),
+                c.tunLocalIpv6());
+    }
 
     /**
      * Records {@code status} (the tunnel's current one) and returns the entries it adds, oldest first;
      * empty when it adds none (a repeat, a hold).
      */
     List<StateEntry> update(TunnelStatus status, TunnelConnection connection) {
+        if (status.clientState() != null) {
+            return updateFromClientState(status, status.clientState());
+        }
         List<StateEntry> added = new ArrayList<>(4);
         TunnelStatus previous = lastSeen;
         if (previous != null && previous.state() == status.state() && previous.reason() == status.reason()
@@ -183,38 +250,21 @@ final class StateTracker {
         lastSignal = signalName;
     }
 
-    /** OpenVPN's signal text for a Culvert reason (sig.c and the register_signal calls across OpenVPN). */
+    /** OpenVPN's signal text for a Culvert reason ({@link TunnelReason#signalText}), named after a management client's signal where it sent one. */
     private String description(TunnelStatus status) {
         TunnelReason reason = status.reason();
         switch (reason) {
             case NONE:
                 return status.state() == TunnelState.RECONNECTING ? signalOr("SIGUSR1") : "";
-            case PING_RESTART:
-                return "ping-restart";
-            case PING_EXIT:
-                return "ping-exit";
-            case INACTIVITY:
-                return "inactive";
-            case PEER_EXIT:
-                return "remote-exit";
-            case HANDSHAKE_FAILED:
-                return "tls-error";
-            case DECRYPT_ERROR:
-                return "decryption-error";
-            case LINK_ERROR:
-                return status.detail().startsWith("CONNECTION_RESET") ? "connection-reset" : "link-error";
             case USER_STOP:
                 return "SIGINT".equals(lastSignal) ? "SIGINT" : "SIGTERM";
             case USER_RESTART:
-                if (status.detail().contains("SIGHUP")) {
-                    return "SIGHUP";
-                }
-                if (status.detail().contains("SIGUSR1")) {
-                    return "SIGUSR1";
+                if (status.detail().contains("SIGHUP") || status.detail().contains("SIGUSR1")) {
+                    return reason.signalText(status.detail());
                 }
                 return signalOr("SIGUSR1");
             default:
-                return reason.name().toLowerCase(Locale.ROOT).replace('_', '-');
+                return reason.signalText(status.detail());
         }
     }
 

@@ -481,6 +481,13 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
         if (before != null && status.since().isBefore(before.since())) {
             return; // Older than the snapshot taken when this endpoint was made.
         }
+        if (before == null && status.clientState() != null) {
+            try {
+                tracker.seed(tunnel.clientStates());
+            } catch (RuntimeException e) {
+                log.log(System.Logger.Level.WARNING, logPrefix + "cannot read the tunnel's state history", e);
+            }
+        }
         List<StateEntry> added = tracker.update(status, connectionOrNone());
         for (StateEntry e : added) {
             broadcastState(e);

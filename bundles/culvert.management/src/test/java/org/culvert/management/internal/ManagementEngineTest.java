@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -19,6 +20,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.culvert.api.tunnel.ClientState;
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelLogEntry;
@@ -162,6 +165,47 @@ class ManagementEngineTest {
         assertEquals("SUCCESS: real-time state notification set to ON", c.line());
         assertEquals(4, c.untilEnd().size());
         assertEquals("SUCCESS: real-time state notification set to OFF", c.ask("state off"));
+    }
+
+    /**
+     * A core that reports OpenVPN's client states: the history starts with the steps taken before the
+     * interface saw the tunnel, and each step is one {@code >STATE:} line in OpenVPN 2.6's format
+     * (time, state, description, tun IPv4, remote address, remote port, local address, local port,
+     * tun IPv6), with the pushed address; a status change without a new step adds no line.
+     */
+    @Test
+    void clientStatesFromTheCoreAreOpenVpnsStateLines() throws IOException {
+        FakeTunnel t = new FakeTunnel("t1", tcp(null, false));
+        t.clientStep(new ClientStatus(ClientState.CONNECTING, "", T0, null, null, null, null), false);
+        TestClient c = client(serve(t));
+        c.send("state all\n");
+        assertEquals(List.of("1700000000,CONNECTING,,,,,,", "END"), c.untilEnd());
+        assertEquals("SUCCESS: real-time state notification set to ON", c.ask("state on"));
+        InetSocketAddress server = new InetSocketAddress("198.51.100.7", 1194);
+        InetSocketAddress local = new InetSocketAddress("192.0.2.10", 41000);
+        t.clientStep(new ClientStatus(ClientState.WAIT, "", T0.plusSeconds(1), null, null, null, null), true);
+        t.clientStep(new ClientStatus(ClientState.AUTH, "", T0.plusSeconds(1), null, null, null, null), true);
+        t.clientStep(new ClientStatus(ClientState.GET_CONFIG, "", T0.plusSeconds(2), null, null, null, null), true);
+        t.clientStep(new ClientStatus(ClientState.ASSIGN_IP, "", T0.plusSeconds(3), "10.8.0.6", null, null, "fd00:8::1000"), true);
+        t.clientStep(new ClientStatus(ClientState.ADD_ROUTES, "", T0.plusSeconds(3), null, null, null, null), true);
+        t.moveTo(TunnelState.UP, TunnelReason.NONE, "", T0.plusSeconds(3));
+        t.clientStep(new ClientStatus(ClientState.CONNECTED, "SUCCESS", T0.plusSeconds(3), "10.8.0.6", server, local, "fd00:8::1000"), true);
+        List<String> expected = List.of("1700000001,WAIT,,,,,,", "1700000001,AUTH,,,,,,", "1700000002,GET_CONFIG,,,,,,",
+                "1700000003,ASSIGN_IP,,10.8.0.6,,,,,fd00:8::1000", "1700000003,ADD_ROUTES,,,,,,",
+                "1700000003,CONNECTED,SUCCESS,10.8.0.6,198.51.100.7,1194,192.0.2.10,41000,fd00:8::1000");
+        for (String line : expected) {
+            assertEquals(">STATE:" + line, c.line());
+        }
+        c.send("state all\n");
+        List<String> all = c.untilEnd();
+        assertEquals(8, all.size(), all.toString());
+        assertEquals("1700000000,CONNECTING,,,,,,", all.get(0));
+        assertEquals(expected, all.subList(1, 7));
+        // A management client's SIGINT names the stop it causes, as in OpenVPN.
+        assertEquals("SUCCESS: signal SIGINT thrown", c.ask("signal SIGINT"));
+        t.moveTo(TunnelState.STOPPED, TunnelReason.USER_STOP, "", T0.plusSeconds(9));
+        t.clientStep(new ClientStatus(ClientState.EXITING, "SIGTERM", T0.plusSeconds(9), null, null, null, null), true);
+        assertEquals(">STATE:1700000009,EXITING,SIGINT,,,,,", c.line());
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import org.culvert.api.tunnel.ClientState;
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
@@ -65,6 +67,38 @@ class StateTrackerTest {
         assertEquals("ping-exit", t.update(at(TunnelState.STOPPED, TunnelReason.PING_EXIT, "", 7), null).get(0).description);
         assertTrue(t.update(at(TunnelState.FAILED, TunnelReason.INTERNAL_ERROR, "", 8), null).isEmpty(), "EXITING twice");
         assertNull(t.goneEntry(9));
+    }
+
+    private static TunnelStatus with(TunnelState s, TunnelReason r, String detail, ClientStatus c) {
+        return new TunnelStatus(s, r, detail, c.time(), c);
+    }
+
+    private static ClientStatus step(ClientState s, String description, int second) {
+        return new ClientStatus(s, description, T0.plusSeconds(second), null, null, null, null);
+    }
+
+    @Test
+    void clientStatesFromTheCoreAreTakenAsTheyAreSeededOnceAndNamedAfterAManagementSignal() {
+        StateTracker t = new StateTracker();
+        ClientStatus connecting = step(ClientState.CONNECTING, "", 0);
+        ClientStatus wait = step(ClientState.WAIT, "", 1);
+        t.seed(List.of(connecting, wait));
+        // Events already in the seeded history add nothing.
+        assertTrue(t.update(with(TunnelState.CONNECTING, TunnelReason.NONE, "", wait), null).isEmpty());
+        assertEquals(List.of("1700000002,AUTH,,,,,,"),
+                lines(t.update(with(TunnelState.CONNECTING, TunnelReason.NONE, "", step(ClientState.AUTH, "", 2)), null)));
+        // A plugin wait (Culvert's own) still shows as WAIT with its reason, once; a hold adds nothing.
+        ClientStatus auth = t.lastSeen().clientState();
+        assertEquals(List.of("1700000002,WAIT,driver-missing,,,,,"),
+                lines(t.update(new TunnelStatus(TunnelState.WAITING, TunnelReason.DRIVER_MISSING, "", T0.plusSeconds(2), auth), null)));
+        assertTrue(t.update(new TunnelStatus(TunnelState.WAITING, TunnelReason.MANAGEMENT_HOLD, "Waiting for hold release:5", T0.plusSeconds(3),
+                auth), null).isEmpty());
+        assertEquals(5, t.holdSeconds());
+        t.signalSent("SIGINT");
+        assertEquals(List.of("1700000004,EXITING,SIGINT,,,,,"),
+                lines(t.update(with(TunnelState.STOPPED, TunnelReason.USER_STOP, "", step(ClientState.EXITING, "SIGTERM", 4)), null)));
+        assertEquals(List.of("1700000000,CONNECTING,,,,,,", "1700000001,WAIT,,,,,,", "1700000002,AUTH,,,,,,",
+                "1700000002,WAIT,driver-missing,,,,,", "1700000004,EXITING,SIGINT,,,,,"), lines(t.last(10)));
     }
 
     @Test

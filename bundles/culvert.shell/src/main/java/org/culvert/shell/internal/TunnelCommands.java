@@ -18,6 +18,7 @@ import org.culvert.api.plugin.Plugin;
 import org.culvert.api.plugin.PluginMatch;
 import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tun.TunDriver;
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelCounters;
@@ -25,6 +26,7 @@ import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelLogEntry;
 import org.culvert.api.tunnel.TunnelSignal;
+import org.culvert.api.tunnel.TunnelStatus;
 import org.culvert.api.tunnel.TunnelManager;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -225,17 +227,28 @@ public final class TunnelCommands {
 
     @Descriptor("Show a tunnel's state, the reason when it is not up, its plugins, connection and counters")
     public String status(@Descriptor("tunnel name") String name) {
-        Tunnel t = tunnel(name);
+        return statusText(tunnel(name));
+    }
+
+    /** The text of {@code tunnel:status}. */
+    static String statusText(Tunnel t) {
         TunnelCounters c = t.counters();
         StringBuilder sb = new StringBuilder();
+        TunnelStatus status = t.status();
         sb.append("tunnel    ").append(t.name()).append('\n');
-        sb.append("state     ").append(t.status().state()).append(" since ").append(t.status().since()).append('\n');
-        if (t.status().reason() != org.culvert.api.tunnel.TunnelReason.NONE) {
-            sb.append("reason    ").append(t.status().reason());
-            if (!t.status().detail().isEmpty()) {
-                sb.append(": ").append(t.status().detail());
+        sb.append("state     ").append(status.state()).append(" since ").append(status.since()).append('\n');
+        if (status.reason() != org.culvert.api.tunnel.TunnelReason.NONE) {
+            sb.append("reason    ").append(status.reason());
+            if (!status.detail().isEmpty()) {
+                sb.append(": ").append(status.detail());
             }
             sb.append('\n');
+        }
+        ClientStatus client = status.clientState();
+        if (client != null) {
+            // OpenVPN's management state, as its "state" command would show it.
+            sb.append("openvpn   ").append(client.state()).append(client.description().isEmpty() ? "" : "," + client.description())
+                    .append(" since ").append(client.time()).append('\n');
         }
         sb.append("device    ").append(t.deviceName() == null ? "-" : t.deviceName()).append('\n');
         TunnelConnection conn = t.connection();
@@ -243,8 +256,16 @@ public final class TunnelCommands {
             sb.append("link      ").append(conn.linkLocal()).append(" -> ").append(conn.linkRemote() == null ? "(peer not yet known)" : conn.linkRemote())
                     .append('\n');
         }
+        if (conn.linkRemote() != null) {
+            sb.append("server    ").append(conn.linkRemote()).append('\n');
+        }
         if (conn.lastHandshake() != null) {
             sb.append("keys made ").append(conn.lastHandshake()).append(conn.role().isEmpty() ? "" : " (" + conn.role() + ")").append('\n');
+        }
+        List<String> settings = conn.settings().lines();
+        if (!settings.isEmpty()) {
+            sb.append("settings  ").append(conn.settings().pushed() ? "pushed by the server" : "from the configuration").append('\n');
+            settings.forEach(l -> sb.append("  ").append(l).append('\n'));
         }
         if (t.isHolding()) {
             sb.append("hold      waiting for a release (tunnel:hold ").append(t.name()).append(" release)\n");

@@ -39,8 +39,16 @@ final class PeerSession {
         MssRule NONE = ipv6Link -> 0;
     }
 
+    /** What an engine tells of the configuration in effect (cipher, peer id); nothing by default. */
+    interface Describer {
+        void describe(org.culvert.api.tunnel.TunnelSettings.Builder settings);
+
+        Describer NOTHING = settings -> { };
+    }
+
     private final PeerEngine engine;
     private final MssRule mssRule;
+    private final Describer describer;
     private final DevType layer;
     private boolean ipv6Link;
     private boolean clampSet;
@@ -52,6 +60,11 @@ final class PeerSession {
      * @param ipv6LinkAssumed the link family to clamp for until {@link #linkIpv6} tells
      */
     PeerSession(PeerEngine engine, MssRule mssRule, DevType layer, boolean ipv6LinkAssumed) {
+        this(engine, mssRule, layer, ipv6LinkAssumed, Describer.NOTHING);
+    }
+
+    PeerSession(PeerEngine engine, MssRule mssRule, DevType layer, boolean ipv6LinkAssumed, Describer describer) {
+        this.describer = describer;
         this.engine = engine;
         this.mssRule = mssRule;
         this.layer = layer;
@@ -63,7 +76,7 @@ final class PeerSession {
         Clock clock = OpenVpnClocks.of(loopClock);
         StaticKeyDataChannel dc = new StaticKeyDataChannel(o.secret(), o.keyDirection(), o.cipher(), o.auth(), o.replayWindow(), clock, random);
         return new PeerSession(new StaticKeySession(o, dc, clock), ipv6 -> MtuMath.mssFix(o, ipv6), o.devType(),
-                MtuMath.assumeIpv6Link(o));
+                MtuMath.assumeIpv6Link(o), settings -> settings.cipher(o.cipher().openVpnName()));
     }
 
     /** The TLS engine of {@code culvert.openvpn.tls}; its MSS limit is known once the cipher is negotiated. */
@@ -75,7 +88,12 @@ final class PeerSession {
             Negotiated n = session.negotiated();
             return n == null ? -1 : TlsMtu.mssFix(o, n, ipv6);
         };
-        return new PeerSession(session, rule, o.devType(), false);
+        return new PeerSession(session, rule, o.devType(), false, effective -> {
+            Negotiated n = session.negotiated();
+            if (n != null) {
+                effective.cipher(n.dataCipher().openVpnName()).peerId(n.dataV2() ? n.peerId() : -1);
+            }
+        });
     }
 
     /** The one mapping of engine verdicts to the core's drop reasons. */
@@ -193,6 +211,11 @@ final class PeerSession {
     /** One line on what was negotiated, logged when the session comes up; may be empty. */
     String negotiated() {
         return engine.negotiatedSummary();
+    }
+
+    /** Adds what the engine knows of the configuration in effect (the data cipher, a peer id). Allocates. */
+    void describe(org.culvert.api.tunnel.TunnelSettings.Builder settings) {
+        describer.describe(settings);
     }
 
     /** Tells the session the link's IP family once the socket is open (it changes the MSS clamp). */

@@ -11,6 +11,7 @@ import org.culvert.api.link.LinkSocket;
 import org.culvert.api.packet.PacketBatch;
 import org.culvert.api.tun.TunDevice;
 import org.culvert.api.tun.TunException;
+import org.culvert.api.tunnel.ClientState;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.openvpn.session.Incoming;
 import org.culvert.openvpn.session.TimerEvent;
@@ -99,6 +100,10 @@ final class PointToPointLoop {
     private int sessionFaultTurns;
     /** {@code --block-ipv6}, or null. */
     private Ipv6Blocker ipv6Blocker;
+    /** Told WAIT and AUTH of OpenVPN's client states; see {@link #onClientState}. */
+    private java.util.function.Consumer<ClientState> clientSteps = s -> { };
+    /** WAIT was told and the peer's first accepted packet (AUTH) not yet seen. */
+    private boolean awaitingAuth;
 
     PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
             LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, int maxLinkPacket, TunnelLog log, Runnable onUp) {
@@ -136,6 +141,15 @@ final class PointToPointLoop {
         this.ipv6Blocker = blocker;
     }
 
+    /**
+     * Where to tell OpenVPN's WAIT (the first handshake packet is out: ssl.c session_move_pre_start)
+     * and AUTH (the peer's first packet passed tls-auth/tls-crypt: ssl.c tls_pre_decrypt); only
+     * sessions with a handshake have them. Set before {@link #run()}.
+     */
+    void onClientState(java.util.function.Consumer<ClientState> steps) {
+        this.clientSteps = steps;
+    }
+
     /** Any thread: makes {@link #run()} return {@code why} soon. The first request wins. */
     void requestExit(Exit why) {
         if (exitRequest == null) {
@@ -164,6 +178,10 @@ final class PointToPointLoop {
             eventSet.ctl(tun.waitable(), 0, TUN_TAG);
         }
         sendSessionOutput();
+        if (!session.isUp()) {
+            awaitingAuth = true;
+            clientSteps.accept(ClientState.WAIT);
+        }
         while (true) {
             Exit exit = exitRequest;
             if (exit != null) {
@@ -345,6 +363,10 @@ final class PointToPointLoop {
     /** Handles link packet {@code i}; true when it is kept for the tun (then moved to slot {@code kept}). */
     private boolean incomingPacket(int i, int kept, ByteBuffer slot, SocketAddress source) {
         Incoming verdict = session.decapsulate(slot);
+        if (awaitingAuth && verdict != Incoming.DROP) {
+            awaitingAuth = false;
+            clientSteps.accept(ClientState.AUTH);
+        }
         boolean data = verdict != Incoming.DROP && session.lastAcceptedWasData();
         if (data) {
             // OpenVPN's "Auth read bytes": the decrypted payload of authentic data packets.

@@ -1,5 +1,6 @@
 package org.culvert.tunnel.internal;
 
+import org.culvert.api.tunnel.ClientState;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
@@ -13,5 +14,27 @@ interface StatusSink {
 
     /** The current connection (addresses, last handshake); {@link TunnelConnection#NONE} between runs. */
     default void connection(TunnelConnection connection) {
+    }
+
+    /**
+     * One step of OpenVPN's client state sequence, at the moment OpenVPN sets it (its
+     * {@code management_set_state} calls). The sink adds the addresses OpenVPN gives with the state
+     * from the current {@link #connection}: publish the connection first (the tun addresses before
+     * ASSIGN_IP, pushed ones included; the link before CONNECTED).
+     *
+     * @param description OpenVPN's detail: SUCCESS or ERROR for CONNECTED, the reason for RECONNECTING and EXITING, else empty
+     */
+    default void clientState(ClientState state, String description) {
+    }
+
+    /** A step without description: {@code sink.clientState(ClientState.GET_CONFIG)}. */
+    default void clientState(ClientState state) {
+        clientState(state, "");
+    }
+
+    /** A change of state that is also a step of OpenVPN's sequence (RECONNECTING, EXITING), told to listeners once. */
+    default void status(TunnelState state, TunnelReason reason, String detail, ClientState clientState, String description) {
+        clientState(clientState, description);
+        status(state, reason, detail);
     }
 }

@@ -11,6 +11,8 @@ import org.culvert.api.event.EventBackend;
 import org.culvert.api.link.LinkTransport;
 import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tun.TunDriver;
+import org.culvert.api.tunnel.ClientState;
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelCounters;
@@ -59,6 +61,7 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     private volatile String name = "?";
     private volatile TunnelLog log = new TunnelLog("?");
     private volatile TunnelConnection connection = TunnelConnection.NONE;
+    private final ClientStateHistory clientStates = new ClientStateHistory();
     private volatile TunnelOperations operations = TunnelOperations.DEFAULT;
     private volatile LoggerFactory loggerFactory;
     private volatile LoggerAdmin loggerAdmin;
@@ -293,11 +296,30 @@ public final class TunnelComponent implements Tunnel, StatusSink {
 
     @Override
     public void status(TunnelState state, TunnelReason reason, String detail) {
+        publish(status, new TunnelStatus(state, reason, detail, Instant.now(), status.clientState()));
+    }
+
+    @Override
+    public void status(TunnelState state, TunnelReason reason, String detail, ClientState clientState, String description) {
+        Instant now = Instant.now();
+        publish(status, new TunnelStatus(state, reason, detail, now, clientStates.add(clientState, description, now, connection)));
+    }
+
+    @Override
+    public void clientState(ClientState state, String description) {
         TunnelStatus previous = status;
-        TunnelStatus current = new TunnelStatus(state, reason, detail, Instant.now());
+        ClientStatus step = clientStates.add(state, description, Instant.now(), connection);
+        publish(previous, new TunnelStatus(previous.state(), previous.reason(), previous.detail(), previous.since(), step));
+    }
+
+    /** Sets the status and tells the listeners, in order, on the tunnel thread. */
+    private void publish(TunnelStatus previous, TunnelStatus current) {
         status = current;
-        if (previous.state() != state || previous.reason() != reason) {
+        if (previous.state() != current.state() || previous.reason() != current.reason()) {
             log.detail("state " + current);
+        }
+        if (current.clientState() != previous.clientState()) {
+            log.detail("client state " + current.clientState()); // OpenVPN's management state, as its >STATE lines
         }
         for (TunnelListener l : listeners) {
             try {
@@ -332,6 +354,11 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     @Override
     public TunnelConnection connection() {
         return connection;
+    }
+
+    @Override
+    public List<ClientStatus> clientStates() {
+        return clientStates.snapshot();
     }
 
     @Override

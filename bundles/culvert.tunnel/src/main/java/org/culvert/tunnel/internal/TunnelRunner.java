@@ -45,6 +45,9 @@ final class TunnelRunner implements Runnable {
     private final Counters counters;
     private final TunnelLog log;
     private final LoopClock clock;
+    private final ClientSteps steps;
+    /** OpenVPN's text for the final EXITING where the stop reason alone does not give it; tunnel thread only. */
+    private String exitText;
     private final Object monitor = new Object();
     private Thread thread;
 
@@ -94,6 +97,7 @@ final class TunnelRunner implements Runnable {
         this.counters = counters;
         this.clock = clock;
         this.log = log;
+        this.steps = new ClientSteps(sink);
     }
 
     void start() {
@@ -241,6 +245,7 @@ final class TunnelRunner implements Runnable {
         boolean holdPassed = false;
         RestartPause pause = new RestartPause();
         logWarnings(plan, log);
+        steps.starting(); // OpenVPN's first state, before any hold
         try {
             while (!isStopRequested()) {
                 try {
@@ -283,7 +288,7 @@ final class TunnelRunner implements Runnable {
                     }
                     sink.connection(org.culvert.api.tunnel.TunnelConnection.NONE);
                     if (result.finalState != null) {
-                        sink.status(result.finalState, result.reason, result.detail);
+                        steps.exiting(result.finalState, result.reason, result.detail);
                         break;
                     }
                     if (isStopRequested()) {
@@ -294,7 +299,7 @@ final class TunnelRunner implements Runnable {
                     if (restartDelay > 0) {
                         log.detail("Restart pause, " + restartDelay / 1000 + " second(s)"); // OpenVPN's D_RESTART, verb 3
                     }
-                    sink.status(TunnelState.RECONNECTING, result.reason, result.detail
+                    steps.reconnecting(result.reason, result.detail
                             + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
                 } catch (RuntimeException | AssertionError | StackOverflowError e) {
                     // A bug in the runner's own steps: a soft restart after OpenVPN's pause, never a dead tunnel.
@@ -304,7 +309,7 @@ final class TunnelRunner implements Runnable {
                     sink.plugins(null, null, null, null);
                     counters.restart();
                     restartDelay = restartPauseMillis(pause);
-                    sink.status(TunnelState.RECONNECTING, TunnelReason.INTERNAL_ERROR, String.valueOf(e)
+                    steps.reconnecting(TunnelReason.INTERNAL_ERROR, String.valueOf(e)
                             + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
                 }
             }
@@ -312,7 +317,7 @@ final class TunnelRunner implements Runnable {
             log.error("internal error, tunnel stopped", e);
             closePersistedDevice();
             sink.plugins(null, null, null, null);
-            sink.status(TunnelState.FAILED, TunnelReason.INTERNAL_ERROR, String.valueOf(e));
+            steps.exiting(TunnelState.FAILED, TunnelReason.INTERNAL_ERROR, String.valueOf(e));
             plan.wipe();
             return;
         }
@@ -322,7 +327,7 @@ final class TunnelRunner implements Runnable {
         plan.wipe(); // the run is over for good: no session will be built from its keys again
         synchronized (monitor) {
             if (stopRequested) {
-                sink.status(TunnelState.STOPPED, stopReason, "");
+                steps.exiting(TunnelState.STOPPED, stopReason, "", exitText != null ? exitText : stopReason.signalText(""));
             }
         }
     }
@@ -395,7 +400,7 @@ final class TunnelRunner implements Runnable {
         } catch (PlanBuilder.PlanException e) {
             log.warn("SIGHUP: " + e.getMessage());
             sink.plugins(null, null, null, null);
-            sink.status(TunnelState.FAILED, TunnelReason.CONFIG_ERROR, e.getMessage());
+            steps.exiting(TunnelState.FAILED, TunnelReason.CONFIG_ERROR, e.getMessage());
             return false;
         }
     }
@@ -439,9 +444,16 @@ final class TunnelRunner implements Runnable {
             pause.attemptStarted();
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             device = openDevice(sel.driver.service);
+            if (device != persistedDevice) {
+                sink.connection(ClientSteps.connection(plan, null, null, "", null));
+                steps.deviceConfigured(plan);
+            }
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
             log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
             link = sel.transport.service.open(plan.linkSpec);
+            if (plan.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
+                steps.tcpConnect();
+            }
             if (!establish(link)) {
                 if (isRestartRequested()) {
                     result.reason = TunnelReason.USER_RESTART;
@@ -454,7 +466,7 @@ final class TunnelRunner implements Runnable {
             }
             log.info("link " + plan.linkSpec.protocol().optionName() + " local " + link.local()
                     + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
-            publishConnection(link, null, "");
+            sink.connection(ClientSteps.connection(plan, link, null, "", null));
             checkHandleKinds(sel.backend.service, device, link);
             eventSet = sel.backend.service.open(4);
             try {
@@ -480,12 +492,12 @@ final class TunnelRunner implements Runnable {
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
                         }
-                        publishConnection(openLink, java.time.Instant.now(), negotiated);
-                        sink.status(TunnelState.UP, TunnelReason.NONE, "");
+                        sink.connection(ClientSteps.connection(plan, openLink, java.time.Instant.now(), negotiated, started));
                         log.info("Initialization Sequence Completed");
+                        steps.connected();
                     }, () -> {
                         if (upAt[0] >= 0) {
-                            publishConnection(openLink, java.time.Instant.now(), started.negotiated());
+                            sink.connection(ClientSteps.connection(plan, openLink, java.time.Instant.now(), started.negotiated(), started));
                         }
                         // OpenVPN logs each TLS session at verb 3 ("Control Channel: ..."); one line per renegotiation here.
                         int keys = started.keyGeneration();
@@ -496,6 +508,7 @@ final class TunnelRunner implements Runnable {
             if (plan.blockIpv6Source != null) {
                 currentLoop.blockIpv6(new Ipv6Blocker(device, counters, plan.blockIpv6Source, plan.tunSpec.mtu()));
             }
+            currentLoop.onClientState(sink::clientState);
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
                     result.reason = stopRequested ? stopReason : lostPlugin;
@@ -515,6 +528,7 @@ final class TunnelRunner implements Runnable {
                     long notifyFor = session.beginExitNotify();
                     if (notifyFor > 0 && !plan.linkSpec.protocol().isStream()) {
                         currentLoop.drainExitNotifications(clock.millis() + notifyFor);
+                        exitText = "exit-with-notification"; // sig.c: the SIGTERM after the notification period
                     }
                     result.reason = stopReasonOr(TunnelReason.USER_STOP);
                     break;
@@ -725,12 +739,6 @@ final class TunnelRunner implements Runnable {
         synchronized (monitor) {
             return hardRestartRequested;
         }
-    }
-
-    private void publishConnection(LinkSocket link, java.time.Instant handshake, String negotiated) {
-        TunnelPlan p = plan;
-        sink.connection(new org.culvert.api.tunnel.TunnelConnection(link.local(), link.remote(), p.tunSpec.ifconfigLocal(),
-                p.tunRemoteIpv4, p.tunSpec.ifconfigIpv6Local(), handshake, p.role, negotiated));
     }
 
     private TunnelReason lostPlugin() {

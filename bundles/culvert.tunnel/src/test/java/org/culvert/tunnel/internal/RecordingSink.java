@@ -34,6 +34,32 @@ final class RecordingSink implements StatusSink {
         notifyAll();
     }
 
+    /** OpenVPN's client states as "NAME" or "NAME,description", in order. */
+    private final List<String> clientStates = new ArrayList<>();
+
+    @Override
+    public synchronized void clientState(org.culvert.api.tunnel.ClientState s, String description) {
+        clientStates.add(description.isEmpty() ? s.name() : s + "," + description);
+        notifyAll();
+    }
+
+    synchronized List<String> clientStatesCopy() {
+        return new ArrayList<>(clientStates);
+    }
+
+    /** Waits until the client states include {@code wanted} (e.g. "CONNECTED,SUCCESS"), then returns them all. */
+    synchronized List<String> awaitClientState(String wanted, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!clientStates.contains(wanted)) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new AssertionError("wanted client state " + wanted + "; have " + clientStates);
+            }
+            wait(left);
+        }
+        return new ArrayList<>(clientStates);
+    }
+
     @Override
     public void plugins(String driver, String backend, String transport, String deviceName) {
         device = deviceName;

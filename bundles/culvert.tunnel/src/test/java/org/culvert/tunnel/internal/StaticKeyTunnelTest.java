@@ -41,6 +41,11 @@ class StaticKeyTunnelTest {
     }
 
     private String config(String me, String peer, int direction, String extra) {
+        return config(id, me, peer, direction, extra);
+    }
+
+    /** A p2p static-key configuration on the memory network: {@code me} at host me+id, its peer at peer+id. */
+    static String config(int id, String me, String peer, int direction, String extra) {
         return "dev mem" + me + id + "\ndev-type tun\nproto udp\nlocal " + me + id + "\nlport 1194\nremote " + peer + id + "\nrport 1194\n"
                 + "cipher AES-256-CBC\nauth SHA256\n" + extra + "<secret>\n" + PlanBuilderTest.KEY + "</secret>\nkey-direction " + direction + "\n";
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.TunnelCounters;
 import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelSignal;
@@ -32,6 +33,7 @@ import org.culvert.embed.EmbeddedTunnel;
  * ({@code run.sh CONFIG} beside this module's pom does exactly that in a built repository.)
  *
  * <p>Standard output, one line each: {@code STATE <name> <state> <reason> <detail>} on every change,
+ * {@code OPENVPN <name> <client state>[,<description>]} on every step of OpenVPN's client states,
  * {@code COUNTERS <name> <state> tun_read_bytes=N tun_write_bytes=N link_read_bytes=N link_write_bytes=N ...},
  * {@code LOG <name> <level> <message>}, and at the end {@code THREADS before=N after=M}. Standard input
  * takes the commands {@code counters}, {@code restart} (SIGUSR1), {@code threads} and {@code quit} (end of
@@ -75,8 +77,17 @@ public final class Appliance {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "appliance-counters"));
         try {
             // Called on Culvert's event thread, in order; a slow host here never stalls the tunnel.
-            culvert.addListener(e -> System.out.println("STATE " + e.tunnelName() + " " + e.state() + " " + e.reason() + " "
-                    + e.current().detail()));
+            culvert.addListener(e -> {
+                boolean stateChanged = e.previous().state() != e.state() || e.previous().reason() != e.reason();
+                if (stateChanged || !e.isClientStep()) {
+                    System.out.println("STATE " + e.tunnelName() + " " + e.state() + " " + e.reason() + " " + e.current().detail());
+                }
+                if (e.isClientStep()) {
+                    // OpenVPN's client state, as its management interface would show it.
+                    ClientStatus c = e.clientState();
+                    System.out.println("OPENVPN " + e.tunnelName() + " " + c.state() + (c.description().isEmpty() ? "" : "," + c.description()));
+                }
+            });
             culvert.addLogListener((tunnel, entry) -> System.out.println("LOG " + tunnel.name() + " " + entry.level() + " " + entry.message()));
 
             EmbeddedTunnel tunnel;
