@@ -1,0 +1,179 @@
+package org.culvert.link.tcp;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.culvert.api.link.LinkException;
+import org.culvert.api.link.LinkException.Reason;
+import org.culvert.api.link.ProxySpec;
+
+/**
+ * OpenVPN's {@code establish_http_proxy_passthru} (proxy.c) for the {@code none} and {@code basic}
+ * methods: one {@code CONNECT host:port HTTP/1.x} with OpenVPN's headers (custom headers, {@code Host},
+ * {@code User-Agent}, {@code Proxy-Authorization: Basic}), then the status line and the headers up
+ * to the empty line. 200 opens the tunnel; 407 is an authentication failure; anything else, garbage
+ * or an oversized answer fails the attempt with the proxy's status line in the message. Reads one
+ * byte at a time: an answer is short, and nothing of the OpenVPN stream behind it may be consumed.
+ */
+final class HttpConnectHandshake extends ProxyHandshake {
+    /** Longest status or header line taken (OpenVPN reads lines into 512 bytes). */
+    static final int MAX_LINE = 1024;
+    /** Most header lines after the status line. */
+    static final int MAX_HEADERS = 64;
+    private static final Pattern STATUS = Pattern.compile("HTTP/\\d\\.\\d (\\d{3})(?: .*)?");
+
+    private final byte[] line = new byte[MAX_LINE];
+    private int lineLength;
+    private String statusLine;
+    private int headers;
+    private boolean done;
+
+    HttpConnectHandshake(ProxySpec proxy, String host, int port) {
+        super(proxy, host, port);
+        send(request());
+    }
+
+    private ByteArrayOutputStream request() {
+        String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        ByteArrayOutputStream req = new ByteArrayOutputStream(512);
+        line(req, "CONNECT " + authority + " HTTP/" + proxy.httpVersion());
+        boolean hostSent = false;
+        for (ProxySpec.Header h : proxy.headers()) {
+            line(req, h.line());
+            hostSent |= h.value() != null ? h.name().equalsIgnoreCase("Host") : h.name().toLowerCase(Locale.ROOT).startsWith("host:");
+        }
+        if (!hostSent) {
+            line(req, "Host: " + host);
+        }
+        if (proxy.userAgent() != null) {
+            line(req, "User-Agent: " + proxy.userAgent());
+        }
+        if (proxy.httpAuth() == ProxySpec.HttpAuth.BASIC) {
+            note("Attempting Basic Proxy-Authorization");
+            byte[] b64 = basicCredentials();
+            try {
+                req.writeBytes("Proxy-Authorization: Basic ".getBytes(StandardCharsets.US_ASCII));
+                req.writeBytes(b64);
+                req.writeBytes(CRLF);
+            } finally {
+                Arrays.fill(b64, (byte) 0);
+            }
+        }
+        req.writeBytes(CRLF);
+        return req;
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private void line(ByteArrayOutputStream req, String text) {
+        note("Send to HTTP proxy: '" + text + "'");
+        req.writeBytes(text.getBytes(StandardCharsets.ISO_8859_1));
+        req.writeBytes(CRLF);
+    }
+
+    /** base64 of {@code user:password}, built without a String of the password. */
+    private byte[] basicCredentials() {
+        char[] pass = proxy.password();
+        char[] user = proxy.username().toCharArray();
+        char[] joined = new char[user.length + 1 + pass.length];
+        System.arraycopy(user, 0, joined, 0, user.length);
+        joined[user.length] = ':';
+        System.arraycopy(pass, 0, joined, user.length + 1, pass.length);
+        Arrays.fill(pass, '\0');
+        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(joined));
+        Arrays.fill(joined, '\0');
+        byte[] raw = new byte[encoded.remaining()];
+        encoded.get(raw);
+        encoded.clear();
+        while (encoded.hasRemaining()) {
+            encoded.put((byte) 0);
+        }
+        try {
+            return Base64.getEncoder().encode(raw);
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
+    }
+
+    @Override
+    int wanted() {
+        return done ? 0 : 1;
+    }
+
+    @Override
+    boolean done() {
+        return done;
+    }
+
+    @Override
+    void received(byte[] b, int off, int len) throws LinkException {
+        for (int i = off; i < off + len && !done; i++) {
+            take(b[i]);
+        }
+    }
+
+    private void take(byte c) throws LinkException {
+        int v = c & 0xFF;
+        if (v == '\n' && lineLength > 0 && line[lineLength - 1] == '\r') {
+            lineEnded(lineLength - 1);
+            lineLength = 0;
+            return;
+        }
+        if ((v < 0x20 && v != '\r' && v != '\t') || v == 0x7F) {
+            throw bad("sent a byte that is not text (0x" + String.format("%02x", v) + ")");
+        }
+        if (lineLength == MAX_LINE) {
+            throw bad("sent a line longer than " + MAX_LINE + " bytes");
+        }
+        line[lineLength++] = c;
+    }
+
+    private void lineEnded(int length) throws LinkException {
+        String text = printable(line, 0, length);
+        if (statusLine == null) {
+            statusLine = text;
+            note("HTTP proxy returned: '" + text + "'");
+            Matcher m = STATUS.matcher(new String(line, 0, length, StandardCharsets.ISO_8859_1));
+            if (!m.matches()) {
+                throw new LinkException(Reason.PROXY_FAILED, proxy + " returned bad status: '" + text + "' (not an HTTP status line)");
+            }
+            int status = Integer.parseInt(m.group(1));
+            if (status == 407) {
+                note("Proxy requires authentication");
+                throw new LinkException(Reason.PROXY_AUTH_FAILED, proxy.hasCredentials() && proxy.httpAuth() == ProxySpec.HttpAuth.BASIC
+                        ? proxy + " refused the credentials: '" + text + "'"
+                        : proxy + " requires authentication: '" + text + "' (give a user/password file and 'basic')");
+            }
+            if (status != 200) {
+                throw new LinkException(Reason.PROXY_FAILED, proxy + " returned bad status: '" + text + "'");
+            }
+            return;
+        }
+        if (length == 0) {
+            done = true;
+            return;
+        }
+        if (++headers > MAX_HEADERS) {
+            throw bad("sent more than " + MAX_HEADERS + " header lines after '" + statusLine + "'");
+        }
+    }
+
+    private LinkException bad(String what) {
+        return new LinkException(Reason.PROXY_FAILED, proxy + " " + what + soFar());
+    }
+
+    @Override
+    protected String soFar() {
+        if (statusLine != null) {
+            return " (status '" + statusLine + "')";
+        }
+        return lineLength == 0 ? " (nothing received)" : " (received '" + printable(line, 0, lineLength) + "')";
+    }
+}
