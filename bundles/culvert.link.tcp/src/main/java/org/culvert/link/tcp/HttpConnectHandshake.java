@@ -18,7 +18,7 @@ import org.culvert.api.link.ProxySpec;
  * OpenVPN's {@code establish_http_proxy_passthru} (proxy.c) for the {@code none} and {@code basic}
  * methods: one {@code CONNECT host:port HTTP/1.x} with OpenVPN's headers (custom headers, {@code Host},
  * {@code User-Agent}, {@code Proxy-Authorization: Basic}), then the status line and the headers up
- * to the empty line. 200 opens the tunnel; 407 is an authentication failure; anything else, garbage
+ * to the empty line. 200 opens the tunnel; 407 (or 401) is an authentication failure; anything else, garbage
  * or an oversized answer fails the attempt with the proxy's status line in the message. Reads one
  * byte at a time: an answer is short, and nothing of the OpenVPN stream behind it may be consumed.
  */
@@ -145,7 +145,8 @@ final class HttpConnectHandshake extends ProxyHandshake {
                 throw new LinkException(Reason.PROXY_FAILED, proxy + " returned bad status: '" + text + "' (not an HTTP status line)");
             }
             int status = Integer.parseInt(m.group(1));
-            if (status == 407) {
+            // 407 is the proxy's own refusal; some proxies (tinyproxy 1.11 on CONNECT) answer 401.
+            if (status == 407 || status == 401) {
                 note("Proxy requires authentication");
                 throw new LinkException(Reason.PROXY_AUTH_FAILED, proxy.hasCredentials() && proxy.httpAuth() == ProxySpec.HttpAuth.BASIC
                         ? proxy + " refused the credentials: '" + text + "'"

@@ -217,6 +217,15 @@ class TcpProxyTest {
     }
 
     @Test
+    void http401AsTinyproxyAnswersAWrongPasswordIsAnAuthFailureToo() throws Exception {
+        ServerSocket l = listener();
+        fakeProxy(l, httpAnswer("HTTP/1.0 401 Unauthorized\r\n\r\n"));
+        LinkException e = firstFailure(client(basic(l), 10));
+        assertEquals(Reason.PROXY_AUTH_FAILED, e.reason());
+        assertTrue(e.getMessage().endsWith("refused the credentials: 'HTTP/1.0 401 Unauthorized'"), e.getMessage());
+    }
+
+    @Test
     void httpStatusOtherThan200FailsWithTheStatusLine() throws Exception {
         ServerSocket l = listener();
         fakeProxy(l, httpAnswer("HTTP/1.1 403 Forbidden\r\n\r\n"));
