@@ -29,7 +29,14 @@ public final class ProxySpec {
     public enum HttpAuth {
         NONE,
         /** {@code Proxy-Authorization: Basic}: the credentials in base64, i.e. clear text. */
-        BASIC
+        BASIC,
+        /**
+         * OpenVPN's {@code auto}: the first CONNECT goes without credentials; when the proxy answers
+         * 407 asking for Basic, the next connection sends them at once.
+         */
+        AUTO,
+        /** OpenVPN's {@code auto-nct}: as {@link #AUTO}, but a Basic (clear-text) challenge fails the attempt. */
+        AUTO_NCT
     }
 
     /** A header line {@code name: value}, or a whole line {@code name} when value is null ({@code CUSTOM-HEADER}). */

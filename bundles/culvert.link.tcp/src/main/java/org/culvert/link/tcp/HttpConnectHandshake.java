@@ -19,7 +19,10 @@ import org.culvert.api.link.ProxySpec;
  * methods: one {@code CONNECT host:port HTTP/1.x} with OpenVPN's headers (custom headers, {@code Host},
  * {@code User-Agent}, {@code Proxy-Authorization: Basic}), then the status line and the headers up
  * to the empty line. 200 opens the tunnel; 407 (or 401) is an authentication failure; anything else, garbage
- * or an oversized answer fails the attempt with the proxy's status line in the message. Reads one
+ * or an oversized answer fails the attempt with the proxy's status line in the message. Under
+ * {@code auto}/{@code auto-nct} the first CONNECT goes without credentials; a 407 is read to its end
+ * for {@code Proxy-Authenticate: Basic}, and {@link #learnedBasic()} tells the socket to connect
+ * again at once with them (OpenVPN's {@code proxy_retry}). Reads one
  * byte at a time: an answer is short, and nothing of the OpenVPN stream behind it may be consumed.
  */
 final class HttpConnectHandshake extends ProxyHandshake {
@@ -34,10 +37,23 @@ final class HttpConnectHandshake extends ProxyHandshake {
     private String statusLine;
     private int headers;
     private boolean done;
+    /** Credentials go with this CONNECT: {@code basic}, or {@code auto} after the proxy asked for Basic. */
+    private final boolean sendBasic;
+    /** Reading a 407's headers under auto/auto-nct for the method it asks for. */
+    private boolean challenge;
+    private String basicChallenge;
+    private boolean learnedBasic;
 
-    HttpConnectHandshake(ProxySpec proxy, String host, int port) {
+    HttpConnectHandshake(ProxySpec proxy, String host, int port, boolean basicLearned) {
         super(proxy, host, port);
+        sendBasic = proxy.httpAuth() == ProxySpec.HttpAuth.BASIC || (basicLearned && proxy.httpAuth() == ProxySpec.HttpAuth.AUTO);
         send(request());
+    }
+
+    /** True when the exchange failed on a Basic challenge the next connection answers ({@code auto}). */
+    @Override
+    boolean learnedBasic() {
+        return learnedBasic;
     }
 
     private ByteArrayOutputStream request() {
@@ -55,7 +71,7 @@ final class HttpConnectHandshake extends ProxyHandshake {
         if (proxy.userAgent() != null) {
             line(req, "User-Agent: " + proxy.userAgent());
         }
-        if (proxy.httpAuth() == ProxySpec.HttpAuth.BASIC) {
+        if (sendBasic) {
             note("Attempting Basic Proxy-Authorization");
             byte[] b64 = basicCredentials();
             try {
@@ -148,7 +164,11 @@ final class HttpConnectHandshake extends ProxyHandshake {
             // 407 is the proxy's own refusal; some proxies (tinyproxy 1.11 on CONNECT) answer 401.
             if (status == 407 || status == 401) {
                 note("Proxy requires authentication");
-                throw new LinkException(Reason.PROXY_AUTH_FAILED, proxy.hasCredentials() && proxy.httpAuth() == ProxySpec.HttpAuth.BASIC
+                if (!sendBasic && proxy.httpAuth() != ProxySpec.HttpAuth.NONE && proxy.httpAuth() != ProxySpec.HttpAuth.BASIC) {
+                    challenge = true;
+                    return;
+                }
+                throw new LinkException(Reason.PROXY_AUTH_FAILED, proxy.hasCredentials() && sendBasic
                         ? proxy + " refused the credentials: '" + text + "'"
                         : proxy + " requires authentication: '" + text + "' (give a user/password file and 'basic')");
             }
@@ -158,12 +178,41 @@ final class HttpConnectHandshake extends ProxyHandshake {
             return;
         }
         if (length == 0) {
+            if (challenge) {
+                throw challengeRead();
+            }
             done = true;
             return;
         }
         if (++headers > MAX_HEADERS) {
             throw bad("sent more than " + MAX_HEADERS + " header lines after '" + statusLine + "'");
         }
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (challenge && basicChallenge == null && lower.startsWith("proxy-authenticate:")) {
+            String value = text.substring("proxy-authenticate:".length()).trim();
+            note("HTTP proxy authenticate '" + value + "'");
+            if (value.toLowerCase(Locale.ROOT).startsWith("basic")) {
+                basicChallenge = value;
+            }
+        }
+    }
+
+    /** The end of a 407 under auto/auto-nct: what the next connection does, as a failed attempt. */
+    private LinkException challengeRead() {
+        if (basicChallenge == null) {
+            return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + ": do not recognize the authentication method required by proxy ('"
+                    + statusLine + "'; Culvert speaks Basic)");
+        }
+        if (proxy.httpAuth() == ProxySpec.HttpAuth.AUTO_NCT) {
+            return new LinkException(Reason.PROXY_AUTH_FAILED, proxy
+                    + ": support for basic auth and other cleartext proxy auth methods is disabled (auto-nct)");
+        }
+        if (!proxy.hasCredentials()) {
+            return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + " asks for Basic authentication: give the credentials with"
+                    + " http-proxy-user-pass (Culvert does not prompt)");
+        }
+        learnedBasic = true;
+        return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + " asks for Basic authentication: connecting again with it");
     }
 
     private LinkException bad(String what) {

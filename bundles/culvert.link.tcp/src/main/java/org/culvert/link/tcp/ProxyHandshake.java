@@ -38,8 +38,15 @@ abstract class ProxyHandshake {
         this.port = port;
     }
 
-    static ProxyHandshake of(ProxySpec proxy, String host, int port) {
-        return proxy.type() == ProxySpec.Type.HTTP ? new HttpConnectHandshake(proxy, host, port) : new Socks5Handshake(proxy, host, port);
+    /** @param basicLearned an earlier connection learnt that the proxy wants Basic ({@code auto}) */
+    static ProxyHandshake of(ProxySpec proxy, String host, int port, boolean basicLearned) {
+        return proxy.type() == ProxySpec.Type.HTTP ? new HttpConnectHandshake(proxy, host, port, basicLearned)
+                : new Socks5Handshake(proxy, host, port);
+    }
+
+    /** True when the failed exchange learnt what the next connection must send, and it should follow at once. */
+    boolean learnedBasic() {
+        return false;
     }
 
     /** The bytes still to send; empty when the next step is to read. */

@@ -53,6 +53,8 @@ final class TcpClientSocket extends TcpLinkSocket {
     private long attemptDeadline;
     private boolean waitingToRetry;
     private long retryAt;
+    /** An {@code auto} HTTP proxy asked for Basic: every later CONNECT sends the credentials. */
+    private boolean proxyBasicLearned;
     /** The exchange with the proxy on the connected attempt socket, or null. */
     private ProxyHandshake handshake;
     /** Lines for {@link #drainNotes}; the owner thread's only. */
@@ -222,7 +224,7 @@ final class TcpClientSocket extends TcpLinkSocket {
             failures = 0;
             return true;
         }
-        handshake = ProxyHandshake.of(proxy, spec.remoteHost(), spec.remotePort());
+        handshake = ProxyHandshake.of(proxy, spec.remoteHost(), spec.remotePort(), proxyBasicLearned);
         return false;
     }
 
@@ -245,6 +247,15 @@ final class TcpClientSocket extends TcpLinkSocket {
                 throw e;
             }
             h.drainNotes(notes::add);
+            if (h.learnedBasic() && !proxyBasicLearned) {
+                // OpenVPN's proxy_retry: connect again at once with the learnt method, no restart pause.
+                proxyBasicLearned = true;
+                notes.add(e.getMessage());
+                handshake = null;
+                h.wipe();
+                replacePending(null);
+                return false;
+            }
             connectFailed(e);
             return false;
         } finally {

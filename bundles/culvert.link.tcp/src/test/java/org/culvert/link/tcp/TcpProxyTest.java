@@ -225,6 +225,56 @@ class TcpProxyTest {
         assertTrue(e.getMessage().endsWith("refused the credentials: 'HTTP/1.0 401 Unauthorized'"), e.getMessage());
     }
 
+    private static ProxySpec auto(ServerSocket l, ProxySpec.HttpAuth mode, boolean credentials) {
+        ProxySpec.Builder b = ProxySpec.builder(ProxySpec.Type.HTTP, "127.0.0.1", l.getLocalPort()).httpAuth(mode);
+        if (credentials) {
+            b.credentials("alice", PASSWORD.toCharArray());
+        }
+        return b.build();
+    }
+
+    private static final String CHALLENGE = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
+            + "Content-Length: 0\r\n\r\n";
+
+    @Test
+    void autoLearnsBasicFromThe407AndConnectsAgainAtOnceWithTheCredentials() throws Exception {
+        ServerSocket l = listener();
+        CompletableFuture<byte[]> first = fakeProxy(l, httpAnswer(CHALLENGE));
+        TcpClientSocket c = client(auto(l, ProxySpec.HttpAuth.AUTO, true), 10);
+        assertFalse(c.establish(1000), "the first CONNECT is answered 407");
+        assertFalse(new String(first.get(5, TimeUnit.SECONDS), StandardCharsets.US_ASCII).contains("Proxy-Authorization"),
+                "auto sends no credentials before the proxy asks");
+        CompletableFuture<byte[]> second = fakeProxy(l, httpAnswer("HTTP/1.1 200 OK\r\n\r\n"));
+        long start = System.nanoTime();
+        establish(c);
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2000, "no connect-retry pause (5 s here) before the second try");
+        assertTrue(new String(second.get(5, TimeUnit.SECONDS), StandardCharsets.US_ASCII).contains("Proxy-Authorization: Basic "
+                + Base64.getEncoder().encodeToString(("alice:" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\r\n"));
+        List<String> notes = notes(c);
+        assertTrue(notes.contains("HTTP proxy authenticate 'Basic realm=\"corp\"'"), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.endsWith("asks for Basic authentication: connecting again with it")), notes.toString());
+    }
+
+    @Test
+    void autoNctRefusesBasicAndAutoWithoutCredentialsOrAKnownMethodFails() throws Exception {
+        ServerSocket l = listener();
+        fakeProxy(l, httpAnswer(CHALLENGE));
+        LinkException nct = firstFailure(client(auto(l, ProxySpec.HttpAuth.AUTO_NCT, true), 10));
+        assertEquals(Reason.PROXY_AUTH_FAILED, nct.reason());
+        assertTrue(nct.getMessage().contains("support for basic auth and other cleartext proxy auth methods is disabled"), nct.getMessage());
+
+        ServerSocket l2 = listener();
+        fakeProxy(l2, httpAnswer(CHALLENGE));
+        LinkException none = firstFailure(client(auto(l2, ProxySpec.HttpAuth.AUTO, false), 10));
+        assertTrue(none.getMessage().contains("give the credentials with http-proxy-user-pass"), none.getMessage());
+
+        ServerSocket l3 = listener();
+        fakeProxy(l3, httpAnswer("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\n\r\n"));
+        LinkException negotiate = firstFailure(client(auto(l3, ProxySpec.HttpAuth.AUTO, true), 10));
+        assertEquals(Reason.PROXY_AUTH_FAILED, negotiate.reason());
+        assertTrue(negotiate.getMessage().contains("do not recognize the authentication method required by proxy"), negotiate.getMessage());
+    }
+
     @Test
     void httpStatusOtherThan200FailsWithTheStatusLine() throws Exception {
         ServerSocket l = listener();

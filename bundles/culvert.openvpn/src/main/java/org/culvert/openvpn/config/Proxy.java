@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param type HTTP CONNECT or SOCKS5
  * @param host the proxy's host name or address, unresolved
  * @param port the proxy's port (SOCKS default 1080)
- * @param basicAuth for HTTP: send {@code Proxy-Authorization: Basic} with the first CONNECT
+ * @param auth for HTTP: none, basic (sent with the first CONNECT), or learnt from the proxy's 407
+ *     ({@code auto}, {@code auto-nct})
  * @param credentials the user/password text (user on the first line, password on the second), from
  *     the auth file or the {@code <http-proxy-user-pass>} block; wiped by {@link #wipe()}
  * @param httpVersion {@code --http-proxy-option VERSION}, "1.0" by default
@@ -21,7 +22,7 @@ import java.util.Optional;
  * @param headers {@code --http-proxy-option CUSTOM-HEADER name [content]}: {name, content or null}
  * @since config 1.3
  */
-public record Proxy(Type type, String host, int port, boolean basicAuth, Optional<FileContent> credentials,
+public record Proxy(Type type, String host, int port, Auth auth, Optional<FileContent> credentials,
         String httpVersion, Optional<String> userAgent, List<List<String>> headers) {
 
     /** What the proxy speaks. */
@@ -30,8 +31,19 @@ public record Proxy(Type type, String host, int port, boolean basicAuth, Optiona
         SOCKS5
     }
 
+    /** The HTTP proxy's authentication: the fourth argument of {@code --http-proxy}, or {@code auto}/{@code auto-nct} as its third. */
+    public enum Auth {
+        NONE,
+        BASIC,
+        /** Learn the method from the proxy's 407 (only Basic is spoken). */
+        AUTO,
+        /** As AUTO, refusing clear-text methods (Basic). */
+        AUTO_NCT
+    }
+
     public Proxy {
         Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(httpVersion, "httpVersion");

@@ -33,7 +33,7 @@ final class ProxyOptions {
         Line socksProxy;
         Where httpOptionsWhere;
         FileContent userPass;
-        boolean basic;
+        Proxy.Auth auth = Proxy.Auth.NONE;
         String httpVersion = "1.0";
         String userAgent;
         final List<List<String>> headers = new ArrayList<>();
@@ -82,17 +82,18 @@ final class ProxyOptions {
         }
         port(l, 1, false);
         s.httpProxy = l;
-        s.basic = false;
+        s.auth = Proxy.Auth.NONE;
         if (l.count() >= 3) {
             String a = l.arg(2);
+            // As options.c: with auto/auto-nct a fourth argument is not looked at.
             if (a.equals("auto") || a.equals("auto-nct")) {
-                throw error(UNSUPPORTED_OPTION, l, "'" + a + "' (learning the method from the proxy's 407) is " + OptionRegistry.NOT_YET
-                        + "; give the method: http-proxy HOST PORT AUTHFILE basic");
+                s.auth = a.equals("auto") ? Proxy.Auth.AUTO : Proxy.Auth.AUTO_NCT;
+                return;
             }
             String method = l.count() == 4 ? l.arg(3) : "basic";
             switch (method) {
-                case "none" -> s.basic = false;
-                case "basic" -> s.basic = true;
+                case "none" -> s.auth = Proxy.Auth.NONE;
+                case "basic" -> s.auth = Proxy.Auth.BASIC;
                 case "ntlm", "ntlm2", "digest" -> throw error(UNSUPPORTED_OPTION, l, "the '" + method
                         + "' proxy authentication method is " + OptionRegistry.NOT_YET + " (none and basic are)");
                 default -> throw error(BAD_VALUE, l, "unknown HTTP authentication method: '" + method + "'");
@@ -142,15 +143,16 @@ final class ProxyOptions {
             // An <http-proxy-user-pass> block or file overrides the file on the --http-proxy line, as
             // auth_file_up does; so that file is read only when it is used.
             FileContent file = null;
-            if (s.basic && s.userPass == null) {
+            if (s.auth == Proxy.Auth.BASIC && s.userPass == null) {
                 file = OptionFiles.read(l, 2, "HTTP proxy credentials");
                 file.file().ifPresent(f -> b.warnIfShared(f, l.arg(2)));
             }
-            Optional<FileContent> credentials = Optional.ofNullable(s.basic ? s.userPass != null ? s.userPass : file : null);
+            // auto/auto-nct take the credentials from --http-proxy-user-pass only (OpenVPN would prompt without it).
+            Optional<FileContent> credentials = Optional.ofNullable(s.auth == Proxy.Auth.NONE ? null : s.userPass != null ? s.userPass : file);
             if (credentials.isPresent()) {
                 checkCredentials(l, credentials.get(), "HTTP proxy");
             }
-            return new Proxy(Proxy.Type.HTTP, l.arg(0), Integer.parseInt(l.arg(1)), s.basic, credentials, s.httpVersion,
+            return new Proxy(Proxy.Type.HTTP, l.arg(0), Integer.parseInt(l.arg(1)), s.auth, credentials, s.httpVersion,
                     Optional.ofNullable(s.userAgent), s.headers);
         }
         if (s.socksProxy != null) {
@@ -166,7 +168,7 @@ final class ProxyOptions {
             if (credentials.isPresent()) {
                 checkCredentials(l, credentials.get(), "SOCKS proxy");
             }
-            return new Proxy(Proxy.Type.SOCKS5, l.arg(0), l.count() >= 2 ? Integer.parseInt(l.arg(1)) : 1080, false, credentials,
+            return new Proxy(Proxy.Type.SOCKS5, l.arg(0), l.count() >= 2 ? Integer.parseInt(l.arg(1)) : 1080, Proxy.Auth.NONE, credentials,
                     "1.0", Optional.empty(), List.of());
         }
         return null;
@@ -174,7 +176,7 @@ final class ProxyOptions {
 
     /** A user name on the first line and a password on the second; Culvert does not prompt for them. */
     private static void checkCredentials(Line l, FileContent c, String what) throws ConfigException {
-        Proxy probe = new Proxy(Proxy.Type.HTTP, "-", 1, true, Optional.of(c), "1.0", Optional.empty(), List.of());
+        Proxy probe = new Proxy(Proxy.Type.HTTP, "-", 1, Proxy.Auth.BASIC, Optional.of(c), "1.0", Optional.empty(), List.of());
         String user = probe.username().orElse("");
         char[] pass = probe.password();
         try {

@@ -45,7 +45,7 @@ class ProxyOptionsTest {
         assertEquals(Proxy.Type.HTTP, p.type());
         assertEquals("proxy.corp", p.host());
         assertEquals(3128, p.port());
-        assertFalse(p.basicAuth());
+        assertEquals(Proxy.Auth.NONE, p.auth());
         assertTrue(p.credentials().isEmpty());
         assertEquals("1.0", p.httpVersion());
     }
@@ -55,7 +55,7 @@ class ProxyOptionsTest {
         OpenVpnOptions o = parse(BASE + "http-proxy proxy.corp 3128 proxy.auth basic\nhttp-proxy-option VERSION 1.1\n"
                 + "http-proxy-option AGENT Mozilla/5.0\nhttp-proxy-option CUSTOM-HEADER X-Corp egress\nhttp-proxy-option EXT1 \"X-Whole: line\"\n");
         Proxy p = o.proxy().orElseThrow();
-        assertTrue(p.basicAuth());
+        assertEquals(Proxy.Auth.BASIC, p.auth());
         assertEquals("alice", p.username().orElseThrow());
         assertArrayEquals("pa ss:word".toCharArray(), p.password());
         assertEquals("1.1", p.httpVersion());
@@ -68,12 +68,22 @@ class ProxyOptionsTest {
 
     @Test
     void theAuthFileDefaultsToBasicAndAnInlineBlockOverridesIt() throws Exception {
-        assertTrue(parse(BASE + "http-proxy proxy.corp 3128 proxy.auth\n").proxy().orElseThrow().basicAuth());
+        assertEquals(Proxy.Auth.BASIC, parse(BASE + "http-proxy proxy.corp 3128 proxy.auth\n").proxy().orElseThrow().auth());
         Proxy p = parse(BASE + "http-proxy proxy.corp 3128 unused basic\n<http-proxy-user-pass>\nbob\nhunter2\n</http-proxy-user-pass>\n")
                 .proxy().orElseThrow();
         assertEquals("bob", p.username().orElseThrow());
         assertArrayEquals("hunter2".toCharArray(), p.password());
         assertTrue(parse(BASE + "http-proxy proxy.corp 3128 proxy.auth none\n").proxy().orElseThrow().credentials().isEmpty());
+    }
+
+    @Test
+    void autoTakesTheCredentialsOfHttpProxyUserPassOnly() throws Exception {
+        Proxy auto = parse(BASE + "http-proxy p 3128 auto\nhttp-proxy-user-pass proxy.auth\n").proxy().orElseThrow();
+        assertEquals(Proxy.Auth.AUTO, auto.auth());
+        assertEquals("alice", auto.username().orElseThrow());
+        Proxy nct = parse(BASE + "http-proxy p 3128 auto-nct\n").proxy().orElseThrow();
+        assertEquals(Proxy.Auth.AUTO_NCT, nct.auth());
+        assertTrue(nct.credentials().isEmpty(), "without http-proxy-user-pass there is nothing to send (OpenVPN would prompt)");
     }
 
     @Test
@@ -115,9 +125,6 @@ class ProxyOptionsTest {
             assertMessage(Reason.UNSUPPORTED_OPTION, "the '" + m + "' proxy authentication method is not supported by Culvert yet (none and basic are)",
                     fails(BASE + "http-proxy p 3128 proxy.auth " + m + "\n"));
         }
-        assertMessage(Reason.UNSUPPORTED_OPTION, "'auto' (learning the method from the proxy's 407) is not supported by Culvert yet",
-                fails(BASE + "http-proxy p 3128 auto\n"));
-        assertMessage(Reason.UNSUPPORTED_OPTION, "'auto-nct'", fails(BASE + "http-proxy p 3128 auto-nct\n"));
     }
 
     @Test

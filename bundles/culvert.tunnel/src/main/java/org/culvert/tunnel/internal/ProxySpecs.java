@@ -21,7 +21,7 @@ final class ProxySpecs {
     static ProxySpec of(Proxy p) {
         ProxySpec.Builder b = ProxySpec.builder(p.type() == Proxy.Type.HTTP ? ProxySpec.Type.HTTP : ProxySpec.Type.SOCKS5, p.host(), p.port())
                 .httpVersion(p.httpVersion())
-                .httpAuth(p.basicAuth() ? ProxySpec.HttpAuth.BASIC : ProxySpec.HttpAuth.NONE);
+                .httpAuth(ProxySpec.HttpAuth.valueOf(p.auth().name()));
         p.userAgent().ifPresent(b::userAgent);
         for (List<String> h : p.headers()) {
             b.header(new ProxySpec.Header(h.get(0), h.get(1)));
