@@ -43,8 +43,15 @@ class ProxyInteropTest {
 
     enum Kind { HTTP, SOCKS }
 
-    /** One case: the proxy kind, whether it asks for credentials, and whether the client gives the right ones. */
-    record Case(String name, Kind kind, boolean auth, boolean rightPassword) {
+    /**
+     * One case: the proxy kind, whether it asks for credentials, whether the client gives the right
+     * ones, and for HTTP whether the client learns Basic from the 407 ({@code auto}) instead of sending it at once.
+     */
+    record Case(String name, Kind kind, boolean auth, boolean rightPassword, boolean auto) {
+        Case(String name, Kind kind, boolean auth, boolean rightPassword) {
+            this(name, kind, auth, rightPassword, false);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -66,6 +73,7 @@ class ProxyInteropTest {
                 new Case("http-none", Kind.HTTP, false, true),
                 new Case("http-basic", Kind.HTTP, true, true),
                 new Case("http-basic-wrong-password", Kind.HTTP, true, false),
+                new Case("http-auto", Kind.HTTP, true, true, true),
                 new Case("socks5-none", Kind.SOCKS, false, true),
                 new Case("socks5-userpass", Kind.SOCKS, true, true),
                 new Case("socks5-wrong-password", Kind.SOCKS, true, false));
@@ -97,6 +105,10 @@ class ProxyInteropTest {
                 String pings = Traffic.assertPingsAllSizes(net, net.a(), net.tunAddrB(), 5);
                 a.awaitLog(Pattern.quote(TunnelChecks.INIT_DONE), 0, TunnelChecks.LOG_LAG);
                 assertProxySawTheConnection(c, proxyLog);
+                if (c.auto() && ut == Impl.CULVERT) {
+                    a.awaitLog("HTTP proxy authenticate 'Basic realm=", 0, TunnelChecks.LOG_LAG);
+                    a.awaitLog("asks for Basic authentication: connecting again with it", 0, TunnelChecks.LOG_LAG);
+                }
                 if (c.kind() == Kind.HTTP) {
                     a.awaitLog("Send to HTTP proxy: 'CONNECT 127\\.0\\.0\\.1:1194 HTTP/1\\.0'", 0, TunnelChecks.LOG_LAG);
                     a.awaitLog("HTTP proxy returned: 'HTTP/1\\.[01] 200 ", 0, TunnelChecks.LOG_LAG);
@@ -175,7 +187,9 @@ class ProxyInteropTest {
             authFile = f.toString();
         }
         if (c.kind() == Kind.HTTP) {
-            if (authFile != null) {
+            if (c.auto()) {
+                client.option("http-proxy", net.linkAddrB(), Integer.toString(HTTP_PORT), "auto").option("http-proxy-user-pass", authFile);
+            } else if (authFile != null) {
                 client.option("http-proxy", net.linkAddrB(), Integer.toString(HTTP_PORT), authFile, "basic");
             } else {
                 client.option("http-proxy", net.linkAddrB(), Integer.toString(HTTP_PORT));
