@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +22,8 @@ import org.culvert.api.link.ProxySpec;
  * to the empty line. 200 opens the tunnel; 407 (or 401) is an authentication failure; anything else, garbage
  * or an oversized answer fails the attempt with the proxy's status line in the message. Under
  * {@code auto}/{@code auto-nct} the first CONNECT goes without credentials; a 407 is read to its end
- * for {@code Proxy-Authenticate: Basic}, and {@link #learnedBasic()} tells the socket to connect
- * again at once with them (OpenVPN's {@code proxy_retry}). Reads one
+ * for {@code Proxy-Authenticate: Basic} or {@code Digest}, and {@link #learned()} tells the socket to
+ * connect again at once answering it (OpenVPN's {@code proxy_retry}). Reads one
  * byte at a time: an answer is short, and nothing of the OpenVPN stream behind it may be consumed.
  */
 final class HttpConnectHandshake extends ProxyHandshake {
@@ -39,21 +40,26 @@ final class HttpConnectHandshake extends ProxyHandshake {
     private boolean done;
     /** Credentials go with this CONNECT: {@code basic}, or {@code auto} after the proxy asked for Basic. */
     private final boolean sendBasic;
+    /** A Digest challenge an earlier connection learnt ({@code auto}), answered by this CONNECT; or null. */
+    private final Learned digest;
     /** Reading a 407's headers under auto/auto-nct for the method it asks for. */
     private boolean challenge;
-    private String basicChallenge;
-    private boolean learnedBasic;
+    private Learned seen;
+    private Learned learned;
 
-    HttpConnectHandshake(ProxySpec proxy, String host, int port, boolean basicLearned) {
+    HttpConnectHandshake(ProxySpec proxy, String host, int port, Learned earlier) {
         super(proxy, host, port);
-        sendBasic = proxy.httpAuth() == ProxySpec.HttpAuth.BASIC || (basicLearned && proxy.httpAuth() == ProxySpec.HttpAuth.AUTO);
+        boolean auto = proxy.httpAuth() == ProxySpec.HttpAuth.AUTO || proxy.httpAuth() == ProxySpec.HttpAuth.AUTO_NCT;
+        sendBasic = proxy.httpAuth() == ProxySpec.HttpAuth.BASIC
+                || (earlier != null && earlier.method() == Method.BASIC && proxy.httpAuth() == ProxySpec.HttpAuth.AUTO);
+        digest = auto && earlier != null && earlier.method() == Method.DIGEST ? earlier : null;
         send(request());
     }
 
-    /** True when the exchange failed on a Basic challenge the next connection answers ({@code auto}). */
+    /** The challenge the exchange failed on that the next connection answers ({@code auto}), or null. */
     @Override
-    boolean learnedBasic() {
-        return learnedBasic;
+    Learned learned() {
+        return learned;
     }
 
     private ByteArrayOutputStream request() {
@@ -70,6 +76,17 @@ final class HttpConnectHandshake extends ProxyHandshake {
         }
         if (proxy.userAgent() != null) {
             line(req, "User-Agent: " + proxy.userAgent());
+        }
+        if (digest != null) {
+            note("Attempting Digest Proxy-Authorization");
+            char[] pass = proxy.password();
+            byte[] value = HttpDigest.authorization(HttpDigest.parameters(digest.challenge()), proxy.username(), pass, authority);
+            java.util.Arrays.fill(pass, '\0');
+            // The challenge was checked for realm and nonce when it was learnt.
+            req.writeBytes("Proxy-Authorization: ".getBytes(StandardCharsets.US_ASCII));
+            req.writeBytes(value);
+            req.writeBytes(CRLF);
+            Arrays.fill(value, (byte) 0);
         }
         if (sendBasic) {
             note("Attempting Basic Proxy-Authorization");
@@ -164,11 +181,12 @@ final class HttpConnectHandshake extends ProxyHandshake {
             // 407 is the proxy's own refusal; some proxies (tinyproxy 1.11 on CONNECT) answer 401.
             if (status == 407 || status == 401) {
                 note("Proxy requires authentication");
-                if (!sendBasic && proxy.httpAuth() != ProxySpec.HttpAuth.NONE && proxy.httpAuth() != ProxySpec.HttpAuth.BASIC) {
+                if (!sendBasic && digest == null && proxy.httpAuth() != ProxySpec.HttpAuth.NONE
+                        && proxy.httpAuth() != ProxySpec.HttpAuth.BASIC) {
                     challenge = true;
                     return;
                 }
-                throw new LinkException(Reason.PROXY_AUTH_FAILED, proxy.hasCredentials() && sendBasic
+                throw new LinkException(Reason.PROXY_AUTH_FAILED, proxy.hasCredentials() && (sendBasic || digest != null)
                         ? proxy + " refused the credentials: '" + text + "'"
                         : proxy + " requires authentication: '" + text + "' (give a user/password file and 'basic')");
             }
@@ -188,22 +206,36 @@ final class HttpConnectHandshake extends ProxyHandshake {
             throw bad("sent more than " + MAX_HEADERS + " header lines after '" + statusLine + "'");
         }
         String lower = text.toLowerCase(Locale.ROOT);
-        if (challenge && basicChallenge == null && lower.startsWith("proxy-authenticate:")) {
+        // As get_proxy_authenticate: the first Basic or Digest challenge counts.
+        if (challenge && seen == null && lower.startsWith("proxy-authenticate:")) {
             String value = text.substring("proxy-authenticate:".length()).trim();
             note("HTTP proxy authenticate '" + value + "'");
-            if (value.toLowerCase(Locale.ROOT).startsWith("basic")) {
-                basicChallenge = value;
+            String v = value.toLowerCase(Locale.ROOT);
+            if (v.startsWith("basic")) {
+                seen = new Learned(Method.BASIC, value);
+            } else if (v.startsWith("digest ")) {
+                seen = new Learned(Method.DIGEST, value);
             }
         }
     }
 
     /** The end of a 407 under auto/auto-nct: what the next connection does, as a failed attempt. */
     private LinkException challengeRead() {
-        if (basicChallenge == null) {
+        if (seen == null) {
             return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + ": do not recognize the authentication method required by proxy ('"
-                    + statusLine + "'; Culvert speaks Basic)");
+                    + statusLine + "'; Culvert speaks Basic and Digest)");
         }
-        if (proxy.httpAuth() == ProxySpec.HttpAuth.AUTO_NCT) {
+        if (seen.method() == Method.DIGEST) {
+            Map<String, String> p = HttpDigest.parameters(seen.challenge());
+            if (p.get("realm") == null || p.get("nonce") == null) {
+                return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + ": digest auth failed, malformed response from server:"
+                        + " realm= or nonce= missing");
+            }
+            String algorithm = p.getOrDefault("algorithm", "MD5");
+            if (!algorithm.equalsIgnoreCase("MD5") && !algorithm.equalsIgnoreCase("MD5-sess")) {
+                return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + ": digest algorithm '" + algorithm + "' is not supported (MD5, MD5-sess)");
+            }
+        } else if (proxy.httpAuth() == ProxySpec.HttpAuth.AUTO_NCT) {
             return new LinkException(Reason.PROXY_AUTH_FAILED, proxy
                     + ": support for basic auth and other cleartext proxy auth methods is disabled (auto-nct)");
         }
@@ -211,8 +243,9 @@ final class HttpConnectHandshake extends ProxyHandshake {
             return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + " asks for Basic authentication: give the credentials with"
                     + " http-proxy-user-pass (Culvert does not prompt)");
         }
-        learnedBasic = true;
-        return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + " asks for Basic authentication: connecting again with it");
+        learned = seen;
+        return new LinkException(Reason.PROXY_AUTH_FAILED, proxy + " asks for " + (seen.method() == Method.BASIC ? "Basic" : "Digest")
+                + " authentication: connecting again with it");
     }
 
     private LinkException bad(String what) {

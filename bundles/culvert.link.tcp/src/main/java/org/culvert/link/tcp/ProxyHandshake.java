@@ -38,15 +38,22 @@ abstract class ProxyHandshake {
         this.port = port;
     }
 
-    /** @param basicLearned an earlier connection learnt that the proxy wants Basic ({@code auto}) */
-    static ProxyHandshake of(ProxySpec proxy, String host, int port, boolean basicLearned) {
-        return proxy.type() == ProxySpec.Type.HTTP ? new HttpConnectHandshake(proxy, host, port, basicLearned)
+    /** An HTTP authentication method Culvert answers a 407 with under {@code auto}. */
+    enum Method { BASIC, DIGEST }
+
+    /** What a 407 asked for: the method and the whole challenge ({@code Proxy-Authenticate} value). */
+    record Learned(Method method, String challenge) {
+    }
+
+    /** @param learned what an earlier connection's 407 asked for ({@code auto}), or null */
+    static ProxyHandshake of(ProxySpec proxy, String host, int port, Learned learned) {
+        return proxy.type() == ProxySpec.Type.HTTP ? new HttpConnectHandshake(proxy, host, port, learned)
                 : new Socks5Handshake(proxy, host, port);
     }
 
-    /** True when the failed exchange learnt what the next connection must send, and it should follow at once. */
-    boolean learnedBasic() {
-        return false;
+    /** What the failed exchange learnt that the next connection must answer, at once; null if nothing. */
+    Learned learned() {
+        return null;
     }
 
     /** The bytes still to send; empty when the next step is to read. */

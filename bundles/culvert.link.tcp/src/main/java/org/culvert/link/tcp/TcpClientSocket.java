@@ -53,8 +53,8 @@ final class TcpClientSocket extends TcpLinkSocket {
     private long attemptDeadline;
     private boolean waitingToRetry;
     private long retryAt;
-    /** An {@code auto} HTTP proxy asked for Basic: every later CONNECT sends the credentials. */
-    private boolean proxyBasicLearned;
+    /** What an {@code auto} HTTP proxy's 407 asked for: every later CONNECT answers it; or null. */
+    private ProxyHandshake.Learned proxyLearned;
     /** The exchange with the proxy on the connected attempt socket, or null. */
     private ProxyHandshake handshake;
     /** Lines for {@link #drainNotes}; the owner thread's only. */
@@ -224,7 +224,7 @@ final class TcpClientSocket extends TcpLinkSocket {
             failures = 0;
             return true;
         }
-        handshake = ProxyHandshake.of(proxy, spec.remoteHost(), spec.remotePort(), proxyBasicLearned);
+        handshake = ProxyHandshake.of(proxy, spec.remoteHost(), spec.remotePort(), proxyLearned);
         return false;
     }
 
@@ -247,9 +247,9 @@ final class TcpClientSocket extends TcpLinkSocket {
                 throw e;
             }
             h.drainNotes(notes::add);
-            if (h.learnedBasic() && !proxyBasicLearned) {
+            if (h.learned() != null && proxyLearned == null) {
                 // OpenVPN's proxy_retry: connect again at once with the learnt method, no restart pause.
-                proxyBasicLearned = true;
+                proxyLearned = h.learned();
                 notes.add(e.getMessage());
                 handshake = null;
                 h.wipe();

@@ -255,6 +255,82 @@ class TcpProxyTest {
         assertTrue(notes.stream().anyMatch(n -> n.endsWith("asks for Basic authentication: connecting again with it")), notes.toString());
     }
 
+    private static String md5Hex(String s) throws Exception {
+        byte[] d = java.security.MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8));
+        StringBuilder out = new StringBuilder();
+        for (byte b : d) {
+            out.append(String.format("%02x", b));
+        }
+        return out.toString();
+    }
+
+    /** A proxy that checks an RFC 2617 answer (qop=auth) the way a Digest proxy computes it. */
+    private static Script digestChecker(String realm, String nonce) {
+        return (in, out) -> {
+            byte[] req = readHttpRequest(in);
+            String text = new String(req, StandardCharsets.US_ASCII);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Proxy-Authorization: Digest (.*)\r\n").matcher(text);
+            boolean ok = false;
+            if (m.find()) {
+                java.util.Map<String, String> p = HttpDigest.parameters(m.group(1));
+                try {
+                    String ha1 = md5Hex("alice:" + realm + ":" + PASSWORD);
+                    String ha2 = md5Hex("CONNECT:" + p.get("uri"));
+                    String expected = md5Hex(ha1 + ":" + nonce + ":" + p.get("nc") + ":" + p.get("cnonce") + ":" + p.get("qop") + ":" + ha2);
+                    ok = "alice".equals(p.get("username")) && realm.equals(p.get("realm")) && nonce.equals(p.get("nonce"))
+                            && "vpn.example.net:1194".equals(p.get("uri")) && "auth".equals(p.get("qop")) && "op4que".equals(p.get("opaque"))
+                            && expected.equals(p.get("response"));
+                } catch (Exception e) {
+                    throw new IOException(e);
+                }
+            }
+            out.write((ok ? "HTTP/1.1 200 OK\r\n\r\n" : "HTTP/1.1 407 Bad digest\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return req;
+        };
+    }
+
+    @Test
+    void autoLearnsDigestAndAnswersItAsRfc2617() throws Exception {
+        ServerSocket l = listener();
+        fakeProxy(l, httpAnswer("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Digest realm=\"corp\", "
+                + "nonce=\"dcd98b7102dd2f0e\", qop=\"auth\", opaque=\"op4que\"\r\n\r\n"));
+        TcpClientSocket c = client(auto(l, ProxySpec.HttpAuth.AUTO_NCT, true), 10);
+        assertFalse(c.establish(1000), "the first CONNECT is answered 407");
+        CompletableFuture<byte[]> second = fakeProxy(l, digestChecker("corp", "dcd98b7102dd2f0e"));
+        establish(c);
+        String sent = new String(second.get(5, TimeUnit.SECONDS), StandardCharsets.US_ASCII);
+        assertFalse(sent.contains(PASSWORD), "digest never sends the password");
+        String all = String.join("\n", notes(c));
+        assertTrue(all.contains("Attempting Digest Proxy-Authorization") && !all.contains("response="), all);
+    }
+
+    @Test
+    void aDigestChallengeWithoutNonceOrWithAnUnknownAlgorithmFails() throws Exception {
+        ServerSocket l = listener();
+        fakeProxy(l, httpAnswer("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Digest realm=\"corp\"\r\n\r\n"));
+        LinkException e = firstFailure(client(auto(l, ProxySpec.HttpAuth.AUTO, true), 10));
+        assertEquals(Reason.PROXY_AUTH_FAILED, e.reason());
+        assertTrue(e.getMessage().contains("realm= or nonce= missing"), e.getMessage());
+
+        ServerSocket l2 = listener();
+        fakeProxy(l2, httpAnswer("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Digest realm=\"r\", nonce=\"n\", "
+                + "algorithm=SHA-256\r\n\r\n"));
+        LinkException e2 = firstFailure(client(auto(l2, ProxySpec.HttpAuth.AUTO, true), 10));
+        assertTrue(e2.getMessage().contains("digest algorithm 'SHA-256' is not supported"), e2.getMessage());
+    }
+
+    @Test
+    void digestParametersParseQuotedEscapedAndBareValues() {
+        java.util.Map<String, String> p = HttpDigest.parameters("Digest realm=\"a, \\\"b\\\"\", nonce=abc, algorithm=MD5-sess ,qop=\"auth\"");
+        assertEquals("a, \"b\"", p.get("realm"));
+        assertEquals("abc", p.get("nonce"));
+        assertEquals("MD5-sess", p.get("algorithm"));
+        assertEquals("auth", p.get("qop"));
+        // RFC 2617 section 3.5's example: HA1 of Mufasa / testrealm@host.com / "Circle Of Life".
+        assertEquals("939e7578ed9e3c518a452acee763bce9", HttpDigest.ha1("MD5", "Mufasa", "testrealm@host.com", "Circle Of Life".toCharArray(), "n", "c"));
+    }
+
     @Test
     void autoNctRefusesBasicAndAutoWithoutCredentialsOrAKnownMethodFails() throws Exception {
         ServerSocket l = listener();

@@ -97,8 +97,8 @@ final class ProxyOptions {
                 case "ntlm", "ntlm2" -> throw error(UNSUPPORTED_OPTION, l, "the '" + method
                         + "' proxy authentication method is " + OptionRegistry.NOT_YET + " (none and basic are)");
                 // OpenVPN 2.6 too takes Digest only when learnt under 'auto' (http_proxy_new knows no "digest").
-                case "digest" -> throw error(BAD_VALUE, l, "unknown HTTP authentication method: 'digest' (OpenVPN learns Digest"
-                        + " only under 'auto', which Culvert speaks for Basic only)");
+                case "digest" -> throw error(BAD_VALUE, l, "unknown HTTP authentication method: 'digest' (Digest is learnt from"
+                        + " the proxy under 'auto', as in OpenVPN)");
                 default -> throw error(BAD_VALUE, l, "unknown HTTP authentication method: '" + method + "'");
             }
         }
