@@ -60,13 +60,10 @@ final class ProxyOptions {
                 s.socksCredentials.file().ifPresent(f -> b.warnIfShared(f, l.arg(2)));
             }
         });
-        OptionRegistry.Handler retry = (b, l) -> b.warnings.add("DEPRECATED OPTION: http-proxy-retry and socks-proxy-retry: "
-                + "In OpenVPN 2.4 proxy connection retries are handled like regular connections. "
-                + "Use connect-retry-max 1 to get a similar behavior as before.");
+        OptionRegistry.Handler retry = (b, l) -> b.warnings.add(OptionWarnings.PROXY_RETRY_DEPRECATED);
         t.option("http-proxy-retry", 0, 0, retry);
         t.option("socks-proxy-retry", 0, 0, retry);
-        t.option("http-proxy-timeout", 1, 1, (b, l) -> b.warnings.add("DEPRECATED OPTION: http-proxy-timeout: In OpenVPN 2.4 the "
-                + "timeout until a connection to a server is established is managed with a single timeout set by connect-timeout"));
+        t.option("http-proxy-timeout", 1, 1, (b, l) -> b.warnings.add(OptionWarnings.PROXY_TIMEOUT_DEPRECATED));
     }
 
     private static void firstHttpOption(State s, Line l) {

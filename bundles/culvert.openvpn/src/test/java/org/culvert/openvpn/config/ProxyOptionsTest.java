@@ -142,8 +142,9 @@ class ProxyOptionsTest {
     @Test
     void deprecatedRetryAndTimeoutOptionsWarnAsOpenVpn() throws Exception {
         OpenVpnOptions o = parse(BASE + "http-proxy p 3128\nhttp-proxy-retry\nhttp-proxy-timeout 5\n");
-        assertTrue(o.warnings().stream().anyMatch(w -> w.startsWith("DEPRECATED OPTION: http-proxy-retry and socks-proxy-retry:")), o.warnings().toString());
-        assertTrue(o.warnings().stream().anyMatch(w -> w.startsWith("DEPRECATED OPTION: http-proxy-timeout:")), o.warnings().toString());
+        assertTrue(o.warnings().contains(OptionWarnings.PROXY_RETRY_DEPRECATED), o.warnings().toString());
+        assertTrue(o.warnings().contains(OptionWarnings.PROXY_TIMEOUT_DEPRECATED), o.warnings().toString());
+        assertTrue(OptionWarnings.PROXY_RETRY_DEPRECATED.startsWith("DEPRECATED OPTION: http-proxy-retry and socks-proxy-retry: In OpenVPN 2.4"));
         assertTrue(parse(BASE + "socks-proxy s\nsocks-proxy-retry\n").warnings().stream().anyMatch(w -> w.contains("connect-retry-max 1")));
     }
 
