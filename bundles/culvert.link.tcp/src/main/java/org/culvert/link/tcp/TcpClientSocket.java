@@ -243,7 +243,11 @@ final class TcpClientSocket extends TcpLinkSocket {
         try {
             done = exchange(fd.fd(), h, until);
         } catch (LinkException e) {
-            if (e.reason() == Reason.CLOSED || isClosed()) {
+            if (isClosed()) {
+                // close() shut the socket down under the exchange: that is the outcome, not the proxy's answer.
+                throw LinkErrors.closed();
+            }
+            if (e.reason() == Reason.CLOSED) {
                 throw e;
             }
             h.drainNotes(notes::add);

@@ -432,6 +432,28 @@ class TcpProxyTest {
         assertTrue(took >= 900 && took < 5000, "timed out after " + took + " ms");
     }
 
+    @Test
+    void closeDuringTheExchangeEndsEstablishWithClosed() throws Exception {
+        ServerSocket l = listener();
+        CompletableFuture<byte[]> req = fakeProxy(l, (in, out) -> readHttpRequest(in));
+        TcpClientSocket c = client(http(l), 30);
+        CompletableFuture<LinkException> outcome = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                c.establish(20_000);
+                outcome.complete(null);
+            } catch (LinkException e) {
+                outcome.complete(e);
+            }
+        });
+        t.start();
+        req.get(5, TimeUnit.SECONDS);
+        c.close();
+        LinkException e = outcome.get(5, TimeUnit.SECONDS);
+        assertNotNull(e, "establish returned normally after close()");
+        assertEquals(Reason.CLOSED, e.reason(), e.getMessage());
+    }
+
     /** A SOCKS5 server: reads the greeting and, if asked, the RFC 1929 sub-negotiation, then CONNECT. */
     private static Script socksServer(int method, int authStatus, byte[] connectReply, boolean thenFrame) {
         return (in, out) -> {
