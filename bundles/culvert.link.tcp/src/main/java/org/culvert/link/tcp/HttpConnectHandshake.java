@@ -62,7 +62,11 @@ final class HttpConnectHandshake extends ProxyHandshake {
         return learned;
     }
 
-    private ByteArrayOutputStream request() {
+    /**
+     * The request. The headers go into a growing buffer; the credentials line is joined only into the
+     * exact-size result, so no discarded copy of the buffer ever held it.
+     */
+    private byte[] request() {
         String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         ByteArrayOutputStream req = new ByteArrayOutputStream(512);
         line(req, "CONNECT " + authority + " HTTP/" + proxy.httpVersion());
@@ -77,30 +81,39 @@ final class HttpConnectHandshake extends ProxyHandshake {
         if (proxy.userAgent() != null) {
             line(req, "User-Agent: " + proxy.userAgent());
         }
+        byte[] credentials = null;
         if (digest != null) {
             note("Attempting Digest Proxy-Authorization");
             char[] pass = proxy.password();
-            byte[] value = HttpDigest.authorization(HttpDigest.parameters(digest.challenge()), proxy.username(), pass, authority);
-            java.util.Arrays.fill(pass, '\0');
             // The challenge was checked for realm and nonce when it was learnt.
-            req.writeBytes("Proxy-Authorization: ".getBytes(StandardCharsets.US_ASCII));
-            req.writeBytes(value);
-            req.writeBytes(CRLF);
-            Arrays.fill(value, (byte) 0);
-        }
-        if (sendBasic) {
+            credentials = HttpDigest.authorization(HttpDigest.parameters(digest.challenge()), proxy.username(), pass, authority);
+            Arrays.fill(pass, '\0');
+        } else if (sendBasic) {
             note("Attempting Basic Proxy-Authorization");
             byte[] b64 = basicCredentials();
-            try {
-                req.writeBytes("Proxy-Authorization: Basic ".getBytes(StandardCharsets.US_ASCII));
-                req.writeBytes(b64);
-                req.writeBytes(CRLF);
-            } finally {
-                Arrays.fill(b64, (byte) 0);
-            }
+            byte[] prefix = "Basic ".getBytes(StandardCharsets.US_ASCII);
+            credentials = new byte[prefix.length + b64.length];
+            System.arraycopy(prefix, 0, credentials, 0, prefix.length);
+            System.arraycopy(b64, 0, credentials, prefix.length, b64.length);
+            Arrays.fill(b64, (byte) 0);
         }
-        req.writeBytes(CRLF);
-        return req;
+        byte[] head = req.toByteArray();
+        byte[] name = "Proxy-Authorization: ".getBytes(StandardCharsets.US_ASCII);
+        int authLength = credentials == null ? 0 : name.length + credentials.length + 2;
+        byte[] out = new byte[head.length + authLength + 2];
+        System.arraycopy(head, 0, out, 0, head.length);
+        int at = head.length;
+        if (credentials != null) {
+            System.arraycopy(name, 0, out, at, name.length);
+            System.arraycopy(credentials, 0, out, at + name.length, credentials.length);
+            Arrays.fill(credentials, (byte) 0);
+            at += authLength;
+            out[at - 2] = '\r';
+            out[at - 1] = '\n';
+        }
+        out[at] = '\r';
+        out[at + 1] = '\n';
+        return out;
     }
 
     private static final byte[] CRLF = {'\r', '\n'};

@@ -1,6 +1,5 @@
 package org.culvert.link.tcp;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -84,16 +83,6 @@ abstract class ProxyHandshake {
         Arrays.fill(out, (byte) 0);
         out = bytes;
         outPos = 0;
-    }
-
-    /** Queues the buffer's content and overwrites the buffer (it may have held credentials). */
-    protected final void send(ByteArrayOutputStream bytes) {
-        byte[] b = bytes.toByteArray();
-        bytes.reset();
-        byte[] zero = new byte[b.length];
-        bytes.write(zero, 0, zero.length);
-        bytes.reset();
-        send(b);
     }
 
     /** How many bytes the next read may take: at least 1 until {@link #done()}. */
