@@ -20,6 +20,26 @@ public class LinkException extends IOException {
         PERMISSION_DENIED,
         /** The spec asks for something this transport cannot do. */
         UNSUPPORTED,
+        /**
+         * A proxy refused the tunnel or answered what no proxy should (an HTTP status other than 200,
+         * a SOCKS failure code, a malformed or oversized answer); the message holds its answer.
+         *
+         * @since link 1.2
+         */
+        PROXY_FAILED,
+        /**
+         * A proxy refused the credentials (HTTP 407, a SOCKS user/password failure) or wants a
+         * method Culvert does not speak.
+         *
+         * @since link 1.2
+         */
+        PROXY_AUTH_FAILED,
+        /**
+         * A connect attempt (with its proxy exchange) got no answer within {@code --connect-timeout}.
+         *
+         * @since link 1.2
+         */
+        TIMEOUT,
         /** The socket was closed. */
         CLOSED,
         IO_ERROR

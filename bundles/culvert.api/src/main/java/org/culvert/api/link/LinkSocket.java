@@ -29,6 +29,17 @@ public interface LinkSocket extends AutoCloseable {
      */
     boolean establish(long timeoutMillis) throws LinkException;
 
+    /**
+     * Hands the lines the socket wants logged while establishing (a proxy exchange, as OpenVPN logs
+     * it: "Send to HTTP proxy: '...'", "HTTP proxy returned: '...'", why an attempt failed) to
+     * {@code sink}, each once, oldest first. Never credentials. Called by the owning thread after
+     * {@link #establish}.
+     *
+     * @since link 1.2
+     */
+    default void drainNotes(java.util.function.Consumer<String> sink) {
+    }
+
     /** The most packets one {@link #receive} or {@link #send} call handles; constant. */
     int batchSize();
 

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * What a tunnel asks of a link transport: OpenVPN's {@code --proto}, {@code --local},
  * {@code --lport}, {@code --remote}, {@code --rport}, {@code --nobind}, {@code --float},
- * {@code --sndbuf}/{@code --rcvbuf}, {@code --connect-retry}, already parsed. Immutable.
+ * {@code --sndbuf}/{@code --rcvbuf}, {@code --connect-retry}, {@code --http-proxy}/{@code --socks-proxy},
+ * already parsed. Immutable (apart from wiping the proxy password).
  */
 public final class LinkSpec {
     private final LinkProtocol protocol;
@@ -21,6 +22,7 @@ public final class LinkSpec {
     private final int connectRetrySeconds;
     private final int connectRetryMaxSeconds;
     private final int connectTimeoutSeconds;
+    private final ProxySpec proxy;
 
     private LinkSpec(Builder b) {
         protocol = b.protocol;
@@ -36,6 +38,7 @@ public final class LinkSpec {
         connectRetrySeconds = b.connectRetrySeconds;
         connectRetryMaxSeconds = b.connectRetryMaxSeconds;
         connectTimeoutSeconds = b.connectTimeoutSeconds;
+        proxy = b.proxy;
     }
 
     public static Builder builder(LinkProtocol protocol) {
@@ -119,10 +122,22 @@ public final class LinkSpec {
         return connectTimeoutSeconds;
     }
 
+    /**
+     * The proxy a tcp-client connects through, or null for a direct connection. A transport that
+     * cannot honour it does not advertise the proxy type in {@code culvert.link.proxies} and refuses
+     * the spec with {@link LinkException.Reason#UNSUPPORTED}.
+     *
+     * @since link 1.2
+     */
+    public ProxySpec proxy() {
+        return proxy;
+    }
+
     @Override
     public String toString() {
         return "LinkSpec[" + protocol.optionName() + " " + family + " local " + (localHost == null ? "*" : localHost) + ":" + localPort
-                + (bind ? "" : " nobind") + " remote " + (remoteHost == null ? "-" : remoteHost + ":" + remotePort) + "]";
+                + (bind ? "" : " nobind") + " remote " + (remoteHost == null ? "-" : remoteHost + ":" + remotePort)
+                + (proxy == null ? "" : " via " + proxy) + "]";
     }
 
     /** Builder; every setter returns {@code this}. */
@@ -140,6 +155,7 @@ public final class LinkSpec {
         private int connectRetrySeconds = 1;
         private int connectRetryMaxSeconds = 300;
         private int connectTimeoutSeconds = 120;
+        private ProxySpec proxy;
 
         private Builder(LinkProtocol protocol) {
             this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -190,6 +206,12 @@ public final class LinkSpec {
 
         public Builder connectTimeout(int seconds) {
             connectTimeoutSeconds = seconds;
+            return this;
+        }
+
+        /** @since link 1.2 */
+        public Builder proxy(ProxySpec v) {
+            proxy = v;
             return this;
         }
 

@@ -1,4 +1,9 @@
-/** Link transports (UDP, TCP) and the link sockets they open. */
+/**
+ * Link transports (UDP, TCP) and the link sockets they open.
+ * <p>1.2: {@link org.culvert.api.link.ProxySpec} and {@link org.culvert.api.link.LinkSpec#proxy()},
+ * {@link org.culvert.api.link.LinkSocket#drainNotes}, reasons {@code PROXY_FAILED},
+ * {@code PROXY_AUTH_FAILED}, {@code TIMEOUT}.
+ */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.culvert.api.link;

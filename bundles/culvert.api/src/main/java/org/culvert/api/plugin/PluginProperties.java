@@ -22,6 +22,18 @@ public final class PluginProperties {
     public static final String HANDLE_KINDS = "culvert.plugin.handle.kinds";
     /** For link transports: the {@link org.culvert.api.link.LinkProtocol#optionName()} values served. */
     public static final String LINK_PROTOCOLS = "culvert.link.protocols";
+    /**
+     * For link transports: the proxies a tcp-client socket can go through, {@value #PROXY_HTTP} and/or
+     * {@value #PROXY_SOCKS5}. A transport without the property honours no proxy, and the core does not
+     * choose it for a spec with one.
+     *
+     * @since plugin 1.1
+     */
+    public static final String LINK_PROXIES = "culvert.link.proxies";
+    /** @since plugin 1.1 */
+    public static final String PROXY_HTTP = "http";
+    /** @since plugin 1.1 */
+    public static final String PROXY_SOCKS5 = "socks5";
     /** For tun drivers: the {@link org.culvert.api.tun.TunLayer#optionName()} values served ({@code tun}, {@code tap}). */
     public static final String TUN_LAYERS = "culvert.tun.layers";
 

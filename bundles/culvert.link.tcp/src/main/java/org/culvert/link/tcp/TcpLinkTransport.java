@@ -23,7 +23,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * OpenVPN's {@code --proto tcp-client} and {@code tcp-server} (point-to-point, one peer) on native
  * Linux sockets, so that the epoll and poll backends can wait on the connection and the tun
- * device in one set. Packets travel with OpenVPN's 16-bit length prefix.
+ * device in one set. Packets travel with OpenVPN's 16-bit length prefix. A tcp-client may go
+ * through an HTTP CONNECT or SOCKS5 proxy ({@link org.culvert.api.link.LinkSpec#proxy()}).
  *
  * <p>Stateless apart from its configuration and the cached availability: {@link #open} may be
  * called from any thread, and each socket it returns belongs to the tunnel that opened it.
@@ -35,6 +36,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         PluginProperties.HANDLE_KINDS + "=POSIX_FD",
         PluginProperties.LINK_PROTOCOLS + "=tcp-client",
         PluginProperties.LINK_PROTOCOLS + "=tcp-server",
+        PluginProperties.LINK_PROXIES + "=" + PluginProperties.PROXY_HTTP,
+        PluginProperties.LINK_PROXIES + "=" + PluginProperties.PROXY_SOCKS5,
         "service.ranking:Integer=100"})
 @Designate(ocd = TcpLinkTransport.Config.class)
 public final class TcpLinkTransport implements LinkTransport {
@@ -104,6 +107,10 @@ public final class TcpLinkTransport implements LinkTransport {
             throw new LinkException(Reason.UNSUPPORTED, "tcp transport unavailable: " + a.cause());
         }
         TcpSockets.checkSpec(spec);
+        if (spec.proxy() != null && spec.protocol() != LinkProtocol.TCP_CLIENT) {
+            // OpenVPN: "--socks-proxy can not be used in TCP Server mode"; --http-proxy needs tcp-client.
+            throw new LinkException(Reason.UNSUPPORTED, "a proxy needs tcp-client, not " + spec.protocol().optionName());
+        }
         return spec.protocol() == LinkProtocol.TCP_CLIENT ? TcpClientSocket.open(spec, batchSize) : TcpServerSocket.open(spec, batchSize);
     }
 

@@ -89,9 +89,8 @@ final class LinkOptions {
         t.notSupported("fragment", "mark", "max-packet-size", "mtu-disc", "mtu-dynamic", "mtu-test", "passtos",
                 "persist-local-ip", "persist-remote-ip", "ping-timer-rem", "replay-persist", "session-timeout",
                 "shaper", "socket-flags", "tcp-nodelay");
-        // Proxy options
-        t.notSupported("http-proxy", "http-proxy-option", "http-proxy-override", "http-proxy-retry",
-                "http-proxy-timeout", "http-proxy-user-pass", "socks-proxy", "socks-proxy-retry");
+        ProxyOptions.register(t);
+        t.notSupported("http-proxy-override");
     }
 
     /** --proto, and the protocol of a --remote, with OpenVPN's spellings; "tcp" alone is resolved later. */

@@ -28,6 +28,7 @@ public final class OpenVpnOptions {
     /** The parsed values, in one place so that the builder and this class cannot drift apart. */
     record Values(String sourceName, String dev, DevType devType, Optional<String> devNode, Proto proto,
             IpFamily linkFamily, Optional<String> local, int localPort, int remotePort, List<Remote> remotes,
+            Optional<Proxy> proxy,
             boolean bind, boolean bindIpv6Only, boolean floatRemote, Optional<IfConfig> ifconfig,
             Optional<IfConfigIpv6> ifconfigIpv6, List<Route> routes, List<RouteIpv6> routesIpv6, Topology topology,
             int tunMtu, int occMtu, int tunMtuExtra, OptionalInt linkMtu, int mssfix, boolean mssfixEncap, boolean mssfixFixed,
@@ -360,6 +361,16 @@ public final class OpenVpnOptions {
     /** {@code --connect-retry} second argument; default 300 seconds. */
     public int connectRetryMax() {
         return v.connectRetryMax();
+    }
+
+    /**
+     * {@code --http-proxy} or {@code --socks-proxy}, if given (tcp-client only). The owner of the
+     * options calls {@link Proxy#wipe()} when it drops them.
+     *
+     * @since config 1.3
+     */
+    public Optional<Proxy> proxy() {
+        return v.proxy();
     }
 
     /** {@code --connect-timeout}; default 120 seconds. */

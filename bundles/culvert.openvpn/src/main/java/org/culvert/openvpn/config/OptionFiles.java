@@ -33,13 +33,18 @@ final class OptionFiles {
 
     /** The content of a file-valued option: the inline block, or the named file read now. */
     static FileContent read(Line l, String what) throws ConfigException {
+        return read(l, 0, what);
+    }
+
+    /** As {@link #read(Line, String)} for the file named by argument {@code index}. */
+    static FileContent read(Line l, int index, String what) throws ConfigException {
         if (l.inline()) {
             return new FileContent(l.arg(0), Optional.empty());
         }
-        Path file = resolve(l, l.arg(0));
+        Path file = resolve(l, l.arg(index));
         try {
             if (Files.size(file) > MAX_FILE_OPTION_BYTES) {
-                throw error(FILE_ERROR, l, "the " + what + " '" + l.arg(0) + "' is larger than 4 MiB");
+                throw error(FILE_ERROR, l, "the " + what + " '" + l.arg(index) + "' is larger than 4 MiB");
             }
             // Decoded straight to characters: the file may be a key, which must not become a String.
             char[] chars = decode(Files.readAllBytes(file), StandardCharsets.UTF_8);
@@ -49,7 +54,7 @@ final class OptionFiles {
                 Arrays.fill(chars, '\0');
             }
         } catch (IOException e) {
-            throw error(FILE_ERROR, l, "cannot read " + what + " '" + l.arg(0) + "': " + describe(e), e);
+            throw error(FILE_ERROR, l, "cannot read " + what + " '" + l.arg(index) + "': " + describe(e), e);
         }
     }
 

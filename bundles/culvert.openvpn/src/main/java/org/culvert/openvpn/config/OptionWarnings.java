@@ -49,6 +49,12 @@ final class OptionWarnings {
     /** options.c options_postprocess_verify_ce. */
     static final String DH_ON_CLIENT = "WARNING: Ignoring option 'dh' in tls-client mode, please only include this in your"
             + " server configuration";
+    /** options.c add_option, for --http-proxy-retry and --socks-proxy-retry (removed in 2.4). */
+    static final String PROXY_RETRY_DEPRECATED = "DEPRECATED OPTION: http-proxy-retry and socks-proxy-retry: In OpenVPN 2.4 proxy"
+            + " connection retries are handled like regular connections. Use connect-retry-max 1 to get a similar behavior as before.";
+    /** options.c add_option, for --http-proxy-timeout (removed in 2.4). */
+    static final String PROXY_TIMEOUT_DEPRECATED = "DEPRECATED OPTION: http-proxy-timeout: In OpenVPN 2.4 the timeout until a connection"
+            + " to a server is established is managed with a single timeout set by connect-timeout";
     /** options.c add_option. */
     static final String TUN_IPV6 = "Note: option tun-ipv6 is ignored because modern operating systems do not need special"
             + " IPv6 tun handling anymore.";

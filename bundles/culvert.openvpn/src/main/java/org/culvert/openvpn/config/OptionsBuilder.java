@@ -81,6 +81,8 @@ final class OptionsBuilder {
     // The parse state: package-private because the option tables (LinkOptions, TlsModeOptions, ...) write it.
     final Includer includer;
     final List<String> warnings = new ArrayList<>();
+    /** --http-proxy, --socks-proxy and their options (ProxyOptions). */
+    final ProxyOptions.State proxyState = new ProxyOptions.State();
     private String topSource;
 
     String dev;
@@ -336,6 +338,7 @@ final class OptionsBuilder {
         }
         checkBinding(effectiveProto);
         checkAddresses();
+        Proxy proxy = ProxyOptions.resolve(this, effectiveProto);
 
         int effectiveExitNotify = explicitExitNotify;
         if (effectiveExitNotify > 0 && effectiveProto.isTcp()) {
@@ -376,7 +379,7 @@ final class OptionsBuilder {
         }
         OpenVpnOptions built = new OpenVpnOptions(new OpenVpnOptions.Values(sourceName, dev, type, Optional.ofNullable(devNode),
                 effectiveProto, effectiveFamily, Optional.ofNullable(local), localPort, remotePort,
-                List.copyOf(resolvedRemotes), bindsLocally(effectiveProto), bindIpv6Only, floatRemote,
+                List.copyOf(resolvedRemotes), Optional.ofNullable(proxy), bindsLocally(effectiveProto), bindIpv6Only, floatRemote,
                 Optional.ofNullable(ifconfig), Optional.ofNullable(ifconfigIpv6), List.copyOf(resolvedRoutes),
                 List.copyOf(resolvedRoutes6), topology, effectiveTunMtu, occMtu,
                 tunMtuExtra != null ? tunMtuExtra : type == DevType.TAP ? TAP_MTU_EXTRA : 0,

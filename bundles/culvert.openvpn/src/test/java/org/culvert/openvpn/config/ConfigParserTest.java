@@ -369,7 +369,7 @@ class ConfigParserTest {
                 "crl-verify crl.pem", "tls-verify ./verify.sh", "verify-hash AB:CD", "ns-cert-type server", "askpass",
                 "pkcs12 p.p12", "capath /etc/ssl/certs", "auth-user-pass", "management-query-passwords",
                 "management-signal", "log l.log", "log-append l.log", "daemon", "fragment 1300",
-                "socks-proxy h", "http-proxy h 8080", "allow-recursive-routing")) {
+                "http-proxy-override h 8080", "allow-recursive-routing")) {
             ConfigException e = fails(BASE + option + "\n");
             String name = option.split(" ")[0];
             assertEquals(Reason.UNSUPPORTED_OPTION, e.reason(), option);

@@ -134,6 +134,7 @@ final class PlanBuilder {
                 .connectTimeout(o.connectTimeout())
                 .maxPacketSize(Math.min(StaticKeyDataChannel.MAX_WIRE_PACKET, maxPayload + 256));
         o.remote().ifPresent(r -> link.remote(r.host(), r.port()));
+        o.proxy().ifPresent(p -> link.proxy(ProxySpecs.of(p)));
         if (protocol == LinkProtocol.TCP_CLIENT && o.remote().isEmpty()) {
             throw new PlanException(o.sourceName() + ": --proto tcp-client needs --remote", null);
         }

@@ -45,6 +45,12 @@ final class PluginSelection {
 
     static PluginSelection choose(PluginCatalog.Snapshot s, TunLayer layer, LinkProtocol protocol, String osName,
             String driverFilter, String backendFilter, String transportFilter) {
+        return choose(s, layer, protocol, null, osName, driverFilter, backendFilter, transportFilter);
+    }
+
+    /** @param proxy the {@code culvert.link.proxies} value the transport must serve, or null */
+    static PluginSelection choose(PluginCatalog.Snapshot s, TunLayer layer, LinkProtocol protocol, String proxy, String osName,
+            String driverFilter, String backendFilter, String transportFilter) {
         List<String> why = new ArrayList<>();
         PluginEntry<TunDriver> driver = best(s.drivers, osName, why,
                 e -> PluginMatch.contains(e.properties, PluginProperties.TUN_LAYERS, layer.optionName()) ? null
@@ -55,9 +61,12 @@ final class PluginSelection {
         }
         why.clear();
         PluginEntry<LinkTransport> transport = best(s.transports, osName, why,
-                e -> e.service.protocols().contains(protocol) ? null : "does not serve proto " + protocol.optionName());
+                e -> !e.service.protocols().contains(protocol) ? "does not serve proto " + protocol.optionName()
+                        : proxy != null && !PluginMatch.contains(e.properties, PluginProperties.LINK_PROXIES, proxy)
+                        ? "cannot go through a " + proxy + " proxy" : null);
         if (transport == null) {
             return missing(TunnelReason.TRANSPORT_MISSING, "no usable link transport for proto " + protocol.optionName()
+                    + (proxy == null ? "" : " through a " + proxy + " proxy")
                     + filterText(transportFilter) + describe(s.transports.size(), why));
         }
         Set<HandleKind> needed = EnumSet.noneOf(HandleKind.class);

@@ -66,6 +66,16 @@ final class TunnelPlan {
     /** For the owner that drops this plan for good: the keys it holds are overwritten. Idempotent. */
     void wipe() {
         sessionFactory.wipe();
+        if (linkSpec.proxy() != null) {
+            linkSpec.proxy().wipe();
+        }
+    }
+
+    /** The {@code culvert.link.proxies} value the transport must serve, or null for a direct link. */
+    String proxyKind() {
+        org.culvert.api.link.ProxySpec p = linkSpec.proxy();
+        return p == null ? null : p.type() == org.culvert.api.link.ProxySpec.Type.HTTP
+                ? org.culvert.api.plugin.PluginProperties.PROXY_HTTP : org.culvert.api.plugin.PluginProperties.PROXY_SOCKS5;
     }
 
     TunLayer layer() {

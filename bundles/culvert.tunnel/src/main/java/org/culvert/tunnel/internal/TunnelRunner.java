@@ -268,7 +268,7 @@ final class TunnelRunner implements Runnable {
                         }
                     }
                     PluginCatalog.Snapshot snapshot = catalog.snapshot();
-                    PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), osName,
+                    PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), plan.proxyKind(), osName,
                             driverFilter, backendFilter, transportFilter);
                     if (!selection.complete()) {
                         releasePersistedDeviceIfDriverGone(snapshot);
@@ -694,14 +694,19 @@ final class TunnelRunner implements Runnable {
                     return false;
                 }
             }
-            if (link.establish(ESTABLISH_SLICE_MILLIS)) {
-                return true;
-            }
-            if (!announced) {
+            if (!announced && plan.linkSpec.protocol().isStream()) {
+                // Before the first attempt, as OpenVPN logs it, so that a proxy's lines follow it.
                 announced = true;
                 log.info(plan.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_SERVER
                         ? "Listening for incoming TCP connection on " + link.local()
-                        : "Attempting to establish TCP connection with " + plan.linkSpec.remoteHost() + ":" + plan.linkSpec.remotePort());
+                        : "Attempting to establish TCP connection with " + plan.linkSpec.remoteHost() + ":" + plan.linkSpec.remotePort()
+                                + (plan.linkSpec.proxy() == null ? "" : " via " + plan.linkSpec.proxy()));
+            }
+            boolean established = link.establish(ESTABLISH_SLICE_MILLIS);
+            // The transport's own lines: a proxy exchange, a failed attempt (never credentials).
+            link.drainNotes(log::info);
+            if (established) {
+                return true;
             }
         }
     }
