@@ -142,8 +142,15 @@ public final class TlsSession implements PeerEngine {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         TlsSettings.Resolved resolved = settings.resolve();
-        PeerVerifier verifier = new PeerVerifier(resolved.credentials().caCertificates(), settings.peerFingerprints(),
-                settings.remoteCertTls(), settings.verifyX509Name(), settings.verifyX509Type(), clock);
+        PeerVerifier verifier;
+        try {
+            verifier = PeerVerifier.create(resolved.credentials().caCertificates(), settings.peerFingerprints(),
+                    settings.remoteCertTls(), settings.verifyX509Name(), settings.verifyX509Type(),
+                    settings.peerChecks(), clock);
+        } catch (org.culvert.openvpn.tls.internal.BadOption e) {
+            resolved.credentials().close();
+            throw new TlsConfigException(e.option(), TlsConfigException.Reason.INVALID, e.getMessage());
+        }
         ControlWrap.Kind wrapKind = settings.hasTlsAuth() ? ControlWrap.Kind.TLS_AUTH
                 : settings.hasTlsCrypt() ? ControlWrap.Kind.TLS_CRYPT : ControlWrap.Kind.NONE;
         byte[] wrapKey = settings.hasTlsAuth() ? settings.tlsAuthKey() : settings.hasTlsCrypt() ? settings.tlsCryptKey() : null;

@@ -38,6 +38,11 @@ public final class TlsSettings {
     private final String verifyX509Name;
     private final X509NameType verifyX509Type;
     private final RemoteCertTls remoteCertTls;
+    private final PeerChecks peerChecks;
+    /** {@code --pkcs12} DER, {@code --askpass} password, {@code --extra-certs}: see {@link Builder#pkcs12}. */
+    private final byte[] pkcs12;
+    private final char[] keyPassword;
+    private final String extraCerts;
     private final TlsVersion tlsVersionMin;
     private final TlsVersion tlsVersionMax;
     private final String tlsCipher;
@@ -87,6 +92,10 @@ public final class TlsSettings {
         verifyX509Name = b.verifyX509Name;
         verifyX509Type = b.verifyX509Type;
         remoteCertTls = b.remoteCertTls;
+        peerChecks = b.peerChecks;
+        pkcs12 = b.pkcs12 == null ? null : b.pkcs12.clone();
+        keyPassword = b.keyPassword == null ? null : b.keyPassword.clone();
+        extraCerts = b.extraCerts;
         tlsVersionMin = b.tlsVersionMin;
         tlsVersionMax = b.tlsVersionMax;
         tlsCipher = b.tlsCipher;
@@ -148,6 +157,12 @@ public final class TlsSettings {
     public void wipe() {
         if (key != null) {
             Arrays.fill(key, '\0');
+        }
+        if (pkcs12 != null) {
+            Arrays.fill(pkcs12, (byte) 0);
+        }
+        if (keyPassword != null) {
+            Arrays.fill(keyPassword, '\0');
         }
         if (tlsAuthKey != null) {
             Arrays.fill(tlsAuthKey, (byte) 0);
@@ -233,7 +248,8 @@ public final class TlsSettings {
                     "the control packet size must be 154..2048");
         }
         try {
-            Credentials credentials = Credentials.load(cert, key, ca);
+            Credentials credentials = Credentials.load(new Credentials.Identity(cert, key, pkcs12, keyPassword,
+                    extraCerts), ca);
             org.bouncycastle.tls.crypto.DHGroup group = (role == TlsRole.SERVER && dh != null)
                     ? Credentials.dhParameters(dh) : null;
             String groups = tlsGroups != null ? tlsGroups : ecdhCurve;
@@ -367,6 +383,11 @@ public final class TlsSettings {
 
     public RemoteCertTls remoteCertTls() {
         return remoteCertTls;
+    }
+
+    /** @since tls 2.1 */
+    public PeerChecks peerChecks() {
+        return peerChecks;
     }
 
     public TlsVersion tlsVersionMin() {
@@ -549,6 +570,10 @@ public final class TlsSettings {
         private String verifyX509Name;
         private X509NameType verifyX509Type = X509NameType.SUBJECT;
         private RemoteCertTls remoteCertTls;
+        private PeerChecks peerChecks = PeerChecks.NONE;
+        private byte[] pkcs12;
+        private char[] keyPassword;
+        private String extraCerts;
         private TlsVersion tlsVersionMin = TlsVersion.TLS_1_2;
         private TlsVersion tlsVersionMax = TlsVersion.TLS_1_3;
         private String tlsCipher;
@@ -659,6 +684,46 @@ public final class TlsSettings {
             }
             this.verifyX509Name = name;
             this.verifyX509Type = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** {@code --remote-cert-ku}, {@code --remote-cert-eku}, {@code --crl-verify}. @since tls 2.1 */
+        public Builder peerChecks(PeerChecks value) {
+            this.peerChecks = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * {@code --pkcs12}: our certificate, key and (without {@link #ca}) CAs from a PKCS#12 bundle,
+         * instead of {@link #cert} and {@link #key}. Copied; {@link TlsSettings#wipe()} overwrites the copy.
+         *
+         * @since tls 2.1
+         */
+        public Builder pkcs12(byte[] der) {
+            if (pkcs12 != null) {
+                Arrays.fill(pkcs12, (byte) 0);
+            }
+            this.pkcs12 = der == null ? null : der.clone();
+            return this;
+        }
+
+        /**
+         * The {@code --askpass} password for an encrypted {@link #key} or the {@link #pkcs12} bundle.
+         * Copied (the caller wipes its own); {@link TlsSettings#wipe()} overwrites the copy.
+         *
+         * @since tls 2.1
+         */
+        public Builder keyPassword(char[] password) {
+            if (keyPassword != null) {
+                Arrays.fill(keyPassword, '\0');
+            }
+            this.keyPassword = password == null ? null : password.clone();
+            return this;
+        }
+
+        /** {@code --extra-certs}: PEM certificates sent after ours, never trusted. @since tls 2.1 */
+        public Builder extraCerts(String pem) {
+            this.extraCerts = pem;
             return this;
         }
 
@@ -908,6 +973,8 @@ public final class TlsSettings {
          */
         public void wipe() {
             wipeKey();
+            pkcs12(null);
+            keyPassword(null);
             if (tlsAuthKey != null) {
                 Arrays.fill(tlsAuthKey, (byte) 0);
             }
