@@ -80,6 +80,16 @@ public final class TlsSettingsFactory {
             b.tlsAuth(material, options.keyDirection());
             Arrays.fill(material, (byte) 0);
         }
+        if (t.pki().tlsCryptV2().isPresent()) {
+            char[] pem = t.pki().tlsCryptV2().get().chars();
+            try {
+                b.tlsCryptV2(pem);
+            } catch (IllegalArgumentException e) {
+                throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.INVALID, e.getMessage());
+            } finally {
+                Arrays.fill(pem, '\0');
+            }
+        }
         if (t.tlsCrypt().isPresent()) {
             byte[] material = staticKey("--tls-crypt", t.tlsCrypt().get());
             b.tlsCrypt(material);

@@ -35,7 +35,8 @@ class PeerChecksTest {
     private X509Certificate ca;
     private X509Certificate server;
     private X509Certificate client;
-    private final FakeClock clock = new FakeClock();
+    /** A minute ahead: CRLs made during the test are current (OpenSSL's thisUpdate has whole seconds). */
+    private final FakeClock clock = new FakeClock(System.currentTimeMillis() / 1000 + 60);
 
     @BeforeEach
     void load() throws Exception {
@@ -153,7 +154,11 @@ class PeerChecksTest {
         SampleKeys.Ca db = new SampleKeys.Ca(tmp);
         Path crl = tmp.resolve("crl.pem");
         db.crl(crl);
-        // Expired: 31 days later (default_crl_days is 30).
+        // Not yet valid: a minute before it was made; expired: 31 days later (default_crl_days is 30).
+        FakeClock earlier = new FakeClock(System.currentTimeMillis() / 1000 - 60);
+        TlsFailure early = PeerVerifier.create(List.of(ca), List.of(), null, null, X509NameType.SUBJECT, crlFile(crl),
+                earlier).verify(List.of(server.getEncoded())).failure();
+        assertTrue(early.message().contains("error=CRL is not yet valid"), early.message());
         FakeClock later = new FakeClock(clock.unixSeconds() + 31L * 86_400);
         PeerVerifier v = PeerVerifier.create(List.of(ca), List.of(), null, null, X509NameType.SUBJECT, crlFile(crl), later);
         TlsFailure expired = v.verify(List.of(server.getEncoded())).failure();
