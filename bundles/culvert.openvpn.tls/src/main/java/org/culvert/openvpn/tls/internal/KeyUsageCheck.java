@@ -10,12 +10,12 @@ final class KeyUsageCheck {
     private KeyUsageCheck() {
     }
 
-    /** @return null if the leaf passes, else why not (OpenVPN's wording) */
+    /** @return null if the leaf passes, else why not, as OpenVPN's lines ({@code VERIFY KU ERROR}, ...) */
     static String check(X509Certificate leaf, PeerChecks checks) {
         if (checks.keyUsageRequired()) {
             boolean[] ku = leaf.getKeyUsage();
             if (ku == null) {
-                return "Certificate does not have key usage extension";
+                return "VERIFY KU ERROR: Certificate does not have key usage extension";
             }
             if (!checks.keyUsages().isEmpty()) {
                 int nku = openVpnKeyUsage(ku);
@@ -24,8 +24,8 @@ final class KeyUsageCheck {
                     found |= expected != 0 && (nku & expected) == expected;
                 }
                 if (!found) {
-                    StringBuilder sb = new StringBuilder(String.format("ERROR: Certificate has key usage %04x,"
-                            + " expected one of:", nku));
+                    StringBuilder sb = new StringBuilder(String.format("VERIFY KU ERROR: Certificate has key usage"
+                            + " %04x, expected one of:", nku));
                     for (int expected : checks.keyUsages()) {
                         sb.append(String.format(" %04x", expected));
                     }
@@ -41,12 +41,12 @@ final class KeyUsageCheck {
                 eku = null;
             }
             if (eku == null) {
-                return "Certificate does not have extended key usage extension (--remote-cert-eku "
-                        + checks.extendedKeyUsage() + ")";
+                return "VERIFY EKU ERROR: Certificate does not have extended key usage extension, expects "
+                        + checks.extendedKeyUsage();
             }
             if (!eku.contains(checks.extendedKeyUsage())) {
-                return "certificate extended key usage " + eku + " lacks " + checks.extendedKeyUsage()
-                        + " (--remote-cert-eku)";
+                return "VERIFY EKU ERROR: Certificate has EKU " + String.join(", ", eku) + ", expects "
+                        + checks.extendedKeyUsage();
             }
         }
         return null;

@@ -172,14 +172,14 @@ public final class PeerVerifier {
                     break;
             }
             if (!ok) {
-                return reject(TlsFailure.Reason.CERT_NAME_MISMATCH, "peer certificate '" + subject
-                        + "' does not match --verify-x509-name '" + x509Name + "' "
-                        + x509NameType.name().toLowerCase().replace('_', '-'));
+                // OpenVPN's line, then which option said so.
+                return reject(TlsFailure.Reason.CERT_NAME_MISMATCH, "VERIFY X509NAME ERROR: " + subject + ", must be "
+                        + x509Name + " (--verify-x509-name " + x509NameType.name().toLowerCase().replace('_', '-') + ")");
             }
         }
         String usage = KeyUsageCheck.check(leaf, checks);
         if (usage != null) {
-            return reject(TlsFailure.Reason.CERT_USAGE_MISMATCH, "peer certificate '" + subject + "': " + usage);
+            return reject(TlsFailure.Reason.CERT_USAGE_MISMATCH, usage + ": " + subject);
         }
         if (crl != null) {
             String revoked = crl.check(withAnchor(chain));

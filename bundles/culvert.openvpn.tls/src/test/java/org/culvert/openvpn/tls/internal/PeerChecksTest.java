@@ -82,6 +82,7 @@ class PeerChecksTest {
             TlsFailure f = verify(server, PeerChecks.NONE, (String) bad[0], (X509NameType) bad[1]);
             assertNotNull(f, String.valueOf(bad[0]));
             assertEquals(TlsFailure.Reason.CERT_NAME_MISMATCH, f.reason());
+            assertTrue(f.message().startsWith("VERIFY X509NAME ERROR: " + SERVER_SUBJECT + ", must be " + bad[0]), f.message());
         }
     }
 
@@ -93,7 +94,8 @@ class PeerChecksTest {
         assertNull(verify(server, ku(0x88, 0xa0)));     // any one of them
         TlsFailure f = verify(server, ku(0x88));        // keyAgreement is not there
         assertEquals(TlsFailure.Reason.CERT_USAGE_MISMATCH, f.reason());
-        assertTrue(f.message().contains("Certificate has key usage 00a0, expected one of: 0088"), f.message());
+        assertTrue(f.message().startsWith("VERIFY KU ERROR: Certificate has key usage 00a0, expected one of: 0088: "
+                + SERVER_SUBJECT), f.message());
         assertEquals(TlsFailure.Reason.CERT_USAGE_MISMATCH, verify(server, ku(0x08, 0x02)).reason());
         TlsFailure none = verify(client, ku());
         assertEquals(TlsFailure.Reason.CERT_USAGE_MISMATCH, none.reason());
@@ -107,7 +109,9 @@ class PeerChecksTest {
         assertEquals(TlsFailure.Reason.CERT_USAGE_MISMATCH, verify(server, eku("1.3.6.1.5.5.7.3.2")).reason());
         TlsFailure none = verify(client, eku("1.3.6.1.5.5.7.3.2"));
         assertEquals(TlsFailure.Reason.CERT_USAGE_MISMATCH, none.reason());
-        assertTrue(none.message().contains("does not have extended key usage"), none.message());
+        assertTrue(none.message().startsWith("VERIFY EKU ERROR: Certificate does not have extended key usage"), none.message());
+        assertTrue(verify(server, eku("1.3.6.1.5.5.7.3.2")).message().startsWith("VERIFY EKU ERROR: Certificate has EKU"
+                + " 1.3.6.1.5.5.7.3.1, expects 1.3.6.1.5.5.7.3.2"));
         // --remote-cert-tls server is KU present + EKU serverAuth: the same verdicts.
         PeerVerifier tls = PeerVerifier.create(List.of(ca), List.of(), RemoteCertTls.SERVER, null, X509NameType.SUBJECT,
                 PeerChecks.NONE, clock);
