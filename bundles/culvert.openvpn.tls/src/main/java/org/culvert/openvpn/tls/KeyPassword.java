@@ -12,9 +12,13 @@ import org.culvert.openvpn.config.TlsOptions;
 /**
  * The password that unlocks an encrypted {@code --key} or a {@code --pkcs12} bundle, got as OpenVPN gets
  * it: the first line of the {@code --askpass} file, else a prompt on the console ("Enter Private Key
- * Password:") when there is one. A secret: characters only, never logged; the caller wipes it.
+ * Password:") when there is one and the host owns it (the headless {@code culvert} command sets
+ * {@value #CONSOLE_PROMPTS}; a shell or an embedding application, which read the console themselves,
+ * do not). A secret: characters only, never logged; the caller wipes it.
  */
 final class KeyPassword {
+    /** System property: "true" when the host lets the engine prompt on the console. */
+    static final String CONSOLE_PROMPTS = "org.culvert.consolePrompts";
     /** A password line longer than this is not a password (and a device file is not read whole). */
     private static final int MAX_FILE_BYTES = 4096;
 
@@ -34,7 +38,7 @@ final class KeyPassword {
         if (pki.askpassFile().isPresent()) {
             return firstLine(pki);
         }
-        Console console = System.console();
+        Console console = Boolean.getBoolean(CONSOLE_PROMPTS) ? System.console() : null;
         if (console == null) {
             // A PKCS#12 bundle may have the empty password, which the loader tries first.
             return null;
