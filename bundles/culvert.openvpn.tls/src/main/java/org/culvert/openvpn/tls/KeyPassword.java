@@ -19,6 +19,12 @@ import org.culvert.openvpn.config.TlsOptions;
 final class KeyPassword {
     /** System property: "true" when the host lets the engine prompt on the console. */
     static final String CONSOLE_PROMPTS = "org.culvert.consolePrompts";
+    /**
+     * The password typed at the prompt, kept for the process as OpenVPN keeps its {@code passbuf}: the
+     * configuration is checked and then built (and rebuilt on SIGHUP), and each would prompt again.
+     * Forgotten when a key does not open with it.
+     */
+    private static char[] prompted;
     /** A password line longer than this is not a password (and a device file is not read whole). */
     private static final int MAX_FILE_BYTES = 4096;
 
@@ -38,12 +44,32 @@ final class KeyPassword {
         if (pki.askpassFile().isPresent()) {
             return firstLine(pki);
         }
+        return prompt();
+    }
+
+    private static synchronized char[] prompt() {
+        if (prompted != null) {
+            return prompted.clone();
+        }
         Console console = Boolean.getBoolean(CONSOLE_PROMPTS) ? System.console() : null;
         if (console == null) {
             // A PKCS#12 bundle may have the empty password, which the loader tries first.
             return null;
         }
-        return console.readPassword("Enter Private Key Password: ");
+        char[] typed = console.readPassword("Enter Private Key Password: ");
+        if (typed == null) {
+            return null;
+        }
+        prompted = typed.clone();
+        return typed;
+    }
+
+    /** Wipes and drops a prompted password that did not open the key. */
+    static synchronized void forgetPrompted() {
+        if (prompted != null) {
+            java.util.Arrays.fill(prompted, '\0');
+            prompted = null;
+        }
     }
 
     private static boolean encrypted(FileContent key) {

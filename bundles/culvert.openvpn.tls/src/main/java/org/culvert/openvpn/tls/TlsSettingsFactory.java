@@ -107,7 +107,13 @@ public final class TlsSettingsFactory {
         b.occ(occ(options));
         TlsSettings settings = b.build();
         b.wipe();
-        settings.validate();
+        try {
+            settings.validate();
+        } catch (TlsConfigException e) {
+            KeyPassword.forgetPrompted(); // a wrong password typed is asked again next time
+            settings.wipe();
+            throw e;
+        }
         return settings;
     }
 
