@@ -264,6 +264,9 @@ public final class TlsSettings {
                     "the control packet size must be 154..2048");
         }
         try {
+            if (peerChecks.crlPem() != null) {
+                org.culvert.openvpn.tls.internal.PeerVerifier.checkCrl(peerChecks.crlPem());
+            }
             Credentials credentials = Credentials.load(new Credentials.Identity(cert, key, pkcs12, keyPassword,
                     extraCerts), ca);
             org.bouncycastle.tls.crypto.DHGroup group = (role == TlsRole.SERVER && dh != null)

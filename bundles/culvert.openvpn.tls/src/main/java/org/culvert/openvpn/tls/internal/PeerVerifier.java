@@ -96,6 +96,11 @@ public final class PeerVerifier {
                 CrlCheck.of(checks, clock), clock);
     }
 
+    /** Checks that {@code --crl-verify}'s text holds CRLs, so that a bad file is a configuration error. */
+    public static void checkCrl(String pem) throws BadOption {
+        CrlCheck.parse(pem);
+    }
+
     /** What was learned about an accepted peer. */
     public record PeerIdentity(String subject, String commonName, byte[] sha256) {
     }
