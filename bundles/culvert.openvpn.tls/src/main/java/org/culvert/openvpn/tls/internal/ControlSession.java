@@ -141,7 +141,8 @@ public final class ControlSession {
         }
         if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
                 || op == ControlPacket.OP_CONTROL_WKC_V1) {
-            // tls-crypt-v2 is not implemented; without its key such packets cannot be authentic here.
+            // Only a tls-crypt-v2 server (server mode, not built yet) unwraps these; Culvert's client
+            // sends them and never receives them, so here they cannot be authentic.
             return Verdict.UNKNOWN_OPCODE;
         }
         if (failure != null) {
