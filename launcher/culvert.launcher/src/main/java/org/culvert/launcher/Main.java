@@ -34,6 +34,8 @@ import org.culvert.embed.Culvert;
  */
 public final class Main {
     private static final String TUNNEL_NAME = "culvert";
+    /** Read by the TLS engine's password source: only a host that owns the console lets it prompt. */
+    static final String CONSOLE_PROMPTS = "org.culvert.consolePrompts";
     /** Held so that JUL keeps its level (JUL holds loggers weakly); set only after the log manager is chosen. */
     private static java.util.logging.Logger tunnelFallbackLogger;
 
@@ -53,6 +55,8 @@ public final class Main {
 
     static int run(String[] argv) {
         configureLogging();
+        // This command owns its terminal: passwords (--askpass without a file) may be asked there.
+        System.setProperty(CONSOLE_PROMPTS, "true");
         List<String> args = new ArrayList<>(Arrays.asList(argv));
         if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
             System.out.println("usage: culvert --config FILE | culvert --OPTION ARGS...   (OpenVPN point-to-point options)");

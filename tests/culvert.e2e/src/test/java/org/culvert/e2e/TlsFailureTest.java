@@ -156,7 +156,7 @@ class TlsFailureTest {
      *
      * @return the detector's line naming the reason, for the report
      */
-    private static String expectRejected(Netns net, Peer.Pair p, Peer detector, String culvertReason, String openvpnRegex) {
+    static String expectRejected(Netns net, Peer.Pair p, Peer detector, String culvertReason, String openvpnRegex) {
         Traffic.PingResult before = pingWhileTunUp(net, p, NO_TRAFFIC_SECONDS);
         assertTrue(before.transmitted() > 0, "no ping was sent");
         assertEquals(0, before.received(), "pings passed through a tunnel whose handshake must fail");

@@ -15,8 +15,18 @@ public final class TlsFailure {
         CERT_UNTRUSTED,
         /** The peer's certificate fails {@code --verify-x509-name}. */
         CERT_NAME_MISMATCH,
-        /** The peer's certificate fails {@code --remote-cert-tls} (key usage / extended key usage). */
+        /**
+         * The peer's certificate fails {@code --remote-cert-tls}, {@code --remote-cert-ku} or
+         * {@code --remote-cert-eku} (key usage / extended key usage).
+         */
         CERT_USAGE_MISMATCH,
+        /**
+         * {@code --crl-verify}: a certificate of the peer's chain is revoked, or the CRL is missing for
+         * its issuer, expired or unusable (as OpenVPN, which then refuses every peer).
+         *
+         * @since tls 2.1
+         */
+        CERT_REVOKED,
         /** The peer ended the TLS handshake with an alert (it rejected us or our parameters). */
         PEER_REJECTED,
         /** No control packet passed the {@code --tls-auth} HMAC check: the keys or directions differ. */

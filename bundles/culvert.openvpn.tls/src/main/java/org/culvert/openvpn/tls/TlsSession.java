@@ -142,18 +142,26 @@ public final class TlsSession implements PeerEngine {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         TlsSettings.Resolved resolved = settings.resolve();
-        PeerVerifier verifier = new PeerVerifier(resolved.credentials().caCertificates(), settings.peerFingerprints(),
-                settings.remoteCertTls(), settings.verifyX509Name(), settings.verifyX509Type(), clock);
+        PeerVerifier verifier;
+        try {
+            verifier = PeerVerifier.create(resolved.credentials().caCertificates(), settings.peerFingerprints(),
+                    settings.remoteCertTls(), settings.verifyX509Name(), settings.verifyX509Type(),
+                    settings.peerChecks(), clock);
+        } catch (org.culvert.openvpn.tls.internal.BadOption e) {
+            resolved.credentials().close();
+            throw new TlsConfigException(e.option(), TlsConfigException.Reason.INVALID, e.getMessage());
+        }
         ControlWrap.Kind wrapKind = settings.hasTlsAuth() ? ControlWrap.Kind.TLS_AUTH
-                : settings.hasTlsCrypt() ? ControlWrap.Kind.TLS_CRYPT : ControlWrap.Kind.NONE;
-        byte[] wrapKey = settings.hasTlsAuth() ? settings.tlsAuthKey() : settings.hasTlsCrypt() ? settings.tlsCryptKey() : null;
+                : settings.hasTlsCrypt() || settings.hasTlsCryptV2() ? ControlWrap.Kind.TLS_CRYPT : ControlWrap.Kind.NONE;
+        byte[] wrapKey = settings.hasTlsAuth() ? settings.tlsAuthKey() : settings.hasTlsCrypt() ? settings.tlsCryptKey()
+                : settings.tlsCryptV2Kc();
         this.config = new SessionConfig(settings.role() == TlsRole.SERVER, resolved.profile(), resolved.credentials(),
                 verifier, wrapKind, wrapKey, settings.tlsAuthDirection(), settings.auth(), resolved.dataCiphers(),
                 resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
                 settings.handWindow(), settings.tlsTimeout(), settings.tranWindow(), settings.replayWindow(),
                 settings.localOptionsString(), settings.expectedRemoteOptionsString(), settings.maxPacketSize(),
                 settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp(),
-                settings.announceKeyExportAlways());
+                settings.announceKeyExportAlways(), settings.tlsCryptV2Wkc());
         this.ivs = new IvSource(random);
         this.compression = settings.compression().sendFraming();
         // OpenVPN's frame payload size: the tun MTU plus, for tap, the default tun-mtu-extra.

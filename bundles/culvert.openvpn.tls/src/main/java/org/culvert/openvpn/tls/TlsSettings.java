@@ -38,6 +38,14 @@ public final class TlsSettings {
     private final String verifyX509Name;
     private final X509NameType verifyX509Type;
     private final RemoteCertTls remoteCertTls;
+    private final PeerChecks peerChecks;
+    /** {@code --pkcs12} DER, {@code --askpass} password, {@code --extra-certs}: see {@link Builder#pkcs12}. */
+    private final byte[] pkcs12;
+    private final char[] keyPassword;
+    private final String extraCerts;
+    /** tls-crypt-v2 client key: Kc and WKc, or null. */
+    private final byte[] tlsCryptV2Kc;
+    private final byte[] tlsCryptV2Wkc;
     private final TlsVersion tlsVersionMin;
     private final TlsVersion tlsVersionMax;
     private final String tlsCipher;
@@ -87,6 +95,12 @@ public final class TlsSettings {
         verifyX509Name = b.verifyX509Name;
         verifyX509Type = b.verifyX509Type;
         remoteCertTls = b.remoteCertTls;
+        peerChecks = b.peerChecks;
+        pkcs12 = b.pkcs12 == null ? null : b.pkcs12.clone();
+        keyPassword = b.keyPassword == null ? null : b.keyPassword.clone();
+        extraCerts = b.extraCerts;
+        tlsCryptV2Kc = b.tlsCryptV2Kc == null ? null : b.tlsCryptV2Kc.clone();
+        tlsCryptV2Wkc = b.tlsCryptV2Wkc == null ? null : b.tlsCryptV2Wkc.clone();
         tlsVersionMin = b.tlsVersionMin;
         tlsVersionMax = b.tlsVersionMax;
         tlsCipher = b.tlsCipher;
@@ -149,6 +163,15 @@ public final class TlsSettings {
         if (key != null) {
             Arrays.fill(key, '\0');
         }
+        if (pkcs12 != null) {
+            Arrays.fill(pkcs12, (byte) 0);
+        }
+        if (keyPassword != null) {
+            Arrays.fill(keyPassword, '\0');
+        }
+        if (tlsCryptV2Kc != null) {
+            Arrays.fill(tlsCryptV2Kc, (byte) 0);
+        }
         if (tlsAuthKey != null) {
             Arrays.fill(tlsAuthKey, (byte) 0);
         }
@@ -159,13 +182,21 @@ public final class TlsSettings {
 
     /** The parsed and cross-checked form; what {@link TlsSession} runs on. */
     Resolved resolve() throws TlsConfigException {
-        if (cert == null) {
+        if (cert == null && pkcs12 == null) {
             throw new TlsConfigException("--cert", TlsConfigException.Reason.MISSING, "a certificate is required");
         }
-        if (key == null) {
+        if (key == null && pkcs12 == null) {
             throw new TlsConfigException("--key", TlsConfigException.Reason.MISSING, "a private key is required");
         }
-        if (ca == null && peerFingerprints.isEmpty()) {
+        if (tlsCryptV2Kc != null && (tlsAuthKey != null || tlsCryptKey != null)) {
+            throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.CONFLICT,
+                    "--tls-crypt-v2, --tls-auth and --tls-crypt are mutually exclusive in client mode");
+        }
+        if (tlsCryptV2Kc != null && role == TlsRole.SERVER) {
+            throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.UNSUPPORTED,
+                    "a tls-crypt-v2 server unwraps client keys in server mode, which Culvert does not run yet");
+        }
+        if (ca == null && peerFingerprints.isEmpty() && pkcs12 == null) {
             throw new TlsConfigException("--ca", TlsConfigException.Reason.MISSING,
                     "the peer cannot be verified: set --ca or --peer-fingerprint");
         }
@@ -233,7 +264,11 @@ public final class TlsSettings {
                     "the control packet size must be 154..2048");
         }
         try {
-            Credentials credentials = Credentials.load(cert, key, ca);
+            if (peerChecks.crlPem() != null) {
+                org.culvert.openvpn.tls.internal.PeerVerifier.checkCrl(peerChecks.crlPem());
+            }
+            Credentials credentials = Credentials.load(new Credentials.Identity(cert, key, pkcs12, keyPassword,
+                    extraCerts), ca);
             org.bouncycastle.tls.crypto.DHGroup group = (role == TlsRole.SERVER && dh != null)
                     ? Credentials.dhParameters(dh) : null;
             String groups = tlsGroups != null ? tlsGroups : ecdhCurve;
@@ -367,6 +402,26 @@ public final class TlsSettings {
 
     public RemoteCertTls remoteCertTls() {
         return remoteCertTls;
+    }
+
+    /** @since tls 2.1 */
+    public PeerChecks peerChecks() {
+        return peerChecks;
+    }
+
+    /** A tls-crypt-v2 client key is configured. @since tls 2.1 */
+    public boolean hasTlsCryptV2() {
+        return tlsCryptV2Kc != null;
+    }
+
+    /** Kc, the tls-crypt key of a tls-crypt-v2 client key (the settings' own array), or null. */
+    byte[] tlsCryptV2Kc() {
+        return tlsCryptV2Kc;
+    }
+
+    /** The wrapped client key sent to the server as is (not secret without the server key), or null. */
+    byte[] tlsCryptV2Wkc() {
+        return tlsCryptV2Wkc;
     }
 
     public TlsVersion tlsVersionMin() {
@@ -549,6 +604,12 @@ public final class TlsSettings {
         private String verifyX509Name;
         private X509NameType verifyX509Type = X509NameType.SUBJECT;
         private RemoteCertTls remoteCertTls;
+        private PeerChecks peerChecks = PeerChecks.NONE;
+        private byte[] pkcs12;
+        private char[] keyPassword;
+        private String extraCerts;
+        private byte[] tlsCryptV2Kc;
+        private byte[] tlsCryptV2Wkc;
         private TlsVersion tlsVersionMin = TlsVersion.TLS_1_2;
         private TlsVersion tlsVersionMax = TlsVersion.TLS_1_3;
         private String tlsCipher;
@@ -659,6 +720,74 @@ public final class TlsSettings {
             }
             this.verifyX509Name = name;
             this.verifyX509Type = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** {@code --remote-cert-ku}, {@code --remote-cert-eku}, {@code --crl-verify}. @since tls 2.1 */
+        public Builder peerChecks(PeerChecks value) {
+            this.peerChecks = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * {@code --pkcs12}: our certificate, key and (without {@link #ca}) CAs from a PKCS#12 bundle,
+         * instead of {@link #cert} and {@link #key}. Copied; {@link TlsSettings#wipe()} overwrites the copy.
+         *
+         * @since tls 2.1
+         */
+        public Builder pkcs12(byte[] der) {
+            if (pkcs12 != null) {
+                Arrays.fill(pkcs12, (byte) 0);
+            }
+            this.pkcs12 = der == null ? null : der.clone();
+            return this;
+        }
+
+        /**
+         * The {@code --askpass} password for an encrypted {@link #key} or the {@link #pkcs12} bundle.
+         * Copied (the caller wipes its own); {@link TlsSettings#wipe()} overwrites the copy.
+         *
+         * @since tls 2.1
+         */
+        public Builder keyPassword(char[] password) {
+            if (keyPassword != null) {
+                Arrays.fill(keyPassword, '\0');
+            }
+            this.keyPassword = password == null ? null : password.clone();
+            return this;
+        }
+
+        /**
+         * {@code --tls-crypt-v2}: a client key ({@code OpenVPN tls-crypt-v2 client key} PEM), tls-client
+         * only. The characters are not kept (the caller wipes them); Kc is, until {@link TlsSettings#wipe()}.
+         *
+         * @throws IllegalArgumentException if the key is malformed (wrong label, short, a WKc whose length
+         *     field lies, or longer than 1024 bytes)
+         * @since tls 2.1
+         */
+        public Builder tlsCryptV2(char[] pem) {
+            if (tlsCryptV2Kc != null) {
+                Arrays.fill(tlsCryptV2Kc, (byte) 0);
+            }
+            if (pem == null) {
+                tlsCryptV2Kc = null;
+                tlsCryptV2Wkc = null;
+                return this;
+            }
+            try {
+                org.culvert.openvpn.tls.internal.TlsCryptV2.ClientKey k =
+                        org.culvert.openvpn.tls.internal.TlsCryptV2.parseClientKey(pem);
+                tlsCryptV2Kc = k.kc();
+                tlsCryptV2Wkc = k.wkc();
+            } catch (org.culvert.openvpn.tls.internal.TlsCryptV2.KeyException e) {
+                throw new IllegalArgumentException("--tls-crypt-v2: " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /** {@code --extra-certs}: PEM certificates sent after ours, never trusted. @since tls 2.1 */
+        public Builder extraCerts(String pem) {
+            this.extraCerts = pem;
             return this;
         }
 
@@ -908,6 +1037,9 @@ public final class TlsSettings {
          */
         public void wipe() {
             wipeKey();
+            pkcs12(null);
+            keyPassword(null);
+            tlsCryptV2(null);
             if (tlsAuthKey != null) {
                 Arrays.fill(tlsAuthKey, (byte) 0);
             }

@@ -1,9 +1,11 @@
 package org.culvert.openvpn.tls;
 
 import java.util.Arrays;
+import java.util.Base64;
 import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.PkiOptions;
 import org.culvert.openvpn.config.TlsOptions;
 import org.culvert.openvpn.session.OccStrings;
 
@@ -43,12 +45,7 @@ public final class TlsSettingsFactory {
                         + " --tls-server)"));
         TlsSettings.Builder b = TlsSettings.builder(t.role() == TlsOptions.Role.SERVER ? TlsRole.SERVER : TlsRole.CLIENT);
         t.ca().ifPresent(ca -> b.ca(ca.text()));
-        char[] key = t.key().chars();
-        try {
-            b.cert(t.cert().text()).key(key);
-        } finally {
-            Arrays.fill(key, '\0');
-        }
+        identity(t, b);
         if (!t.peerFingerprints().isEmpty()) {
             try {
                 b.peerFingerprint(String.join("\n", t.peerFingerprints()));
@@ -59,6 +56,7 @@ public final class TlsSettingsFactory {
         if (t.verifyX509Name().isPresent()) {
             b.verifyX509Name(t.verifyX509Name().get(), x509NameType(t.verifyX509Type()));
         }
+        b.peerChecks(peerChecks(t.pki()));
         t.remoteCertTls().ifPresent(r -> b.remoteCertTls(r == TlsOptions.Role.SERVER ? RemoteCertTls.SERVER
                 : RemoteCertTls.CLIENT));
         if (t.tlsVersionMin().isPresent()) {
@@ -82,6 +80,16 @@ public final class TlsSettingsFactory {
             b.tlsAuth(material, options.keyDirection());
             Arrays.fill(material, (byte) 0);
         }
+        if (t.pki().tlsCryptV2().isPresent()) {
+            char[] pem = t.pki().tlsCryptV2().get().chars();
+            try {
+                b.tlsCryptV2(pem);
+            } catch (IllegalArgumentException e) {
+                throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.INVALID, e.getMessage());
+            } finally {
+                Arrays.fill(pem, '\0');
+            }
+        }
         if (t.tlsCrypt().isPresent()) {
             byte[] material = staticKey("--tls-crypt", t.tlsCrypt().get());
             b.tlsCrypt(material);
@@ -99,7 +107,13 @@ public final class TlsSettingsFactory {
         b.occ(occ(options));
         TlsSettings settings = b.build();
         b.wipe();
-        settings.validate();
+        try {
+            settings.validate();
+        } catch (TlsConfigException e) {
+            KeyPassword.forgetPrompted(); // a wrong password typed is asked again next time
+            settings.wipe();
+            throw e;
+        }
         return settings;
     }
 
@@ -111,6 +125,49 @@ public final class TlsSettingsFactory {
         int tunMtu = o.occMtu() != 0 ? o.occMtu() : o.tunMtu();
         return new OccOptions(o.devType().openVpnName(), 0, tunMtu, o.ifconfigIpv6().isPresent(),
                 OccStrings.ifconfigItem(o, false), OccStrings.ifconfigItem(o, true));
+    }
+
+    /** {@code --cert}/{@code --key} or {@code --pkcs12}, the {@code --askpass} password, {@code --extra-certs}. */
+    private static void identity(TlsOptions t, TlsSettings.Builder b) throws TlsConfigException {
+        PkiOptions pki = t.pki();
+        char[] password = KeyPassword.obtain(t);
+        try {
+            b.keyPassword(password);
+        } finally {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
+        if (pki.pkcs12().isPresent()) {
+            char[] b64 = pki.pkcs12().get().chars();
+            byte[] der = null;
+            try {
+                // The bundle is encrypted with its password, so a String of its base64 reveals no key.
+                der = Base64.getMimeDecoder().decode(new String(b64));
+                b.pkcs12(der);
+            } catch (IllegalArgumentException e) {
+                throw new TlsConfigException("--pkcs12", TlsConfigException.Reason.INVALID, "not base64");
+            } finally {
+                Arrays.fill(b64, '\0');
+                if (der != null) {
+                    Arrays.fill(der, (byte) 0);
+                }
+            }
+        } else {
+            char[] key = t.key().chars();
+            try {
+                b.cert(t.cert().text()).key(key);
+            } finally {
+                Arrays.fill(key, '\0');
+            }
+        }
+        pki.extraCerts().ifPresent(e -> b.extraCerts(e.text()));
+    }
+
+    static PeerChecks peerChecks(PkiOptions pki) {
+        String crlPem = pki.crlVerify().map(FileContent::text).orElse(null);
+        return new PeerChecks(pki.remoteCertKuRequired(), pki.remoteCertKu(), pki.remoteCertEku().orElse(null),
+                crlPem, pki.crlVerify().flatMap(FileContent::file).orElse(null), pki.crlVerifyDir().orElse(null));
     }
 
     private static X509NameType x509NameType(TlsOptions.X509NameType type) {

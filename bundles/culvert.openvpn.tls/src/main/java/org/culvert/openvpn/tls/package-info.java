@@ -13,7 +13,11 @@
  * {@link org.culvert.openvpn.crypto.Verdict}, which holds all its values under the same names, and
  * implements {@link org.culvert.openvpn.session.PeerEngine} (new: {@code keyGeneration},
  * {@code failure}, {@code negotiatedSummary}). Code using {@code TlsVerdict} needs only the type renamed.
+ *
+ * <p>2.1: {@code PeerChecks} ({@code --remote-cert-ku}, {@code --remote-cert-eku}, {@code --crl-verify}),
+ * {@code TlsFailure.Reason.CERT_REVOKED}; {@code TlsSettings.Builder} gains {@code peerChecks},
+ * {@code keyPassword}, {@code pkcs12}, {@code extraCerts} and {@code tlsCryptV2}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.culvert.openvpn.tls;

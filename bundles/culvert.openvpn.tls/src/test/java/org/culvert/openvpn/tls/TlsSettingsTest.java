@@ -28,11 +28,12 @@ class TlsSettingsTest {
         return TlsSessionTest.client();
     }
 
-    private static void refused(TlsSettings.Builder b, String option, TlsConfigException.Reason reason) {
+    private static TlsConfigException refused(TlsSettings.Builder b, String option, TlsConfigException.Reason reason) {
         TlsConfigException e = assertThrows(TlsConfigException.class, () -> b.build().validate());
         assertEquals(option, e.option(), e.getMessage());
         assertEquals(reason, e.reason(), e.getMessage());
         assertTrue(e.getMessage().startsWith(option + ": "), e.getMessage());
+        return e;
     }
 
     @Test
@@ -67,7 +68,11 @@ class TlsSettingsTest {
                     JcaPKCS8Generator.AES_256_CBC).setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
                     .setPassword("secret".toCharArray()).setRandom(new SecureRandom()).build()));
         }
-        refused(ok().key(sw.toString()), "--key", TlsConfigException.Reason.UNSUPPORTED);
+        // An encrypted key needs its password (--askpass); with it, it loads.
+        TlsConfigException e = refused(ok().key(sw.toString()), "--key", TlsConfigException.Reason.INVALID);
+        assertTrue(e.getMessage().contains("--askpass"), e.getMessage());
+        refused(ok().key(sw.toString()).keyPassword("wrong".toCharArray()), "--key", TlsConfigException.Reason.INVALID);
+        ok().key(sw.toString()).keyPassword("secret".toCharArray()).build().validate();
     }
 
     @Test

@@ -77,10 +77,10 @@ final class OptionWarnings {
             out.add(PING_WITHOUT_RESTART);
         }
         o.tls().ifPresent(t -> {
-            // OpenVPN also counts --tls-verify, --ns-cert-type and --remote-cert-eku/-ku; Culvert
-            // refuses those options, so these three are the ways left.
+            // OpenVPN also counts --tls-verify and --ns-cert-type, which Culvert refuses.
             if (t.role() == TlsOptions.Role.CLIENT && t.remoteCertTls().isEmpty() && t.verifyX509Name().isEmpty()
-                    && t.peerFingerprints().isEmpty()) {
+                    && t.peerFingerprints().isEmpty() && !t.pki().remoteCertKuRequired()
+                    && t.pki().remoteCertEku().isEmpty()) {
                 out.add(NO_SERVER_VERIFICATION);
             }
         });

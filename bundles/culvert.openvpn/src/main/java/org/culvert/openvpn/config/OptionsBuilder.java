@@ -52,7 +52,8 @@ final class OptionsBuilder {
     /** TLS options OpenVPN 2.6 refuses without --tls-client/--tls-server ("can only be specified in TLS-mode"). */
     private static final Set<String> TLS_ONLY = Set.of("ca", "cert", "key", "dh", "tls-auth", "tls-crypt",
             "verify-x509-name", "remote-cert-tls", "tls-cipher", "tls-ciphersuites", "reneg-sec", "reneg-bytes",
-            "reneg-pkts", "hand-window", "tls-timeout", "tran-window");
+            "reneg-pkts", "hand-window", "tls-timeout", "tran-window", "remote-cert-ku", "remote-cert-eku", "crl-verify",
+            "pkcs12", "extra-certs", "tls-crypt-v2");
     /** TLS options OpenVPN 2.6 silently accepts without TLS; Culvert warns that they do nothing. */
     private static final Set<String> TLS_IGNORED_OTHERWISE = Set.of("peer-fingerprint", "tls-version-min",
             "tls-version-max", "tls-groups", "ecdh-curve", "key-method");
@@ -227,6 +228,18 @@ final class OptionsBuilder {
     int handWindow = TlsOptions.DEFAULT_HAND_WINDOW;
     int tlsTimeout = TlsOptions.DEFAULT_TLS_TIMEOUT;
     int tranWindow = TlsOptions.DEFAULT_TRAN_WINDOW;
+    // PKI a client profile carries (PkiModeOptions)
+    List<Integer> remoteCertKu = List.of();
+    boolean remoteCertKuRequired;
+    String remoteCertEku;
+    FileContent crlVerify;
+    Path crlVerifyDir;
+    FileContent pkcs12;
+    boolean askpass;
+    Path askpassFile;
+    FileContent extraCerts;
+    FileContent tlsCryptV2;
+    Where tlsCryptV2Where;
 
     record RawRemote(String host, Integer port, Proto proto, IpFamily family, Where where) {
     }
@@ -508,15 +521,16 @@ final class OptionsBuilder {
     /** The TLS options with OpenVPN 2.6's cross-checks for a point-to-point tls-client or tls-server. */
     private TlsOptions resolveTls(String sourceName, KeyDirection direction) throws ConfigException {
         TlsOptions.Role role = tlsServerWhere != null ? TlsOptions.Role.SERVER : TlsOptions.Role.CLIENT;
+        checkPkcs12(sourceName);
         if (cert == null) {
             throw new ConfigException(MISSING_OPTION, sourceName, 0, "cert", "TLS mode needs this peer's certificate"
-                    + " (--cert)");
+                    + " (--cert or --pkcs12)");
         }
         if (key == null) {
             throw new ConfigException(MISSING_OPTION, sourceName, 0, "key", "TLS mode needs this peer's private key"
-                    + " (--key)");
+                    + " (--key or --pkcs12)");
         }
-        if (ca == null && peerFingerprints.isEmpty()) {
+        if (ca == null && peerFingerprints.isEmpty() && pkcs12 == null) {
             throw new ConfigException(MISSING_OPTION, sourceName, 0, "ca", "the peer cannot be verified: set --ca"
                     + " and/or --peer-fingerprint");
         }
@@ -544,6 +558,14 @@ final class OptionsBuilder {
             throw at(BAD_KEY, tlsCryptWhere, "tls-crypt", "the key file holds one key, but --tls-crypt needs two;"
                     + " generate one with 'openvpn --genkey secret'");
         }
+        if (tlsCryptV2 != null && (tlsAuth != null || tlsCrypt != null)) {
+            throw at(CONFLICT, tlsCryptV2Where, "tls-crypt-v2", "--tls-crypt-v2, --tls-auth and --tls-crypt are"
+                    + " mutually exclusive in client mode");
+        }
+        if (tlsCryptV2 != null && role == TlsOptions.Role.SERVER) {
+            throw at(UNSUPPORTED_OPTION, tlsCryptV2Where, "tls-crypt-v2", "client-specific keys are unwrapped by a"
+                    + " server in server mode, which Culvert does not run yet; a tls-server uses --tls-crypt");
+        }
         if (tlsVersionMin != null && tlsVersionMax != null && tlsVersionMax.compareTo(tlsVersionMin) < 0) {
             throw at(CONFLICT, tlsVersionMinWhere, "tls-version-min", "TLS " + tlsVersionMin.optionValue()
                     + " is above --tls-version-max " + tlsVersionMax.optionValue());
@@ -553,7 +575,26 @@ final class OptionsBuilder {
                 Optional.ofNullable(remoteCertTls), Optional.ofNullable(tlsVersionMin), Optional.ofNullable(tlsVersionMax),
                 Optional.ofNullable(tlsCipher), Optional.ofNullable(tlsCiphersuites), Optional.ofNullable(tlsGroups),
                 Optional.ofNullable(ecdhCurve), Optional.ofNullable(tlsAuth), Optional.ofNullable(tlsCrypt), renegSeconds,
-                renegSecondsMin, renegBytes, renegPackets, handWindow, tlsTimeout, tranWindow);
+                renegSecondsMin, renegBytes, renegPackets, handWindow, tlsTimeout, tranWindow,
+                new PkiOptions(remoteCertKu, remoteCertKuRequired, Optional.ofNullable(remoteCertEku),
+                        Optional.ofNullable(crlVerify), Optional.ofNullable(crlVerifyDir), Optional.ofNullable(pkcs12),
+                        askpass, Optional.ofNullable(askpassFile), Optional.ofNullable(extraCerts),
+                        Optional.ofNullable(tlsCryptV2)));
+    }
+
+    /** As OpenVPN: --pkcs12 replaces --cert and --key, which may then not be given. */
+    private void checkPkcs12(String sourceName) throws ConfigException {
+        if (pkcs12 == null) {
+            return;
+        }
+        for (String clash : new String[] {"cert", "key"}) {
+            Where w = tlsOptionsSeen.get(clash);
+            if (w != null) {
+                throw at(CONFLICT, w, clash, "cannot be used when --pkcs12 is also specified");
+            }
+        }
+        cert = new FileContent("", Optional.empty());
+        key = new FileContent("", Optional.empty());
     }
 
     private void checkBinding(Proto effectiveProto) throws ConfigException {

@@ -92,6 +92,7 @@ final class TlsModeOptions {
             b.warnings.add("--key-method 2 is the only key method; OpenVPN 2.6 no longer accepts the option, so"
                     + " remove it from configurations stock peers read");
         });
+        PkiModeOptions.register(t);
         registerRefusals(t);
         registerRenegotiation(t);
         t.notSupported("pkcs11-cert-private", "pkcs11-id", "pkcs11-id-management", "pkcs11-pin-cache",
@@ -100,20 +101,13 @@ final class TlsModeOptions {
 
     /** TLS features the engine cannot honour, each with what to use instead where there is something. */
     private static void registerRefusals(OptionRegistry.Table t) {
-        t.notSupportedBecause("askpass", ": it unlocks encrypted private keys, which Culvert cannot read; store --key"
-                + " unencrypted (e.g. 'openssl pkey -in enc.key -out plain.key') and restrict it with file permissions");
-        t.notSupportedBecause("pkcs12", ": give --ca, --cert and --key as PEM files or inline blocks instead");
-        t.notSupportedBecause("crl-verify", ": certificate revocation lists are not checked; pin peers with"
-                + " --peer-fingerprint instead");
         t.notSupportedBecause("tls-verify", ": it runs a script to verify certificates; use --verify-x509-name,"
                 + " --remote-cert-tls or --peer-fingerprint");
         t.notSupportedBecause("verify-hash", " (OpenVPN 2.6 deprecates it): use --peer-fingerprint");
+        t.notSupportedBecause("tls-crypt-v2-verify", ": it checks clients' tls-crypt-v2 keys on a server in server"
+                + " mode, which Culvert does not run yet");
         t.notSupportedBecause("ns-cert-type", " (a deprecated Netscape extension): use --remote-cert-tls");
-        String tlsCryptV2 = ": client-specific keys belong to server mode; use --tls-crypt";
-        t.notSupportedBecause("tls-crypt-v2", tlsCryptV2);
-        t.notSupportedBecause("tls-crypt-v2-verify", tlsCryptV2);
-        for (String name : new String[] {"capath", "extra-certs", "remote-cert-eku", "remote-cert-ku",
-                "tls-cert-profile", "tls-exit", "tls-export-cert", "x509-track", "x509-username-field"}) {
+        for (String name : new String[] {"capath", "tls-cert-profile", "tls-exit", "tls-export-cert", "x509-track", "x509-username-field"}) {
             t.notSupportedBecause(name, OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);
         }
     }
@@ -132,11 +126,6 @@ final class TlsModeOptions {
     private static void setKey(OptionsBuilder b, Line l) throws ConfigException {
         FileContent k = OptionFiles.read(l, "private key file");
         requirePem(l, k, "PRIVATE KEY-----", "a PEM private key ('-----BEGIN PRIVATE KEY-----')");
-        if (k.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || k.contains("Proc-Type: 4,ENCRYPTED")) {
-            throw error(UNSUPPORTED_OPTION, l, "the private key is encrypted, which needs --askpass; Culvert cannot read"
-                    + " encrypted keys: store it unencrypted (e.g. 'openssl pkey -in enc.key -out plain.key') and"
-                    + " restrict it with file permissions");
-        }
         k.file().ifPresent(f -> b.warnIfShared(f, l.arg(0)));
         b.key = k;
     }

@@ -49,6 +49,8 @@ import java.util.OptionalInt;
  * @param handWindow {@code --hand-window}; default 60
  * @param tlsTimeout {@code --tls-timeout}; default 2
  * @param tranWindow {@code --tran-window}; default 3600
+ * @param pki peer checks, PKCS#12, askpass, extra-certs and tls-crypt-v2 ({@link PkiOptions#NONE} without
+ *     them); with {@code --pkcs12}, {@code cert} and {@code key} are empty texts (since config 1.3)
  */
 public record TlsOptions(Role role, Optional<FileContent> ca, FileContent cert, FileContent key,
         Optional<FileContent> dh, boolean dhNone, List<String> peerFingerprints, Optional<String> verifyX509Name,
@@ -56,7 +58,7 @@ public record TlsOptions(Role role, Optional<FileContent> ca, FileContent cert, 
         Optional<Version> tlsVersionMax, Optional<String> tlsCipher, Optional<String> tlsCiphersuites,
         Optional<String> tlsGroups, Optional<String> ecdhCurve, Optional<FileContent> tlsAuth,
         Optional<FileContent> tlsCrypt, int renegSeconds, OptionalInt renegSecondsMin, long renegBytes,
-        long renegPackets, int handWindow, int tlsTimeout, int tranWindow) {
+        long renegPackets, int handWindow, int tlsTimeout, int tranWindow, PkiOptions pki) {
 
     /** OpenVPN 2.6's {@code --reneg-sec} default. */
     public static final int DEFAULT_RENEG_SECONDS = 3600;
@@ -147,6 +149,21 @@ public record TlsOptions(Role role, Optional<FileContent> ca, FileContent cert, 
         Objects.requireNonNull(tlsAuth, "tlsAuth");
         Objects.requireNonNull(tlsCrypt, "tlsCrypt");
         Objects.requireNonNull(renegSecondsMin, "renegSecondsMin");
+        Objects.requireNonNull(pki, "pki");
+    }
+
+    /** The 1.2 constructor, without {@link #pki()} ({@link PkiOptions#NONE}). */
+    public TlsOptions(Role role, Optional<FileContent> ca, FileContent cert, FileContent key,
+            Optional<FileContent> dh, boolean dhNone, List<String> peerFingerprints, Optional<String> verifyX509Name,
+            X509NameType verifyX509Type, Optional<Role> remoteCertTls, Optional<Version> tlsVersionMin,
+            Optional<Version> tlsVersionMax, Optional<String> tlsCipher, Optional<String> tlsCiphersuites,
+            Optional<String> tlsGroups, Optional<String> ecdhCurve, Optional<FileContent> tlsAuth,
+            Optional<FileContent> tlsCrypt, int renegSeconds, OptionalInt renegSecondsMin, long renegBytes,
+            long renegPackets, int handWindow, int tlsTimeout, int tranWindow) {
+        this(role, ca, cert, key, dh, dhNone, peerFingerprints, verifyX509Name, verifyX509Type, remoteCertTls,
+                tlsVersionMin, tlsVersionMax, tlsCipher, tlsCiphersuites, tlsGroups, ecdhCurve, tlsAuth, tlsCrypt,
+                renegSeconds, renegSecondsMin, renegBytes, renegPackets, handWindow, tlsTimeout, tranWindow,
+                PkiOptions.NONE);
     }
 
     /** {@code tls-client} or {@code tls-server}. */
@@ -161,6 +178,6 @@ public record TlsOptions(Role role, Optional<FileContent> ca, FileContent cert, 
                 + ", key=" + key + ", dh=" + (dhNone ? "none" : dh.map(FileContent::toString).orElse("-"))
                 + ", peerFingerprints=" + peerFingerprints.size() + ", wrap="
                 + (tlsAuth.isPresent() ? "tls-auth " + tlsAuth.get() : tlsCrypt.isPresent() ? "tls-crypt " + tlsCrypt.get()
-                        : "none") + "]";
+                        : "none") + ", " + pki + "]";
     }
 }

@@ -7,6 +7,8 @@
  * <p>1.2: {@code Compression} gains {@code LZO}, {@code LZ4}, {@code LZ4_V2} (decompressed on receive).
  * <p>1.3: {@code OpenVpnOptions.routeSettings()} ({@code RouteSettings}, {@code Redirect}, {@code DnsOptions}),
  * {@code Route} gains its {@code SpecialAddress} components (net_gateway, remote_host).
+ * <p>1.3: {@code PkiOptions} ({@code --remote-cert-ku}, {@code --remote-cert-eku}, {@code --crl-verify},
+ * {@code --pkcs12}, {@code --askpass}, {@code --extra-certs}, {@code --tls-crypt-v2}) as {@code TlsOptions.pki()}.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.3.0")

@@ -157,6 +157,8 @@ final class PlanBuilder {
             t.key().wipe();
             t.tlsAuth().ifPresent(FileContent::wipe);
             t.tlsCrypt().ifPresent(FileContent::wipe);
+            t.pki().pkcs12().ifPresent(FileContent::wipe);
+            t.pki().tlsCryptV2().ifPresent(FileContent::wipe);
             sessions = new TunnelPlan.SessionFactory() {
                 @Override
                 public PeerSession newSession(LoopClock clock) throws Exception {

@@ -103,7 +103,8 @@ public final class ControlSession {
         long now = clock.monotonicMillis();
         this.lastValidControl = now;
         if (!cfg.server || cfg.serverSendsFirst) {
-            primary = new KeyState(0, cfg.server ? ControlPacket.OP_HARD_RESET_SERVER_V2 : ControlPacket.OP_HARD_RESET_CLIENT_V2,
+            primary = new KeyState(0, cfg.server ? ControlPacket.OP_HARD_RESET_SERVER_V2
+                    : cfg.tlsCryptV2Wkc != null ? ControlPacket.OP_HARD_RESET_CLIENT_V3 : ControlPacket.OP_HARD_RESET_CLIENT_V2,
                     cfg.tlsTimeoutMillis);
             attemptStart = now;
         }
@@ -140,7 +141,8 @@ public final class ControlSession {
         }
         if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
                 || op == ControlPacket.OP_CONTROL_WKC_V1) {
-            // tls-crypt-v2 is not implemented; without its key such packets cannot be authentic here.
+            // Only a tls-crypt-v2 server (server mode, not built yet) unwraps these; Culvert's client
+            // sends them and never receives them, so here they cannot be authentic.
             return Verdict.UNKNOWN_OPCODE;
         }
         if (failure != null) {
@@ -237,6 +239,11 @@ public final class ControlSession {
         // OpenVPN caps ACK records at 4 for SoftEther in this one configuration.
         int maxAcks = w.kind() == ControlWrap.Kind.NONE && !cfg.server && (negotiation == null || !negotiation.ekm())
                 ? CONTROL_ACKS : AckState.MAX;
+        if (remoteKnown && ks.acks.hasPending() && needsWkc(ks) && ks.send.due(now) == null) {
+            // OpenVPN: an ACK while the WKc is owed goes in an empty P_CONTROL_WKC_V1, which is
+            // retransmitted until acknowledged, never in a P_ACK_V1 that could be lost.
+            ks.send.queue(ControlPacket.OP_CONTROL_WKC_V1, body, 0, 0, now);
+        }
         ReliableSend.Entry e = ks.send.due(now);
         if (e != null) {
             int n = writeAcks(ks, Math.min(CONTROL_ACKS, maxAcks));
@@ -557,6 +564,9 @@ public final class ControlSession {
             int op = ks.receive.nextOpcode();
             if (ks.receive.nextId() == 0 && (ControlPacket.isHardResetV2(op) || op == ControlPacket.OP_SOFT_RESET_V1)) {
                 // A reset's payload is early-negotiation TLVs (tls-crypt-v2), never TLS.
+                if (cfg.tlsCryptV2Wkc != null && ControlPacket.isHardResetV2(op)) {
+                    ks.resendWkc = EarlyNegotiation.resendWkc(ks.receive.nextPayload(), ks.receive.nextLength());
+                }
                 ks.receive.advance();
                 changed = true;
                 continue;
@@ -725,8 +735,11 @@ public final class ControlSession {
     private boolean drainTls(KeyState ks, long now) {
         boolean changed = false;
         while (ks.send.available() > 0 && ks.tls.availableOutput() > 0) {
-            int n = ks.tls.readOutput(chunk, 0, Math.min(chunk.length, ks.tls.availableOutput()));
-            ks.send.queue(ControlPacket.OP_CONTROL_V1, chunk, 0, n, now);
+            boolean wkc = needsWkc(ks);
+            // The packet that carries the WKc carries that much less TLS, as in OpenVPN.
+            int room = wkc ? Math.max(16, chunk.length - cfg.tlsCryptV2Wkc.length) : chunk.length;
+            int n = ks.tls.readOutput(chunk, 0, Math.min(room, ks.tls.availableOutput()));
+            ks.send.queue(wkc ? ControlPacket.OP_CONTROL_WKC_V1 : ControlPacket.OP_CONTROL_V1, chunk, 0, n, now);
             changed = true;
         }
         return changed;
@@ -941,7 +954,19 @@ public final class ControlSession {
     private int wrapInto(ControlWrap w, int opcode, int keyId, int bodyLength, byte[] out) {
         header[0] = (byte) (opcode << 3 | keyId);
         Bytes.putLong(header, 1, localSid);
-        return w.wrap(header, ControlWrap.HEADER, body, bodyLength, out);
+        int length = w.wrap(header, ControlWrap.HEADER, body, bodyLength, out);
+        if (length > 0 && cfg.tlsCryptV2Wkc != null && (opcode == ControlPacket.OP_HARD_RESET_CLIENT_V3
+                || opcode == ControlPacket.OP_CONTROL_WKC_V1)) {
+            // tls-crypt-v2: the WKc follows the wrapped packet in clear; the server unwraps it first.
+            System.arraycopy(cfg.tlsCryptV2Wkc, 0, out, length, cfg.tlsCryptV2Wkc.length);
+            length += cfg.tlsCryptV2Wkc.length;
+        }
+        return length;
+    }
+
+    /** OpenVPN's {@code control_packet_needs_wkc}: asked for, and message id 1 not yet queued. */
+    private boolean needsWkc(KeyState ks) {
+        return ks.resendWkc && ks.send.nextId() == 1;
     }
 
     private Verdict wrapVerdict(ControlWrap w, int code) {

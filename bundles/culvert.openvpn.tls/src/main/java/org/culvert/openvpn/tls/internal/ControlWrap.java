@@ -89,7 +89,18 @@ public abstract class ControlWrap {
 
     /** {@code --tls-crypt key}: the tls-server sends with slot 0, the tls-client with slot 1. */
     public static ControlWrap tlsCrypt(byte[] keyMaterial, boolean server, ReplayWindow.Settings replay, Clock clock) {
-        return new TlsCrypt(keyMaterial, server, replay, clock);
+        return new TlsCrypt(keyMaterial, server, replay, clock, 0);
+    }
+
+    /**
+     * OpenVPN's {@code EARLY_NEG_START}: a tls-crypt-v2 client's packet-ids start above it (the first is
+     * 0x0F000001), which tells a 2.6 server that the client understands early negotiation.
+     */
+    public static final long EARLY_NEG_START = 0x0F00_0000L;
+
+    /** A tls-crypt-v2 client: {@code --tls-crypt} with Kc, packet-ids starting after {@link #EARLY_NEG_START}. */
+    public static ControlWrap tlsCryptV2Client(byte[] kc, ReplayWindow.Settings replay, Clock clock) {
+        return new TlsCrypt(kc, false, replay, clock, EARLY_NEG_START);
     }
 
     /** OpenVPN's long-form packet-id sender: id from 1, time = Unix seconds of the first packet. */
@@ -99,7 +110,13 @@ public abstract class ControlWrap {
         private long time;
 
         LongPacketId(Clock clock) {
+            this(clock, 0);
+        }
+
+        /** @param firstId the id before the first one sent */
+        LongPacketId(Clock clock, long firstId) {
             this.clock = clock;
+            this.id = firstId;
         }
 
         /** Advances; false if the id space is used up for this second. */
@@ -243,7 +260,7 @@ public abstract class ControlWrap {
         private final byte[] pid = new byte[8];
         private final byte[] check = new byte[TAG];
 
-        TlsCrypt(byte[] keys, boolean server, ReplayWindow.Settings replay, Clock clock) {
+        TlsCrypt(byte[] keys, boolean server, ReplayWindow.Settings replay, Clock clock, long firstId) {
             // Direction is fixed by role (server NORMAL, client INVERSE); --key-direction is ignored.
             int sendSlot = server ? 0 : 128;
             int receiveSlot = server ? 128 : 0;
@@ -256,7 +273,7 @@ public abstract class ControlWrap {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("the JDK lacks AES/CTR", e);
             }
-            sendId = new LongPacketId(clock);
+            sendId = new LongPacketId(clock, firstId);
             this.replay = new ReplayWindow(replay, clock);
         }
 

@@ -78,9 +78,44 @@ public final class Credentials implements AutoCloseable {
      * caller wipes them).
      */
     public static Credentials load(String certPem, char[] keyPem, String caPem) throws BadOption {
-        List<X509Certificate> chain = certificates("--cert", certPem);
-        if (chain.isEmpty()) {
-            throw new BadOption("--cert", false, "no certificate found in --cert");
+        return load(new Identity(certPem, keyPem, null, null, null), caPem);
+    }
+
+    /**
+     * Where our certificate and key come from: {@code --cert}/{@code --key} (the key possibly encrypted,
+     * unlocked with {@code password}) or {@code --pkcs12}; plus {@code --extra-certs}, sent after our
+     * chain and never trusted. The caller owns and wipes the arrays.
+     */
+    public record Identity(String certPem, char[] keyPem, byte[] pkcs12, char[] password, String extraCertsPem) {
+    }
+
+    /**
+     * Loads our identity and {@code --ca}; with {@code --pkcs12} and no {@code --ca}, the bundle's CA
+     * certificates are the trusted ones, as in OpenVPN.
+     */
+    public static Credentials load(Identity id, String caPem) throws BadOption {
+        List<X509Certificate> chain;
+        PrivateKeyInfo parsed;
+        List<X509Certificate> bundledCas = List.of();
+        if (id.pkcs12() != null) {
+            Pkcs12.Content p12 = Pkcs12.read(id.pkcs12(), id.password());
+            chain = p12.chain();
+            parsed = p12.key();
+            bundledCas = p12.cas();
+        } else {
+            chain = certificates("--cert", id.certPem());
+            if (chain.isEmpty()) {
+                throw new BadOption("--cert", false, "no certificate found in --cert");
+            }
+            parsed = privateKeyInfo(id.keyPem(), id.password());
+        }
+        if (id.extraCertsPem() != null) {
+            List<X509Certificate> extra = certificates("--extra-certs", id.extraCertsPem());
+            if (extra.isEmpty()) {
+                throw new BadOption("--extra-certs", false, "no certificate found in --extra-certs");
+            }
+            chain = new ArrayList<>(chain);
+            chain.addAll(extra);
         }
         List<byte[]> der = new ArrayList<>();
         for (X509Certificate c : chain) {
@@ -90,7 +125,6 @@ public final class Credentials implements AutoCloseable {
                 throw new BadOption("--cert", false, "cannot encode certificate: " + e.getMessage());
             }
         }
-        PrivateKeyInfo parsed = privateKeyInfo(keyPem);
         PrivateKeyInfo info = null;
         AsymmetricKeyParameter key;
         KeyType type;
@@ -107,7 +141,7 @@ public final class Credentials implements AutoCloseable {
             wipe(parsed);
             wipe(info);
         }
-        List<X509Certificate> cas = caPem == null ? List.of() : certificates("--ca", caPem);
+        List<X509Certificate> cas = caPem == null ? bundledCas : certificates("--ca", caPem);
         if (caPem != null && cas.isEmpty()) {
             throw new BadOption("--ca", false, "no certificate found in --ca");
         }
@@ -201,7 +235,7 @@ public final class Credentials implements AutoCloseable {
         return out;
     }
 
-    private static PrivateKeyInfo privateKeyInfo(char[] pem) throws BadOption {
+    private static PrivateKeyInfo privateKeyInfo(char[] pem, char[] password) throws BadOption {
         if (pem == null) {
             throw new BadOption("--key", false, "no private key found in --key");
         }
@@ -215,8 +249,7 @@ public final class Credentials implements AutoCloseable {
                     return (PrivateKeyInfo) o;
                 }
                 if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
-                    throw new BadOption("--key", true, "the private key is encrypted; Culvert has no --askpass yet,"
-                            + " so supply an unencrypted key");
+                    return EncryptedKeys.decrypt(o, password);
                 }
                 // EC PARAMETERS blocks and anything else before the key are skipped.
             }

@@ -28,6 +28,8 @@ public final class KeyState {
     KeyMethod2 localKm2;
     KeyMethod2 peerKm2;
     boolean km2Sent;
+    /** tls-crypt-v2: the server's reset asked for the WKc again (EARLY_NEG_FLAG_RESEND_WKC). */
+    boolean resendWkc;
     byte[] plain = new byte[4096];
     int plainLength;
     TlsDataChannel data;

@@ -23,6 +23,7 @@ import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.culvert.openvpn.Clock;
+import org.culvert.openvpn.tls.PeerChecks;
 import org.culvert.openvpn.tls.RemoteCertTls;
 import org.culvert.openvpn.tls.TlsFailure;
 import org.culvert.openvpn.tls.X509NameType;
@@ -39,10 +40,13 @@ import org.culvert.openvpn.tls.X509NameType;
  *   <li>{@code --remote-cert-tls}: the leaf has a key-usage extension and the role's extended key usage.</li>
  *   <li>{@code --verify-x509-name}: the subject (OpenVPN's {@code C=.., O=.., CN=..} format) or the
  *       common name (with OpenVPN's character remapping) matches.</li>
+ *   <li>{@code --remote-cert-ku}, {@code --remote-cert-eku}: as OpenVPN's {@code x509_verify_cert_ku}
+ *       and {@code x509_verify_cert_eku}.</li>
+ *   <li>{@code --crl-verify}: see {@link CrlCheck}.</li>
  * </ol>
  *
  * A rejection returns a {@link TlsFailure} naming the reason; the caller turns it into a TLS alert.
- * Immutable.
+ * Loop thread only (the CRL file is re-read when it changes).
  */
 public final class PeerVerifier {
     private static final Map<String, String> SHORT_NAMES = Map.ofEntries(
@@ -60,15 +64,41 @@ public final class PeerVerifier {
     private final String x509Name;
     private final X509NameType x509NameType;
     private final Clock clock;
+    private final PeerChecks checks;
+    private final CrlCheck crl;
 
     public PeerVerifier(List<X509Certificate> cas, List<byte[]> fingerprints, RemoteCertTls remoteCertTls,
             String x509Name, X509NameType x509NameType, Clock clock) {
+        this(cas, fingerprints, remoteCertTls, x509Name, x509NameType, PeerChecks.NONE, null, clock);
+    }
+
+    /** @param crl {@code checks}' CRL, loaded by {@link #crlCheck}, or null */
+    PeerVerifier(List<X509Certificate> cas, List<byte[]> fingerprints, RemoteCertTls remoteCertTls,
+            String x509Name, X509NameType x509NameType, PeerChecks checks, CrlCheck crl, Clock clock) {
+        this.checks = checks;
+        this.crl = crl;
         this.cas = List.copyOf(cas);
         this.fingerprints = List.copyOf(fingerprints);
         this.remoteCertTls = remoteCertTls;
         this.x509Name = x509Name;
         this.x509NameType = x509NameType;
         this.clock = clock;
+    }
+
+    /**
+     * With {@link PeerChecks}: {@code --remote-cert-ku}, {@code --remote-cert-eku}, {@code --crl-verify}.
+     *
+     * @throws BadOption if the CRL cannot be read (OpenVPN refuses to start then)
+     */
+    public static PeerVerifier create(List<X509Certificate> cas, List<byte[]> fingerprints, RemoteCertTls remoteCertTls,
+            String x509Name, X509NameType x509NameType, PeerChecks checks, Clock clock) throws BadOption {
+        return new PeerVerifier(cas, fingerprints, remoteCertTls, x509Name, x509NameType, checks,
+                CrlCheck.of(checks, clock), clock);
+    }
+
+    /** Checks that {@code --crl-verify}'s text holds CRLs, so that a bad file is a configuration error. */
+    public static void checkCrl(String pem) throws BadOption {
+        CrlCheck.parse(pem);
     }
 
     /** What was learned about an accepted peer. */
@@ -147,12 +177,37 @@ public final class PeerVerifier {
                     break;
             }
             if (!ok) {
-                return reject(TlsFailure.Reason.CERT_NAME_MISMATCH, "peer certificate '" + subject
-                        + "' does not match --verify-x509-name '" + x509Name + "' "
-                        + x509NameType.name().toLowerCase().replace('_', '-'));
+                // OpenVPN's line, then which option said so.
+                return reject(TlsFailure.Reason.CERT_NAME_MISMATCH, "VERIFY X509NAME ERROR: " + subject + ", must be "
+                        + x509Name + " (--verify-x509-name " + x509NameType.name().toLowerCase().replace('_', '-') + ")");
+            }
+        }
+        String usage = KeyUsageCheck.check(leaf, checks);
+        if (usage != null) {
+            return reject(TlsFailure.Reason.CERT_USAGE_MISMATCH, usage + ": " + subject);
+        }
+        if (crl != null) {
+            String revoked = crl.check(withAnchor(chain));
+            if (revoked != null) {
+                return reject(TlsFailure.Reason.CERT_REVOKED, revoked);
             }
         }
         return new Result(new PeerIdentity(subject, commonName, sha256), null);
+    }
+
+    /** The peer's chain with the CA that issued its last certificate appended, unless it is there already. */
+    private List<X509Certificate> withAnchor(List<X509Certificate> chain) {
+        List<X509Certificate> path = new ArrayList<>(chain);
+        X509Certificate last = path.get(path.size() - 1);
+        if (!last.getIssuerX500Principal().equals(last.getSubjectX500Principal())) {
+            for (X509Certificate ca : cas) {
+                if (ca.getSubjectX500Principal().equals(last.getIssuerX500Principal())) {
+                    path.add(ca);
+                    break;
+                }
+            }
+        }
+        return path;
     }
 
     private String validatePath(List<X509Certificate> chain) {

@@ -57,13 +57,19 @@ public final class SessionConfig {
      * (with OpenSSL it always can), to reproduce such a peer.
      */
     public final boolean announceKeyExportAlways;
+    /**
+     * A tls-crypt-v2 client's wrapped client key (WKc), appended to its {@code P_CONTROL_HARD_RESET_CLIENT_V3}
+     * and, on the server's request, to its {@code P_CONTROL_WKC_V1}; null otherwise. {@link #wrapKey} is then Kc.
+     */
+    public final byte[] tlsCryptV2Wkc;
 
     public SessionConfig(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             ControlWrap.Kind wrapKind, byte[] wrapKey, KeyDirection tlsAuthDirection, AuthAlgorithm auth,
             List<DataCipher> dataCiphers, DataCipher fallback, long renegSeconds, long renegBytes, long renegPackets,
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
             String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst,
-            boolean announceKeyExportAlways) {
+            boolean announceKeyExportAlways, byte[] tlsCryptV2Wkc) {
+        this.tlsCryptV2Wkc = tlsCryptV2Wkc;
         this.serverSendsFirst = server && serverSendsFirst;
         this.announceKeyExportAlways = announceKeyExportAlways;
         this.server = server;
@@ -123,7 +129,8 @@ public final class SessionConfig {
             case TLS_AUTH:
                 return ControlWrap.tlsAuth(wrapKey, tlsAuthDirection, auth, replay, clock);
             case TLS_CRYPT:
-                return ControlWrap.tlsCrypt(wrapKey, server, replay, clock);
+                return tlsCryptV2Wkc != null ? ControlWrap.tlsCryptV2Client(wrapKey, replay, clock)
+                        : ControlWrap.tlsCrypt(wrapKey, server, replay, clock);
             default:
                 return ControlWrap.none();
         }
