@@ -21,6 +21,7 @@ public final class LinkSpec {
     private final int connectRetrySeconds;
     private final int connectRetryMaxSeconds;
     private final int connectTimeoutSeconds;
+    private final boolean connectOnce;
 
     private LinkSpec(Builder b) {
         protocol = b.protocol;
@@ -36,6 +37,7 @@ public final class LinkSpec {
         connectRetrySeconds = b.connectRetrySeconds;
         connectRetryMaxSeconds = b.connectRetryMaxSeconds;
         connectTimeoutSeconds = b.connectTimeoutSeconds;
+        connectOnce = b.connectOnce;
     }
 
     public static Builder builder(LinkProtocol protocol) {
@@ -119,6 +121,18 @@ public final class LinkSpec {
         return connectTimeoutSeconds;
     }
 
+    /**
+     * True when a tcp-client makes one connect attempt only: a refused or timed-out connect ends
+     * {@link LinkSocket#establish} with a {@link LinkException}, so that the tunnel can move to its next
+     * connection profile, as OpenVPN's "connection-failed" restart does. False (the default): the socket
+     * retries on the {@code --connect-retry} schedule.
+     *
+     * @since 1.2
+     */
+    public boolean connectOnce() {
+        return connectOnce;
+    }
+
     @Override
     public String toString() {
         return "LinkSpec[" + protocol.optionName() + " " + family + " local " + (localHost == null ? "*" : localHost) + ":" + localPort
@@ -140,6 +154,7 @@ public final class LinkSpec {
         private int connectRetrySeconds = 1;
         private int connectRetryMaxSeconds = 300;
         private int connectTimeoutSeconds = 120;
+        private boolean connectOnce;
 
         private Builder(LinkProtocol protocol) {
             this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -190,6 +205,12 @@ public final class LinkSpec {
 
         public Builder connectTimeout(int seconds) {
             connectTimeoutSeconds = seconds;
+            return this;
+        }
+
+        /** See {@link LinkSpec#connectOnce()}. @since 1.2 */
+        public Builder connectOnce(boolean v) {
+            connectOnce = v;
             return this;
         }
 

@@ -36,5 +36,12 @@ public enum TunnelReason {
     /** An operator restarted the tunnel. */
     USER_RESTART,
     /** A bug: an unexpected exception, logged in full. */
-    INTERNAL_ERROR
+    INTERNAL_ERROR,
+    /**
+     * The server did not answer the first handshake packet within {@code --server-poll-timeout}
+     * (OpenVPN's "server_poll"): the tunnel moves on to its next connection profile at once.
+     */
+    SERVER_POLL_TIMEOUT,
+    /** Every connection profile failed {@code --connect-retry-max} times in a row: the tunnel gives up. */
+    CONNECT_RETRY_MAX
 }

@@ -201,6 +201,8 @@ final class StateTracker {
                 return "tls-error";
             case DECRYPT_ERROR:
                 return "decryption-error";
+            case SERVER_POLL_TIMEOUT:
+                return "server_poll";
             case LINK_ERROR:
                 return status.detail().startsWith("CONNECTION_RESET") ? "connection-reset" : "link-error";
             case USER_STOP:

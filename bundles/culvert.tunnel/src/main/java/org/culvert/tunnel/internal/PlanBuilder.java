@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.culvert.api.tunnel.TunnelOperations;
 
@@ -19,9 +21,11 @@ import org.culvert.api.tun.TunSpec;
 import org.culvert.api.tunnel.TunnelManager;
 import org.culvert.openvpn.config.ConfigException;
 import org.culvert.openvpn.config.ConfigParser;
+import org.culvert.openvpn.config.ConnectionEntry;
 import org.culvert.openvpn.config.DevType;
 import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.Proto;
 import org.culvert.openvpn.config.Route;
 import org.culvert.openvpn.config.RouteIpv6;
 import org.culvert.openvpn.config.TlsOptions;
@@ -122,6 +126,90 @@ final class PlanBuilder {
         tun.scriptEnv("link_mtu", Integer.toString(o.occMtu()));
         tun.scriptEnv("proto_1", o.proto() == org.culvert.openvpn.config.Proto.UDP ? "udp" : o.proto() == org.culvert.openvpn.config.Proto.TCP_CLIENT ? "tcp-client" : "tcp-server");
 
+        LinkSpec linkSpec = linkSpec(o, null, false);
+        LinkProtocol protocol = linkSpec.protocol();
+        int maxPayload = o.tunMtu() + FRAME_SLACK;
+        String summary;
+        String role;
+        TunnelPlan.SessionFactory sessions;
+        Function<Proto, TunnelPlan.SessionFactory> sessionsFor;
+        if (o.tls().isPresent()) {
+            // Validated now, so a certificate or option the engine cannot honour is a config error up front.
+            // One engine setting per link protocol among the connection profiles (the OCC string and the
+            // overhead depend on it), made now while the key text is still there.
+            Map<Proto, TlsSettings> byProto = new EnumMap<>(Proto.class);
+            for (ConnectionEntry e : o.connections()) {
+                if (!byProto.containsKey(e.proto())) {
+                    try {
+                        byProto.put(e.proto(), TlsSettingsFactory.fromOptions(o.forConnection(e)));
+                    } catch (TlsConfigException ex) {
+                        byProto.values().forEach(TlsSettings::wipe);
+                        throw new PlanException(o.sourceName() + ": " + ex.getMessage(), ex);
+                    }
+                }
+            }
+            TlsSettings settings = byProto.get(o.proto());
+            role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
+            summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
+            // The settings hold their own copies of the keys: the parsed text is not needed any more.
+            TlsOptions t = o.tls().get();
+            t.key().wipe();
+            t.tlsAuth().ifPresent(FileContent::wipe);
+            t.tlsCrypt().ifPresent(FileContent::wipe);
+            sessionsFor = p -> new TunnelPlan.SessionFactory() {
+                @Override
+                public PeerSession newSession(LoopClock clock) throws Exception {
+                    return PeerSession.tls(forProto(o, p), byProto.get(p), clock, new SecureRandom());
+                }
+
+                @Override
+                public void wipe() {
+                    byProto.values().forEach(TlsSettings::wipe);
+                }
+            };
+            sessions = sessionsFor.apply(o.proto());
+        } else {
+            role = "static-key";
+            summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
+            sessionsFor = p -> new TunnelPlan.SessionFactory() {
+                @Override
+                public PeerSession newSession(LoopClock clock) {
+                    return PeerSession.staticKey(forProto(o, p), clock, new SecureRandom());
+                }
+
+                @Override
+                public void wipe() {
+                    o.secret().wipe();
+                }
+            };
+            sessions = sessionsFor.apply(o.proto());
+        }
+        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
+        TunSpec tunSpec = tun.build();
+        String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
+        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
+                tunRemote, operations(o), o.warnings()).withProfiles(o, sessionsFor);
+    }
+
+    /** The options as they apply over {@code p}: those of the first profile with that protocol. */
+    private static OpenVpnOptions forProto(OpenVpnOptions o, Proto p) {
+        for (ConnectionEntry e : o.connections()) {
+            if (e.proto() == p) {
+                return o.forConnection(e);
+            }
+        }
+        return o;
+    }
+
+    /**
+     * The link of one attempt: OpenVPN's link options as {@code o} has them (for a connection profile,
+     * {@link OpenVpnOptions#forConnection}), to {@code resolved} when the attempt's address is known, else
+     * to the configured host.
+     *
+     * @param connectOnce a tcp-client gives up after one failed connect, to move to the next profile
+     */
+    static LinkSpec linkSpec(OpenVpnOptions o, java.net.InetSocketAddress resolved, boolean connectOnce)
+            throws PlanException {
         LinkProtocol protocol;
         switch (o.proto()) {
             case TCP_CLIENT:
@@ -142,61 +230,18 @@ final class PlanBuilder {
                 .receiveBuffer(o.rcvbuf())
                 .connectRetry(o.connectRetry(), o.connectRetryMax())
                 .connectTimeout(o.connectTimeout())
+                .connectOnce(connectOnce)
                 .maxPacketSize(Math.min(StaticKeyDataChannel.MAX_WIRE_PACKET, maxPayload + 256));
-        o.remote().ifPresent(r -> link.remote(r.host(), r.port()));
+        if (resolved != null) {
+            link.remote(resolved.isUnresolved() ? resolved.getHostString() : resolved.getAddress().getHostAddress(),
+                    resolved.getPort());
+        } else {
+            o.remote().ifPresent(r -> link.remote(r.host(), r.port()));
+        }
         if (protocol == LinkProtocol.TCP_CLIENT && o.remote().isEmpty()) {
             throw new PlanException(o.sourceName() + ": --proto tcp-client needs --remote", null);
         }
-        LinkSpec linkSpec = link.build();
-        String summary;
-        String role;
-        TunnelPlan.SessionFactory sessions;
-        if (o.tls().isPresent()) {
-            // Validated now, so a certificate or option the engine cannot honour is a config error up front.
-            TlsSettings settings;
-            try {
-                settings = TlsSettingsFactory.fromOptions(o);
-            } catch (TlsConfigException e) {
-                throw new PlanException(o.sourceName() + ": " + e.getMessage(), e);
-            }
-            role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
-            summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
-            // The settings hold their own copies of the keys: the parsed text is not needed any more.
-            TlsOptions t = o.tls().get();
-            t.key().wipe();
-            t.tlsAuth().ifPresent(FileContent::wipe);
-            t.tlsCrypt().ifPresent(FileContent::wipe);
-            sessions = new TunnelPlan.SessionFactory() {
-                @Override
-                public PeerSession newSession(LoopClock clock) throws Exception {
-                    return PeerSession.tls(o, settings, clock, new SecureRandom());
-                }
-
-                @Override
-                public void wipe() {
-                    settings.wipe();
-                }
-            };
-        } else {
-            role = "static-key";
-            summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
-            sessions = new TunnelPlan.SessionFactory() {
-                @Override
-                public PeerSession newSession(LoopClock clock) {
-                    return PeerSession.staticKey(o, clock, new SecureRandom());
-                }
-
-                @Override
-                public void wipe() {
-                    o.secret().wipe();
-                }
-            };
-        }
-        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
-        TunSpec tunSpec = tun.build();
-        String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
-        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
-                tunRemote, operations(o), o.warnings());
+        return link.build();
     }
 
     /** The settings the operations bundles act on, in the API's terms. */

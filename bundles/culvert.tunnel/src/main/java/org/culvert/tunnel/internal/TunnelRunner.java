@@ -68,6 +68,14 @@ final class TunnelRunner implements Runnable {
     private boolean holdReleased;
     private boolean holding;
 
+    /** OpenVPN's connection list (null for a plan made by hand); tunnel thread only. */
+    private ConnectionList connections;
+    /** The attempt of this run and its plan (link, session); null until chosen. Tunnel thread only. */
+    private ConnectionList.Attempt attempt;
+    private TunnelPlan attemptPlan;
+    /** The run of {@link #attemptPlan} is over: the next run takes the next attempt. */
+    private boolean attemptDone = true;
+
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
     private TunDriver persistedDriver;
@@ -241,6 +249,7 @@ final class TunnelRunner implements Runnable {
         boolean holdPassed = false;
         RestartPause pause = new RestartPause();
         logWarnings(plan, log);
+        newConnectionList(pause);
         try {
             while (!isStopRequested()) {
                 try {
@@ -262,19 +271,24 @@ final class TunnelRunner implements Runnable {
                             }
                         }
                     }
-                    PluginCatalog.Snapshot snapshot = catalog.snapshot();
-                    PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), osName,
-                            driverFilter, backendFilter, transportFilter);
-                    if (!selection.complete()) {
-                        releasePersistedDeviceIfDriverGone(snapshot);
-                        sink.plugins(null, null, null, null);
-                        sink.status(TunnelState.WAITING, selection.missing, selection.detail);
-                        waitForPluginChange(snapshot.generation);
-                        continue;
-                    }
-                    RunResult result = runOnce(selection, snapshot.generation, pause);
-                    if (result.rechoose) {
-                        continue;
+                    // OpenVPN's next_connection_entry: where this run goes; a name that does not resolve ends it here.
+                    RunResult result = attemptDone ? nextAttempt(pause) : null;
+                    if (result == null) {
+                        PluginCatalog.Snapshot snapshot = catalog.snapshot();
+                        PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), attemptPlan.protocol(),
+                                osName, driverFilter, backendFilter, transportFilter);
+                        if (!selection.complete()) {
+                            releasePersistedDeviceIfDriverGone(snapshot);
+                            sink.plugins(null, null, null, null);
+                            sink.status(TunnelState.WAITING, selection.missing, selection.detail);
+                            waitForPluginChange(snapshot.generation);
+                            continue;
+                        }
+                        result = runOnce(selection, snapshot.generation, pause);
+                        if (result.rechoose) {
+                            continue;
+                        }
+                        attemptDone = true;
                     }
                     holdPassed = false;
                     synchronized (monitor) {
@@ -300,6 +314,7 @@ final class TunnelRunner implements Runnable {
                     // A bug in the runner's own steps: a soft restart after OpenVPN's pause, never a dead tunnel.
                     log.error("internal error, restarting", e);
                     holdPassed = false;
+                    attemptDone = true;
                     closePersistedDevice();
                     sink.plugins(null, null, null, null);
                     counters.restart();
@@ -389,6 +404,8 @@ final class TunnelRunner implements Runnable {
             TunnelPlan old = plan;
             plan = planSource.reload();
             old.wipe();
+            // OpenVPN re-reads the profiles and starts again with the first.
+            newConnectionList(null);
             log.info("SIGHUP: configuration re-read");
             logWarnings(plan, log);
             return true;
@@ -401,21 +418,83 @@ final class TunnelRunner implements Runnable {
     }
 
     private long restartPauseMillis(RestartPause pause) {
-        TunnelPlan p = plan;
+        // socket_restart_pause reads the profile of the run that ended.
+        TunnelPlan p = attemptPlan != null ? attemptPlan : plan;
         return pause.nextPauseSeconds(p.linkSpec, "tls-client".equals(p.role)) * 1000;
+    }
+
+    /** The connection list of the current plan; {@code pause} (null on SIGHUP: kept) learns how many profiles. */
+    private void newConnectionList(RestartPause pause) {
+        attempt = null;
+        attemptPlan = null;
+        attemptDone = true;
+        connections = plan.options() == null ? null
+                : new ConnectionList(plan.options(), ConnectionList.Resolver.SYSTEM, this::sleepForResolve,
+                        new java.security.SecureRandom(), log::info);
+        if (pause != null) {
+            pause.profiles(connections == null ? 1 : connections.size());
+        }
+    }
+
+    private boolean sleepForResolve(long millis) {
+        sleepInterruptibly(millis);
+        return !isStopRequested() && !isRestartRequested() && !pluginLostNow();
+    }
+
+    /**
+     * Takes the next attempt from the connection list into {@link #attemptPlan}.
+     *
+     * @return null when a run can start; else why not (a name that does not resolve: restart and move on;
+     *     connect-retry-max reached or resolv-retry 0: the tunnel fails)
+     */
+    private RunResult nextAttempt(RestartPause pause) {
+        attemptDone = false;
+        if (connections == null) {
+            attemptPlan = plan;
+            pause.attemptStarted();
+            return null;
+        }
+        boolean[] counted = new boolean[1];
+        RunResult failed = new RunResult();
+        try {
+            attempt = connections.next(counted);
+            attemptPlan = plan.forAttempt(attempt);
+            return null;
+        } catch (ConnectionList.NoAttempt e) {
+            log.warn(e.getMessage());
+            failed.reason = e.reason;
+            failed.detail = e.getMessage();
+            failed.finalState = e.fatal ? TunnelState.FAILED : null;
+        } catch (PlanBuilder.PlanException e) {
+            failed.reason = TunnelReason.CONFIG_ERROR;
+            failed.detail = e.getMessage();
+            failed.finalState = TunnelState.FAILED;
+        } finally {
+            if (counted[0]) {
+                pause.attemptStarted();
+            }
+        }
+        attemptDone = true;
+        attemptPlan = null;
+        return failed;
     }
 
     private static final class RunResult {
         TunnelState finalState;
         TunnelReason reason = TunnelReason.NONE;
         String detail = "";
-        /** Only for a lost plugin, a Culvert-only cause: every OpenVPN restart cause pauses as {@link RestartPause} says. */
+        /**
+         * For a lost plugin (a Culvert-only cause) and a server poll timeout (OpenVPN restarts at once to try
+         * the next server); every other restart cause pauses as {@link RestartPause} says.
+         */
         boolean immediateRestart;
         /** Nothing was opened: the catalog changed under the choice, choose again. */
         boolean rechoose;
     }
 
     private RunResult runOnce(PluginSelection sel, long generation, RestartPause pause) {
+        TunnelPlan p = attemptPlan;
+        long startedAt = clock.millis();
         RunResult result = new RunResult();
         TunDevice device = null;
         LinkSocket link = null;
@@ -436,13 +515,12 @@ final class TunnelRunner implements Runnable {
                 result.rechoose = true;
                 return result;
             }
-            pause.attemptStarted();
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             device = openDevice(sel.driver.service);
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
             log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
-            link = sel.transport.service.open(plan.linkSpec);
-            if (!establish(link)) {
+            link = sel.transport.service.open(p.linkSpec);
+            if (!establish(link, p.linkSpec)) {
                 if (isRestartRequested()) {
                     result.reason = TunnelReason.USER_RESTART;
                     result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
@@ -452,13 +530,14 @@ final class TunnelRunner implements Runnable {
                 result.reason = stopReasonOr(TunnelReason.TRANSPORT_MISSING);
                 return result;
             }
-            log.info("link " + plan.linkSpec.protocol().optionName() + " local " + link.local()
+            log.info("link " + p.linkSpec.protocol().optionName() + " local " + link.local()
                     + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
+            logLinkRemote(link);
             publishConnection(link, null, "");
             checkHandleKinds(sel.backend.service, device, link);
             eventSet = sel.backend.service.open(4);
             try {
-                session = plan.sessionFactory.newSession(clock);
+                session = p.sessionFactory.newSession(clock);
             } catch (Exception e) {
                 // What no retry mends: a bad key file, an unusable certificate, a cipher the configuration cannot have.
                 log.error("cannot start the protocol engine", e);
@@ -467,15 +546,21 @@ final class TunnelRunner implements Runnable {
                 result.finalState = TunnelState.FAILED;
                 return result;
             }
+            if (attempt != null && "tls-client".equals(p.role) && attempt.entry().connectTimeout() > 0) {
+                session.serverPollDeadline(startedAt + attempt.entry().connectTimeout() * 1000L);
+            }
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
             PeerSession started = session;
             LinkSocket openLink = link;
             long[] upAt = upSince;
-            currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
-                    plan.maxPayload, plan.linkSpec.maxPacketSize(), log, () -> {
+            currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, p.floatAllowed, 32,
+                    p.maxPayload, p.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
                         pause.initializationCompleted();
+                        if (connections != null) {
+                            connections.initializationCompleted();
+                        }
                         String negotiated = started.negotiated();
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
@@ -510,7 +595,7 @@ final class TunnelRunner implements Runnable {
             switch (exit) {
                 case STOP_REQUESTED:
                     long notifyFor = session.beginExitNotify();
-                    if (notifyFor > 0 && !plan.linkSpec.protocol().isStream()) {
+                    if (notifyFor > 0 && !p.linkSpec.protocol().isStream()) {
                         currentLoop.drainExitNotifications(clock.millis() + notifyFor);
                     }
                     result.reason = stopReasonOr(TunnelReason.USER_STOP);
@@ -529,6 +614,13 @@ final class TunnelRunner implements Runnable {
                 case PING_RESTART:
                     log.info("Inactivity timeout (--ping-restart), restarting");
                     result.reason = TunnelReason.PING_RESTART;
+                    keepDevice = true;
+                    break;
+                case SERVER_POLL_TIMEOUT:
+                    log.info("Server poll timeout, restarting");
+                    result.reason = TunnelReason.SERVER_POLL_TIMEOUT;
+                    result.detail = attempt == null ? "" : attempt.describe();
+                    result.immediateRestart = true;
                     keepDevice = true;
                     break;
                 case PING_EXIT:
@@ -602,7 +694,7 @@ final class TunnelRunner implements Runnable {
             if (link != null) {
                 link.close();
             }
-            boolean persist = device != null && keepDevice && plan.tunSpec.persist() && !isStopRequested() && !pluginLostNow();
+            boolean persist = device != null && keepDevice && p.tunSpec.persist() && !isStopRequested() && !pluginLostNow();
             if (persist) {
                 persistedDevice = device;
                 persistedDriver = sel.driver.service;
@@ -666,11 +758,17 @@ final class TunnelRunner implements Runnable {
     }
 
     /** Calls {@link LinkSocket#establish} in slices so that a stop or a lost plugin ends the wait. */
-    private boolean establish(LinkSocket link) throws LinkException {
+    private boolean establish(LinkSocket link, org.culvert.api.link.LinkSpec spec) throws LinkException {
         synchronized (monitor) {
             establishingLink = link;
         }
         boolean announced = false;
+        if (spec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
+            // OpenVPN's socket_connect line, naming the address this attempt connects to.
+            log.info("Attempting to establish TCP connection with " + (attempt != null ? attempt.describe()
+                    : spec.remoteHost() + ":" + spec.remotePort()));
+            announced = true;
+        }
         while (true) {
             synchronized (monitor) {
                 if (stopRequested || pluginLost || restartRequested) {
@@ -682,9 +780,24 @@ final class TunnelRunner implements Runnable {
             }
             if (!announced) {
                 announced = true;
-                log.info(plan.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_SERVER
-                        ? "Listening for incoming TCP connection on " + link.local()
-                        : "Attempting to establish TCP connection with " + plan.linkSpec.remoteHost() + ":" + plan.linkSpec.remotePort());
+                log.info("Listening for incoming TCP connection on " + link.local());
+            }
+        }
+    }
+
+    /** OpenVPN's "UDP link remote: [AF_INET]..." / "TCP connection established with [AF_INET]..." lines. */
+    private void logLinkRemote(LinkSocket link) {
+        if (link.remote() instanceof java.net.InetSocketAddress) {
+            String remote = ConnectionList.printSockaddr((java.net.InetSocketAddress) link.remote());
+            switch (link.protocol()) {
+                case UDP:
+                    log.info("UDP link remote: " + remote);
+                    break;
+                case TCP_CLIENT:
+                    log.info("TCP connection established with " + remote);
+                    break;
+                default:
+                    break;
             }
         }
     }
