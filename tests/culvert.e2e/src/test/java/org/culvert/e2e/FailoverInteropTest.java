@@ -1,0 +1,144 @@
+package org.culvert.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.culvert.e2e.PeerConfig.Role;
+import org.culvert.e2e.TlsConfigs.Verify;
+import org.culvert.e2e.TlsConfigs.Wrap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Connection profiles against stock OpenVPN 2.6 (issue 11, item 3): the implementation under test in
+ * namespace a is a TLS client with two {@code remote}s, the first an address in namespace b where
+ * nothing listens, the second stock OpenVPN (point-to-point tls-server) in b. Over UDP the dead server
+ * never answers, so {@code --server-poll-timeout} moves the client on; over TCP the connect is
+ * refused, which moves it on at once. The tunnel must come up on the second remote and carry pings;
+ * then stock OpenVPN is killed (SIGKILL), stays down past the client's ping-restart and is started
+ * again: the client's first retry goes to the same server (OpenVPN's {@code no_advance}), it walks the
+ * remotes while the server is down, and it must come back.
+ */
+@ExtendWith(PeerLogs.class)
+class FailoverInteropTest {
+    private static final int POLL_TIMEOUT_SECONDS = 3;
+    private static final Duration UP_LIMIT = Duration.ofSeconds(40);
+    private static final Duration BACK_LIMIT = Duration.ofSeconds(40);
+    /** How long stock OpenVPN stays dead: past the client's ping-restart, so the client walks its remotes meanwhile. */
+    private static final Duration OUTAGE = Duration.ofSeconds(7);
+
+    enum Mode {
+        UDP(Role.UDP), TCP(Role.TCP_CLIENT);
+
+        /** a's link role; stock OpenVPN in b takes the opposite one. */
+        final Role roleA;
+
+        Mode(Role roleA) {
+            this.roleA = roleA;
+        }
+    }
+
+    @BeforeAll
+    static void prerequisites() {
+        E2eEnv.requireTools();
+    }
+
+    /** The client: the dead remote first, then the server; the server's p2p config expects a's address on UDP. */
+    private static PeerConfig client(Netns net, Mode mode, String dead, TlsConfigs.Material m) {
+        PeerConfig c = new PeerConfig().option("dev", "tun").option("proto", mode.roleA.proto())
+                .option("remote", dead, Integer.toString(PeerConfig.PORT))
+                .option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT));
+        if (mode == Mode.UDP) {
+            c.option("local", net.linkAddrA()).option("lport", Integer.toString(PeerConfig.PORT));
+        } else {
+            c.option("nobind");
+        }
+        c.option("ifconfig", net.tunAddrA(), net.tunAddrB())
+                .option("server-poll-timeout", Integer.toString(POLL_TIMEOUT_SECONDS)).option("connect-retry", "1")
+                .option("ping", "1").option("ping-restart", "5");
+        PeerConfig.tlsRole(c, false);
+        return TlsConfigs.tlsOptions(c, false, m, Wrap.NONE, "AES-256-GCM", null, false);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Mode.class)
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aDeadFirstRemoteIsLeftForTheSecondAndTheClientComesBackAfterTheServerRestarts(Mode mode) {
+        Path dir = Peer.caseDir("failover-" + mode.name().toLowerCase(java.util.Locale.ROOT));
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.FINGERPRINT, Wrap.NONE);
+        try (Netns net = Netns.create()) {
+            // The dead server: an address of b's where nothing listens (UDP: no answer; TCP: refused).
+            String dead = "10.201." + net.subnet() + ".3";
+            net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", dead + "/24", "dev", "veth-b").check();
+            PeerConfig server = TlsConfigs.side(net, net.b(), mode.roleA.opposite(), true, m, Wrap.NONE, "AES-256-GCM", null, false);
+            server.option("ping", "1");
+            Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, server, dir, "b0-openvpn");
+            if (mode == Mode.TCP) {
+                b.awaitTcpListening(net, PeerConfig.PORT, E2eEnv.readyTimeout());
+            } else {
+                b.awaitUdpBound(net, PeerConfig.PORT, E2eEnv.readyTimeout());
+            }
+            Impl ut = E2eEnv.underTest();
+            Peer a = Peer.startWithConfig(net, net.a(), ut, client(net, mode, dead, m), dir, "a-" + ut);
+            Duration up = Peer.awaitTunnel(net, net.a(), net.tunAddrB(), UP_LIMIT, a, b);
+
+            String log = a.logText();
+            String deadLine = mode == Mode.UDP ? "UDP link remote: [AF_INET]" + dead + ":1194"
+                    : "Attempting to establish TCP connection with [AF_INET]" + dead + ":1194";
+            String goodLine = mode == Mode.UDP ? "UDP link remote: [AF_INET]" + net.linkAddrB() + ":1194"
+                    : "TCP connection established with [AF_INET]" + net.linkAddrB() + ":1194";
+            int deadAt = log.indexOf(deadLine);
+            assertTrue(deadAt >= 0, "the first remote was tried: no '" + deadLine + "' in\n" + PeerLogs.tail(a.logFile(), 40));
+            assertTrue(log.indexOf(goodLine, deadAt) > deadAt, "then the second: no '" + goodLine + "' after it");
+            if (mode == Mode.UDP) {
+                assertTrue(log.indexOf("Server poll timeout, restarting", deadAt) > deadAt, "UDP moves on by the server poll timeout");
+            }
+            Report.figure("failover to the second remote (" + mode + ", first remote dead, server-poll-timeout "
+                    + POLL_TIMEOUT_SECONDS + " s)", "tunnel up " + Traffic.fmt(up.toMillis() / 1000.0)
+                    + " s after the client process started (JVM start included)");
+
+            // The server restarted under the client, after an outage long enough for the client's ping-restart.
+            int before = log.length();
+            b.kill();
+            outage(OUTAGE, a);
+            b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, server, dir, "b1-openvpn");
+            Duration back = Peer.pollTunnel(net, net.a(), net.tunAddrB(), BACK_LIMIT, a, b);
+            assertNotNull(back, "the client did not come back within " + BACK_LIMIT.toSeconds() + " s after the server restarted:\n"
+                    + PeerLogs.tail(a.logFile(), 40));
+            b.awaitLog("Initialization Sequence Completed", 0, Duration.ofSeconds(10));
+            // After being up, the first retry goes to the same server (OpenVPN's no_advance), not to the next remote.
+            String after = a.logText().substring(before);
+            String retryPrefix = mode == Mode.UDP ? "UDP link remote: " : "Attempting to establish TCP connection with ";
+            int firstRetry = after.indexOf(retryPrefix);
+            assertTrue(firstRetry >= 0, "the client retried:\n" + after);
+            assertTrue(after.startsWith(retryPrefix + "[AF_INET]" + net.linkAddrB() + ":1194", firstRetry),
+                    "the first retry after the tunnel was up goes to the same server:\n" + after);
+            Report.figure("client back after the server was down " + OUTAGE.toSeconds() + " s (" + mode
+                    + ", ping-restart 5 s, server-poll-timeout " + POLL_TIMEOUT_SECONDS + " s, two remotes)",
+                    Traffic.fmt(back.toMillis() / 1000.0) + " s from the server's restart");
+            int exit = a.stop(Duration.ofSeconds(20));
+            b.stop(Duration.ofSeconds(20));
+            assertEquals(0, exit, ut + " exit status after SIGTERM");
+            Report.line("failover " + mode + ": up in " + up.toMillis() + " ms, back in " + back.toMillis() + " ms");
+        }
+    }
+
+    /** The scenario's outage: the server stays dead this long (not a wait for a condition); fails if a exits meanwhile. */
+    private static void outage(Duration length, Peer a) {
+        try {
+            Thread.sleep(length.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        a.assertAlive("while the server was down");
+    }
+}
