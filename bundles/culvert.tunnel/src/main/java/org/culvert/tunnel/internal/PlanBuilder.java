@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -132,23 +132,22 @@ final class PlanBuilder {
         String summary;
         String role;
         TunnelPlan.SessionFactory sessions;
-        Function<Proto, TunnelPlan.SessionFactory> sessionsFor;
+        Function<ConnectionEntry, TunnelPlan.SessionFactory> sessionsFor;
         if (o.tls().isPresent()) {
             // Validated now, so a certificate or option the engine cannot honour is a config error up front.
-            // One engine setting per link protocol among the connection profiles (the OCC string and the
-            // overhead depend on it), made now while the key text is still there.
-            Map<Proto, TlsSettings> byProto = new EnumMap<>(Proto.class);
+            // One engine setting per kind of connection profile (the OCC string, the overhead and the exit
+            // notification depend on it), made now while the key text is still there.
+            Map<SessionVariant, TlsSettings> byVariant = new HashMap<>();
             for (ConnectionEntry e : o.connections()) {
-                if (!byProto.containsKey(e.proto())) {
+                if (!byVariant.containsKey(SessionVariant.of(e))) {
                     try {
-                        byProto.put(e.proto(), TlsSettingsFactory.fromOptions(o.forConnection(e)));
+                        byVariant.put(SessionVariant.of(e), TlsSettingsFactory.fromOptions(o.forConnection(e)));
                     } catch (TlsConfigException ex) {
-                        byProto.values().forEach(TlsSettings::wipe);
+                        byVariant.values().forEach(TlsSettings::wipe);
                         throw new PlanException(o.sourceName() + ": " + ex.getMessage(), ex);
                     }
                 }
             }
-            TlsSettings settings = byProto.get(o.proto());
             role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
             summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
             // The settings hold their own copies of the keys: the parsed text is not needed any more.
@@ -156,25 +155,25 @@ final class PlanBuilder {
             t.key().wipe();
             t.tlsAuth().ifPresent(FileContent::wipe);
             t.tlsCrypt().ifPresent(FileContent::wipe);
-            sessionsFor = p -> new TunnelPlan.SessionFactory() {
+            sessionsFor = e -> new TunnelPlan.SessionFactory() {
                 @Override
                 public PeerSession newSession(LoopClock clock) throws Exception {
-                    return PeerSession.tls(forProto(o, p), byProto.get(p), clock, new SecureRandom());
+                    return PeerSession.tls(o.forConnection(e), byVariant.get(SessionVariant.of(e)), clock, new SecureRandom());
                 }
 
                 @Override
                 public void wipe() {
-                    byProto.values().forEach(TlsSettings::wipe);
+                    byVariant.values().forEach(TlsSettings::wipe);
                 }
             };
-            sessions = sessionsFor.apply(o.proto());
+            sessions = sessionsFor.apply(o.connections().get(0));
         } else {
             role = "static-key";
             summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
-            sessionsFor = p -> new TunnelPlan.SessionFactory() {
+            sessionsFor = e -> new TunnelPlan.SessionFactory() {
                 @Override
                 public PeerSession newSession(LoopClock clock) {
-                    return PeerSession.staticKey(forProto(o, p), clock, new SecureRandom());
+                    return PeerSession.staticKey(o.forConnection(e), clock, new SecureRandom());
                 }
 
                 @Override
@@ -182,7 +181,7 @@ final class PlanBuilder {
                     o.secret().wipe();
                 }
             };
-            sessions = sessionsFor.apply(o.proto());
+            sessions = sessionsFor.apply(o.connections().get(0));
         }
         o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
         TunSpec tunSpec = tun.build();
@@ -191,14 +190,11 @@ final class PlanBuilder {
                 tunRemote, operations(o), o.warnings()).withProfiles(o, sessionsFor);
     }
 
-    /** The options as they apply over {@code p}: those of the first profile with that protocol. */
-    private static OpenVpnOptions forProto(OpenVpnOptions o, Proto p) {
-        for (ConnectionEntry e : o.connections()) {
-            if (e.proto() == p) {
-                return o.forConnection(e);
-            }
+    /** What of a connection profile the TLS engine's settings depend on. */
+    private record SessionVariant(Proto proto, int explicitExitNotify) {
+        static SessionVariant of(ConnectionEntry e) {
+            return new SessionVariant(e.proto(), e.explicitExitNotify());
         }
-        return o;
     }
 
     /**

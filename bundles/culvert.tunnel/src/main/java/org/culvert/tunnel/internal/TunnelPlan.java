@@ -60,12 +60,12 @@ final class TunnelPlan {
 
     /** The options the plan was built from, for {@link #forAttempt}; null for a plan made by hand (tests). */
     private org.culvert.openvpn.config.OpenVpnOptions options;
-    /** The session factory for each link protocol among the connection profiles. */
-    private java.util.function.Function<org.culvert.openvpn.config.Proto, SessionFactory> sessionsFor;
+    /** The session factory of each connection profile. */
+    private java.util.function.Function<org.culvert.openvpn.config.ConnectionEntry, SessionFactory> sessionsFor;
 
     /** Lets {@link #forAttempt} make the plan of each connection profile; for {@link PlanBuilder}. */
     TunnelPlan withProfiles(org.culvert.openvpn.config.OpenVpnOptions o,
-            java.util.function.Function<org.culvert.openvpn.config.Proto, SessionFactory> sessions) {
+            java.util.function.Function<org.culvert.openvpn.config.ConnectionEntry, SessionFactory> sessions) {
         this.options = o;
         this.sessionsFor = sessions;
         return this;
@@ -88,7 +88,7 @@ final class TunnelPlan {
         // OpenVPN makes one connect per run; Culvert's tcp-client retries in place unless there is somewhere to move.
         boolean connectOnce = options.connections().size() > 1 || options.connectRetryMaxCount() > 0;
         LinkSpec link = PlanBuilder.linkSpec(o, attempt.remote(), connectOnce);
-        return new TunnelPlan(tunSpec, link, o.floatRemote(), maxPayload, sessionsFor.apply(o.proto()), summary, role,
+        return new TunnelPlan(tunSpec, link, o.floatRemote(), maxPayload, sessionsFor.apply(attempt.entry()), summary, role,
                 tunRemoteIpv4, operations, warnings);
     }
 

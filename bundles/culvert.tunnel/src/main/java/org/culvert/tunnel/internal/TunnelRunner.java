@@ -68,13 +68,8 @@ final class TunnelRunner implements Runnable {
     private boolean holdReleased;
     private boolean holding;
 
-    /** OpenVPN's connection list (null for a plan made by hand); tunnel thread only. */
-    private ConnectionList connections;
-    /** The attempt of this run and its plan (link, session); null until chosen. Tunnel thread only. */
-    private ConnectionList.Attempt attempt;
-    private TunnelPlan attemptPlan;
-    /** The run of {@link #attemptPlan} is over: the next run takes the next attempt. */
-    private boolean attemptDone = true;
+    /** The connection profiles: where each run goes. Tunnel thread only. */
+    private final ProfileWalk walk;
 
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
@@ -102,6 +97,7 @@ final class TunnelRunner implements Runnable {
         this.counters = counters;
         this.clock = clock;
         this.log = log;
+        this.walk = new ProfileWalk(log, this::sleepForResolve);
     }
 
     void start() {
@@ -247,9 +243,8 @@ final class TunnelRunner implements Runnable {
     public void run() {
         long restartDelay = 0;
         boolean holdPassed = false;
-        RestartPause pause = new RestartPause();
         logWarnings(plan, log);
-        newConnectionList(pause);
+        walk.reset(plan);
         try {
             while (!isStopRequested()) {
                 try {
@@ -272,10 +267,10 @@ final class TunnelRunner implements Runnable {
                         }
                     }
                     // OpenVPN's next_connection_entry: where this run goes; a name that does not resolve ends it here.
-                    RunResult result = attemptDone ? nextAttempt(pause) : null;
+                    RunResult result = walk.needsNext() ? nextAttempt() : null;
                     if (result == null) {
                         PluginCatalog.Snapshot snapshot = catalog.snapshot();
-                        PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), attemptPlan.protocol(),
+                        PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), walk.plan().protocol(),
                                 osName, driverFilter, backendFilter, transportFilter);
                         if (!selection.complete()) {
                             releasePersistedDeviceIfDriverGone(snapshot);
@@ -284,11 +279,11 @@ final class TunnelRunner implements Runnable {
                             waitForPluginChange(snapshot.generation);
                             continue;
                         }
-                        result = runOnce(selection, snapshot.generation, pause);
+                        result = runOnce(selection, snapshot.generation);
                         if (result.rechoose) {
                             continue;
                         }
-                        attemptDone = true;
+                        walk.runEnded();
                     }
                     holdPassed = false;
                     synchronized (monitor) {
@@ -304,7 +299,7 @@ final class TunnelRunner implements Runnable {
                         break;
                     }
                     counters.restart();
-                    restartDelay = result.immediateRestart ? 0 : restartPauseMillis(pause);
+                    restartDelay = result.immediateRestart ? 0 : restartPauseMillis();
                     if (restartDelay > 0) {
                         log.detail("Restart pause, " + restartDelay / 1000 + " second(s)"); // OpenVPN's D_RESTART, verb 3
                     }
@@ -314,11 +309,11 @@ final class TunnelRunner implements Runnable {
                     // A bug in the runner's own steps: a soft restart after OpenVPN's pause, never a dead tunnel.
                     log.error("internal error, restarting", e);
                     holdPassed = false;
-                    attemptDone = true;
+                    walk.runEnded();
                     closePersistedDevice();
                     sink.plugins(null, null, null, null);
                     counters.restart();
-                    restartDelay = restartPauseMillis(pause);
+                    restartDelay = restartPauseMillis();
                     sink.status(TunnelState.RECONNECTING, TunnelReason.INTERNAL_ERROR, String.valueOf(e)
                             + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
                 }
@@ -405,7 +400,7 @@ final class TunnelRunner implements Runnable {
             plan = planSource.reload();
             old.wipe();
             // OpenVPN re-reads the profiles and starts again with the first.
-            newConnectionList(null);
+            walk.reset(plan);
             log.info("SIGHUP: configuration re-read");
             logWarnings(plan, log);
             return true;
@@ -417,23 +412,8 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    private long restartPauseMillis(RestartPause pause) {
-        // socket_restart_pause reads the profile of the run that ended.
-        TunnelPlan p = attemptPlan != null ? attemptPlan : plan;
-        return pause.nextPauseSeconds(p.linkSpec, "tls-client".equals(p.role)) * 1000;
-    }
-
-    /** The connection list of the current plan; {@code pause} (null on SIGHUP: kept) learns how many profiles. */
-    private void newConnectionList(RestartPause pause) {
-        attempt = null;
-        attemptPlan = null;
-        attemptDone = true;
-        connections = plan.options() == null ? null
-                : new ConnectionList(plan.options(), ConnectionList.Resolver.SYSTEM, this::sleepForResolve,
-                        new java.security.SecureRandom(), log::info);
-        if (pause != null) {
-            pause.profiles(connections == null ? 1 : connections.size());
-        }
+    private long restartPauseMillis() {
+        return walk.restartPauseSeconds(plan) * 1000;
     }
 
     private boolean sleepForResolve(long millis) {
@@ -442,41 +422,23 @@ final class TunnelRunner implements Runnable {
     }
 
     /**
-     * Takes the next attempt from the connection list into {@link #attemptPlan}.
+     * OpenVPN's {@code next_connection_entry} before a run.
      *
-     * @return null when a run can start; else why not (a name that does not resolve: restart and move on;
-     *     connect-retry-max reached or resolv-retry 0: the tunnel fails)
+     * @return null when the run can start; else why the tunnel ends ({@code --connect-retry-max},
+     *     {@code --resolv-retry 0})
      */
-    private RunResult nextAttempt(RestartPause pause) {
-        attemptDone = false;
-        if (connections == null) {
-            attemptPlan = plan;
-            pause.attemptStarted();
-            return null;
-        }
-        boolean[] counted = new boolean[1];
-        RunResult failed = new RunResult();
+    private RunResult nextAttempt() {
         try {
-            attempt = connections.next(counted);
-            attemptPlan = plan.forAttempt(attempt);
+            walk.next(plan);
             return null;
         } catch (ConnectionList.NoAttempt e) {
             log.warn(e.getMessage());
+            RunResult failed = new RunResult();
             failed.reason = e.reason;
             failed.detail = e.getMessage();
             failed.finalState = e.fatal ? TunnelState.FAILED : null;
-        } catch (PlanBuilder.PlanException e) {
-            failed.reason = TunnelReason.CONFIG_ERROR;
-            failed.detail = e.getMessage();
-            failed.finalState = TunnelState.FAILED;
-        } finally {
-            if (counted[0]) {
-                pause.attemptStarted();
-            }
+            return failed;
         }
-        attemptDone = true;
-        attemptPlan = null;
-        return failed;
     }
 
     private static final class RunResult {
@@ -492,8 +454,8 @@ final class TunnelRunner implements Runnable {
         boolean rechoose;
     }
 
-    private RunResult runOnce(PluginSelection sel, long generation, RestartPause pause) {
-        TunnelPlan p = attemptPlan;
+    private RunResult runOnce(PluginSelection sel, long generation) {
+        TunnelPlan p = walk.plan();
         long startedAt = clock.millis();
         RunResult result = new RunResult();
         TunDevice device = null;
@@ -532,7 +494,10 @@ final class TunnelRunner implements Runnable {
             }
             log.info("link " + p.linkSpec.protocol().optionName() + " local " + link.local()
                     + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
-            logLinkRemote(link);
+            String remoteLine = ProfileWalk.linkRemoteLine(link);
+            if (remoteLine != null) {
+                log.info(remoteLine);
+            }
             publishConnection(link, null, "");
             checkHandleKinds(sel.backend.service, device, link);
             eventSet = sel.backend.service.open(4);
@@ -546,9 +511,7 @@ final class TunnelRunner implements Runnable {
                 result.finalState = TunnelState.FAILED;
                 return result;
             }
-            if (attempt != null && "tls-client".equals(p.role) && attempt.entry().connectTimeout() > 0) {
-                session.serverPollDeadline(startedAt + attempt.entry().connectTimeout() * 1000L);
-            }
+            walk.armServerPoll(session, p, startedAt);
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
             PeerSession started = session;
@@ -557,10 +520,7 @@ final class TunnelRunner implements Runnable {
             currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, p.floatAllowed, 32,
                     p.maxPayload, p.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
-                        pause.initializationCompleted();
-                        if (connections != null) {
-                            connections.initializationCompleted();
-                        }
+                        walk.up();
                         String negotiated = started.negotiated();
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
@@ -619,7 +579,7 @@ final class TunnelRunner implements Runnable {
                 case SERVER_POLL_TIMEOUT:
                     log.info("Server poll timeout, restarting");
                     result.reason = TunnelReason.SERVER_POLL_TIMEOUT;
-                    result.detail = attempt == null ? "" : attempt.describe();
+                    result.detail = walk.remote(p.linkSpec);
                     result.immediateRestart = true;
                     keepDevice = true;
                     break;
@@ -765,8 +725,7 @@ final class TunnelRunner implements Runnable {
         boolean announced = false;
         if (spec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
             // OpenVPN's socket_connect line, naming the address this attempt connects to.
-            log.info("Attempting to establish TCP connection with " + (attempt != null ? attempt.describe()
-                    : spec.remoteHost() + ":" + spec.remotePort()));
+            log.info("Attempting to establish TCP connection with " + walk.remote(spec));
             announced = true;
         }
         while (true) {
@@ -781,23 +740,6 @@ final class TunnelRunner implements Runnable {
             if (!announced) {
                 announced = true;
                 log.info("Listening for incoming TCP connection on " + link.local());
-            }
-        }
-    }
-
-    /** OpenVPN's "UDP link remote: [AF_INET]..." / "TCP connection established with [AF_INET]..." lines. */
-    private void logLinkRemote(LinkSocket link) {
-        if (link.remote() instanceof java.net.InetSocketAddress) {
-            String remote = ConnectionList.printSockaddr((java.net.InetSocketAddress) link.remote());
-            switch (link.protocol()) {
-                case UDP:
-                    log.info("UDP link remote: " + remote);
-                    break;
-                case TCP_CLIENT:
-                    log.info("TCP connection established with " + remote);
-                    break;
-                default:
-                    break;
             }
         }
     }
