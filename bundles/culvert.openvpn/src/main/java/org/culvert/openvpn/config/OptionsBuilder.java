@@ -339,13 +339,10 @@ final class OptionsBuilder {
         ConnectionEntry first = entries.get(0);
         Proto effectiveProto = first.proto();
         List<Remote> resolvedRemotes = new ArrayList<>();
-        for (int i = 0; i < entries.size(); i++) {
-            RawRemote r = connectionBlocks.isEmpty() ? (remotes.isEmpty() ? null : remotes.get(i))
-                    : connectionBlocks.get(i).remote();
-            if (r != null) {
-                resolvedRemotes.add(new Remote(r.host(), entries.get(i).remotePort(), Optional.ofNullable(r.proto()),
-                        r.family()));
-            }
+        List<RawRemote> profileRemotes = profileRemotes();
+        for (int i = 0; i < profileRemotes.size(); i++) {
+            RawRemote r = profileRemotes.get(i);
+            resolvedRemotes.add(new Remote(r.host(), entries.get(i).remotePort(), Optional.ofNullable(r.proto()), r.family()));
         }
         checkAddresses(entries);
         checkScripts();
@@ -601,6 +598,18 @@ final class OptionsBuilder {
         return out;
     }
 
+    /** The remotes the profiles are made of: the blocks' if there are any, else the plain ones. */
+    private List<RawRemote> profileRemotes() {
+        if (connectionBlocks.isEmpty()) {
+            return remotes;
+        }
+        List<RawRemote> out = new ArrayList<>();
+        for (ConnectionBlocks.RawConnection c : connectionBlocks) {
+            out.add(c.remote());
+        }
+        return out;
+    }
+
     private void checkBinding(ConnectionBlocks.RawConnection c, Proto effectiveProto) throws ConfigException {
         if (effectiveProto == Proto.TCP_CLIENT && c.remote() == null) {
             throw at(MISSING_OPTION, c.protoWhere(), "proto", "tcp-client needs --remote");
@@ -642,7 +651,7 @@ final class OptionsBuilder {
             if (l.equals(r)) {
                 throw at(CONFLICT, ifconfigWhere, "ifconfig", "local and remote/netmask addresses must differ");
             }
-            for (RawRemote remote : remotes) {
+            for (RawRemote remote : profileRemotes()) {
                 if (remote.host().equals(l) || remote.host().equals(r)) {
                     throw at(CONFLICT, remote.where(), "remote", "must differ from the --ifconfig addresses");
                 }

@@ -179,4 +179,11 @@ class ConnectionProfilesConfigTest {
         OpenVpnOptions o = parse(BASE + "proto tcp\n<connection>\nremote 192.0.2.1\nproto tcp-client\n</connection>\n");
         assertEquals(Proto.TCP_CLIENT, o.connections().get(0).proto());
     }
+
+    @Test
+    void aBlocksRemoteMustDifferFromTheIfconfigAddressesToo() {
+        ConfigException e = fails(BASE + "ifconfig 10.8.0.1 10.8.0.2\n<connection>\nremote 10.8.0.2\n</connection>\n");
+        assertEquals(Reason.CONFLICT, e.reason());
+        assertTrue(e.getMessage().contains("must differ from the --ifconfig addresses"), e.getMessage());
+    }
 }
