@@ -131,6 +131,31 @@ class FailoverInteropTest {
         }
     }
 
+    /**
+     * {@code connect-retry-max 2} with both remotes refusing (TCP): after two passes over the list the
+     * headless command exits with status 1 and OpenVPN's message, as {@code openvpn} does.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void connectRetryMaxEndsTheCommandAfterThatManyPassesOverTheRemotes() {
+        Path dir = Peer.caseDir("failover-connect-retry-max");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.FINGERPRINT, Wrap.NONE);
+        try (Netns net = Netns.create()) {
+            String dead = "10.201." + net.subnet() + ".3";
+            net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", dead + "/24", "dev", "veth-b").check();
+            // Nothing listens on b's own address either: both remotes refuse.
+            PeerConfig c = client(net, Mode.TCP, dead, m).option("connect-retry", "0").option("connect-retry-max", "2");
+            Impl ut = E2eEnv.underTest();
+            Peer a = Peer.startWithConfig(net, net.a(), ut, c, dir, "a-" + ut);
+            int exit = a.awaitExit(Duration.ofSeconds(60));
+            String log = a.logText();
+            assertEquals(1, exit, "exit status; log:\n" + PeerLogs.tail(a.logFile(), 30));
+            assertTrue(log.contains("All connections have been connect-retry-max (2) times unsuccessful, exiting"), log);
+            long attempts = log.lines().filter(l -> l.contains("Attempting to establish TCP connection with")).count();
+            assertEquals(4, attempts, "two passes over two remotes:\n" + log);
+        }
+    }
+
     /** The scenario's outage: the server stays dead this long (not a wait for a condition); fails if a exits meanwhile. */
     private static void outage(Duration length, Peer a) {
         try {
