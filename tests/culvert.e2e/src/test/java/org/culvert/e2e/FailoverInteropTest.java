@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Connection profiles against stock OpenVPN 2.6 (issue 11, item 3): the implementation under test in
- * namespace a is a TLS client with two {@code remote}s, the first an address in namespace b where
+ * namespace a is a TLS client with two {@code remote}s (IPv4 over UDP and TCP, IPv6 over UDP), the first an address in namespace b where
  * nothing listens, the second stock OpenVPN (point-to-point tls-server) in b. Over UDP the dead server
  * never answers, so {@code --server-poll-timeout} moves the client on; over TCP the connect is
  * refused, which moves it on at once. The tunnel must come up on the second remote and carry pings;
@@ -36,13 +36,26 @@ class FailoverInteropTest {
     private static final Duration OUTAGE = Duration.ofSeconds(7);
 
     enum Mode {
-        UDP(Role.UDP), TCP(Role.TCP_CLIENT);
+        UDP(Role.UDP, false), TCP(Role.TCP_CLIENT, false), UDP6(Role.UDP, true);
 
         /** a's link role; stock OpenVPN in b takes the opposite one. */
         final Role roleA;
+        /** Servers on IPv6 addresses of the veth link (fd00:201:N::/64) instead of IPv4. */
+        final boolean ipv6;
 
-        Mode(Role roleA) {
+        Mode(Role roleA, boolean ipv6) {
             this.roleA = roleA;
+            this.ipv6 = ipv6;
+        }
+
+        /** a's, b's or the dead server's link address ({@code host} 1, 2 or 3). */
+        String addr(Netns net, int host) {
+            return ipv6 ? "fd00:201:" + net.subnet() + "::" + host : "10.201." + net.subnet() + "." + host;
+        }
+
+        /** OpenVPN's print_sockaddr of that address and the port. */
+        String printed(Netns net, int host) {
+            return (ipv6 ? "[AF_INET6]" : "[AF_INET]") + addr(net, host) + ":" + PeerConfig.PORT;
         }
     }
 
@@ -52,12 +65,12 @@ class FailoverInteropTest {
     }
 
     /** The client: the dead remote first, then the server; the server's p2p config expects a's address on UDP. */
-    private static PeerConfig client(Netns net, Mode mode, String dead, TlsConfigs.Material m) {
+    private static PeerConfig client(Netns net, Mode mode, TlsConfigs.Material m) {
         PeerConfig c = new PeerConfig().option("dev", "tun").option("proto", mode.roleA.proto())
-                .option("remote", dead, Integer.toString(PeerConfig.PORT))
-                .option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT));
-        if (mode == Mode.UDP) {
-            c.option("local", net.linkAddrA()).option("lport", Integer.toString(PeerConfig.PORT));
+                .option("remote", mode.addr(net, 3), Integer.toString(PeerConfig.PORT))
+                .option("remote", mode.addr(net, 2), Integer.toString(PeerConfig.PORT));
+        if (mode.roleA == Role.UDP) {
+            c.option("local", mode.addr(net, 1)).option("lport", Integer.toString(PeerConfig.PORT));
         } else {
             c.option("nobind");
         }
@@ -68,6 +81,35 @@ class FailoverInteropTest {
         return TlsConfigs.tlsOptions(c, false, m, Wrap.NONE, "AES-256-GCM", null, false);
     }
 
+    /** Stock OpenVPN in b: the harness's point-to-point tls-server, or its IPv6 twin. */
+    private static PeerConfig server(Netns net, Mode mode, TlsConfigs.Material m) {
+        PeerConfig c;
+        if (!mode.ipv6) {
+            c = TlsConfigs.side(net, net.b(), mode.roleA.opposite(), true, m, Wrap.NONE, "AES-256-GCM", null, false);
+        } else {
+            c = new PeerConfig().option("dev", "tun").option("proto", "udp6").option("local", mode.addr(net, 2))
+                    .option("lport", Integer.toString(PeerConfig.PORT)).option("remote", mode.addr(net, 1))
+                    .option("rport", Integer.toString(PeerConfig.PORT)).option("ifconfig", net.tunAddrB(), net.tunAddrA());
+            PeerConfig.tlsRole(c, true);
+            TlsConfigs.tlsOptions(c, true, m, Wrap.NONE, "AES-256-GCM", null, false);
+        }
+        return c.option("ping", "1");
+    }
+
+    /** The dead server's address in b, and for IPv6 the link's addresses (without duplicate address detection, so usable at once). */
+    private static void addresses(Netns net, Mode mode) {
+        String bits = mode.ipv6 ? "/64" : "/24";
+        if (mode.ipv6) {
+            net.run(net.a(), Duration.ofSeconds(10), "ip", "addr", "add", mode.addr(net, 1) + bits, "dev", "veth-a", "nodad").check();
+            net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", mode.addr(net, 2) + bits, "dev", "veth-b", "nodad").check();
+        }
+        if (mode.ipv6) {
+            net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", mode.addr(net, 3) + bits, "dev", "veth-b", "nodad").check();
+        } else {
+            net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", mode.addr(net, 3) + bits, "dev", "veth-b").check();
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(Mode.class)
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -76,10 +118,8 @@ class FailoverInteropTest {
         TlsConfigs.Material m = TlsConfigs.make(dir, Verify.FINGERPRINT, Wrap.NONE);
         try (Netns net = Netns.create()) {
             // The dead server: an address of b's where nothing listens (UDP: no answer; TCP: refused).
-            String dead = "10.201." + net.subnet() + ".3";
-            net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", dead + "/24", "dev", "veth-b").check();
-            PeerConfig server = TlsConfigs.side(net, net.b(), mode.roleA.opposite(), true, m, Wrap.NONE, "AES-256-GCM", null, false);
-            server.option("ping", "1");
+            addresses(net, mode);
+            PeerConfig server = server(net, mode, m);
             Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, server, dir, "b0-openvpn");
             if (mode == Mode.TCP) {
                 b.awaitTcpListening(net, PeerConfig.PORT, E2eEnv.readyTimeout());
@@ -87,18 +127,17 @@ class FailoverInteropTest {
                 b.awaitUdpBound(net, PeerConfig.PORT, E2eEnv.readyTimeout());
             }
             Impl ut = E2eEnv.underTest();
-            Peer a = Peer.startWithConfig(net, net.a(), ut, client(net, mode, dead, m), dir, "a-" + ut);
+            Peer a = Peer.startWithConfig(net, net.a(), ut, client(net, mode, m), dir, "a-" + ut);
             Duration up = Peer.awaitTunnel(net, net.a(), net.tunAddrB(), UP_LIMIT, a, b);
 
             String log = a.logText();
-            String deadLine = mode == Mode.UDP ? "UDP link remote: [AF_INET]" + dead + ":1194"
-                    : "Attempting to establish TCP connection with [AF_INET]" + dead + ":1194";
-            String goodLine = mode == Mode.UDP ? "UDP link remote: [AF_INET]" + net.linkAddrB() + ":1194"
-                    : "TCP connection established with [AF_INET]" + net.linkAddrB() + ":1194";
+            boolean udp = mode.roleA == Role.UDP;
+            String deadLine = (udp ? "UDP link remote: " : "Attempting to establish TCP connection with ") + mode.printed(net, 3);
+            String goodLine = (udp ? "UDP link remote: " : "TCP connection established with ") + mode.printed(net, 2);
             int deadAt = log.indexOf(deadLine);
             assertTrue(deadAt >= 0, "the first remote was tried: no '" + deadLine + "' in\n" + PeerLogs.tail(a.logFile(), 40));
             assertTrue(log.indexOf(goodLine, deadAt) > deadAt, "then the second: no '" + goodLine + "' after it");
-            if (mode == Mode.UDP) {
+            if (udp) {
                 assertTrue(log.indexOf("Server poll timeout, restarting", deadAt) > deadAt, "UDP moves on by the server poll timeout");
             }
             Report.figure("failover to the second remote (" + mode + ", first remote dead, server-poll-timeout "
@@ -116,10 +155,10 @@ class FailoverInteropTest {
             b.awaitLog("Initialization Sequence Completed", 0, Duration.ofSeconds(10));
             // After being up, the first retry goes to the same server (OpenVPN's no_advance), not to the next remote.
             String after = a.logText().substring(before);
-            String retryPrefix = mode == Mode.UDP ? "UDP link remote: " : "Attempting to establish TCP connection with ";
+            String retryPrefix = udp ? "UDP link remote: " : "Attempting to establish TCP connection with ";
             int firstRetry = after.indexOf(retryPrefix);
             assertTrue(firstRetry >= 0, "the client retried:\n" + after);
-            assertTrue(after.startsWith(retryPrefix + "[AF_INET]" + net.linkAddrB() + ":1194", firstRetry),
+            assertTrue(after.startsWith(retryPrefix + mode.printed(net, 2), firstRetry),
                     "the first retry after the tunnel was up goes to the same server:\n" + after);
             Report.figure("client back after the server was down " + OUTAGE.toSeconds() + " s (" + mode
                     + ", ping-restart 5 s, server-poll-timeout " + POLL_TIMEOUT_SECONDS + " s, two remotes)",
@@ -141,10 +180,9 @@ class FailoverInteropTest {
         Path dir = Peer.caseDir("failover-connect-retry-max");
         TlsConfigs.Material m = TlsConfigs.make(dir, Verify.FINGERPRINT, Wrap.NONE);
         try (Netns net = Netns.create()) {
-            String dead = "10.201." + net.subnet() + ".3";
-            net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", dead + "/24", "dev", "veth-b").check();
+            addresses(net, Mode.TCP);
             // Nothing listens on b's own address either: both remotes refuse.
-            PeerConfig c = client(net, Mode.TCP, dead, m).option("connect-retry", "0").option("connect-retry-max", "2");
+            PeerConfig c = client(net, Mode.TCP, m).option("connect-retry", "0").option("connect-retry-max", "2");
             Impl ut = E2eEnv.underTest();
             Peer a = Peer.startWithConfig(net, net.a(), ut, c, dir, "a-" + ut);
             int exit = a.awaitExit(Duration.ofSeconds(60));
