@@ -36,9 +36,11 @@ class FailoverInteropTest {
     private static final Duration OUTAGE = Duration.ofSeconds(7);
 
     enum Mode {
-        UDP(Role.UDP, false), TCP(Role.TCP_CLIENT, false), UDP6(Role.UDP, true);
+        UDP(Role.UDP, false), TCP(Role.TCP_CLIENT, false), UDP6(Role.UDP, true),
+        /** A provider's pattern: {@code remote DEAD 1194 udp}, then {@code remote SERVER 1194 tcp-client}. */
+        UDP_THEN_TCP(Role.TCP_CLIENT, false);
 
-        /** a's link role; stock OpenVPN in b takes the opposite one. */
+        /** a's link role with the server; stock OpenVPN in b takes the opposite one. */
         final Role roleA;
         /** Servers on IPv6 addresses of the veth link (fd00:201:N::/64) instead of IPv4. */
         final boolean ipv6;
@@ -51,6 +53,11 @@ class FailoverInteropTest {
         /** a's, b's or the dead server's link address ({@code host} 1, 2 or 3). */
         String addr(Netns net, int host) {
             return ipv6 ? "fd00:201:" + net.subnet() + "::" + host : "10.201." + net.subnet() + "." + host;
+        }
+
+        /** Whether the dead first remote is tried over UDP. */
+        boolean deadOverUdp() {
+            return roleA == Role.UDP || this == UDP_THEN_TCP;
         }
 
         /** OpenVPN's print_sockaddr of that address and the port. */
@@ -66,9 +73,14 @@ class FailoverInteropTest {
 
     /** The client: the dead remote first, then the server; the server's p2p config expects a's address on UDP. */
     private static PeerConfig client(Netns net, Mode mode, TlsConfigs.Material m) {
-        PeerConfig c = new PeerConfig().option("dev", "tun").option("proto", mode.roleA.proto())
-                .option("remote", mode.addr(net, 3), Integer.toString(PeerConfig.PORT))
-                .option("remote", mode.addr(net, 2), Integer.toString(PeerConfig.PORT));
+        String port = Integer.toString(PeerConfig.PORT);
+        PeerConfig c = new PeerConfig().option("dev", "tun");
+        if (mode == Mode.UDP_THEN_TCP) {
+            c.option("proto", "udp").option("remote", mode.addr(net, 3), port, "udp")
+                    .option("remote", mode.addr(net, 2), port, "tcp-client");
+        } else {
+            c.option("proto", mode.roleA.proto()).option("remote", mode.addr(net, 3), port).option("remote", mode.addr(net, 2), port);
+        }
         if (mode.roleA == Role.UDP) {
             c.option("local", mode.addr(net, 1)).option("lport", Integer.toString(PeerConfig.PORT));
         } else {
@@ -121,7 +133,7 @@ class FailoverInteropTest {
             addresses(net, mode);
             PeerConfig server = server(net, mode, m);
             Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, server, dir, "b0-openvpn");
-            if (mode == Mode.TCP) {
+            if (mode.roleA == Role.TCP_CLIENT) {
                 b.awaitTcpListening(net, PeerConfig.PORT, E2eEnv.readyTimeout());
             } else {
                 b.awaitUdpBound(net, PeerConfig.PORT, E2eEnv.readyTimeout());
@@ -132,12 +144,13 @@ class FailoverInteropTest {
 
             String log = a.logText();
             boolean udp = mode.roleA == Role.UDP;
-            String deadLine = (udp ? "UDP link remote: " : "Attempting to establish TCP connection with ") + mode.printed(net, 3);
+            String deadLine = (mode.deadOverUdp() ? "UDP link remote: " : "Attempting to establish TCP connection with ")
+                    + mode.printed(net, 3);
             String goodLine = (udp ? "UDP link remote: " : "TCP connection established with ") + mode.printed(net, 2);
             int deadAt = log.indexOf(deadLine);
             assertTrue(deadAt >= 0, "the first remote was tried: no '" + deadLine + "' in\n" + PeerLogs.tail(a.logFile(), 40));
             assertTrue(log.indexOf(goodLine, deadAt) > deadAt, "then the second: no '" + goodLine + "' after it");
-            if (udp) {
+            if (mode.deadOverUdp()) {
                 assertTrue(log.indexOf("Server poll timeout, restarting", deadAt) > deadAt, "UDP moves on by the server poll timeout");
             }
             Report.figure("failover to the second remote (" + mode + ", first remote dead, server-poll-timeout "
