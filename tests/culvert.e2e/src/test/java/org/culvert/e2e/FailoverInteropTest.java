@@ -207,6 +207,57 @@ class FailoverInteropTest {
         }
     }
 
+    /**
+     * A host name with two addresses, the dead one first (from the namespace's own hosts file, which
+     * {@code ip netns exec} puts over {@code /etc/hosts}): the client tries them address by address, as
+     * OpenVPN 2.6 walks its {@code getaddrinfo} list, and comes up on the second.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void theAddressesOfOneNameAreTriedInTurn() throws java.io.IOException {
+        Path dir = Peer.caseDir("failover-two-addresses");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.FINGERPRINT, Wrap.NONE);
+        Mode mode = Mode.UDP;
+        try (Netns net = Netns.create()) {
+            Path netnsEtc = Path.of("/etc/netns");
+            boolean madeNetnsEtc = !java.nio.file.Files.isDirectory(netnsEtc);
+            Path hostsDir = netnsEtc.resolve(net.a());
+            try {
+                java.nio.file.Files.createDirectories(hostsDir);
+                java.nio.file.Files.writeString(hostsDir.resolve("hosts"), "127.0.0.1 localhost\n" + mode.addr(net, 3)
+                        + " vpn.failover.test\n" + mode.addr(net, 2) + " vpn.failover.test\n");
+                addresses(net, mode);
+                Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, server(net, mode, m), dir, "b0-openvpn");
+                b.awaitUdpBound(net, PeerConfig.PORT, E2eEnv.readyTimeout());
+                PeerConfig c = new PeerConfig().option("dev", "tun").option("proto", "udp")
+                        .option("remote", "vpn.failover.test", Integer.toString(PeerConfig.PORT))
+                        .option("local", mode.addr(net, 1)).option("lport", Integer.toString(PeerConfig.PORT))
+                        .option("ifconfig", net.tunAddrA(), net.tunAddrB())
+                        .option("server-poll-timeout", Integer.toString(POLL_TIMEOUT_SECONDS));
+                PeerConfig.tlsRole(c, false);
+                TlsConfigs.tlsOptions(c, false, m, Wrap.NONE, "AES-256-GCM", null, false);
+                Impl ut = E2eEnv.underTest();
+                Peer a = Peer.startWithConfig(net, net.a(), ut, c, dir, "a-" + ut);
+                Duration up = Peer.awaitTunnel(net, net.a(), net.tunAddrB(), UP_LIMIT, a, b);
+                String log = a.logText();
+                int first = log.indexOf("UDP link remote: " + mode.printed(net, 3));
+                assertTrue(first >= 0, "the name's first address was tried:\n" + log);
+                assertTrue(log.indexOf("UDP link remote: " + mode.printed(net, 2), first) > first, "then its second:\n" + log);
+                Report.figure("tunnel up on a name's second address (UDP, first address dead, server-poll-timeout "
+                        + POLL_TIMEOUT_SECONDS + " s)", Traffic.fmt(up.toMillis() / 1000.0)
+                        + " s after the client process started (JVM start included)");
+                assertEquals(0, a.stop(Duration.ofSeconds(20)));
+                b.stop(Duration.ofSeconds(20));
+            } finally {
+                java.nio.file.Files.deleteIfExists(hostsDir.resolve("hosts"));
+                java.nio.file.Files.deleteIfExists(hostsDir);
+                if (madeNetnsEtc) {
+                    java.nio.file.Files.deleteIfExists(netnsEtc);
+                }
+            }
+        }
+    }
+
     /** The scenario's outage: the server stays dead this long (not a wait for a condition); fails if a exits meanwhile. */
     private static void outage(Duration length, Peer a) {
         try {
