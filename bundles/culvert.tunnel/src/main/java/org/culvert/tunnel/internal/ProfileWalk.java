@@ -36,6 +36,8 @@ final class ProfileWalk {
                 : new ConnectionList(plan.options(), ConnectionList.Resolver.SYSTEM, sleeper, new java.security.SecureRandom(),
                         log::info);
         pause.profiles(connections == null ? 1 : connections.size());
+        // OpenVPN keeps unsuccessful_attempts in the options, which a SIGHUP reads afresh.
+        pause.initializationCompleted();
     }
 
     /** True when the next run needs the next attempt (the last one ran, or none was taken yet). */

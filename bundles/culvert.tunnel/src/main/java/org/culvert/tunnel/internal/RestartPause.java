@@ -8,8 +8,8 @@ import org.culvert.api.link.LinkSpec;
  *
  * <p>The pause is 1 s for a tcp-server and {@code --connect-retry} (default 1 s) otherwise. A tcp-client
  * and a UDP tls-client back off after the fifth unsuccessful attempt (the {@code --connect-retry}
- * schedule of {@link LinkSpec#connectRetryDelaySeconds}: doubling, at most {@code --connect-retry-max},
- * default 300 s). OpenVPN counts an attempt each time it maps a connection entry
+ * schedule of {@link LinkSpec#connectRetryDelaySeconds}: doubling, at most {@code --connect-retry}'s
+ * second argument, default 300 s). OpenVPN counts an attempt each time it maps a connection entry
  * ({@code next_connection_entry}, once per run) and clears the count at "Initialization Sequence
  * Completed"; the count is divided by the number of connection profiles, as OpenVPN does. Tunnel-thread only.
  */
