@@ -23,6 +23,7 @@ public final class LinkSpec {
     private final int connectRetryMaxSeconds;
     private final int connectTimeoutSeconds;
     private final ProxySpec proxy;
+    private final boolean connectOnce;
 
     private LinkSpec(Builder b) {
         protocol = b.protocol;
@@ -39,6 +40,7 @@ public final class LinkSpec {
         connectRetryMaxSeconds = b.connectRetryMaxSeconds;
         connectTimeoutSeconds = b.connectTimeoutSeconds;
         proxy = b.proxy;
+        connectOnce = b.connectOnce;
     }
 
     public static Builder builder(LinkProtocol protocol) {
@@ -133,6 +135,18 @@ public final class LinkSpec {
         return proxy;
     }
 
+    /**
+     * True when a tcp-client makes one connect attempt only: a refused or timed-out connect ends
+     * {@link LinkSocket#establish} with a {@link LinkException}, so that the tunnel can move to its next
+     * connection profile, as OpenVPN's "connection-failed" restart does. False (the default): the socket
+     * retries on the {@code --connect-retry} schedule.
+     *
+     * @since 1.2
+     */
+    public boolean connectOnce() {
+        return connectOnce;
+    }
+
     @Override
     public String toString() {
         return "LinkSpec[" + protocol.optionName() + " " + family + " local " + (localHost == null ? "*" : localHost) + ":" + localPort
@@ -156,6 +170,7 @@ public final class LinkSpec {
         private int connectRetryMaxSeconds = 300;
         private int connectTimeoutSeconds = 120;
         private ProxySpec proxy;
+        private boolean connectOnce;
 
         private Builder(LinkProtocol protocol) {
             this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -212,6 +227,12 @@ public final class LinkSpec {
         /** @since link 1.2 */
         public Builder proxy(ProxySpec v) {
             proxy = v;
+            return this;
+        }
+
+        /** See {@link LinkSpec#connectOnce()}. @since 1.2 */
+        public Builder connectOnce(boolean v) {
+            connectOnce = v;
             return this;
         }
 

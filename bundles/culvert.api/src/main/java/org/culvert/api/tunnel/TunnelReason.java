@@ -36,7 +36,14 @@ public enum TunnelReason {
     /** An operator restarted the tunnel. */
     USER_RESTART,
     /** A bug: an unexpected exception, logged in full. */
-    INTERNAL_ERROR;
+    INTERNAL_ERROR,
+    /**
+     * The server did not answer the first handshake packet within {@code --server-poll-timeout}
+     * (OpenVPN's "server_poll"): the tunnel moves on to its next connection profile at once.
+     */
+    SERVER_POLL_TIMEOUT,
+    /** Every connection profile failed {@code --connect-retry-max} times in a row: the tunnel gives up. */
+    CONNECT_RETRY_MAX;
 
     /**
      * OpenVPN's name for this cause in its RECONNECTING and EXITING state lines (the signal text of
@@ -69,6 +76,8 @@ public enum TunnelReason {
                 }
                 // socket.c: a TCP connect that fails is a SIGUSR1 "connection-failed".
                 return d.startsWith("CONNECTION_REFUSED") ? "connection-failed" : "link-error";
+            case SERVER_POLL_TIMEOUT:
+                return "server_poll"; // init.c: the poll timeout's restart text
             case TUN_ERROR:
                 return "tun-abort"; // forward.c: a failed tun read or write
             case USER_STOP:

@@ -370,7 +370,8 @@ final class TcpClientSocket extends TcpLinkSocket {
         lastFailure = failure;
         failures++;
         replacePending(null);
-        if (failure.reason() == Reason.PERMISSION_DENIED || failure.reason() == Reason.UNSUPPORTED) {
+        // With several connection profiles the tunnel moves on instead (OpenVPN's "connection-failed").
+        if (failure.reason() == Reason.PERMISSION_DENIED || failure.reason() == Reason.UNSUPPORTED || spec.connectOnce()) {
             throw failure;
         }
         waitingToRetry = true;

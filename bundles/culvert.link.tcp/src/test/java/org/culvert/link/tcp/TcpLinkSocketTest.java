@@ -297,6 +297,24 @@ class TcpLinkSocketTest {
     }
 
     @Test
+    void withConnectOnceARefusedConnectEndsEstablishSoTheTunnelCanMoveOn() throws Exception {
+        TcpClientSocket client = client(TcpPairs.client(AddressFamily.IPV4, "127.0.0.1", freePort()).connectRetry(0, 0)
+                .connectOnce(true));
+        long deadline = deadline();
+        LinkException e = null;
+        while (e == null) {
+            try {
+                assertFalse(client.establish(50), "nobody listens");
+            } catch (LinkException thrown) {
+                e = thrown;
+            }
+            assertTrue(System.nanoTime() < deadline, "the refused connect was never reported");
+        }
+        assertEquals(Reason.CONNECTION_REFUSED, e.reason());
+        assertEquals(1, client.failedAttempts(), "one attempt, no retry");
+    }
+
+    @Test
     void theRetryDelayFollowsOpenVpnsBackoff() throws Exception {
         TcpClientSocket a = client(TcpPairs.client(AddressFamily.IPV4, "127.0.0.1", 9).connectRetry(5, 300));
         long[] expected = { 5, 5, 5, 5, 10, 20, 40, 80, 160, 300, 300 };

@@ -50,9 +50,16 @@ final class ClientOptions {
                 b.warnings.add(String.format(OptionWarnings.INACTIVE_BYTES, b.inactive));
             }
         });
-        t.notSupported("allow-pull-fqdn", "auth-token-user", "client-nat", "connect-retry-max", "connection",
+        t.option("connection", ConnectionBlocks::addBlock);
+        t.option("remote-random", 0, 0, (b, l) -> b.remoteRandom = true);
+        t.option("remote-random-hostname", 0, 0, (b, l) -> b.remoteRandomHostname = true);
+        t.option("connect-retry-max", 1, 1, (b, l) -> {
+            int passes = integer(l, 0, 0, Integer.MAX_VALUE);
+            b.connectRetryMaxCount = passes == 0 ? null : passes;
+        });
+        t.notSupported("allow-pull-fqdn", "auth-token-user", "client-nat",
                 "peer-id", "preresolve", "proto-force", "protocol-flags", "pull-filter", "push-continuation",
-                "push-peer-info", "remote-random", "remote-random-hostname", "single-session", "static-challenge");
+                "push-peer-info", "single-session", "static-challenge");
         t.option("dns", NameServiceOptions::dns);
         for (String name : new String[] {"auth-retry", "auth-token", "auth-user-pass"}) {
             t.notSupportedBecause(name, OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);

@@ -11,8 +11,8 @@ import java.util.Objects;
  * <p>Syntax is OpenVPN's: one option per line, {@code #}/{@code ;} comments, {@code "..."} and
  * {@code '...'} quoting with backslash escapes, an optional leading {@code --}, inline
  * {@code <secret>}, {@code <ca>}, {@code <cert>}, {@code <key>}, {@code <dh>}, {@code <tls-auth>},
- * {@code <tls-crypt>} and {@code <peer-fingerprint>} blocks, and {@code config FILE} includes (at
- * most 10 deep). Later options override earlier ones, as in OpenVPN. Options OpenVPN knows but
+ * {@code <tls-crypt>} and {@code <peer-fingerprint>} blocks, {@code <connection>} profiles (see
+ * {@link ConnectionEntry}), and {@code config FILE} includes (at most 10 deep). Later options override earlier ones, as in OpenVPN. Options OpenVPN knows but
  * Culvert does not implement are refused by name ({@link ConfigException.Reason#UNSUPPORTED_OPTION}),
  * among them pull and server mode ({@code client}, {@code pull}, {@code server}, {@code mode server}),
  * security options that a JVM cannot honour ({@code user}, {@code group}, {@code chroot}),

@@ -23,9 +23,15 @@ final class ConfigReader implements OptionsBuilder.Includer {
     }
 
     void readText(String text, String source, int depth) throws ConfigException {
+        readText(builder, text, source, 0, depth);
+    }
+
+    /** Reads {@code text} into {@code target}; its first line is line {@code lineOffset + 1} of {@code source}. */
+    private void readText(OptionsBuilder target, String text, String source, int lineOffset, int depth)
+            throws ConfigException {
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
-            int lineNumber = i + 1;
+            int lineNumber = lineOffset + i + 1;
             String line = i == 0 && lines[0].startsWith("\uFEFF") ? lines[0].substring(1) : lines[i];
             List<String> words;
             try {
@@ -47,6 +53,10 @@ final class ConfigReader implements OptionsBuilder.Includer {
             }
             if (first.length() > 2 && first.startsWith("<") && first.endsWith(">")) {
                 String tag = first.substring(1, first.length() - 1);
+                if (target.inConnectionBlock) {
+                    // A nested block is refused by name before its content is looked for.
+                    ConnectionBlocks.checkContext(target, tag, where);
+                }
                 if (words.size() > 1) {
                     throw new ConfigException(ConfigException.Reason.BAD_INLINE_BLOCK, source, lineNumber, tag,
                             "unexpected text after <" + tag + ">; the block's content starts on the next line");
@@ -63,10 +73,10 @@ final class ConfigReader implements OptionsBuilder.Includer {
                             "no " + close + " before the end of " + source);
                 }
                 i = j;
-                builder.apply(new Line(tag, List.of(content.toString()), true, where, baseDir, depth));
+                target.apply(new Line(tag, List.of(content.toString()), true, where, baseDir, depth));
                 continue;
             }
-            builder.apply(new Line(first, List.copyOf(words.subList(1, words.size())), false, where, baseDir, depth));
+            target.apply(new Line(first, List.copyOf(words.subList(1, words.size())), false, where, baseDir, depth));
         }
     }
 
@@ -93,6 +103,11 @@ final class ConfigReader implements OptionsBuilder.Includer {
             builder.apply(new Line(option.substring(2), List.copyOf(values), false,
                     new Where(ConfigException.COMMAND_LINE, 0), baseDir, 0));
         }
+    }
+
+    @Override
+    public void readBlock(OptionsBuilder target, String text, Where at, int depth) throws ConfigException {
+        readText(target, text, at.source(), at.line(), depth);
     }
 
     @Override

@@ -41,7 +41,9 @@ public final class OpenVpnOptions {
             int connectTimeout, int resolvRetry, Optional<Path> writepid, boolean disableDco,
             List<String> dataCiphers, Optional<String> dataCiphersFallback,
             boolean allowDeprecatedInsecureStaticCrypto, Optional<TlsOptions> tls, Optional<String> windowsDriver,
-            Optional<Management> management, Optional<StatusFile> status, List<String> warnings) {
+            Optional<Management> management, Optional<StatusFile> status, List<String> warnings,
+            List<ConnectionEntry> connections, boolean remoteRandom, boolean remoteRandomHostname,
+            int connectRetryMaxCount) {
     }
 
     /** {@link #resolvRetry()} value meaning "retry forever" (OpenVPN's default). */
@@ -111,6 +113,59 @@ public final class OpenVpnOptions {
     /** Every {@code --remote}, in order. */
     public List<Remote> remotes() {
         return v.remotes();
+    }
+
+    /**
+     * The connection profiles in configuration order: the {@code <connection>} blocks, else one per
+     * {@code --remote}, else one without a remote. Never empty. The link settings of this object
+     * ({@link #proto()}, {@link #remote()}, {@link #local()}, ...) are those of the first; see
+     * {@link #forConnection}.
+     */
+    public List<ConnectionEntry> connections() {
+        return v.connections();
+    }
+
+    /**
+     * These options as they apply while {@code entry} is the connection in use: its remote, protocol,
+     * local binding, {@code --float}, {@code --connect-retry}, {@code --server-poll-timeout} and
+     * {@code --explicit-exit-notify}; everything else unchanged.
+     */
+    public OpenVpnOptions forConnection(ConnectionEntry entry) {
+        Values x = v;
+        List<Remote> remotes = entry.remoteHost()
+                .map(h -> List.of(new Remote(h, entry.remotePort(), Optional.of(entry.proto()), entry.family())))
+                .orElse(List.of());
+        return new OpenVpnOptions(new Values(x.sourceName(), x.dev(), x.devType(), x.devNode(), entry.proto(),
+                entry.family(), entry.local(), entry.localPort(), entry.remotePort(), remotes, x.proxy(), entry.bind(),
+                entry.bindIpv6Only(), entry.floatRemote(), x.ifconfig(), x.ifconfigIpv6(), x.routes(), x.routesIpv6(),
+                x.topology(), x.tunMtu(), x.occMtu(), x.tunMtuExtra(), x.linkMtu(), x.mssfix(), x.mssfixEncap(),
+                x.mssfixFixed(), x.sndbuf(), x.rcvbuf(), x.up(), x.down(), x.scriptSecurity(), x.persistTun(),
+                x.persistKey(), x.ping(), x.pingRestart(), x.pingExit(), x.inactive(), x.inactiveBytes(),
+                entry.explicitExitNotify(), x.secret(), x.secretFile(), x.secretInline(), x.keyDirection(), x.cipher(),
+                x.auth(), x.replayWindow(), x.compression(), x.allowCompression(), x.verb(), x.mute(),
+                x.muteReplayWarnings(), entry.connectRetry(), entry.connectRetryMax(), entry.connectTimeout(),
+                x.resolvRetry(), x.writepid(), x.disableDco(), x.dataCiphers(), x.dataCiphersFallback(),
+                x.allowDeprecatedInsecureStaticCrypto(), x.tls(), x.windowsDriver(), x.management(), x.status(),
+                x.warnings(), List.of(entry), x.remoteRandom(), x.remoteRandomHostname(), x.connectRetryMaxCount()),
+                routeSettings);
+    }
+
+    /** {@code --remote-random}: the profiles are shuffled once when the tunnel starts. */
+    public boolean remoteRandom() {
+        return v.remoteRandom();
+    }
+
+    /** {@code --remote-random-hostname}: a random label is put before each host name resolved. */
+    public boolean remoteRandomHostname() {
+        return v.remoteRandomHostname();
+    }
+
+    /**
+     * {@code --connect-retry-max}: how many times each profile may fail in a row (OpenVPN counts
+     * unsuccessful attempts against {@code profiles * n}) before the tunnel gives up; 0 = never.
+     */
+    public int connectRetryMaxCount() {
+        return v.connectRetryMaxCount();
     }
 
     /** The remote a point-to-point tunnel uses: the first {@code --remote}. */

@@ -77,6 +77,9 @@ final class OptionsBuilder {
     /** Reads {@code --config} files on behalf of the builder. */
     interface Includer {
         void include(Path file, String displayName, Where from, int depth) throws ConfigException;
+
+        /** Reads the text of an inline {@code <connection>} block (given at {@code at}) into {@code target}. */
+        void readBlock(OptionsBuilder target, String text, Where at, int depth) throws ConfigException;
     }
 
     // The parse state: package-private because the option tables (LinkOptions, TlsModeOptions, ...) write it.
@@ -102,6 +105,14 @@ final class OptionsBuilder {
     Where lportWhere;
     int remotePort = DEFAULT_PORT;
     final List<RawRemote> remotes = new ArrayList<>();
+    /** The {@code <connection>} blocks, in order; when there are any, {@link #remotes} is ignored, as in OpenVPN. */
+    final List<ConnectionBlocks.RawConnection> connectionBlocks = new ArrayList<>();
+    /** True while this builder reads one {@code <connection>} block. */
+    boolean inConnectionBlock;
+    boolean remoteRandom;
+    boolean remoteRandomHostname;
+    /** {@code --connect-retry-max}: full passes over the profiles before giving up; null = unlimited. */
+    Integer connectRetryMaxCount;
     boolean nobind;
     Where nobindWhere;
     boolean bindDefined;
@@ -265,6 +276,9 @@ final class OptionsBuilder {
                     + name + "> block");
         }
         OptionRegistry.Handler handler = REGISTRY.handler(name);
+        if (handler != null || REGISTRY.isKnown(name)) {
+            ConnectionBlocks.checkContext(this, name, l.where());
+        }
         if (handler == null) {
             throw REGISTRY.refusal(l);
         }
@@ -298,7 +312,7 @@ final class OptionsBuilder {
         if (type == DevType.NULL) {
             checkNothingToConfigure();
         }
-        if (protoAmbiguousTcp) {
+        if (protoAmbiguousTcp && connectionBlocks.isEmpty()) {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }
         boolean tlsMode = checkMode(sourceName);
@@ -338,26 +352,18 @@ final class OptionsBuilder {
             throw at(CONFLICT, windowsDriverWhere, "windows-driver", "wintun requires --dev tun");
         }
 
+        List<ConnectionEntry> entries = resolveConnections();
+        ConnectionEntry first = entries.get(0);
+        Proto effectiveProto = first.proto();
         List<Remote> resolvedRemotes = new ArrayList<>();
-        for (RawRemote r : remotes) {
-            resolvedRemotes.add(new Remote(r.host(), r.port() != null ? r.port() : remotePort,
-                    Optional.ofNullable(r.proto()), r.family()));
+        List<RawRemote> profileRemotes = profileRemotes();
+        for (int i = 0; i < profileRemotes.size(); i++) {
+            RawRemote r = profileRemotes.get(i);
+            resolvedRemotes.add(new Remote(r.host(), entries.get(i).remotePort(), Optional.ofNullable(r.proto()), r.family()));
         }
-        Proto effectiveProto = proto;
-        IpFamily effectiveFamily = family;
-        if (!remotes.isEmpty() && remotes.get(0).proto() != null) {
-            effectiveProto = remotes.get(0).proto();
-            effectiveFamily = remotes.get(0).family();
-        }
-        checkBinding(effectiveProto);
-        checkAddresses();
         Proxy proxy = ProxyOptions.resolve(this, effectiveProto);
-
-        int effectiveExitNotify = explicitExitNotify;
-        if (effectiveExitNotify > 0 && effectiveProto.isTcp()) {
-            warnings.add(OptionWarnings.EXIT_NOTIFY_TCP);
-            effectiveExitNotify = 0;
         }
+        checkAddresses(entries);
         checkScripts();
         int[] pings = resolvePings();
         if (tunMtu != null && linkMtu != null) {
@@ -391,20 +397,22 @@ final class OptionsBuilder {
             resolvedRoutes6.add(new RouteIpv6(r.network(), r.bits(), Optional.ofNullable(gw), r.metric()));
         }
         OpenVpnOptions built = new OpenVpnOptions(new OpenVpnOptions.Values(sourceName, dev, type, Optional.ofNullable(devNode),
-                effectiveProto, effectiveFamily, Optional.ofNullable(local), localPort, remotePort,
-                List.copyOf(resolvedRemotes), Optional.ofNullable(proxy), bindsLocally(effectiveProto), bindIpv6Only, floatRemote,
+                effectiveProto, first.family(), first.local(), first.localPort(), first.remotePort(),
+                List.copyOf(resolvedRemotes), Optional.ofNullable(proxy), first.bind(), first.bindIpv6Only(), first.floatRemote(),
                 Optional.ofNullable(ifconfig), Optional.ofNullable(ifconfigIpv6), List.copyOf(resolvedRoutes),
                 List.copyOf(resolvedRoutes6), topology, effectiveTunMtu, occMtu,
                 tunMtuExtra != null ? tunMtuExtra : type == DevType.TAP ? TAP_MTU_EXTRA : 0,
                 linkMtu == null ? OptionalInt.empty() : OptionalInt.of(linkMtu), effectiveMssfix, effectiveEncap,
                 effectiveFixed, sndbuf, rcvbuf, Optional.ofNullable(up), Optional.ofNullable(down), scriptSecurity,
                 persistTun, persistKey, pings[0], pingExitAction ? 0 : pings[1], pingExitAction ? pings[1] : 0,
-                inactive, inactiveBytes, effectiveExitNotify, secret, Optional.ofNullable(secretFile), secretInline,
+                inactive, inactiveBytes, first.explicitExitNotify(), secret, Optional.ofNullable(secretFile), secretInline,
                 direction, cipher, auth, new ReplayWindow.Settings(replayWindow, replayTime), compression,
-                Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, connectRetry, connectRetryMax,
-                connectTimeout, resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
+                Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, first.connectRetry(),
+                first.connectRetryMax(), first.connectTimeout(), resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
                 allowDeprecatedInsecureStaticCrypto, Optional.ofNullable(tls), Optional.ofNullable(windowsDriver),
-                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings)), routeSettings);
+                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings),
+                List.copyOf(entries), remoteRandom, remoteRandomHostname,
+                connectRetryMaxCount == null ? 0 : connectRetryMaxCount), routeSettings);
         // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
         // builder is done with after build().
         warnings.addAll(OptionWarnings.of(built));
@@ -597,41 +605,93 @@ final class OptionsBuilder {
         key = new FileContent("", Optional.empty());
     }
 
-    private void checkBinding(Proto effectiveProto) throws ConfigException {
-        if (effectiveProto == Proto.TCP_CLIENT && remotes.isEmpty()) {
-            throw at(MISSING_OPTION, protoWhere, "proto", "tcp-client needs --remote");
+    /**
+     * The connection profiles, as OpenVPN's {@code options_postprocess_mutate} makes them: the
+     * {@code <connection>} blocks if there are any, else one per {@code --remote} with the connection
+     * options given outside the blocks, else one without a remote.
+     */
+    private List<ConnectionEntry> resolveConnections() throws ConfigException {
+        List<ConnectionBlocks.RawConnection> raw = new ArrayList<>(connectionBlocks);
+        if (raw.isEmpty()) {
+            for (RawRemote r : remotes) {
+                raw.add(ConnectionBlocks.capture(this, r));
+            }
         }
-        if (nobind) {
-            if (bindDefined) {
-                throw at(CONFLICT, nobindWhere, "nobind", "cannot be combined with --bind (" + describe(bindWhere) + ")");
+        if (raw.isEmpty()) {
+            raw.add(ConnectionBlocks.capture(this, null));
+        }
+        List<ConnectionEntry> out = new ArrayList<>();
+        boolean exitNotifyWarned = false;
+        for (ConnectionBlocks.RawConnection c : raw) {
+            RawRemote r = c.remote();
+            Proto p = r != null && r.proto() != null ? r.proto() : c.proto();
+            IpFamily f = r != null && r.proto() != null ? r.family() : c.family();
+            if (c.protoAmbiguousTcp() && (r == null || r.proto() == null)) {
+                throw at(CONFLICT, c.protoWhere(), "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
             }
-            if (local != null) {
-                throw at(CONFLICT, nobindWhere, "nobind", "makes no sense with --local (" + describe(localWhere) + ")");
+            checkBinding(c, p);
+            int exitNotify = c.explicitExitNotify();
+            if (exitNotify > 0 && p.isTcp()) {
+                if (!exitNotifyWarned) {
+                    warnings.add(OptionWarnings.EXIT_NOTIFY_TCP);
+                    exitNotifyWarned = true;
+                }
+                exitNotify = 0;
             }
-            if (localPortDefined) {
-                throw at(CONFLICT, nobindWhere, "nobind", "makes no sense with --lport (" + describe(lportWhere) + ")");
+            out.add(new ConnectionEntry(Optional.ofNullable(r == null ? null : r.host()),
+                    r != null && r.port() != null ? r.port() : c.remotePort(), p, f, Optional.ofNullable(c.local()),
+                    c.localPort(), bindsLocally(c, p), c.bindIpv6Only(), c.floatRemote(), c.connectRetry(),
+                    c.connectRetryMax(), c.connectTimeout(), exitNotify));
+        }
+        return out;
+    }
+
+    /** The remotes the profiles are made of: the blocks' if there are any, else the plain ones. */
+    private List<RawRemote> profileRemotes() {
+        if (connectionBlocks.isEmpty()) {
+            return remotes;
+        }
+        List<RawRemote> out = new ArrayList<>();
+        for (ConnectionBlocks.RawConnection c : connectionBlocks) {
+            out.add(c.remote());
+        }
+        return out;
+    }
+
+    private void checkBinding(ConnectionBlocks.RawConnection c, Proto effectiveProto) throws ConfigException {
+        if (effectiveProto == Proto.TCP_CLIENT && c.remote() == null) {
+            throw at(MISSING_OPTION, c.protoWhere(), "proto", "tcp-client needs --remote");
+        }
+        if (c.nobind()) {
+            if (c.bindDefined()) {
+                throw at(CONFLICT, c.nobindWhere(), "nobind", "cannot be combined with --bind (" + describe(c.bindWhere()) + ")");
             }
-            if (remotes.isEmpty()) {
-                throw at(CONFLICT, nobindWhere, "nobind", "makes no sense without --remote");
+            if (c.local() != null) {
+                throw at(CONFLICT, c.nobindWhere(), "nobind", "makes no sense with --local (" + describe(c.localWhere()) + ")");
+            }
+            if (c.localPortDefined()) {
+                throw at(CONFLICT, c.nobindWhere(), "nobind", "makes no sense with --lport (" + describe(c.lportWhere()) + ")");
+            }
+            if (c.remote() == null) {
+                throw at(CONFLICT, c.nobindWhere(), "nobind", "makes no sense without --remote");
             }
         }
     }
 
-    private boolean bindsLocally(Proto effectiveProto) {
-        if (nobind) {
+    private static boolean bindsLocally(ConnectionBlocks.RawConnection c, Proto effectiveProto) {
+        if (c.nobind()) {
             return false;
         }
-        boolean needBind = local != null || localPortDefined || bindDefined;
+        boolean needBind = c.local() != null || c.localPortDefined() || c.bindDefined();
         // Like OpenVPN, a TCP client uses an ephemeral source port unless told otherwise.
         return needBind || effectiveProto != Proto.TCP_CLIENT;
     }
 
-    private void checkAddresses() throws ConfigException {
-        if (!remotes.isEmpty() && local != null && remotes.get(0).host().equals(local)) {
-            int rport = remotes.get(0).port() != null ? remotes.get(0).port() : remotePort;
-            if (rport == localPort) {
-                throw at(CONFLICT, remotes.get(0).where(), "remote", "same address and port as --local");
-            }
+    private void checkAddresses(List<ConnectionEntry> entries) throws ConfigException {
+        ConnectionEntry first = entries.get(0);
+        if (first.remoteHost().isPresent() && first.local().isPresent() && first.remoteHost().equals(first.local())
+                && first.remotePort() == first.localPort()) {
+            throw at(CONFLICT, remotes.isEmpty() ? null : remotes.get(0).where(), "remote", "same address and port as --local");
         }
         if (ifconfig != null) {
             String l = ifconfig.local().getHostAddress();
@@ -639,7 +699,7 @@ final class OptionsBuilder {
             if (l.equals(r)) {
                 throw at(CONFLICT, ifconfigWhere, "ifconfig", "local and remote/netmask addresses must differ");
             }
-            for (RawRemote remote : remotes) {
+            for (RawRemote remote : profileRemotes()) {
                 if (remote.host().equals(l) || remote.host().equals(r)) {
                     throw at(CONFLICT, remote.where(), "remote", "must differ from the --ifconfig addresses");
                 }

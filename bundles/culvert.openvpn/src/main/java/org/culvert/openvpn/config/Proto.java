@@ -9,6 +9,11 @@ public enum Proto {
     TCP_CLIENT,
     TCP_SERVER;
 
+    /** OpenVPN's spelling: {@code udp}, {@code tcp-client} or {@code tcp-server}. */
+    public String optionName() {
+        return this == UDP ? "udp" : this == TCP_CLIENT ? "tcp-client" : "tcp-server";
+    }
+
     /** True for both TCP roles (16-bit length framing, no explicit-exit-notify). */
     public boolean isTcp() {
         return this != UDP;

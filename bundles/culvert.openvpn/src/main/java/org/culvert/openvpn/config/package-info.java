@@ -9,6 +9,9 @@
  * {@code Route} gains its {@code SpecialAddress} components (net_gateway, remote_host).
  * <p>1.3: {@code PkiOptions} ({@code --remote-cert-ku}, {@code --remote-cert-eku}, {@code --crl-verify},
  * {@code --pkcs12}, {@code --askpass}, {@code --extra-certs}, {@code --tls-crypt-v2}) as {@code TlsOptions.pki()}.
+ * <p>1.3: connection profiles: {@code ConnectionEntry}, {@code OpenVpnOptions.connections()},
+ * {@code forConnection}, {@code remoteRandom}, {@code remoteRandomHostname}, {@code connectRetryMaxCount};
+ * {@code Proto.optionName()}.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.3.0")

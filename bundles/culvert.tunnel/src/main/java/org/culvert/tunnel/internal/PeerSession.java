@@ -54,6 +54,10 @@ final class PeerSession {
     private boolean clampSet;
     private DropReason lastDrop = DropReason.MALFORMED;
     private Verdict lastVerdict = Verdict.OK;
+    /** OpenVPN's {@code server_poll_interval}: when the first answer must have come; -1 for none. */
+    private long serverPollDeadline = -1;
+    /** OpenVPN's {@code tls_initial_packet_received}: a packet from the peer was accepted. */
+    private boolean peerHeard;
 
     /**
      * @param layer tun or tap, for the clamp
@@ -148,8 +152,24 @@ final class PeerSession {
         if (in == Incoming.DROP) {
             lastVerdict = engine.lastVerdict();
             lastDrop = map(lastVerdict);
+        } else {
+            peerHeard = true;
         }
         return in;
+    }
+
+    /**
+     * {@code --server-poll-timeout} for a client: unless a packet from the server is accepted by
+     * {@code deadlineMillis} (loop clock), {@link #serverPollExpired} turns true, and the tunnel moves to its
+     * next connection profile ({@code check_server_poll_timeout} in OpenVPN's {@code forward.c}).
+     */
+    void serverPollDeadline(long deadlineMillis) {
+        serverPollDeadline = deadlineMillis;
+    }
+
+    /** True once the server-poll deadline passed with nothing heard from the server. */
+    boolean serverPollExpired(long nowMillis) {
+        return serverPollDeadline >= 0 && !peerHeard && nowMillis - serverPollDeadline >= 0;
     }
 
     /** Why the last {@link #decapsulate} dropped its packet. */
@@ -181,7 +201,8 @@ final class PeerSession {
 
     /** Monotonic milliseconds at which {@link #checkTimers()} must run next. */
     long nextTimerMillis() {
-        return engine.nextTimerMillis();
+        long next = engine.nextTimerMillis();
+        return serverPollDeadline >= 0 && !peerHeard && serverPollDeadline - next < 0 ? serverPollDeadline : next;
     }
 
     TimerEvent checkTimers() {

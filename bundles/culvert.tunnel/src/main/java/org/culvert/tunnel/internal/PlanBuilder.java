@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.culvert.api.tunnel.TunnelOperations;
 
@@ -18,9 +20,13 @@ import org.culvert.api.tun.TunSpec;
 import org.culvert.api.tunnel.TunnelManager;
 import org.culvert.openvpn.config.ConfigException;
 import org.culvert.openvpn.config.ConfigParser;
+import org.culvert.openvpn.config.ConnectionEntry;
 import org.culvert.openvpn.config.DevType;
 import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.config.Route;
+import org.culvert.openvpn.config.RouteIpv6;
 import org.culvert.openvpn.config.TlsOptions;
 import org.culvert.openvpn.crypto.StaticKeyDataChannel;
 import org.culvert.openvpn.tls.TlsConfigException;
@@ -112,6 +118,90 @@ final class PlanBuilder {
         tun.scriptEnv("link_mtu", Integer.toString(o.occMtu()));
         tun.scriptEnv("proto_1", o.proto() == org.culvert.openvpn.config.Proto.UDP ? "udp" : o.proto() == org.culvert.openvpn.config.Proto.TCP_CLIENT ? "tcp-client" : "tcp-server");
 
+        LinkSpec linkSpec = linkSpec(o, null, false);
+        LinkProtocol protocol = linkSpec.protocol();
+        int maxPayload = o.tunMtu() + FRAME_SLACK;
+        String summary;
+        String role;
+        TunnelPlan.SessionFactory sessions;
+        Function<ConnectionEntry, TunnelPlan.SessionFactory> sessionsFor;
+        if (o.tls().isPresent()) {
+            // Validated now, so a certificate or option the engine cannot honour is a config error up front.
+            // One engine setting per kind of connection profile (the OCC string, the overhead and the exit
+            // notification depend on it), made now while the key text is still there.
+            Map<SessionVariant, TlsSettings> byVariant = new HashMap<>();
+            for (ConnectionEntry e : o.connections()) {
+                if (!byVariant.containsKey(SessionVariant.of(e))) {
+                    try {
+                        byVariant.put(SessionVariant.of(e), TlsSettingsFactory.fromOptions(o.forConnection(e)));
+                    } catch (TlsConfigException ex) {
+                        byVariant.values().forEach(TlsSettings::wipe);
+                        throw new PlanException(o.sourceName() + ": " + ex.getMessage(), ex);
+                    }
+                }
+            }
+            role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
+            summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
+            // The settings hold their own copies of the keys: the parsed text is not needed any more.
+            TlsOptions t = o.tls().get();
+            t.key().wipe();
+            t.tlsAuth().ifPresent(FileContent::wipe);
+            t.tlsCrypt().ifPresent(FileContent::wipe);
+            t.pki().pkcs12().ifPresent(FileContent::wipe);
+            t.pki().tlsCryptV2().ifPresent(FileContent::wipe);
+            sessionsFor = e -> new TunnelPlan.SessionFactory() {
+                @Override
+                public PeerSession newSession(LoopClock clock) throws Exception {
+                    return PeerSession.tls(o.forConnection(e), byVariant.get(SessionVariant.of(e)), clock, new SecureRandom());
+                }
+
+                @Override
+                public void wipe() {
+                    byVariant.values().forEach(TlsSettings::wipe);
+                }
+            };
+            sessions = sessionsFor.apply(o.connections().get(0));
+        } else {
+            role = "static-key";
+            summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
+            sessionsFor = e -> new TunnelPlan.SessionFactory() {
+                @Override
+                public PeerSession newSession(LoopClock clock) {
+                    return PeerSession.staticKey(o.forConnection(e), clock, new SecureRandom());
+                }
+
+                @Override
+                public void wipe() {
+                    o.secret().wipe();
+                }
+            };
+            sessions = sessionsFor.apply(o.connections().get(0));
+        }
+        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
+        TunSpec tunSpec = tun.build();
+        String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
+        TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
+                tunRemote, operations(o), o.warnings()).withProfiles(o, sessionsFor);
+        plan.blockIpv6Source = RouteSpecs.blockIpv6Source(o);
+        return plan;
+    }
+
+    /** What of a connection profile the TLS engine's settings depend on. */
+    private record SessionVariant(Proto proto, int explicitExitNotify) {
+        static SessionVariant of(ConnectionEntry e) {
+            return new SessionVariant(e.proto(), e.explicitExitNotify());
+        }
+    }
+
+    /**
+     * The link of one attempt: OpenVPN's link options as {@code o} has them (for a connection profile,
+     * {@link OpenVpnOptions#forConnection}), to {@code resolved} when the attempt's address is known, else
+     * to the configured host.
+     *
+     * @param connectOnce a tcp-client gives up after one failed connect, to move to the next profile
+     */
+    static LinkSpec linkSpec(OpenVpnOptions o, java.net.InetSocketAddress resolved, boolean connectOnce)
+            throws PlanException {
         LinkProtocol protocol;
         switch (o.proto()) {
             case TCP_CLIENT:
@@ -132,66 +222,19 @@ final class PlanBuilder {
                 .receiveBuffer(o.rcvbuf())
                 .connectRetry(o.connectRetry(), o.connectRetryMax())
                 .connectTimeout(o.connectTimeout())
+                .connectOnce(connectOnce)
                 .maxPacketSize(Math.min(StaticKeyDataChannel.MAX_WIRE_PACKET, maxPayload + 256));
-        o.remote().ifPresent(r -> link.remote(r.host(), r.port()));
+        if (resolved != null) {
+            link.remote(resolved.isUnresolved() ? resolved.getHostString() : resolved.getAddress().getHostAddress(),
+                    resolved.getPort());
+        } else {
+            o.remote().ifPresent(r -> link.remote(r.host(), r.port()));
+        }
         o.proxy().ifPresent(p -> link.proxy(ProxySpecs.of(p)));
         if (protocol == LinkProtocol.TCP_CLIENT && o.remote().isEmpty()) {
             throw new PlanException(o.sourceName() + ": --proto tcp-client needs --remote", null);
         }
-        LinkSpec linkSpec = link.build();
-        String summary;
-        String role;
-        TunnelPlan.SessionFactory sessions;
-        if (o.tls().isPresent()) {
-            // Validated now, so a certificate or option the engine cannot honour is a config error up front.
-            TlsSettings settings;
-            try {
-                settings = TlsSettingsFactory.fromOptions(o);
-            } catch (TlsConfigException e) {
-                throw new PlanException(o.sourceName() + ": " + e.getMessage(), e);
-            }
-            role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
-            summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
-            // The settings hold their own copies of the keys: the parsed text is not needed any more.
-            TlsOptions t = o.tls().get();
-            t.key().wipe();
-            t.tlsAuth().ifPresent(FileContent::wipe);
-            t.tlsCrypt().ifPresent(FileContent::wipe);
-            t.pki().pkcs12().ifPresent(FileContent::wipe);
-            t.pki().tlsCryptV2().ifPresent(FileContent::wipe);
-            sessions = new TunnelPlan.SessionFactory() {
-                @Override
-                public PeerSession newSession(LoopClock clock) throws Exception {
-                    return PeerSession.tls(o, settings, clock, new SecureRandom());
-                }
-
-                @Override
-                public void wipe() {
-                    settings.wipe();
-                }
-            };
-        } else {
-            role = "static-key";
-            summary = "static key, " + o.cipher().openVpnName() + "/" + o.auth() + ", " + protocol.optionName();
-            sessions = new TunnelPlan.SessionFactory() {
-                @Override
-                public PeerSession newSession(LoopClock clock) {
-                    return PeerSession.staticKey(o, clock, new SecureRandom());
-                }
-
-                @Override
-                public void wipe() {
-                    o.secret().wipe();
-                }
-            };
-        }
-        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
-        TunSpec tunSpec = tun.build();
-        String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
-        TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary,
-                role, tunRemote, operations(o), o.warnings());
-        plan.blockIpv6Source = RouteSpecs.blockIpv6Source(o);
-        return plan;
+        return link.build();
     }
 
     /** The settings the operations bundles act on, in the API's terms. */

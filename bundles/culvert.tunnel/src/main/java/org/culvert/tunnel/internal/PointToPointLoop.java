@@ -55,7 +55,9 @@ final class PointToPointLoop {
         /** An operator's SIGUSR1 or SIGHUP. */
         RESTART_REQUESTED, PLUGIN_GONE, PING_RESTART, PING_EXIT, INACTIVE, PEER_EXIT, DECRYPT_ERROR, HANDSHAKE_FAILED,
         /** The session's timers or output threw on {@value PointToPointLoop#SESSION_FAULT_LIMIT} turns in a row. */
-        INTERNAL_ERROR
+        INTERNAL_ERROR,
+        /** No answer from the server within {@code --server-poll-timeout} (see {@link PeerSession#serverPollExpired}). */
+        SERVER_POLL_TIMEOUT
     }
 
     /** Turns in a row with a session fault (timers, own output) after which the session is given up. */
@@ -477,6 +479,9 @@ final class PointToPointLoop {
     }
 
     private Exit checkTimers() {
+        if (session.serverPollExpired(clock.millis())) {
+            return Exit.SERVER_POLL_TIMEOUT;
+        }
         TimerEvent event;
         try {
             event = session.checkTimers();

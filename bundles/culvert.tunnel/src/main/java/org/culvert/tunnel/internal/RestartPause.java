@@ -8,15 +8,22 @@ import org.culvert.api.link.LinkSpec;
  *
  * <p>The pause is 1 s for a tcp-server and {@code --connect-retry} (default 1 s) otherwise. A tcp-client
  * and a UDP tls-client back off after the fifth unsuccessful attempt (the {@code --connect-retry}
- * schedule of {@link LinkSpec#connectRetryDelaySeconds}: doubling, at most {@code --connect-retry-max},
- * default 300 s). OpenVPN counts an attempt each time it maps a connection entry
+ * schedule of {@link LinkSpec#connectRetryDelaySeconds}: doubling, at most {@code --connect-retry}'s
+ * second argument, default 300 s). OpenVPN counts an attempt each time it maps a connection entry
  * ({@code next_connection_entry}, once per run) and clears the count at "Initialization Sequence
- * Completed"; OpenVPN has one remote here, so its per-remote division is by one. Tunnel-thread only.
+ * Completed"; the count is divided by the number of connection profiles, as OpenVPN does. Tunnel-thread only.
  */
 final class RestartPause {
     private int unsuccessfulAttempts;
+    /** The connection profiles: OpenVPN backs off per profile ({@code unsuccessful_attempts / len}). */
+    private int profiles = 1;
 
-    /** A run begins: OpenVPN's {@code next_connection_entry} counts it as an attempt. */
+    /** How many connection profiles the tunnel walks (at least 1). */
+    void profiles(int n) {
+        profiles = Math.max(1, n);
+    }
+
+    /** A run moves to a profile: OpenVPN's {@code next_connection_entry} counts it as an attempt. */
     void attemptStarted() {
         unsuccessfulAttempts++;
     }
@@ -28,7 +35,7 @@ final class RestartPause {
 
     /** Seconds to pause before the next run of a tunnel with this link (a SIGHUP may have changed it). */
     long nextPauseSeconds(LinkSpec link, boolean tlsClient) {
-        return seconds(link, tlsClient, unsuccessfulAttempts);
+        return seconds(link, tlsClient, unsuccessfulAttempts / profiles);
     }
 
     /** {@code socket_restart_pause} for {@code unsuccessfulAttempts} counted since the tunnel was last up. */

@@ -63,6 +63,42 @@ final class TunnelPlan {
         this.summary = summary;
     }
 
+    /** The options the plan was built from, for {@link #forAttempt}; null for a plan made by hand (tests). */
+    private org.culvert.openvpn.config.OpenVpnOptions options;
+    /** The session factory of each connection profile. */
+    private java.util.function.Function<org.culvert.openvpn.config.ConnectionEntry, SessionFactory> sessionsFor;
+
+    /** Lets {@link #forAttempt} make the plan of each connection profile; for {@link PlanBuilder}. */
+    TunnelPlan withProfiles(org.culvert.openvpn.config.OpenVpnOptions o,
+            java.util.function.Function<org.culvert.openvpn.config.ConnectionEntry, SessionFactory> sessions) {
+        this.options = o;
+        this.sessionsFor = sessions;
+        return this;
+    }
+
+    /** The options the plan came from; null for a plan made by hand. */
+    org.culvert.openvpn.config.OpenVpnOptions options() {
+        return options;
+    }
+
+    /**
+     * This plan for one attempt: the link to the attempt's profile and address, and the session for
+     * its protocol; everything else shared. This plan itself for a plan made by hand.
+     */
+    TunnelPlan forAttempt(ConnectionList.Attempt attempt) throws PlanBuilder.PlanException {
+        if (options == null || attempt == null) {
+            return this;
+        }
+        org.culvert.openvpn.config.OpenVpnOptions o = options.forConnection(attempt.entry());
+        // OpenVPN makes one connect per run; Culvert's tcp-client retries in place unless there is somewhere to move.
+        boolean connectOnce = options.connections().size() > 1 || options.connectRetryMaxCount() > 0;
+        LinkSpec link = PlanBuilder.linkSpec(o, attempt.remote(), connectOnce);
+        TunnelPlan attemptPlan = new TunnelPlan(tunSpec, link, o.floatRemote(), maxPayload, sessionsFor.apply(attempt.entry()),
+                summary, role, tunRemoteIpv4, operations, warnings);
+        attemptPlan.blockIpv6Source = blockIpv6Source;
+        return attemptPlan;
+    }
+
     /** For the owner that drops this plan for good: the keys it holds are overwritten. Idempotent. */
     void wipe() {
         sessionFactory.wipe();

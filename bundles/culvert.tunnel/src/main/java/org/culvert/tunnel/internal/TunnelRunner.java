@@ -71,6 +71,9 @@ final class TunnelRunner implements Runnable {
     private boolean holdReleased;
     private boolean holding;
 
+    /** The connection profiles: where each run goes. Tunnel thread only. */
+    private final ProfileWalk walk;
+
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
     private TunDriver persistedDriver;
@@ -98,6 +101,7 @@ final class TunnelRunner implements Runnable {
         this.clock = clock;
         this.log = log;
         this.steps = new ClientSteps(sink);
+        this.walk = new ProfileWalk(log, this::sleepForResolve);
     }
 
     void start() {
@@ -243,9 +247,9 @@ final class TunnelRunner implements Runnable {
     public void run() {
         long restartDelay = 0;
         boolean holdPassed = false;
-        RestartPause pause = new RestartPause();
         logWarnings(plan, log);
         steps.starting(); // OpenVPN's first state, before any hold
+        walk.reset(plan);
         try {
             while (!isStopRequested()) {
                 try {
@@ -267,19 +271,24 @@ final class TunnelRunner implements Runnable {
                             }
                         }
                     }
-                    PluginCatalog.Snapshot snapshot = catalog.snapshot();
-                    PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), plan.proxyKind(), osName,
-                            driverFilter, backendFilter, transportFilter);
-                    if (!selection.complete()) {
-                        releasePersistedDeviceIfDriverGone(snapshot);
-                        sink.plugins(null, null, null, null);
-                        sink.status(TunnelState.WAITING, selection.missing, selection.detail);
-                        waitForPluginChange(snapshot.generation);
-                        continue;
-                    }
-                    RunResult result = runOnce(selection, snapshot.generation, pause);
-                    if (result.rechoose) {
-                        continue;
+                    // OpenVPN's next_connection_entry: where this run goes; a name that does not resolve ends it here.
+                    RunResult result = walk.needsNext() ? nextAttempt() : null;
+                    if (result == null) {
+                        PluginCatalog.Snapshot snapshot = catalog.snapshot();
+                        PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), walk.plan().protocol(),
+                                walk.plan().proxyKind(), osName, driverFilter, backendFilter, transportFilter);
+                        if (!selection.complete()) {
+                            releasePersistedDeviceIfDriverGone(snapshot);
+                            sink.plugins(null, null, null, null);
+                            sink.status(TunnelState.WAITING, selection.missing, selection.detail);
+                            waitForPluginChange(snapshot.generation);
+                            continue;
+                        }
+                        result = runOnce(selection, snapshot.generation);
+                        if (result.rechoose) {
+                            continue;
+                        }
+                        walk.runEnded();
                     }
                     holdPassed = false;
                     synchronized (monitor) {
@@ -295,7 +304,7 @@ final class TunnelRunner implements Runnable {
                         break;
                     }
                     counters.restart();
-                    restartDelay = result.immediateRestart ? 0 : restartPauseMillis(pause);
+                    restartDelay = result.immediateRestart ? 0 : restartPauseMillis();
                     if (restartDelay > 0) {
                         log.detail("Restart pause, " + restartDelay / 1000 + " second(s)"); // OpenVPN's D_RESTART, verb 3
                     }
@@ -305,10 +314,11 @@ final class TunnelRunner implements Runnable {
                     // A bug in the runner's own steps: a soft restart after OpenVPN's pause, never a dead tunnel.
                     log.error("internal error, restarting", e);
                     holdPassed = false;
+                    walk.runEnded();
                     closePersistedDevice();
                     sink.plugins(null, null, null, null);
                     counters.restart();
-                    restartDelay = restartPauseMillis(pause);
+                    restartDelay = restartPauseMillis();
                     steps.reconnecting(TunnelReason.INTERNAL_ERROR, String.valueOf(e)
                             + (restartDelay > 0 ? " (restart in " + restartDelay / 1000.0 + " s)" : ""));
                 }
@@ -394,6 +404,8 @@ final class TunnelRunner implements Runnable {
             TunnelPlan old = plan;
             plan = planSource.reload();
             old.wipe();
+            // OpenVPN re-reads the profiles and starts again with the first.
+            walk.reset(plan);
             log.info("SIGHUP: configuration re-read");
             logWarnings(plan, log);
             return true;
@@ -405,22 +417,51 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    private long restartPauseMillis(RestartPause pause) {
-        TunnelPlan p = plan;
-        return pause.nextPauseSeconds(p.linkSpec, "tls-client".equals(p.role)) * 1000;
+    private long restartPauseMillis() {
+        return walk.restartPauseSeconds(plan) * 1000;
+    }
+
+    private boolean sleepForResolve(long millis) {
+        sleepInterruptibly(millis);
+        return !isStopRequested() && !isRestartRequested() && !pluginLostNow();
+    }
+
+    /**
+     * OpenVPN's {@code next_connection_entry} before a run.
+     *
+     * @return null when the run can start; else why the tunnel ends ({@code --connect-retry-max},
+     *     {@code --resolv-retry 0})
+     */
+    private RunResult nextAttempt() {
+        try {
+            walk.next(plan);
+            return null;
+        } catch (ConnectionList.NoAttempt e) {
+            log.warn(e.getMessage());
+            RunResult failed = new RunResult();
+            failed.reason = e.reason;
+            failed.detail = e.getMessage();
+            failed.finalState = e.fatal ? TunnelState.FAILED : null;
+            return failed;
+        }
     }
 
     private static final class RunResult {
         TunnelState finalState;
         TunnelReason reason = TunnelReason.NONE;
         String detail = "";
-        /** Only for a lost plugin, a Culvert-only cause: every OpenVPN restart cause pauses as {@link RestartPause} says. */
+        /**
+         * For a lost plugin (a Culvert-only cause) and a server poll timeout (OpenVPN restarts at once to try
+         * the next server); every other restart cause pauses as {@link RestartPause} says.
+         */
         boolean immediateRestart;
         /** Nothing was opened: the catalog changed under the choice, choose again. */
         boolean rechoose;
     }
 
-    private RunResult runOnce(PluginSelection sel, long generation, RestartPause pause) {
+    private RunResult runOnce(PluginSelection sel, long generation) {
+        TunnelPlan p = walk.plan();
+        long startedAt = clock.millis();
         RunResult result = new RunResult();
         TunDevice device = null;
         LinkSocket link = null;
@@ -441,20 +482,19 @@ final class TunnelRunner implements Runnable {
                 result.rechoose = true;
                 return result;
             }
-            pause.attemptStarted();
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             device = openDevice(sel.driver.service);
             if (device != persistedDevice) {
-                sink.connection(ClientSteps.connection(plan, null, null, "", null));
+                sink.connection(ClientSteps.connection(p, null, null, "", null));
                 steps.deviceConfigured(plan);
             }
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
             log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
-            link = sel.transport.service.open(plan.linkSpec);
-            if (plan.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
+            link = sel.transport.service.open(p.linkSpec);
+            if (p.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
                 steps.tcpConnect();
             }
-            if (!establish(link)) {
+            if (!establish(link, p.linkSpec)) {
                 if (isRestartRequested()) {
                     result.reason = TunnelReason.USER_RESTART;
                     result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
@@ -464,13 +504,17 @@ final class TunnelRunner implements Runnable {
                 result.reason = stopReasonOr(TunnelReason.TRANSPORT_MISSING);
                 return result;
             }
-            log.info("link " + plan.linkSpec.protocol().optionName() + " local " + link.local()
+            log.info("link " + p.linkSpec.protocol().optionName() + " local " + link.local()
                     + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
-            sink.connection(ClientSteps.connection(plan, link, null, "", null));
+            String remoteLine = ProfileWalk.linkRemoteLine(link);
+            if (remoteLine != null) {
+                log.info(remoteLine);
+            }
+            sink.connection(ClientSteps.connection(p, link, null, "", null));
             checkHandleKinds(sel.backend.service, device, link);
             eventSet = sel.backend.service.open(4);
             try {
-                session = plan.sessionFactory.newSession(clock);
+                session = p.sessionFactory.newSession(clock);
             } catch (Exception e) {
                 // What no retry mends: a bad key file, an unusable certificate, a cipher the configuration cannot have.
                 log.error("cannot start the protocol engine", e);
@@ -479,25 +523,26 @@ final class TunnelRunner implements Runnable {
                 result.finalState = TunnelState.FAILED;
                 return result;
             }
+            walk.armServerPoll(session, p, startedAt);
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
             PeerSession started = session;
             LinkSocket openLink = link;
             long[] upAt = upSince;
-            currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
-                    plan.maxPayload, plan.linkSpec.maxPacketSize(), log, () -> {
+            currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, p.floatAllowed, 32,
+                    p.maxPayload, p.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
-                        pause.initializationCompleted();
+                        walk.up();
                         String negotiated = started.negotiated();
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
                         }
-                        sink.connection(ClientSteps.connection(plan, openLink, java.time.Instant.now(), negotiated, started));
+                        sink.connection(ClientSteps.connection(p, openLink, java.time.Instant.now(), negotiated, started));
                         log.info("Initialization Sequence Completed");
                         steps.connected();
                     }, () -> {
                         if (upAt[0] >= 0) {
-                            sink.connection(ClientSteps.connection(plan, openLink, java.time.Instant.now(), started.negotiated(), started));
+                            sink.connection(ClientSteps.connection(p, openLink, java.time.Instant.now(), started.negotiated(), started));
                         }
                         // OpenVPN logs each TLS session at verb 3 ("Control Channel: ..."); one line per renegotiation here.
                         int keys = started.keyGeneration();
@@ -505,8 +550,8 @@ final class TunnelRunner implements Runnable {
                             log.info("Data channel keys renegotiated (key generation " + keys + ")");
                         }
                     });
-            if (plan.blockIpv6Source != null) {
-                currentLoop.blockIpv6(new Ipv6Blocker(device, counters, plan.blockIpv6Source, plan.tunSpec.mtu()));
+            if (p.blockIpv6Source != null) {
+                currentLoop.blockIpv6(new Ipv6Blocker(device, counters, p.blockIpv6Source, p.tunSpec.mtu()));
             }
             currentLoop.onClientState(sink::clientState);
             synchronized (monitor) {
@@ -526,7 +571,7 @@ final class TunnelRunner implements Runnable {
             switch (exit) {
                 case STOP_REQUESTED:
                     long notifyFor = session.beginExitNotify();
-                    if (notifyFor > 0 && !plan.linkSpec.protocol().isStream()) {
+                    if (notifyFor > 0 && !p.linkSpec.protocol().isStream()) {
                         currentLoop.drainExitNotifications(clock.millis() + notifyFor);
                         exitText = "exit-with-notification"; // sig.c: the SIGTERM after the notification period
                     }
@@ -546,6 +591,13 @@ final class TunnelRunner implements Runnable {
                 case PING_RESTART:
                     log.info("Inactivity timeout (--ping-restart), restarting");
                     result.reason = TunnelReason.PING_RESTART;
+                    keepDevice = true;
+                    break;
+                case SERVER_POLL_TIMEOUT:
+                    log.info("Server poll timeout, restarting");
+                    result.reason = TunnelReason.SERVER_POLL_TIMEOUT;
+                    result.detail = walk.remote(p.linkSpec);
+                    result.immediateRestart = true;
                     keepDevice = true;
                     break;
                 case PING_EXIT:
@@ -619,7 +671,7 @@ final class TunnelRunner implements Runnable {
             if (link != null) {
                 link.close();
             }
-            boolean persist = device != null && keepDevice && plan.tunSpec.persist() && !isStopRequested() && !pluginLostNow();
+            boolean persist = device != null && keepDevice && p.tunSpec.persist() && !isStopRequested() && !pluginLostNow();
             if (persist) {
                 persistedDevice = device;
                 persistedDriver = sel.driver.service;
@@ -683,24 +735,26 @@ final class TunnelRunner implements Runnable {
     }
 
     /** Calls {@link LinkSocket#establish} in slices so that a stop or a lost plugin ends the wait. */
-    private boolean establish(LinkSocket link) throws LinkException {
+    private boolean establish(LinkSocket link, org.culvert.api.link.LinkSpec spec) throws LinkException {
         synchronized (monitor) {
             establishingLink = link;
         }
         boolean announced = false;
+        if (spec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
+            // OpenVPN's socket_connect line, naming the address this attempt connects to, before a proxy's lines.
+            log.info("Attempting to establish TCP connection with " + walk.remote(spec)
+                    + (spec.proxy() == null ? "" : " via " + spec.proxy()));
+            announced = true;
+        }
         while (true) {
             synchronized (monitor) {
                 if (stopRequested || pluginLost || restartRequested) {
                     return false;
                 }
             }
-            if (!announced && plan.linkSpec.protocol().isStream()) {
-                // Before the first attempt, as OpenVPN logs it, so that a proxy's lines follow it.
+            if (!announced && spec.protocol().isStream()) {
                 announced = true;
-                log.info(plan.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_SERVER
-                        ? "Listening for incoming TCP connection on " + link.local()
-                        : "Attempting to establish TCP connection with " + plan.linkSpec.remoteHost() + ":" + plan.linkSpec.remotePort()
-                                + (plan.linkSpec.proxy() == null ? "" : " via " + plan.linkSpec.proxy()));
+                log.info("Listening for incoming TCP connection on " + link.local());
             }
             boolean established = link.establish(ESTABLISH_SLICE_MILLIS);
             // The transport's own lines: a proxy exchange, a failed attempt (never credentials).

@@ -140,4 +140,23 @@ class PeerSessionTest {
         ScriptedEngine engine = new ScriptedEngine();
         assertEquals("handshake failed", engine.peer().failure());
     }
+
+    @Test
+    void theServerPollDeadlinePassesOnlyWhenNothingWasAcceptedFromTheServer() {
+        ScriptedEngine engine = new ScriptedEngine();
+        PeerSession silent = engine.peer();
+        assertFalse(silent.serverPollExpired(1_000_000), "no deadline: never expires");
+        silent.serverPollDeadline(5_000);
+        assertTrue(silent.nextTimerMillis() <= 5_000, "the loop wakes for the deadline");
+        assertFalse(silent.serverPollExpired(4_999));
+        engine.verdict = Verdict.TLS_AUTH_FAILED;
+        silent.decapsulate(ByteBuffer.allocate(8));
+        assertTrue(silent.serverPollExpired(5_000), "a rejected packet is not an answer");
+
+        PeerSession answered = engine.peer();
+        answered.serverPollDeadline(5_000);
+        engine.verdict = Verdict.OK;
+        answered.decapsulate(ByteBuffer.allocate(8));
+        assertFalse(answered.serverPollExpired(60_000), "the server answered before the deadline");
+    }
 }

@@ -112,4 +112,47 @@ class PlanBuilderTest {
         PlanBuilder.PlanException e = assertThrows(PlanBuilder.PlanException.class, () -> PlanBuilder.fromConfiguration("t", p));
         assertTrue(e.getMessage().contains("neither"), e.getMessage());
     }
+
+    @Test
+    void eachAttemptGetsTheLinkAndSessionOfItsProfile() throws Exception {
+        Files.writeString(dir.resolve("static.key"), KEY);
+        TunnelPlan plan = PlanBuilder.fromConfiguration("t", props(String.join("\n",
+                "dev tun", "ifconfig 10.202.0.1 10.202.0.2", "secret static.key 0", "cipher AES-256-CBC",
+                "server-poll-timeout 9", "<connection>", "remote 10.201.0.2 1194 udp", "explicit-exit-notify 2",
+                "</connection>", "<connection>", "remote 10.201.0.3 443 tcp-client", "connect-retry 4 20", "</connection>", "")));
+        assertEquals(LinkProtocol.UDP, plan.linkSpec.protocol(), "the plan's own link is the first profile's");
+        ConnectionList list = new ConnectionList(plan.options(), ConnectionList.Resolver.SYSTEM, ms -> true,
+                new java.util.Random(1), line -> { });
+        boolean[] counted = new boolean[1];
+        TunnelPlan first = plan.forAttempt(list.next(counted));
+        assertEquals(LinkProtocol.UDP, first.linkSpec.protocol());
+        assertEquals("10.201.0.2", first.linkSpec.remoteHost());
+        assertTrue(first.linkSpec.connectOnce(), "with two profiles a failed connect moves on");
+        TunnelPlan second = plan.forAttempt(list.next(counted));
+        assertEquals(LinkProtocol.TCP_CLIENT, second.protocol());
+        assertEquals("10.201.0.3", second.linkSpec.remoteHost());
+        assertEquals(443, second.linkSpec.remotePort());
+        assertEquals(4, second.linkSpec.connectRetrySeconds());
+        assertEquals(20, second.linkSpec.connectRetryMaxSeconds());
+        assertEquals(9, second.linkSpec.connectTimeoutSeconds());
+        assertEquals(plan.tunSpec, second.tunSpec, "the device is the same for every profile");
+        PeerSession udp = first.sessionFactory.newSession(LoopClock.SYSTEM);
+        PeerSession tcp = second.sessionFactory.newSession(LoopClock.SYSTEM);
+        assertTrue(udp.beginExitNotify() > 0, "the UDP profile notifies its exit");
+        assertEquals(0, tcp.beginExitNotify(), "never over TCP");
+        udp.close();
+        tcp.close();
+        plan.wipe();
+    }
+
+    @Test
+    void aHandMadePlanIsItsOwnAttempt() throws Exception {
+        Files.writeString(dir.resolve("static.key"), KEY);
+        TunnelPlan plan = PlanBuilder.fromConfiguration("t", props(String.join("\n",
+                "dev tun", "remote 10.201.0.2", "ifconfig 10.202.0.1 10.202.0.2", "secret static.key 0", "cipher AES-256-CBC", "")));
+        TunnelPlan byHand = new TunnelPlan(plan.tunSpec, plan.linkSpec, false, 1600, plan.sessionFactory, "");
+        assertTrue(byHand == byHand.forAttempt(null));
+        assertTrue(byHand.options() == null);
+        plan.wipe();
+    }
 }
