@@ -362,7 +362,6 @@ final class OptionsBuilder {
             resolvedRemotes.add(new Remote(r.host(), entries.get(i).remotePort(), Optional.ofNullable(r.proto()), r.family()));
         }
         Proxy proxy = ProxyOptions.resolve(this, effectiveProto);
-        }
         checkAddresses(entries);
         checkScripts();
         int[] pings = resolvePings();
