@@ -50,12 +50,9 @@ final class ClientOptions {
                 b.warnings.add(String.format(OptionWarnings.INACTIVE_BYTES, b.inactive));
             }
         });
-        t.notSupported("allow-pull-fqdn", "auth-token-user", "client-nat", "connect-retry-max", "connection", "dns",
+        t.notSupported("allow-pull-fqdn", "client-nat", "connect-retry-max", "connection", "dns",
                 "peer-id", "preresolve", "proto-force", "protocol-flags", "pull-filter", "push-continuation",
-                "push-peer-info", "remote-random", "remote-random-hostname", "single-session", "static-challenge");
-        for (String name : new String[] {"auth-retry", "auth-token", "auth-user-pass"}) {
-            t.notSupportedBecause(name, OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);
-        }
+                "push-peer-info", "remote-random", "remote-random-hostname", "single-session");
     }
 
     private static void addRemote(OptionsBuilder b, Line l) throws ConfigException {

@@ -3,8 +3,11 @@
  * {@link org.culvert.openvpn.config.OpenVpnOptions}. Errors are
  * {@link org.culvert.openvpn.config.ConfigException}s whose message is one line naming the option
  * and where it was found.
+ * <p>1.3: {@code AuthUserPass} ({@code --auth-user-pass}, {@code --auth-retry}, {@code --auth-nocache},
+ * {@code --static-challenge}), {@code OpenVpnOptions.authToken()}/{@code authTokenUser()},
+ * {@code Management.queryPasswords()}.
  * <p>1.2: {@code Compression} gains {@code LZO}, {@code LZ4}, {@code LZ4_V2} (decompressed on receive).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.culvert.openvpn.config;

@@ -367,7 +367,7 @@ class ConfigParserTest {
     void unimplementedOptionsAreRefusedByName() {
         for (String option : List.of("client", "server 10.8.0.0 255.255.255.0", "pull", "tls-crypt-v2 v2.key",
                 "crl-verify crl.pem", "tls-verify ./verify.sh", "verify-hash AB:CD", "ns-cert-type server", "askpass",
-                "pkcs12 p.p12", "capath /etc/ssl/certs", "auth-user-pass", "management-query-passwords",
+                "pkcs12 p.p12", "capath /etc/ssl/certs", "management-up-down",
                 "management-signal", "log l.log", "log-append l.log", "daemon", "fragment 1300",
                 "socks-proxy h", "http-proxy h 8080", "redirect-gateway def1")) {
             ConfigException e = fails(BASE + option + "\n");

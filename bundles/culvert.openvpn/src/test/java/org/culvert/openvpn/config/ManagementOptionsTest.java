@@ -104,8 +104,8 @@ class ManagementOptionsTest {
 
     @Test
     void unsupportedManagementModifiersAreRefusedByName() {
-        fails(BASE + "management 127.0.0.1 7505\nmanagement-query-passwords\n", Reason.UNSUPPORTED_OPTION,
-                "management-query-passwords", 5);
+        fails(BASE + "management 127.0.0.1 7505\nmanagement-up-down\n", Reason.UNSUPPORTED_OPTION,
+                "management-up-down", 5);
         fails(BASE + "management-signal\n", Reason.UNSUPPORTED_OPTION, "management-signal", 4);
     }
 }
