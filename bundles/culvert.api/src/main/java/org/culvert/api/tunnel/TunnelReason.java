@@ -31,6 +31,17 @@ public enum TunnelReason {
     DECRYPT_ERROR,
     /** Held until a management client sends {@code hold release} (--management-hold). */
     MANAGEMENT_HOLD,
+    /**
+     * The server refused the {@code --auth-user-pass} credentials ({@code AUTH_FAILED}) and
+     * {@code --auth-retry} says not to try again; the detail has the server's reason.
+     *
+     * @since 1.4
+     */
+    AUTH_FAILED,
+    /** Waiting for {@code --auth-user-pass} credentials from a {@link CredentialsSource} or {@code tunnel:auth}. @since 1.4 */
+    CREDENTIALS_NEEDED,
+    /** The credentials could not be had: no console to ask, a cancelled request, an unreadable file. @since 1.4 */
+    CREDENTIALS_UNAVAILABLE,
     /** An operator stopped the tunnel. */
     USER_STOP,
     /** An operator restarted the tunnel. */
