@@ -195,15 +195,20 @@ final class PlanBuilder {
         o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
         TunSpec tunSpec = tun.build();
         String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
-        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
+        TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
                 tunRemote, operations(o), o.warnings());
+        plan.authUserPass = o.authUserPass().orElse(null);
+        plan.authToken = o.authToken().orElse(null);
+        plan.authTokenUser = o.authTokenUser().orElse(null);
+        return plan;
     }
 
     /** The settings the operations bundles act on, in the API's terms. */
     static TunnelOperations operations(OpenVpnOptions o) {
         TunnelOperations.Management management = o.management()
                 .map(m -> new TunnelOperations.Management(m.host().orElse(null), m.port(), m.unixSocket().orElse(null),
-                        m.passwordFile().orElse(null), m.hold(), m.logCache(), m.clientGroup().orElse(null)))
+                        m.passwordFile().orElse(null), m.hold(), m.logCache(), m.clientGroup().orElse(null),
+                        m.queryPasswords()))
                 .orElse(null);
         TunnelOperations.Status status = o.status()
                 .map(s -> new TunnelOperations.Status(s.file(), java.time.Duration.ofSeconds(s.seconds()), s.version()))

@@ -33,6 +33,11 @@ final class TunnelPlan {
     final TunnelOperations operations;
     /** OpenVPN's warnings about the configuration, logged each time the plan is taken up. */
     final java.util.List<String> warnings;
+    /** {@code --auth-user-pass} of a tls-client, or null; set by the {@link PlanBuilder}. */
+    org.culvert.openvpn.config.AuthUserPass authUserPass;
+    /** {@code --auth-token} and {@code --auth-token-user} given in the configuration, or null. */
+    String authToken;
+    String authTokenUser;
 
     TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
             String summary) {

@@ -68,6 +68,11 @@ final class TunnelRunner implements Runnable {
     private boolean holdReleased;
     private boolean holding;
 
+    /** Where --auth-user-pass credentials are asked; set before {@link #start()}. */
+    private volatile CredentialsBroker credentialsBroker;
+    /** The --auth-user-pass state of the current plan, or null; tunnel thread only. */
+    private TunnelCredentials credentials;
+
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
     private TunDriver persistedDriver;
@@ -94,6 +99,16 @@ final class TunnelRunner implements Runnable {
         this.counters = counters;
         this.clock = clock;
         this.log = log;
+        this.credentialsBroker = new CredentialsBroker(name);
+    }
+
+    /** The sources of --auth-user-pass credentials (the component's {@code CredentialsSource} services). */
+    void credentialsBroker(CredentialsBroker broker) {
+        this.credentialsBroker = broker;
+    }
+
+    CredentialsBroker credentialsBroker() {
+        return credentialsBroker;
     }
 
     void start() {
@@ -118,6 +133,7 @@ final class TunnelRunner implements Runnable {
             monitor.notifyAll();
             t = thread;
         }
+        credentialsBroker.withdraw();
         if (t != null && t != Thread.currentThread()) {
             try {
                 t.join(RELEASE_TIMEOUT_MILLIS);
@@ -142,6 +158,7 @@ final class TunnelRunner implements Runnable {
             }
             monitor.notifyAll();
         }
+        credentialsBroker.withdraw();
     }
 
     /** SIGUSR1 ({@code hard} false) or SIGHUP ({@code hard} true): restart now; returns at once. */
@@ -290,7 +307,7 @@ final class TunnelRunner implements Runnable {
                         break;
                     }
                     counters.restart();
-                    restartDelay = result.immediateRestart ? 0 : restartPauseMillis(pause);
+                    restartDelay = result.immediateRestart ? 0 : Math.max(restartPauseMillis(pause), result.minRestartMillis);
                     if (restartDelay > 0) {
                         log.detail("Restart pause, " + restartDelay / 1000 + " second(s)"); // OpenVPN's D_RESTART, verb 3
                     }
@@ -320,6 +337,9 @@ final class TunnelRunner implements Runnable {
         sink.plugins(null, null, null, null);
         log.info("counters: " + counters.snapshot());
         plan.wipe(); // the run is over for good: no session will be built from its keys again
+        if (credentials != null) {
+            credentials.wipe();
+        }
         synchronized (monitor) {
             if (stopRequested) {
                 sink.status(TunnelState.STOPPED, stopReason, "");
@@ -413,6 +433,65 @@ final class TunnelRunner implements Runnable {
         boolean immediateRestart;
         /** Nothing was opened: the catalog changed under the choice, choose again. */
         boolean rechoose;
+        /** The least pause before the next attempt (a server's AUTH_FAILED,TEMP backoff). */
+        long minRestartMillis;
+    }
+
+    /**
+     * --auth-user-pass: credentials for this attempt, read or asked (OpenVPN asks before it connects).
+     * False ends the attempt: stopped, or FAILED when they cannot be had.
+     */
+    private boolean credentialsReady(RunResult result) {
+        TunnelPlan p = plan;
+        if (p.authUserPass == null) {
+            credentials = null;
+            return true;
+        }
+        if (credentials == null || credentials.settings() != p.authUserPass) {
+            if (credentials != null) {
+                credentials.wipe();
+            }
+            credentials = new TunnelCredentials(name, p.authUserPass,
+                    p.operations.management() != null && p.operations.management().queryPasswords(), credentialsBroker(), log, sink);
+            if (p.authToken != null) {
+                credentials.authToken(p.authToken);
+            }
+            if (p.authTokenUser != null) {
+                credentials.authTokenUser(p.authTokenUser);
+            }
+        }
+        TunnelCredentials.Ready ready;
+        try {
+            ready = credentials.ensure(this::isStopRequested);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ready = TunnelCredentials.Ready.STOPPED;
+        }
+        if (ready == TunnelCredentials.Ready.READY) {
+            return true;
+        }
+        result.reason = stopReasonOr(TunnelReason.CREDENTIALS_UNAVAILABLE);
+        if (ready == TunnelCredentials.Ready.UNAVAILABLE) {
+            result.finalState = TunnelState.FAILED;
+            result.detail = credentials.unavailableDetail();
+        }
+        return false;
+    }
+
+    /** The server's AUTH_FAILED: stop (FAILED, AUTH_FAILED) or reconnect, as --auth-retry and the message say. */
+    private void authFailed(org.culvert.openvpn.tls.AuthFailed failure, RunResult result) {
+        AuthFailurePolicy.Decision d = credentials.authFailed(failure);
+        result.reason = TunnelReason.AUTH_FAILED;
+        result.detail = failure.describe();
+        if (d.action() == AuthFailurePolicy.Action.STOP) {
+            result.finalState = TunnelState.FAILED;
+        }
+        result.minRestartMillis = d.minDelaySeconds() * 1000L;
+    }
+
+    /** The --auth-user-pass state, for a server's auth-token and RESTART/HALT (p1's push handling); null without. */
+    TunnelCredentials credentials() {
+        return credentials;
     }
 
     private RunResult runOnce(PluginSelection sel, long generation, RestartPause pause) {
@@ -437,6 +516,9 @@ final class TunnelRunner implements Runnable {
                 return result;
             }
             pause.attemptStarted();
+            if (!credentialsReady(result)) {
+                return result;
+            }
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             device = openDevice(sel.driver.service);
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
@@ -466,6 +548,9 @@ final class TunnelRunner implements Runnable {
                 result.detail = e.getMessage();
                 result.finalState = TunnelState.FAILED;
                 return result;
+            }
+            if (credentials != null) {
+                session.userPass(credentials.cache());
             }
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
@@ -547,6 +632,11 @@ final class TunnelRunner implements Runnable {
                     keepDevice = true;
                     break;
                 case HANDSHAKE_FAILED:
+                    if (credentials != null && session.authFailed() != null) {
+                        authFailed(session.authFailed(), result);
+                        keepDevice = true;
+                        break;
+                    }
                     log.warn("TLS Error: " + session.failure());
                     result.reason = TunnelReason.HANDSHAKE_FAILED;
                     result.detail = session.failure();
