@@ -2,6 +2,8 @@ package org.culvert.management.internal;
 
 import java.time.ZoneId;
 
+import org.culvert.api.tunnel.CredentialsRequest;
+import org.culvert.api.tunnel.CredentialsSource;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelListener;
 import org.culvert.api.tunnel.TunnelStatus;
@@ -20,6 +22,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * {@code operations().management()} asks for one. The work happens on one thread per bundle, owned
  * by a {@link ManagementEngine}; this component only feeds it.
  *
+ * <p>Also the {@link CredentialsSource} of tunnels with {@code --management-query-passwords}
+ * ({@link ManagementPasswords}).
+ *
  * <p>Registered as a {@link TunnelListener} (whiteboard) to hear of state changes; the callbacks run
  * on tunnels' threads and only enqueue. Tunnels are bound by reference and resolved on the management
  * thread, not during binding: a tunnel component activated by that lookup binds this listener in
@@ -29,8 +34,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * deactivated (the bundle stops) every interface closes and the thread ends before
  * {@link #deactivate()} returns.
  */
-@Component(service = TunnelListener.class, immediate = true)
-public final class ManagementComponent implements TunnelListener {
+@Component(service = {TunnelListener.class, CredentialsSource.class}, immediate = true,
+        property = CredentialsSource.MANAGEMENT_PROPERTY + ":Boolean=true")
+public final class ManagementComponent implements TunnelListener, CredentialsSource {
     private final BundleContext context;
     private final ManagementEngine engine;
 
@@ -69,6 +75,22 @@ public final class ManagementComponent implements TunnelListener {
 
     void removeTunnel(ServiceReference<Tunnel> ref) {
         engine.removeTunnel(ref);
+    }
+
+    /** Tunnels with --management-query-passwords ask here (the core offers only them to this source). */
+    @Override
+    public void requestCredentials(CredentialsRequest request) {
+        engine.credentialsRequested(request);
+    }
+
+    @Override
+    public void verificationFailed(String tunnelName, String reason) {
+        engine.notifyTunnel(tunnelName, ManagementPasswords.verificationFailed(reason));
+    }
+
+    @Override
+    public void authTokenReceived(String tunnelName, String token) {
+        engine.notifyTunnel(tunnelName, ManagementPasswords.authToken(token));
     }
 
     @Override

@@ -194,7 +194,7 @@ public final class AuthFailed {
             return badChallenge(reason);
         }
         Challenge c = new Challenge(stateId, user, shown(f[4]), echo, response);
-        return new AuthFailed(Kind.CHALLENGE, "CRV1", "", 0, Advance.NO, c, List.of());
+        return new AuthFailed(Kind.CHALLENGE, shown(reason), "", 0, Advance.NO, c, List.of());
     }
 
     private static AuthFailed badChallenge(String reason) {
@@ -215,7 +215,7 @@ public final class AuthFailed {
         return kind;
     }
 
-    /** The server's reason after {@code AUTH_FAILED,} (for TEMP the whole {@code TEMP...} text); empty if none. */
+    /** The server's reason after {@code AUTH_FAILED,} (for TEMP and CRV1 the whole text); empty if none. */
     public String reason() {
         return reason;
     }

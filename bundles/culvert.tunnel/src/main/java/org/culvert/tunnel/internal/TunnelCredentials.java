@@ -244,7 +244,7 @@ final class TunnelCredentials {
         for (String w : failure.warnings()) {
             log.warn(w);
         }
-        broker.verificationFailed(failure.kind() == AuthFailed.Kind.TEMPORARY ? failure.message() : failure.reason());
+        broker.verificationFailed(failure.reason());
         AuthFailurePolicy.Decision d = AuthFailurePolicy.decide(failure, cache.hasToken(), settings.retry());
         switch (d.action()) {
             case DROP_TOKEN:
