@@ -279,6 +279,15 @@ final class TunnelRunner implements Runnable {
                             }
                         }
                     }
+                    // OpenVPN asks --auth-user-pass credentials before it connects (init_query_passwords).
+                    RunResult asked = new RunResult();
+                    if (!credentialsReady(asked)) {
+                        if (asked.finalState != null) {
+                            sink.plugins(null, null, null, null);
+                            sink.status(asked.finalState, asked.reason, asked.detail);
+                        }
+                        break;
+                    }
                     PluginCatalog.Snapshot snapshot = catalog.snapshot();
                     PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), plan.protocol(), osName,
                             driverFilter, backendFilter, transportFilter);
@@ -516,9 +525,6 @@ final class TunnelRunner implements Runnable {
                 return result;
             }
             pause.attemptStarted();
-            if (!credentialsReady(result)) {
-                return result;
-            }
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             device = openDevice(sel.driver.service);
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
