@@ -12,9 +12,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
-import org.culvert.api.tunnel.CredentialsRequest;
+import org.culvert.testkit.credentials.RecordingCredentialsRequest;
 import org.culvert.api.tunnel.TunnelOperations;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,86 +27,6 @@ class ManagementPasswordsTest {
     private ManagementEngine engine;
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final java.util.Map<String, SocketAddress> addresses = new java.util.HashMap<>();
-
-    /** A request as the core makes one, recording the answer. */
-    static final class Request implements CredentialsRequest {
-        final String tunnel;
-        final boolean user;
-        final boolean pass;
-        final String challenge;
-        final boolean echo;
-        final boolean dynamic;
-        String givenUser;
-        char[] givenPassword;
-        char[] givenResponse;
-        boolean done;
-
-        Request(String tunnel, boolean user, boolean pass, String challenge, boolean echo, boolean dynamic) {
-            this.tunnel = tunnel;
-            this.user = user;
-            this.pass = pass;
-            this.challenge = challenge;
-            this.echo = echo;
-            this.dynamic = dynamic;
-        }
-
-        @Override
-        public String tunnelName() {
-            return tunnel;
-        }
-
-        @Override
-        public boolean needsUsername() {
-            return user;
-        }
-
-        @Override
-        public boolean needsPassword() {
-            return pass;
-        }
-
-        @Override
-        public Optional<String> challenge() {
-            return Optional.ofNullable(challenge);
-        }
-
-        @Override
-        public boolean echoResponse() {
-            return echo;
-        }
-
-        @Override
-        public boolean dynamicChallenge() {
-            return dynamic;
-        }
-
-        @Override
-        public Optional<String> previousFailure() {
-            return Optional.empty();
-        }
-
-        @Override
-        public synchronized boolean supply(String username, char[] password, char[] response) {
-            if (done) {
-                return false;
-            }
-            givenUser = username;
-            givenPassword = password == null ? null : password.clone();
-            givenResponse = response == null ? null : response.clone();
-            done = true;
-            return true;
-        }
-
-        @Override
-        public synchronized void cancel(String why) {
-            done = true;
-        }
-
-        @Override
-        public synchronized boolean isDone() {
-            return done;
-        }
-    }
 
     @BeforeEach
     void start() {
@@ -146,7 +65,7 @@ class ManagementPasswordsTest {
     void usernameThenPasswordAnswersTheRequest() throws IOException {
         TestClient c = serve("t1", true);
         assertEquals("ERROR: no username is currently needed at this time", c.ask("username Auth alice"));
-        Request r = new Request("t1", true, true, null, false, false);
+        RecordingCredentialsRequest r = new RecordingCredentialsRequest("t1", true, true, null, false, false, null);
         engine.credentialsRequested(r);
         assertEquals(">PASSWORD:Need 'Auth' username/password", c.line());
         assertEquals("ERROR: username of type 'Private Key' entered, but we need one of type 'Auth'",
@@ -155,9 +74,9 @@ class ManagementPasswordsTest {
         assertFalse(r.isDone());
         assertEquals("SUCCESS: 'Auth' password entered, but not yet verified", c.ask("password \"Auth\" \"s3 cret\""));
         assertTrue(r.isDone());
-        assertEquals("alice", r.givenUser);
-        assertArrayEquals("s3 cret".toCharArray(), r.givenPassword);
-        assertNull(r.givenResponse);
+        assertEquals("alice", r.givenUser());
+        assertArrayEquals("s3 cret".toCharArray(), r.givenPassword());
+        assertNull(r.givenResponse());
         assertEquals("ERROR: no password is currently needed at this time", c.ask("password Auth again"));
         assertEquals("ERROR: the 'username' command requires 2 parameters", c.ask("username Auth"));
     }
@@ -165,7 +84,7 @@ class ManagementPasswordsTest {
     @Test
     void passwordOnlyAndAClientThatConnectsLater() throws IOException {
         TestClient first = serve("t2", true);
-        Request r = new Request("t2", false, true, null, false, false);
+        RecordingCredentialsRequest r = new RecordingCredentialsRequest("t2", false, true, null, false, false, null);
         engine.credentialsRequested(r);
         assertEquals(">PASSWORD:Need 'Auth' password", first.line());
         // OpenVPN shows the pending prompt to a client that connects while it waits.
@@ -175,37 +94,37 @@ class ManagementPasswordsTest {
         assertEquals(">PASSWORD:Need 'Auth' password", late.line());
         assertEquals("ERROR: no username is currently needed at this time", late.ask("username Auth bob"));
         assertEquals("SUCCESS: 'Auth' password entered, but not yet verified", late.ask("password Auth pw"));
-        assertArrayEquals("pw".toCharArray(), r.givenPassword);
+        assertArrayEquals("pw".toCharArray(), r.givenPassword());
     }
 
     @Test
     void staticChallengeTakesScrv1() throws IOException {
         TestClient c = serve("t3", true);
-        Request r = new Request("t3", true, true, "Enter PIN", true, false);
+        RecordingCredentialsRequest r = new RecordingCredentialsRequest("t3", true, true, "Enter PIN", true, false, null);
         engine.credentialsRequested(r);
         assertEquals(">PASSWORD:Need 'Auth' username/password SC:1,Enter PIN", c.line());
         c.ask("username Auth alice");
         // base64("pw") = cHc=, base64("1234") = MTIzNA==
         assertEquals("SUCCESS: 'Auth' password entered, but not yet verified", c.ask("password Auth SCRV1:cHc=:MTIzNA=="));
-        assertArrayEquals("pw".toCharArray(), r.givenPassword);
-        assertArrayEquals("1234".toCharArray(), r.givenResponse);
+        assertArrayEquals("pw".toCharArray(), r.givenPassword());
+        assertArrayEquals("1234".toCharArray(), r.givenResponse());
     }
 
     @Test
     void dynamicChallengeTakesCrv1() throws IOException {
         TestClient c = serve("t4", true);
-        Request r = new Request("t4", false, false, "PIN?", false, true);
+        RecordingCredentialsRequest r = new RecordingCredentialsRequest("t4", false, false, "PIN?", false, true, null);
         engine.credentialsRequested(r);
         assertEquals(">PASSWORD:Need 'Auth' username/password", c.line());
         c.ask("username Auth bob");
         c.ask("password Auth CRV1::Om01u7::8675309");
-        assertArrayEquals("8675309".toCharArray(), r.givenResponse);
+        assertArrayEquals("8675309".toCharArray(), r.givenResponse());
     }
 
     @Test
     void notificationsAndTunnelsThatDoNotQuery() throws IOException {
         TestClient c = serve("t5", false);
-        engine.credentialsRequested(new Request("t5", true, true, null, false, false));
+        engine.credentialsRequested(new RecordingCredentialsRequest("t5", true, true, null, false, false, null));
         engine.notifyTunnel("t5", ManagementPasswords.verificationFailed("wrong password"));
         assertEquals(">PASSWORD:Verification Failed: 'Auth' ['wrong password']", c.line(), "no prompt without query-passwords");
         engine.notifyTunnel("t5", ManagementPasswords.verificationFailed(""));
