@@ -201,6 +201,9 @@ final class StateTracker {
                 return "tls-error";
             case DECRYPT_ERROR:
                 return "decryption-error";
+            case AUTH_FAILED:
+                return "auth-failure"; // push.c receive_auth_failed
+
             case LINK_ERROR:
                 return status.detail().startsWith("CONNECTION_RESET") ? "connection-reset" : "link-error";
             case USER_STOP:

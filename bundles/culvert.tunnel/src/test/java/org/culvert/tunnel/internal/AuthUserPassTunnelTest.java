@@ -108,6 +108,16 @@ class AuthUserPassTunnelTest {
     }
 
     @Test
+    void aHeldTokenIsDroppedAndTheOriginalCredentialsRetriedWhateverAuthRetrySays() throws Exception {
+        RecordingSink sink = start("AUTH_FAILED,SESSION: token expired", INLINE + "auth-token SESS_ID_AT_old\n", null);
+        sink.await(TunnelState.RECONNECTING, TunnelReason.AUTH_FAILED, 15000);
+        sink.await(TunnelState.UP, TunnelReason.NONE, 15000);
+        TunnelCredentials c = clients.get(0).credentials();
+        assertFalse(c.cache().hasToken(), "the token was dropped");
+        assertEquals("alice", c.cache().username());
+    }
+
+    @Test
     void temporaryFailureWaitsItsBackoff() throws Exception {
         RecordingSink sink = start("AUTH_FAILED,TEMP[backoff 3]:maintenance", INLINE, null);
         sink.await(TunnelState.RECONNECTING, TunnelReason.AUTH_FAILED, 15000);
