@@ -206,7 +206,8 @@ public final class KeyMethod2 {
         byte[] r2 = Arrays.copyOfRange(b, p + 32, p + 64);
         p += 64;
         String[] strings = new String[4];
-        char[] password = new char[0];
+        int passwordStart = 0;
+        int passwordEnd = 0;
         int[] limits = {MAX_OPTIONS, MAX_USER_PASS, MAX_USER_PASS, MAX_MESSAGE};
         for (int i = 0; i < 4; i++) {
             if (p == len && i >= 1) {
@@ -239,18 +240,21 @@ public final class KeyMethod2 {
                 end++;
             }
             if (i == 2) {
-                // The password never becomes a String: decoded straight to characters.
-                java.nio.CharBuffer decoded = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(b, p, end - p));
-                password = new char[decoded.remaining()];
-                decoded.get(password);
-                if (decoded.hasArray()) {
-                    Arrays.fill(decoded.array(), '\0');
-                }
+                // Decoded once the whole message is there, so that no early return leaves a copy behind.
+                passwordStart = p;
+                passwordEnd = end;
                 strings[i] = "";
             } else {
                 strings[i] = new String(b, p, end - p, StandardCharsets.UTF_8);
             }
             p += sl;
+        }
+        // The password never becomes a String: decoded straight to characters.
+        java.nio.CharBuffer decoded = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(b, passwordStart, passwordEnd - passwordStart));
+        char[] password = new char[decoded.remaining()];
+        decoded.get(password);
+        if (decoded.hasArray()) {
+            Arrays.fill(decoded.array(), '\0');
         }
         return new Parsed(new KeyMethod2(pm, r1, r2, strings[0], strings[3], strings[1], password), p, false, false, null);
     }
