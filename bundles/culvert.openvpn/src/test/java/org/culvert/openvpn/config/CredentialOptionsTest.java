@@ -32,11 +32,7 @@ class CredentialOptionsTest {
     }
 
     private ConfigException fails(String text, Reason reason, String option, int line) {
-        ConfigException e = assertThrows(ConfigException.class, () -> parse(text));
-        assertEquals(reason, e.reason(), e.getMessage());
-        assertEquals(option, e.option(), e.getMessage());
-        assertEquals(line, e.line(), e.getMessage());
-        return e;
+        return ConfigFixtures.fails(text, "client.conf", dir, reason, option, line);
     }
 
     @Test

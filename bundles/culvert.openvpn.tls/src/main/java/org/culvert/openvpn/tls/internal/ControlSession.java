@@ -370,9 +370,13 @@ public final class ControlSession {
         this.userPass = source;
     }
 
-    /** The server's AUTH_FAILED: this session is over (OpenVPN restarts or exits, as --auth-retry says). */
+    /**
+     * The server's AUTH_FAILED: this session is over (OpenVPN restarts or exits, as --auth-retry says).
+     * Kept even when the session already failed in the same step (a cipher the server never offered):
+     * the server's verdict on the credentials is what the user must act on.
+     */
     private void authFailed(org.culvert.openvpn.tls.AuthFailed message) {
-        if (authFailed == null && failure == null) {
+        if (authFailed == null) {
             authFailed = message;
         }
         fail(new TlsFailure(TlsFailure.Reason.AUTH_FAILED, "AUTH_FAILED: " + message.describe()));
