@@ -22,8 +22,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * {@code operations().management()} asks for one. The work happens on one thread per bundle, owned
  * by a {@link ManagementEngine}; this component only feeds it.
  *
- * <p>Also the {@link CredentialsSource} of tunnels with {@code --management-query-passwords}
- * ({@link ManagementPasswords}).
+ * <p>Also registers the {@link CredentialsSource} of tunnels with {@code --management-query-passwords}
+ * ({@link ManagementPasswords}), as a plain service rather than as this component's: tunnel components
+ * bind it, and a second component service between them and this component made SCR serialise their
+ * deactivation behind this component's lock.
  *
  * <p>Registered as a {@link TunnelListener} (whiteboard) to hear of state changes; the callbacks run
  * on tunnels' threads and only enqueue. Tunnels are bound by reference and resolved on the management
@@ -34,11 +36,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * deactivated (the bundle stops) every interface closes and the thread ends before
  * {@link #deactivate()} returns.
  */
-@Component(service = {TunnelListener.class, CredentialsSource.class}, immediate = true,
-        property = CredentialsSource.MANAGEMENT_PROPERTY + ":Boolean=true")
-public final class ManagementComponent implements TunnelListener, CredentialsSource {
+@Component(service = TunnelListener.class, immediate = true)
+public final class ManagementComponent implements TunnelListener {
     private final BundleContext context;
     private final ManagementEngine engine;
+    private final org.osgi.framework.ServiceRegistration<CredentialsSource> credentials;
 
     /** Constructor injection: the engine exists before SCR binds the first tunnel. */
     @Activate
@@ -46,6 +48,9 @@ public final class ManagementComponent implements TunnelListener, CredentialsSou
         this.context = context;
         this.engine = new ManagementEngine(ManagementClock.SYSTEM, ZoneId.systemDefault(),
                 product(context.getBundle().getVersion()));
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put(CredentialsSource.MANAGEMENT_PROPERTY, Boolean.TRUE);
+        this.credentials = context.registerService(CredentialsSource.class, new Passwords(engine), props);
     }
 
     /**
@@ -64,6 +69,11 @@ public final class ManagementComponent implements TunnelListener, CredentialsSou
 
     @Deactivate
     void deactivate() {
+        try {
+            credentials.unregister();
+        } catch (IllegalStateException e) {
+            // Already gone with the bundle.
+        }
         engine.close();
     }
 
@@ -78,19 +88,27 @@ public final class ManagementComponent implements TunnelListener, CredentialsSou
     }
 
     /** Tunnels with --management-query-passwords ask here (the core offers only them to this source). */
-    @Override
-    public void requestCredentials(CredentialsRequest request) {
-        engine.credentialsRequested(request);
-    }
+    private static final class Passwords implements CredentialsSource {
+        private final ManagementEngine engine;
 
-    @Override
-    public void verificationFailed(String tunnelName, String reason) {
-        engine.notifyTunnel(tunnelName, ManagementPasswords.verificationFailed(reason));
-    }
+        Passwords(ManagementEngine engine) {
+            this.engine = engine;
+        }
 
-    @Override
-    public void authTokenReceived(String tunnelName, String token) {
-        engine.notifyTunnel(tunnelName, ManagementPasswords.authToken(token));
+        @Override
+        public void requestCredentials(CredentialsRequest request) {
+            engine.credentialsRequested(request);
+        }
+
+        @Override
+        public void verificationFailed(String tunnelName, String reason) {
+            engine.notifyTunnel(tunnelName, ManagementPasswords.verificationFailed(reason));
+        }
+
+        @Override
+        public void authTokenReceived(String tunnelName, String token) {
+            engine.notifyTunnel(tunnelName, ManagementPasswords.authToken(token));
+        }
     }
 
     @Override
