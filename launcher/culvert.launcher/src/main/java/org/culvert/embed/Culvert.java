@@ -108,8 +108,23 @@ public final class Culvert implements AutoCloseable {
         private Path storageDir;
         private final Map<String, String> frameworkProperties = new HashMap<>();
         private Duration startTimeout = Duration.ofSeconds(20);
+        private org.culvert.api.tunnel.CredentialsSource credentials;
 
         private Builder() {
+        }
+
+        /**
+         * Where tunnels get {@code --auth-user-pass} credentials that no file gives: called (on a
+         * thread of Culvert's core, which it may block) with each request, answered through
+         * {@link org.culvert.api.tunnel.CredentialsRequest#supply} now or later, or
+         * {@link org.culvert.api.tunnel.CredentialsRequest#cancel}. A lambda will do:
+         * {@code builder.credentials(r -> r.supply("alice", password, null))}. It also hears of
+         * refusals and tokens (its default methods). Without one, a tunnel that needs credentials waits
+         * in WAITING with reason CREDENTIALS_NEEDED.
+         */
+        public Builder credentials(org.culvert.api.tunnel.CredentialsSource source) {
+            this.credentials = Objects.requireNonNull(source, "source");
+            return this;
         }
 
         /**
@@ -182,9 +197,14 @@ public final class Culvert implements AutoCloseable {
             Path bundleFolder = bundles;
             Map<String, String> props = Map.copyOf(frameworkProperties);
             long timeoutMillis = startTimeout.toMillis();
+            org.culvert.api.tunnel.CredentialsSource source = credentials;
             Future<Culvert> starting = control.submit(() -> {
                 FrameworkHost host = FrameworkHost.start(bundleFolder, storage, props, timeoutMillis);
                 try {
+                    if (source != null) {
+                        // Before any tunnel exists; unregistered with the framework's stop.
+                        host.context().registerService(org.culvert.api.tunnel.CredentialsSource.class, source, null);
+                    }
                     return attach(host, threads, control, events, storage, temporary);
                 } catch (RuntimeException e) {
                     host.stop();

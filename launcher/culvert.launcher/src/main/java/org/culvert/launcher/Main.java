@@ -30,7 +30,9 @@ import org.culvert.embed.Culvert;
  * Options are OpenVPN's (one parser serves files, this command line and {@code tunnel:start}); three
  * more pick plugins: {@code --culvert-driver}, {@code --culvert-backend}, {@code --culvert-transport}
  * (a plugin name or an LDAP filter). Logs "Initialization Sequence Completed" when the tunnel is up;
- * exits 1 with one clear line on a bad option; stops cleanly on SIGINT/SIGTERM.
+ * exits 1 with one clear line on a bad option, and when the tunnel fails (AUTH_FAILED with
+ * {@code --auth-retry none}, credentials that cannot be had); asks {@code --auth-user-pass} credentials
+ * on the terminal; stops cleanly on SIGINT/SIGTERM.
  */
 public final class Main {
     private static final String TUNNEL_NAME = "culvert";
@@ -85,7 +87,9 @@ public final class Main {
         AtomicInteger exitCode = new AtomicInteger(0);
         Culvert culvert;
         try {
-            culvert = Culvert.builder().bundleDir(bundles).start();
+            // As openvpn, ask --auth-user-pass credentials on the terminal (or say there is none).
+            culvert = Culvert.builder().bundleDir(bundles)
+                    .credentials(new ConsoleCredentials(ConsoleCredentials.systemConsole())).start();
         } catch (Exception e) {
             System.err.println("cannot start Culvert: " + e.getMessage());
             return 1;

@@ -175,6 +175,8 @@ public class OsgiHostIT {
                 Thread beforeThread = tunnelThread("office");
                 assertNotNull("no thread for office", beforeThread);
                 Path officeConf2 = files.write("office2.conf", files.memoryConfig("office", "branch", "10.0.1.1", "10.0.1.2", 0));
+                // fileinstall records a file only once its scan is over: an edit within that scan would go unseen.
+                cfg.awaitScan(configAdmin);
                 cfg.put(office, CfgFiles.withConfigFile("office", officeConf2));
                 Poll.until("a new office tunnel in place of the old one", Platform.TIMEOUT_MILLIS,
                         () -> manager.get("office").map(t -> t != before).orElse(false), () -> manager.get("office"));
@@ -377,6 +379,8 @@ public class OsgiHostIT {
                 assertEquals(odd, server.getAttribute(name, "Name"));
                 // The manager binds the new tunnel service on its own, maybe after culvert.jmx did.
                 Poll.until("the manager lists " + odd, Platform.TIMEOUT_MILLIS, () -> manager.get(odd).isPresent(), manager::list);
+                // A tunnel can be up before fileinstall's scan is over, and a file deleted within it goes unseen.
+                cfg.awaitScan(Platform.awaitService(context, ConfigurationAdmin.class, null));
                 cfg.delete(file);
                 mbeans.awaitUnregistered(name, Platform.TIMEOUT_MILLIS);
             } finally {

@@ -67,6 +67,8 @@ public class SecretCanaryIT {
         Random random = new Random(0x5ec7e7);
         byte[] staticKey = bytes(random, 256);
         byte[] tlsCryptKey = bytes(random, 256);
+        // An --auth-user-pass password, written by the client into every key-method-2 message.
+        String password = "canary-" + hex(bytes(random, 16));
         TunnelManager manager = Platform.awaitService(context, TunnelManager.class, null);
         LogReaderService reader = Platform.awaitService(context, LogReaderService.class, null);
         List<String> emitted = new CopyOnWriteArrayList<>();
@@ -93,7 +95,8 @@ public class SecretCanaryIT {
                     tlsCryptFile) + "management 127.0.0.1 " + ports[1] + "\nstatus " + statusFiles[1] + " 1\n",
                     "ta.conf", Platform.memoryPlugins());
             manager.start("canary-tb", tlsConfig("canary-tb", "canary-ta", "10.9.1.2", "10.9.1.1", "tls-client", b, a,
-                    tlsCryptFile), "tb.conf", Platform.memoryPlugins());
+                    tlsCryptFile) + "<auth-user-pass>\ncanary-user\n" + password + "\n</auth-user-pass>\n", "tb.conf",
+                    Platform.memoryPlugins());
             for (String name : names) {
                 Poll.until(name + " up", Platform.TIMEOUT_MILLIS,
                         () -> manager.get(name).map(t -> t.status().state() == TunnelState.UP).orElse(false),
@@ -159,8 +162,13 @@ public class SecretCanaryIT {
             assertNoCanary(emitted, "tls-crypt key", tlsCryptKey);
             assertNoCanary(emitted, "private key (DER)", a.keyDer);
             assertNoCanary(emitted, "private key (DER)", b.keyDer);
+            assertNoCanary(emitted, "auth-user-pass password", password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (String s : emitted) {
+                assertTrue("the auth-user-pass password shows in: " + s.substring(0, Math.min(200, s.length())), !s.contains(password));
+            }
             System.out.println("[reliability] secret canary: 0 of " + emitted.size()
-                    + " emitted texts (logs at verb 11, status, management, JMX, errors) hold key hex or base64 (4 memory tunnels)");
+                    + " emitted texts (logs at verb 11, status, management, JMX, errors) hold key or password hex, base64 or text"
+                    + " (4 memory tunnels)");
         } finally {
             reader.removeLogListener(listener);
             Platform.stopQuietly(manager, names);

@@ -61,6 +61,16 @@ public interface Tunnel {
      */
     void releaseHold();
 
+    /**
+     * The tunnel's pending request for {@code --auth-user-pass} credentials, if it waits for them (for
+     * surfaces that answer on demand: the shell's {@code tunnel:auth}, a management client).
+     *
+     * @since 1.4
+     */
+    default java.util.Optional<CredentialsRequest> pendingCredentials() {
+        return java.util.Optional.empty();
+    }
+
     /** The newest log lines, oldest first, at most --management-log-cache of them. */
     List<TunnelLogEntry> recentLog();
 

@@ -19,6 +19,7 @@ public final class TunnelOperations {
         private final boolean hold;
         private final int logCache;
         private final String clientGroup;
+        private final boolean queryPasswords;
 
         /**
          * @param host         IP address or name to listen on, or null with {@code unixSocket}
@@ -38,6 +39,17 @@ public final class TunnelOperations {
          * @since 1.3
          */
         public Management(String host, int port, Path unixSocket, Path passwordFile, boolean hold, int logCache, String clientGroup) {
+            this(host, port, unixSocket, passwordFile, hold, logCache, clientGroup, false);
+        }
+
+        /**
+         * @param queryPasswords {@code --management-query-passwords}: the tunnel's credentials are asked
+         *                       of management clients
+         * @since 1.4
+         */
+        public Management(String host, int port, Path unixSocket, Path passwordFile, boolean hold, int logCache, String clientGroup,
+                boolean queryPasswords) {
+            this.queryPasswords = queryPasswords;
             if ((host == null) == (unixSocket == null)) {
                 throw new IllegalArgumentException("exactly one of host and unixSocket");
             }
@@ -77,6 +89,11 @@ public final class TunnelOperations {
             return logCache;
         }
 
+        /** {@code --management-query-passwords}. @since 1.4 */
+        public boolean queryPasswords() {
+            return queryPasswords;
+        }
+
         /** The group whose members may connect to the unix socket besides its owner, or null. @since 1.3 */
         public String clientGroup() {
             return clientGroup;
@@ -85,7 +102,8 @@ public final class TunnelOperations {
         @Override
         public String toString() {
             return (unixSocket != null ? unixSocket + " unix" : host + " " + port) + (passwordFile != null ? " (password)" : "")
-                    + (clientGroup != null ? " group " + clientGroup : "") + (hold ? " hold" : "");
+                    + (clientGroup != null ? " group " + clientGroup : "") + (hold ? " hold" : "")
+                    + (queryPasswords ? " query-passwords" : "");
         }
     }
 

@@ -31,6 +31,17 @@ public enum TunnelReason {
     DECRYPT_ERROR,
     /** Held until a management client sends {@code hold release} (--management-hold). */
     MANAGEMENT_HOLD,
+    /**
+     * The server refused the {@code --auth-user-pass} credentials ({@code AUTH_FAILED}) and
+     * {@code --auth-retry} says not to try again; the detail has the server's reason.
+     *
+     * @since 1.4
+     */
+    AUTH_FAILED,
+    /** Waiting for {@code --auth-user-pass} credentials from a {@link CredentialsSource} or {@code tunnel:auth}. @since 1.4 */
+    CREDENTIALS_NEEDED,
+    /** The credentials could not be had: no console to ask, a cancelled request, an unreadable file. @since 1.4 */
+    CREDENTIALS_UNAVAILABLE,
     /** An operator stopped the tunnel. */
     USER_STOP,
     /** An operator restarted the tunnel. */
@@ -76,6 +87,8 @@ public enum TunnelReason {
                 }
                 // socket.c: a TCP connect that fails is a SIGUSR1 "connection-failed".
                 return d.startsWith("CONNECTION_REFUSED") ? "connection-failed" : "link-error";
+            case AUTH_FAILED:
+                return "auth-failure"; // push.c receive_auth_failed
             case SERVER_POLL_TIMEOUT:
                 return "server_poll"; // init.c: the poll timeout's restart text
             case TUN_ERROR:

@@ -1,4 +1,12 @@
-/** Tunnels as users see them: start, stop, list, state with a reason, counters, state listeners, signals, hold, logs, connection and operations settings, OpenVPN's client states and the configuration in effect. */
+/**
+ * Tunnels as users see them: start, stop, list, state with a reason, counters, state listeners, signals, hold, logs,
+ * connection and operations settings, OpenVPN's client states and the configuration in effect.
+ * <p>1.4: OpenVPN's client states ({@code ClientState}, {@code ClientStatus}), the configuration in effect
+ * ({@code TunnelSettings}); credentials ({@code CredentialsSource}, {@code CredentialsRequest},
+ * {@code Tunnel.pendingCredentials()}, reasons {@code AUTH_FAILED}, {@code CREDENTIALS_NEEDED},
+ * {@code CREDENTIALS_UNAVAILABLE}, {@code TunnelOperations.Management.queryPasswords()}); connection profiles
+ * (reasons {@code SERVER_POLL_TIMEOUT}, {@code CONNECT_RETRY_MAX}).
+ */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.4.0")
 package org.culvert.api.tunnel;

@@ -15,8 +15,8 @@ import org.culvert.api.tunnel.TunnelSignal;
  * {@code man_signal}, {@code man_bytecount}, {@code man_need} for missing parameters).
  *
  * <p>Server-mode commands get OpenVPN's own point-to-point answer ("not supported by the current
- * daemon mode"); commands Culvert has no counterpart for (username, password, needok, remote, proxy,
- * ...) get OpenVPN's unknown-command line. {@code help} lists what Culvert implements.
+ * daemon mode"); {@code username}/{@code password} answer {@link ManagementPasswords}; commands
+ * Culvert has no counterpart for (needok, remote, proxy, ...) get OpenVPN's unknown-command line. {@code help} lists what Culvert implements.
  *
  * <p>Used on the management thread only; stateless apart from the settings it was made with.
  */
@@ -121,6 +121,16 @@ final class ManagementCommands {
             case "hold":
                 hold(endpoint, client, p.size() > 1 ? p.get(1) : null);
                 break;
+            case "username":
+                if (need(client, p, 2, false)) {
+                    client.send(endpoint.passwords().username(p.get(1), p.get(2)));
+                }
+                break;
+            case "password":
+                if (need(client, p, 2, false)) {
+                    client.send(endpoint.passwords().password(p.get(1), p.get(2)));
+                }
+                break;
             case "bytecount":
                 if (need(client, p, 1, false)) {
                     bytecount(client, CommandLineParser.atoi(p.get(1)));
@@ -208,11 +218,13 @@ final class ManagementCommands {
         client.send("log [on|off] [N|all]   : Turn on/off realtime log display");
         client.send("                         + show last N lines or 'all' for entire history.");
         client.send("mute                   : Show log mute level.");
+        client.send("password type p        : Enter password p for a queried OpenVPN password.");
         client.send("pid                    : Show process ID of the current OpenVPN process.");
         client.send("signal s               : Send signal s to daemon,");
         client.send("                         s = SIGHUP|SIGTERM|SIGUSR1|SIGUSR2.");
         client.send("state [on|off] [N|all] : Like log, but show state history.");
         client.send("status [n]             : Show current daemon status info using format #n.");
+        client.send("username type u        : Enter username u for a queried OpenVPN username.");
         client.send("verb                   : Show log verbosity level.");
         client.send("version [n]            : Set client's version to n or show current version of daemon.");
         client.send("END");

@@ -2,6 +2,8 @@ package org.culvert.management.internal;
 
 import java.time.ZoneId;
 
+import org.culvert.api.tunnel.CredentialsRequest;
+import org.culvert.api.tunnel.CredentialsSource;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelListener;
 import org.culvert.api.tunnel.TunnelStatus;
@@ -20,6 +22,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * {@code operations().management()} asks for one. The work happens on one thread per bundle, owned
  * by a {@link ManagementEngine}; this component only feeds it.
  *
+ * <p>Also registers the {@link CredentialsSource} of tunnels with {@code --management-query-passwords}
+ * ({@link ManagementPasswords}), as a plain service rather than as this component's: tunnel components
+ * bind it, and a second component service between them and this component made SCR serialise their
+ * deactivation behind this component's lock.
+ *
  * <p>Registered as a {@link TunnelListener} (whiteboard) to hear of state changes; the callbacks run
  * on tunnels' threads and only enqueue. Tunnels are bound by reference and resolved on the management
  * thread, not during binding: a tunnel component activated by that lookup binds this listener in
@@ -33,6 +40,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 public final class ManagementComponent implements TunnelListener {
     private final BundleContext context;
     private final ManagementEngine engine;
+    private final org.osgi.framework.ServiceRegistration<CredentialsSource> credentials;
 
     /** Constructor injection: the engine exists before SCR binds the first tunnel. */
     @Activate
@@ -40,6 +48,9 @@ public final class ManagementComponent implements TunnelListener {
         this.context = context;
         this.engine = new ManagementEngine(ManagementClock.SYSTEM, ZoneId.systemDefault(),
                 product(context.getBundle().getVersion()));
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put(CredentialsSource.MANAGEMENT_PROPERTY, Boolean.TRUE);
+        this.credentials = context.registerService(CredentialsSource.class, new Passwords(engine), props);
     }
 
     /**
@@ -58,6 +69,11 @@ public final class ManagementComponent implements TunnelListener {
 
     @Deactivate
     void deactivate() {
+        try {
+            credentials.unregister();
+        } catch (IllegalStateException e) {
+            // Already gone with the bundle.
+        }
         engine.close();
     }
 
@@ -69,6 +85,30 @@ public final class ManagementComponent implements TunnelListener {
 
     void removeTunnel(ServiceReference<Tunnel> ref) {
         engine.removeTunnel(ref);
+    }
+
+    /** Tunnels with --management-query-passwords ask here (the core offers only them to this source). */
+    private static final class Passwords implements CredentialsSource {
+        private final ManagementEngine engine;
+
+        Passwords(ManagementEngine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void requestCredentials(CredentialsRequest request) {
+            engine.credentialsRequested(request);
+        }
+
+        @Override
+        public void verificationFailed(String tunnelName, String reason) {
+            engine.notifyTunnel(tunnelName, ManagementPasswords.verificationFailed(reason));
+        }
+
+        @Override
+        public void authTokenReceived(String tunnelName, String token) {
+            engine.notifyTunnel(tunnelName, ManagementPasswords.authToken(token));
+        }
     }
 
     @Override

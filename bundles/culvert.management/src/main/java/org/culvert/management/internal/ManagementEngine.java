@@ -129,6 +129,39 @@ final class ManagementEngine implements TunnelLogListener, AutoCloseable {
         }
     }
 
+    /** The named tunnel asks its management clients for credentials (--management-query-passwords). Any thread. */
+    void credentialsRequested(org.culvert.api.tunnel.CredentialsRequest request) {
+        enqueue(() -> {
+            TunnelEndpoint ep = endpointNamed(request.tunnelName());
+            if (ep != null && ep.queryPasswords()) {
+                ep.notifyClients(ep.passwords().request(request));
+            }
+        });
+    }
+
+    /** A line for the clients of the named tunnel (>PASSWORD:Verification Failed, >PASSWORD:Auth-Token). Any thread. */
+    void notifyTunnel(String tunnelName, String line) {
+        enqueue(() -> {
+            TunnelEndpoint ep = endpointNamed(tunnelName);
+            if (ep != null) {
+                ep.notifyClients(line);
+            }
+        });
+    }
+
+    private TunnelEndpoint endpointNamed(String name) {
+        for (Entry e : entries.values()) {
+            try {
+                if (e.tunnel.name().equals(name)) {
+                    return e.endpoint;
+                }
+            } catch (RuntimeException ex) {
+                // A tunnel going away: not this one.
+            }
+        }
+        return null;
+    }
+
     /** A tunnel's log line, on the thread that logged it: only enqueues. */
     @Override
     public void logged(Tunnel tunnel, TunnelLogEntry entry) {

@@ -84,6 +84,7 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
     private final StateTracker tracker = new StateTracker();
     private final List<ClientSession> clients = new ArrayList<>();
     private final PasswordThrottle throttle = new PasswordThrottle();
+    private final ManagementPasswords passwords = new ManagementPasswords();
 
     private ServerSocketChannel server;
     private SelectionKey serverKey;
@@ -378,6 +379,28 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
         client.send(WELCOME);
         if (isHolding()) {
             client.send(holdLine());
+        }
+        String need = passwords.needLine();
+        if (need != null) {
+            client.send(need); // as OpenVPN repeats its special state message to a client that connects
+        }
+    }
+
+    /** --management-query-passwords. */
+    boolean queryPasswords() {
+        return settings.queryPasswords();
+    }
+
+    ManagementPasswords passwords() {
+        return passwords;
+    }
+
+    /** Sends {@code line} to every client that gave the management password. */
+    void notifyClients(String line) {
+        for (ClientSession c : clients) {
+            if (c.passwordVerified) {
+                c.send(line);
+            }
         }
     }
 

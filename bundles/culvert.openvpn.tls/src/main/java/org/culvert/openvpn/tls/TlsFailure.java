@@ -46,6 +46,13 @@ public final class TlsFailure {
         /** Data-channel keys could not be derived (exporter unavailable, weak key). */
         KEY_DERIVATION_FAILED,
         /**
+         * The server sent {@code AUTH_FAILED}: it refused the {@code --auth-user-pass} credentials (or
+         * asks a challenge, or refuses them for now); {@link TlsSession#authFailed()} has the parsed message.
+         *
+         * @since 2.1
+         */
+        AUTH_FAILED,
+        /**
          * An unexpected exception in the engine while handling a packet or a timer (a defect, caught
          * so that it fails this control session, which the tunnel restarts, instead of the tunnel).
          */

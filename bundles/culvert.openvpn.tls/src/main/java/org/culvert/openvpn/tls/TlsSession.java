@@ -127,6 +127,7 @@ public final class TlsSession implements PeerEngine {
     private String lastOccMismatch;
     private final ExitNotify exit = new ExitNotify();
     private boolean closed;
+    private UserPassSource userPass;
     private Verdict lastVerdict = Verdict.OK;
 
     /**
@@ -587,6 +588,35 @@ public final class TlsSession implements PeerEngine {
         return !closed && active.failure() == null && active.keyed();
     }
 
+    /**
+     * The {@code --auth-user-pass} credentials a tls-client writes into every key-method-2 message from
+     * now on (null: empty fields, as without --auth-user-pass). Set before the first {@link #pollOutgoing}.
+     *
+     * @since 2.1
+     */
+    public void setUserPass(UserPassSource source) {
+        this.userPass = source;
+        active.userPass(source);
+        if (candidate != null) {
+            candidate.userPass(source);
+        }
+    }
+
+    /** Test hook: queues a control message (as a server sends AUTH_FAILED) on the active session. */
+    void sendControlMessage(String message) {
+        active.sendControlMessage(message);
+    }
+
+    /** Test hook: the username the peer sent in its newest key-method-2 message. */
+    String peerUsername() {
+        return active.peerUsername();
+    }
+
+    /** The server's {@code AUTH_FAILED} that ended this session, or null. @since 2.1 */
+    public AuthFailed authFailed() {
+        return active.authFailed();
+    }
+
     /** Why the session failed, or null. */
     public TlsFailure lastError() {
         return active.failure();
@@ -686,7 +716,9 @@ public final class TlsSession implements PeerEngine {
     // ---------------------------------------------------------------- internals
 
     private ControlSession newControlSession(long localSid) {
-        return new ControlSession(config, clock, random, ivs, scratch, localSid, seenResets);
+        ControlSession s = new ControlSession(config, clock, random, ivs, scratch, localSid, seenResets);
+        s.userPass(userPass);
+        return s;
     }
 
     private int pollControl(ControlSession s) {

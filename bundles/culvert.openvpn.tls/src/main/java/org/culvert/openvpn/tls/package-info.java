@@ -9,6 +9,11 @@
  * thread). Nothing here opens sockets, starts threads or reads the wall clock: time comes from an
  * injected {@link org.culvert.openvpn.Clock}.
  *
+ * <p>2.1: {@code --auth-user-pass}: {@link org.culvert.openvpn.tls.UserPassSource} (credentials written
+ * into every key-method-2 message, set with {@code TlsSession.setUserPass}), {@link org.culvert.openvpn.tls.AuthFailed}
+ * (the server's {@code AUTH_FAILED}, plain, TEMP and CRV1), {@code TlsFailure.Reason.AUTH_FAILED} and
+ * {@code TlsSession.authFailed()}.
+ *
  * <p>2.0 (breaking): {@code TlsVerdict} is gone; {@code TlsSession} returns
  * {@link org.culvert.openvpn.crypto.Verdict}, which holds all its values under the same names, and
  * implements {@link org.culvert.openvpn.session.PeerEngine} (new: {@code keyGeneration},

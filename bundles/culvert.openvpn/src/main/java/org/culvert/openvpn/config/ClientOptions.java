@@ -57,13 +57,10 @@ final class ClientOptions {
             int passes = integer(l, 0, 0, Integer.MAX_VALUE);
             b.connectRetryMaxCount = passes == 0 ? null : passes;
         });
-        t.notSupported("allow-pull-fqdn", "auth-token-user", "client-nat",
+        t.notSupported("allow-pull-fqdn", "client-nat",
                 "peer-id", "preresolve", "proto-force", "protocol-flags", "pull-filter", "push-continuation",
-                "push-peer-info", "single-session", "static-challenge");
+                "push-peer-info", "single-session");
         t.option("dns", NameServiceOptions::dns);
-        for (String name : new String[] {"auth-retry", "auth-token", "auth-user-pass"}) {
-            t.notSupportedBecause(name, OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);
-        }
     }
 
     private static void addRemote(OptionsBuilder b, Line l) throws ConfigException {

@@ -15,9 +15,17 @@ import java.util.Optional;
  * @param logCache     lines of log history kept for {@code log all} (OpenVPN's default 250)
  * @param clientGroup  {@code --management-client-group}: the group whose members may also connect to
  *                     the unix socket (otherwise only its owner may)
+ * @param queryPasswords {@code --management-query-passwords}: credentials are asked of management
+ *                     clients ({@code >PASSWORD:Need 'Auth' username/password}); since config 1.3
  */
 public record Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile,
-        boolean hold, int logCache, Optional<String> clientGroup) {
+        boolean hold, int logCache, Optional<String> clientGroup, boolean queryPasswords) {
+    /** Without {@code --management-query-passwords}. */
+    public Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile, boolean hold,
+            int logCache, Optional<String> clientGroup) {
+        this(host, port, unixSocket, passwordFile, hold, logCache, clientGroup, false);
+    }
+
     /** Without {@code --management-client-group}. */
     public Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile, boolean hold,
             int logCache) {

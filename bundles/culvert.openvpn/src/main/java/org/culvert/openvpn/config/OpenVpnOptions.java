@@ -41,7 +41,8 @@ public final class OpenVpnOptions {
             int connectTimeout, int resolvRetry, Optional<Path> writepid, boolean disableDco,
             List<String> dataCiphers, Optional<String> dataCiphersFallback,
             boolean allowDeprecatedInsecureStaticCrypto, Optional<TlsOptions> tls, Optional<String> windowsDriver,
-            Optional<Management> management, Optional<StatusFile> status, List<String> warnings,
+            Optional<Management> management, Optional<StatusFile> status, Optional<AuthUserPass> authUserPass,
+            Optional<String> authToken, Optional<String> authTokenUser, List<String> warnings,
             List<ConnectionEntry> connections, boolean remoteRandom, boolean remoteRandomHostname,
             int connectRetryMaxCount) {
     }
@@ -146,7 +147,7 @@ public final class OpenVpnOptions {
                 x.muteReplayWarnings(), entry.connectRetry(), entry.connectRetryMax(), entry.connectTimeout(),
                 x.resolvRetry(), x.writepid(), x.disableDco(), x.dataCiphers(), x.dataCiphersFallback(),
                 x.allowDeprecatedInsecureStaticCrypto(), x.tls(), x.windowsDriver(), x.management(), x.status(),
-                x.warnings(), List.of(entry), x.remoteRandom(), x.remoteRandomHostname(), x.connectRetryMaxCount()),
+                x.authUserPass(), x.authToken(), x.authTokenUser(), x.warnings(), List.of(entry), x.remoteRandom(), x.remoteRandomHostname(), x.connectRetryMaxCount()),
                 routeSettings);
     }
 
@@ -483,6 +484,21 @@ public final class OpenVpnOptions {
      */
     public Optional<String> windowsDriver() {
         return v.windowsDriver();
+    }
+
+    /** {@code --auth-user-pass} with {@code --auth-retry}, {@code --auth-nocache}, {@code --static-challenge}. @since config 1.3 */
+    public Optional<AuthUserPass> authUserPass() {
+        return v.authUserPass();
+    }
+
+    /** {@code --auth-token} given in the configuration (a server usually pushes it). @since config 1.3 */
+    public Optional<String> authToken() {
+        return v.authToken();
+    }
+
+    /** {@code --auth-token-user}, base64-decoded. @since config 1.3 */
+    public Optional<String> authTokenUser() {
+        return v.authTokenUser();
     }
 
     /** Notes an operator should see (deprecations, weak settings, ignored options), one line each. */

@@ -61,7 +61,6 @@ final class OperationsOptions {
         t.notSupported("cd", "compat-mode", "daemon", "disable-occ", "engine", "fast-io", "help",
                 "ignore-unknown-option", "iproute", "keying-material-exporter", "mlock", "nice", "providers",
                 "remap-usr1", "setcon", "test-crypto", "tmp-dir", "use-prediction-resistance");
-        t.notSupportedBecause("auth-nocache", OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);
     }
 
     private static void registerLog(OptionRegistry.Table t) {
@@ -101,6 +100,10 @@ final class OperationsOptions {
             b.managementHold = true;
             b.managementHoldWhere = l.where();
         });
+        t.option("management-query-passwords", 0, 0, (b, l) -> {
+            b.managementQueryPasswords = true;
+            b.managementQueryPasswordsWhere = l.where();
+        });
         t.option("management-client-group", 1, 1, (b, l) -> b.managementClientGroup = l);
         t.option("management-log-cache", 1, 1, (b, l) -> {
             b.managementLogCache = integer(l, 0, 1, 1_000_000);
@@ -108,7 +111,7 @@ final class OperationsOptions {
         });
         t.notSupported("management-client", "management-client-auth", "management-client-user",
                 "management-external-cert", "management-external-key", "management-forget-disconnect",
-                "management-query-passwords", "management-query-proxy", "management-query-remote",
+                "management-query-proxy", "management-query-remote",
                 "management-signal", "management-up-down");
     }
 

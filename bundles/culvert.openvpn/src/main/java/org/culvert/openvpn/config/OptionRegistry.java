@@ -113,8 +113,10 @@ final class OptionRegistry {
         r.register(Theme.CRYPTO, CryptoOptions::register);
         r.register(Theme.TLS, TlsModeOptions::register);
         r.register(Theme.CLIENT, ClientOptions::register);
+        r.register(Theme.CLIENT, CredentialOptions::register);
         r.register(Theme.SERVER, ServerOptions::register);
         r.register(Theme.OPERATIONS, OperationsOptions::register);
+        r.register(Theme.OPERATIONS, CredentialOptions::registerGeneric);
         for (String name : INLINE) {
             if (!r.entries.containsKey(name)) {
                 throw new IllegalStateException("inline option --" + name + " is in no table");

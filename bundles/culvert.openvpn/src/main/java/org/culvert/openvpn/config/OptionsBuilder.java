@@ -252,6 +252,18 @@ final class OptionsBuilder {
     FileContent tlsCryptV2;
     Where tlsCryptV2Where;
 
+    // Credentials (CredentialOptions)
+    Where authUserPassWhere;
+    java.nio.file.Path authUserPassFile;
+    FileContent authUserPassInline;
+    AuthUserPass.AuthRetry authRetry = AuthUserPass.AuthRetry.NONE;
+    boolean authNocache;
+    AuthUserPass.StaticChallenge staticChallenge;
+    String authToken;
+    String authTokenUser;
+    boolean managementQueryPasswords;
+    Where managementQueryPasswordsWhere;
+
     record RawRemote(String host, Integer port, Proto proto, IpFamily family, Where where) {
     }
 
@@ -318,6 +330,7 @@ final class OptionsBuilder {
         boolean tlsMode = checkMode(sourceName);
         CryptoOptions.checkCompression(this);
         Management managementOption = resolveManagement();
+        Optional<AuthUserPass> authUserPass = CredentialOptions.settle(this, tlsClientWhere != null);
         StatusFile statusOption = status == null ? null : new StatusFile(status.file(), status.seconds(), statusVersion);
         KeyDirection direction = resolveKeyDirection();
         AuthAlgorithm auth = DataCipherChecks.resolveAuth(this);
@@ -409,7 +422,8 @@ final class OptionsBuilder {
                 Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, first.connectRetry(),
                 first.connectRetryMax(), first.connectTimeout(), resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
                 allowDeprecatedInsecureStaticCrypto, Optional.ofNullable(tls), Optional.ofNullable(windowsDriver),
-                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings),
+                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), authUserPass,
+                Optional.ofNullable(authToken), Optional.ofNullable(authTokenUser), Collections.unmodifiableList(warnings),
                 List.copyOf(entries), remoteRandom, remoteRandomHostname,
                 connectRetryMaxCount == null ? 0 : connectRetryMaxCount), routeSettings);
         // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
@@ -420,13 +434,15 @@ final class OptionsBuilder {
 
     private Management resolveManagement() throws ConfigException {
         if (management == null) {
-            Where modifier = managementHoldWhere != null ? managementHoldWhere : managementLogCacheWhere;
+            Where modifier = managementHoldWhere != null ? managementHoldWhere
+                    : managementLogCacheWhere != null ? managementLogCacheWhere : managementQueryPasswordsWhere;
             if (modifier == null && managementClientGroup != null) {
                 modifier = managementClientGroup.where();
             }
             if (modifier != null) {
                 throw at(CONFLICT, modifier, managementHoldWhere != null ? "management-hold"
-                        : managementLogCacheWhere != null ? "management-log-cache" : "management-client-group",
+                        : managementLogCacheWhere != null ? "management-log-cache"
+                        : managementQueryPasswordsWhere != null ? "management-query-passwords" : "management-client-group",
                         "needs --management, which is not given");
             }
             return null;
@@ -437,14 +453,14 @@ final class OptionsBuilder {
         Optional<String> clientGroup = Optional.ofNullable(managementClientGroup).map(g -> g.arg(0));
         if (l.arg(1).equals("unix")) {
             return new Management(Optional.empty(), 0, Optional.of(resolve(l, l.arg(0))), passwordFile, managementHold,
-                    managementLogCache, clientGroup);
+                    managementLogCache, clientGroup, managementQueryPasswords);
         }
         if (managementClientGroup != null) {
             // OpenVPN's wording (options.c): it is a usage error there too.
             throw error(CONFLICT, managementClientGroup, "--management-client-(user|group) can only be used on unix domain sockets");
         }
         return new Management(Optional.of(l.arg(0)), Integer.parseInt(l.arg(1)), Optional.empty(), passwordFile,
-                managementHold, managementLogCache);
+                managementHold, managementLogCache, Optional.empty(), managementQueryPasswords);
     }
 
     private DevType resolveDevType() throws ConfigException {

@@ -4,6 +4,9 @@
  * {@link org.culvert.openvpn.config.ConfigException}s whose message is one line naming the option
  * and where it was found.
  * <p>1.3: {@code Proxy} and {@code OpenVpnOptions.proxy()} ({@code --http-proxy}, {@code --socks-proxy}).
+ * <p>1.3: {@code AuthUserPass} ({@code --auth-user-pass}, {@code --auth-retry}, {@code --auth-nocache},
+ * {@code --static-challenge}), {@code OpenVpnOptions.authToken()}/{@code authTokenUser()},
+ * {@code Management.queryPasswords()}.
  * <p>1.2: {@code Compression} gains {@code LZO}, {@code LZ4}, {@code LZ4_V2} (decompressed on receive).
  * <p>1.3: {@code OpenVpnOptions.routeSettings()} ({@code RouteSettings}, {@code Redirect}, {@code DnsOptions}),
  * {@code Route} gains its {@code SpecialAddress} components (net_gateway, remote_host).

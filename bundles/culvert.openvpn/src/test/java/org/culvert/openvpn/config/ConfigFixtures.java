@@ -10,6 +10,16 @@ final class ConfigFixtures {
     private ConfigFixtures() {
     }
 
+    /** Parses {@code text} as {@code source} in {@code dir} and checks it fails with that reason, option and line. */
+    static ConfigException fails(String text, String source, Path dir, ConfigException.Reason reason, String option, int line) {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigParser.parse(text, source, dir));
+        org.junit.jupiter.api.Assertions.assertEquals(reason, e.reason(), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(option, e.option(), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(line, e.line(), e.getMessage());
+        return e;
+    }
+
     static final String HEADER = "-----BEGIN OpenVPN Static key V1-----";
     static final String FOOTER = "-----END OpenVPN Static key V1-----";
 

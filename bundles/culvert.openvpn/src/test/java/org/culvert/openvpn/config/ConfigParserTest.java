@@ -367,7 +367,7 @@ class ConfigParserTest {
     void unimplementedOptionsAreRefusedByName() {
         for (String option : List.of("client", "server 10.8.0.0 255.255.255.0", "pull",
                 "tls-verify ./verify.sh", "verify-hash AB:CD", "ns-cert-type server",
-                "capath /etc/ssl/certs", "auth-user-pass", "management-query-passwords",
+                "capath /etc/ssl/certs", "management-up-down",
                 "management-signal", "log l.log", "log-append l.log", "daemon", "fragment 1300",
                 "http-proxy-override h 8080", "allow-recursive-routing")) {
             ConfigException e = fails(BASE + option + "\n");

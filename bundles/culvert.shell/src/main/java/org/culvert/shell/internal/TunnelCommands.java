@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.culvert.api.event.EventBackend;
@@ -19,6 +20,7 @@ import org.culvert.api.plugin.PluginMatch;
 import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tun.TunDriver;
 import org.culvert.api.tunnel.ClientStatus;
+import org.culvert.api.tunnel.CredentialsRequest;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelCounters;
@@ -51,6 +53,7 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=signal",
         "osgi.command.function=hold",
         "osgi.command.function=log",
+        "osgi.command.function=auth",
         "osgi.command.function=plugins" })
 public final class TunnelCommands {
     @Reference
@@ -67,7 +70,7 @@ public final class TunnelCommands {
      * is what makes {@code help tunnel} (as README suggests) describe the scope.
      */
     @Descriptor("Culvert's tunnel commands: tunnel:start, tunnel:stop, tunnel:list, tunnel:status, tunnel:restart,"
-            + " tunnel:signal, tunnel:hold, tunnel:log, tunnel:plugins; 'help tunnel:NAME' describes one,"
+            + " tunnel:signal, tunnel:hold, tunnel:auth, tunnel:log, tunnel:plugins; 'help tunnel:NAME' describes one,"
             + " 'tunnel' lists them with their descriptions")
     public String tunnel() {
         return overview();
@@ -204,6 +207,45 @@ public final class TunnelCommands {
                 return "tunnel " + t.name() + ": hold released";
             default:
                 throw new IllegalArgumentException("unknown hold action '" + action + "': use on, off or release");
+        }
+    }
+
+    @Descriptor("Give a tunnel waiting for its --auth-user-pass credentials (state WAITING, CREDENTIALS_NEEDED) the username;"
+            + " the password, and the response to a challenge, are asked without echo")
+    public String auth(CommandSession session, @Descriptor("tunnel name") String name,
+            @Descriptor("username (ignored when only a password or a challenge response is asked)") String user) {
+        return answer(session, name, user, null);
+    }
+
+    @Descriptor("Give a tunnel waiting for its --auth-user-pass credentials the username and password"
+            + " (a password typed here stays in the shell's history: prefer the prompt)")
+    public String auth(CommandSession session, @Descriptor("tunnel name") String name, @Descriptor("username") String user,
+            @Descriptor("password") String password) {
+        return answer(session, name, user, password.toCharArray());
+    }
+
+    private String answer(CommandSession session, String name, String user, char[] given) {
+        Tunnel t = tunnel(name);
+        CredentialsRequest r = t.pendingCredentials().orElseThrow(
+                () -> new IllegalArgumentException("tunnel " + t.name() + " is not waiting for credentials (" + t.status() + ")"));
+        char[] password = given;
+        char[] response = null;
+        try {
+            if (password == null && r.needsPassword()) {
+                password = Prompts.read(session, "Enter Auth Password: ", false);
+            }
+            if (r.challenge().isPresent()) {
+                response = Prompts.read(session, (r.dynamicChallenge() ? "CHALLENGE: " : "") + r.challenge().get() + " ",
+                        r.echoResponse());
+            }
+            if (!r.supply(user, password, response)) {
+                throw new IllegalArgumentException("tunnel " + t.name() + ": the credentials were not taken (already given,"
+                        + " no username, no input, or longer than 4095 bytes)");
+            }
+            return "tunnel " + t.name() + ": credentials given (not yet verified by the server)";
+        } finally {
+            Prompts.wipe(password);
+            Prompts.wipe(response);
         }
     }
 

@@ -259,6 +259,23 @@ final class PeerSession {
         engine.close();
     }
 
+    /** The {@code --auth-user-pass} credentials a TLS client writes into each key-method-2 message. */
+    void userPass(org.culvert.openvpn.tls.UserPassSource source) {
+        if (engine instanceof TlsSession) {
+            ((TlsSession) engine).setUserPass(source);
+        }
+    }
+
+    /** The engine itself, for tests that drive it. */
+    PeerEngine engine() {
+        return engine;
+    }
+
+    /** The server's AUTH_FAILED that ended the session, or null. */
+    org.culvert.openvpn.tls.AuthFailed authFailed() {
+        return engine instanceof TlsSession ? ((TlsSession) engine).authFailed() : null;
+    }
+
     /** Starts explicit-exit-notify; returns for how many milliseconds to keep sending, 0 for none. */
     long beginExitNotify() {
         return engine.beginExitNotify();

@@ -183,6 +183,9 @@ final class PlanBuilder {
         TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
                 tunRemote, operations(o), o.warnings()).withProfiles(o, sessionsFor);
         plan.blockIpv6Source = RouteSpecs.blockIpv6Source(o);
+        plan.authUserPass = o.authUserPass().orElse(null);
+        plan.authToken = o.authToken().orElse(null);
+        plan.authTokenUser = o.authTokenUser().orElse(null);
         return plan;
     }
 
@@ -241,7 +244,8 @@ final class PlanBuilder {
     static TunnelOperations operations(OpenVpnOptions o) {
         TunnelOperations.Management management = o.management()
                 .map(m -> new TunnelOperations.Management(m.host().orElse(null), m.port(), m.unixSocket().orElse(null),
-                        m.passwordFile().orElse(null), m.hold(), m.logCache(), m.clientGroup().orElse(null)))
+                        m.passwordFile().orElse(null), m.hold(), m.logCache(), m.clientGroup().orElse(null),
+                        m.queryPasswords()))
                 .orElse(null);
         TunnelOperations.Status status = o.status()
                 .map(s -> new TunnelOperations.Status(s.file(), java.time.Duration.ofSeconds(s.seconds()), s.version()))

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.culvert.api.event.EventBackend;
@@ -16,6 +17,8 @@ import org.culvert.api.tunnel.ClientStatus;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelCounters;
+import org.culvert.api.tunnel.CredentialsRequest;
+import org.culvert.api.tunnel.CredentialsSource;
 import org.culvert.api.tunnel.TunnelListener;
 import org.culvert.api.tunnel.TunnelLogEntry;
 import org.culvert.api.tunnel.TunnelLogListener;
@@ -54,6 +57,7 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     private final PluginCatalog catalog;
     private final List<TunnelListener> listeners = new CopyOnWriteArrayList<>();
     private final Counters counters = new Counters();
+    private final CredentialsBroker credentials = new CredentialsBroker("?");
     private volatile TunnelStatus status = new TunnelStatus(TunnelState.STARTING, TunnelReason.NONE, "", Instant.now());
     private volatile Map<String, String> plugins = Collections.emptyMap();
     private volatile String deviceName;
@@ -76,6 +80,7 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         name = String.valueOf(properties.getOrDefault(TunnelManager.PROP_NAME, properties.get("service.pid")));
+        credentials.tunnelName(name);
         bundleName = context.getBundle().getSymbolicName();
         TunnelLog tunnelLog = new TunnelLog(name);
         tunnelLog.tunnel(this);
@@ -100,6 +105,7 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         TunnelRunner r = new TunnelRunner(name, plan, reload, catalog, context.getProperty("org.osgi.framework.os.name"),
                 text(properties.get(TunnelManager.PROP_DRIVER_TARGET)), text(properties.get(TunnelManager.PROP_BACKEND_TARGET)),
                 text(properties.get(TunnelManager.PROP_TRANSPORT_TARGET)), this, counters, LoopClock.SYSTEM, tunnelLog);
+        r.credentialsBroker(credentials);
         runner = r;
         r.start();
     }
@@ -267,6 +273,20 @@ public final class TunnelComponent implements Tunnel, StatusSink {
 
     void removeTransport(LinkTransport transport) {
         catalog.removeTransport(transport);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addCredentialsSource(CredentialsSource source, Map<String, Object> properties) {
+        credentials.addSource(source, properties);
+    }
+
+    void removeCredentialsSource(CredentialsSource source) {
+        credentials.removeSource(source);
+    }
+
+    @Override
+    public Optional<CredentialsRequest> pendingCredentials() {
+        return credentials.pending();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)

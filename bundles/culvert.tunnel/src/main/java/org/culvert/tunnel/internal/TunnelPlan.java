@@ -38,6 +38,11 @@ final class TunnelPlan {
     byte[] blockIpv6Source;
     /** OpenVPN's warnings about the configuration, logged each time the plan is taken up. */
     final java.util.List<String> warnings;
+    /** {@code --auth-user-pass} of a tls-client, or null; set by the {@link PlanBuilder}. */
+    org.culvert.openvpn.config.AuthUserPass authUserPass;
+    /** {@code --auth-token} and {@code --auth-token-user} given in the configuration, or null. */
+    String authToken;
+    String authTokenUser;
 
     TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,
             String summary) {
@@ -96,6 +101,9 @@ final class TunnelPlan {
         TunnelPlan attemptPlan = new TunnelPlan(tunSpec, link, o.floatRemote(), maxPayload, sessionsFor.apply(attempt.entry()),
                 summary, role, tunRemoteIpv4, operations, warnings);
         attemptPlan.blockIpv6Source = blockIpv6Source;
+        attemptPlan.authUserPass = authUserPass;
+        attemptPlan.authToken = authToken;
+        attemptPlan.authTokenUser = authTokenUser;
         return attemptPlan;
     }
 

@@ -73,6 +73,10 @@ final class TunnelRunner implements Runnable {
 
     /** The connection profiles: where each run goes. Tunnel thread only. */
     private final ProfileWalk walk;
+    /** Where --auth-user-pass credentials are asked; set before {@link #start()}. */
+    private volatile CredentialsBroker credentialsBroker;
+    /** The --auth-user-pass state of the current plan, or null; tunnel thread only. */
+    private TunnelCredentials credentials;
 
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
@@ -102,6 +106,16 @@ final class TunnelRunner implements Runnable {
         this.log = log;
         this.steps = new ClientSteps(sink);
         this.walk = new ProfileWalk(log, this::sleepForResolve);
+        this.credentialsBroker = new CredentialsBroker(name);
+    }
+
+    /** The sources of --auth-user-pass credentials (the component's {@code CredentialsSource} services). */
+    void credentialsBroker(CredentialsBroker broker) {
+        this.credentialsBroker = broker;
+    }
+
+    CredentialsBroker credentialsBroker() {
+        return credentialsBroker;
     }
 
     void start() {
@@ -126,6 +140,7 @@ final class TunnelRunner implements Runnable {
             monitor.notifyAll();
             t = thread;
         }
+        credentialsBroker.withdraw();
         if (t != null && t != Thread.currentThread()) {
             try {
                 t.join(RELEASE_TIMEOUT_MILLIS);
@@ -150,6 +165,7 @@ final class TunnelRunner implements Runnable {
             }
             monitor.notifyAll();
         }
+        credentialsBroker.withdraw();
     }
 
     /** SIGUSR1 ({@code hard} false) or SIGHUP ({@code hard} true): restart now; returns at once. */
@@ -271,7 +287,15 @@ final class TunnelRunner implements Runnable {
                             }
                         }
                     }
-                    // OpenVPN's next_connection_entry: where this run goes; a name that does not resolve ends it here.
+                    // OpenVPN asks --auth-user-pass credentials before it connects (init_query_passwords).
+                    RunResult asked = new RunResult();
+                    if (!credentialsReady(asked)) {
+                        if (asked.finalState != null) {
+                            sink.plugins(null, null, null, null);
+                            sink.status(asked.finalState, asked.reason, asked.detail);
+                        }
+                        break;
+                    }
                     RunResult result = walk.needsNext() ? nextAttempt() : null;
                     if (result == null) {
                         PluginCatalog.Snapshot snapshot = catalog.snapshot();
@@ -304,7 +328,7 @@ final class TunnelRunner implements Runnable {
                         break;
                     }
                     counters.restart();
-                    restartDelay = result.immediateRestart ? 0 : restartPauseMillis();
+                    restartDelay = result.immediateRestart ? 0 : Math.max(restartPauseMillis(), result.minRestartMillis);
                     if (restartDelay > 0) {
                         log.detail("Restart pause, " + restartDelay / 1000 + " second(s)"); // OpenVPN's D_RESTART, verb 3
                     }
@@ -335,6 +359,9 @@ final class TunnelRunner implements Runnable {
         sink.plugins(null, null, null, null);
         log.info("counters: " + counters.snapshot());
         plan.wipe(); // the run is over for good: no session will be built from its keys again
+        if (credentials != null) {
+            credentials.wipe();
+        }
         synchronized (monitor) {
             if (stopRequested) {
                 steps.exiting(TunnelState.STOPPED, stopReason, "", exitText != null ? exitText : stopReason.signalText(""));
@@ -457,6 +484,65 @@ final class TunnelRunner implements Runnable {
         boolean immediateRestart;
         /** Nothing was opened: the catalog changed under the choice, choose again. */
         boolean rechoose;
+        /** The least pause before the next attempt (a server's AUTH_FAILED,TEMP backoff). */
+        long minRestartMillis;
+    }
+
+    /**
+     * --auth-user-pass: credentials for this attempt, read or asked (OpenVPN asks before it connects).
+     * False ends the attempt: stopped, or FAILED when they cannot be had.
+     */
+    private boolean credentialsReady(RunResult result) {
+        TunnelPlan p = plan;
+        if (p.authUserPass == null) {
+            credentials = null;
+            return true;
+        }
+        if (credentials == null || credentials.settings() != p.authUserPass) {
+            if (credentials != null) {
+                credentials.wipe();
+            }
+            credentials = new TunnelCredentials(name, p.authUserPass,
+                    p.operations.management() != null && p.operations.management().queryPasswords(), credentialsBroker(), log, sink);
+            if (p.authToken != null) {
+                credentials.authToken(p.authToken);
+            }
+            if (p.authTokenUser != null) {
+                credentials.authTokenUser(p.authTokenUser);
+            }
+        }
+        TunnelCredentials.Ready ready;
+        try {
+            ready = credentials.ensure(this::isStopRequested);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ready = TunnelCredentials.Ready.STOPPED;
+        }
+        if (ready == TunnelCredentials.Ready.READY) {
+            return true;
+        }
+        result.reason = stopReasonOr(TunnelReason.CREDENTIALS_UNAVAILABLE);
+        if (ready == TunnelCredentials.Ready.UNAVAILABLE) {
+            result.finalState = TunnelState.FAILED;
+            result.detail = credentials.unavailableDetail();
+        }
+        return false;
+    }
+
+    /** The server's AUTH_FAILED: stop (FAILED, AUTH_FAILED) or reconnect, as --auth-retry and the message say. */
+    private void authFailed(org.culvert.openvpn.tls.AuthFailed failure, RunResult result) {
+        AuthFailurePolicy.Decision d = credentials.authFailed(failure);
+        result.reason = TunnelReason.AUTH_FAILED;
+        result.detail = failure.describe();
+        if (d.action() == AuthFailurePolicy.Action.STOP) {
+            result.finalState = TunnelState.FAILED;
+        }
+        result.minRestartMillis = d.minDelaySeconds() * 1000L;
+    }
+
+    /** The --auth-user-pass state, for a server's auth-token and RESTART/HALT (p1's push handling); null without. */
+    TunnelCredentials credentials() {
+        return credentials;
     }
 
     private RunResult runOnce(PluginSelection sel, long generation) {
@@ -524,6 +610,9 @@ final class TunnelRunner implements Runnable {
                 return result;
             }
             walk.armServerPoll(session, p, startedAt);
+            if (credentials != null) {
+                session.userPass(credentials.cache());
+            }
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
             PeerSession started = session;
@@ -616,6 +705,11 @@ final class TunnelRunner implements Runnable {
                     keepDevice = true;
                     break;
                 case HANDSHAKE_FAILED:
+                    if (credentials != null && session.authFailed() != null) {
+                        authFailed(session.authFailed(), result);
+                        keepDevice = true;
+                        break;
+                    }
                     log.warn("TLS Error: " + session.failure());
                     result.reason = TunnelReason.HANDSHAKE_FAILED;
                     result.detail = session.failure();

@@ -63,6 +63,11 @@ public final class ControlSession {
     private long attemptStart = Long.MIN_VALUE;
     private long lastValidControl;
     private boolean peerExit;
+    /** The --auth-user-pass credentials a client sends in each key-method-2 message, or null for none. */
+    private org.culvert.openvpn.tls.UserPassSource userPass;
+    private org.culvert.openvpn.tls.AuthFailed authFailed;
+    /** The username in the peer's newest key-method-2 message (a server learns the client's here). */
+    private String peerUsername = "";
     private final Deque<byte[]> outgoingMessages = new ArrayDeque<>();
     private final ControlPacket packet = new ControlPacket();
     private final byte[] body = new byte[4096];
@@ -367,7 +372,34 @@ public final class ControlSession {
         process(clock.monotonicMillis());
     }
 
+    /** The credentials a client writes into each key-method-2 message from now on; null for empty ones. */
+    public void userPass(org.culvert.openvpn.tls.UserPassSource source) {
+        this.userPass = source;
+    }
+
+    /**
+     * The server's AUTH_FAILED: this session is over (OpenVPN restarts or exits, as --auth-retry says).
+     * Kept even when the session already failed in the same step (a cipher the server never offered):
+     * the server's verdict on the credentials is what the user must act on.
+     */
+    private void authFailed(org.culvert.openvpn.tls.AuthFailed message) {
+        if (authFailed == null) {
+            authFailed = message;
+        }
+        fail(new TlsFailure(TlsFailure.Reason.AUTH_FAILED, "AUTH_FAILED: " + message.describe()));
+    }
+
     // ------------------------------------------------------------------ queries
+
+    /** The username the peer sent in its newest key-method-2 message; empty if none. */
+    public String peerUsername() {
+        return peerUsername;
+    }
+
+    /** The server's AUTH_FAILED message, once received; else null. */
+    public org.culvert.openvpn.tls.AuthFailed authFailed() {
+        return authFailed;
+    }
 
     public TlsFailure failure() {
         return failure;
@@ -645,6 +677,7 @@ public final class ControlSession {
             }
             if (parsed.message != null) {
                 ks.peerKm2 = parsed.message;
+                peerUsername = parsed.message.username;
                 consumePlain(ks, parsed.consumed);
                 changed = true;
             }
@@ -675,7 +708,18 @@ public final class ControlSession {
     private boolean sendKeyMethod2(KeyState ks) {
         ks.localKm2 = KeyMethod2.create(!cfg.server, random, cfg.localOptions,
                 cfg.peerInfo(cfg.ivProto(ks.tls.canExport())));
-        byte[] message = ks.localKm2.encode();
+        org.culvert.openvpn.tls.UserPassSource credentials = cfg.server ? null : userPass;
+        byte[] message;
+        if (credentials == null) {
+            message = ks.localKm2.encode();
+        } else {
+            char[] password = credentials.password();
+            try {
+                message = ks.localKm2.encode(credentials.username(), password);
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+        }
         try {
             if (!ks.tls.write(message, 0, message.length)) {
                 fail(ks.tls.failure() != null ? ks.tls.failure()
@@ -686,6 +730,9 @@ public final class ControlSession {
             Arrays.fill(message, (byte) 0);
         }
         ks.km2Sent = true;
+        if (credentials != null) {
+            credentials.sent();
+        }
         return true;
     }
 
@@ -698,6 +745,8 @@ public final class ControlSession {
                 String message = printableMessage(ks.plain, start, i);
                 if ("EXIT".equals(message)) {
                     peerExit = true;
+                } else if (!cfg.server && org.culvert.openvpn.tls.AuthFailed.matches(message)) {
+                    authFailed(org.culvert.openvpn.tls.AuthFailed.parse(message));
                 }
                 start = i + 1;
                 changed = true;

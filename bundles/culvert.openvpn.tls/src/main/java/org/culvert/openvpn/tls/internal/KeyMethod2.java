@@ -28,8 +28,19 @@ public final class KeyMethod2 {
     public final byte[] random2;
     public final String options;
     public final String peerInfo;
+    /** The username a client sent (empty without --auth-user-pass); "" in messages we create. */
+    public final String username;
+    /** The password a client sent, as characters, overwritten by {@link #wipe()}; empty in messages we create. */
+    public final char[] password;
 
     KeyMethod2(byte[] preMaster, byte[] random1, byte[] random2, String options, String peerInfo) {
+        this(preMaster, random1, random2, options, peerInfo, "", new char[0]);
+    }
+
+    KeyMethod2(byte[] preMaster, byte[] random1, byte[] random2, String options, String peerInfo, String username,
+            char[] password) {
+        this.username = username;
+        this.password = password;
         this.preMaster = preMaster;
         this.random1 = random1;
         this.random2 = random2;
@@ -51,8 +62,17 @@ public final class KeyMethod2 {
         return new KeyMethod2(pm, r1, r2, options, peerInfo);
     }
 
-    /** The wire form; username and password are always written, empty. */
+    /** The wire form with empty username and password (a server's message, or a client without --auth-user-pass). */
     public byte[] encode() {
+        return encode("", new char[0]);
+    }
+
+    /**
+     * The wire form carrying {@code --auth-user-pass} credentials (OpenVPN writes them in every message a
+     * client sends; empty ones as {@code 00 00}). The password is encoded into a buffer that is wiped;
+     * the caller wipes {@code password}.
+     */
+    public byte[] encode(String username, char[] password) {
         WipingBuffer out = new WipingBuffer();
         out.write(0);
         out.write(0);
@@ -65,8 +85,8 @@ public final class KeyMethod2 {
         out.write(random1, 0, 32);
         out.write(random2, 0, 32);
         writeString(out, options);
-        writeString(out, "");
-        writeString(out, "");
+        writeString(out, username);
+        writeChars(out, password);
         writeString(out, peerInfo);
         byte[] b = out.toByteArray();
         out.wipe();
@@ -94,6 +114,33 @@ public final class KeyMethod2 {
         }
         Arrays.fill(random1, (byte) 0);
         Arrays.fill(random2, (byte) 0);
+        Arrays.fill(password, '\0');
+    }
+
+    /** As {@link #writeString}, from characters, through a byte buffer that is wiped. */
+    private static void writeChars(ByteArrayOutputStream out, char[] s) {
+        if (s == null || s.length == 0) {
+            out.write(0);
+            out.write(0);
+            return;
+        }
+        java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(s));
+        try {
+            int n = encoded.remaining();
+            if (n + 1 > MAX_USER_PASS) {
+                throw new IllegalArgumentException("password longer than " + (MAX_USER_PASS - 1) + " bytes");
+            }
+            out.write((n + 1) >>> 8);
+            out.write(n + 1);
+            while (encoded.hasRemaining()) {
+                out.write(encoded.get());
+            }
+            out.write(0);
+        } finally {
+            if (encoded.hasArray()) {
+                Arrays.fill(encoded.array(), (byte) 0);
+            }
+        }
     }
 
     private static void writeString(ByteArrayOutputStream out, String s) {
@@ -159,6 +206,8 @@ public final class KeyMethod2 {
         byte[] r2 = Arrays.copyOfRange(b, p + 32, p + 64);
         p += 64;
         String[] strings = new String[4];
+        int passwordStart = 0;
+        int passwordEnd = 0;
         int[] limits = {MAX_OPTIONS, MAX_USER_PASS, MAX_USER_PASS, MAX_MESSAGE};
         for (int i = 0; i < 4; i++) {
             if (p == len && i >= 1) {
@@ -190,10 +239,24 @@ public final class KeyMethod2 {
             while (end < p + sl - 1 && b[end] != 0) {
                 end++;
             }
-            strings[i] = new String(b, p, end - p, StandardCharsets.UTF_8);
+            if (i == 2) {
+                // Decoded once the whole message is there, so that no early return leaves a copy behind.
+                passwordStart = p;
+                passwordEnd = end;
+                strings[i] = "";
+            } else {
+                strings[i] = new String(b, p, end - p, StandardCharsets.UTF_8);
+            }
             p += sl;
         }
-        return new Parsed(new KeyMethod2(pm, r1, r2, strings[0], strings[3]), p, false, false, null);
+        // The password never becomes a String: decoded straight to characters.
+        java.nio.CharBuffer decoded = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(b, passwordStart, passwordEnd - passwordStart));
+        char[] password = new char[decoded.remaining()];
+        decoded.get(password);
+        if (decoded.hasArray()) {
+            Arrays.fill(decoded.array(), '\0');
+        }
+        return new Parsed(new KeyMethod2(pm, r1, r2, strings[0], strings[3], strings[1], password), p, false, false, null);
     }
 
     /** {@code IV_PROTO} from a peer-info text, as OpenVPN's {@code sscanf("IV_PROTO=%d")}; 0 if absent. */

@@ -1,0 +1,118 @@
+package org.culvert.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.culvert.e2e.TlsConfigs.Verify;
+import org.culvert.e2e.TlsConfigs.Wrap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code --auth-user-pass} against stock OpenVPN 2.6 in server mode with {@code auth-user-pass-verify}:
+ * the implementation under test (namespace a, a tls-client with {@code dev null}) sends the username
+ * and password in its key-method-2 message; the server's script checks them. A 2.6 server answers
+ * refused credentials with {@code AUTH_FAILED} as soon as the script fails, before any PUSH_REQUEST,
+ * so this runs without pull: with the right password the script sees the username and the server logs
+ * the success; with a wrong one the client logs the AUTH_FAILED and, with the default
+ * {@code --auth-retry none}, exits by itself with status 1 (stock openvpn's client does the same).
+ */
+@ExtendWith(PeerLogs.class)
+class AuthUserPassTest {
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
+
+    @BeforeAll
+    static void prerequisites() {
+        E2eEnv.requireTools();
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void goodPasswordIsAcceptedAndAWrongOneEndsTheClientWithAuthFailed() throws Exception {
+        Path dir = Peer.caseDir("auth-user-pass");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.CA, Wrap.NONE);
+        Path seen = dir.resolve("seen-user");
+        Path script = write(dir.resolve("verify.sh"), "#!/bin/sh\n"
+                + "# via-file: line 1 the username, line 2 the password\n"
+                + "user=$(sed -n 1p \"$1\"); pass=$(sed -n 2p \"$1\")\n"
+                + "printf '%s\\n' \"$user\" >> '" + seen + "'\n"
+                + "[ \"$user\" = alice ] && [ \"$pass\" = 'c0rrect horse' ]\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        Impl ut = E2eEnv.underTest();
+        try (Netns net = Netns.create()) {
+            PeerConfig server = new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", net.linkAddrB())
+                    .option("port", Integer.toString(PeerConfig.PORT)).option("server", "10.77.0.0", "255.255.255.0")
+                    .option("ca", m.ca().cert().toString()).option("cert", m.server().cert().toString())
+                    .option("key", m.server().key().toString()).option("dh", "none").option("script-security", "2")
+                    .option("auth-user-pass-verify", script.toString(), "via-file").option("verb", "4");
+            try (Peer openvpn = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, server, dir, "server-openvpn")) {
+                openvpn.awaitUdpBound(net, PeerConfig.PORT, Duration.ofSeconds(20));
+
+                // The right password: the script sees alice and accepts.
+                try (Peer good = Peer.startWithConfig(net, net.a(), ut, client(net, ut, m, write(dir.resolve("good.txt"),
+                        "alice\nc0rrect horse\n")), dir, "good-" + ut)) {
+                    openvpn.awaitLog("Username/Password authentication succeeded for username 'alice'", 0, Duration.ofSeconds(30));
+                    good.assertAlive("after the server accepted the credentials");
+                    assertFalse(good.logText().contains("AUTH_FAILED"), good.logText());
+                    good.stop(Duration.ofSeconds(20));
+                }
+                int serverLog = openvpn.logText().length();
+
+                // A wrong password: AUTH_FAILED, and with --auth-retry none the client exits 1.
+                Peer bad = Peer.startWithConfig(net, net.a(), ut, client(net, ut, m, write(dir.resolve("bad.txt"), "alice\nwrong\n")), dir,
+                        "bad-" + ut);
+                int exit;
+                try {
+                    exit = bad.awaitExit(EXIT_WAIT);
+                } finally {
+                    bad.close();
+                }
+                openvpn.awaitLog("SENT CONTROL \\[.*\\]: 'AUTH_FAILED'", serverLog, Duration.ofSeconds(10));
+                assertTrue(bad.logText().contains("AUTH: Received control message: AUTH_FAILED"), bad.logText());
+                assertEquals(1, exit, "exit status after AUTH_FAILED with --auth-retry none");
+                assertEquals("alice\nalice\n", Files.readString(seen, StandardCharsets.UTF_8), "the usernames the server's script saw");
+                Report.line("auth-user-pass against stock OpenVPN 2.6 (auth-user-pass-verify via-file): " + ut
+                        + " good password accepted; wrong password -> AUTH_FAILED, exit status " + exit);
+            }
+        }
+    }
+
+    /**
+     * The client under test: tls-client (dev null), credentials from {@code file}; stock openvpn needs
+     * {@code pull} with {@code --auth-user-pass}, Culvert takes a point-to-point tls-client too.
+     */
+    private static PeerConfig client(Netns net, Impl ut, TlsConfigs.Material m, Path file) {
+        PeerConfig c = new PeerConfig();
+        if (ut == Impl.OPENVPN) {
+            c.option("pull");
+        }
+        return c.option("dev", "null").option("proto", "udp").option("nobind")
+                .option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT)).option("tls-client")
+                .option("ca", m.ca().cert().toString()).option("cert", m.client().cert().toString())
+                .option("key", m.client().key().toString())
+                // A server in server mode sends no IV_CIPHERS (it would push the cipher): name the one it picks.
+                .option("data-ciphers-fallback", "AES-256-GCM").option("auth-user-pass", file.toString()).option("verb", "3");
+    }
+
+    private static Path write(Path file, String text) {
+        try {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
