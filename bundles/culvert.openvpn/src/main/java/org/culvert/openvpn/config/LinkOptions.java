@@ -75,6 +75,11 @@ final class LinkOptions {
         };
         t.option("ping-restart", 1, 1, pingReceive);
         t.option("ping-exit", 1, 1, pingReceive);
+        t.permit("sndbuf", PullPermission.SOCKBUF);
+        t.permit("rcvbuf", PullPermission.SOCKBUF);
+        t.permit("ping", PullPermission.TIMER);
+        t.permit("ping-restart", PullPermission.TIMER);
+        t.permit("ping-exit", PullPermission.TIMER);
         t.option("keepalive", 2, 2, (b, l) -> {
             b.keepalivePing = integer(l, 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
             b.keepaliveTimeout = integer(l, 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
@@ -89,6 +94,9 @@ final class LinkOptions {
         t.notSupported("fragment", "mark", "max-packet-size", "mtu-disc", "mtu-dynamic", "mtu-test", "passtos",
                 "persist-local-ip", "persist-remote-ip", "ping-timer-rem", "replay-persist", "session-timeout",
                 "shaper", "socket-flags", "tcp-nodelay");
+        t.permit("session-timeout", PullPermission.TIMER);
+        t.permit("shaper", PullPermission.SHAPER);
+        t.permit("socket-flags", PullPermission.SOCKFLAGS);
         // Proxy options
         t.notSupported("http-proxy", "http-proxy-option", "http-proxy-override", "http-proxy-retry",
                 "http-proxy-timeout", "http-proxy-user-pass", "socks-proxy", "socks-proxy-retry");

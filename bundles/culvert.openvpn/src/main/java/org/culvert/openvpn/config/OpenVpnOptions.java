@@ -40,7 +40,8 @@ public final class OpenVpnOptions {
             int connectTimeout, int resolvRetry, Optional<Path> writepid, boolean disableDco,
             List<String> dataCiphers, Optional<String> dataCiphersFallback,
             boolean allowDeprecatedInsecureStaticCrypto, Optional<TlsOptions> tls, Optional<String> windowsDriver,
-            Optional<Management> management, Optional<StatusFile> status, List<String> warnings) {
+            Optional<Management> management, Optional<StatusFile> status, List<String> warnings,
+            Optional<PullOptions> pull, List<String> echo, java.util.Map<String, String> setenvSafe) {
     }
 
     /** {@link #resolvRetry()} value meaning "retry forever" (OpenVPN's default). */
@@ -50,6 +51,21 @@ public final class OpenVpnOptions {
 
     OpenVpnOptions(Values values) {
         this.v = values;
+    }
+
+    /** Pull mode ({@code --client} or {@code --pull}): the options come from the server's PUSH_REPLY too. */
+    public Optional<PullOptions> pull() {
+        return v.pull();
+    }
+
+    /** {@code --echo} texts of the configuration, in order, for the log ("ECHO:..."). */
+    public List<String> echo() {
+        return v.echo();
+    }
+
+    /** {@code --setenv-safe}: variables for scripts, already named {@code OPENVPN_<name>}. */
+    public java.util.Map<String, String> setenvSafe() {
+        return v.setenvSafe();
     }
 
     /** The file name or "command line" the options came from. */

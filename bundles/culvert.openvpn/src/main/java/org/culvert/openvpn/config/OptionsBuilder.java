@@ -187,6 +187,21 @@ final class OptionsBuilder {
     String windowsDriver;
     Where windowsDriverWhere;
 
+    // Pull mode
+    /** True for the overlay of pushed options ({@link PushReply}): warnings meant for configuration files are skipped. */
+    boolean pushed;
+    Where pullWhere;
+    final List<PullFilter> pullFilters = new ArrayList<>();
+    boolean routeNopull;
+    boolean pushPeerInfo;
+    Integer peerId;
+    int pushContinuation;
+    boolean ccExit;
+    boolean keyDerivationEkm;
+    boolean dynTlsCrypt;
+    final List<String> echo = new ArrayList<>();
+    final Map<String, String> setenvSafe = new LinkedHashMap<>();
+
     // TLS mode
     Where tlsClientWhere;
     Where tlsServerWhere;
@@ -285,6 +300,9 @@ final class OptionsBuilder {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }
         boolean tlsMode = checkMode(sourceName);
+        if (pullWhere != null && tlsClientWhere == null) {
+            throw at(CONFLICT, pullWhere, "pull", "needs --tls-client (or use --client, which sets both)");
+        }
         CryptoOptions.checkCompression(this);
         Management managementOption = resolveManagement();
         StatusFile statusOption = status == null ? null : new StatusFile(status.file(), status.seconds(), statusVersion);
@@ -385,7 +403,9 @@ final class OptionsBuilder {
                 Optional.ofNullable(allowCompression), verb, mute, muteReplayWarnings, connectRetry, connectRetryMax,
                 connectTimeout, resolvRetry, Optional.ofNullable(writepid), disableDco, dataCiphers, fallback,
                 allowDeprecatedInsecureStaticCrypto, Optional.ofNullable(tls), Optional.ofNullable(windowsDriver),
-                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings)));
+                Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), Collections.unmodifiableList(warnings),
+                pullWhere == null ? Optional.empty() : Optional.of(new PullOptions(pullFilters, routeNopull, pushPeerInfo)),
+                List.copyOf(echo), Map.copyOf(setenvSafe)));
         // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
         // builder is done with after build().
         warnings.addAll(OptionWarnings.of(built));

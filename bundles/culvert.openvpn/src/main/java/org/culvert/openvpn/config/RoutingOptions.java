@@ -31,9 +31,13 @@ final class RoutingOptions {
                 b.route6Where = l.where();
             }
         });
+        // Pull mode: pushed routes (and DHCP/DNS options) are not taken; see PullPermission.pullMask.
+        t.option("route-nopull", 0, 0, (b, l) -> b.routeNopull = true);
+        t.permit("route", PullPermission.ROUTE);
+        t.permit("route-ipv6", PullPermission.ROUTE);
         t.notSupported("allow-recursive-routing", "max-routes", "redirect-gateway", "redirect-private",
                 "route-delay", "route-gateway", "route-ipv6-gateway", "route-method", "route-metric",
-                "route-noexec", "route-nopull");
+                "route-noexec");
     }
 
     private static OptionsBuilder.RawRoute parseRoute(Line l) throws ConfigException {

@@ -365,7 +365,7 @@ class ConfigParserTest {
 
     @Test
     void unimplementedOptionsAreRefusedByName() {
-        for (String option : List.of("client", "server 10.8.0.0 255.255.255.0", "pull", "tls-crypt-v2 v2.key",
+        for (String option : List.of("server 10.8.0.0 255.255.255.0", "tls-crypt-v2 v2.key",
                 "crl-verify crl.pem", "tls-verify ./verify.sh", "verify-hash AB:CD", "ns-cert-type server", "askpass",
                 "pkcs12 p.p12", "capath /etc/ssl/certs", "auth-user-pass", "management-query-passwords",
                 "management-signal", "log l.log", "log-append l.log", "daemon", "fragment 1300",
@@ -379,7 +379,9 @@ class ConfigParserTest {
         ConfigException inline = fails(BASE + "<pkcs12>\nMIIB\n</pkcs12>\n");
         assertEquals(Reason.UNSUPPORTED_OPTION, inline.reason());
         assertEquals("pkcs12", inline.option());
-        assertTrue(fails(BASE + "client\n").getMessage().contains("pull mode"));
+        // Pull mode is TLS only, as in OpenVPN.
+        assertEquals(Reason.CONFLICT, fails(BASE + "client\n").reason());
+        assertTrue(fails(BASE + "pull\n").getMessage().contains("--tls-client"), fails(BASE + "pull\n").getMessage());
         assertTrue(fails(BASE + "askpass pass.txt\n").getMessage().contains("unencrypted"));
     }
 
