@@ -68,6 +68,7 @@ public final class TlsSettings {
     private final Compression compression;
     private final Proto proto;
     private final boolean peerKnown;
+    private final boolean pull;
     private final OccOptions occ;
     private final int maxPacketSize;
     private final int ivProto;
@@ -117,6 +118,7 @@ public final class TlsSettings {
         compression = b.compression;
         proto = b.proto;
         peerKnown = b.peerKnown;
+        pull = b.pull;
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
         ivProto = b.ivProto;
@@ -510,6 +512,14 @@ public final class TlsSettings {
         return peerKnown;
     }
 
+    /**
+     * Pull mode ({@code --client}): the client announces itself with a 2.6 pull client's IV_ variables,
+     * asks for the server's options with PUSH_REQUEST, and keys the data channel only once it has them.
+     */
+    public boolean pull() {
+        return pull;
+    }
+
     /** The IV_PROTO bits announced in key method 2. */
     boolean announceKeyExportAlways() {
         return announceKeyExportAlways;
@@ -579,6 +589,7 @@ public final class TlsSettings {
         private Compression compression = Compression.NONE;
         private Proto proto = Proto.UDP;
         private boolean peerKnown;
+        private boolean pull;
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
         private int ivProto = org.culvert.openvpn.tls.internal.SessionConfig.IV_PROTO;
@@ -870,6 +881,12 @@ public final class TlsSettings {
          */
         public Builder peerKnown(boolean value) {
             this.peerKnown = value;
+            return this;
+        }
+
+        /** Pull mode, a tls-client only: see {@link TlsSettings#pull()}. */
+        public Builder pull(boolean value) {
+            this.pull = value;
             return this;
         }
 

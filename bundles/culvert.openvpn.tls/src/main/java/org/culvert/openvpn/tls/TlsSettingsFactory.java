@@ -95,7 +95,7 @@ public final class TlsSettingsFactory {
         b.ping(options.ping()).pingRestart(options.pingRestart()).pingExit(options.pingExit())
                 .inactive(options.inactive(), options.inactiveBytes()).explicitExitNotify(options.explicitExitNotify())
                 .replayWindow(options.replayWindow()).compression(options.compression()).proto(options.proto())
-                .peerKnown(options.remote().isPresent());
+                .peerKnown(options.remote().isPresent()).pull(options.pull().isPresent());
         b.occ(occ(options));
         TlsSettings settings = b.build();
         b.wipe();

@@ -13,7 +13,12 @@
  * {@link org.culvert.openvpn.crypto.Verdict}, which holds all its values under the same names, and
  * implements {@link org.culvert.openvpn.session.PeerEngine} (new: {@code keyGeneration},
  * {@code failure}, {@code negotiatedSummary}). Code using {@code TlsVerdict} needs only the type renamed.
+ *
+ * <p>2.1: pull mode (a {@code --client}): {@code TlsSettings.pull()}, {@code TlsSession.pushReplies},
+ * {@code pushReady}, {@code pushedOptions}, {@code installPushedKeys}, {@code pollNotice}; new
+ * {@code TlsFailure.Reason}s {@code NO_PUSH_REPLY}, {@code PUSH_FAILED}, {@code AUTH_FAILED},
+ * {@code SERVER_RESTART}, {@code SERVER_HALT}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.culvert.openvpn.tls;

@@ -214,7 +214,8 @@ public final class PushReply {
         }
         pushed.warnings.clear();
         applied.add(name);
-        accepted.add(item);
+        // Tokens are credentials: shown by name only, as OpenVPN 2.6 redacts them in its log.
+        accepted.add(name.startsWith("auth-token") ? name + " [REDACTED]" : item);
         if (name.equals("push-continuation") && pushed.pushContinuation == 2) {
             return Status.MORE;
         }
