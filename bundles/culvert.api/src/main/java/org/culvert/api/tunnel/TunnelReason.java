@@ -35,6 +35,14 @@ public enum TunnelReason {
     USER_STOP,
     /** An operator restarted the tunnel. */
     USER_RESTART,
+    /** Pull mode: the server sent no PUSH_REPLY within --hand-window (OpenVPN's {@code no-push-reply}). */
+    NO_PUSH_REPLY,
+    /** Pull mode: the server's options could not be used (OpenVPN's {@code process-push-msg-failed}); the detail says which. */
+    PUSH_FAILED,
+    /** Pull mode: the server told the client to reconnect ({@code RESTART}). */
+    SERVER_RESTART,
+    /** Pull mode: the server told the client to stop ({@code HALT}); the tunnel does not reconnect. */
+    SERVER_HALT,
     /** A bug: an unexpected exception, logged in full. */
     INTERNAL_ERROR
 }

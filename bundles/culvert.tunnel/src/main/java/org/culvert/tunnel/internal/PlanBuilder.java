@@ -22,6 +22,7 @@ import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.config.DevType;
 import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.PushedOptions;
 import org.culvert.openvpn.config.Route;
 import org.culvert.openvpn.config.RouteIpv6;
 import org.culvert.openvpn.config.TlsOptions;
@@ -93,34 +94,10 @@ final class PlanBuilder {
     }
 
     static TunnelPlan build(OpenVpnOptions o, Path source) throws PlanException {
-        TunLayer layer = o.devType() == DevType.TAP ? TunLayer.TAP : o.devType() == DevType.NULL ? TunLayer.NULL : TunLayer.TUN;
-        TunSpec.Builder tun = TunSpec.builder(layer).name(o.dev()).mtu(o.tunMtu()).persist(o.persistTun());
-        o.devNode().ifPresent(tun::deviceNode);
-        o.ifconfig().ifPresent(i -> tun.ifconfig(i.local().getHostAddress(), i.remoteOrNetmask().getHostAddress()));
-        o.ifconfigIpv6().ifPresent(i -> tun.ifconfigIpv6(i.local().getHostAddress(), i.prefixLength(),
-                i.remote() == null ? null : i.remote().getHostAddress()));
-        for (Route r : o.routes()) {
-            tun.route(new TunRoute(r.network().getHostAddress(), prefixLength(r.netmask()),
-                    r.gateway() == null ? null : r.gateway().getHostAddress(), r.metric().orElse(-1)));
-        }
-        for (RouteIpv6 r : o.routesIpv6()) {
-            tun.route(new TunRoute(r.network().getHostAddress(), r.prefixLength(), r.gateway().map(InetAddress::getHostAddress).orElse(null),
-                    r.metric().orElse(-1)));
-        }
-        // OpenVPN runs --up/--down only with --script-security 2 or higher.
-        if (o.scriptSecurity() >= 2) {
-            o.up().ifPresent(s -> tun.up(s.command()));
-            o.down().ifPresent(s -> tun.down(s.command()));
-        } else if (o.up().isPresent() || o.down().isPresent()) {
+        TunSpec.Builder tun = tunSpec(o, source, null);
+        if (o.scriptSecurity() < 2 && (o.up().isPresent() || o.down().isPresent())) {
             throw new PlanException(o.sourceName() + ": --up/--down need '--script-security 2' (as in OpenVPN); refusing to ignore them", null);
         }
-        // The driver needs the topology to read --ifconfig's second argument (peer or netmask).
-        tun.driverOption("topology", o.topology().name().toLowerCase(java.util.Locale.ROOT));
-        tun.scriptEnv("config", source == null ? "" : source.toString());
-        tun.scriptEnv("verb", Integer.toString(o.verb()));
-        tun.scriptEnv("daemon", "0");
-        tun.scriptEnv("link_mtu", Integer.toString(o.occMtu()));
-        tun.scriptEnv("proto_1", o.proto() == org.culvert.openvpn.config.Proto.UDP ? "udp" : o.proto() == org.culvert.openvpn.config.Proto.TCP_CLIENT ? "tcp-client" : "tcp-server");
 
         LinkProtocol protocol;
         switch (o.proto()) {
@@ -133,7 +110,9 @@ final class PlanBuilder {
             default:
                 protocol = LinkProtocol.UDP;
         }
-        int maxPayload = o.tunMtu() + FRAME_SLACK;
+        // Pull mode: the slots must hold the largest tun MTU a server may push.
+        int maxPayload = (o.pull().isPresent() ? Math.max(o.tunMtu(), org.culvert.openvpn.config.PushReply.TUN_MTU_MAX)
+                : o.tunMtu()) + FRAME_SLACK;
         LinkSpec.Builder link = LinkSpec.builder(protocol)
                 .family(family(o))
                 .local(o.local().orElse(null), o.localPort())
@@ -192,11 +171,59 @@ final class PlanBuilder {
                 }
             };
         }
-        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
         TunSpec tunSpec = tun.build();
         String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
-        return new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
-                tunRemote, operations(o), o.warnings());
+        TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary,
+                role, tunRemote, operations(o), o.warnings());
+        if (o.pull().isPresent()) {
+            plan.pulledTunSpec(pushed -> tunSpec(o, source, pushed).build());
+        }
+        return plan;
+    }
+
+    /**
+     * The device to ask the driver for: from the configuration, or in pull mode from the configuration
+     * with the server's pushed options over it ({@code pushed} non-null): ifconfig, topology, routes
+     * with their gateways resolved, tun-mtu, and setenv-safe variables for the scripts.
+     */
+    static TunSpec.Builder tunSpec(OpenVpnOptions o, Path source, PushedOptions pushed) {
+        TunLayer layer = o.devType() == DevType.TAP ? TunLayer.TAP : o.devType() == DevType.NULL ? TunLayer.NULL : TunLayer.TUN;
+        int mtu = pushed != null && pushed.tunMtu().isPresent() ? pushed.tunMtu().getAsInt() : o.tunMtu();
+        TunSpec.Builder tun = TunSpec.builder(layer).name(o.dev()).mtu(mtu).persist(o.persistTun());
+        o.devNode().ifPresent(tun::deviceNode);
+        java.util.Optional<org.culvert.openvpn.config.IfConfig> ifconfig = pushed != null ? pushed.ifconfig() : o.ifconfig();
+        java.util.Optional<org.culvert.openvpn.config.IfConfigIpv6> ifconfig6 = pushed != null ? pushed.ifconfigIpv6()
+                : o.ifconfigIpv6();
+        ifconfig.ifPresent(i -> tun.ifconfig(i.local().getHostAddress(), i.remoteOrNetmask().getHostAddress()));
+        ifconfig6.ifPresent(i -> tun.ifconfigIpv6(i.local().getHostAddress(), i.prefixLength(),
+                i.remote() == null ? null : i.remote().getHostAddress()));
+        for (Route r : pushed != null ? pushed.routes() : o.routes()) {
+            tun.route(new TunRoute(r.network().getHostAddress(), prefixLength(r.netmask()),
+                    r.gateway() == null ? null : r.gateway().getHostAddress(), r.metric().orElse(-1)));
+        }
+        for (RouteIpv6 r : pushed != null ? pushed.routesIpv6() : o.routesIpv6()) {
+            tun.route(new TunRoute(r.network().getHostAddress(), r.prefixLength(), r.gateway().map(InetAddress::getHostAddress).orElse(null),
+                    r.metric().orElse(-1)));
+        }
+        // OpenVPN runs --up/--down only with --script-security 2 or higher (build() refuses them otherwise).
+        if (o.scriptSecurity() >= 2) {
+            o.up().ifPresent(s -> tun.up(s.command()));
+            o.down().ifPresent(s -> tun.down(s.command()));
+        }
+        // The driver needs the topology to read --ifconfig's second argument (peer or netmask).
+        org.culvert.openvpn.config.Topology topology = pushed != null ? pushed.topology() : o.topology();
+        tun.driverOption("topology", topology.name().toLowerCase(java.util.Locale.ROOT));
+        tun.scriptEnv("config", source == null ? "" : source.toString());
+        tun.scriptEnv("verb", Integer.toString(o.verb()));
+        tun.scriptEnv("daemon", "0");
+        tun.scriptEnv("link_mtu", Integer.toString(o.occMtu()));
+        tun.scriptEnv("proto_1", o.proto() == org.culvert.openvpn.config.Proto.UDP ? "udp" : o.proto() == org.culvert.openvpn.config.Proto.TCP_CLIENT ? "tcp-client" : "tcp-server");
+        o.setenvSafe().forEach(tun::scriptEnv);
+        if (pushed != null) {
+            pushed.setenvSafe().forEach(tun::scriptEnv);
+        }
+        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
+        return tun;
     }
 
     /** The settings the operations bundles act on, in the API's terms. */

@@ -58,6 +58,23 @@ final class TunnelPlan {
         this.summary = summary;
     }
 
+    /** Pull mode: the device from the server's pushed options; null for a configuration that does not pull. */
+    private java.util.function.Function<org.culvert.openvpn.config.PushedOptions, TunSpec> pulledTunSpec;
+
+    void pulledTunSpec(java.util.function.Function<org.culvert.openvpn.config.PushedOptions, TunSpec> value) {
+        this.pulledTunSpec = value;
+    }
+
+    /** True in pull mode: the device is opened only once the server's options are known (OpenVPN's do_up). */
+    boolean pulls() {
+        return pulledTunSpec != null;
+    }
+
+    /** Pull mode: the device to open for what the server pushed. */
+    TunSpec tunSpec(org.culvert.openvpn.config.PushedOptions pushed) {
+        return pulledTunSpec.apply(pushed);
+    }
+
     /** For the owner that drops this plan for good: the keys it holds are overwritten. Idempotent. */
     void wipe() {
         sessionFactory.wipe();

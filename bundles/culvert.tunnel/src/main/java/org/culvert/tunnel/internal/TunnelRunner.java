@@ -71,6 +71,10 @@ final class TunnelRunner implements Runnable {
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
     private TunDriver persistedDriver;
+    /** Pull mode: what the persisted device was opened for, so that changed pushed addresses reopen it. */
+    private org.culvert.api.tun.TunSpec persistedSpec;
+    /** Pull mode: the device of the current run as the server's options made it; null before the push. */
+    private volatile org.culvert.api.tun.TunSpec pulledSpec;
 
     TunnelRunner(String name, TunnelPlan plan, PluginCatalog catalog, String osName, String driverFilter,
             String backendFilter, String transportFilter, StatusSink sink, Counters counters, LoopClock clock) {
@@ -423,6 +427,7 @@ final class TunnelRunner implements Runnable {
         PointToPointLoop currentLoop = null;
         PeerSession session = null;
         boolean keepDevice = false;
+        TunDevice[] opened = {null};
         long[] upSince = { -1 };
         synchronized (monitor) {
             usedDriver = sel.driver.service;
@@ -438,9 +443,15 @@ final class TunnelRunner implements Runnable {
             }
             pause.attemptStarted();
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
-            device = openDevice(sel.driver.service);
-            sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
-            log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
+            boolean pulls = plan.pulls();
+            pulledSpec = null;
+            // Pull mode opens the device only once the server's options are known (OpenVPN's do_up).
+            TunDevice loopDevice = pulls ? new PendingDevice(plan.layer(), plan.tunSpec.mtu()) : openDevice(sel.driver.service);
+            device = pulls ? null : loopDevice;
+            sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), loopDevice.name());
+            if (!pulls) {
+                log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
+            }
             link = sel.transport.service.open(plan.linkSpec);
             if (!establish(link)) {
                 if (isRestartRequested()) {
@@ -455,7 +466,7 @@ final class TunnelRunner implements Runnable {
             log.info("link " + plan.linkSpec.protocol().optionName() + " local " + link.local()
                     + (link.remote() != null ? " remote " + link.remote() : " (waiting for the peer)"));
             publishConnection(link, null, "");
-            checkHandleKinds(sel.backend.service, device, link);
+            checkHandleKinds(sel.backend.service, loopDevice, link);
             eventSet = sel.backend.service.open(4);
             try {
                 session = plan.sessionFactory.newSession(clock);
@@ -472,7 +483,7 @@ final class TunnelRunner implements Runnable {
             PeerSession started = session;
             LinkSocket openLink = link;
             long[] upAt = upSince;
-            currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
+            currentLoop = new PointToPointLoop(loopDevice, link, eventSet, session, counters, clock, plan.floatAllowed, 32,
                     plan.maxPayload, plan.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
                         pause.initializationCompleted();
@@ -493,6 +504,12 @@ final class TunnelRunner implements Runnable {
                             log.info("Data channel keys renegotiated (key generation " + keys + ")");
                         }
                     });
+            if (pulls) {
+                currentLoop.deviceOpener(pushed -> {
+                    opened[0] = openPulledDevice(sel, openLink, pushed);
+                    return opened[0];
+                });
+            }
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
                     result.reason = stopRequested ? stopReason : lostPlugin;
@@ -547,10 +564,13 @@ final class TunnelRunner implements Runnable {
                     keepDevice = true;
                     break;
                 case HANDSHAKE_FAILED:
-                    log.warn("TLS Error: " + session.failure());
-                    result.reason = TunnelReason.HANDSHAKE_FAILED;
+                    result.reason = PullPhase.reason(session.failureReason());
+                    log.warn((result.reason == TunnelReason.HANDSHAKE_FAILED ? "TLS Error: " : "") + session.failure());
                     result.detail = session.failure();
                     keepDevice = true;
+                    if (result.reason == TunnelReason.SERVER_HALT) {
+                        result.finalState = TunnelState.STOPPED;
+                    }
                     break;
                 case DECRYPT_ERROR:
                     log.warn("Authentication failure on a TCP link, restarting (as OpenVPN does)");
@@ -593,6 +613,9 @@ final class TunnelRunner implements Runnable {
                 loop = null;
                 establishingLink = null;
             }
+            if (device == null) {
+                device = opened[0];
+            }
             if (session != null) {
                 session.close();
             }
@@ -606,6 +629,7 @@ final class TunnelRunner implements Runnable {
             if (persist) {
                 persistedDevice = device;
                 persistedDriver = sel.driver.service;
+                persistedSpec = pulledSpec;
             } else if (device != null) {
                 if (device == persistedDevice) {
                     persistedDevice = null;
@@ -640,6 +664,32 @@ final class TunnelRunner implements Runnable {
         return driver.open(plan.tunSpec);
     }
 
+    /**
+     * Pull mode, on the loop thread once the push is in: the device for the server's options. Under
+     * --persist-tun the previous run's device stays if the pushed addresses and routes are the same,
+     * as OpenVPN's do_up keeps it; otherwise it is closed and a new one opened.
+     */
+    private TunDevice openPulledDevice(PluginSelection sel, LinkSocket link, org.culvert.openvpn.config.PushedOptions pushed)
+            throws IOException {
+        org.culvert.api.tun.TunSpec spec = plan.tunSpec(pushed);
+        log.info("PUSH: " + pushed.summary());
+        TunDevice d;
+        if (persistedDevice != null && persistedDriver == sel.driver.service && PullPhase.sameDevice(persistedSpec, spec)) {
+            d = persistedDevice;
+            log.info("Preserving previous TUN/TAP instance: " + d.name());
+        } else {
+            closePersistedDevice();
+            d = sel.driver.service.open(spec);
+            log.info("TUN/TAP device " + d.name() + " opened (" + sel.driver.name() + " driver)");
+        }
+        pulledSpec = spec;
+        checkHandleKinds(sel.backend.service, d, link);
+        sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), d.name());
+        sink.pushed(pushed.summary());
+        publishConnection(link, null, "");
+        return d;
+    }
+
     private void releasePersistedDeviceIfDriverGone(PluginCatalog.Snapshot snapshot) {
         if (persistedDevice == null) {
             return;
@@ -654,6 +704,7 @@ final class TunnelRunner implements Runnable {
 
     private void closePersistedDevice() {
         TunDevice d = persistedDevice;
+        persistedSpec = null;
         if (d != null) {
             persistedDevice = null;
             d.close();
@@ -726,8 +777,11 @@ final class TunnelRunner implements Runnable {
 
     private void publishConnection(LinkSocket link, java.time.Instant handshake, String negotiated) {
         TunnelPlan p = plan;
-        sink.connection(new org.culvert.api.tunnel.TunnelConnection(link.local(), link.remote(), p.tunSpec.ifconfigLocal(),
-                p.tunRemoteIpv4, p.tunSpec.ifconfigIpv6Local(), handshake, p.role, negotiated));
+        org.culvert.api.tun.TunSpec spec = pulledSpec != null ? pulledSpec : p.tunSpec;
+        String tunRemote = pulledSpec == null ? p.tunRemoteIpv4
+                : spec.layer() == org.culvert.api.tun.TunLayer.TUN ? spec.ifconfigRemoteOrNetmask() : null;
+        sink.connection(new org.culvert.api.tunnel.TunnelConnection(link.local(), link.remote(), spec.ifconfigLocal(),
+                tunRemote, spec.ifconfigIpv6Local(), handshake, p.role, negotiated));
     }
 
     private TunnelReason lostPlugin() {
