@@ -111,10 +111,10 @@ final class ClientOptions {
             boolean savedAmbiguous = b.protoAmbiguousTcp;
             Where savedWhere = b.protoWhere;
             LinkOptions.setProto(b, l, l.arg(2));
-            if (b.protoAmbiguousTcp) {
+            if (b.protoAmbiguousTcp && b.pullWhere == null) {
                 throw error(CONFLICT, l, "protocol 'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
             }
-            p = b.proto;
+            p = b.protoAmbiguousTcp ? Proto.TCP_CLIENT : b.proto;
             fam = b.family;
             b.proto = savedProto;
             b.family = savedFamily;

@@ -296,6 +296,11 @@ final class OptionsBuilder {
         if (type == DevType.NULL) {
             checkNothingToConfigure();
         }
+        if (protoAmbiguousTcp && pullWhere != null) {
+            // As OpenVPN: a pull client's plain 'tcp' is tcp-client.
+            proto = Proto.TCP_CLIENT;
+            protoAmbiguousTcp = false;
+        }
         if (protoAmbiguousTcp) {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }

@@ -193,16 +193,17 @@ public final class PushReply {
             return skip("Options error: Unrecognized option or missing or extra parameter(s) in " + SOURCE + ":"
                     + items + ": " + shown(name) + " (pushed option skipped)");
         }
+        OptionRegistry.Handler handler = registry.handler(name);
+        Line line = new Line(name, List.copyOf(args), false, new Where(SOURCE, items), null, 0);
+        if (handler == null) {
+            // Said before the permission check: "cannot be used" would blame the server for Culvert's gap.
+            return skip("pushed option '" + shown(name) + "' skipped: " + registry.refusal(line).getMessage());
+        }
         Set<PullPermission> classes = EnumSet.noneOf(PullPermission.class);
         classes.addAll(registry.permission(name));
         classes.retainAll(mask);
         if (classes.isEmpty()) {
             return skip("Options error: option '" + shown(name) + "' cannot be used in this context (" + SOURCE + ")");
-        }
-        OptionRegistry.Handler handler = registry.handler(name);
-        Line line = new Line(name, List.copyOf(args), false, new Where(SOURCE, items), null, 0);
-        if (handler == null) {
-            return skip("pushed option '" + shown(name) + "' skipped: " + registry.refusal(line).getMessage());
         }
         try {
             handler.apply(pushed, line);

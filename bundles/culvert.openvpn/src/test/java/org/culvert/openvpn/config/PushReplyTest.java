@@ -56,6 +56,11 @@ class PushReplyTest {
         ConfigException bad = assertThrows(ConfigException.class, () -> parse(CLIENT + "pull-filter drop route\n"));
         assertEquals(ConfigException.Reason.BAD_VALUE, bad.reason());
         assertTrue(parse(CLIENT.replace("client\n", "tls-client\n")).pull().isEmpty());
+        // A pull client's plain 'tcp' is tcp-client, as in OpenVPN; point-to-point it stays ambiguous.
+        assertEquals(Proto.TCP_CLIENT, parse(CLIENT.replace("proto udp", "proto tcp")).proto());
+        assertEquals(Proto.TCP_CLIENT, parse(CLIENT.replace("remote my-server-1 1194", "remote my-server-1 1194 tcp")).proto());
+        assertEquals(ConfigException.Reason.CONFLICT, assertThrows(ConfigException.class,
+                () -> parse(CLIENT.replace("client\n", "tls-client\n").replace("proto udp", "proto tcp"))).reason());
     }
 
     @Test
@@ -78,7 +83,8 @@ class PushReplyTest {
         // route-gateway is not taken yet (logged by name), the rest is.
         assertEquals(8, p.accepted().size(), p.accepted().toString());
         assertEquals(1, r.skipped());
-        assertTrue(r.takeLog().stream().anyMatch(l -> l.contains("route-gateway")));
+        List<String> log = r.takeLog();
+        assertTrue(log.stream().anyMatch(l -> l.contains("route-gateway") && l.contains("not supported by Culvert")), log.toString());
     }
 
     @Test
