@@ -19,6 +19,7 @@ public final class TunnelConnection {
     private final Instant lastHandshake;
     private final String role;
     private final String negotiated;
+    private final String pushedOptions;
 
     /**
      * @param role       {@code "static-key"}, {@code "tls-client"} or {@code "tls-server"}; may be empty
@@ -26,6 +27,17 @@ public final class TunnelConnection {
      */
     public TunnelConnection(SocketAddress linkLocal, SocketAddress linkRemote, String tunLocalIpv4, String tunRemoteIpv4,
             String tunLocalIpv6, Instant lastHandshake, String role, String negotiated) {
+        this(linkLocal, linkRemote, tunLocalIpv4, tunRemoteIpv4, tunLocalIpv6, lastHandshake, role, negotiated, "");
+    }
+
+    /**
+     * @param pushedOptions in pull mode, the server's pushed options as taken (comma-separated, as
+     *     OpenVPN's PUSH_REPLY; auth-token redacted); empty otherwise
+     * @since 1.4
+     */
+    public TunnelConnection(SocketAddress linkLocal, SocketAddress linkRemote, String tunLocalIpv4, String tunRemoteIpv4,
+            String tunLocalIpv6, Instant lastHandshake, String role, String negotiated, String pushedOptions) {
+        this.pushedOptions = pushedOptions == null ? "" : pushedOptions;
         this.linkLocal = linkLocal;
         this.linkRemote = linkRemote;
         this.tunLocalIpv4 = tunLocalIpv4;
@@ -72,6 +84,16 @@ public final class TunnelConnection {
 
     public String negotiated() {
         return negotiated;
+    }
+
+    /**
+     * Pull mode: the options the server pushed and the client took, e.g. {@code topology subnet,ping 10,
+     * ifconfig 10.8.0.2 255.255.255.0,...}; empty before the push and outside pull mode.
+     *
+     * @since 1.4
+     */
+    public String pushedOptions() {
+        return pushedOptions;
     }
 
     @Override

@@ -14,11 +14,4 @@ interface StatusSink {
     /** The current connection (addresses, last handshake); {@link TunnelConnection#NONE} between runs. */
     default void connection(TunnelConnection connection) {
     }
-
-    /**
-     * Pull mode: the server's options as taken, one comma-separated line (OpenVPN's PUSH_REPLY items,
-     * auth-token redacted), each time a push is applied; for status surfaces to show.
-     */
-    default void pushed(String acceptedItems) {
-    }
 }

@@ -75,6 +75,8 @@ final class TunnelRunner implements Runnable {
     private org.culvert.api.tun.TunSpec persistedSpec;
     /** Pull mode: the device of the current run as the server's options made it; null before the push. */
     private volatile org.culvert.api.tun.TunSpec pulledSpec;
+    /** Pull mode: the pushed options of the current run as taken, for status surfaces; empty before the push. */
+    private volatile String pulledOptions = "";
 
     TunnelRunner(String name, TunnelPlan plan, PluginCatalog catalog, String osName, String driverFilter,
             String backendFilter, String transportFilter, StatusSink sink, Counters counters, LoopClock clock) {
@@ -445,6 +447,7 @@ final class TunnelRunner implements Runnable {
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             boolean pulls = plan.pulls();
             pulledSpec = null;
+            pulledOptions = "";
             // Pull mode opens the device only once the server's options are known (OpenVPN's do_up).
             TunDevice loopDevice = pulls ? new PendingDevice(plan.layer(), plan.tunSpec.mtu()) : openDevice(sel.driver.service);
             device = pulls ? null : loopDevice;
@@ -685,7 +688,7 @@ final class TunnelRunner implements Runnable {
         pulledSpec = spec;
         checkHandleKinds(sel.backend.service, d, link);
         sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), d.name());
-        sink.pushed(pushed.summary());
+        pulledOptions = pushed.summary();
         publishConnection(link, null, "");
         return d;
     }
@@ -781,7 +784,7 @@ final class TunnelRunner implements Runnable {
         String tunRemote = pulledSpec == null ? p.tunRemoteIpv4
                 : spec.layer() == org.culvert.api.tun.TunLayer.TUN ? spec.ifconfigRemoteOrNetmask() : null;
         sink.connection(new org.culvert.api.tunnel.TunnelConnection(link.local(), link.remote(), spec.ifconfigLocal(),
-                tunRemote, spec.ifconfigIpv6Local(), handshake, p.role, negotiated));
+                tunRemote, spec.ifconfigIpv6Local(), handshake, p.role, negotiated, pulledOptions));
     }
 
     private TunnelReason lostPlugin() {

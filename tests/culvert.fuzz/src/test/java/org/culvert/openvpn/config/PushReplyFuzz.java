@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.culvert.fuzz.FuzzRun;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * PUSH_REPLY messages as a server (or anyone on its control channel) may send them to a pull client:
@@ -62,7 +63,7 @@ class PushReplyFuzz {
         int parts = in.consumeInt(1, 3);
         PushReply.Status s = null;
         for (int p = 0; p < parts; p++) {
-            String message = in.consumeBoolean() ? build(in) : in.consumeString(in.consumeInt(0, 3000));
+            String message = in.consumeBoolean() ? build(in) : in.consumeString(in.consumeInt(0, 1500));
             s = reply.offer(message);
             check(reply.takeLog() != null, "log");
             if (s != PushReply.Status.MORE && s != PushReply.Status.NOT_A_REPLY) {
@@ -90,7 +91,7 @@ class PushReplyFuzz {
     private static String build(FuzzedDataProvider in) {
         StringBuilder sb = new StringBuilder(in.consumeBoolean() ? "PUSH_REPLY" : in.pickValue(new String[] {
             "PUSH_REPLY", "PUSH_UPDATE", "PUSH_REPLYX", ""}));
-        int items = in.consumeInt(0, 40);
+        int items = in.consumeInt(0, 24);
         for (int i = 0; i < items; i++) {
             sb.append(',').append(in.pickValue(NAMES));
             int args = in.consumeInt(0, 5);
@@ -99,5 +100,10 @@ class PushReplyFuzz {
             }
         }
         return sb.toString();
+    }
+
+    @AfterAll
+    static void report() {
+        RUN.report();
     }
 }
