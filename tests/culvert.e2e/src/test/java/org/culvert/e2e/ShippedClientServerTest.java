@@ -65,23 +65,52 @@ class ShippedClientServerTest {
             for (String key : List.of("ca.crt", "client.crt", "client.key")) {
                 copy(KEYS.resolve(key), clientDir.resolve(key));
             }
-            Peer server = Peer.startWithArgs(net, net.a(), Impl.OPENVPN, List.of("--config", "server.conf",
-                    "--ifconfig-pool-persist", "ipp.txt", "--status", "openvpn-status.log"), serverDir, "server-openvpn-" + proto);
-            if (proto.equals("tcp")) {
-                server.awaitTcpListening(net, 1194, E2eEnv.readyTimeout());
-            } else {
-                server.awaitUdpBound(net, 1194, E2eEnv.readyTimeout());
-            }
-
-            Seen culvert = connect(net, ut, clientDir, "client-" + ut + "-" + proto, server);
-            Seen openvpn = connect(net, Impl.OPENVPN, clientDir, "client-openvpn-" + proto, server);
+            Peer first = startServer(net, serverDir, proto, 1);
+            Seen culvert = connect(net, ut, clientDir, "client-" + ut + "-" + proto, first, c -> {
+                if (!proto.equals("udp")) {
+                    return;
+                }
+                // The server restarted under the client: with the shipped explicit-exit-notify 1 a stopping
+                // UDP server tells its clients RESTART; the client reconnects when it is back and, with the
+                // shipped persist-tun, keeps its device since the pushed address is the same.
+                int before = c.logText().length();
+                first.stop(Duration.ofSeconds(20));
+                Peer again = startServer(net, serverDir, proto, 2);
+                c.awaitLog("Initialization Sequence Completed", before, Duration.ofSeconds(60));
+                String after = c.logText().substring(before);
+                assertTrue(after.contains("RESTART"), "the server's RESTART was not seen: " + after);
+                if (c.impl() == Impl.CULVERT) {
+                    assertTrue(after.contains("Preserving previous TUN/TAP instance"), "persist-tun kept no device: " + after);
+                }
+                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), again, c);
+                restarted[0] = again;
+            });
+            Peer server = restarted[0] != null ? restarted[0] : first;
+            Seen openvpn = connect(net, Impl.OPENVPN, clientDir, "client-openvpn-" + proto, server, c -> { });
             assertEquals(openvpn.address, culvert.address, "the tun's addresses: openvpn vs " + ut);
             assertEquals(openvpn.routes, culvert.routes, "the client namespace's routes: openvpn vs " + ut);
             server.stop(Duration.ofSeconds(20));
             Report.line("shipped server.conf (stock openvpn) + shipped client.conf (" + ut + ") over " + proto + ": "
                     + culvert.address + ", up in " + culvert.upMillis + " ms (openvpn client " + openvpn.upMillis
-                    + " ms), routes as openvpn's: " + culvert.routes.size());
+                    + " ms), routes as openvpn's: " + culvert.routes.size()
+                    + (proto.equals("udp") ? "; reconnected after the server's RESTART, device kept" : ""));
         }
+    }
+
+    /** Peers restarted inside a check, for the caller to stop. */
+    private final Peer[] restarted = new Peer[1];
+
+    /** Stock OpenVPN on the shipped server.conf; its two paths under /var/log/openvpn go into the case folder. */
+    private static Peer startServer(Netns net, Path serverDir, String proto, int run) {
+        Peer server = Peer.startWithArgs(net, net.a(), Impl.OPENVPN, List.of("--config", "server.conf",
+                "--ifconfig-pool-persist", "ipp.txt", "--status", "openvpn-status.log"), serverDir,
+                "server-openvpn-" + proto + (run > 1 ? "-" + run : ""));
+        if (proto.equals("tcp")) {
+            server.awaitTcpListening(net, 1194, E2eEnv.readyTimeout());
+        } else {
+            server.awaitUdpBound(net, 1194, E2eEnv.readyTimeout());
+        }
+        return server;
     }
 
     /** What a client's namespace looked like once its tunnel was up. */
@@ -89,7 +118,8 @@ class ShippedClientServerTest {
     }
 
     /** Runs one client on the shipped client.conf until it is up, checks it, and stops it. */
-    private static Seen connect(Netns net, Impl impl, Path clientDir, String label, Peer server) {
+    private static Seen connect(Netns net, Impl impl, Path clientDir, String label, Peer server,
+            java.util.function.Consumer<Peer> whileUp) {
         long start = System.nanoTime();
         Peer client = Peer.startConfigFile(net, net.b(), impl, clientDir.resolve("client.conf"), clientDir, label);
         try {
@@ -105,6 +135,7 @@ class ShippedClientServerTest {
             Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
             Peer.awaitTunnel(net, net.a(), address, Duration.ofSeconds(15), server, client);
             client.assertAlive("after the pings");
+            whileUp.accept(client);
             assertEquals(0, client.stop(Duration.ofSeconds(20)), label + " exit status");
             awaitNoTun(net);
             return new Seen(address + "/24", routes, upMillis);

@@ -199,6 +199,12 @@ final class StateTracker {
                 return "remote-exit";
             case HANDSHAKE_FAILED:
                 return "tls-error";
+            case PUSH_FAILED:
+                return "process-push-msg-failed";
+            case SERVER_RESTART:
+                return "server-pushed-connection-reset";
+            case SERVER_HALT:
+                return "server-pushed-halt";
             case DECRYPT_ERROR:
                 return "decryption-error";
             case LINK_ERROR:

@@ -199,4 +199,22 @@ class PullSessionTest {
         assertTrue(pair.client.isKeyed());
         assertEquals(List.of("still keyed"), pair.send(pair.client, "still keyed"));
     }
+
+    @Test
+    void renegotiatedKeysAreMadeAtTheEndOfTheirKeyMethod2AsBefore() throws Exception {
+        TlsPair pair = pair("");
+        untilPushRequested(pair);
+        serverSends(pair, "PUSH_REPLY,cipher AES-256-GCM");
+        pair.client.installPushedKeys();
+        pair.exchange(null, null);
+        assertEquals(1, pair.client.keyGeneration());
+        assertTrue(pair.server.renegotiate());
+        for (int i = 0; i < 50 && pair.client.keyGeneration() < 2; i++) {
+            pair.run(100);
+        }
+        assertEquals(2, pair.client.keyGeneration(), () -> String.valueOf(pair.client.lastError()));
+        assertFalse(pair.client.pushReady(), "no second pull for a renegotiation");
+        assertEquals(List.of("on the new key"), pair.send(pair.client, "on the new key"));
+        assertEquals(List.of("both ways"), pair.send(pair.server, "both ways"));
+    }
 }
