@@ -149,8 +149,10 @@ public final class PushReply {
         if (item.isBlank()) {
             return Status.COMPLETE;
         }
+        // Leading blanks are skipped before matching, as OpenVPN's apply_pull_filter does.
+        String raw = item.stripLeading();
         for (PullFilter f : pull.filters()) {
-            if (!f.matches(item)) {
+            if (!f.matches(raw)) {
                 continue;
             }
             if (f.action() == PullFilter.Action.IGNORE) {

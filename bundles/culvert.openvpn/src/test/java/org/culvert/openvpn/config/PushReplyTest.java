@@ -124,6 +124,9 @@ class PushReplyTest {
         assertEquals(1, r.result().routes().size());
         assertEquals("10.1.0.0", r.result().routes().get(0).network().getHostAddress());
         assertEquals(2, r.skipped()); // the 192.168 route and route-gateway, both hit by "route"
+        PushReply blanks = reply("pull-filter ignore route\n");
+        blanks.offer("PUSH_REPLY,ifconfig 10.8.0.6 10.8.0.5,  route 10.1.0.0 255.255.0.0");
+        assertTrue(blanks.result().routes().isEmpty(), "leading blanks are skipped before matching");
         PushReply rejecting = reply("pull-filter reject \"route 192.168.\"\n");
         assertEquals(PushReply.Status.REJECTED, rejecting.offer("PUSH_REPLY,ifconfig 10.8.0.6 10.8.0.5,route 192.168.7.0"));
         assertTrue(rejecting.failure().contains("rejected by filter"));
