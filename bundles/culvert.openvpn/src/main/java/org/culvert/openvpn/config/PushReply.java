@@ -260,8 +260,8 @@ public final class PushReply {
         if (applied.contains("tun-mtu")) {
             int mtu = pushed.tunMtu;
             if (mtu > TUN_MTU_MAX) {
-                log.add("WARNING: pushed tun-mtu " + mtu + " is above tun-mtu-max " + TUN_MTU_MAX + "; using "
-                        + TUN_MTU_MAX);
+                // OpenVPN's words; it would suggest tun-mtu-max, which Culvert does not take yet.
+                log.add("Server-pushed tun-mtu is too large (" + mtu + "); using tun-mtu-max " + TUN_MTU_MAX);
                 mtu = TUN_MTU_MAX;
             }
             tunMtu = OptionalInt.of(mtu);
