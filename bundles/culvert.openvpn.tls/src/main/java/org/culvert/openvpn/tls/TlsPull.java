@@ -69,6 +69,9 @@ final class TlsPull implements PullClient {
                 pushed = current.result();
                 current = null;
                 notice("OPTIONS IMPORT: " + pushed.accepted().size() + " pushed option(s) applied: " + pushed.summary());
+                for (String text : pushed.echo()) {
+                    notice("ECHO:" + text); // OpenVPN logs pushed echo texts so, for GUIs to read
+                }
                 return Push.COMPLETE;
             case NOT_A_REPLY:
                 return Push.IGNORED;

@@ -197,4 +197,15 @@ class PushReplyTest {
         assertTrue(PullPermission.pullMask(true).contains(PullPermission.ROUTE_EXTRAS));
         assertEquals(PullPermission.values().length, PullPermission.pullMask(false).size());
     }
+
+    @Test
+    void aPushedTunMtuIsCappedAtTunMtuMax() throws Exception {
+        PushReply r = reply("");
+        r.offer("PUSH_REPLY,tun-mtu 9000");
+        assertEquals(OptionalInt.of(PushReply.TUN_MTU_MAX), r.result().tunMtu());
+        assertTrue(r.takeLog().stream().anyMatch(l -> l.contains("Server-pushed tun-mtu is too large (9000)")));
+        PushReply small = reply("");
+        small.offer("PUSH_REPLY,tun-mtu 1400");
+        assertEquals(OptionalInt.of(1400), small.result().tunMtu());
+    }
 }
