@@ -178,7 +178,9 @@ public final class PushReply {
         try {
             words = LineTokenizer.tokenize(item, LineTokenizer.MAX_PARAMETERS);
         } catch (LineTokenizer.SyntaxError e) {
-            return skip("Options error: malformed pushed option '" + shown(item) + "' (" + e.getMessage() + "), skipped");
+            // Named by its first word only: the rest may be a credential (a mangled auth-token).
+            String first = raw.split("\\s", 2)[0];
+            return skip("Options error: malformed pushed option '" + shown(first) + "' (" + e.reason() + "), skipped");
         }
         if (words.isEmpty()) {
             return Status.COMPLETE;

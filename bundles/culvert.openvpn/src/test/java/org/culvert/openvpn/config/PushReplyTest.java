@@ -177,6 +177,9 @@ class PushReplyTest {
                 "echo items within the item limit: " + r.result().echo().size());
         assertTrue(r.result().ping().isEmpty());
         assertTrue(r.result().routes().isEmpty());
+        PushReply token = reply("");
+        token.offer("PUSH_REPLY,auth-token \"SESS_ID_AT_c2VjcmV0");
+        assertTrue(token.takeLog().stream().noneMatch(l -> l.contains("SESS_ID")), "a mangled token is not logged");
         assertEquals(PushReply.Status.NOT_A_REPLY, reply("").offer("PUSH_UPDATE,route 10.0.0.0"));
         assertEquals(PushReply.Status.NOT_A_REPLY, reply("").offer("PUSH_REPLYX"));
         assertEquals(PushReply.Status.COMPLETE, reply("").offer("PUSH_REPLY"));
