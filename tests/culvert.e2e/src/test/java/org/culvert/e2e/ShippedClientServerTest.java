@@ -89,10 +89,11 @@ class ShippedClientServerTest {
             Seen openvpn = connect(net, Impl.OPENVPN, clientDir, "client-openvpn-" + proto, server, c -> { });
             assertEquals(openvpn.address, culvert.address, "the tun's addresses: openvpn vs " + ut);
             assertEquals(openvpn.routes, culvert.routes, "the client namespace's routes: openvpn vs " + ut);
+            assertEquals(openvpn.mtu, culvert.mtu, "the tun's MTU: openvpn vs " + ut);
             server.stop(Duration.ofSeconds(20));
             Report.line("shipped server.conf (stock openvpn) + shipped client.conf (" + ut + ") over " + proto + ": "
                     + culvert.address + ", up in " + culvert.upMillis + " ms (openvpn client " + openvpn.upMillis
-                    + " ms), routes as openvpn's: " + culvert.routes.size()
+                    + " ms), routes as openvpn's: " + culvert.routes.size() + ", mtu " + culvert.mtu
                     + (proto.equals("udp") ? "; reconnected after the server's RESTART, device kept" : ""));
         }
     }
@@ -114,7 +115,7 @@ class ShippedClientServerTest {
     }
 
     /** What a client's namespace looked like once its tunnel was up. */
-    private record Seen(String address, List<String> routes, long upMillis) {
+    private record Seen(String address, List<String> routes, String mtu, long upMillis) {
     }
 
     /** Runs one client on the shipped client.conf until it is up, checks it, and stops it. */
@@ -130,6 +131,9 @@ class ShippedClientServerTest {
             assertTrue(m.find(), label + ": no pushed 10.8.0.x/24 on tun0: " + addr);
             String address = m.group(1);
             List<String> routes = routes(net);
+            Matcher mtu = Pattern.compile(" mtu (\\d+) ").matcher(
+                    net.run(net.b(), Duration.ofSeconds(5), "ip", "-o", "link", "show", "dev", "tun0").check().output());
+            assertTrue(mtu.find(), label + ": no MTU on tun0");
             assertTrue(routes.contains("10.8.0.0/24 dev tun0 proto kernel scope link src " + address), label + ": " + routes);
             // Pings both ways through the tunnel: to the server's end (10.8.0.1, topology subnet) and back.
             Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
@@ -138,7 +142,7 @@ class ShippedClientServerTest {
             whileUp.accept(client);
             assertEquals(0, client.stop(Duration.ofSeconds(20)), label + " exit status");
             awaitNoTun(net);
-            return new Seen(address + "/24", routes, upMillis);
+            return new Seen(address + "/24", routes, mtu.group(1), upMillis);
         } finally {
             client.close();
         }
