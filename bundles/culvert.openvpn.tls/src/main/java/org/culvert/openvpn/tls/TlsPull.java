@@ -70,7 +70,10 @@ final class TlsPull implements PullClient {
                 current = null;
                 notice("OPTIONS IMPORT: " + pushed.accepted().size() + " pushed option(s) applied: " + pushed.summary());
                 for (String text : pushed.echo()) {
-                    notice("ECHO:" + text); // OpenVPN logs pushed echo texts so, for GUIs to read
+                    // As OpenVPN: only "msg..." texts are logged; others may hold what a GUI alone should see.
+                    if (text.startsWith("msg")) {
+                        notice("ECHO-PULL:" + text);
+                    }
                 }
                 return Push.COMPLETE;
             case NOT_A_REPLY:

@@ -84,14 +84,15 @@ class PullSessionTest {
 
         serverSends(pair, "PUSH_REPLY,ifconfig 10.8.0.6 10.8.0.5,route 10.1.0.0 255.255.0.0,push-continuation 2");
         assertFalse(pair.client.pushReady(), "a continued push is not complete");
-        serverSends(pair, "PUSH_REPLY,cipher AES-256-GCM,ping 3,ping-restart 9,no-such-option,echo hello gui,push-continuation 1");
+        serverSends(pair, "PUSH_REPLY,cipher AES-256-GCM,ping 3,ping-restart 9,no-such-option,echo msg hello gui,echo private-thing,push-continuation 1");
         assertTrue(pair.client.pushReady());
         assertFalse(pair.client.isKeyed(), "keys wait until the device is open");
         assertEquals("10.8.0.6", pair.client.pushedOptions().ifconfig().get().local().getHostAddress());
         assertEquals(1, pair.client.pushedOptions().routes().size());
         List<String> log = notices(pair.client);
         assertTrue(log.stream().anyMatch(l -> l.contains("no-such-option")), log.toString());
-        assertTrue(log.contains("ECHO:hello gui"), log.toString());
+        assertTrue(log.contains("ECHO-PULL:msg hello gui"), log.toString());
+        assertTrue(log.stream().noneMatch(l -> l.startsWith("ECHO") && l.contains("private-thing")), log.toString());
 
         pair.client.installPushedKeys();
         pair.exchange(null, null);

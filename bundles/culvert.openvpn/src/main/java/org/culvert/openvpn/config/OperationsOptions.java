@@ -71,7 +71,7 @@ final class OperationsOptions {
         t.option("mute-replay-warnings", 0, 0, (b, l) -> b.muteReplayWarnings = true);
         t.permit("verb", PullPermission.MESSAGES);
         t.permit("mute", PullPermission.MESSAGES);
-        // OpenVPN logs "ECHO:" lines for a GUI to read (and sends them to management as >ECHO).
+        // Texts for a GUI: OpenVPN sends them to management as >ECHO and logs only those starting with "msg".
         t.option("echo", 0, 16, (b, l) -> b.echo.add(String.join(" ", l.args())));
         t.permit("echo", PullPermission.ECHO);
         t.notSupported("errors-to-stderr", "log", "log-append", "machine-readable-output",
