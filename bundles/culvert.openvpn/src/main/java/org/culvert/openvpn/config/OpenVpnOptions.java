@@ -58,7 +58,7 @@ public final class OpenVpnOptions {
         return v.pull();
     }
 
-    /** {@code --echo} texts of the configuration, in order, for the log ("ECHO:..."). */
+    /** {@code --echo} texts of the configuration, in order: for a GUI (OpenVPN logs only those starting with "msg"). */
     public List<String> echo() {
         return v.echo();
     }
