@@ -161,7 +161,7 @@ public final class TlsSession implements PeerEngine {
                 settings.pull() ? SessionConfig.IV_PROTO_PULL : settings.ivProto(),
                 settings.peerKnown() && !settings.proto().isTcp(), settings.announceKeyExportAlways(), settings.pull(),
                 settings.compression().decompresses(),
-                settings.occ().tunMtu());
+                settings.occ().tunMtu(), settings.pushPeerInfo());
         this.ivs = new IvSource(random);
         this.compression = settings.compression().sendFraming();
         // OpenVPN's frame payload size: the tun MTU plus, for tap, the default tun-mtu-extra.

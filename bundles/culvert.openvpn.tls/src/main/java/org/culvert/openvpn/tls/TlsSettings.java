@@ -69,6 +69,7 @@ public final class TlsSettings {
     private final Proto proto;
     private final boolean peerKnown;
     private final boolean pull;
+    private final boolean pushPeerInfo;
     private final OccOptions occ;
     private final int maxPacketSize;
     private final int ivProto;
@@ -119,6 +120,7 @@ public final class TlsSettings {
         proto = b.proto;
         peerKnown = b.peerKnown;
         pull = b.pull;
+        pushPeerInfo = b.pushPeerInfo;
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
         ivProto = b.ivProto;
@@ -520,6 +522,11 @@ public final class TlsSettings {
         return pull;
     }
 
+    /** {@code --push-peer-info}: a pull client also sends IV_SSL and IV_PLAT_VER. */
+    public boolean pushPeerInfo() {
+        return pushPeerInfo;
+    }
+
     /** The IV_PROTO bits announced in key method 2. */
     boolean announceKeyExportAlways() {
         return announceKeyExportAlways;
@@ -590,6 +597,7 @@ public final class TlsSettings {
         private Proto proto = Proto.UDP;
         private boolean peerKnown;
         private boolean pull;
+        private boolean pushPeerInfo;
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
         private int ivProto = org.culvert.openvpn.tls.internal.SessionConfig.IV_PROTO;
@@ -887,6 +895,12 @@ public final class TlsSettings {
         /** Pull mode, a tls-client only: see {@link TlsSettings#pull()}. */
         public Builder pull(boolean value) {
             this.pull = value;
+            return this;
+        }
+
+        /** {@code --push-peer-info}: see {@link TlsSettings#pushPeerInfo()}. */
+        public Builder pushPeerInfo(boolean value) {
+            this.pushPeerInfo = value;
             return this;
         }
 

@@ -14,7 +14,7 @@
  * implements {@link org.culvert.openvpn.session.PeerEngine} (new: {@code keyGeneration},
  * {@code failure}, {@code negotiatedSummary}). Code using {@code TlsVerdict} needs only the type renamed.
  *
- * <p>2.1: pull mode (a {@code --client}): {@code TlsSettings.pull()}, {@code TlsSession.pushReplies},
+ * <p>2.1: pull mode (a {@code --client}): {@code TlsSettings.pull()}, {@code pushPeerInfo()}, {@code TlsSession.pushReplies},
  * {@code pushReady}, {@code pushedOptions}, {@code installPushedKeys}, {@code pollNotice}; new
  * {@code TlsFailure.Reason}s {@code NO_PUSH_REPLY}, {@code PUSH_FAILED}, {@code AUTH_FAILED},
  * {@code SERVER_RESTART}, {@code SERVER_HALT}.

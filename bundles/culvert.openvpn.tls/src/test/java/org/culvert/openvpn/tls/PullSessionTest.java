@@ -109,6 +109,7 @@ class PullSessionTest {
                 "IV_COMP_STUB=1", "IV_COMP_STUBv2=1")) {
             assertTrue(info.contains(line + "\n"), line + " in " + info);
         }
+        assertFalse(info.contains("IV_SSL="), "only with push-peer-info");
         assertEquals(List.of("through the pulled keys"), pair.send(pair.client, "through the pulled keys"));
         assertEquals(List.of("and back"), pair.send(pair.server, "and back"));
         // The pushed ping-restart 9 now rules: 9 s of silence restart the session.
@@ -218,5 +219,18 @@ class PullSessionTest {
         assertFalse(pair.client.pushReady(), "no second pull for a renegotiation");
         assertEquals(List.of("on the new key"), pair.send(pair.client, "on the new key"));
         assertEquals(List.of("both ways"), pair.send(pair.server, "both ways"));
+    }
+
+    @Test
+    void pushPeerInfoAddsTheLibraryAndThePlatformVersion() throws Exception {
+        TlsPair pair = pair("push-peer-info\n");
+        untilPushRequested(pair);
+        serverSends(pair, "PUSH_REPLY,cipher AES-256-GCM");
+        pair.client.installPushedKeys();
+        pair.exchange(null, null);
+        String info = pair.server.negotiated().peerInfo();
+        assertTrue(info.contains("IV_SSL=Bouncy Castle TLS"), info);
+        assertTrue(info.contains("IV_PLAT_VER=" + System.getProperty("os.version") + "\n"), info);
+        assertTrue(info.contains("IV_PROTO=670\n"), info);
     }
 }

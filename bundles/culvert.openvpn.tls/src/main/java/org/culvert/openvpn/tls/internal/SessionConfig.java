@@ -74,9 +74,10 @@ public final class SessionConfig {
             List<DataCipher> dataCiphers, DataCipher fallback, long renegSeconds, long renegBytes, long renegPackets,
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
             String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst,
-            boolean announceKeyExportAlways, boolean pull, boolean compressionConfigured, int tunMtu) {
+            boolean announceKeyExportAlways, boolean pull, boolean compressionConfigured, int tunMtu,
+            boolean pushPeerInfo) {
         this.pull = pull && !server;
-        this.pullPeerInfo = this.pull ? pullPeerInfo(dataCiphers, compressionConfigured, tunMtu) : "";
+        this.pullPeerInfo = this.pull ? pullPeerInfo(dataCiphers, compressionConfigured, tunMtu, pushPeerInfo) : "";
         this.serverSendsFirst = server && serverSendsFirst;
         this.announceKeyExportAlways = announceKeyExportAlways;
         this.server = server;
@@ -138,7 +139,8 @@ public final class SessionConfig {
      * an {@code IV_CIPHERS=} placeholder line that {@link #peerInfo} fills in. IV_VER names the OpenVPN
      * release whose behaviour Culvert follows: servers read it for compatibility decisions.
      */
-    private static String pullPeerInfo(List<DataCipher> ciphers, boolean compressionConfigured, int tunMtu) {
+    private static String pullPeerInfo(List<DataCipher> ciphers, boolean compressionConfigured, int tunMtu,
+            boolean pushPeerInfo) {
         StringBuilder sb = new StringBuilder("IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\n");
         sb.append("IV_MTU=").append(Math.max(tunMtu, 1600)).append('\n');
         boolean gcm128 = false;
@@ -158,6 +160,13 @@ public final class SessionConfig {
             sb.append("IV_LZO_STUB=1\n");
         }
         sb.append("IV_COMP_STUB=1\nIV_COMP_STUBv2=1\n");
+        if (pushPeerInfo) {
+            // OpenVPN's detail 3; IV_HWADDR (the default gateway interface's MAC) is not sent: Culvert
+            // does not read the host's routing table.
+            String bc = org.bouncycastle.tls.TlsClientProtocol.class.getPackage().getImplementationVersion();
+            sb.append("IV_SSL=Bouncy Castle TLS").append(bc == null ? "" : " " + bc).append('\n');
+            sb.append("IV_PLAT_VER=").append(System.getProperty("os.version", "")).append('\n');
+        }
         return sb.toString();
     }
 
