@@ -46,6 +46,14 @@ public enum TunnelReason {
     USER_STOP,
     /** An operator restarted the tunnel. */
     USER_RESTART,
+    /** Pull mode: the server sent no PUSH_REPLY within --hand-window (OpenVPN's {@code no-push-reply}). */
+    NO_PUSH_REPLY,
+    /** Pull mode: the server's options could not be used (OpenVPN's {@code process-push-msg-failed}); the detail says which. */
+    PUSH_FAILED,
+    /** Pull mode: the server told the client to reconnect ({@code RESTART}). */
+    SERVER_RESTART,
+    /** Pull mode: the server told the client to stop ({@code HALT}); the tunnel does not reconnect. */
+    SERVER_HALT,
     /** A bug: an unexpected exception, logged in full. */
     INTERNAL_ERROR,
     /**
@@ -87,6 +95,12 @@ public enum TunnelReason {
                 }
                 // socket.c: a TCP connect that fails is a SIGUSR1 "connection-failed".
                 return d.startsWith("CONNECTION_REFUSED") ? "connection-failed" : "link-error";
+            case PUSH_FAILED:
+                return "process-push-msg-failed";
+            case SERVER_RESTART:
+                return "server-pushed-connection-reset";
+            case SERVER_HALT:
+                return "server-pushed-halt";
             case AUTH_FAILED:
                 return "auth-failure"; // push.c receive_auth_failed
             case SERVER_POLL_TIMEOUT:

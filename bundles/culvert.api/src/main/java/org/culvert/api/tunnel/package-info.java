@@ -5,7 +5,8 @@
  * ({@code TunnelSettings}); credentials ({@code CredentialsSource}, {@code CredentialsRequest},
  * {@code Tunnel.pendingCredentials()}, reasons {@code AUTH_FAILED}, {@code CREDENTIALS_NEEDED},
  * {@code CREDENTIALS_UNAVAILABLE}, {@code TunnelOperations.Management.queryPasswords()}); connection profiles
- * (reasons {@code SERVER_POLL_TIMEOUT}, {@code CONNECT_RETRY_MAX}).
+ * (reasons {@code SERVER_POLL_TIMEOUT}, {@code CONNECT_RETRY_MAX}); pull mode (reasons {@code NO_PUSH_REPLY},
+ * {@code PUSH_FAILED}, {@code SERVER_RESTART}, {@code SERVER_HALT}).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.4.0")

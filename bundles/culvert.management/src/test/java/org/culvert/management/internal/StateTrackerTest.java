@@ -60,6 +60,11 @@ class StateTrackerTest {
         assertEquals("connection-reset",
                 t.update(at(TunnelState.RECONNECTING, TunnelReason.LINK_ERROR, "CONNECTION_RESET: reset", 3), null).get(0).description);
         assertEquals("tls-error", t.update(at(TunnelState.RECONNECTING, TunnelReason.HANDSHAKE_FAILED, "", 4), null).get(0).description);
+        // Pull mode: OpenVPN's signal texts for a failed pull and the server's RESTART/HALT.
+        assertEquals("no-push-reply", t.update(at(TunnelState.RECONNECTING, TunnelReason.NO_PUSH_REPLY, "", 5), null).get(0).description);
+        assertEquals("process-push-msg-failed", t.update(at(TunnelState.RECONNECTING, TunnelReason.PUSH_FAILED, "", 6), null).get(0).description);
+        assertEquals("server-pushed-connection-reset",
+                t.update(at(TunnelState.RECONNECTING, TunnelReason.SERVER_RESTART, "", 7), null).get(0).description);
         t.signalSent("SIGHUP");
         assertEquals("SIGHUP", t.update(at(TunnelState.RECONNECTING, TunnelReason.USER_RESTART, "", 5), null).get(0).description);
         // The signal names one restart only.

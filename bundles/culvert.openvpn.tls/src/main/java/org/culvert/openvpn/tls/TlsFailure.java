@@ -45,6 +45,19 @@ public final class TlsFailure {
         PROTOCOL_ERROR,
         /** Data-channel keys could not be derived (exporter unavailable, weak key). */
         KEY_DERIVATION_FAILED,
+        /** Pull mode: no PUSH_REPLY within {@code --hand-window} of PUSH_REQUESTs (OpenVPN's {@code no-push-reply}). */
+        NO_PUSH_REPLY,
+        /**
+         * Pull mode: the server's options cannot be used (a {@code --pull-filter reject}, a cipher outside
+         * {@code --data-ciphers}, a refused compression): OpenVPN's {@code process-push-msg-failed}.
+         */
+        PUSH_FAILED,
+        /** Pull mode: the server refused our credentials ({@code AUTH_FAILED[,reason]}). */
+        AUTH_FAILED,
+        /** Pull mode: the server told us to reconnect ({@code RESTART[,text]}, e.g. its explicit-exit-notify). */
+        SERVER_RESTART,
+        /** Pull mode: the server told us to stop ({@code HALT[,text]}): no reconnection. */
+        SERVER_HALT,
         /**
          * The server sent {@code AUTH_FAILED}: it refused the {@code --auth-user-pass} credentials (or
          * asks a challenge, or refuses them for now); {@link TlsSession#authFailed()} has the parsed message.

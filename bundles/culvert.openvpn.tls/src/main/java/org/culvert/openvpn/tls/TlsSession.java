@@ -10,6 +10,8 @@ import java.util.Objects;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.Compression;
 import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.config.PushReply;
+import org.culvert.openvpn.config.PushedOptions;
 import org.culvert.openvpn.session.DataPayload;
 import org.culvert.openvpn.session.Decompressor;
 import org.culvert.openvpn.session.ExitNotify;
@@ -96,15 +98,19 @@ public final class TlsSession implements PeerEngine {
     private final DataScratch scratch = new DataScratch();
     private final IvSource ivs;
     /** The framing sent: Culvert never compresses, so a real algorithm sends its "not compressed" framing. */
-    private final Compression compression;
-    private final Decompressor decompressor;
+    /** Final except in pull mode, where a pushed comp-lzo/compress framing replaces it before keys exist. */
+    private Compression compression;
+    private Decompressor decompressor;
     private final int headroom;
     private final int tailroom;
     private final int innerHeadroom;
     private final int innerTailroom;
     private final byte[] occReply;
     private final byte[] occExit;
-    private final Keepalive keepalive;
+    /** Replaced once in pull mode, by the pushed ping/ping-restart/inactive, before keys exist. */
+    private Keepalive keepalive;
+    /** Pull mode: the server's options and the log lines about them. */
+    private final TlsPull pull;
     private final byte[] controlIn = new byte[DataScratch.MAX_PACKET];
     private final byte[] controlOut = new byte[MAX_CONTROL_PACKET + 256];
     /** OpenVPN's TM_ACTIVE: the session in progress, or the keyed one. */
@@ -161,8 +167,10 @@ public final class TlsSession implements PeerEngine {
                 resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
                 settings.handWindow(), settings.tlsTimeout(), settings.tranWindow(), settings.replayWindow(),
                 settings.localOptionsString(), settings.expectedRemoteOptionsString(), settings.maxPacketSize(),
-                settings.ivProto(), settings.peerKnown() && !settings.proto().isTcp(),
-                settings.announceKeyExportAlways(), settings.tlsCryptV2Wkc());
+                settings.pull() ? SessionConfig.IV_PROTO_PULL : settings.ivProto(),
+                settings.peerKnown() && !settings.proto().isTcp(), settings.announceKeyExportAlways(), settings.pull(),
+                settings.compression().decompresses(),
+                settings.occ().tunMtu(), settings.pushPeerInfo(), settings.tlsCryptV2Wkc());
         this.ivs = new IvSource(random);
         this.compression = settings.compression().sendFraming();
         // OpenVPN's frame payload size: the tun MTU plus, for tap, the default tun-mtu-extra.
@@ -180,8 +188,10 @@ public final class TlsSession implements PeerEngine {
         }
         this.innerHeadroom = inner;
         this.innerTailroom = innerTail;
-        this.headroom = inner + DataPayload.frameHeadroom(compression);
-        this.tailroom = innerTail + DataPayload.frameTailroom(compression);
+        // In pull mode the server may push any stub framing: leave room for the widest.
+        this.headroom = inner + (settings.pull() ? TlsPull.MAX_FRAME_HEADROOM : DataPayload.frameHeadroom(compression));
+        this.tailroom = innerTail + (settings.pull() ? TlsPull.MAX_FRAME_TAILROOM : DataPayload.frameTailroom(compression));
+        this.pull = settings.pull() ? new TlsPull() : null;
         this.occReply = DataPayload.occMessage(DataPayload.OCC_REPLY, settings.localOptionsString());
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.keepalive = new Keepalive(settings.ping(), settings.pingRestart(), settings.pingExit(), settings.inactive(),
@@ -555,7 +565,7 @@ public final class TlsSession implements PeerEngine {
      */
     @Override
     public long beginExitNotify() {
-        int seconds = settings.explicitExitNotify();
+        int seconds = pull != null ? pull.explicitExitNotify(settings.explicitExitNotify()) : settings.explicitExitNotify();
         if (closed || seconds <= 0 || settings.proto() != Proto.UDP || !active.keyed() || active.failure() != null) {
             return 0;
         }
@@ -565,6 +575,62 @@ public final class TlsSession implements PeerEngine {
             active.sendControlMessage("EXIT");
         }
         return exit.remainingMillis(now);
+    }
+
+    // ---------------------------------------------------------------- pull mode
+
+    /**
+     * Pull mode: how each PUSH_REPLY is read (one {@link PushReply} per pull, from the client's
+     * configuration). Must be set before the first packet; without it a pull session never keys.
+     */
+    public void pushReplies(java.util.function.Supplier<PushReply> replies) {
+        if (pull == null) {
+            throw new IllegalStateException("not a pull session");
+        }
+        pull.replies(replies);
+    }
+
+    /**
+     * Pull mode: true once the final PUSH_REPLY was applied and the data keys wait for
+     * {@link #installPushedKeys()}: the caller now opens the tun device from {@link #pushedOptions()}
+     * (OpenVPN's do_up: the device before the keys).
+     */
+    public boolean pushReady() {
+        return pull != null && !pull.keysInstalled() && !closed && active.pushComplete();
+    }
+
+    /** Pull mode: the server's options once the final PUSH_REPLY was applied, else null. */
+    public PushedOptions pushedOptions() {
+        return pull == null ? null : pull.pushed();
+    }
+
+    /**
+     * Pull mode, after {@link #pushReady()}: applies the pushed timers, exit notification and
+     * compression framing, then derives key 0's data keys with the pushed cipher, peer-id and key
+     * derivation (the key-method-2 randoms are wiped then). Idempotent.
+     */
+    public void installPushedKeys() {
+        if (!pushReady()) {
+            return;
+        }
+        PushedOptions p = pull.pushed();
+        pull.installed();
+        if (p.ping().isPresent() || p.pingRestart().isPresent() || p.pingExit().isPresent() || p.inactive().isPresent()) {
+            keepalive = new Keepalive(p.ping().orElse(settings.ping()),
+                    p.pingExit().isPresent() ? 0 : p.pingRestart().orElse(settings.pingRestart()),
+                    p.pingRestart().isPresent() ? 0 : p.pingExit().orElse(settings.pingExit()),
+                    p.inactive().orElse(settings.inactive()), settings.inactiveBytes(), clock.monotonicMillis());
+        }
+        if (p.compression().isPresent()) {
+            compression = p.compression().get().sendFraming();
+            decompressor = new Decompressor(p.compression().get(), p.tunMtu().orElse(settings.occ().tunMtu()));
+        }
+        active.completePull(p.cipher().orElse(null), p.peerId().orElse(-1), p.tlsEkm(), p.ccExit(), p.dynTlsCrypt());
+    }
+
+    /** Pull mode: the next line to log about the push or the server's messages, or null (no allocation then). */
+    public String pollNotice() {
+        return pull == null ? null : pull.pollNotice();
     }
 
     /** Starts a renegotiation now (for tests and operators); false if no key is active to renew. */
@@ -718,6 +784,9 @@ public final class TlsSession implements PeerEngine {
     private ControlSession newControlSession(long localSid) {
         ControlSession s = new ControlSession(config, clock, random, ivs, scratch, localSid, seenResets);
         s.userPass(userPass);
+        if (pull != null) {
+            s.pullClient(pull);
+        }
         return s;
     }
 

@@ -76,6 +76,8 @@ public final class TlsSettings {
     private final Compression compression;
     private final Proto proto;
     private final boolean peerKnown;
+    private final boolean pull;
+    private final boolean pushPeerInfo;
     private final OccOptions occ;
     private final int maxPacketSize;
     private final int ivProto;
@@ -131,6 +133,8 @@ public final class TlsSettings {
         compression = b.compression;
         proto = b.proto;
         peerKnown = b.peerKnown;
+        pull = b.pull;
+        pushPeerInfo = b.pushPeerInfo;
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
         ivProto = b.ivProto;
@@ -565,6 +569,19 @@ public final class TlsSettings {
         return peerKnown;
     }
 
+    /**
+     * Pull mode ({@code --client}): the client announces itself with a 2.6 pull client's IV_ variables,
+     * asks for the server's options with PUSH_REQUEST, and keys the data channel only once it has them.
+     */
+    public boolean pull() {
+        return pull;
+    }
+
+    /** {@code --push-peer-info}: a pull client also sends IV_SSL and IV_PLAT_VER. */
+    public boolean pushPeerInfo() {
+        return pushPeerInfo;
+    }
+
     /** The IV_PROTO bits announced in key method 2. */
     boolean announceKeyExportAlways() {
         return announceKeyExportAlways;
@@ -640,6 +657,8 @@ public final class TlsSettings {
         private Compression compression = Compression.NONE;
         private Proto proto = Proto.UDP;
         private boolean peerKnown;
+        private boolean pull;
+        private boolean pushPeerInfo;
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
         private int ivProto = org.culvert.openvpn.tls.internal.SessionConfig.IV_PROTO;
@@ -999,6 +1018,18 @@ public final class TlsSettings {
          */
         public Builder peerKnown(boolean value) {
             this.peerKnown = value;
+            return this;
+        }
+
+        /** Pull mode, a tls-client only: see {@link TlsSettings#pull()}. */
+        public Builder pull(boolean value) {
+            this.pull = value;
+            return this;
+        }
+
+        /** {@code --push-peer-info}: see {@link TlsSettings#pushPeerInfo()}. */
+        public Builder pushPeerInfo(boolean value) {
+            this.pushPeerInfo = value;
             return this;
         }
 

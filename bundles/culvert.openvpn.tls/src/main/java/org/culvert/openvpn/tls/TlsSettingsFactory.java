@@ -103,7 +103,8 @@ public final class TlsSettingsFactory {
         b.ping(options.ping()).pingRestart(options.pingRestart()).pingExit(options.pingExit())
                 .inactive(options.inactive(), options.inactiveBytes()).explicitExitNotify(options.explicitExitNotify())
                 .replayWindow(options.replayWindow()).compression(options.compression()).proto(options.proto())
-                .peerKnown(options.remote().isPresent());
+                .peerKnown(options.remote().isPresent()).pull(options.pull().isPresent())
+                .pushPeerInfo(options.pull().map(org.culvert.openvpn.config.PullOptions::pushPeerInfo).orElse(false));
         b.occ(occ(options));
         TlsSettings settings = b.build();
         b.wipe();

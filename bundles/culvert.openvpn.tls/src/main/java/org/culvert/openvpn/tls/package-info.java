@@ -22,6 +22,10 @@
  * <p>2.1: {@code PeerChecks} ({@code --remote-cert-ku}, {@code --remote-cert-eku}, {@code --crl-verify}),
  * {@code TlsFailure.Reason.CERT_REVOKED}; {@code TlsSettings.Builder} gains {@code peerChecks},
  * {@code keyPassword}, {@code pkcs12}, {@code extraCerts} and {@code tlsCryptV2}.
+ * <p>2.1: pull mode (a {@code --client}): {@code TlsSettings.pull()}, {@code pushPeerInfo()}, {@code TlsSession.pushReplies},
+ * {@code pushReady}, {@code pushedOptions}, {@code installPushedKeys}, {@code pollNotice}; new
+ * {@code TlsFailure.Reason}s {@code NO_PUSH_REPLY}, {@code PUSH_FAILED}, {@code AUTH_FAILED},
+ * {@code SERVER_RESTART}, {@code SERVER_HALT}.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("2.1.0")

@@ -65,6 +65,8 @@ final class CredentialOptions {
         // OpenVPN's class for both is OPT_P_ECHO: a server pushes them; a configuration may set them too.
         t.option("auth-token", 1, 1, (b, l) -> b.authToken = token(l, l.arg(0)));
         t.option("auth-token-user", 1, 1, (b, l) -> b.authTokenUser = tokenUser(l, l.arg(0)));
+        t.permit("auth-token", PullPermission.ECHO);
+        t.permit("auth-token-user", PullPermission.ECHO);
     }
 
     /** Theme OPERATIONS. */

@@ -66,9 +66,17 @@ final class CryptoOptions {
             if (!l.arg(0).equals("tls-ekm")) {
                 throw error(BAD_VALUE, l, "unknown key-derivation method '" + l.arg(0) + "' (OpenVPN knows tls-ekm)");
             }
-            b.warnings.add("--key-derivation is ignored: point-to-point peers negotiate it (tls-ekm whenever both"
+            // Meant for a server's push (OPT_P_NCP); in a configuration file point-to-point peers negotiate it.
+            b.keyDerivationEkm = true;
+            if (!b.pushed) {
+                b.warnings.add("--key-derivation is ignored: point-to-point peers negotiate it (tls-ekm whenever both"
                     + " support it)");
+            }
         });
+        t.permit("cipher", PullPermission.NCP);
+        t.permit("key-derivation", PullPermission.NCP);
+        t.permit("comp-lzo", PullPermission.COMP);
+        t.permit("compress", PullPermission.COMP);
         t.option("allow-deprecated-insecure-static-crypto", 0, 0, (b, l) -> {
             b.allowDeprecatedInsecureStaticCrypto = true;
             b.warnings.add("--allow-deprecated-insecure-static-crypto is an OpenVPN 2.7 option: an OpenVPN 2.6 peer"

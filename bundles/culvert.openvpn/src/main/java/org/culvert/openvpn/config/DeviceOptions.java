@@ -48,10 +48,17 @@ final class DeviceOptions {
         });
         t.option("tun-mtu-extra", 1, 1, (b, l) -> b.tunMtuExtra = integer(l, 0, 0, TUN_MTU_MAX));
         t.option("persist-tun", 0, 0, (b, l) -> b.persistTun = true);
+        t.permit("topology", PullPermission.UP);
+        t.permit("ifconfig", PullPermission.UP);
+        t.permit("ifconfig-ipv6", PullPermission.UP);
+        t.permit("tun-mtu", PullPermission.PUSH_MTU);
+        t.permit("persist-tun", PullPermission.PERSIST);
         t.option("disable-dco", 0, 0, (b, l) -> b.disableDco = true);
         t.option("dhcp-option", NameServiceOptions::dhcpOption);
         // Pull class ROUTE in OpenVPN.
         t.option("block-ipv6", 0, 0, (b, l) -> b.routing.blockIpv6 = true);
+        t.permit("block-ipv6", PullPermission.ROUTE);
+        t.permit("dhcp-option", PullPermission.DHCPDNS);
         t.notSupported("bind-dev", "ifconfig-noexec", "ifconfig-nowarn", "lladdr",
                 "mktun", "rmtun", "tun-mtu-max", "txqueuelen");
         // Windows-specific options

@@ -75,6 +75,11 @@ final class LinkOptions {
         };
         t.option("ping-restart", 1, 1, pingReceive);
         t.option("ping-exit", 1, 1, pingReceive);
+        t.permit("sndbuf", PullPermission.SOCKBUF);
+        t.permit("rcvbuf", PullPermission.SOCKBUF);
+        t.permit("ping", PullPermission.TIMER);
+        t.permit("ping-restart", PullPermission.TIMER);
+        t.permit("ping-exit", PullPermission.TIMER);
         t.option("keepalive", 2, 2, (b, l) -> {
             b.keepalivePing = integer(l, 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
             b.keepaliveTimeout = integer(l, 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
@@ -91,6 +96,9 @@ final class LinkOptions {
                 "shaper", "socket-flags", "tcp-nodelay");
         ProxyOptions.register(t);
         t.notSupported("http-proxy-override");
+        t.permit("session-timeout", PullPermission.TIMER);
+        t.permit("shaper", PullPermission.SHAPER);
+        t.permit("socket-flags", PullPermission.SOCKFLAGS);
     }
 
     /** --proto, and the protocol of a --remote, with OpenVPN's spellings; "tcp" alone is resolved later. */

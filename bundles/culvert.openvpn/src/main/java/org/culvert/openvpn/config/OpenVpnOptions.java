@@ -44,7 +44,7 @@ public final class OpenVpnOptions {
             Optional<Management> management, Optional<StatusFile> status, Optional<AuthUserPass> authUserPass,
             Optional<String> authToken, Optional<String> authTokenUser, List<String> warnings,
             List<ConnectionEntry> connections, boolean remoteRandom, boolean remoteRandomHostname,
-            int connectRetryMaxCount) {
+            int connectRetryMaxCount, Optional<PullOptions> pull, List<String> echo, java.util.Map<String, String> setenvSafe) {
     }
 
     /** {@link #resolvRetry()} value meaning "retry forever" (OpenVPN's default). */
@@ -64,6 +64,21 @@ public final class OpenVpnOptions {
      */
     public RouteSettings routeSettings() {
         return routeSettings;
+    }
+
+    /** Pull mode ({@code --client} or {@code --pull}): the options come from the server's PUSH_REPLY too. */
+    public Optional<PullOptions> pull() {
+        return v.pull();
+    }
+
+    /** {@code --echo} texts of the configuration, in order: for a GUI (OpenVPN logs only those starting with "msg"). */
+    public List<String> echo() {
+        return v.echo();
+    }
+
+    /** {@code --setenv-safe}: variables for scripts, already named {@code OPENVPN_<name>}. */
+    public java.util.Map<String, String> setenvSafe() {
+        return v.setenvSafe();
     }
 
     /** The file name or "command line" the options came from. */
@@ -147,7 +162,8 @@ public final class OpenVpnOptions {
                 x.muteReplayWarnings(), entry.connectRetry(), entry.connectRetryMax(), entry.connectTimeout(),
                 x.resolvRetry(), x.writepid(), x.disableDco(), x.dataCiphers(), x.dataCiphersFallback(),
                 x.allowDeprecatedInsecureStaticCrypto(), x.tls(), x.windowsDriver(), x.management(), x.status(),
-                x.authUserPass(), x.authToken(), x.authTokenUser(), x.warnings(), List.of(entry), x.remoteRandom(), x.remoteRandomHostname(), x.connectRetryMaxCount()),
+                x.authUserPass(), x.authToken(), x.authTokenUser(), x.warnings(), List.of(entry), x.remoteRandom(), x.remoteRandomHostname(), x.connectRetryMaxCount(),
+                x.pull(), x.echo(), x.setenvSafe()),
                 routeSettings);
     }
 

@@ -42,6 +42,7 @@ final class OperationsOptions {
             b.includer.include(resolve(l, l.arg(0)), l.arg(0), l.where(), l.depth() + 1);
         });
         t.option("persist-key", 0, 0, (b, l) -> b.persistKey = true);
+        t.permit("persist-key", PullPermission.PERSIST);
         t.option("writepid", 1, 1, (b, l) -> b.writepid = resolve(l, l.arg(0)));
         t.option("status", 1, 2, (b, l) -> {
             b.status = new StatusFile(resolve(l, l.arg(0)), l.count() == 2 ? integer(l, 1, 1, Integer.MAX_VALUE)
@@ -67,7 +68,12 @@ final class OperationsOptions {
         t.option("verb", 1, 1, (b, l) -> b.verb = integer(l, 0, 0, 15));
         t.option("mute", 1, 1, (b, l) -> b.mute = integer(l, 0, 0, Integer.MAX_VALUE));
         t.option("mute-replay-warnings", 0, 0, (b, l) -> b.muteReplayWarnings = true);
-        t.notSupported("echo", "errors-to-stderr", "log", "log-append", "machine-readable-output",
+        t.permit("verb", PullPermission.MESSAGES);
+        t.permit("mute", PullPermission.MESSAGES);
+        // Texts for a GUI: OpenVPN sends them to management as >ECHO and logs only those starting with "msg".
+        t.option("echo", 0, 16, (b, l) -> b.echo.add(String.join(" ", l.args())));
+        t.permit("echo", PullPermission.ECHO);
+        t.notSupported("errors-to-stderr", "log", "log-append", "machine-readable-output",
                 "suppress-timestamps", "syslog");
     }
 
@@ -81,8 +87,10 @@ final class OperationsOptions {
             b.downWhere = l.where();
         });
         t.option("script-security", 1, 1, (b, l) -> b.scriptSecurity = integer(l, 0, 0, 3));
-        t.notSupported("down-pre", "ipchange", "route-pre-down", "route-up", "setenv", "setenv-safe", "up-delay",
-                "up-restart");
+        // As OpenVPN: the variable reaches scripts as OPENVPN_<name>, so that a server cannot set PATH.
+        t.option("setenv-safe", 1, 2, (b, l) -> b.setenvSafe.put("OPENVPN_" + l.arg(0), l.count() == 2 ? l.arg(1) : ""));
+        t.permit("setenv-safe", PullPermission.SETENV);
+        t.notSupported("down-pre", "ipchange", "route-pre-down", "route-up", "setenv", "up-delay", "up-restart");
     }
 
     private static void registerManagement(OptionRegistry.Table t) {

@@ -4,6 +4,8 @@ import static org.culvert.openvpn.config.ConfigException.Reason.UNSUPPORTED_OPTI
 import static org.culvert.openvpn.config.OptionArgs.error;
 
 import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -67,6 +69,8 @@ final class OptionRegistry {
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    /** The {@code OPT_P_*} classes of options a server may push; an option absent here is never pushable. */
+    private final Map<String, Set<PullPermission>> permissions = new HashMap<>();
 
     /** The registrations of one theme; handed to that theme's table class. */
     final class Table {
@@ -96,6 +100,22 @@ final class OptionRegistry {
         void notSupported(String... names) {
             for (String name : names) {
                 put(name, new Entry(theme, null, NOT_YET));
+            }
+        }
+
+        /**
+         * The permission classes of an option this table registers ({@code VERIFY_PERMISSION} in
+         * OpenVPN's {@code add_option}): a server may push it when one of them is in the pull mask.
+         * Declared once per option, after its registration; options without classes are never pushable.
+         */
+        void permit(String name, PullPermission first, PullPermission... more) {
+            Entry e = entries.get(name);
+            if (e == null || e.theme() != theme) {
+                throw new IllegalStateException("--" + name + " is given permission classes by " + theme
+                        + ", which does not register it");
+            }
+            if (permissions.putIfAbsent(name, Collections.unmodifiableSet(EnumSet.of(first, more))) != null) {
+                throw new IllegalStateException("--" + name + " is given permission classes twice");
             }
         }
 
@@ -143,6 +163,11 @@ final class OptionRegistry {
     Handler handler(String name) {
         Entry e = entries.get(name);
         return e == null ? null : e.handler();
+    }
+
+    /** The {@code OPT_P_*} classes of {@code name}; empty for an option no server may push. */
+    Set<PullPermission> permission(String name) {
+        return permissions.getOrDefault(name, Set.of());
     }
 
     /** The table that registers {@code name}, handled or refused. */

@@ -203,6 +203,21 @@ final class OptionsBuilder {
     String windowsDriver;
     Where windowsDriverWhere;
 
+    // Pull mode
+    /** True for the overlay of pushed options ({@link PushReply}): warnings meant for configuration files are skipped. */
+    boolean pushed;
+    Where pullWhere;
+    final List<PullFilter> pullFilters = new ArrayList<>();
+    boolean routeNopull;
+    boolean pushPeerInfo;
+    Integer peerId;
+    int pushContinuation;
+    boolean ccExit;
+    boolean keyDerivationEkm;
+    boolean dynTlsCrypt;
+    final List<String> echo = new ArrayList<>();
+    final Map<String, String> setenvSafe = new LinkedHashMap<>();
+
     // TLS mode
     Where tlsClientWhere;
     Where tlsServerWhere;
@@ -324,10 +339,18 @@ final class OptionsBuilder {
         if (type == DevType.NULL) {
             checkNothingToConfigure();
         }
+        if (protoAmbiguousTcp && pullWhere != null) {
+            // As OpenVPN: a pull client's plain 'tcp' is tcp-client.
+            proto = Proto.TCP_CLIENT;
+            protoAmbiguousTcp = false;
+        }
         if (protoAmbiguousTcp && connectionBlocks.isEmpty()) {
             throw at(CONFLICT, protoWhere, "proto", "'tcp' is ambiguous in point-to-point mode: use tcp-client or tcp-server");
         }
         boolean tlsMode = checkMode(sourceName);
+        if (pullWhere != null && tlsClientWhere == null) {
+            throw at(CONFLICT, pullWhere, "pull", "needs --tls-client (or use --client, which sets both)");
+        }
         CryptoOptions.checkCompression(this);
         Management managementOption = resolveManagement();
         Optional<AuthUserPass> authUserPass = CredentialOptions.settle(this, tlsClientWhere != null);
@@ -425,7 +448,9 @@ final class OptionsBuilder {
                 Optional.ofNullable(managementOption), Optional.ofNullable(statusOption), authUserPass,
                 Optional.ofNullable(authToken), Optional.ofNullable(authTokenUser), Collections.unmodifiableList(warnings),
                 List.copyOf(entries), remoteRandom, remoteRandomHostname,
-                connectRetryMaxCount == null ? 0 : connectRetryMaxCount), routeSettings);
+                connectRetryMaxCount == null ? 0 : connectRetryMaxCount,
+                pullWhere == null ? Optional.empty() : Optional.of(new PullOptions(pullFilters, routeNopull, pushPeerInfo)),
+                List.copyOf(echo), Map.copyOf(setenvSafe)), routeSettings);
         // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
         // builder is done with after build().
         warnings.addAll(OptionWarnings.of(built));

@@ -48,7 +48,16 @@ final class RoutingOptions {
         });
         t.option("redirect-gateway", RoutingOptions::setRedirect);
         t.option("redirect-private", RoutingOptions::setRedirect);
-        t.notSupported("allow-recursive-routing", "max-routes", "route-ipv6-gateway", "route-method", "route-nopull");
+        t.notSupported("allow-recursive-routing", "max-routes", "route-ipv6-gateway", "route-method");
+        // Pull mode: pushed routes (and DHCP/DNS options) are not taken; see PullPermission.pullMask.
+        t.option("route-nopull", 0, 0, (b, l) -> b.routeNopull = true);
+        t.permit("route", PullPermission.ROUTE);
+        t.permit("route-ipv6", PullPermission.ROUTE);
+        t.permit("route-gateway", PullPermission.ROUTE_EXTRAS);
+        t.permit("route-delay", PullPermission.ROUTE_EXTRAS);
+        t.permit("route-metric", PullPermission.ROUTE);
+        t.permit("redirect-gateway", PullPermission.ROUTE);
+        t.permit("redirect-private", PullPermission.ROUTE);
     }
 
     private static OptionsBuilder.RawRoute parseRoute(Line l) throws ConfigException {

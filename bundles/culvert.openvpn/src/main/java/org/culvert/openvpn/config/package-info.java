@@ -15,6 +15,8 @@
  * <p>1.3: connection profiles: {@code ConnectionEntry}, {@code OpenVpnOptions.connections()},
  * {@code forConnection}, {@code remoteRandom}, {@code remoteRandomHostname}, {@code connectRetryMaxCount};
  * {@code Proto.optionName()}.
+ * <p>1.3: pull mode: {@code OpenVpnOptions.pull()}, {@code echo()}, {@code setenvSafe()}; {@code PullOptions},
+ * {@code PullFilter}, {@code PullPermission}, and {@code PushReply} producing {@code PushedOptions}.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.3.0")

@@ -365,7 +365,7 @@ class ConfigParserTest {
 
     @Test
     void unimplementedOptionsAreRefusedByName() {
-        for (String option : List.of("client", "server 10.8.0.0 255.255.255.0", "pull",
+        for (String option : List.of("server 10.8.0.0 255.255.255.0",
                 "tls-verify ./verify.sh", "verify-hash AB:CD", "ns-cert-type server",
                 "capath /etc/ssl/certs", "management-up-down",
                 "management-signal", "log l.log", "log-append l.log", "daemon", "fragment 1300",
@@ -381,7 +381,9 @@ class ConfigParserTest {
         assertEquals(Reason.CONFLICT, inline.reason());
         assertEquals("pkcs12", inline.option());
         assertTrue(inline.getMessage().contains("only be used in TLS mode"), inline.getMessage());
-        assertTrue(fails(BASE + "client\n").getMessage().contains("pull mode"));
+        // Pull mode is TLS only, as in OpenVPN.
+        assertEquals(Reason.CONFLICT, fails(BASE + "client\n").reason());
+        assertTrue(fails(BASE + "pull\n").getMessage().contains("--tls-client"), fails(BASE + "pull\n").getMessage());
     }
 
     @Test

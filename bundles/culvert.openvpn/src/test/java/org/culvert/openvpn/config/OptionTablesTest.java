@@ -99,6 +99,9 @@ class OptionTablesTest {
         // than "unknown option". (A few take any arguments; those are given bad values instead.)
         for (String name : REGISTRY.handledNames()) {
             assertTrue(REGISTRY.handler(name) != null, name);
+            if (name.equals("echo")) {
+                continue; // any words are its text: PushReplyTest checks that they are kept
+            }
             ConfigException e = assertThrows(ConfigException.class,
                     () -> ConfigParser.parse("dev tun\n" + name + " ? ? ? ? ?\n", "t.conf", null), name);
             assertTrue(e.reason() != Reason.UNKNOWN_OPTION && e.line() == 2 && name.equals(e.option()),

@@ -392,7 +392,7 @@ class TlsConfigTest {
         assertError(CLIENT + "link-mtu 1560\n", Reason.UNSUPPORTED_OPTION, "link-mtu", "--tun-mtu");
         assertError(CLIENT + "windows-driver ovpn-dco\n", Reason.UNSUPPORTED_OPTION, "windows-driver", "offload");
         assertError(CLIENT + "mode server\n", Reason.UNSUPPORTED_OPTION, "mode", "point-to-point only");
-        for (String option : List.of("client", "pull", "server 10.8.0.0 255.255.255.0",
+        for (String option : List.of("server 10.8.0.0 255.255.255.0",
                 "tls-verify ./v.sh", "verify-hash AB", "ns-cert-type server",
                 "tls-cert-profile suiteb", "x509-username-field CN")) {
             assertError(CLIENT + option + "\n", Reason.UNSUPPORTED_OPTION, option.split(" ")[0], "not supported by Culvert yet");

@@ -36,11 +36,11 @@ final class ClientSteps {
     }
 
     /** A device was opened (not kept from the last run under --persist-tun): ASSIGN_IP and ADD_ROUTES as OpenVPN's do_open_tun. */
-    void deviceConfigured(TunnelPlan plan) {
-        if (plan.tunSpec.ifconfigLocal() != null || plan.tunSpec.ifconfigIpv6Local() != null) {
+    void deviceConfigured(TunSpec spec) {
+        if (spec.ifconfigLocal() != null || spec.ifconfigIpv6Local() != null) {
             sink.clientState(ClientState.ASSIGN_IP);
         }
-        for (TunRoute r : plan.tunSpec.routes()) {
+        for (TunRoute r : spec.routes()) {
             if (!r.isIpv6()) {
                 // OpenVPN names the step only for IPv4 routes (rl->routes).
                 sink.clientState(ClientState.ADD_ROUTES);
@@ -54,7 +54,15 @@ final class ClientSteps {
      * the configuration in effect from the plan, and what the session negotiated.
      */
     static TunnelConnection connection(TunnelPlan p, LinkSocket link, Instant handshake, String negotiated, PeerSession session) {
-        TunSpec t = p.tunSpec;
+        return connection(p, p.tunSpec, link, handshake, negotiated, session, java.util.List.of());
+    }
+
+    /**
+     * @param t the device as opened (in pull mode: as the server's options made it)
+     * @param pushed in pull mode, the pushed options as taken; empty otherwise
+     */
+    static TunnelConnection connection(TunnelPlan p, TunSpec t, LinkSocket link, Instant handshake, String negotiated,
+            PeerSession session, java.util.List<String> pushed) {
         TunnelSettings.Builder settings = TunnelSettings.builder().ifconfig(t.ifconfigLocal(), t.ifconfigRemoteOrNetmask())
                 .ifconfigIpv6(t.ifconfigIpv6Local() == null ? null : t.ifconfigIpv6Local() + "/" + t.ifconfigIpv6Prefix());
         for (TunRoute r : t.routes()) {
@@ -63,8 +71,14 @@ final class ClientSteps {
         if (session != null) {
             session.describe(settings);
         }
+        if (!pushed.isEmpty()) {
+            settings.pushed(true);
+            pushed.forEach(settings::option);
+        }
+        String tunRemote = t == p.tunSpec ? p.tunRemoteIpv4
+                : t.layer() == org.culvert.api.tun.TunLayer.TUN ? t.ifconfigRemoteOrNetmask() : null;
         return new TunnelConnection(link == null ? null : link.local(), link == null ? null : link.remote(), t.ifconfigLocal(),
-                p.tunRemoteIpv4, t.ifconfigIpv6Local(), handshake, p.role, negotiated, settings.build());
+                tunRemote, t.ifconfigIpv6Local(), handshake, p.role, negotiated, settings.build());
     }
 
     void tcpConnect() {

@@ -47,6 +47,8 @@ final class PeerSession {
     }
 
     private final PeerEngine engine;
+    /** Pull mode: the TLS engine whose data keys wait for the server's push; null otherwise. */
+    private TlsSession pull;
     private final MssRule mssRule;
     private final Describer describer;
     private final DevType layer;
@@ -87,17 +89,55 @@ final class PeerSession {
     static PeerSession tls(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random)
             throws TlsConfigException {
         TlsSession session = new TlsSession(settings, OpenVpnClocks.of(loopClock), random);
+        if (settings.pull()) {
+            session.pushReplies(() -> new org.culvert.openvpn.config.PushReply(o));
+        }
         // OpenVPN 2.6's mssfix for the negotiated cipher (checked against stock openvpn's logged mss_fix).
         MssRule rule = ipv6 -> {
             Negotiated n = session.negotiated();
             return n == null ? -1 : TlsMtu.mssFix(o, n, ipv6);
         };
-        return new PeerSession(session, rule, o.devType(), false, effective -> {
+        PeerSession peer = new PeerSession(session, rule, o.devType(), false, effective -> {
             Negotiated n = session.negotiated();
             if (n != null) {
                 effective.cipher(n.dataCipher().openVpnName()).peerId(n.dataV2() ? n.peerId() : -1);
             }
         });
+        if (settings.pull()) {
+            peer.pull = session;
+        }
+        return peer;
+    }
+
+    /** Pull mode: the server's final PUSH_REPLY is applied and the device may be opened for it. */
+    boolean pushReady() {
+        return pull != null && pull.pushReady();
+    }
+
+    /** Pull mode: what the server pushed, once {@link #pushReady()}; null otherwise. */
+    org.culvert.openvpn.config.PushedOptions pushed() {
+        return pull == null ? null : pull.pushedOptions();
+    }
+
+    /** Pull mode, once the device is open: the data keys are made with what the server pushed. */
+    void installPushedKeys() {
+        if (pull != null) {
+            pull.installPushedKeys();
+        }
+    }
+
+    /** Pull mode: the next line to log about the push or the server's messages, or null. */
+    String pollNotice() {
+        return pull == null ? null : pull.pollNotice();
+    }
+
+    /** Why the engine failed, typed, or null: the runner maps the pull mode's causes to its reasons. */
+    org.culvert.openvpn.tls.TlsFailure.Reason failureReason() {
+        if (engine instanceof TlsSession) {
+            org.culvert.openvpn.tls.TlsFailure f = ((TlsSession) engine).lastError();
+            return f == null ? null : f.reason();
+        }
+        return null;
     }
 
     /** The one mapping of engine verdicts to the core's drop reasons. */

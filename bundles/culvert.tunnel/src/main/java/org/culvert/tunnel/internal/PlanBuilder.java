@@ -25,6 +25,7 @@ import org.culvert.openvpn.config.DevType;
 import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.config.Proto;
+import org.culvert.openvpn.config.PushedOptions;
 import org.culvert.openvpn.config.Route;
 import org.culvert.openvpn.config.RouteIpv6;
 import org.culvert.openvpn.config.TlsOptions;
@@ -96,27 +97,10 @@ final class PlanBuilder {
     }
 
     static TunnelPlan build(OpenVpnOptions o, Path source) throws PlanException {
-        TunLayer layer = o.devType() == DevType.TAP ? TunLayer.TAP : o.devType() == DevType.NULL ? TunLayer.NULL : TunLayer.TUN;
-        TunSpec.Builder tun = TunSpec.builder(layer).name(o.dev()).mtu(o.tunMtu()).persist(o.persistTun());
-        o.devNode().ifPresent(tun::deviceNode);
-        o.ifconfig().ifPresent(i -> tun.ifconfig(i.local().getHostAddress(), i.remoteOrNetmask().getHostAddress()));
-        o.ifconfigIpv6().ifPresent(i -> tun.ifconfigIpv6(i.local().getHostAddress(), i.prefixLength(),
-                i.remote() == null ? null : i.remote().getHostAddress()));
-        RouteSpecs.apply(o, tun);
-        // OpenVPN runs --up/--down only with --script-security 2 or higher.
-        if (o.scriptSecurity() >= 2) {
-            o.up().ifPresent(s -> tun.up(s.command()));
-            o.down().ifPresent(s -> tun.down(s.command()));
-        } else if (o.up().isPresent() || o.down().isPresent()) {
+        TunSpec.Builder tun = tunSpec(o, source, null);
+        if (o.scriptSecurity() < 2 && (o.up().isPresent() || o.down().isPresent())) {
             throw new PlanException(o.sourceName() + ": --up/--down need '--script-security 2' (as in OpenVPN); refusing to ignore them", null);
         }
-        // The driver needs the topology to read --ifconfig's second argument (peer or netmask).
-        tun.driverOption("topology", o.topology().name().toLowerCase(java.util.Locale.ROOT));
-        tun.scriptEnv("config", source == null ? "" : source.toString());
-        tun.scriptEnv("verb", Integer.toString(o.verb()));
-        tun.scriptEnv("daemon", "0");
-        tun.scriptEnv("link_mtu", Integer.toString(o.occMtu()));
-        tun.scriptEnv("proto_1", o.proto() == org.culvert.openvpn.config.Proto.UDP ? "udp" : o.proto() == org.culvert.openvpn.config.Proto.TCP_CLIENT ? "tcp-client" : "tcp-server");
 
         LinkSpec linkSpec = linkSpec(o, null, false);
         LinkProtocol protocol = linkSpec.protocol();
@@ -177,7 +161,6 @@ final class PlanBuilder {
             };
             sessions = sessionsFor.apply(o.connections().get(0));
         }
-        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
         TunSpec tunSpec = tun.build();
         String tunRemote = tunSpec.layer() == org.culvert.api.tun.TunLayer.TUN ? tunSpec.ifconfigRemoteOrNetmask() : null;
         TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, o.floatRemote(), maxPayload + RECEIVE_SLACK, sessions, summary, role,
@@ -186,6 +169,15 @@ final class PlanBuilder {
         plan.authUserPass = o.authUserPass().orElse(null);
         plan.authToken = o.authToken().orElse(null);
         plan.authTokenUser = o.authTokenUser().orElse(null);
+        if (o.pull().isPresent()) {
+            plan.pulledTunSpec((pushed, server) -> {
+                TunSpec.Builder b = tunSpec(o, source, pushed);
+                if (server != null) {
+                    b.remoteHost(server);
+                }
+                return b.build();
+            });
+        }
         return plan;
     }
 
@@ -216,7 +208,9 @@ final class PlanBuilder {
             default:
                 protocol = LinkProtocol.UDP;
         }
-        int maxPayload = o.tunMtu() + FRAME_SLACK;
+        // Pull mode: the slots must hold the largest tun MTU a server may push.
+        int maxPayload = (o.pull().isPresent() ? Math.max(o.tunMtu(), org.culvert.openvpn.config.PushReply.TUN_MTU_MAX)
+                : o.tunMtu()) + FRAME_SLACK;
         LinkSpec.Builder link = LinkSpec.builder(protocol)
                 .family(family(o))
                 .local(o.local().orElse(null), o.localPort())
@@ -238,6 +232,44 @@ final class PlanBuilder {
             throw new PlanException(o.sourceName() + ": --proto tcp-client needs --remote", null);
         }
         return link.build();
+    }
+
+    /**
+     * The device to ask the driver for: from the configuration, or in pull mode from the configuration
+     * with the server's pushed options over it ({@code pushed} non-null): ifconfig, topology, routes
+     * with their gateways resolved, tun-mtu, and setenv-safe variables for the scripts.
+     */
+    static TunSpec.Builder tunSpec(OpenVpnOptions o, Path source, PushedOptions pushed) {
+        TunLayer layer = o.devType() == DevType.TAP ? TunLayer.TAP : o.devType() == DevType.NULL ? TunLayer.NULL : TunLayer.TUN;
+        int mtu = pushed != null && pushed.tunMtu().isPresent() ? pushed.tunMtu().getAsInt() : o.tunMtu();
+        TunSpec.Builder tun = TunSpec.builder(layer).name(o.dev()).mtu(mtu).persist(o.persistTun());
+        o.devNode().ifPresent(tun::deviceNode);
+        java.util.Optional<org.culvert.openvpn.config.IfConfig> ifconfig = pushed != null ? pushed.ifconfig() : o.ifconfig();
+        java.util.Optional<org.culvert.openvpn.config.IfConfigIpv6> ifconfig6 = pushed != null ? pushed.ifconfigIpv6()
+                : o.ifconfigIpv6();
+        ifconfig.ifPresent(i -> tun.ifconfig(i.local().getHostAddress(), i.remoteOrNetmask().getHostAddress()));
+        ifconfig6.ifPresent(i -> tun.ifconfigIpv6(i.local().getHostAddress(), i.prefixLength(),
+                i.remote() == null ? null : i.remote().getHostAddress()));
+        RouteSpecs.apply(o, pushed, tun);
+        // OpenVPN runs --up/--down only with --script-security 2 or higher (build() refuses them otherwise).
+        if (o.scriptSecurity() >= 2) {
+            o.up().ifPresent(s -> tun.up(s.command()));
+            o.down().ifPresent(s -> tun.down(s.command()));
+        }
+        // The driver needs the topology to read --ifconfig's second argument (peer or netmask).
+        org.culvert.openvpn.config.Topology topology = pushed != null ? pushed.topology() : o.topology();
+        tun.driverOption("topology", topology.name().toLowerCase(java.util.Locale.ROOT));
+        tun.scriptEnv("config", source == null ? "" : source.toString());
+        tun.scriptEnv("verb", Integer.toString(o.verb()));
+        tun.scriptEnv("daemon", "0");
+        tun.scriptEnv("link_mtu", Integer.toString(o.occMtu()));
+        tun.scriptEnv("proto_1", o.proto() == org.culvert.openvpn.config.Proto.UDP ? "udp" : o.proto() == org.culvert.openvpn.config.Proto.TCP_CLIENT ? "tcp-client" : "tcp-server");
+        o.setenvSafe().forEach(tun::scriptEnv);
+        if (pushed != null) {
+            pushed.setenvSafe().forEach(tun::scriptEnv);
+        }
+        o.windowsDriver().ifPresent(d -> tun.driverOption("windows-driver", d));
+        return tun;
     }
 
     /** The settings the operations bundles act on, in the API's terms. */

@@ -64,7 +64,16 @@ final class PointToPointLoop {
     static final int SESSION_FAULT_LIMIT = 10;
     private static final long FAULT_WAIT_MILLIS = 1000;
 
-    private final TunDevice tun;
+    /** The device; in pull mode a placeholder until the server's options are known, then the real one. */
+    private TunDevice tun;
+    /** Pull mode: opens the device for the server's pushed options; null when the device exists from the start. */
+    private DeviceOpener deviceOpener;
+
+    /** Pull mode: the runner's part of OpenVPN's do_up, on the loop thread. */
+    interface DeviceOpener {
+        /** Opens (or keeps, under persist-tun) the device for {@code pushed}, with its addresses and routes. */
+        TunDevice open(org.culvert.openvpn.config.PushedOptions pushed) throws IOException;
+    }
     private final LinkSocket link;
     private final EventSet eventSet;
     private final PeerSession session;
@@ -152,6 +161,14 @@ final class PointToPointLoop {
         this.clientSteps = steps;
     }
 
+    /**
+     * Pull mode: the loop starts without a device (link and engine only); once the engine has the
+     * server's final PUSH_REPLY, {@code opener} opens the device and only then do the data keys exist.
+     */
+    void deviceOpener(DeviceOpener opener) {
+        this.deviceOpener = opener;
+    }
+
     /** Any thread: makes {@link #run()} return {@code why} soon. The first request wins. */
     void requestExit(Exit why) {
         if (exitRequest == null) {
@@ -197,6 +214,9 @@ final class PointToPointLoop {
             } else {
                 sessionFaultTurns = 0;
             }
+            if (deviceOpener != null) {
+                pullPhase();
+            }
             announceUpAndKeys();
             ioWait();
             int socketStatus = ready.flagsFor(SOCKET_TAG);
@@ -225,6 +245,26 @@ final class PointToPointLoop {
             }
             sendSessionOutput();
         }
+    }
+
+    /** Pull mode: logs what the engine has to say, and opens the device once the push is in. */
+    private void pullPhase() throws IOException {
+        for (String line = session.pollNotice(); line != null; line = session.pollNotice()) {
+            log.info(line);
+        }
+        if (!session.pushReady()) {
+            return;
+        }
+        // client state: ASSIGN_IP (OpenVPN's do_up opens the device: ifconfig, then routes)
+        TunDevice device = deviceOpener.open(session.pushed());
+        // client state: ADD_ROUTES (the driver added the routes with the device)
+        // The placeholder had nothing to wait on; the device joins the event set as at the loop's start.
+        tun = device;
+        tunInterest = -1;
+        if (tun.waitable() != null) {
+            eventSet.ctl(tun.waitable(), 0, TUN_TAG);
+        }
+        session.installPushedKeys();
     }
 
     /** "Initialization Sequence Completed" once, and a note of each new key generation. */

@@ -29,21 +29,30 @@ final class RouteSpecs {
     }
 
     static void apply(OpenVpnOptions o, TunSpec.Builder tun) {
-        for (Route r : o.routes()) {
+        apply(o, null, tun);
+    }
+
+    /** @param pushed in pull mode, the server's options over the configuration's; null otherwise */
+    static void apply(OpenVpnOptions o, org.culvert.openvpn.config.PushedOptions pushed, TunSpec.Builder tun) {
+        List<Route> routes = pushed != null ? pushed.routes() : o.routes();
+        List<RouteIpv6> routes6 = pushed != null ? pushed.routesIpv6() : o.routesIpv6();
+        java.util.Optional<org.culvert.openvpn.config.IfConfigIpv6> ifconfig6 = pushed != null ? pushed.ifconfigIpv6()
+                : o.ifconfigIpv6();
+        for (Route r : routes) {
             String network = r.specialNetwork().map(SpecialAddress::keyword).orElse(r.network().getHostAddress());
             String gateway = r.specialGateway().map(SpecialAddress::keyword).orElse(r.gateway().getHostAddress());
             tun.route(new TunRoute(network, PlanBuilder.prefixLength(r.netmask()), gateway, r.metric().orElse(-1)));
         }
-        RouteSettings s = o.routeSettings();
+        RouteSettings s = pushed != null ? pushed.routeSettings() : o.routeSettings();
         int defaultMetric = s.routeMetric() > 0 ? s.routeMetric() : -1;
-        String ipv6Gateway = o.ifconfigIpv6().map(i -> i.remote() == null ? null : i.remote().getHostAddress()).orElse(null);
+        String ipv6Gateway = ifconfig6.map(i -> i.remote() == null ? null : i.remote().getHostAddress()).orElse(null);
         if (s.redirect().ipv6()) {
             // init.c do_init_route_ipv6_list: redirect-gateway ipv6 adds these before the --route-ipv6s.
             for (String[] prefix : REDIRECT_IPV6) {
                 tun.route(new TunRoute(prefix[0], Integer.parseInt(prefix[1]), ipv6Gateway, defaultMetric));
             }
         }
-        for (RouteIpv6 r : o.routesIpv6()) {
+        for (RouteIpv6 r : routes6) {
             tun.route(new TunRoute(r.network().getHostAddress(), r.prefixLength(),
                     r.gateway().map(InetAddress::getHostAddress).orElse(null), r.metric().orElse(defaultMetric)));
         }

@@ -104,7 +104,26 @@ final class TunnelPlan {
         attemptPlan.authUserPass = authUserPass;
         attemptPlan.authToken = authToken;
         attemptPlan.authTokenUser = authTokenUser;
+        attemptPlan.pulledTunSpec = pulledTunSpec;
         return attemptPlan;
+    }
+
+    /** Pull mode: the device from the server's pushed options; null for a configuration that does not pull. */
+    private java.util.function.BiFunction<org.culvert.openvpn.config.PushedOptions, String, TunSpec> pulledTunSpec;
+
+    /** @param value the device for what the server pushed and the server's address (for redirect-gateway's host route) */
+    void pulledTunSpec(java.util.function.BiFunction<org.culvert.openvpn.config.PushedOptions, String, TunSpec> value) {
+        this.pulledTunSpec = value;
+    }
+
+    /** True in pull mode: the device is opened only once the server's options are known (OpenVPN's do_up). */
+    boolean pulls() {
+        return pulledTunSpec != null;
+    }
+
+    /** Pull mode: the device to open for what the server pushed, connected to {@code server} (an address literal, or null). */
+    TunSpec tunSpec(org.culvert.openvpn.config.PushedOptions pushed, String server) {
+        return pulledTunSpec.apply(pushed, server);
     }
 
     /** For the owner that drops this plan for good: the keys it holds are overwritten. Idempotent. */

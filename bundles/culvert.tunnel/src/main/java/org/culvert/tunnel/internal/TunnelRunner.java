@@ -81,6 +81,12 @@ final class TunnelRunner implements Runnable {
     /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
     private TunDevice persistedDevice;
     private TunDriver persistedDriver;
+    /** Pull mode: what the persisted device was opened for, so that changed pushed addresses reopen it. */
+    private org.culvert.api.tun.TunSpec persistedSpec;
+    /** Pull mode: the device of the current run as the server's options made it; null before the push. */
+    private volatile org.culvert.api.tun.TunSpec pulledSpec;
+    /** Pull mode: the pushed options of the current run as taken, for status surfaces; empty before the push. */
+    private volatile java.util.List<String> pulledOptions = java.util.List.of();
 
     TunnelRunner(String name, TunnelPlan plan, PluginCatalog catalog, String osName, String driverFilter,
             String backendFilter, String transportFilter, StatusSink sink, Counters counters, LoopClock clock) {
@@ -555,6 +561,7 @@ final class TunnelRunner implements Runnable {
         PointToPointLoop currentLoop = null;
         PeerSession session = null;
         boolean keepDevice = false;
+        TunDevice[] opened = {null};
         long[] upSince = { -1 };
         synchronized (monitor) {
             usedDriver = sel.driver.service;
@@ -569,13 +576,20 @@ final class TunnelRunner implements Runnable {
                 return result;
             }
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
-            device = openDevice(sel.driver.service);
-            if (device != persistedDevice) {
-                sink.connection(ClientSteps.connection(p, null, null, "", null));
-                steps.deviceConfigured(plan);
+            boolean pulls = p.pulls();
+            pulledSpec = null;
+            pulledOptions = java.util.List.of();
+            // Pull mode opens the device only once the server's options are known (OpenVPN's do_up).
+            TunDevice loopDevice = pulls ? new PendingDevice(p.layer(), p.tunSpec.mtu()) : openDevice(sel.driver.service);
+            device = pulls ? null : loopDevice;
+            if (!pulls && device != persistedDevice) {
+                publishConnection(p, null, null, "", null);
+                steps.deviceConfigured(p.tunSpec);
             }
-            sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), device.name());
-            log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
+            sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), loopDevice.name());
+            if (!pulls) {
+                log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
+            }
             link = sel.transport.service.open(p.linkSpec);
             if (p.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
                 steps.tcpConnect();
@@ -596,8 +610,8 @@ final class TunnelRunner implements Runnable {
             if (remoteLine != null) {
                 log.info(remoteLine);
             }
-            sink.connection(ClientSteps.connection(p, link, null, "", null));
-            checkHandleKinds(sel.backend.service, device, link);
+            publishConnection(p, link, null, "", null);
+            checkHandleKinds(sel.backend.service, loopDevice, link);
             eventSet = sel.backend.service.open(4);
             try {
                 session = p.sessionFactory.newSession(clock);
@@ -618,7 +632,7 @@ final class TunnelRunner implements Runnable {
             PeerSession started = session;
             LinkSocket openLink = link;
             long[] upAt = upSince;
-            currentLoop = new PointToPointLoop(device, link, eventSet, session, counters, clock, p.floatAllowed, 32,
+            currentLoop = new PointToPointLoop(loopDevice, link, eventSet, session, counters, clock, p.floatAllowed, 32,
                     p.maxPayload, p.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
                         walk.up();
@@ -626,12 +640,12 @@ final class TunnelRunner implements Runnable {
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
                         }
-                        sink.connection(ClientSteps.connection(p, openLink, java.time.Instant.now(), negotiated, started));
+                        publishConnection(p, openLink, java.time.Instant.now(), negotiated, started);
                         log.info("Initialization Sequence Completed");
                         steps.connected();
                     }, () -> {
                         if (upAt[0] >= 0) {
-                            sink.connection(ClientSteps.connection(p, openLink, java.time.Instant.now(), started.negotiated(), started));
+                            publishConnection(p, openLink, java.time.Instant.now(), started.negotiated(), started);
                         }
                         // OpenVPN logs each TLS session at verb 3 ("Control Channel: ..."); one line per renegotiation here.
                         int keys = started.keyGeneration();
@@ -639,10 +653,16 @@ final class TunnelRunner implements Runnable {
                             log.info("Data channel keys renegotiated (key generation " + keys + ")");
                         }
                     });
-            if (p.blockIpv6Source != null) {
+            if (p.blockIpv6Source != null && !pulls) {
                 currentLoop.blockIpv6(new Ipv6Blocker(device, counters, p.blockIpv6Source, p.tunSpec.mtu()));
             }
             currentLoop.onClientState(sink::clientState);
+            if (pulls) {
+                currentLoop.deviceOpener(pushed -> {
+                    opened[0] = openPulledDevice(sel, openLink, pushed);
+                    return opened[0];
+                });
+            }
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
                     result.reason = stopRequested ? stopReason : lostPlugin;
@@ -710,10 +730,13 @@ final class TunnelRunner implements Runnable {
                         keepDevice = true;
                         break;
                     }
-                    log.warn("TLS Error: " + session.failure());
-                    result.reason = TunnelReason.HANDSHAKE_FAILED;
+                    result.reason = PullPhase.reason(session.failureReason());
+                    log.warn((result.reason == TunnelReason.HANDSHAKE_FAILED ? "TLS Error: " : "") + session.failure());
                     result.detail = session.failure();
                     keepDevice = true;
+                    if (result.reason == TunnelReason.SERVER_HALT) {
+                        result.finalState = TunnelState.STOPPED;
+                    }
                     break;
                 case DECRYPT_ERROR:
                     log.warn("Authentication failure on a TCP link, restarting (as OpenVPN does)");
@@ -756,6 +779,9 @@ final class TunnelRunner implements Runnable {
                 loop = null;
                 establishingLink = null;
             }
+            if (device == null) {
+                device = opened[0];
+            }
             if (session != null) {
                 session.close();
             }
@@ -769,6 +795,7 @@ final class TunnelRunner implements Runnable {
             if (persist) {
                 persistedDevice = device;
                 persistedDriver = sel.driver.service;
+                persistedSpec = pulledSpec;
             } else if (device != null) {
                 if (device == persistedDevice) {
                     persistedDevice = null;
@@ -803,6 +830,37 @@ final class TunnelRunner implements Runnable {
         return driver.open(plan.tunSpec);
     }
 
+    /**
+     * Pull mode, on the loop thread once the push is in: the device for the server's options. Under
+     * --persist-tun the previous run's device stays if the pushed addresses and routes are the same,
+     * as OpenVPN's do_up keeps it; otherwise it is closed and a new one opened.
+     */
+    private TunDevice openPulledDevice(PluginSelection sel, LinkSocket link, org.culvert.openvpn.config.PushedOptions pushed)
+            throws IOException {
+        TunnelPlan p = walk.plan();
+        java.net.SocketAddress server = link.remote();
+        String serverHost = server instanceof java.net.InetSocketAddress && ((java.net.InetSocketAddress) server).getAddress() != null
+                ? ((java.net.InetSocketAddress) server).getAddress().getHostAddress() : null;
+        org.culvert.api.tun.TunSpec spec = p.tunSpec(pushed, serverHost);
+        log.info("PUSH: " + pushed.summary());
+        TunDevice d;
+        if (persistedDevice != null && persistedDriver == sel.driver.service && PullPhase.sameDevice(persistedSpec, spec)) {
+            d = persistedDevice;
+            log.info("Preserving previous TUN/TAP instance: " + d.name());
+        } else {
+            closePersistedDevice();
+            d = sel.driver.service.open(spec);
+            log.info("TUN/TAP device " + d.name() + " opened (" + sel.driver.name() + " driver)");
+            steps.deviceConfigured(spec);
+        }
+        pulledSpec = spec;
+        checkHandleKinds(sel.backend.service, d, link);
+        sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), d.name());
+        pulledOptions = pushed.accepted();
+        publishConnection(p, link, null, "", null);
+        return d;
+    }
+
     private void releasePersistedDeviceIfDriverGone(PluginCatalog.Snapshot snapshot) {
         if (persistedDevice == null) {
             return;
@@ -817,6 +875,7 @@ final class TunnelRunner implements Runnable {
 
     private void closePersistedDevice() {
         TunDevice d = persistedDevice;
+        persistedSpec = null;
         if (d != null) {
             persistedDevice = null;
             d.close();
@@ -892,6 +951,12 @@ final class TunnelRunner implements Runnable {
         synchronized (monitor) {
             return hardRestartRequested;
         }
+    }
+
+    /** Publishes the connection with the device as configured or, in pull mode, as the server's options made it. */
+    private void publishConnection(TunnelPlan p, LinkSocket link, java.time.Instant handshake, String negotiated, PeerSession session) {
+        sink.connection(ClientSteps.connection(p, pulledSpec != null ? pulledSpec : p.tunSpec, link, handshake, negotiated,
+                session, pulledOptions));
     }
 
     private TunnelReason lostPlugin() {

@@ -69,6 +69,15 @@ public final class ControlSession {
     /** The username in the peer's newest key-method-2 message (a server learns the client's here). */
     private String peerUsername = "";
     private final Deque<byte[]> outgoingMessages = new ArrayDeque<>();
+    /** Pull mode: who reads the server's PUSH_ messages; null outside pull mode or until set. */
+    private PullClient pullClient;
+    /** Pull mode: key 0's key method 2 is done and PUSH_REQUESTs go out until the final PUSH_REPLY. */
+    private boolean awaitingPush;
+    /** Pull mode: the final PUSH_REPLY was applied; key 0 waits for {@link #completePull}. */
+    private boolean pushComplete;
+    private long nextPushRequest = Long.MAX_VALUE;
+    /** OpenVPN's push_request_interval: PUSH_REQUEST every 5 s until the reply. */
+    static final long PUSH_REQUEST_INTERVAL_MILLIS = 5000;
     private final ControlPacket packet = new ControlPacket();
     private final byte[] body = new byte[4096];
     private final byte[] header = new byte[ControlWrap.HEADER];
@@ -281,6 +290,11 @@ public final class ControlSession {
         if (failure != null) {
             return;
         }
+        if (awaitingPush && now >= nextPushRequest) {
+            // client state: GET_CONFIG (OpenVPN's send_push_request sets it)
+            sendControlMessage("PUSH_REQUEST");
+            nextPushRequest = now + PUSH_REQUEST_INTERVAL_MILLIS;
+        }
         KeyState ks = primary;
         if (ks != null && ks.phase != KeyState.Phase.ACTIVE && ks.phase != KeyState.Phase.INITIAL
                 && now >= ks.mustNegotiate) {
@@ -320,7 +334,7 @@ public final class ControlSession {
         if (failure != null) {
             return Long.MAX_VALUE;
         }
-        long next = Long.MAX_VALUE;
+        long next = awaitingPush ? nextPushRequest : Long.MAX_VALUE;
         KeyState ks = primary;
         if (ks != null) {
             if (ks.phase == KeyState.Phase.INITIAL || (remoteKnown && ks.acks.hasPending())) {
@@ -363,6 +377,51 @@ public final class ControlSession {
             return true;
         }
         return false;
+    }
+
+    /** Pull mode: who reads the server's PUSH_ and INFO messages (set before the first packet). */
+    public void pullClient(PullClient client) {
+        this.pullClient = client;
+    }
+
+    /** Pull mode: true once the final PUSH_REPLY was applied and key 0 waits for {@link #completePull}. */
+    public boolean pushComplete() {
+        return pushComplete && !keyed && failure == null;
+    }
+
+    /**
+     * Pull mode, after the final PUSH_REPLY and once the tunnel device is up: keys key 0 with what the
+     * server pushed, as OpenVPN's tls_session_update_crypto_params and the deferred key generation do.
+     * Without a pushed cipher the server's OCC cipher is taken if listed, else the fallback.
+     *
+     * @param cipher the pushed cipher name (already checked against --data-ciphers), or null
+     * @param peerId the pushed peer-id, or -1 for none (then P_DATA_V1)
+     */
+    public void completePull(String cipher, int peerId, boolean ekm, boolean ccExit, boolean dynTlsCrypt) {
+        KeyState ks = primary;
+        if (!pushComplete || keyed || failure != null || ks == null || ks.peerKm2 == null || ks.tls == null) {
+            return;
+        }
+        DataCipher chosen = cipher == null ? null : DataCipher.lookup(cipher);
+        if (chosen == null && cipher == null) {
+            DataCipher occ = occCipher(ks.peerKm2.options);
+            chosen = occ != null && cfg.dataCiphers.contains(occ) ? occ : cfg.fallback;
+        }
+        if (chosen == null) {
+            fail(new TlsFailure(TlsFailure.Reason.PUSH_FAILED, "no usable data cipher: the server pushed "
+                    + (cipher == null ? "none and its OCC cipher is not in --data-ciphers" : "'" + shown(cipher) + "'")));
+            return;
+        }
+        if (ekm && !ks.tls.canExport()) {
+            fail(new TlsFailure(TlsFailure.Reason.KEY_DERIVATION_FAILED, "the server pushed key-derivation tls-ekm,"
+                    + " but this TLS session cannot export keying material"));
+            return;
+        }
+        negotiation = new Negotiation(chosen, ekm, peerId >= 0, peerId >= 0 ? peerId : 0xFFFFFF, ccExit,
+                dynTlsCrypt && ekm, shown(ks.peerKm2.peerInfo), OccStrings.mismatch(cfg.expectedRemoteOptions,
+                ks.peerKm2.options), ks.tls.peer());
+        deriveKeys(ks);
+        process(clock.monotonicMillis());
     }
 
     /** Queues a NUL-terminated control message (e.g. {@code EXIT}) for the peer, sent once key method 2 is done. */
@@ -686,8 +745,18 @@ public final class ControlSession {
             changed |= sendKeyMethod2(ks);
         }
         if (ks.peerKm2 != null && ks.km2Sent && ks.data == null && failure == null) {
-            deriveKeys(ks);
-            changed = true;
+            if (cfg.pull && negotiation == null) {
+                // Deferred keys: key 0 is keyed with what the server pushes (cipher, peer-id, key
+                // derivation), so ask for the push (on this tick, then every 5 s) and keep the randoms.
+                if (!awaitingPush && !pushComplete) {
+                    awaitingPush = true;
+                    nextPushRequest = now;
+                    changed = true;
+                }
+            } else {
+                deriveKeys(ks);
+                changed = true;
+            }
         }
         if (ks.peerKm2 != null) {
             changed |= readControlMessages(ks);
@@ -743,10 +812,8 @@ public final class ControlSession {
         for (int i = 0; i < ks.plainLength; i++) {
             if (ks.plain[i] == 0) {
                 String message = printableMessage(ks.plain, start, i);
-                if ("EXIT".equals(message)) {
-                    peerExit = true;
-                } else if (!cfg.server && org.culvert.openvpn.tls.AuthFailed.matches(message)) {
-                    authFailed(org.culvert.openvpn.tls.AuthFailed.parse(message));
+                if (message != null) {
+                    controlMessage(ks, message);
                 }
                 start = i + 1;
                 changed = true;
@@ -759,6 +826,72 @@ public final class ControlSession {
             consumePlain(ks, ks.plainLength);
         }
         return changed;
+    }
+
+    /**
+     * OpenVPN's parse_incoming_control_channel_command: a client matches the prefixes in this order;
+     * only EXIT means something outside pull mode.
+     */
+    private void controlMessage(KeyState ks, String m) {
+        if (!cfg.server && org.culvert.openvpn.tls.AuthFailed.matches(m)) {
+            // First in OpenVPN's order; also outside pull mode, where a server may still refuse our credentials.
+            authFailed(org.culvert.openvpn.tls.AuthFailed.parse(m));
+            return;
+        }
+        if (!cfg.pull || pullClient == null) {
+            if ("EXIT".equals(m)) {
+                peerExit = true;
+            }
+            return;
+        }
+        if (m.startsWith("PUSH_")) {
+            pushMessage(m);
+        } else if (m.startsWith("RESTART")) {
+            fail(new TlsFailure(TlsFailure.Reason.SERVER_RESTART, "server pushed signal: " + m));
+        } else if (m.startsWith("HALT")) {
+            fail(new TlsFailure(TlsFailure.Reason.SERVER_HALT, "server pushed signal: " + m));
+        } else if (m.startsWith("INFO_PRE") || m.startsWith("INFO")) {
+            pullClient.notice(">INFOMSG:" + m.substring(m.indexOf(',') + 1));
+        } else if (m.startsWith("AUTH_PENDING")) {
+            authPending(ks, m);
+        } else if (m.equals("EXIT")) {
+            peerExit = true;
+        } else {
+            pullClient.notice("WARNING: Received unknown control message: " + m);
+        }
+    }
+
+    private void pushMessage(String m) {
+        PullClient.Push result = pullClient.pushMessage(m);
+        if (!awaitingPush || pushComplete) {
+            return; // a later PUSH_REPLY (a new auth-token) only updates stored values
+        }
+        if (result == PullClient.Push.COMPLETE) {
+            pushComplete = true;
+            awaitingPush = false;
+            nextPushRequest = Long.MAX_VALUE;
+        } else if (result == PullClient.Push.FAILED) {
+            fail(new TlsFailure(TlsFailure.Reason.PUSH_FAILED, pullClient.pushFailure()));
+        }
+    }
+
+    /**
+     * AUTH_PENDING[,timeout N]: the server is still deciding (a web login, say); the push deadline
+     * becomes the start plus min(N, max(reneg-sec/2, hand-window)), as in OpenVPN's receive_auth_pending.
+     */
+    private void authPending(KeyState ks, String m) {
+        long seconds = cfg.handWindowMillis / 1000;
+        int at = m.indexOf("timeout ");
+        if (at >= 0) {
+            try {
+                long n = Long.parseLong(m.substring(at + 8).trim().split("[ ,]")[0]);
+                seconds = Math.min(Math.max(n, 0), Math.max(cfg.renegMillis / 2000, cfg.handWindowMillis / 1000));
+            } catch (NumberFormatException e) {
+                pullClient.notice("WARNING: bad timeout in " + m);
+            }
+        }
+        ks.mustNegotiate = Math.max(ks.mustNegotiate, ks.handshakeStart + seconds * 1000);
+        pullClient.notice("AUTH_PENDING received, extending the push deadline to " + seconds + " s");
     }
 
     private static String printableMessage(byte[] b, int from, int to) {
@@ -1037,6 +1170,11 @@ public final class ControlSession {
 
     private void failTimeout() {
         long seconds = cfg.handWindowMillis / 1000;
+        if (awaitingPush || pushComplete) {
+            fail(new TlsFailure(TlsFailure.Reason.NO_PUSH_REPLY, "No reply from server to push requests in "
+                    + seconds + "s"));
+            return;
+        }
         if (authenticated == 0 && wrapFailures > 0 && wrap.kind() == ControlWrap.Kind.TLS_AUTH) {
             fail(new TlsFailure(TlsFailure.Reason.TLS_AUTH_FAILED, wrapFailures + " control packet(s) from the peer"
                     + " failed the --tls-auth HMAC check and none passed within " + seconds
@@ -1071,6 +1209,19 @@ public final class ControlSession {
             }
         }
         return false;
+    }
+
+    /** The {@code cipher} item of a peer's OCC options string, or null. */
+    private static DataCipher occCipher(String options) {
+        if (options == null) {
+            return null;
+        }
+        for (String item : options.split(",")) {
+            if (item.startsWith("cipher ")) {
+                return DataCipher.lookup(item.substring(7).trim());
+            }
+        }
+        return null;
     }
 
     private static String shown(String s) {

@@ -19,6 +19,13 @@ public final class SessionConfig {
      * AUTH_FAIL_TEMP (pull clients only), DNS_OPTION (no --dns), DATA_EPOCH (2.7).
      */
     public static final int IV_PROTO = 2 | 8 | 32 | 128 | 512;
+    /**
+     * The IV_PROTO bits a pull client (a {@code --client}) announces: DATA_V2 | REQUEST_PUSH |
+     * TLS_KEY_EXPORT | AUTH_PENDING_KW | DNS_OPTION | CC_EXIT_NOTIFY | AUTH_FAIL_TEMP | DYN_TLS_CRYPT (990),
+     * as OpenVPN 2.6: Culvert takes a pushed {@code --dns} and AUTH_FAILED,TEMP. Never NCP_P2P: that is
+     * point-to-point negotiation.
+     */
+    public static final int IV_PROTO_PULL = 2 | 4 | 8 | 16 | 64 | 128 | 256 | 512;
     static final int IV_PROTO_DATA_V2 = 2;
     static final int IV_PROTO_TLS_KEY_EXPORT = 8;
     static final int IV_PROTO_NCP_P2P = 32;
@@ -62,14 +69,21 @@ public final class SessionConfig {
      * and, on the server's request, to its {@code P_CONTROL_WKC_V1}; null otherwise. {@link #wrapKey} is then Kc.
      */
     public final byte[] tlsCryptV2Wkc;
+    /** Pull mode: key 0's data keys wait for the server's PUSH_REPLY; control messages are a client's. */
+    public final boolean pull;
+    /** The IV_ lines of a 2.6 pull client other than IV_CIPHERS and IV_PROTO; empty outside pull mode. */
+    private final String pullPeerInfo;
 
     public SessionConfig(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             ControlWrap.Kind wrapKind, byte[] wrapKey, KeyDirection tlsAuthDirection, AuthAlgorithm auth,
             List<DataCipher> dataCiphers, DataCipher fallback, long renegSeconds, long renegBytes, long renegPackets,
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
             String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst,
-            boolean announceKeyExportAlways, byte[] tlsCryptV2Wkc) {
+            boolean announceKeyExportAlways, boolean pull, boolean compressionConfigured, int tunMtu,
+            boolean pushPeerInfo, byte[] tlsCryptV2Wkc) {
         this.tlsCryptV2Wkc = tlsCryptV2Wkc;
+        this.pull = pull && !server;
+        this.pullPeerInfo = this.pull ? pullPeerInfo(dataCiphers, compressionConfigured, tunMtu, pushPeerInfo) : "";
         this.serverSendsFirst = server && serverSendsFirst;
         this.announceKeyExportAlways = announceKeyExportAlways;
         this.server = server;
@@ -120,7 +134,46 @@ public final class SessionConfig {
 
     /** Our key-method-2 peer info, announcing {@code proto}. */
     String peerInfo(int proto) {
+        if (pull) {
+            return pullPeerInfo.replace("IV_CIPHERS=\n", "IV_CIPHERS=" + cipherNames + "\nIV_PROTO=" + proto + "\n");
+        }
         return "IV_CIPHERS=" + cipherNames + "\nIV_PROTO=" + proto + "\n";
+    }
+
+    /**
+     * What OpenVPN 2.6's {@code push_peer_info} sends from a Linux pull client (facts sheet §3), with
+     * an {@code IV_CIPHERS=} placeholder line that {@link #peerInfo} fills in. IV_VER names the OpenVPN
+     * release whose behaviour Culvert follows: servers read it for compatibility decisions.
+     */
+    private static String pullPeerInfo(List<DataCipher> ciphers, boolean compressionConfigured, int tunMtu,
+            boolean pushPeerInfo) {
+        StringBuilder sb = new StringBuilder("IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\n");
+        sb.append("IV_MTU=").append(Math.max(tunMtu, 1600)).append('\n');
+        boolean gcm128 = false;
+        boolean gcm256 = false;
+        for (DataCipher c : ciphers) {
+            gcm128 |= c.openVpnName().equals("AES-128-GCM");
+            gcm256 |= c.openVpnName().equals("AES-256-GCM");
+        }
+        if (gcm128 && gcm256) {
+            sb.append("IV_NCP=2\n");
+        }
+        sb.append("IV_CIPHERS=\n");
+        if (compressionConfigured) {
+            // Culvert decompresses these (it never compresses): what OpenVPN announces with compression configured.
+            sb.append("IV_LZ4=1\nIV_LZ4v2=1\nIV_LZO=1\n");
+        } else {
+            sb.append("IV_LZO_STUB=1\n");
+        }
+        sb.append("IV_COMP_STUB=1\nIV_COMP_STUBv2=1\n");
+        if (pushPeerInfo) {
+            // OpenVPN's detail 3; IV_HWADDR (the default gateway interface's MAC) is not sent: Culvert
+            // does not read the host's routing table.
+            String bc = org.bouncycastle.tls.TlsClientProtocol.class.getPackage().getImplementationVersion();
+            sb.append("IV_SSL=Bouncy Castle TLS").append(bc == null ? "" : " " + bc).append('\n');
+            sb.append("IV_PLAT_VER=").append(System.getProperty("os.version", "")).append('\n');
+        }
+        return sb.toString();
     }
 
     /** A fresh wrapper (own packet-id counter and replay window) for one control session. */
