@@ -52,8 +52,6 @@ public final class TlsFailure {
          * {@code --data-ciphers}, a refused compression): OpenVPN's {@code process-push-msg-failed}.
          */
         PUSH_FAILED,
-        /** Pull mode: the server refused our credentials ({@code AUTH_FAILED[,reason]}). */
-        AUTH_FAILED,
         /** Pull mode: the server told us to reconnect ({@code RESTART[,text]}, e.g. its explicit-exit-notify). */
         SERVER_RESTART,
         /** Pull mode: the server told us to stop ({@code HALT[,text]}): no reconnection. */

@@ -64,6 +64,46 @@ class PushReplyTest {
     }
 
     @Test
+    void pushedRoutingAndNameServiceGoThroughTheRoutingOptions() throws Exception {
+        PushReply r = reply("dhcp-option DOMAIN corp.example\n");
+        assertEquals(PushReply.Status.COMPLETE, r.offer("PUSH_REPLY,topology subnet,ifconfig 10.8.0.2 255.255.255.0,"
+                + "route-gateway 10.8.0.1,route 192.168.10.0 255.255.255.0,route 192.168.20.0 255.255.255.0 net_gateway,"
+                + "redirect-gateway def1 bypass-dhcp,dhcp-option DNS 10.8.0.1,dns server 1 address 10.8.0.53,"
+                + "route-metric 7"));
+        PushedOptions p = r.result();
+        assertEquals(2, p.routes().size(), p.routes().toString());
+        assertEquals("10.8.0.1", p.routes().get(0).gateway().getHostAddress());
+        assertEquals(OptionalInt.of(7), p.routes().get(0).metric());
+        assertEquals(Optional.of(SpecialAddress.NET_GATEWAY), p.routes().get(1).specialGateway());
+        assertTrue(p.routeSettings().redirect().enabled());
+        assertTrue(p.routeSettings().redirect().def1());
+        // The configuration's dhcp-option first, then the pushed ones; the dns server replaces dhcp-option DNS.
+        assertEquals("dhcp-option DOMAIN corp.example", p.routeSettings().foreignOptions().get(0));
+        assertTrue(p.routeSettings().foreignOptions().contains("dhcp-option DNS 10.8.0.53"),
+                p.routeSettings().foreignOptions().toString());
+        assertEquals(1, p.routeSettings().dns().servers().size());
+    }
+
+    @Test
+    void routeNopullSkipsPushedRoutesAndNameServiceButNotTheAddress() throws Exception {
+        PushReply r = reply("route-nopull\n");
+        assertEquals(PushReply.Status.COMPLETE, r.offer("PUSH_REPLY,topology subnet,ifconfig 10.8.0.2 255.255.255.0,"
+                + "route-gateway 10.8.0.1,route 192.168.10.0 255.255.255.0,redirect-gateway def1,dhcp-option DNS 10.8.0.1"));
+        PushedOptions p = r.result();
+        assertEquals("10.8.0.2", p.ifconfig().get().local().getHostAddress());
+        assertTrue(p.routes().isEmpty());
+        assertFalse(p.routeSettings().redirect().enabled());
+        assertTrue(p.routeSettings().foreignOptions().isEmpty());
+        assertEquals(3, r.skipped());
+    }
+
+    @Test
+    void anAddresslessPushedDnsServerFailsThePull() throws Exception {
+        PushReply r = reply("");
+        assertEquals(PushReply.Status.FAILED, r.offer("PUSH_REPLY,ifconfig 10.8.0.6 10.8.0.5,dns server 0 resolve-domains a.example"));
+    }
+
+    @Test
     void theSampleServersPushGivesItsAddressAndKeys() throws Exception {
         PushReply r = reply("");
         assertEquals(PushReply.Status.COMPLETE, r.offer(SAMPLE_PUSH));
@@ -80,11 +120,10 @@ class PushReplyTest {
         assertEquals(OptionalInt.of(120), p.pingRestart());
         assertEquals(OptionalInt.empty(), p.pingExit());
         assertEquals(OptionalInt.of(1500), p.tunMtu());
-        // route-gateway is not taken yet (logged by name), the rest is.
-        assertEquals(8, p.accepted().size(), p.accepted().toString());
-        assertEquals(1, r.skipped());
-        List<String> log = r.takeLog();
-        assertTrue(log.stream().anyMatch(l -> l.contains("route-gateway") && l.contains("not supported by Culvert")), log.toString());
+        // Every item of the sample server's push is taken, route-gateway included.
+        assertEquals(9, p.accepted().size(), p.accepted().toString());
+        assertEquals(0, r.skipped());
+        assertEquals("10.8.0.1", p.routeSettings().routeGateway().get().getHostAddress());
     }
 
     @Test

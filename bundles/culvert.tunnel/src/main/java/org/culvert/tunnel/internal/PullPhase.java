@@ -38,8 +38,11 @@ final class PullPhase {
                 return TunnelReason.SERVER_RESTART;
             case SERVER_HALT:
                 return TunnelReason.SERVER_HALT;
+            case AUTH_FAILED:
+                // Without --auth-user-pass (a refusal by a client-connect script, say); with it the
+                // credentials' auth-retry policy decides before this.
+                return TunnelReason.AUTH_FAILED;
             default:
-                // AUTH_FAILED: slice p2-auth maps it (auth-retry decides between exit and reconnect).
                 return TunnelReason.HANDSHAKE_FAILED;
         }
     }

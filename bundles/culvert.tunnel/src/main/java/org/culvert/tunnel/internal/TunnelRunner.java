@@ -736,6 +736,9 @@ final class TunnelRunner implements Runnable {
                     keepDevice = true;
                     if (result.reason == TunnelReason.SERVER_HALT) {
                         result.finalState = TunnelState.STOPPED;
+                    } else if (result.reason == TunnelReason.AUTH_FAILED) {
+                        // OpenVPN's default --auth-retry none: the client exits.
+                        result.finalState = TunnelState.FAILED;
                     }
                     break;
                 case DECRYPT_ERROR:
