@@ -104,4 +104,29 @@ class TlsCryptV2InteropTest {
                     + " | foreign key: " + refused.trim());
         }
     }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aPullClientWithATlsCryptV2KeyGetsItsAddressFromAStockServer() {
+        Path dir = Peer.caseDir("tls-crypt-v2-client");
+        genkey(dir, "--genkey", "tls-crypt-v2-server", dir.resolve("server.v2").toString());
+        genkey(dir, "--tls-crypt-v2", dir.resolve("server.v2").toString(), "--genkey", "tls-crypt-v2-client",
+                dir.resolve("client.v2").toString());
+        Path s = PkiInteropTest.SAMPLES;
+        Impl ut = E2eEnv.underTest();
+        try (Netns net = Netns.create()) {
+            PeerConfig c = new PeerConfig().option("client").option("dev", "tun").option("proto", "udp")
+                    .option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT)).option("nobind")
+                    .option("ca", s.resolve("ca.crt").toString()).option("cert", s.resolve("client.crt").toString())
+                    .option("key", s.resolve("client.key").toString()).option("remote-cert-tls", "server")
+                    .option("tls-crypt-v2", dir.resolve("client.v2").toString()).option("verb", "3");
+            Peer.Pair p = Peer.startPair(net, dir, Role.UDP, ut, c, "a-" + ut, Impl.OPENVPN,
+                    stockServer(net, dir.resolve("server.v2")), "b-openvpn");
+            // The pushed address (10.89.0.2/24) and a ping to the server's tun address through the tunnel.
+            Peer.awaitTunnel(net, net.a(), "10.89.0.1", E2eEnv.readyTimeout(), p.a(), p.b());
+            p.b().awaitLog("Peer Connection Initiated with", 0, Duration.ofSeconds(10));
+            p.stop(Duration.ofSeconds(20));
+            Report.line("tls-crypt-v2 pull client (" + ut + ") against a stock 2.6 server: up, pinged 10.89.0.1");
+        }
+    }
 }

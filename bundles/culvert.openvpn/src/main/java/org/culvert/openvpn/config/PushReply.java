@@ -318,7 +318,7 @@ public final class PushReply {
                 applied.contains("explicit-exit-notify") ? OptionalInt.of(pushed.explicitExitNotify) : OptionalInt.empty(),
                 cipher, pushed.peerId == null ? OptionalInt.empty() : OptionalInt.of(pushed.peerId),
                 pushed.keyDerivationEkm, pushed.ccExit, pushed.dynTlsCrypt, compression, pushed.echo, pushed.setenvSafe,
-                routeSettings);
+                routeSettings, Optional.ofNullable(pushed.authToken), Optional.ofNullable(pushed.authTokenUser));
         return Status.COMPLETE;
     }
 

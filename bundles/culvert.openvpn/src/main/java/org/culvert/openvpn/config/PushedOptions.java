@@ -32,19 +32,27 @@ import java.util.OptionalInt;
  * @param setenvSafe pushed {@code setenv-safe} variables, named {@code OPENVPN_<name>}
  * @param routeSettings the effective route-gateway, redirect-gateway, route-metric, dhcp-option and dns: the
  *     pushed ones over the configuration's (dhcp-options and dns servers of other priorities accumulate)
+ * @param authToken a pushed {@code auth-token}: the password of the next connections (a secret: never logged)
+ * @param authTokenUser a pushed {@code auth-token-user}, base64-decoded: the username to go with it
  */
 public record PushedOptions(List<String> accepted, Optional<IfConfig> ifconfig, Optional<IfConfigIpv6> ifconfigIpv6,
         Topology topology, List<Route> routes, List<RouteIpv6> routesIpv6, OptionalInt tunMtu, OptionalInt ping,
         OptionalInt pingRestart, OptionalInt pingExit, OptionalInt inactive, OptionalInt explicitExitNotify,
         Optional<String> cipher, OptionalInt peerId, boolean tlsEkm, boolean ccExit, boolean dynTlsCrypt,
         Optional<Compression> compression, List<String> echo, Map<String, String> setenvSafe,
-        RouteSettings routeSettings) {
+        RouteSettings routeSettings, Optional<String> authToken, Optional<String> authTokenUser) {
     public PushedOptions {
         accepted = List.copyOf(accepted);
         routes = List.copyOf(routes);
         routesIpv6 = List.copyOf(routesIpv6);
         echo = List.copyOf(echo);
         setenvSafe = Map.copyOf(setenvSafe);
+    }
+
+    @Override
+    public String toString() {
+        // The record's own toString would print the auth-token.
+        return "PushedOptions[" + summary() + "]";
     }
 
     /** The pushed configuration as one line, OpenVPN's "PUSH: Received control message" text without the prefix. */

@@ -98,6 +98,19 @@ class PushReplyTest {
     }
 
     @Test
+    void aPushedAuthTokenIsKeptButNeverShown() throws Exception {
+        PushReply r = reply("");
+        assertEquals(PushReply.Status.COMPLETE, r.offer("PUSH_REPLY,ifconfig 10.8.0.6 10.8.0.5,auth-token SESS_ID_AT_s3cr3t,"
+                + "auth-token-user Ym9i"));
+        PushedOptions p = r.result();
+        assertEquals(Optional.of("SESS_ID_AT_s3cr3t"), p.authToken());
+        assertEquals(Optional.of("bob"), p.authTokenUser());
+        assertTrue(p.accepted().contains("auth-token [REDACTED]"), p.accepted().toString());
+        assertFalse(p.toString().contains("s3cr3t"), p.toString());
+        assertFalse(p.summary().contains("s3cr3t"), p.summary());
+    }
+
+    @Test
     void anAddresslessPushedDnsServerFailsThePull() throws Exception {
         PushReply r = reply("");
         assertEquals(PushReply.Status.FAILED, r.offer("PUSH_REPLY,ifconfig 10.8.0.6 10.8.0.5,dns server 0 resolve-domains a.example"));

@@ -860,6 +860,11 @@ final class TunnelRunner implements Runnable {
         checkHandleKinds(sel.backend.service, d, link);
         sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), d.name());
         pulledOptions = pushed.accepted();
+        if (credentials != null) {
+            // The server's auth-token stands in for the password from now on (misc.c set_auth_token).
+            pushed.authTokenUser().ifPresent(credentials::authTokenUser);
+            pushed.authToken().ifPresent(credentials::authToken);
+        }
         publishConnection(p, link, null, "", null);
         return d;
     }
