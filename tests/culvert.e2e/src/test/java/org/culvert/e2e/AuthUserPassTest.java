@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import org.culvert.e2e.PeerConfig.Role;
 import org.culvert.e2e.TlsConfigs.Verify;
 import org.culvert.e2e.TlsConfigs.Wrap;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,6 +87,51 @@ class AuthUserPassTest {
                 Report.line("auth-user-pass against stock OpenVPN 2.6 (auth-user-pass-verify via-file): " + ut
                         + " good password accepted; wrong password -> AUTH_FAILED, exit status " + exit);
             }
+        }
+    }
+
+    /**
+     * {@code auth-gen-token} on the server: the pull client takes the pushed auth-token and sends it in
+     * place of the password at its next key method 2 (a renegotiation after 8 s here), which the server
+     * accepts as a token without asking its script again.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aPushedAuthTokenReplacesThePasswordAtTheNextKeyExchange() throws Exception {
+        Path dir = Peer.caseDir("auth-token");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.CA, Wrap.NONE);
+        Path seen = dir.resolve("seen-user");
+        Path script = write(dir.resolve("verify.sh"), "#!/bin/sh\n"
+                + "user=$(sed -n 1p \"$1\"); pass=$(sed -n 2p \"$1\")\n"
+                + "printf '%s\\n' \"$user\" >> '" + seen + "'\n"
+                + "[ \"$user\" = alice ] && [ \"$pass\" = 'c0rrect horse' ]\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        Impl ut = E2eEnv.underTest();
+        try (Netns net = Netns.create()) {
+            PeerConfig server = new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", net.linkAddrB())
+                    .option("port", Integer.toString(PeerConfig.PORT)).option("server", "10.78.0.0", "255.255.255.0")
+                    .option("topology", "subnet").option("ca", m.ca().cert().toString())
+                    .option("cert", m.server().cert().toString()).option("key", m.server().key().toString())
+                    .option("dh", "none").option("script-security", "2")
+                    .option("auth-user-pass-verify", script.toString(), "via-file").option("auth-gen-token")
+                    .option("verb", "4");
+            PeerConfig client = new PeerConfig().option("client").option("dev", "tun").option("proto", "udp")
+                    .option("nobind").option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT))
+                    .option("ca", m.ca().cert().toString()).option("cert", m.client().cert().toString())
+                    .option("key", m.client().key().toString()).option("reneg-sec", "8")
+                    .option("auth-user-pass", write(dir.resolve("up.txt"), "alice\nc0rrect horse\n").toString())
+                    .option("verb", "3");
+            Peer.Pair p = Peer.startPair(net, dir, Role.UDP, ut, client, "a-" + ut, Impl.OPENVPN, server, "b-openvpn");
+            Peer.awaitTunnel(net, net.a(), "10.78.0.1", E2eEnv.readyTimeout(), p.a(), p.b());
+            p.b().awaitLog("Username/Password authentication succeeded for username 'alice'", 0, Duration.ofSeconds(10));
+            // The renegotiation: the token, not the password, and the script is not asked again.
+            p.b().awaitLog("auth-token authentication succeeded for username 'alice'", 0, Duration.ofSeconds(40));
+            assertFalse(p.a().logText().contains("c0rrect horse") || p.a().logText().contains("SESS_ID_AT_"),
+                    "a password or token in the client's log");
+            assertEquals("alice\n", Files.readString(seen, StandardCharsets.UTF_8), "the script ran once, for the password");
+            String line = TunnelChecks.firstLine(p.b(), "auth-token authentication succeeded");
+            p.stop(Duration.ofSeconds(20));
+            Report.line("auth-gen-token on stock OpenVPN 2.6: " + ut + " pull client renegotiated with the token: " + line.trim());
         }
     }
 
