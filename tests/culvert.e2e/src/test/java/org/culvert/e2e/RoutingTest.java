@@ -42,17 +42,17 @@ class RoutingTest {
         E2eEnv.requireTools();
     }
 
-    private static String oldGateway(Netns net) {
+    static String oldGateway(Netns net) {
         return "10.201." + net.subnet() + ".254";
     }
 
-    private static void addDefaultGateway(Netns net) {
+    static void addDefaultGateway(Netns net) {
         net.run(net.b(), Duration.ofSeconds(10), "ip", "addr", "add", oldGateway(net) + "/24", "dev", "veth-b").check();
         net.run(net.a(), Duration.ofSeconds(10), "ip", "route", "add", "default", "via", oldGateway(net), "dev", "veth-a").check();
     }
 
     /** a's IPv4 routing table, one route a line, with the tun device's name replaced by "TUN" and sorted. */
-    private static List<String> routes(Netns net) {
+    static List<String> routes(Netns net) {
         String out = net.run(net.a(), Duration.ofSeconds(10), "ip", "-4", "route", "show").check().output();
         Matcher m = TUN.matcher(out);
         String normalised = m.find() ? out.replace(m.group(1), "TUN") : out;
@@ -109,7 +109,7 @@ class RoutingTest {
         }
     }
 
-    private static void assertHas(List<String> table, String route, String label) {
+    static void assertHas(List<String> table, String route, String label) {
         assertTrue(table.contains(route), label + ": no '" + route + "' in " + table);
     }
 
@@ -286,7 +286,7 @@ class RoutingTest {
         Report.line("routing: dhcp-option and dns exported to --up as stock OpenVPN 2.6 does (" + ut.size() + " variables)");
     }
 
-    private static Map<String, String> nameServiceVariables(Path file) throws IOException {
+    static Map<String, String> nameServiceVariables(Path file) throws IOException {
         long deadline = System.nanoTime() + E2eEnv.readyTimeout().toNanos();
         while (!Files.exists(file) || Files.size(file) == 0) {
             if (System.nanoTime() > deadline) {
