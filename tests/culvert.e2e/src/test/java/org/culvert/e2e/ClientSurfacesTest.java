@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * in namespace a, and in namespace b, one after another, the shipped {@code client.conf} (changed only
  * in the server's host name) through {@code openvpn --config} (the reference), the headless
  * {@code culvert --config}, the shell's {@code tunnel:start}, a ConfigAdmin factory configuration of
- * {@code org.culvert.tunnel} made from the shell through the ConfigurationAdmin service, and the
+ * {@code org.culvert.tunnel} (made from the shell through the ConfigurationAdmin service, and as a
+ * fileinstall {@code .cfg} file: the distribution has no fileinstall, so the test installs it), and the
  * embedding API (the example appliance, {@code Culvert.startFromFile}). Each must give the reference's
  * pushed address, routes and MTU, carry a ping to the server's end, and stop leaving no tun behind.
  */
@@ -60,8 +63,9 @@ class ClientSurfacesTest {
                     + reference.routes() + ", mtu " + reference.mtu());
 
             same(reference, viaCommand(net, Impl.CULVERT, conf, "culvert", server), "culvert --config");
-            same(reference, viaShell(net, dir, conf, server), "culvert-shell tunnel:start");
-            same(reference, viaConfigAdmin(net, dir, conf, server), "ConfigAdmin factory configuration org.culvert.tunnel");
+            same(reference, viaTunnelStart(net, dir, conf, server), "culvert-shell tunnel:start");
+            same(reference, viaConfigAdmin(net, dir, conf, server), "ConfigAdmin factory configuration (ConfigurationAdmin service)");
+            same(reference, viaCfgFile(net, dir, conf, server), "ConfigAdmin factory configuration (fileinstall .cfg)");
             same(reference, viaEmbedding(net, dir, conf, server), "embedding API (Culvert.startFromFile)");
             server.stop(STOP_TIMEOUT);
         }
@@ -86,46 +90,113 @@ class ClientSurfacesTest {
         }
     }
 
-    /** The interactive shell, commands on its standard input: tunnel:start, then tunnel:stop and stop 0. */
-    private static Seen viaShell(Netns net, Path dir, Path conf, Peer server) throws Exception {
-        long start = System.nanoTime();
-        try (LineProcess shell = startShell(net, dir, "shell-tunnel-start")) {
-            shell.send("tunnel:start surfaces-shell " + conf);
-            shell.await("tunnel surfaces-shell started", 0, UP_TIMEOUT);
-            Seen seen = awaitUp(net, "tunnel:start", start, server, shell::isAlive);
-            int mark = shell.lineCount();
-            shell.send("tunnel:stop surfaces-shell");
-            shell.await("tunnel surfaces-shell stopped", mark, STOP_TIMEOUT);
-            ShippedClientServerTest.awaitNoTun(net);
-            awaitNoTunnels(shell);
-            stopShell(shell);
-            return seen;
-        }
+    /** What one shell session does to start and to stop its tunnel. */
+    private interface ShellSteps {
+        void start(LineProcess shell) throws Exception;
+
+        void stop(LineProcess shell) throws Exception;
+    }
+
+    /** The shell's tunnel:start, then tunnel:stop. */
+    private static Seen viaTunnelStart(Netns net, Path dir, Path conf, Peer server) throws Exception {
+        return viaShell(net, dir, "tunnel:start", "surfaces-shell", List.of(), server, new ShellSteps() {
+            @Override
+            public void start(LineProcess shell) throws Exception {
+                shell.send("tunnel:start surfaces-shell " + conf);
+                shell.await("tunnel surfaces-shell started", 0, UP_TIMEOUT);
+            }
+
+            @Override
+            public void stop(LineProcess shell) throws Exception {
+                int mark = shell.lineCount();
+                shell.send("tunnel:stop surfaces-shell");
+                shell.await("tunnel surfaces-shell stopped", mark, STOP_TIMEOUT);
+            }
+        });
     }
 
     /**
      * A factory configuration of {@code org.culvert.tunnel} created through the ConfigurationAdmin service
-     * (from the shell's Gogo, as a host's code would); deleting it stops the tunnel.
+     * (from Gogo, as a host's code would); deleting it stops the tunnel.
      */
     private static Seen viaConfigAdmin(Netns net, Path dir, Path conf, Peer server) throws Exception {
+        return viaShell(net, dir, "ConfigurationAdmin", "surfaces-cm", List.of(), server, new ShellSteps() {
+            @Override
+            public void start(LineProcess shell) throws Exception {
+                shell.send("ctx = ${.context}");
+                shell.send("ca = ($ctx getService ($ctx getServiceReference org.osgi.service.cm.ConfigurationAdmin))");
+                shell.send("c = ($ca getFactoryConfiguration org.culvert.tunnel surfaces-cm \"?\")");
+                shell.send("p = (new java.util.Hashtable)");
+                shell.send("$p put name surfaces-cm");
+                shell.send("$p put configFile " + conf);
+                shell.send("$c update $p");
+            }
+
+            @Override
+            public void stop(LineProcess shell) throws Exception {
+                shell.send("$c delete");
+            }
+        });
+    }
+
+    /**
+     * A fileinstall {@code .cfg} file (docs/osgi-hosts.md): Felix FileInstall, installed into the shell's
+     * framework, watches a folder; the file is written beside it and moved in, and deleting it stops the tunnel.
+     */
+    private static Seen viaCfgFile(Netns net, Path dir, Path conf, Peer server) throws Exception {
+        String jar = System.getProperty("culvert.e2e.fileinstall");
+        assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "no fileinstall jar (culvert.e2e.fileinstall): " + jar);
+        Path watched = dir.resolve("fileinstall");
+        Files.createDirectories(watched);
+        Path cfg = watched.resolve("org.culvert.tunnel-surfaces.cfg");
+        List<String> env = List.of("CULVERT_JAVA_OPTS=-Dfelix.fileinstall.dir=" + watched + " -Dfelix.fileinstall.poll=200");
+        return viaShell(net, dir, "fileinstall .cfg", "surfaces-cfg", env, server, new ShellSteps() {
+            @Override
+            public void start(LineProcess shell) throws Exception {
+                int mark = shell.lineCount();
+                shell.send("start file:" + jar);
+                shell.send("lb -s fileinstall");
+                shell.await("Active.*org\\.apache\\.felix\\.fileinstall", mark, UP_TIMEOUT);
+                // Written elsewhere and moved in, so that fileinstall never reads half of it.
+                Path tmp = dir.resolve("org.culvert.tunnel-surfaces.cfg.tmp");
+                Files.writeString(tmp, "name = surfaces-cfg\nconfigFile = " + conf + "\n");
+                Files.move(tmp, cfg, StandardCopyOption.ATOMIC_MOVE);
+            }
+
+            @Override
+            public void stop(LineProcess shell) throws Exception {
+                Files.delete(cfg);
+            }
+        });
+    }
+
+    /**
+     * The interactive shell, commands on its standard input: {@code steps} start the tunnel, tunnel:list must
+     * show it UP once the pushed route is in, {@code steps} stop it, then the device and the list entry must go
+     * and Felix's stop 0 must end the process.
+     */
+    private static Seen viaShell(Netns net, Path dir, String surface, String name, List<String> env, Peer server, ShellSteps steps)
+            throws Exception {
         long start = System.nanoTime();
-        try (LineProcess shell = startShell(net, dir, "shell-configadmin")) {
-            shell.send("ctx = ${.context}");
-            shell.send("ca = ($ctx getService ($ctx getServiceReference org.osgi.service.cm.ConfigurationAdmin))");
-            shell.send("c = ($ca getFactoryConfiguration org.culvert.tunnel surfaces-cm \"?\")");
-            shell.send("p = (new java.util.Hashtable)");
-            shell.send("$p put name surfaces-cm");
-            shell.send("$p put configFile " + conf);
-            shell.send("$c update $p");
-            Seen seen = awaitUp(net, "ConfigAdmin", start, server, shell::isAlive);
+        List<String> command = new ArrayList<>();
+        if (!env.isEmpty()) {
+            command.add("env");
+            command.addAll(env);
+        }
+        command.add(E2eEnv.root().resolve("distribution/bin/culvert-shell").toString());
+        try (LineProcess shell = LineProcess.start(net, net.b(), dir, "shell-" + name, command, null)) {
+            steps.start(shell);
+            Seen seen = awaitUp(net, surface, start, server, shell::isAlive);
             int mark = shell.lineCount();
             shell.send("tunnel:list");
-            shell.await("surfaces-cm\\s+UP", mark, STOP_TIMEOUT);
-            // ConfigAdmin tells SCR asynchronously: the tunnel goes a moment after the delete returns.
-            shell.send("$c delete");
+            shell.await(name + "\\s+UP\\s+tun0", mark, STOP_TIMEOUT);
+            // A configuration's removal reaches SCR asynchronously: the tunnel goes a moment after.
+            steps.stop(shell);
             ShippedClientServerTest.awaitNoTun(net);
             awaitNoTunnels(shell);
-            stopShell(shell);
+            // Felix's stop 0 shuts the framework down: the shell must exit by itself.
+            shell.send("stop 0");
+            shell.awaitExit(STOP_TIMEOUT);
             return seen;
         }
     }
@@ -146,11 +217,6 @@ class ClientSurfacesTest {
         }
     }
 
-    private static LineProcess startShell(Netns net, Path dir, String label) throws Exception {
-        return LineProcess.start(net, net.b(), dir, label,
-                List.of(E2eEnv.root().resolve("distribution/bin/culvert-shell").toString()), null);
-    }
-
     /** Asks tunnel:list until it answers "no tunnels" (a stopped tunnel leaves the list a moment after its device goes). */
     private static void awaitNoTunnels(LineProcess shell) throws Exception {
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
@@ -164,12 +230,6 @@ class ClientSurfacesTest {
                 fail("tunnel:list still lists a tunnel " + STOP_TIMEOUT.toSeconds() + " s after it was stopped");
             }
         }
-    }
-
-    /** Felix's stop 0 shuts the framework down: the shell must exit by itself. */
-    private static void stopShell(LineProcess shell) throws Exception {
-        shell.send("stop 0");
-        shell.awaitExit(STOP_TIMEOUT);
     }
 
     /**
