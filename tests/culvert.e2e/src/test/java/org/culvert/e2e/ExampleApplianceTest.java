@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -75,7 +69,7 @@ class ExampleApplianceTest {
                     .option("ping", "1");
 
             Peer b = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, ovpnCfg, dir, "b-openvpn");
-            try (ApplianceProcess app = ApplianceProcess.start(net, net.a(), dir, appConf)) {
+            try (LineProcess app = startAppliance(net, net.a(), dir, appConf)) {
                 app.await("^STATE " + NAME + " UP ", 0, UP_TIMEOUT);
                 int connected = app.await("^OPENVPN " + NAME + " CONNECTED,SUCCESS$", 0, UP_TIMEOUT);
                 int wait = app.find("^OPENVPN " + NAME + " WAIT$", 0);
@@ -136,131 +130,9 @@ class ExampleApplianceTest {
         return m;
     }
 
-    /**
-     * The appliance's JVM, started with {@code run.sh} inside a namespace: its standard output is read
-     * line by line on a helper thread (and copied to {@code appliance.out}), its standard error goes to
-     * {@code appliance.err}, its standard input takes commands. Closing stops it by PID if it still runs.
-     */
-    static final class ApplianceProcess implements AutoCloseable {
-        private final Process process;
-        private final Writer stdin;
-        private final List<String> lines = new ArrayList<>();
-        private final Thread reader;
-
-        private ApplianceProcess(Process process, Path out) {
-            this.process = process;
-            this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-            this.reader = new Thread(() -> read(out), "e2e-appliance-stdout");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static ApplianceProcess start(Netns net, String ns, Path dir, Path conf) throws IOException {
-            Path out = dir.resolve("appliance.out");
-            Path err = dir.resolve("appliance.err");
-            Files.writeString(out, "");
-            Files.writeString(err, "");
-            PeerLogs.register("appliance stdout [in " + ns + "]", out);
-            PeerLogs.register("appliance stderr [in " + ns + "]", err);
-            Process p = net.startPiped(ns, err, List.of(runScript().toString(), conf.toString(), "--name", NAME, "--counters-every", "5"));
-            return new ApplianceProcess(p, out);
-        }
-
-        private void read(Path out) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    Files.writeString(out, line + "\n", StandardOpenOption.APPEND);
-                    synchronized (lines) {
-                        lines.add(line);
-                        lines.notifyAll();
-                    }
-                }
-            } catch (IOException e) {
-                // The process ended; the lines read so far are kept.
-            }
-        }
-
-        int lineCount() {
-            synchronized (lines) {
-                return lines.size();
-            }
-        }
-
-        String line(int index) {
-            synchronized (lines) {
-                return lines.get(index);
-            }
-        }
-
-        /** The index of the first line at or after {@code from} matching {@code regex}, or -1. */
-        int find(String regex, int from) {
-            Pattern p = Pattern.compile(regex);
-            synchronized (lines) {
-                for (int i = from; i < lines.size(); i++) {
-                    if (p.matcher(lines.get(i)).find()) {
-                        return i;
-                    }
-                }
-            }
-            return -1;
-        }
-
-        /** Waits for a line matching {@code regex} at or after index {@code from}; fails with the last lines on timeout. */
-        int await(String regex, int from, Duration timeout) throws InterruptedException {
-            Pattern p = Pattern.compile(regex);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            synchronized (lines) {
-                int next = from;
-                while (true) {
-                    for (; next < lines.size(); next++) {
-                        if (p.matcher(lines.get(next)).find()) {
-                            return next;
-                        }
-                        // A FAILED tunnel stays down: no point waiting out the timeout.
-                        if (lines.get(next).startsWith("STATE " + NAME + " FAILED ")) {
-                            fail("the tunnel FAILED while waiting for /" + regex + "/: " + lines.get(next));
-                        }
-                    }
-                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (left <= 0 || (!process.isAlive() && !reader.isAlive())) {
-                        fail("the appliance printed no line matching /" + regex + "/ within " + timeout.toSeconds() + " s"
-                                + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")") + "; last lines:\n"
-                                + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
-                    }
-                    lines.wait(Math.min(left, 500));
-                }
-            }
-        }
-
-        void send(String command) throws IOException {
-            stdin.write(command + "\n");
-            stdin.flush();
-        }
-
-        int awaitExit(Duration timeout) throws InterruptedException {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                fail("the appliance did not exit within " + timeout.toSeconds() + " s after quit");
-            }
-            reader.join(5_000);
-            return process.exitValue();
-        }
-
-        @Override
-        public void close() {
-            try {
-                stdin.close();
-            } catch (IOException e) {
-                // Already gone.
-            }
-            if (process.isAlive()) {
-                Proc.terminate(process.toHandle(), Duration.ofSeconds(10));
-            }
-            try {
-                reader.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /** The appliance's JVM, started with {@code run.sh} inside a namespace; it takes commands on its standard input. */
+    static LineProcess startAppliance(Netns net, String ns, Path dir, Path conf) throws IOException {
+        return LineProcess.start(net, ns, dir, "appliance", List.of(runScript().toString(), conf.toString(), "--name", NAME,
+                "--counters-every", "5"), "STATE " + NAME + " FAILED ");
     }
 }

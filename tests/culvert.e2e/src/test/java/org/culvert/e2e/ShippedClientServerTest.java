@@ -46,40 +46,18 @@ class ShippedClientServerTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"udp", "tcp", "udp+tls-auth"})
+    @ValueSource(strings = {"udp", "tcp"})
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
-    void shippedClientConfAgainstShippedServerConf(String variant) {
+    void shippedClientConfAgainstShippedServerConf(String proto) {
         Impl ut = E2eEnv.underTest();
-        // "+tls-auth": the configurations' own ";tls-auth ta.key 0|1" lines uncommented, with the shipped ta.key.
-        String proto = variant.split("\\+")[0];
-        boolean tlsAuth = variant.endsWith("+tls-auth");
-        Path dir = Peer.caseDir("shipped-client-server-" + variant.replace('+', '-') + "-" + ut);
+        Path dir = Peer.caseDir("shipped-client-server-" + proto + "-" + ut);
         try (Netns net = Netns.create()) {
             Path serverDir = dir.resolve("server");
             Path clientDir = dir.resolve("client");
-            String serverConf = withProto(read(SAMPLES.resolve("server.conf")), proto);
-            String client = read(SAMPLES.resolve("client.conf"));
-            if (tlsAuth) {
-                assertTrue(serverConf.contains("\n;tls-auth ta.key 0 ") && client.contains("\n;tls-auth ta.key 1\n"),
-                        "the shipped files carry the tls-auth lines to uncomment");
-                serverConf = serverConf.replace("\n;tls-auth ta.key 0 ", "\ntls-auth ta.key 0 ");
-                client = client.replace("\n;tls-auth ta.key 1\n", "\ntls-auth ta.key 1\n");
-                copy(KEYS.resolve("ta.key"), serverDir.resolve("ta.key"));
-                copy(KEYS.resolve("ta.key"), clientDir.resolve("ta.key"));
-            }
-            write(serverDir.resolve("server.conf"), serverConf);
-            assertTrue(client.contains("\nremote my-server-1 1194\n"), "the shipped client.conf names my-server-1");
-            client = withProto(client.replace("\nremote my-server-1 1194\n", "\nremote " + net.linkAddrA() + " 1194\n"), proto);
-            write(clientDir.resolve("client.conf"), client);
-            for (String key : List.of("ca.crt", "server.crt", "server.key", "dh2048.pem")) {
-                copy(KEYS.resolve(key), serverDir.resolve(key));
-            }
-            for (String key : List.of("ca.crt", "client.crt", "client.key")) {
-                copy(KEYS.resolve(key), clientDir.resolve(key));
-            }
+            prepare(net, serverDir, clientDir, proto, "");
             Peer first = startServer(net, serverDir, proto, 1);
-            Seen culvert = connect(net, ut, clientDir, "client-" + ut + "-" + variant.replace('+', '-'), first, c -> {
-                if (!variant.equals("udp")) {
+            Seen culvert = connect(net, ut, clientDir, "client-" + ut + "-" + proto, first, c -> {
+                if (!proto.equals("udp")) {
                     return;
                 }
                 // The server restarted under the client: with the shipped explicit-exit-notify 1 a stopping
@@ -98,23 +76,41 @@ class ShippedClientServerTest {
                 restarted[0] = again;
             });
             Peer server = restarted[0] != null ? restarted[0] : first;
-            Seen openvpn = connect(net, Impl.OPENVPN, clientDir, "client-openvpn-" + variant.replace('+', '-'), server, c -> { });
+            Seen openvpn = connect(net, Impl.OPENVPN, clientDir, "client-openvpn-" + proto, server, c -> { });
             assertEquals(openvpn.address, culvert.address, "the tun's addresses: openvpn vs " + ut);
             assertEquals(openvpn.routes, culvert.routes, "the client namespace's routes: openvpn vs " + ut);
             assertEquals(openvpn.mtu, culvert.mtu, "the tun's MTU: openvpn vs " + ut);
             server.stop(Duration.ofSeconds(20));
-            Report.line("shipped server.conf (stock openvpn) + shipped client.conf (" + ut + ") over " + variant + ": "
+            Report.line("shipped server.conf (stock openvpn) + shipped client.conf (" + ut + ") over " + proto + ": "
                     + culvert.address + ", up in " + culvert.upMillis + " ms (openvpn client " + openvpn.upMillis
                     + " ms), routes as openvpn's: " + culvert.routes.size() + ", mtu " + culvert.mtu
-                    + (variant.equals("udp") ? "; reconnected after the server's RESTART, device kept" : ""));
+                    + (proto.equals("udp") ? "; reconnected after the server's RESTART, device kept" : ""));
         }
     }
 
     /** Peers restarted inside a check, for the caller to stop. */
     private final Peer[] restarted = new Peer[1];
 
+    /**
+     * Writes the shipped server.conf (with {@code serverExtra} appended on a line of its own: the shipped file ends without a newline) and its keys into {@code serverDir},
+     * the shipped client.conf (its remote made the server namespace's address) and its keys into {@code clientDir}.
+     */
+    static void prepare(Netns net, Path serverDir, Path clientDir, String proto, String serverExtra) {
+        write(serverDir.resolve("server.conf"), withProto(read(SAMPLES.resolve("server.conf")), proto) + (serverExtra.isEmpty() ? "" : "\n" + serverExtra));
+        String client = read(SAMPLES.resolve("client.conf"));
+        assertTrue(client.contains("\nremote my-server-1 1194\n"), "the shipped client.conf names my-server-1");
+        client = withProto(client.replace("\nremote my-server-1 1194\n", "\nremote " + net.linkAddrA() + " 1194\n"), proto);
+        write(clientDir.resolve("client.conf"), client);
+        for (String key : List.of("ca.crt", "server.crt", "server.key", "dh2048.pem")) {
+            copy(KEYS.resolve(key), serverDir.resolve(key));
+        }
+        for (String key : List.of("ca.crt", "client.crt", "client.key")) {
+            copy(KEYS.resolve(key), clientDir.resolve(key));
+        }
+    }
+
     /** Stock OpenVPN on the shipped server.conf; its two paths under /var/log/openvpn go into the case folder. */
-    private static Peer startServer(Netns net, Path serverDir, String proto, int run) {
+    static Peer startServer(Netns net, Path serverDir, String proto, int run) {
         Peer server = Peer.startWithArgs(net, net.a(), Impl.OPENVPN, List.of("--config", "server.conf",
                 "--ifconfig-pool-persist", "ipp.txt", "--status", "openvpn-status.log"), serverDir,
                 "server-openvpn-" + proto + (run > 1 ? "-" + run : ""));
@@ -127,7 +123,7 @@ class ShippedClientServerTest {
     }
 
     /** What a client's namespace looked like once its tunnel was up. */
-    private record Seen(String address, List<String> routes, String mtu, long upMillis) {
+    record Seen(String address, List<String> routes, String mtu, long upMillis) {
     }
 
     /** Runs one client on the shipped client.conf until it is up, checks it, and stops it. */
@@ -138,30 +134,36 @@ class ShippedClientServerTest {
         try {
             client.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
             long upMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            String addr = net.run(net.b(), Duration.ofSeconds(5), "ip", "-4", "-o", "addr", "show", "dev", "tun0").check().output();
-            Matcher m = PUSHED_ADDRESS.matcher(addr);
-            assertTrue(m.find(), label + ": no pushed 10.8.0.x/24 on tun0: " + addr);
-            String address = m.group(1);
-            List<String> routes = routes(net);
-            Matcher mtu = Pattern.compile(" mtu (\\d+) ").matcher(
-                    net.run(net.b(), Duration.ofSeconds(5), "ip", "-o", "link", "show", "dev", "tun0").check().output());
-            assertTrue(mtu.find(), label + ": no MTU on tun0");
-            assertTrue(routes.contains("10.8.0.0/24 dev tun0 proto kernel scope link src " + address), label + ": " + routes);
+            Seen seen = observe(net, label, upMillis);
             // Pings both ways through the tunnel: to the server's end (10.8.0.1, topology subnet) and back.
             Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
-            Peer.awaitTunnel(net, net.a(), address, Duration.ofSeconds(15), server, client);
+            Peer.awaitTunnel(net, net.a(), seen.address().substring(0, seen.address().indexOf('/')), Duration.ofSeconds(15), server, client);
             client.assertAlive("after the pings");
             whileUp.accept(client);
             assertEquals(0, client.stop(Duration.ofSeconds(20)), label + " exit status");
             awaitNoTun(net);
-            return new Seen(address + "/24", routes, mtu.group(1), upMillis);
+            return seen;
         } finally {
             client.close();
         }
     }
 
+    /** The client's tun0 in namespace b once it is up: its pushed address, the namespace's routes, its MTU. */
+    static Seen observe(Netns net, String label, long upMillis) {
+        String addr = net.run(net.b(), Duration.ofSeconds(5), "ip", "-4", "-o", "addr", "show", "dev", "tun0").check().output();
+        Matcher m = PUSHED_ADDRESS.matcher(addr);
+        assertTrue(m.find(), label + ": no pushed 10.8.0.x/24 on tun0: " + addr);
+        String address = m.group(1);
+        List<String> routes = routes(net);
+        Matcher mtu = Pattern.compile(" mtu (\\d+) ").matcher(
+                net.run(net.b(), Duration.ofSeconds(5), "ip", "-o", "link", "show", "dev", "tun0").check().output());
+        assertTrue(mtu.find(), label + ": no MTU on tun0");
+        assertTrue(routes.contains("10.8.0.0/24 dev tun0 proto kernel scope link src " + address), label + ": " + routes);
+        return new Seen(address + "/24", routes, mtu.group(1), upMillis);
+    }
+
     /** The client namespace's IPv4 routes, without the veth link's own. */
-    private static List<String> routes(Netns net) {
+    static List<String> routes(Netns net) {
         List<String> out = new ArrayList<>();
         for (String line : net.run(net.b(), Duration.ofSeconds(5), "ip", "-4", "route", "show").check().output().split("\n")) {
             String l = line.trim().replaceAll("\\s+", " ");
@@ -173,7 +175,7 @@ class ShippedClientServerTest {
     }
 
     /** After a client stops, its tun (and routes) must go before the next client starts. */
-    private static void awaitNoTun(Netns net) {
+    static void awaitNoTun(Netns net) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (net.links(net.b()).contains("tun0")) {
             if (System.nanoTime() > deadline) {
