@@ -46,18 +46,21 @@ class ShippedClientServerTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"udp", "tcp"})
+    @ValueSource(strings = {"udp", "tcp", "udp+tls-auth"})
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
-    void shippedClientConfAgainstShippedServerConf(String proto) {
+    void shippedClientConfAgainstShippedServerConf(String variant) {
         Impl ut = E2eEnv.underTest();
-        Path dir = Peer.caseDir("shipped-client-server-" + proto + "-" + ut);
+        // "+tls-auth": the configurations' own ";tls-auth ta.key 0|1" lines uncommented, with the shipped ta.key.
+        String proto = variant.split("\\+")[0];
+        boolean tlsAuth = variant.endsWith("+tls-auth");
+        Path dir = Peer.caseDir("shipped-client-server-" + variant.replace('+', '-') + "-" + ut);
         try (Netns net = Netns.create()) {
             Path serverDir = dir.resolve("server");
             Path clientDir = dir.resolve("client");
-            prepare(net, serverDir, clientDir, proto, "");
+            prepare(net, serverDir, clientDir, proto, "", tlsAuth);
             Peer first = startServer(net, serverDir, proto, 1);
-            Seen culvert = connect(net, ut, clientDir, "client-" + ut + "-" + proto, first, c -> {
-                if (!proto.equals("udp")) {
+            Seen culvert = connect(net, ut, clientDir, "client-" + ut + "-" + variant.replace('+', '-'), first, c -> {
+                if (!variant.equals("udp")) {
                     return;
                 }
                 // The server restarted under the client: with the shipped explicit-exit-notify 1 a stopping
@@ -76,15 +79,15 @@ class ShippedClientServerTest {
                 restarted[0] = again;
             });
             Peer server = restarted[0] != null ? restarted[0] : first;
-            Seen openvpn = connect(net, Impl.OPENVPN, clientDir, "client-openvpn-" + proto, server, c -> { });
+            Seen openvpn = connect(net, Impl.OPENVPN, clientDir, "client-openvpn-" + variant.replace('+', '-'), server, c -> { });
             assertEquals(openvpn.address, culvert.address, "the tun's addresses: openvpn vs " + ut);
             assertEquals(openvpn.routes, culvert.routes, "the client namespace's routes: openvpn vs " + ut);
             assertEquals(openvpn.mtu, culvert.mtu, "the tun's MTU: openvpn vs " + ut);
             server.stop(Duration.ofSeconds(20));
-            Report.line("shipped server.conf (stock openvpn) + shipped client.conf (" + ut + ") over " + proto + ": "
+            Report.line("shipped server.conf (stock openvpn) + shipped client.conf (" + ut + ") over " + variant + ": "
                     + culvert.address + ", up in " + culvert.upMillis + " ms (openvpn client " + openvpn.upMillis
                     + " ms), routes as openvpn's: " + culvert.routes.size() + ", mtu " + culvert.mtu
-                    + (proto.equals("udp") ? "; reconnected after the server's RESTART, device kept" : ""));
+                    + (variant.equals("udp") ? "; reconnected after the server's RESTART, device kept" : ""));
         }
     }
 
@@ -96,8 +99,22 @@ class ShippedClientServerTest {
      * the shipped client.conf (its remote made the server namespace's address) and its keys into {@code clientDir}.
      */
     static void prepare(Netns net, Path serverDir, Path clientDir, String proto, String serverExtra) {
-        write(serverDir.resolve("server.conf"), withProto(read(SAMPLES.resolve("server.conf")), proto) + (serverExtra.isEmpty() ? "" : "\n" + serverExtra));
+        prepare(net, serverDir, clientDir, proto, serverExtra, false);
+    }
+
+    /** @param tlsAuth the files' own {@code ;tls-auth ta.key 0|1} lines uncommented, and the shipped ta.key beside them */
+    static void prepare(Netns net, Path serverDir, Path clientDir, String proto, String serverExtra, boolean tlsAuth) {
+        String serverConf = withProto(read(SAMPLES.resolve("server.conf")), proto);
         String client = read(SAMPLES.resolve("client.conf"));
+        if (tlsAuth) {
+            assertTrue(serverConf.contains("\n;tls-auth ta.key 0 ") && client.contains("\n;tls-auth ta.key 1\n"),
+                    "the shipped files carry the tls-auth lines to uncomment");
+            serverConf = serverConf.replace("\n;tls-auth ta.key 0 ", "\ntls-auth ta.key 0 ");
+            client = client.replace("\n;tls-auth ta.key 1\n", "\ntls-auth ta.key 1\n");
+            copy(KEYS.resolve("ta.key"), serverDir.resolve("ta.key"));
+            copy(KEYS.resolve("ta.key"), clientDir.resolve("ta.key"));
+        }
+        write(serverDir.resolve("server.conf"), serverConf + (serverExtra.isEmpty() ? "" : "\n" + serverExtra));
         assertTrue(client.contains("\nremote my-server-1 1194\n"), "the shipped client.conf names my-server-1");
         client = withProto(client.replace("\nremote my-server-1 1194\n", "\nremote " + net.linkAddrA() + " 1194\n"), proto);
         write(clientDir.resolve("client.conf"), client);

@@ -14,6 +14,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.concurrent.ThreadLocalRandom;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -203,8 +204,7 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
      */
     private static ServerSocketChannel bindPrivately(Path path, String clientGroup) throws IOException {
         Path parent = path.toAbsolutePath().getParent();
-        Path dir = Files.createTempDirectory(parent, ".culvert-management-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path dir = privateDirectory(parent);
         Path temporary = dir.resolve("s");
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -228,6 +228,23 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             throw e;
         } finally {
             Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * A fresh owner-only directory beside the socket, with a short name: a unix socket's path is limited
+     * to 107 bytes, and the temporary path must fit wherever the final one does, within a few bytes.
+     */
+    private static Path privateDirectory(Path parent) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path dir = parent.resolve(".cm" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36));
+            try {
+                return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt == 16) {
+                    throw e;
+                }
+            }
         }
     }
 

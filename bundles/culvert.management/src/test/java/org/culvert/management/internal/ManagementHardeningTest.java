@@ -222,6 +222,22 @@ class ManagementHardeningTest {
     // --- sockets ---
 
     @Test
+    void aLongUnixSocketPathOpenVpnTakesIsTakenToo() throws IOException {
+        // 95 bytes: within sun_path's 107, but too long once a long temporary directory name is added.
+        Path deep = dir.toAbsolutePath();
+        while (deep.toString().length() < 84) {
+            deep = deep.resolve("d");
+        }
+        Files.createDirectories(deep);
+        Path sock = deep.resolve("x".repeat(Math.max(1, 94 - deep.toString().length())) + ".sock");
+        assertTrue(sock.toString().length() >= 90 && sock.toString().length() <= 100, sock.toString());
+        SocketAddress a = serve(new FakeTunnel("u", new TunnelOperations(new TunnelOperations.Management(null, 0, sock, null, false, 100), null, 4, 0)));
+        try (TestClient c = TestClient.connectAndGreet(a)) {
+            assertEquals("SUCCESS: pid=" + ProcessHandle.current().pid(), c.ask("pid"));
+        }
+    }
+
+    @Test
     void theUnixSocketIsOwnerOnly() throws IOException {
         Path sock = dir.resolve("mgmt.sock");
         SocketAddress a = serve(new FakeTunnel("u", new TunnelOperations(new TunnelOperations.Management(null, 0, sock, null, false, 100), null, 4, 0)));
