@@ -102,7 +102,9 @@ final class PlanBuilder {
             throw new PlanException(o.sourceName() + ": --up/--down need '--script-security 2' (as in OpenVPN); refusing to ignore them", null);
         }
 
-        LinkSpec linkSpec = linkSpec(o, null, false);
+        // Once: the parsed proxy password is wiped when copied into the spec, which every attempt's link shares.
+        org.culvert.api.link.ProxySpec proxy = o.proxy().map(ProxySpecs::of).orElse(null);
+        LinkSpec linkSpec = linkSpec(o, null, false, proxy);
         LinkProtocol protocol = linkSpec.protocol();
         int maxPayload = o.tunMtu() + FRAME_SLACK;
         String summary;
@@ -194,9 +196,10 @@ final class PlanBuilder {
      * to the configured host.
      *
      * @param connectOnce a tcp-client gives up after one failed connect, to move to the next profile
+     * @param proxy the proxy to connect through (made once per plan by {@link ProxySpecs#of}), or null
      */
-    static LinkSpec linkSpec(OpenVpnOptions o, java.net.InetSocketAddress resolved, boolean connectOnce)
-            throws PlanException {
+    static LinkSpec linkSpec(OpenVpnOptions o, java.net.InetSocketAddress resolved, boolean connectOnce,
+            org.culvert.api.link.ProxySpec proxy) throws PlanException {
         LinkProtocol protocol;
         switch (o.proto()) {
             case TCP_CLIENT:
@@ -227,7 +230,9 @@ final class PlanBuilder {
         } else {
             o.remote().ifPresent(r -> link.remote(r.host(), r.port()));
         }
-        o.proxy().ifPresent(p -> link.proxy(ProxySpecs.of(p)));
+        if (proxy != null) {
+            link.proxy(proxy);
+        }
         if (protocol == LinkProtocol.TCP_CLIENT && o.remote().isEmpty()) {
             throw new PlanException(o.sourceName() + ": --proto tcp-client needs --remote", null);
         }

@@ -97,7 +97,7 @@ final class TunnelPlan {
         org.culvert.openvpn.config.OpenVpnOptions o = options.forConnection(attempt.entry());
         // OpenVPN makes one connect per run; Culvert's tcp-client retries in place unless there is somewhere to move.
         boolean connectOnce = options.connections().size() > 1 || options.connectRetryMaxCount() > 0;
-        LinkSpec link = PlanBuilder.linkSpec(o, attempt.remote(), connectOnce);
+        LinkSpec link = PlanBuilder.linkSpec(o, attempt.remote(), connectOnce, linkSpec.proxy());
         TunnelPlan attemptPlan = new TunnelPlan(tunSpec, link, o.floatRemote(), maxPayload, sessionsFor.apply(attempt.entry()),
                 summary, role, tunRemoteIpv4, operations, warnings);
         attemptPlan.blockIpv6Source = blockIpv6Source;

@@ -63,6 +63,23 @@ class ProxyPlanTest {
     }
 
     @Test
+    void everyAttemptsLinkKeepsTheProxyCredentials() throws Exception {
+        // The parsed password is wiped once copied into the spec: an attempt must not copy it again.
+        Path auth = dir.resolve("proxy.auth");
+        Files.writeString(auth, "alice\nhunter2\n");
+        Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-------"));
+        TunnelPlan plan = plan("remote vpn2.example.net 443\nhttp-proxy proxy.corp 3128 proxy.auth basic");
+        for (int i = 0; i < 2; i++) {
+            ConnectionList.Attempt attempt = new ConnectionList.Attempt(i, plan.options().connections().get(i),
+                    java.net.InetSocketAddress.createUnresolved("vpn" + (i + 1) + ".example.net", 443));
+            TunnelPlan each = plan.forAttempt(attempt);
+            assertEquals("alice", each.linkSpec.proxy().username());
+            assertArrayEquals("hunter2".toCharArray(), each.linkSpec.proxy().password(), "attempt " + i);
+        }
+        plan.wipe();
+    }
+
+    @Test
     void aSocksProxyAndNone() throws Exception {
         TunnelPlan plan = plan("socks-proxy 10.0.0.9");
         assertEquals(ProxySpec.Type.SOCKS5, plan.linkSpec.proxy().type());
