@@ -89,6 +89,11 @@ final class StateTracker {
         if (status.state() == TunnelState.RECONNECTING) {
             restartPauseSeconds = restartPause(status.detail());
         }
+        if (client != lastClient && !seeded.contains(client) && lastClient == null && client.state() == ClientState.CONNECTING
+                && "CONNECTING".equals(lastName)) {
+            // The tunnel's first step, already shown from a status seen before it (STARTING reads as CONNECTING).
+            lastClient = client;
+        }
         if (client != lastClient && !seeded.contains(client)) {
             lastClient = client;
             add(added, entry(client));

@@ -83,6 +83,18 @@ class StateTrackerTest {
     }
 
     @Test
+    void aStartingStatusSeenBeforeTheFirstStepGivesOneConnectingLine() {
+        StateTracker t = new StateTracker();
+        // The endpoint saw the tunnel's STARTING status (no step yet), then its first step.
+        assertEquals(List.of("1700000000,CONNECTING,,,,,,"),
+                lines(t.update(new TunnelStatus(TunnelState.STARTING, TunnelReason.NONE, "", T0, null), null)));
+        assertTrue(t.update(with(TunnelState.STARTING, TunnelReason.NONE, "", step(ClientState.CONNECTING, "", 0)), null).isEmpty());
+        assertEquals(List.of("1700000001,WAIT,,,,,,"),
+                lines(t.update(with(TunnelState.CONNECTING, TunnelReason.NONE, "", step(ClientState.WAIT, "", 1)), null)));
+        assertEquals(2, t.last(10).size());
+    }
+
+    @Test
     void clientStatesFromTheCoreAreTakenAsTheyAreSeededOnceAndNamedAfterAManagementSignal() {
         StateTracker t = new StateTracker();
         ClientStatus connecting = step(ClientState.CONNECTING, "", 0);
