@@ -69,10 +69,11 @@ class ShellScriptTest {
 
     @Test
     void unqualifiedStopAndStartAreFelixsAndTunnelCommandsStayQualified() throws Exception {
-        // Felix's 'stop 0' shuts the framework down: the command after it never runs.
-        String stopped = shell("stop 0", "echo still-running");
+        // Felix's 'stop 0' shuts the framework down (the shell() helper checks that the process ends with
+        // status 0). Felix stops the framework on a thread of its own, so a command right after it may
+        // still run: only that it was Felix's stop, not tunnel:stop, is asserted.
+        String stopped = shell("stop 0", "echo after-stop");
         assertFalse(stopped.contains("no tunnel named"), stopped);
-        assertFalse(stopped.contains("still-running"), stopped);
         // Felix's 'start 1' starts (the already active) bundle 1 silently; tunnel:start would ask for a file.
         String started = shell("start 1", "echo next");
         assertFalse(started.toLowerCase().contains("tunnel"), started);
