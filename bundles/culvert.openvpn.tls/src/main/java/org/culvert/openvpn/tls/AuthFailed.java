@@ -190,7 +190,7 @@ public final class AuthFailed {
             response |= flag.equals("R");
         }
         String stateId = f[2];
-        if (shown(stateId).length() != stateId.length() || stateId.indexOf(':') >= 0) {
+        if (!shown(stateId).equals(stateId)) { // unprintable: it goes back in the password as it came
             return badChallenge(reason);
         }
         Challenge c = new Challenge(stateId, user, shown(f[4]), echo, response);

@@ -89,6 +89,8 @@ class AuthFailedTest {
                 "AUTH_FAILED,CRV1:R,E:state:not*base64:text",    // user not base64
                 "AUTH_FAILED,CRV1:R,E:state::text",              // empty user
                 "AUTH_FAILED,CRV1:R,E:state:AA==:text",          // user holds a NUL
+                "AUTH_FAILED,CRV1:R,E:st\u0000ate:Y3Ix:text",    // state id holds a NUL (found by AuthFailedFuzz)
+                "AUTH_FAILED,CRV1:R,E:st\u00e9:Y3Ix:text",       // state id not ASCII
                 "AUTH_FAILED,CRV1:R,E:" + "s".repeat(2000) + ":Y3Ix:text", // oversized state id
                 "AUTH_FAILED,CRV1:R,E:state:" + "QUFB".repeat(1400) + ":text"}) { // oversized user
             AuthFailed a = AuthFailed.parse(bad);
