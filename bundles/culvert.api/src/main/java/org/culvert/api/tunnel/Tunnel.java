@@ -78,4 +78,12 @@ public interface Tunnel {
     void addLogListener(TunnelLogListener listener);
 
     void removeLogListener(TunnelLogListener listener);
+
+    /**
+     * The server side of a tunnel run in server mode ({@code server}, {@code mode server}): its
+     * clients and routes; empty for a point-to-point or client tunnel.
+     */
+    default java.util.Optional<TunnelServer> server() {
+        return java.util.Optional.empty();
+    }
 }

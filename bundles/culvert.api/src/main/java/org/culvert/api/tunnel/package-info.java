@@ -7,7 +7,9 @@
  * {@code CREDENTIALS_UNAVAILABLE}, {@code TunnelOperations.Management.queryPasswords()}); connection profiles
  * (reasons {@code SERVER_POLL_TIMEOUT}, {@code CONNECT_RETRY_MAX}); pull mode (reasons {@code NO_PUSH_REPLY},
  * {@code PUSH_FAILED}, {@code SERVER_RESTART}, {@code SERVER_HALT}).
+ * <p>1.5: server mode: {@code Tunnel.server()}, {@code TunnelServer}, {@code ServerClient},
+ * {@code ServerRoute}, {@code ServerClientEvent} and the whiteboard {@code ServerClientListener}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package org.culvert.api.tunnel;
