@@ -48,7 +48,8 @@ final class LinkOptions {
         t.option("float", 0, 0, (b, l) -> b.floatRemote = true);
         t.option("mode", 1, 1, (b, l) -> {
             if (l.arg(0).equals("server")) {
-                throw error(UNSUPPORTED_OPTION, l, "'server' is not supported by Culvert yet (point-to-point only)");
+                b.server.modeServerWhere = l.where();
+                return;
             }
             if (!l.arg(0).equals("p2p")) {
                 throw error(BAD_VALUE, l, "must be p2p or server, not '" + l.arg(0) + "'");

@@ -52,10 +52,26 @@ public final class OpenVpnOptions {
 
     private final Values v;
     private final RouteSettings routeSettings;
+    private final Optional<ServerSettings> server;
 
     OpenVpnOptions(Values values, RouteSettings routeSettings) {
+        this(values, routeSettings, null);
+    }
+
+    OpenVpnOptions(Values values, RouteSettings routeSettings, ServerSettings server) {
         this.v = values;
         this.routeSettings = routeSettings;
+        this.server = Optional.ofNullable(server);
+    }
+
+    /**
+     * Server mode ({@code --mode server}, {@code --server}, {@code --server-ipv6}): the pools, the push
+     * list, ccd, limits and the per-client hooks; empty for a point-to-point tunnel or a client.
+     *
+     * @since config 1.4
+     */
+    public Optional<ServerSettings> server() {
+        return server;
     }
 
     /**
@@ -164,7 +180,7 @@ public final class OpenVpnOptions {
                 x.allowDeprecatedInsecureStaticCrypto(), x.tls(), x.windowsDriver(), x.management(), x.status(),
                 x.authUserPass(), x.authToken(), x.authTokenUser(), x.warnings(), List.of(entry), x.remoteRandom(), x.remoteRandomHostname(), x.connectRetryMaxCount(),
                 x.pull(), x.echo(), x.setenvSafe()),
-                routeSettings);
+                routeSettings, server.orElse(null));
     }
 
     /** {@code --remote-random}: the profiles are shuffled once when the tunnel starts. */

@@ -123,7 +123,7 @@ final class OperationsOptions {
                 "management-signal", "management-up-down");
     }
 
-    private static Script script(Line l) throws ConfigException {
+    static Script script(Line l) throws ConfigException {
         if (l.count() == 0) {
             throw error(MISSING_ARGUMENT, l, "needs a command");
         }

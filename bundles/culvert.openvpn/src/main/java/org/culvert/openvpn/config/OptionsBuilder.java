@@ -87,6 +87,8 @@ final class OptionsBuilder {
     final List<String> warnings = new ArrayList<>();
     /** --http-proxy, --socks-proxy and their options (ProxyOptions). */
     final ProxyOptions.State proxyState = new ProxyOptions.State();
+    /** The server options (ServerOptions), and a ccd file's per-client options. */
+    final ServerOptions.State server = new ServerOptions.State();
     private String topSource;
 
     String dev;
@@ -336,6 +338,7 @@ final class OptionsBuilder {
             throw new ConfigException(MISSING_OPTION, sourceName, 0, "dev", "a TUN/TAP device is required (e.g. 'dev tun')");
         }
         DevType type = resolveDevType();
+        List<String> serverPush = ServerExpansion.expand(this, type);
         if (type == DevType.NULL) {
             checkNothingToConfigure();
         }
@@ -450,7 +453,8 @@ final class OptionsBuilder {
                 List.copyOf(entries), remoteRandom, remoteRandomHostname,
                 connectRetryMaxCount == null ? 0 : connectRetryMaxCount,
                 pullWhere == null ? Optional.empty() : Optional.of(new PullOptions(pullFilters, routeNopull, pushPeerInfo)),
-                List.copyOf(echo), Map.copyOf(setenvSafe)), routeSettings);
+                List.copyOf(echo), Map.copyOf(setenvSafe)), routeSettings,
+                serverPush == null ? null : ServerExpansion.settings(this, type, serverPush));
         // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
         // builder is done with after build().
         warnings.addAll(OptionWarnings.of(built));
@@ -610,9 +614,9 @@ final class OptionsBuilder {
             throw at(CONFLICT, tlsCryptV2Where, "tls-crypt-v2", "--tls-crypt-v2, --tls-auth and --tls-crypt are"
                     + " mutually exclusive in client mode");
         }
-        if (tlsCryptV2 != null && role == TlsOptions.Role.SERVER) {
+        if (tlsCryptV2 != null && role == TlsOptions.Role.SERVER && !ServerExpansion.isServer(this)) {
             throw at(UNSUPPORTED_OPTION, tlsCryptV2Where, "tls-crypt-v2", "client-specific keys are unwrapped by a"
-                    + " server in server mode, which Culvert does not run yet; a tls-server uses --tls-crypt");
+                    + " server in server mode (--mode server or --server); a point-to-point tls-server uses --tls-crypt");
         }
         if (tlsVersionMin != null && tlsVersionMax != null && tlsVersionMax.compareTo(tlsVersionMin) < 0) {
             throw at(CONFLICT, tlsVersionMinWhere, "tls-version-min", "TLS " + tlsVersionMin.optionValue()
@@ -808,7 +812,9 @@ final class OptionsBuilder {
                     + describe(other) + "); --keepalive replaces them");
         }
         pingExitAction = false;
-        return new int[] {keepalivePing, keepaliveTimeout};
+        // helper_keepalive: a server pushes the timeout and waits twice as long itself.
+        boolean server = ServerExpansion.isServer(this);
+        return new int[] {keepalivePing, server ? keepaliveTimeout * 2 : keepaliveTimeout};
     }
 
     /** As init.c do_init_route_list: the default gateway is --route-gateway, else the net30/p2p tun peer. */

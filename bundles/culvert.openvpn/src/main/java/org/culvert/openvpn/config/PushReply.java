@@ -1,6 +1,5 @@
 package org.culvert.openvpn.config;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -58,19 +57,7 @@ public final class PushReply {
     private final OpenVpnOptions base;
     private final PullOptions pull;
     private final Set<PullPermission> mask;
-    private final OptionsBuilder pushed = new OptionsBuilder(new OptionsBuilder.Includer() {
-        @Override
-        public void include(Path file, String displayName, Where from, int depth) throws ConfigException {
-            throw new ConfigException(ConfigException.Reason.UNSUPPORTED_OPTION, from.source(), from.line(), "config",
-                    "cannot be pushed");
-        }
-
-        @Override
-        public void readBlock(OptionsBuilder target, String text, Where at, int depth) throws ConfigException {
-            throw new ConfigException(ConfigException.Reason.UNSUPPORTED_OPTION, at.source(), at.line(), "connection",
-                    "cannot be pushed");
-        }
-    });
+    private final OptionsBuilder pushed = new OptionsBuilder(ClientConfigOptions.refusing("cannot be pushed"));
     private final List<String> accepted = new ArrayList<>();
     private final Set<String> applied = new HashSet<>();
     private final List<String> log = new ArrayList<>();

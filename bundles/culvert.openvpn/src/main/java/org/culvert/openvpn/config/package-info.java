@@ -17,7 +17,10 @@
  * {@code Proto.optionName()}.
  * <p>1.3: pull mode: {@code OpenVpnOptions.pull()}, {@code echo()}, {@code setenvSafe()}; {@code PullOptions},
  * {@code PullFilter}, {@code PullPermission}, and {@code PushReply} producing {@code PushedOptions}.
+ * <p>1.4: server mode: {@code OpenVpnOptions.server()} ({@code ServerSettings}: {@code --server},
+ * {@code --server-ipv6}, {@code --mode server}, pools, {@code --push}, ccd, limits, the per-client hooks),
+ * {@code ClientConfigOptions} (a client-config-dir file), {@code AddressMath}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.culvert.openvpn.config;

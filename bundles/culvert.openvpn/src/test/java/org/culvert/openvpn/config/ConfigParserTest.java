@@ -256,9 +256,11 @@ class ConfigParserTest {
         assertEquals(CipherAlgorithm.AES_128_CBC, parse(BASE + "data-ciphers-fallback AES-128-CBC\n").cipher());
         assertEquals(0, parse(BASE + "mode p2p\n").tunMtuExtra(), "mode p2p is what Culvert does anyway");
         assertEquals(32, parse(BASE + "dev tap\n").tunMtuExtra());
+        // Server mode is TLS only, as in OpenVPN (ServerConfigTest has the rest).
         ConfigException server = fails(BASE + "mode server\n");
-        assertEquals(Reason.UNSUPPORTED_OPTION, server.reason());
+        assertEquals(Reason.CONFLICT, server.reason());
         assertEquals("mode", server.option());
+        assertTrue(server.getMessage().contains("--mode server requires --tls-server"), server.getMessage());
     }
 
     @Test
@@ -365,7 +367,7 @@ class ConfigParserTest {
 
     @Test
     void unimplementedOptionsAreRefusedByName() {
-        for (String option : List.of("server 10.8.0.0 255.255.255.0",
+        for (String option : List.of("server-bridge 10.8.0.4 255.255.255.0 10.8.0.128 10.8.0.254",
                 "tls-verify ./verify.sh", "verify-hash AB:CD", "ns-cert-type server",
                 "capath /etc/ssl/certs", "management-up-down",
                 "management-signal", "log l.log", "log-append l.log", "daemon", "fragment 1300",

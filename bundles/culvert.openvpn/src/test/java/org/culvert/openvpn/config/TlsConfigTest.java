@@ -391,8 +391,8 @@ class TlsConfigTest {
         assertError(CLIENT + "data-ciphers AES-256-GCM:BF-CBC\n", Reason.UNSUPPORTED_OPTION, "data-ciphers", "'?'");
         assertError(CLIENT + "link-mtu 1560\n", Reason.UNSUPPORTED_OPTION, "link-mtu", "--tun-mtu");
         assertError(CLIENT + "windows-driver ovpn-dco\n", Reason.UNSUPPORTED_OPTION, "windows-driver", "offload");
-        assertError(CLIENT + "mode server\n", Reason.UNSUPPORTED_OPTION, "mode", "point-to-point only");
-        for (String option : List.of("server 10.8.0.0 255.255.255.0",
+        assertError(CLIENT + "mode server\n", Reason.CONFLICT, "mode", "--mode server requires --tls-server");
+        for (String option : List.of("server-bridge 10.8.0.4 255.255.255.0 10.8.0.128 10.8.0.254",
                 "tls-verify ./v.sh", "verify-hash AB", "ns-cert-type server",
                 "tls-cert-profile suiteb", "x509-username-field CN")) {
             assertError(CLIENT + option + "\n", Reason.UNSUPPORTED_OPTION, option.split(" ")[0], "not supported by Culvert yet");
