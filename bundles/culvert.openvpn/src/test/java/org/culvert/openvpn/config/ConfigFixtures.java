@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** Key files and configurations used across the config tests. */
-final class ConfigFixtures {
+public final class ConfigFixtures {
     private ConfigFixtures() {
     }
 
@@ -92,7 +92,7 @@ final class ConfigFixtures {
     }
 
     /** Writes the certificates and keys the TLS fixtures name into {@code dir}. */
-    static void writeTlsFiles(Path dir) throws IOException {
+    public static void writeTlsFiles(Path dir) throws IOException {
         Files.writeString(dir.resolve("server.crt"), SERVER_CERT);
         writeKey(dir, "server.key", SERVER_KEY);
         Files.writeString(dir.resolve("client.crt"), CLIENT_CERT);
