@@ -62,6 +62,20 @@ final class OptionWarnings {
     static final String INACTIVE_BYTES = "WARNING: '--inactive' with a 'bytes' value >2 Gbyte was silently ignored in older"
             + " versions.  If  your VPN exits unexpectedly with 'Inactivity timeout' in %d seconds, revisit this value.";
 
+    /** helper.c helper_client_server, for a server's IPv4 pool in topology net30. */
+    static final String NET30_DEPRECATED = "WARNING: --topology net30 support for server configs with IPv4 pools will"
+            + " be removed in a future release. Please migrate to --topology subnet as soon as possible.";
+    /** init.c do_option_warnings, server mode. */
+    static final String NO_KEEPALIVE = "WARNING: --keepalive option is missing from server config";
+    /** init.c do_option_warnings, server mode. */
+    static final String DUPLICATE_CN_CCD = "WARNING: using --duplicate-cn and --client-config-dir together is probably"
+            + " not what you want";
+    /** init.c do_option_warnings, server mode. */
+    static final String DUPLICATE_CN_PERSIST = "WARNING: --ifconfig-pool-persist will not work with --duplicate-cn";
+    /** options.c options_postprocess_verify_ce. */
+    static final String VERIFY_CLIENT_CERT_DANGEROUS = "WARNING: POTENTIALLY DANGEROUS OPTION --verify-client-cert"
+            + " none|optional may accept clients which do not present a certificate";
+
     private OptionWarnings() {
     }
 

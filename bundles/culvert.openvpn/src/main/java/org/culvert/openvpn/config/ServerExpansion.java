@@ -23,13 +23,6 @@ import org.culvert.openvpn.config.ServerOptions.State;
 final class ServerExpansion {
     /** IFCONFIG_POOL_MIN_NETBITS. */
     private static final int POOL_MIN_NETBITS = 16;
-    static final String NET30_DEPRECATED = "WARNING: --topology net30 support for server configs with IPv4 pools will"
-            + " be removed in a future release. Please migrate to --topology subnet as soon as possible.";
-    static final String NO_KEEPALIVE = "WARNING: --keepalive option is missing from server config";
-    static final String DUPLICATE_CN_CCD = "WARNING: using --duplicate-cn and --client-config-dir together is probably"
-            + " not what you want";
-    static final String DUPLICATE_CN_PERSIST = "WARNING: --ifconfig-pool-persist will not work with --duplicate-cn";
-
     private ServerExpansion() {
     }
 
@@ -80,13 +73,16 @@ final class ServerExpansion {
             push.add("ping " + b.keepalivePing);
             push.add("ping-restart " + b.keepaliveTimeout);
         } else {
-            b.warnings.add(NO_KEEPALIVE);
+            b.warnings.add(OptionWarnings.NO_KEEPALIVE);
+        }
+        if (s.verifyClientCert != ServerSettings.VerifyClientCert.REQUIRE) {
+            b.warnings.add(OptionWarnings.VERIFY_CLIENT_CERT_DANGEROUS);
         }
         if (s.duplicateCnWhere != null && s.ccdWhere != null) {
-            b.warnings.add(DUPLICATE_CN_CCD);
+            b.warnings.add(OptionWarnings.DUPLICATE_CN_CCD);
         }
         if (s.duplicateCnWhere != null && s.persistWhere != null) {
-            b.warnings.add(DUPLICATE_CN_PERSIST);
+            b.warnings.add(OptionWarnings.DUPLICATE_CN_PERSIST);
         }
         return push;
     }
@@ -150,7 +146,7 @@ final class ServerExpansion {
             }
             push.add("topology " + b.topology.name().toLowerCase(java.util.Locale.ROOT));
             if (b.topology == Topology.NET30 && !s.nopool) {
-                b.warnings.add(NET30_DEPRECATED);
+                b.warnings.add(OptionWarnings.NET30_DEPRECATED);
             }
         } else {
             if (bits > 30) {

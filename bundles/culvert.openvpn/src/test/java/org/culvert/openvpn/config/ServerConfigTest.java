@@ -116,7 +116,7 @@ class ServerConfigTest {
         assertEquals("10.8.0.0", r.network().getHostAddress());
         assertEquals("255.255.255.0", r.netmask().getHostAddress());
         assertEquals("10.8.0.2", r.gateway().getHostAddress());
-        assertTrue(o.warnings().contains(ServerExpansion.NET30_DEPRECATED), o.warnings().toString());
+        assertTrue(o.warnings().contains(OptionWarnings.NET30_DEPRECATED), o.warnings().toString());
     }
 
     @Test
@@ -148,7 +148,7 @@ class ServerConfigTest {
         assertEquals("10.9.0.254", s.pool().orElseThrow().end().getHostAddress());
         assertEquals(ServerSettings.PoolType.INDIVIDUAL, s.pool().orElseThrow().type());
         assertEquals(List.of("route-gateway 10.9.0.1"), s.push());
-        assertTrue(o.warnings().contains(ServerExpansion.NO_KEEPALIVE), o.warnings().toString());
+        assertTrue(o.warnings().contains(OptionWarnings.NO_KEEPALIVE), o.warnings().toString());
         ServerSettings slash30 = server("dev tap\n" + KEYS + "server 10.9.0.0 255.255.255.252\n");
         assertEquals("10.9.0.2", slash30.pool().orElseThrow().start().getHostAddress());
     }
@@ -222,6 +222,8 @@ class ServerConfigTest {
         assertEquals(10, s.staleRoutesInterval());
         assertTrue(s.usernameAsCommonName());
         assertEquals(ServerSettings.VerifyClientCert.OPTIONAL, s.verifyClientCert());
+        assertTrue(parse(TUN + "server 10.8.0.0 255.255.255.0\nscript-security 2\nauth-user-pass-verify a.sh via-env\n"
+                + "verify-client-cert none\n").warnings().contains(OptionWarnings.VERIFY_CLIENT_CERT_DANGEROUS));
         assertTrue(s.authUserPassVerify().orElseThrow().viaFile());
         assertEquals("check.sh arg", s.authUserPassVerify().orElseThrow().script().command());
         assertEquals(dir.resolve("check.sh"), s.authUserPassVerify().orElseThrow().script().program());
@@ -238,9 +240,10 @@ class ServerConfigTest {
     void openVpnsWarnings() throws Exception {
         List<String> w = parse(TUN + "server 10.8.0.0 255.255.255.0\nduplicate-cn\nifconfig-pool-persist ipp.txt\n"
                 + "client-config-dir ccd\nkeepalive 10 60\n").warnings();
-        assertTrue(w.contains(ServerExpansion.DUPLICATE_CN_PERSIST), w.toString());
-        assertTrue(w.contains(ServerExpansion.DUPLICATE_CN_CCD), w.toString());
-        assertFalse(w.contains(ServerExpansion.NO_KEEPALIVE), w.toString());
+        assertTrue(w.contains(OptionWarnings.DUPLICATE_CN_PERSIST), w.toString());
+        assertTrue(w.contains(OptionWarnings.DUPLICATE_CN_CCD), w.toString());
+        assertFalse(w.contains(OptionWarnings.NO_KEEPALIVE), w.toString());
+        assertFalse(w.contains(OptionWarnings.VERIFY_CLIENT_CERT_DANGEROUS), w.toString());
     }
 
     @Test
