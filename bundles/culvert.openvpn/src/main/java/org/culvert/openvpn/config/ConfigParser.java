@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * Parses OpenVPN 2.6 configuration for a point-to-point tunnel, static-key ({@code --secret}) or TLS
  * ({@code --tls-client}/{@code --tls-server}; see {@link TlsOptions}), or for a pull client
- * ({@code --client}; see {@link PullOptions} and {@link PushReply}).
+ * ({@code --client}; see {@link PullOptions} and {@link PushReply}), or for a server of many clients
+ * ({@code --server}, {@code --mode server}; see {@link ServerSettings} and {@link ClientConfigOptions}).
  *
  * <p>Syntax is OpenVPN's: one option per line, {@code #}/{@code ;} comments, {@code "..."} and
  * {@code '...'} quoting with backslash escapes, an optional leading {@code --}, inline
@@ -15,7 +16,7 @@ import java.util.Objects;
  * {@code <tls-crypt>} and {@code <peer-fingerprint>} blocks, {@code <connection>} profiles (see
  * {@link ConnectionEntry}), and {@code config FILE} includes (at most 10 deep). Later options override earlier ones, as in OpenVPN. Options OpenVPN knows but
  * Culvert does not implement are refused by name ({@link ConfigException.Reason#UNSUPPORTED_OPTION}),
- * among them server mode ({@code server}, {@code mode server}),
+ * among them server bridging ({@code server-bridge}),
  * security options that a JVM cannot honour ({@code user}, {@code group}, {@code chroot}),
  * {@code no-replay}, and TLS options the engine cannot honour (encrypted keys, CRLs, verify scripts).
  *

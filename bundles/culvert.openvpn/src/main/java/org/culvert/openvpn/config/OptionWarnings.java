@@ -76,6 +76,10 @@ final class OptionWarnings {
     static final String VERIFY_CLIENT_CERT_DANGEROUS = "WARNING: POTENTIALLY DANGEROUS OPTION --verify-client-cert"
             + " none|optional may accept clients which do not present a certificate";
 
+    /** Culvert's own (OpenVPN would hand the server's address to a client): an explicit pool holding --ifconfig's address. */
+    static final String POOL_HOLDS_SERVER = "WARNING: --ifconfig-pool %s - %s contains the server's own address %s:"
+            + " a client may be given it; start the pool after it";
+
     private OptionWarnings() {
     }
 

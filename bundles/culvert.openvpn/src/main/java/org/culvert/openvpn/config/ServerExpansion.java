@@ -75,6 +75,13 @@ final class ServerExpansion {
         } else {
             b.warnings.add(OptionWarnings.NO_KEEPALIVE);
         }
+        if (s.poolStart != null && b.ifconfig != null) {
+            long local = u32(b.ifconfig.local());
+            if (local >= u32(s.poolStart) && local <= u32(s.poolEnd)) {
+                b.warnings.add(String.format(OptionWarnings.POOL_HOLDS_SERVER, s.poolStart.getHostAddress(),
+                        s.poolEnd.getHostAddress(), b.ifconfig.local().getHostAddress()));
+            }
+        }
         if (s.verifyClientCert != ServerSettings.VerifyClientCert.REQUIRE) {
             b.warnings.add(OptionWarnings.VERIFY_CLIENT_CERT_DANGEROUS);
         }
@@ -300,6 +307,8 @@ final class ServerExpansion {
                 Optional.ofNullable(s.authGenToken), Optional.ofNullable(s.authGenTokenSecret),
                 Optional.ofNullable(s.tlsCryptV2Verify),
                 b.keepalivePing == null ? Optional.empty()
-                        : Optional.of(new ServerSettings.Keepalive(b.keepalivePing, b.keepaliveTimeout)));
+                        : Optional.of(new ServerSettings.Keepalive(b.keepalivePing, b.keepaliveTimeout)),
+                s.serverWhere == null ? Optional.empty()
+                        : Optional.of(new ServerSettings.Network(s.serverNetwork, s.serverNetmask)));
     }
 }

@@ -43,6 +43,8 @@ import java.util.Optional;
  * @param authGenTokenSecret {@code --auth-gen-token-secret} (file or inline)
  * @param tlsCryptV2Verify {@code --tls-crypt-v2-verify}
  * @param keepalive the {@code --keepalive} ping and timeout as given (the server pushes them)
+ * @param network {@code --server NET MASK}: the tunnel network; with tap or topology subnet also the
+ *     constraint an {@code ifconfig-push} address should meet ({@code push_ifconfig_constraint})
  */
 public record ServerSettings(Optional<Ipv4Pool> pool, Optional<Ipv6Pool> poolIpv6, Optional<PoolPersistence> poolPersist,
         List<String> push, Optional<Path> clientConfigDir, boolean ccdExclusive, boolean clientToClient,
@@ -51,7 +53,8 @@ public record ServerSettings(Optional<Ipv4Pool> pool, Optional<Ipv6Pool> poolIpv
         boolean usernameAsCommonName, VerifyClientCert verifyClientCert,
         Optional<AuthUserPassVerify> authUserPassVerify, Optional<Script> clientConnect,
         Optional<Script> clientDisconnect, Optional<Script> learnAddress, Optional<AuthGenToken> authGenToken,
-        Optional<FileContent> authGenTokenSecret, Optional<Script> tlsCryptV2Verify, Optional<Keepalive> keepalive) {
+        Optional<FileContent> authGenTokenSecret, Optional<Script> tlsCryptV2Verify, Optional<Keepalive> keepalive,
+        Optional<Network> network) {
 
     /** OpenVPN's {@code --max-clients} default. */
     public static final int DEFAULT_MAX_CLIENTS = 1024;
@@ -142,6 +145,20 @@ public record ServerSettings(Optional<Ipv4Pool> pool, Optional<Ipv6Pool> poolIpv
      * @param renewal seconds between renewals; 0 = the renegotiation interval
      */
     public record AuthGenToken(int lifetime, int renewal, boolean externalAuth) {
+    }
+
+    /** An IPv4 network and its netmask. */
+    public record Network(Inet4Address network, Inet4Address netmask) {
+        public Network {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(netmask, "netmask");
+        }
+
+        /** True when {@code a} is inside this network. */
+        public boolean contains(Inet4Address a) {
+            long mask = AddressMath.u32(netmask);
+            return (AddressMath.u32(a) & mask) == (AddressMath.u32(network) & mask);
+        }
     }
 
     /** {@code --keepalive ping timeout} as given: the server pushes both, and restarts after twice the timeout. */

@@ -18,6 +18,7 @@ import org.culvert.openvpn.config.Topology;
  * {@code ifconfig-push} from the ccd file, else an entry of the pool; {@code ifconfig-ipv6-push}, else
  * the IPv6 of the same entry.
  *
+ * @param ipv4 the client's IPv4 address (for the routing table; {@code ifconfig} may push an alias)
  * @param handle the pool entry taken (release it with {@link IfconfigPool#release} when the client
  *     goes), or -1
  * @param ifconfig what {@code ifconfig} pushes: the client's address and its netmask (subnet, tap) or
@@ -25,7 +26,7 @@ import org.culvert.openvpn.config.Topology;
  * @param ifconfigIpv6 what {@code ifconfig-ipv6} pushes
  * @param log OpenVPN's messages about the choice (no free address, ...)
  */
-public record VirtualAddress(int handle, Optional<IfConfig> ifconfig, Optional<IfConfigIpv6> ifconfigIpv6,
+public record VirtualAddress(Optional<Inet4Address> ipv4, int handle, Optional<IfConfig> ifconfig, Optional<IfConfigIpv6> ifconfigIpv6,
         List<String> log) {
     public VirtualAddress {
         log = List.copyOf(log);
@@ -46,9 +47,11 @@ public record VirtualAddress(int handle, Optional<IfConfig> ifconfig, Optional<I
         int handle = -1;
         IfConfig v4 = null;
         IfConfigIpv6 v6 = null;
+        Inet4Address address = null;
         if (ccd.ifconfigPush().isPresent()) {
             ClientConfigOptions.IfconfigPush p = ccd.ifconfigPush().get();
             v4 = new IfConfig(p.localAlias().orElse(p.local()), p.remoteNetmask());
+            address = p.local();
             if (s.poolIpv6().isPresent() && ccd.ifconfigIpv6Push().isEmpty()) {
                 log.add("MULTI_sva: WARNING: if --ifconfig-push is used for IPv4, automatic IPv6 assignment from"
                         + " --ifconfig-ipv6-pool does not work.  Use --ifconfig-ipv6-push for IPv6 then.");
@@ -64,6 +67,7 @@ public record VirtualAddress(int handle, Optional<IfConfig> ifconfig, Optional<I
                     Inet4Address peer = peerOrNetmask(server, s, l);
                     if (peer != null) {
                         v4 = new IfConfig(l.remote().get(), peer);
+                        address = l.remote().get();
                     } else {
                         log.add("MULTI: no --ifconfig-pool netmask parameter is available to push to " + commonName);
                     }
@@ -78,7 +82,17 @@ public record VirtualAddress(int handle, Optional<IfConfig> ifconfig, Optional<I
             ClientConfigOptions.IfconfigIpv6Push p = ccd.ifconfigIpv6Push().get();
             v6 = new IfConfigIpv6(p.local(), p.prefixLength(), p.remote());
         }
-        return new VirtualAddress(handle, Optional.ofNullable(v4), Optional.ofNullable(v6), log);
+        if (address == null) {
+            log.add("MULTI: no dynamic or static remote --ifconfig address is available for " + commonName);
+        } else if (s.network().isPresent() && (server.devType() == DevType.TAP || server.topology() == Topology.SUBNET)
+                && !s.network().get().contains(address)) {
+            // OpenVPN only logs this (its "JYFIXME -- this should cause the connection to fail").
+            log.add("MULTI ERROR: primary virtual IP for " + commonName + " (" + address.getHostAddress()
+                    + ") violates tunnel network/netmask constraint (" + s.network().get().network().getHostAddress()
+                    + "/" + s.network().get().netmask().getHostAddress() + ")");
+        }
+        return new VirtualAddress(Optional.ofNullable(address), handle, Optional.ofNullable(v4), Optional.ofNullable(v6),
+                log);
     }
 
     private static Inet4Address peerOrNetmask(OpenVpnOptions server, ServerSettings s, IfconfigPool.Lease l) {

@@ -96,6 +96,11 @@ class ServerConfigTest {
                 "the server's own routes default to NET+2, as helper_client_server sets route-gateway");
         assertTrue(o.routes().isEmpty());
         assertEquals(120, o.pingRestart());
+        ServerSettings.Network net = s.network().orElseThrow();
+        assertEquals("10.8.0.0", net.network().getHostAddress());
+        assertEquals("255.255.255.0", net.netmask().getHostAddress());
+        assertTrue(net.contains(s.pool().orElseThrow().end()));
+        assertFalse(net.contains(OptionArgs.parseIpv4("10.8.1.1")));
     }
 
     @Test
@@ -196,6 +201,12 @@ class ServerConfigTest {
         assertEquals(Proto.TCP_SERVER, o.proto(), "a server's plain 'tcp' is tcp-server");
         assertEquals("10.7.0.10", s.pool().orElseThrow().start().getHostAddress());
         assertEquals(List.of(), s.push());
+        assertTrue(s.network().isEmpty(), "no --server");
+        assertFalse(o.warnings().stream().anyMatch(w -> w.contains("contains the server's own address")), o.warnings().toString());
+        List<String> w = parse(TUN + "mode server\ntls-server\ntopology subnet\nifconfig 10.7.0.1 255.255.255.0\n"
+                + "ifconfig-pool 10.7.0.1 10.7.0.20 255.255.255.0\n").warnings();
+        assertTrue(w.contains("WARNING: --ifconfig-pool 10.7.0.1 - 10.7.0.20 contains the server's own address 10.7.0.1:"
+                + " a client may be given it; start the pool after it"), w.toString());
         fails(TUN + "mode server\n", Reason.CONFLICT, "mode", "--mode server requires --tls-server");
     }
 

@@ -121,6 +121,15 @@ class PushReplyBuilderTest {
         assertEquals(v4("10.8.0.77"), c.ifconfig().orElseThrow().local());
         assertTrue(c.ifconfigIpv6().isEmpty());
         assertTrue(c.log().get(0).contains("automatic IPv6 assignment from --ifconfig-ipv6-pool does not work"));
+        ClientConfigOptions alias = ClientConfigOptions.parse("ifconfig-push 10.9.0.5 255.255.255.0 10.8.0.5\n", "ccd/e",
+                server, dir);
+        VirtualAddress e = address(server, alias, "e", pool);
+        assertEquals(v4("10.9.0.5"), e.ipv4().orElseThrow(), "the routing table learns the client's address");
+        assertEquals("ifconfig 10.8.0.5 255.255.255.0", new PushReplyBuilder(List.of()).addresses(e).items().get(0),
+                "the alias is what is pushed");
+        assertTrue(e.log().contains("MULTI ERROR: primary virtual IP for e (10.9.0.5) violates tunnel network/netmask"
+                + " constraint (10.8.0.0/255.255.255.0)"), e.log().toString());
+        assertEquals(v4("10.8.0.3"), a.ipv4().orElseThrow());
         ClientConfigOptions both = ClientConfigOptions.parse("ifconfig-push 10.8.0.78 255.255.255.0\n"
                 + "ifconfig-ipv6-push fd00:8::78/64\n", "ccd/d", server, dir);
         assertEquals(v6("fd00:8::78"), address(server, both, "d", pool).ipv6().orElseThrow());
@@ -224,7 +233,9 @@ class PushReplyBuilderTest {
         VirtualAddress c = address(server, ClientConfigOptions.empty(), "c", pool);
         assertEquals(-1, c.handle());
         assertTrue(c.ifconfig().isEmpty());
-        assertEquals(List.of("MULTI: no free --ifconfig-pool addresses are available"), c.log());
+        assertEquals(List.of("MULTI: no free --ifconfig-pool addresses are available",
+                "MULTI: no dynamic or static remote --ifconfig address is available for c"), c.log());
+        assertTrue(c.ipv4().isEmpty());
         assertEquals("ifconfig 10.7.0.2 255.255.255.0", new PushReplyBuilder(List.of())
                 .addresses(address(server, ClientConfigOptions.empty(), "x", new IfconfigPool(
                         server.server().orElseThrow().pool(), java.util.Optional.empty(), false, clock))).items().get(0),
