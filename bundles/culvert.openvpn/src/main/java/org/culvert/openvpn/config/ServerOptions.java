@@ -212,8 +212,7 @@ final class ServerOptions {
             b.server.learnAddressWhere = l.where();
         });
         t.option("auth-gen-token", 0, 3, ServerOptions::authGenToken);
-        t.option("auth-gen-token-secret", 1, 1, (b, l) -> b.server.authGenTokenSecret = OptionFiles.read(l,
-                "auth-gen-token secret"));
+        t.option("auth-gen-token-secret", 1, 1, ServerOptions::authGenTokenSecret);
         registerClientOptions(t);
         t.notSupported("auth-user-pass-optional", "bcast-buffers", "client-crresponse", "ifconfig-push-constraint",
                 "multihome", "opt-verify", "port-share", "vlan-accept", "vlan-pvid", "vlan-tagging");
@@ -273,6 +272,23 @@ final class ServerOptions {
         }
         b.server.authGenToken = new ServerSettings.AuthGenToken(lifetime, renewal, external);
         b.server.authGenTokenWhere = l.where();
+    }
+
+    /** A secret: checked for its PEM shape (auth_token.c reads "OpenVPN auth-token server key") and its permissions. */
+    private static void authGenTokenSecret(OptionsBuilder b, Line l) throws ConfigException {
+        FileContent k = OptionFiles.read(l, "auth-token secret");
+        try {
+            OptionFiles.requirePem(l, k, "OpenVPN auth-token server key-----", "an auth-token server key ('-----BEGIN"
+                    + " OpenVPN auth-token server key-----'; generate one with 'openvpn --genkey auth-token')");
+        } catch (ConfigException e) {
+            k.wipe();
+            throw e;
+        }
+        k.file().ifPresent(f -> b.warnIfShared(f, l.arg(0)));
+        if (b.server.authGenTokenSecret != null) {
+            b.server.authGenTokenSecret.wipe();
+        }
+        b.server.authGenTokenSecret = k;
     }
 
     /** {@code ifconfig_pool_verify_range}. */

@@ -13,8 +13,9 @@ import java.util.Optional;
  * expanded them. The server's own tun addresses and routes are in {@link OpenVpnOptions#ifconfig()},
  * {@link OpenVpnOptions#ifconfigIpv6()} and {@link OpenVpnOptions#routes()}, its own ping and
  * ping-restart (twice the keepalive timeout) in {@link OpenVpnOptions#ping()} and
- * {@link OpenVpnOptions#pingRestart()}. Immutable; holds no key material
- * ({@link #authGenTokenSecret()} is a file's content, never printed by {@link #toString()}).
+ * {@link OpenVpnOptions#pingRestart()}. Immutable, except that {@link #authGenTokenSecret()} is a
+ * secret: never printed by {@link #toString()}, and wiped ({@link FileContent#wipe()}) by the owner of
+ * the options when it drops them, as the TLS keys are.
  *
  * @param pool {@code --ifconfig-pool} (from {@code --server} unless {@code nopool})
  * @param poolIpv6 {@code --ifconfig-ipv6-pool} (from {@code --server-ipv6})

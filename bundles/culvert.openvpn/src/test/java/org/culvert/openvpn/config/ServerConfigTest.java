@@ -248,6 +248,26 @@ class ServerConfigTest {
     }
 
     @Test
+    void theAuthTokenSecretIsAKeyFileOrBlock() throws Exception {
+        String key = "-----BEGIN OpenVPN auth-token server key-----\nAAAA\n-----END OpenVPN auth-token server key-----\n";
+        ConfigFixtures.writeKey(dir, "token.key", key);
+        String server = TUN + "server 10.8.0.0 255.255.255.0\nauth-gen-token\n";
+        ServerSettings s = server(server + "auth-gen-token-secret token.key\n");
+        assertEquals(key, s.authGenTokenSecret().orElseThrow().text());
+        assertFalse(s.toString().contains("AAAA"), "the secret is never printed");
+        assertTrue(server(server + "<auth-gen-token-secret>\n" + key + "</auth-gen-token-secret>\n").authGenTokenSecret()
+                .orElseThrow().inline());
+        fails(server + "auth-gen-token-secret ca.crt\n", Reason.BAD_VALUE, "auth-gen-token-secret",
+                "does not hold an auth-token server key");
+        fails(server + "auth-gen-token-secret missing.key\n", Reason.FILE_ERROR, "auth-gen-token-secret", "missing.key");
+        Files.writeString(dir.resolve("open.key"), key);
+        java.nio.file.Files.setPosixFilePermissions(dir.resolve("open.key"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertTrue(parse(server + "auth-gen-token-secret open.key\n").warnings()
+                .contains("WARNING: file 'open.key' is group or others accessible"));
+    }
+
+    @Test
     void openVpnsWarnings() throws Exception {
         List<String> w = parse(TUN + "server 10.8.0.0 255.255.255.0\nduplicate-cn\nifconfig-pool-persist ipp.txt\n"
                 + "client-config-dir ccd\nkeepalive 10 60\n").warnings();
