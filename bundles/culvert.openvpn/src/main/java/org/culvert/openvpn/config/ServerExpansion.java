@@ -182,6 +182,15 @@ final class ServerExpansion {
         State s = b.server;
         Where mode = s.modeServerWhere != null ? s.modeServerWhere : s.serverWhere != null ? s.serverWhere
                 : s.serverIpv6Where;
+        if (type != DevType.TUN && type != DevType.TAP) {
+            throw b.at(CONFLICT, mode, "mode", "--mode server only works with --dev tun or --dev tap");
+        }
+        if (b.pullWhere != null) {
+            throw b.at(CONFLICT, b.pullWhere, "pull", "--pull cannot be used with --mode server");
+        }
+        if (!b.pullFilters.isEmpty()) {
+            b.warnings.add("--pull-filter ignored for --mode server");
+        }
         if (b.tlsServerWhere == null) {
             throw b.at(CONFLICT, mode, "mode", "--mode server requires --tls-server");
         }
@@ -194,6 +203,13 @@ final class ServerExpansion {
         }
         if (b.nobindWhere != null) {
             throw b.at(CONFLICT, b.nobindWhere, "nobind", "--nobind cannot be used with --mode server");
+        }
+        if (b.proxyState.httpProxy != null) {
+            throw b.at(CONFLICT, b.proxyState.httpProxy.where(), "http-proxy", "--http-proxy cannot be used with --mode server");
+        }
+        if (b.proxyState.socksProxy != null) {
+            throw b.at(CONFLICT, b.proxyState.socksProxy.where(), "socks-proxy", "--socks-proxy cannot be used with"
+                    + " --mode server");
         }
         if (!b.connectionBlocks.isEmpty()) {
             throw b.at(CONFLICT, mode, "connection", "<connection> cannot be used with --mode server");
@@ -250,9 +266,6 @@ final class ServerExpansion {
         if (s.authUserPassVerify == null && s.usernameAsCnWhere != null) {
             throw b.at(CONFLICT, s.usernameAsCnWhere, "username-as-common-name", "--username-as-common-name " + postfix);
         }
-        if (b.pullWhere != null) {
-            throw b.at(CONFLICT, b.pullWhere, "pull", "--pull cannot be used with --mode server");
-        }
     }
 
     /** The server-only options in a configuration that is not a server: OpenVPN's "requires --mode server". */
@@ -277,12 +290,16 @@ final class ServerExpansion {
             {s.authUserPassVerifyWhere, "auth-user-pass-verify", "--auth-user-pass-verify"},
             {s.authGenTokenWhere, "auth-gen-token", "--auth-gen-token"},
             {s.staleRoutesWhere, "stale-routes-check", "--stale-routes-check"},
-            {s.tlsCryptV2VerifyWhere, "tls-crypt-v2-verify", "--tls-crypt-v2-verify"},
         };
         for (Object[] c : checks) {
             if (c[0] != null) {
                 throw b.at(CONFLICT, (Where) c[0], (String) c[1], c[2] + " requires --mode server");
             }
+        }
+        if (s.tlsCryptV2VerifyWhere != null) {
+            // OpenVPN does not check it; it only ever runs on a server.
+            b.warnings.add("--tls-crypt-v2-verify is ignored without --mode server (" + OptionArgs.describe(
+                    s.tlsCryptV2VerifyWhere) + ")");
         }
     }
 

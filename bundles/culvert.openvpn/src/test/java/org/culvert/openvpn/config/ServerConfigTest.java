@@ -368,11 +368,32 @@ class ServerConfigTest {
                 "ifconfig-ipv6-pool fd00::1000/64", "hash-size 256 256", "learn-address l.sh", "client-connect c.sh",
                 "client-disconnect d.sh", "client-config-dir ccd", "ccd-exclusive", "client-to-client", "duplicate-cn",
                 "connect-freq 1 1", "verify-client-cert none", "username-as-common-name",
-                "auth-user-pass-verify a.sh via-env", "auth-gen-token", "stale-routes-check 10", "tls-crypt-v2-verify v.sh")) {
+                "auth-user-pass-verify a.sh via-env", "auth-gen-token", "stale-routes-check 10")) {
             String name = option.split(" ")[0];
             fails("dev tun\ntls-server\n" + KEYS + "ifconfig 10.8.0.1 10.8.0.2\n" + option + "\n", Reason.CONFLICT, name,
                     "requires --mode server");
         }
+    }
+
+    @Test
+    void modeServerChecksOfTheLinkAndDevice() throws Exception {
+        String server = "server 10.8.0.0 255.255.255.0\n";
+        fails(TUN + server + "http-proxy proxy.example 3128\n", Reason.CONFLICT, "http-proxy",
+                "--http-proxy cannot be used with --mode server");
+        fails(TUN + server + "socks-proxy proxy.example 1080\n", Reason.CONFLICT, "socks-proxy",
+                "--socks-proxy cannot be used with --mode server");
+        fails(TUN + server + "nobind\n", Reason.CONFLICT, "nobind", "--nobind cannot be used with --mode server");
+        fails(TUN + server + "<connection>\nremote 192.0.2.1\n</connection>\n", Reason.CONFLICT, "connection",
+                "<connection> cannot be used with --mode server");
+        fails(TUN + server + "route-delay 5\n", Reason.CONFLICT, "route-delay", "cannot be used with --mode server");
+        fails(TUN + "mode server\ntls-server\npull\n", Reason.CONFLICT, "pull", "--pull cannot be used with --mode server");
+        fails("dev null\n" + KEYS + "mode server\ntls-server\n", Reason.CONFLICT, "mode",
+                "--mode server only works with --dev tun or --dev tap");
+        assertTrue(parse(TUN + server + "pull-filter ignore route\n").warnings().contains("--pull-filter ignored for --mode"
+                + " server"));
+        List<String> p2p = parse("dev tun\ntls-server\n" + KEYS + "ifconfig 10.8.0.1 10.8.0.2\ntls-crypt-v2-verify v.sh\n")
+                .warnings();
+        assertTrue(p2p.contains("--tls-crypt-v2-verify is ignored without --mode server (server.conf:8)"), p2p.toString());
     }
 
     @Test
