@@ -192,6 +192,36 @@ class PushReplyBuilderTest {
     }
 
     @Test
+    void anyMixOfItemLengthsSplitsIntoMessagesThatFitAndKeepEveryItemInOrder() throws Exception {
+        java.util.Random random = new java.util.Random(20261207L);
+        for (int round = 0; round < 200; round++) {
+            List<String> items = new ArrayList<>();
+            int n = random.nextInt(60);
+            for (int i = 0; i < n; i++) {
+                // From tiny items to ones near the limit, so that the split lands everywhere.
+                int len = random.nextInt(4) == 0 ? 700 + random.nextInt(225) : 1 + random.nextInt(120);
+                items.add("echo " + "abcdefghijklmnopqrstuvwxyz".repeat(40).substring(0, len));
+            }
+            List<String> messages = PushReplyBuilder.split(items);
+            List<String> back = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i++) {
+                String m = messages.get(i);
+                assertTrue(m.length() < PushReplyBuilder.PUSH_BUNDLE_SIZE, "round " + round + ": " + m.length());
+                String body = m.equals("PUSH_REPLY") ? "" : m.substring("PUSH_REPLY,".length());
+                List<String> parts = body.isEmpty() ? List.of() : List.of(body.split(","));
+                if (messages.size() > 1) {
+                    assertEquals(i < messages.size() - 1 ? "push-continuation 2" : "push-continuation 1",
+                            parts.get(parts.size() - 1), "round " + round);
+                    parts = parts.subList(0, parts.size() - 1);
+                }
+                assertFalse(parts.isEmpty() && messages.size() > 1, "no empty message in a split reply");
+                back.addAll(parts);
+            }
+            assertEquals(items, back, "round " + round);
+        }
+    }
+
+    @Test
     void anEmptyReplyIsStillAReply() throws Exception {
         assertEquals(List.of("PUSH_REPLY"), new PushReplyBuilder(List.of()).build());
         assertEquals(PushReply.Status.COMPLETE, new PushReply(client()).offer("PUSH_REPLY"));
