@@ -69,7 +69,8 @@ public final class ClientConfigOptions {
         }
     }
 
-    private static final ClientConfigOptions EMPTY = new ClientConfigOptions("", new Collector(), List.of(), null);
+    private static final ClientConfigOptions EMPTY = new ClientConfigOptions("", new Collector(), List.of(), List.of(),
+            OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty());
 
     private final String source;
     private final Optional<IfconfigPush> ifconfigPush;
@@ -86,7 +87,8 @@ public final class ClientConfigOptions {
     private final List<String> log;
     private final boolean ifconfigIpv6Blocked;
 
-    private ClientConfigOptions(String source, Collector c, List<String> log, OptionsBuilder b) {
+    private ClientConfigOptions(String source, Collector c, List<String> log, List<String> echo, OptionalInt ping,
+            OptionalInt pingRestart, OptionalInt inactive) {
         this.source = source;
         this.ifconfigPush = Optional.ofNullable(c.ifconfigPush);
         this.ifconfigIpv6Push = Optional.ofNullable(c.ifconfigIpv6Push);
@@ -95,10 +97,10 @@ public final class ClientConfigOptions {
         this.pushEdits = List.copyOf(c.edits);
         this.disable = c.disable;
         this.maxRoutesPerClient = c.maxRoutesPerClient == 0 ? OptionalInt.empty() : OptionalInt.of(c.maxRoutesPerClient);
-        this.echo = b == null ? List.of() : List.copyOf(b.echo);
-        this.ping = b == null || b.pingWhere == null ? OptionalInt.empty() : OptionalInt.of(b.ping);
-        this.pingRestart = b == null || b.pingRecWhere == null ? OptionalInt.empty() : OptionalInt.of(b.pingRecTimeout);
-        this.inactive = b == null || b.inactive == 0 ? OptionalInt.empty() : OptionalInt.of(b.inactive);
+        this.echo = List.copyOf(echo);
+        this.ping = ping;
+        this.pingRestart = pingRestart;
+        this.inactive = inactive;
         this.log = List.copyOf(log);
         this.ifconfigIpv6Blocked = c.ifconfigIpv6Blocked;
     }
@@ -154,7 +156,10 @@ public final class ClientConfigOptions {
                 log.add(PushReply.shown(e.getMessage()) + ", skipped");
             }
         }
-        return new ClientConfigOptions(source, b.server.client, log, b);
+        return new ClientConfigOptions(source, b.server.client, log, b.echo,
+                b.pingWhere == null ? OptionalInt.empty() : OptionalInt.of(b.ping),
+                b.pingRecWhere == null ? OptionalInt.empty() : OptionalInt.of(b.pingRecTimeout),
+                b.inactive == 0 ? OptionalInt.empty() : OptionalInt.of(b.inactive));
     }
 
     /** An includer for option text that may not include files or blocks (a push, a ccd file): refuses both. */
@@ -172,6 +177,35 @@ public final class ClientConfigOptions {
                         why);
             }
         };
+    }
+
+    /**
+     * These options, then {@code later}'s over them, as OpenVPN imports a ccd file and then a
+     * client-connect script's file into the same instance: a later {@code ifconfig-push} or timer
+     * replaces, iroutes, push edits, echo texts and log lines accumulate, {@code disable} sticks.
+     */
+    public ClientConfigOptions then(ClientConfigOptions later) {
+        Collector c = new Collector();
+        List<String> echoes = new ArrayList<>();
+        List<String> logs = new ArrayList<>();
+        for (ClientConfigOptions o : List.of(this, later)) {
+            o.ifconfigPush.ifPresent(v -> c.ifconfigPush = v);
+            o.ifconfigIpv6Push.ifPresent(v -> c.ifconfigIpv6Push = v);
+            c.iroutes.addAll(o.iroutes);
+            c.iroutes6.addAll(o.iroutesIpv6);
+            c.edits.addAll(o.pushEdits);
+            c.disable |= o.disable;
+            o.maxRoutesPerClient.ifPresent(v -> c.maxRoutesPerClient = v);
+            echoes.addAll(o.echo);
+            logs.addAll(o.log);
+        }
+        // Within one file the flag already follows its order; a later ifconfig-ipv6-push undoes an earlier block.
+        c.ifconfigIpv6Blocked = later.ifconfigIpv6Push.isPresent() ? later.ifconfigIpv6Blocked
+                : ifconfigIpv6Blocked || later.ifconfigIpv6Blocked;
+        return new ClientConfigOptions(source.isEmpty() ? later.source : later.source.isEmpty() ? source
+                : source + "+" + later.source, c, logs, echoes, later.ping.isPresent() ? later.ping : ping,
+                later.pingRestart.isPresent() ? later.pingRestart : pingRestart,
+                later.inactive.isPresent() ? later.inactive : inactive);
     }
 
     /** The file it was read from, as given to {@link #parse}; empty for {@link #empty()}. */

@@ -137,6 +137,28 @@ class ClientConfigDirTest {
     }
 
     @Test
+    void aClientConnectScriptsFileGoesOverTheCcdFile() throws Exception {
+        ClientConfigOptions file = ClientConfigOptions.parse("ifconfig-push 10.8.0.60 255.255.255.0\niroute 192.168.50.0"
+                + " 255.255.255.0\npush-remove ifconfig-ipv6\nping 5\necho one\n", "ccd/a", server, ccd);
+        ClientConfigOptions script = ClientConfigOptions.parse("ifconfig-push 10.8.0.61 255.255.255.0\n"
+                + "iroute 192.168.51.0 255.255.255.0\npush \"route 10.5.0.0 255.255.0.0\"\ndisable\necho two\n",
+                "client-connect", server, ccd);
+        ClientConfigOptions both = file.then(script);
+        assertEquals(v4("10.8.0.61"), both.ifconfigPush().orElseThrow().local(), "the later one wins");
+        assertEquals(2, both.iroutes().size());
+        assertEquals(List.of(new PushEdit(PushEdit.Kind.REMOVE, "ifconfig-ipv6"),
+                new PushEdit(PushEdit.Kind.PUSH, "route 10.5.0.0 255.255.0.0")), both.pushEdits());
+        assertTrue(both.ifconfigIpv6Blocked());
+        assertTrue(both.disable());
+        assertEquals(5, both.ping().getAsInt());
+        assertEquals(List.of("one", "two"), both.echo());
+        assertEquals("ccd/a+client-connect", both.source());
+        assertEquals(file.ifconfigPush(), file.then(ClientConfigOptions.empty()).ifconfigPush());
+        assertFalse(file.then(ClientConfigOptions.parse("ifconfig-ipv6-push fd00:8::9/64\n", "cc", server, ccd))
+                .ifconfigIpv6Blocked(), "a later ifconfig-ipv6-push undoes the block");
+    }
+
+    @Test
     void whatACcdFileCannotHoldIsLoggedByNameAndLineAndSkipped() throws Exception {
         ClientConfigOptions o = ClientConfigOptions.parse(String.join("\n",
                 "verb 4",
