@@ -17,7 +17,8 @@
  * {@code Proto.optionName()}.
  * <p>1.3: pull mode: {@code OpenVpnOptions.pull()}, {@code echo()}, {@code setenvSafe()}; {@code PullOptions},
  * {@code PullFilter}, {@code PullPermission}, and {@code PushReply} producing {@code PushedOptions}.
+ * <p>1.4: {@code Management.clientAuth()} ({@code --management-client-auth}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.culvert.openvpn.config;
