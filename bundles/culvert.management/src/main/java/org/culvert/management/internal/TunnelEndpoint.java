@@ -30,11 +30,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.culvert.api.tunnel.ServerClient;
+import org.culvert.api.tunnel.ServerClientEvent;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelCounters;
 import org.culvert.api.tunnel.TunnelLogEntry;
 import org.culvert.api.tunnel.TunnelOperations;
 import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelServer;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 
@@ -86,6 +89,8 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
     private final List<ClientSession> clients = new ArrayList<>();
     private final PasswordThrottle throttle = new PasswordThrottle();
     private final ManagementPasswords passwords = new ManagementPasswords();
+    /** Server clients whose >CLIENT:CONNECT was sent (OpenVPN's DAF_INITIAL_AUTH). */
+    private final java.util.Set<Long> initialAuth = new java.util.HashSet<>();
 
     private ServerSocketChannel server;
     private SelectionKey serverKey;
@@ -461,6 +466,15 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             return checkPassword(client, bytes, length);
         }
         String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+        if (client.clientAuthLines != null) {
+            // Inside a client-auth block (OpenVPN's in_extra): configuration lines until END.
+            if (overlong) {
+                client.clientAuthOverflow = true;
+            } else {
+                ServerCommands.clientAuthLine(tunnel.server().orElse(null), client, text);
+            }
+            return true;
+        }
         if (overlong) {
             // OpenVPN keeps only the tail of an over-long line and runs that; Culvert never runs a
             // line it had to cut: it answers with the parser's error for what it kept, or "unknown".
@@ -596,16 +610,18 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             }
         }
         long next = Long.MAX_VALUE;
-        String line = null;
+        List<String> lines = null;
         for (ClientSession c : clients) {
             if (!c.passwordVerified || c.bytecountIntervalNanos <= 0) {
                 continue;
             }
             if (now - c.nextBytecountNanos >= 0) {
-                if (line == null) {
-                    line = bytecountLine();
+                if (lines == null) {
+                    lines = bytecountLines();
                 }
-                c.send(line);
+                for (String line : lines) {
+                    c.send(line);
+                }
                 // As OpenVPN's event_timeout: the next one an interval after this one was sent.
                 c.nextBytecountNanos = now + c.bytecountIntervalNanos;
             }
@@ -614,15 +630,115 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
         return next;
     }
 
-    /** OpenVPN's client form (manage.c man_bytecount_output_client): link bytes read, link bytes written. */
-    private String bytecountLine() {
-        TunnelCounters counters;
+    /**
+     * OpenVPN's client form (manage.c man_bytecount_output_client): link bytes read, link bytes
+     * written; a server's form instead (man_bytecount_output_server): one
+     * {@code >BYTECOUNT_CLI:CID,in,out} per connected client, and no total.
+     */
+    private List<String> bytecountLines() {
         try {
-            counters = tunnel.counters();
+            java.util.Optional<TunnelServer> server = tunnel.server();
+            if (server.isPresent()) {
+                List<String> lines = new ArrayList<>();
+                for (ServerClient c : server.get().clients()) {
+                    if (c.established()) {
+                        lines.add(">BYTECOUNT_CLI:" + c.clientId() + "," + c.bytesReceived() + "," + c.bytesSent());
+                    }
+                }
+                return lines;
+            }
+            TunnelCounters counters = tunnel.counters();
+            return List.of(">BYTECOUNT:" + counters.linkReadBytes() + "," + counters.linkWriteBytes());
         } catch (RuntimeException e) {
-            return ">BYTECOUNT:0,0";
+            return List.of(">BYTECOUNT:0,0");
         }
-        return ">BYTECOUNT:" + counters.linkReadBytes() + "," + counters.linkWriteBytes();
+    }
+
+    /**
+     * A server's client event as OpenVPN's {@code >CLIENT:} lines (manage.c
+     * {@code management_notify_client_needing_auth}, {@code management_connection_established},
+     * {@code management_notify_client_close}, {@code management_learn_addr}): ESTABLISHED always;
+     * CONNECT and REAUTH only with {@code --management-client-auth}; DISCONNECT and ADDRESS only for a
+     * client whose CONNECT was told (OpenVPN's DAF_INITIAL_AUTH).
+     */
+    void onClientEvent(ServerClientEvent event) {
+        List<String> lines = clientEventLines(event, settings.clientAuth(), initialAuth, this::connectedClients);
+        for (String line : lines) {
+            notifyClients(line);
+        }
+    }
+
+    private int connectedClients() {
+        try {
+            return tunnel.server().map(ServerCommands::establishedClients).orElse(0);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The lines for {@code event}; {@code told} holds the client ids whose CONNECT was sent, and is updated. */
+    static List<String> clientEventLines(ServerClientEvent event, boolean clientAuth, java.util.Set<Long> told,
+            java.util.function.IntSupplier nClients) {
+        long cid = event.client().clientId();
+        List<String> lines = new ArrayList<>();
+        switch (event.kind()) {
+            case CONNECT:
+            case REAUTH:
+                if (!clientAuth) {
+                    return lines;
+                }
+                told.add(cid);
+                lines.add(">CLIENT:" + event.kind().name() + "," + cid + "," + event.keyId());
+                addEnvironment(lines, event, nClients.getAsInt());
+                break;
+            case ESTABLISHED:
+                lines.add(">CLIENT:ESTABLISHED," + cid);
+                addEnvironment(lines, event, nClients.getAsInt());
+                break;
+            case DISCONNECT:
+                if (!told.remove(cid)) {
+                    return lines;
+                }
+                lines.add(">CLIENT:DISCONNECT," + cid);
+                addEnvironment(lines, event, -1);
+                break;
+            default: // ADDRESS
+                if (told.contains(cid)) {
+                    lines.add(">CLIENT:ADDRESS," + cid + "," + oneLine(event.address()) + "," + (event.primary() ? 1 : 0));
+                }
+                break;
+        }
+        return lines;
+    }
+
+    /**
+     * {@code >CLIENT:ENV,n_clients=N} (when {@code nClients} ≥ 0, as OpenVPN's extra environment),
+     * the environment sorted by name, then {@code >CLIENT:ENV,END}. A value from the network (a
+     * username, an IV_ line) never breaks a line: control characters become '_'.
+     */
+    private static void addEnvironment(List<String> lines, ServerClientEvent event, int nClients) {
+        if (nClients >= 0 && !event.environment().containsKey("n_clients")) {
+            lines.add(">CLIENT:ENV,n_clients=" + nClients);
+        }
+        for (java.util.Map.Entry<String, String> e : new java.util.TreeMap<>(event.environment()).entrySet()) {
+            lines.add(">CLIENT:ENV," + oneLine(e.getKey()) + "=" + oneLine(e.getValue()));
+        }
+        lines.add(">CLIENT:ENV,END");
+    }
+
+    static String oneLine(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < 0x20 || s.charAt(i) == 0x7f) {
+                StringBuilder sb = new StringBuilder(s);
+                for (int j = i; j < sb.length(); j++) {
+                    if (sb.charAt(j) < 0x20 || sb.charAt(j) == 0x7f) {
+                        sb.setCharAt(j, '_');
+                    }
+                }
+                return sb.toString();
+            }
+        }
+        return s;
     }
 
     /** Writes what every client has queued; closes the clients that are done or broken. */
