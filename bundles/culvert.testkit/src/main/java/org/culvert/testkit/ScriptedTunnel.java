@@ -36,7 +36,6 @@ public class ScriptedTunnel implements Tunnel {
     private volatile String deviceName;
     private volatile boolean holdFlag;
     private volatile boolean holding;
-    private volatile org.culvert.api.tunnel.TunnelServer server;
     private final List<TunnelLogEntry> log = Collections.synchronizedList(new ArrayList<>());
     /** Every signal received, in order. */
     public final List<TunnelSignal> signals = new CopyOnWriteArrayList<>();
@@ -119,16 +118,6 @@ public class ScriptedTunnel implements Tunnel {
 
     public void setPlugins(Map<String, String> value) {
         plugins = value;
-    }
-
-    /** Makes this a server-mode tunnel ({@link #server()}), or a point-to-point one again with null. */
-    public void setServer(org.culvert.api.tunnel.TunnelServer value) {
-        server = value;
-    }
-
-    @Override
-    public java.util.Optional<org.culvert.api.tunnel.TunnelServer> server() {
-        return java.util.Optional.ofNullable(server);
     }
 
     public void setDeviceName(String value) {

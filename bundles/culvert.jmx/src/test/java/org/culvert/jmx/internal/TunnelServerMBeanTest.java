@@ -24,7 +24,7 @@ import org.culvert.api.tunnel.ServerRoute;
 import org.culvert.jmx.ServerClientInfo;
 import org.culvert.jmx.TunnelMBeans;
 import org.culvert.jmx.TunnelServerMXBean;
-import org.culvert.testkit.FakeTunnelServer;
+import org.culvert.testkit.server.FakeTunnelServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -22,7 +22,7 @@ import org.culvert.api.tunnel.ServerClientEvent;
 import org.culvert.api.tunnel.ServerRoute;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelOperations;
-import org.culvert.testkit.FakeTunnelServer;
+import org.culvert.testkit.server.FakeTunnelServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -19,7 +19,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.culvert.api.tunnel.ServerClient;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelManager;
-import org.culvert.testkit.FakeTunnelServer;
+import org.culvert.testkit.server.FakeTunnelServer;
 import org.culvert.testkit.ScriptedTunnel;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,8 +33,7 @@ class ServerClientCommandsTest {
 
     @BeforeEach
     void wire() throws Exception {
-        ScriptedTunnel hq = new ScriptedTunnel("hq");
-        hq.setServer(server);
+        ScriptedTunnel hq = FakeTunnelServer.tunnel("hq", server);
         ScriptedTunnel office = new ScriptedTunnel("office");
         Map<String, Tunnel> tunnels = Map.of("hq", hq, "office", office);
         TunnelManager manager = (TunnelManager) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {TunnelManager.class},

@@ -1,4 +1,4 @@
-package org.culvert.testkit;
+package org.culvert.testkit.server;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -38,6 +38,30 @@ public final class FakeTunnelServer implements TunnelServer {
     public final List<String> kills = new CopyOnWriteArrayList<>();
     public final List<Verdict> verdicts = new CopyOnWriteArrayList<>();
     public final List<Pending> pendings = new CopyOnWriteArrayList<>();
+
+    /**
+     * A hand-driven tunnel whose {@code server()} is {@code server}: a server-mode tunnel for the
+     * surfaces' tests.
+     */
+    public static org.culvert.testkit.ScriptedTunnel tunnel(String name, org.culvert.api.tunnel.TunnelOperations operations,
+            TunnelServer server) {
+        return new org.culvert.testkit.ScriptedTunnel(name, operations) {
+            @Override
+            public java.util.Optional<TunnelServer> server() {
+                return java.util.Optional.of(server);
+            }
+        };
+    }
+
+    /** As {@link #tunnel(String, org.culvert.api.tunnel.TunnelOperations, TunnelServer)} with no operations settings. */
+    public static org.culvert.testkit.ScriptedTunnel tunnel(String name, TunnelServer server) {
+        return new org.culvert.testkit.ScriptedTunnel(name) {
+            @Override
+            public java.util.Optional<TunnelServer> server() {
+                return java.util.Optional.of(server);
+            }
+        };
+    }
 
     /** Adds or replaces a client. */
     public void put(ServerClient client) {
