@@ -36,10 +36,10 @@ final class EventHub implements TunnelListener, TunnelLogListener, ServerClientL
 
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final List<TunnelEventListener> listeners = new CopyOnWriteArrayList<>();
-    private final List<LogSubscription> logListeners = new CopyOnWriteArrayList<>();
+    private final List<Filtered<TunnelLogListener>> logListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger pendingLogLines = new AtomicInteger();
     private final AtomicLong droppedLogLines = new AtomicLong();
-    private final List<ClientSubscription> clientListeners = new CopyOnWriteArrayList<>();
+    private final List<Filtered<ServerClientListener>> clientListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger pendingClientEvents = new AtomicInteger();
     private final AtomicLong droppedClientEvents = new AtomicLong();
     /** Notified on every state change, for {@link Culvert#awaitState}. */
@@ -74,14 +74,14 @@ final class EventHub implements TunnelListener, TunnelLogListener, ServerClientL
 
     /** @param tunnelName only this tunnel's lines, or null for every tunnel's */
     Subscription addLogListener(String tunnelName, TunnelLogListener listener) {
-        LogSubscription s = new LogSubscription(tunnelName, listener);
+        Filtered<TunnelLogListener> s = new Filtered<>(tunnelName, listener);
         logListeners.add(s);
         return () -> logListeners.remove(s);
     }
 
     /** @param tunnelName only this server's client events, or null for every server's */
     Subscription addClientListener(String tunnelName, ServerClientListener listener) {
-        ClientSubscription s = new ClientSubscription(tunnelName, listener);
+        Filtered<ServerClientListener> s = new Filtered<>(tunnelName, listener);
         clientListeners.add(s);
         return () -> clientListeners.remove(s);
     }
@@ -166,8 +166,8 @@ final class EventHub implements TunnelListener, TunnelLogListener, ServerClientL
                     + " was too slow");
         }
         String name = item.server.name();
-        for (ClientSubscription s : clientListeners) {
-            if (s.tunnelName == null || s.tunnelName.equals(name)) {
+        for (Filtered<ServerClientListener> s : clientListeners) {
+            if (s.wants(name)) {
                 try {
                     s.listener.clientEvent(item.server, item.event);
                 } catch (RuntimeException | LinkageError | AssertionError e) {
@@ -188,8 +188,8 @@ final class EventHub implements TunnelListener, TunnelLogListener, ServerClientL
     }
 
     private void deliverLog(Tunnel tunnel, TunnelLogEntry entry) {
-        for (LogSubscription s : logListeners) {
-            if (s.tunnelName == null || s.tunnelName.equals(tunnel.name())) {
+        for (Filtered<TunnelLogListener> s : logListeners) {
+            if (s.wants(tunnel.name())) {
                 try {
                     s.listener.logged(tunnel, entry);
                 } catch (RuntimeException | LinkageError | AssertionError e) {
@@ -243,23 +243,18 @@ final class EventHub implements TunnelListener, TunnelLogListener, ServerClientL
         }
     }
 
-    private static final class ClientSubscription {
+    /** A listener for one tunnel's items ({@code tunnelName}) or every tunnel's (null). */
+    private static final class Filtered<L> {
         final String tunnelName;
-        final ServerClientListener listener;
+        final L listener;
 
-        ClientSubscription(String tunnelName, ServerClientListener listener) {
+        Filtered(String tunnelName, L listener) {
             this.tunnelName = tunnelName;
             this.listener = listener;
         }
-    }
 
-    private static final class LogSubscription {
-        final String tunnelName;
-        final TunnelLogListener listener;
-
-        LogSubscription(String tunnelName, TunnelLogListener listener) {
-            this.tunnelName = tunnelName;
-            this.listener = listener;
+        boolean wants(String name) {
+            return tunnelName == null || tunnelName.equals(name);
         }
     }
 }
