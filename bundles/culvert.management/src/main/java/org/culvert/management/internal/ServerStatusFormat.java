@@ -20,7 +20,9 @@ import org.culvert.api.tunnel.TunnelServer;
  * {@code %Y-%m-%d %H:%M:%S}; clients in client-id order (OpenVPN's is its hash table's).
  *
  * <p>Culvert has no broadcast queue of OpenVPN's kind, so "Max bcast/mcast queue length" is 0, and no
- * DCO, so {@code dco_enabled} is 0. Stateless and thread-safe.
+ * DCO, so {@code dco_enabled} is 0. A name with a control character (a common name is the
+ * server's to clean, as OpenVPN's {@code x509-username-field} rules do) has it as '_', so that no
+ * field can break a line. Stateless and thread-safe.
  */
 final class ServerStatusFormat {
     static final String BAD_VERSION = "ERROR: bad status format version number";
@@ -56,14 +58,14 @@ final class ServerStatusFormat {
         out.append("Updated,").append(time(now, zone)).append(eol);
         out.append("Common Name,Real Address,Bytes Received,Bytes Sent,Connected Since").append(eol);
         for (ServerClient c : clients) {
-            out.append(c.commonName()).append(',').append(realAddress(c.realAddress())).append(',').append(c.bytesReceived())
+            out.append(TunnelEndpoint.oneLine(c.commonName())).append(',').append(realAddress(c.realAddress())).append(',').append(c.bytesReceived())
                     .append(',').append(c.bytesSent()).append(',').append(time(c.connectedSince(), zone)).append(eol);
         }
         java.util.Map<Long, String> real = realAddresses(clients);
         out.append("ROUTING TABLE").append(eol);
         out.append("Virtual Address,Common Name,Real Address,Last Ref").append(eol);
         for (ServerRoute r : routes) {
-            out.append(r.virtualAddress()).append(',').append(r.commonName()).append(',')
+            out.append(TunnelEndpoint.oneLine(r.virtualAddress())).append(',').append(TunnelEndpoint.oneLine(r.commonName())).append(',')
                     .append(real.getOrDefault(r.clientId(), "")).append(',').append(time(r.lastReference(), zone)).append(eol);
         }
         out.append("GLOBAL STATS").append(eol);
@@ -101,7 +103,7 @@ final class ServerStatusFormat {
             if (i > 0) {
                 out.append(sep);
             }
-            out.append(fields[i]);
+            out.append(TunnelEndpoint.oneLine(fields[i]));
         }
         out.append(eol);
     }

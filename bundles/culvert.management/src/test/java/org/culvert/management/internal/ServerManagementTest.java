@@ -154,6 +154,18 @@ class ServerManagementTest {
     }
 
     @Test
+    void aNameWithALineBreakCannotAddALine() throws IOException {
+        server.put(new ServerClient(9, "evil\nCLIENT_LIST,x", "u\r\n", new InetSocketAddress("192.0.2.99", 1), "", "", 0, 0, T0, 9,
+                "AES-256-GCM", true));
+        TestClient c = connect(serverTunnel(false));
+        c.send("status 2\n");
+        List<String> lines = c.untilEnd();
+        assertEquals(STATUS_2.size() + 1, lines.size(), lines.toString());
+        assertTrue(lines.contains("CLIENT_LIST,evil_CLIENT_LIST,x,192.0.2.99:1,,,0,0,2023-11-14 22:13:20,1700000000,u__,9,9,AES-256-GCM"),
+                lines.toString());
+    }
+
+    @Test
     void plainStatusFollowsTheStatusVersion() throws IOException {
         FakeTunnel t = new FakeTunnel("srv", ops(false, new TunnelOperations.Status(dir.resolve("s"), Duration.ofSeconds(60), 2)));
         t.setServer(server);
@@ -180,8 +192,10 @@ class ServerManagementTest {
         assertEquals("ERROR: port number is out of range: 65536", c.ask("kill 192.0.2.10:65536"));
         assertEquals("ERROR: port number is out of range: x", c.ask("kill 192.0.2.10:x"));
         assertEquals("ERROR: kill parse", c.ask("kill :1194"));
+        // What is repeated back never carries a control character typed in it (the parser drops it).
+        assertEquals("ERROR: common name 'ab' not found", c.ask("kill a\u0007b"));
         assertEquals("ERROR: the 'kill' command requires 1 parameter", c.ask("kill"));
-        assertEquals(List.of("nobody", "192.0.2.10:1"), server.kills, "the refused arguments never reached the server");
+        assertEquals(List.of("nobody", "192.0.2.10:1", "ab"), server.kills, "the refused arguments never reached the server");
         assertEquals("SUCCESS: 1 client(s) at address 198.51.100.4:40000 killed", c.ask("kill 198.51.100.4:40000"));
         // "client1:" is a common name: an empty port after the colon, as buf_parse splits it.
         assertEquals("SUCCESS: common name 'client1' found, 1 client(s) killed", c.ask("kill client1:"));
