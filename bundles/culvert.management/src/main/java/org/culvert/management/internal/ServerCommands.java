@@ -27,7 +27,7 @@ final class ServerCommands {
     /** OpenVPN's {@code man_kill}: {@code kill cn} or {@code kill IP:port}, as {@code buf_parse} splits at ':'. */
     static void kill(TunnelServer server, ClientSession client, String victim) {
         // The answers repeat what was typed; a control character in it must not reach the client.
-        victim = TunnelEndpoint.oneLine(victim);
+        victim = ServerNotifications.oneLine(victim);
         int colon = victim.indexOf(':');
         String p1 = colon < 0 ? victim : victim.substring(0, colon);
         String rest = colon < 0 ? "" : victim.substring(colon + 1);

@@ -58,14 +58,14 @@ final class ServerStatusFormat {
         out.append("Updated,").append(time(now, zone)).append(eol);
         out.append("Common Name,Real Address,Bytes Received,Bytes Sent,Connected Since").append(eol);
         for (ServerClient c : clients) {
-            out.append(TunnelEndpoint.oneLine(c.commonName())).append(',').append(realAddress(c.realAddress())).append(',').append(c.bytesReceived())
+            out.append(ServerNotifications.oneLine(c.commonName())).append(',').append(realAddress(c.realAddress())).append(',').append(c.bytesReceived())
                     .append(',').append(c.bytesSent()).append(',').append(time(c.connectedSince(), zone)).append(eol);
         }
         java.util.Map<Long, String> real = realAddresses(clients);
         out.append("ROUTING TABLE").append(eol);
         out.append("Virtual Address,Common Name,Real Address,Last Ref").append(eol);
         for (ServerRoute r : routes) {
-            out.append(TunnelEndpoint.oneLine(r.virtualAddress())).append(',').append(TunnelEndpoint.oneLine(r.commonName())).append(',')
+            out.append(ServerNotifications.oneLine(r.virtualAddress())).append(',').append(ServerNotifications.oneLine(r.commonName())).append(',')
                     .append(real.getOrDefault(r.clientId(), "")).append(',').append(time(r.lastReference(), zone)).append(eol);
         }
         out.append("GLOBAL STATS").append(eol);
@@ -103,7 +103,7 @@ final class ServerStatusFormat {
             if (i > 0) {
                 out.append(sep);
             }
-            out.append(TunnelEndpoint.oneLine(fields[i]));
+            out.append(ServerNotifications.oneLine(fields[i]));
         }
         out.append(eol);
     }
