@@ -11,6 +11,10 @@ public final class TunnelMBeans {
     public static final String TYPE = "Tunnel";
     /** A pattern matching every tunnel MBean, for {@code MBeanServer.queryNames}. */
     public static final String PATTERN = DOMAIN + ":type=" + TYPE + ",*";
+    /** The {@code type} key of a server's MBean ({@link TunnelServerMXBean}). @since 1.2 */
+    public static final String SERVER_TYPE = "TunnelServer";
+    /** A pattern matching every server MBean. @since 1.2 */
+    public static final String SERVER_PATTERN = DOMAIN + ":type=" + SERVER_TYPE + ",*";
 
     private TunnelMBeans() {
     }
@@ -20,8 +24,17 @@ public final class TunnelMBeans {
      * so any tunnel name (commas, equals signs, quotes, asterisks) gives a valid, non-pattern name.
      */
     public static ObjectName objectName(String tunnelName) {
+        return named(TYPE, tunnelName);
+    }
+
+    /** {@code org.culvert:type=TunnelServer,name=<ObjectName.quote(tunnelName)>}. @since 1.2 */
+    public static ObjectName serverObjectName(String tunnelName) {
+        return named(SERVER_TYPE, tunnelName);
+    }
+
+    private static ObjectName named(String type, String tunnelName) {
         try {
-            return new ObjectName(DOMAIN + ":type=" + TYPE + ",name=" + ObjectName.quote(tunnelName));
+            return new ObjectName(DOMAIN + ":type=" + type + ",name=" + ObjectName.quote(tunnelName));
         } catch (MalformedObjectNameException e) {
             // Cannot happen: the domain and type are constants and quote() escapes everything else.
             throw new IllegalArgumentException("tunnel name " + tunnelName, e);

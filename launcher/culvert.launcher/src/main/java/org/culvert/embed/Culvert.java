@@ -20,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.culvert.api.tunnel.ServerClientListener;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelListener;
@@ -76,7 +77,7 @@ public final class Culvert implements AutoCloseable {
     private final ExecutorService control;
     private final EventHub events;
     private final FrameworkHost host;
-    private final ServiceRegistration<TunnelListener> listenerRegistration;
+    private final ServiceRegistration<?> listenerRegistration;
     private final ServiceTracker<Tunnel, Tunnel> tunnelTracker;
     private final Path storage;
     private final boolean deleteStorage;
@@ -86,7 +87,7 @@ public final class Culvert implements AutoCloseable {
     private boolean closed;
 
     private Culvert(OwnedThreads threads, ExecutorService control, EventHub events, FrameworkHost host,
-            ServiceRegistration<TunnelListener> listenerRegistration, ServiceTracker<Tunnel, Tunnel> tunnelTracker, Path storage,
+            ServiceRegistration<?> listenerRegistration, ServiceTracker<Tunnel, Tunnel> tunnelTracker, Path storage,
             boolean deleteStorage) {
         this.threads = threads;
         this.control = control;
@@ -232,8 +233,9 @@ public final class Culvert implements AutoCloseable {
         private static Culvert attach(FrameworkHost host, OwnedThreads threads, ExecutorService control, EventHub events, Path storage,
                 boolean temporary) {
             BundleContext ctx = host.context();
-            // Registered before any tunnel exists, so the host sees every tunnel's changes.
-            ServiceRegistration<TunnelListener> reg = ctx.registerService(TunnelListener.class, events, null);
+            // Registered before any tunnel exists, so the host sees every tunnel's changes (and every server's clients).
+            ServiceRegistration<?> reg = ctx.registerService(
+                    new String[] {TunnelListener.class.getName(), ServerClientListener.class.getName()}, events, null);
             ServiceTracker<Tunnel, Tunnel> tracker = new ServiceTracker<>(ctx, Tunnel.class, null) {
                 @Override
                 public Tunnel addingService(ServiceReference<Tunnel> reference) {
@@ -379,6 +381,24 @@ public final class Culvert implements AutoCloseable {
     public Subscription addLogListener(TunnelLogListener listener) {
         ensureOpen();
         return events.addLogListener(null, Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Registers a listener for every server-mode tunnel's client events (OpenVPN's {@code >CLIENT:}
+     * notifications: CONNECT, REAUTH, ESTABLISHED, ADDRESS, DISCONNECT, with the client and its
+     * environment), delivered on Culvert's event thread, in order, interleaved with state events as
+     * they happened. If the listener falls more than {@value EventHub#MAX_PENDING_CLIENT_EVENTS}
+     * events behind, events are dropped and a warning is logged. A server's clients now are in
+     * {@link EmbeddedTunnel#server()}.
+     */
+    public Subscription addClientListener(ServerClientListener listener) {
+        ensureOpen();
+        return events.addClientListener(null, Objects.requireNonNull(listener, "listener"));
+    }
+
+    Subscription addClientListener(String tunnelName, ServerClientListener listener) {
+        ensureOpen();
+        return events.addClientListener(tunnelName, Objects.requireNonNull(listener, "listener"));
     }
 
     Subscription addLogListener(String tunnelName, TunnelLogListener listener) {

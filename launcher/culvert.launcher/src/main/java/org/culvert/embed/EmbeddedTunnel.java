@@ -3,8 +3,11 @@ package org.culvert.embed;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
+import org.culvert.api.tunnel.ServerClientListener;
 import org.culvert.api.tunnel.Tunnel;
+import org.culvert.api.tunnel.TunnelServer;
 import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelLogEntry;
 import org.culvert.api.tunnel.TunnelLogListener;
@@ -73,6 +76,24 @@ public final class EmbeddedTunnel {
      */
     public Subscription addLogListener(TunnelLogListener listener) {
         return culvert.addLogListener(name(), listener);
+    }
+
+    /**
+     * The server side of a server-mode tunnel ({@code server}, {@code mode server}): its clients and
+     * routes now, and OpenVPN's {@code client-kill}, {@code kill}, {@code client-auth}; empty for a
+     * point-to-point or client tunnel.
+     */
+    public Optional<TunnelServer> server() {
+        culvert.ensureOpen();
+        return tunnel.server();
+    }
+
+    /**
+     * Registers a listener for this server's client events (CONNECT, ESTABLISHED, ADDRESS,
+     * DISCONNECT, ...), delivered on Culvert's event thread, in order (see {@link Culvert#addClientListener}).
+     */
+    public Subscription addClientListener(ServerClientListener listener) {
+        return culvert.addClientListener(name(), listener);
     }
 
     /** The newest log lines, oldest first (as many as --management-log-cache keeps). */

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.culvert.api.tunnel.ServerClientEvent;
+import org.culvert.api.tunnel.ServerClientListener;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelListener;
 import org.culvert.api.tunnel.TunnelLogEntry;
@@ -16,7 +18,7 @@ import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 
 /**
- * Moves state changes and log lines from the tunnels' threads to the host's listeners on one thread
+ * Moves state changes, log lines and servers' client events from the tunnels' threads to the host's listeners on one thread
  * of Culvert's own, so that a slow host never stalls a tunnel. The tunnels only enqueue (no lock is
  * held while a listener runs, and nothing blocks); the event thread delivers everything in the order
  * it was enqueued: for one tunnel that is the order in which it changed state and logged.
@@ -25,16 +27,21 @@ import org.culvert.api.tunnel.TunnelStatus;
  * waiting at once, and only while someone listens): beyond that they are dropped, and the next line
  * delivered is preceded by a warning saying how many were lost.
  */
-final class EventHub implements TunnelListener, TunnelLogListener {
+final class EventHub implements TunnelListener, TunnelLogListener, ServerClientListener {
     static final int MAX_PENDING_LOG_LINES = 10_000;
+    /** Servers' client events waiting at once; beyond, they are dropped and counted (a storm of clients). */
+    static final int MAX_PENDING_CLIENT_EVENTS = 10_000;
     private static final System.Logger LOG = System.getLogger("org.culvert.embed");
     private static final Object END = new Object();
 
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final List<TunnelEventListener> listeners = new CopyOnWriteArrayList<>();
-    private final List<LogSubscription> logListeners = new CopyOnWriteArrayList<>();
+    private final List<Filtered<TunnelLogListener>> logListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger pendingLogLines = new AtomicInteger();
     private final AtomicLong droppedLogLines = new AtomicLong();
+    private final List<Filtered<ServerClientListener>> clientListeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pendingClientEvents = new AtomicInteger();
+    private final AtomicLong droppedClientEvents = new AtomicLong();
     /** Notified on every state change, for {@link Culvert#awaitState}. */
     private final Object stateMonitor = new Object();
     private final Thread thread;
@@ -67,12 +74,33 @@ final class EventHub implements TunnelListener, TunnelLogListener {
 
     /** @param tunnelName only this tunnel's lines, or null for every tunnel's */
     Subscription addLogListener(String tunnelName, TunnelLogListener listener) {
-        LogSubscription s = new LogSubscription(tunnelName, listener);
+        Filtered<TunnelLogListener> s = new Filtered<>(tunnelName, listener);
         logListeners.add(s);
         return () -> logListeners.remove(s);
     }
 
+    /** @param tunnelName only this server's client events, or null for every server's */
+    Subscription addClientListener(String tunnelName, ServerClientListener listener) {
+        Filtered<ServerClientListener> s = new Filtered<>(tunnelName, listener);
+        clientListeners.add(s);
+        return () -> clientListeners.remove(s);
+    }
+
     // --- tunnel threads: enqueue only ---
+
+    /** A server's client event (whiteboard), on the server's event thread: only enqueues. */
+    @Override
+    public void clientEvent(Tunnel server, ServerClientEvent event) {
+        if (clientListeners.isEmpty()) {
+            return;
+        }
+        if (pendingClientEvents.incrementAndGet() > MAX_PENDING_CLIENT_EVENTS) {
+            pendingClientEvents.decrementAndGet();
+            droppedClientEvents.incrementAndGet();
+            return;
+        }
+        queue.add(new ClientEventItem(server, event));
+    }
 
     @Override
     public void stateChanged(Tunnel tunnel, TunnelStatus previous, TunnelStatus current) {
@@ -111,6 +139,9 @@ final class EventHub implements TunnelListener, TunnelLogListener {
             }
             if (item instanceof TunnelEvent) {
                 deliver((TunnelEvent) item);
+            } else if (item instanceof ClientEventItem) {
+                pendingClientEvents.decrementAndGet();
+                deliver((ClientEventItem) item);
             } else {
                 pendingLogLines.decrementAndGet();
                 deliver((LogLine) item);
@@ -128,6 +159,24 @@ final class EventHub implements TunnelListener, TunnelLogListener {
         }
     }
 
+    private void deliver(ClientEventItem item) {
+        long dropped = droppedClientEvents.getAndSet(0);
+        if (dropped > 0) {
+            LOG.log(System.Logger.Level.WARNING, dropped + " server client events were dropped because a client listener of the host"
+                    + " was too slow");
+        }
+        String name = item.server.name();
+        for (Filtered<ServerClientListener> s : clientListeners) {
+            if (s.wants(name)) {
+                try {
+                    s.listener.clientEvent(item.server, item.event);
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    LOG.log(System.Logger.Level.WARNING, "a server client listener failed on " + item.event.kind(), e);
+                }
+            }
+        }
+    }
+
     private void deliver(LogLine line) {
         long dropped = droppedLogLines.getAndSet(0);
         if (dropped > 0) {
@@ -139,8 +188,8 @@ final class EventHub implements TunnelListener, TunnelLogListener {
     }
 
     private void deliverLog(Tunnel tunnel, TunnelLogEntry entry) {
-        for (LogSubscription s : logListeners) {
-            if (s.tunnelName == null || s.tunnelName.equals(tunnel.name())) {
+        for (Filtered<TunnelLogListener> s : logListeners) {
+            if (s.wants(tunnel.name())) {
                 try {
                     s.listener.logged(tunnel, entry);
                 } catch (RuntimeException | LinkageError | AssertionError e) {
@@ -184,13 +233,28 @@ final class EventHub implements TunnelListener, TunnelLogListener {
         }
     }
 
-    private static final class LogSubscription {
-        final String tunnelName;
-        final TunnelLogListener listener;
+    private static final class ClientEventItem {
+        final Tunnel server;
+        final ServerClientEvent event;
 
-        LogSubscription(String tunnelName, TunnelLogListener listener) {
+        ClientEventItem(Tunnel server, ServerClientEvent event) {
+            this.server = server;
+            this.event = event;
+        }
+    }
+
+    /** A listener for one tunnel's items ({@code tunnelName}) or every tunnel's (null). */
+    private static final class Filtered<L> {
+        final String tunnelName;
+        final L listener;
+
+        Filtered(String tunnelName, L listener) {
             this.tunnelName = tunnelName;
             this.listener = listener;
+        }
+
+        boolean wants(String name) {
+            return tunnelName == null || tunnelName.equals(name);
         }
     }
 }

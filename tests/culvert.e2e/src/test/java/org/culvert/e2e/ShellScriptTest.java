@@ -60,11 +60,19 @@ class ShellScriptTest {
     void helpTunnelDescribesTheTunnelCommands() throws Exception {
         String help = shell("help tunnel");
         assertFalse(help.contains("No methods found"), help);
-        for (String f : List.of("start", "stop", "list", "status", "restart", "signal", "hold", "log", "plugins")) {
+        for (String f : List.of("start", "stop", "list", "status", "restart", "signal", "hold", "log", "plugins", "clients", "kill")) {
             assertTrue(help.contains("tunnel:" + f), "help tunnel does not name tunnel:" + f + ":\n" + help);
         }
         String overview = shell("tunnel");
         assertTrue(overview.contains("tunnel:stop     Stop a tunnel"), overview);
+    }
+
+    @Test
+    void serverClientCommandsResolveInGogoAndNameAMissingTunnel() throws Exception {
+        String out = shell("tunnel:clients nosuch", "tunnel:kill nosuch 3", "tunnel:kill -m HALT nosuch 4", "echo done");
+        assertEquals(3, out.split("no tunnel named 'nosuch'", -1).length - 1, out);
+        assertFalse(out.contains("No matching") || out.contains("No methods"), out);
+        assertTrue(out.contains("done"), out);
     }
 
     @Test

@@ -12,9 +12,12 @@ import java.util.Map;
  * @param primary for {@link Kind#ADDRESS}: the client's own address (true) or an iroute (false)
  * @param environment OpenVPN's client environment ({@code common_name}, {@code untrusted_ip}, IV_ lines,
  *                    ...), never a password
+ * @param keyId for {@link Kind#CONNECT} and {@link Kind#REAUTH}: the key id (OpenVPN's {@code mda_key_id})
+ *              that {@link TunnelServer#clientAuth} must give; 0 otherwise (since 1.5, added with the
+ *              management surfaces)
  */
 public record ServerClientEvent(Kind kind, ServerClient client, String address, boolean primary,
-        Map<String, String> environment) {
+        Map<String, String> environment, long keyId) {
     /** The kinds of {@code >CLIENT:} notification. */
     public enum Kind {
         /** A client finished its handshake and asks to connect ({@code >CLIENT:CONNECT}). */
@@ -31,5 +34,10 @@ public record ServerClientEvent(Kind kind, ServerClient client, String address, 
 
     public ServerClientEvent {
         environment = Map.copyOf(environment);
+    }
+
+    /** An event without a key id (ESTABLISHED, ADDRESS, DISCONNECT). */
+    public ServerClientEvent(Kind kind, ServerClient client, String address, boolean primary, Map<String, String> environment) {
+        this(kind, client, address, primary, environment, 0);
     }
 }

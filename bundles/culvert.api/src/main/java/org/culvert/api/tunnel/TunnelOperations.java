@@ -20,6 +20,7 @@ public final class TunnelOperations {
         private final int logCache;
         private final String clientGroup;
         private final boolean queryPasswords;
+        private final boolean clientAuth;
 
         /**
          * @param host         IP address or name to listen on, or null with {@code unixSocket}
@@ -49,7 +50,18 @@ public final class TunnelOperations {
          */
         public Management(String host, int port, Path unixSocket, Path passwordFile, boolean hold, int logCache, String clientGroup,
                 boolean queryPasswords) {
+            this(host, port, unixSocket, passwordFile, hold, logCache, clientGroup, queryPasswords, false);
+        }
+
+        /**
+         * @param clientAuth {@code --management-client-auth}: a server's clients wait for a management
+         *                   client's {@code client-auth}/{@code client-deny} after {@code >CLIENT:CONNECT}
+         * @since 1.5
+         */
+        public Management(String host, int port, Path unixSocket, Path passwordFile, boolean hold, int logCache, String clientGroup,
+                boolean queryPasswords, boolean clientAuth) {
             this.queryPasswords = queryPasswords;
+            this.clientAuth = clientAuth;
             if ((host == null) == (unixSocket == null)) {
                 throw new IllegalArgumentException("exactly one of host and unixSocket");
             }
@@ -94,6 +106,11 @@ public final class TunnelOperations {
             return queryPasswords;
         }
 
+        /** {@code --management-client-auth}. @since 1.5 */
+        public boolean clientAuth() {
+            return clientAuth;
+        }
+
         /** The group whose members may connect to the unix socket besides its owner, or null. @since 1.3 */
         public String clientGroup() {
             return clientGroup;
@@ -103,7 +120,7 @@ public final class TunnelOperations {
         public String toString() {
             return (unixSocket != null ? unixSocket + " unix" : host + " " + port) + (passwordFile != null ? " (password)" : "")
                     + (clientGroup != null ? " group " + clientGroup : "") + (hold ? " hold" : "")
-                    + (queryPasswords ? " query-passwords" : "");
+                    + (queryPasswords ? " query-passwords" : "") + (clientAuth ? " client-auth" : "");
         }
     }
 

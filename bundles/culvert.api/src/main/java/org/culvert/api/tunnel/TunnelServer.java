@@ -45,4 +45,17 @@ public interface TunnelServer {
      * @return false if no client waits with that id and key id
      */
     boolean clientAuth(long clientId, long keyId, boolean allow, List<String> configLines, String clientReason);
+
+    /**
+     * OpenVPN's {@code client-pending-auth CID KID EXTRA TIMEOUT}: tells a client waiting after
+     * {@code >CLIENT:CONNECT} that authentication needs another step ({@code AUTH_PENDING} and
+     * {@code INFO_PRE,EXTRA}), and extends its wait to {@code timeoutSeconds}; a later
+     * {@link #clientAuth} gives the verdict. A server that cannot do it answers false.
+     *
+     * @return false if no client waits with that id and key id, or {@code extra} is too long
+     * @since 1.5
+     */
+    default boolean clientPendingAuth(long clientId, long keyId, String extra, int timeoutSeconds) {
+        return false;
+    }
 }

@@ -8,7 +8,8 @@
  * (reasons {@code SERVER_POLL_TIMEOUT}, {@code CONNECT_RETRY_MAX}); pull mode (reasons {@code NO_PUSH_REPLY},
  * {@code PUSH_FAILED}, {@code SERVER_RESTART}, {@code SERVER_HALT}).
  * <p>1.5: server mode: {@code Tunnel.server()}, {@code TunnelServer}, {@code ServerClient},
- * {@code ServerRoute}, {@code ServerClientEvent} and the whiteboard {@code ServerClientListener}.
+ * {@code ServerRoute}, {@code ServerClientEvent} and the whiteboard {@code ServerClientListener};
+ * {@code TunnelServer.clientPendingAuth}, {@code TunnelOperations.Management.clientAuth()}.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.5.0")

@@ -10,10 +10,6 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import javax.management.MBeanAttributeInfo;
-import javax.management.MBeanInfo;
-import javax.management.MBeanOperationInfo;
-import javax.management.StandardMBean;
 
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.Tunnel;
@@ -26,16 +22,16 @@ import org.culvert.jmx.TunnelMXBean;
 
 /**
  * The MXBean of one tunnel: a thin view that asks the tunnel for a fresh snapshot on every
- * attribute read, so JMX never shows stale numbers and no thread polls. A {@link StandardMBean}
+ * attribute read, so JMX never shows stale numbers and no thread polls. A {@link DescribedMBean}
  * subclass only to give consoles a description for each attribute and operation.
  */
-final class TunnelMBean extends StandardMBean implements TunnelMXBean {
+final class TunnelMBean extends DescribedMBean implements TunnelMXBean {
     private static final Map<String, String> DESCRIPTIONS = descriptions();
 
     private final Tunnel tunnel;
 
     TunnelMBean(Tunnel tunnel) {
-        super(TunnelMXBean.class, true);
+        super(TunnelMXBean.class, DESCRIPTIONS);
         this.tunnel = tunnel;
     }
 
@@ -234,23 +230,8 @@ final class TunnelMBean extends StandardMBean implements TunnelMXBean {
     // --- descriptions for consoles ---
 
     @Override
-    protected String getDescription(MBeanInfo info) {
+    String description() {
         return "Culvert tunnel " + tunnel.name() + ": state, counters and drops, read live from the tunnel";
-    }
-
-    @Override
-    protected String getDescription(MBeanAttributeInfo info) {
-        return DESCRIPTIONS.getOrDefault(info.getName(), info.getDescription());
-    }
-
-    @Override
-    protected String getDescription(MBeanOperationInfo info) {
-        return DESCRIPTIONS.getOrDefault(info.getName(), info.getDescription());
-    }
-
-    @Override
-    protected int getImpact(MBeanOperationInfo info) {
-        return MBeanOperationInfo.ACTION;
     }
 
     private static Map<String, String> descriptions() {

@@ -26,7 +26,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 /**
  * Keeps one {@link TunnelMBean} in the platform MBeanServer for every {@link Tunnel} service, under
  * {@link TunnelMBeans#objectName(String)}: registered when the tunnel service appears, unregistered
- * when it goes and when this component is deactivated (the bundle stops).
+ * when it goes and when this component is deactivated (the bundle stops). A server-mode tunnel (its
+ * {@code server()} present when its service appears) also gets a {@link TunnelServerMBean} under
+ * {@link TunnelMBeans#serverObjectName(String)}, with the same lifetime.
  *
  * <p>Two tunnel services may carry the same name for a moment (a factory configuration replaced by
  * another with that name, two .cfg files naming the same tunnel): the newest one is shown, and when
@@ -45,6 +47,8 @@ public final class TunnelMBeanRegistrar {
     private final Map<String, Deque<Tunnel>> tunnelsByName = new HashMap<>();
     /** Guarded by lock: the MBeans this component registered (and so may unregister), by tunnel name. */
     private final Map<String, TunnelMBean> shown = new HashMap<>();
+    /** Guarded by lock: the server MBeans this component registered, by tunnel name. */
+    private final Map<String, TunnelServerMBean> shownServers = new HashMap<>();
     /** Guarded by lock: set by deactivation, after which binds and unbinds change nothing. */
     private boolean closed;
 
@@ -87,13 +91,14 @@ public final class TunnelMBeanRegistrar {
                 return;
             }
             TunnelMBean current = shown.get(name);
-            if (current != null && current.tunnel() == tunnel) {
+            TunnelServerMBean currentServer = shownServers.get(name);
+            if ((current != null && current.tunnel() == tunnel) || (currentServer != null && currentServer.tunnel() == tunnel)) {
                 hide(name);
             }
             Deque<Tunnel> rest = tunnelsByName.get(name);
             if (rest.isEmpty()) {
                 tunnelsByName.remove(name);
-            } else if (!shown.containsKey(name)) {
+            } else if (!shown.containsKey(name) && !shownServers.containsKey(name)) {
                 show(name, rest.peekLast());
             }
         }
@@ -123,35 +128,59 @@ public final class TunnelMBeanRegistrar {
         if (previous != null && previous.tunnel() == tunnel) {
             return;
         }
-        if (previous != null) {
-            hide(name);
-        }
-        ObjectName objectName = TunnelMBeans.objectName(name);
+        hide(name);
         TunnelMBean mbean = new TunnelMBean(tunnel);
+        if (register(mbean, TunnelMBeans.objectName(name), name)) {
+            shown.put(name, mbean);
+        }
+        // A server shows its clients too; its Tunnel.server() is present from the service's start.
+        if (isServer(tunnel)) {
+            TunnelServerMBean serverMBean = new TunnelServerMBean(tunnel);
+            if (register(serverMBean, TunnelMBeans.serverObjectName(name), name)) {
+                shownServers.put(name, serverMBean);
+            }
+        }
+    }
+
+    private static boolean isServer(Tunnel tunnel) {
+        try {
+            return tunnel.server().isPresent();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private boolean register(Object mbean, ObjectName objectName, String name) {
         try {
             server.registerMBean(mbean, objectName);
-            shown.put(name, mbean);
+            return true;
         } catch (InstanceAlreadyExistsException e) {
             // Someone else's MBean (e.g. a second framework in this JVM with its own tunnel of that name): leave it alone.
             LOG.log(System.Logger.Level.WARNING, "JMX name " + objectName + " is taken by another MBean; tunnel " + name
-                    + " is not shown in JMX");
+                    + " is not shown there in JMX");
         } catch (JMException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot register the JMX MBean of tunnel " + name, e);
+            LOG.log(System.Logger.Level.WARNING, "cannot register the JMX MBean " + objectName + " of tunnel " + name, e);
         }
+        return false;
     }
 
     /** Unregisters the MBean this component registered for {@code name}, if any (lock held). */
     private void hide(String name) {
-        TunnelMBean mbean = shown.remove(name);
-        if (mbean == null) {
-            return;
+        if (shown.remove(name) != null) {
+            unregister(TunnelMBeans.objectName(name), name);
         }
+        if (shownServers.remove(name) != null) {
+            unregister(TunnelMBeans.serverObjectName(name), name);
+        }
+    }
+
+    private void unregister(ObjectName objectName, String name) {
         try {
-            server.unregisterMBean(TunnelMBeans.objectName(name));
+            server.unregisterMBean(objectName);
         } catch (InstanceNotFoundException alreadyGone) {
             // Someone unregistered it behind our back; the result is the one wanted.
         } catch (JMException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot unregister the JMX MBean of tunnel " + name, e);
+            LOG.log(System.Logger.Level.WARNING, "cannot unregister the JMX MBean " + objectName + " of tunnel " + name, e);
         }
     }
 }

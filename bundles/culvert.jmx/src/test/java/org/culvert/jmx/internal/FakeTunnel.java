@@ -9,6 +9,18 @@ import org.culvert.testkit.ScriptedTunnel;
 
 /** The test kit's hand-driven tunnel, with this module's counter fixtures. */
 final class FakeTunnel extends ScriptedTunnel {
+    private volatile org.culvert.api.tunnel.TunnelServer server;
+
+    /** Makes this a server-mode tunnel. */
+    void setServer(org.culvert.api.tunnel.TunnelServer value) {
+        server = value;
+    }
+
+    @Override
+    public java.util.Optional<org.culvert.api.tunnel.TunnelServer> server() {
+        return java.util.Optional.ofNullable(server);
+    }
+
     FakeTunnel(String name) {
         super(name);
     }

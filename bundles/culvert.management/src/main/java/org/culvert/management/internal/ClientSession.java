@@ -67,6 +67,11 @@ final class ClientSession {
     boolean logRealtime;
     boolean echoRealtime;
     long bytecountIntervalNanos;
+    /** While a {@code client-auth} block is read: its lines so far (null otherwise), and its ids. */
+    java.util.List<String> clientAuthLines;
+    long clientAuthCid;
+    long clientAuthKid;
+    boolean clientAuthOverflow;
     long nextBytecountNanos;
 
     /**

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelLogEntry;
+import org.culvert.api.tunnel.TunnelServer;
 import org.culvert.api.tunnel.TunnelSignal;
 
 /**
@@ -14,13 +15,15 @@ import org.culvert.api.tunnel.TunnelSignal;
  * {@code man_history} for {@code state}/{@code log}/{@code echo}, {@code man_hold},
  * {@code man_signal}, {@code man_bytecount}, {@code man_need} for missing parameters).
  *
- * <p>Server-mode commands get OpenVPN's own point-to-point answer ("not supported by the current
- * daemon mode"); {@code username}/{@code password} answer {@link ManagementPasswords}; commands
+ * <p>Server-mode commands ({@link ServerCommands}) act on a tunnel whose {@code server()} is present;
+ * for any other they get OpenVPN's own point-to-point answer ("not supported by the current
+ * daemon mode"). {@code username}/{@code password} answer {@link ManagementPasswords}; commands
  * Culvert has no counterpart for (needok, remote, proxy, ...) get OpenVPN's unknown-command line. {@code help} lists what Culvert implements.
  *
  * <p>Used on the management thread only; stateless apart from the settings it was made with.
  */
 final class ManagementCommands {
+    private static final System.Logger LOG = System.getLogger("org.culvert.management");
     static final String UNKNOWN = "ERROR: unknown command, enter 'help' for more options";
     private static final List<String> SERVER_ONLY = List.of("kill", "client-kill", "client-deny", "client-auth",
             "client-auth-nt", "client-pending-auth", "nclients");
@@ -153,7 +156,7 @@ final class ManagementCommands {
             default:
                 int i = SERVER_ONLY.indexOf(command);
                 if (i >= 0) {
-                    serverOnly(client, p, command);
+                    serverOnly(tunnel, client, p, command);
                 } else {
                     client.send(UNKNOWN);
                 }
@@ -176,8 +179,11 @@ final class ManagementCommands {
         client.send("ERROR: The '" + command + "' command is not supported by the current daemon mode");
     }
 
-    /** Server-mode commands: OpenVPN checks their parameters, then says p2p mode cannot do them. */
-    private static void serverOnly(ClientSession client, List<String> p, String command) {
+    /**
+     * Server-mode commands: OpenVPN checks their parameters, then runs them on a server; in p2p mode it
+     * says it cannot do them.
+     */
+    private static void serverOnly(Tunnel tunnel, ClientSession client, List<String> p, String command) {
         boolean ok;
         switch (command) {
             case "kill":
@@ -200,8 +206,34 @@ final class ManagementCommands {
                 ok = true;
                 break;
         }
-        if (ok) {
+        if (!ok) {
+            return;
+        }
+        TunnelServer server = tunnel.server().orElse(null);
+        if (server == null) {
             unsupported(client, command);
+            return;
+        }
+        switch (command) {
+            case "kill":
+                ServerCommands.kill(server, client, p.get(1));
+                break;
+            case "client-kill":
+                ServerCommands.clientKill(server, client, p.get(1), p.size() > 2 ? p.get(2) : null);
+                break;
+            case "client-deny":
+                ServerCommands.clientDeny(server, client, p, LOG);
+                break;
+            case "client-auth":
+            case "client-auth-nt":
+                ServerCommands.clientAuth(server, client, p.get(1), p.get(2), command.equals("client-auth"));
+                break;
+            case "client-pending-auth":
+                ServerCommands.clientPendingAuth(server, client, p);
+                break;
+            default: // nclients
+                client.send("SUCCESS: nclients=" + ServerCommands.establishedClients(server));
+                break;
         }
     }
 
@@ -212,8 +244,17 @@ final class ManagementCommands {
         client.send("echo [on|off] [N|all]  : Like log, but only show messages in echo buffer.");
         client.send("exit|quit              : Close management session.");
         client.send("help                   : Print this message.");
+        client.send("client-auth CID KID    : Authenticate client-id/key-id CID/KID (MULTILINE)");
+        client.send("client-auth-nt CID KID : Authenticate client-id/key-id CID/KID");
+        client.send("client-deny CID KID R [CR] : Deny auth client-id/key-id CID/KID with log reason");
+        client.send("                             text R and optional client reason text CR");
+        client.send("client-pending-auth CID KID MSG timeout : Instruct OpenVPN to send AUTH_PENDING and INFO_PRE msg");
+        client.send("                                      to the client and wait for a final client-auth/client-deny");
+        client.send("client-kill CID [M]    : Kill client instance CID with message M (def=RESTART)");
         client.send("hold [on|off|release]  : Set/show hold flag to on/off state, or");
         client.send("                         release current hold and start tunnel.");
+        client.send("kill cn                : Kill the client instance(s) having common name cn.");
+        client.send("kill IP:port           : Kill the client instance connecting from IP:port.");
         client.send("load-stats             : Show global server load stats.");
         client.send("log [on|off] [N|all]   : Turn on/off realtime log display");
         client.send("                         + show last N lines or 'all' for entire history.");
@@ -262,13 +303,14 @@ final class ManagementCommands {
     }
 
     private void status(Tunnel tunnel, ClientSession client, int version) {
-        String block = StatusFormat.pointToPoint(tunnel.counters(), clock.now(), zone, version, "\r\n");
-        client.sendRaw(block);
+        client.sendRaw(StatusFormat.block(tunnel, product, clock.now(), zone, version, "\r\n"));
     }
 
+    /** A server counts its connected clients; its bytes are those of all its clients on the link. */
     private static void loadStats(Tunnel tunnel, ClientSession client) {
         org.culvert.api.tunnel.TunnelCounters c = tunnel.counters();
-        client.send("SUCCESS: nclients=0,bytesin=" + c.linkReadBytes() + ",bytesout=" + c.linkWriteBytes());
+        int n = tunnel.server().map(ServerCommands::establishedClients).orElse(0);
+        client.send("SUCCESS: nclients=" + n + ",bytesin=" + c.linkReadBytes() + ",bytesout=" + c.linkWriteBytes());
     }
 
     private void bytecount(ClientSession client, int seconds) {

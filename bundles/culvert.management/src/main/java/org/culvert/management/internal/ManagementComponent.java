@@ -4,6 +4,8 @@ import java.time.ZoneId;
 
 import org.culvert.api.tunnel.CredentialsRequest;
 import org.culvert.api.tunnel.CredentialsSource;
+import org.culvert.api.tunnel.ServerClientEvent;
+import org.culvert.api.tunnel.ServerClientListener;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelListener;
 import org.culvert.api.tunnel.TunnelStatus;
@@ -27,7 +29,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * bind it, and a second component service between them and this component made SCR serialise their
  * deactivation behind this component's lock.
  *
- * <p>Registered as a {@link TunnelListener} (whiteboard) to hear of state changes; the callbacks run
+ * <p>Registered as a {@link TunnelListener} (whiteboard) to hear of state changes, and as a
+ * {@link ServerClientListener} for a server's {@code >CLIENT:} notifications; the callbacks run
  * on tunnels' threads and only enqueue. Tunnels are bound by reference and resolved on the management
  * thread, not during binding: a tunnel component activated by that lookup binds this listener in
  * turn, which would otherwise be a circular activation.
@@ -36,8 +39,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * deactivated (the bundle stops) every interface closes and the thread ends before
  * {@link #deactivate()} returns.
  */
-@Component(service = TunnelListener.class, immediate = true)
-public final class ManagementComponent implements TunnelListener {
+@Component(service = {TunnelListener.class, ServerClientListener.class}, immediate = true)
+public final class ManagementComponent implements TunnelListener, ServerClientListener {
     private final BundleContext context;
     private final ManagementEngine engine;
     private final org.osgi.framework.ServiceRegistration<CredentialsSource> credentials;
@@ -114,5 +117,10 @@ public final class ManagementComponent implements TunnelListener {
     @Override
     public void stateChanged(Tunnel tunnel, TunnelStatus previous, TunnelStatus current) {
         engine.stateChanged(tunnel, current);
+    }
+
+    @Override
+    public void clientEvent(Tunnel server, ServerClientEvent event) {
+        engine.clientEvent(server, event);
     }
 }

@@ -129,6 +129,18 @@ final class ManagementEngine implements TunnelLogListener, AutoCloseable {
         }
     }
 
+    /** A server's client event, from the whiteboard listener on the server's event thread: only enqueues. */
+    void clientEvent(Tunnel tunnel, org.culvert.api.tunnel.ServerClientEvent event) {
+        if (served.contains(tunnel)) {
+            enqueue(() -> {
+                TunnelEndpoint ep = byTunnel.get(tunnel);
+                if (ep != null) {
+                    ep.onClientEvent(event);
+                }
+            });
+        }
+    }
+
     /** The named tunnel asks its management clients for credentials (--management-query-passwords). Any thread. */
     void credentialsRequested(org.culvert.api.tunnel.CredentialsRequest request) {
         enqueue(() -> {

@@ -37,7 +37,8 @@ public final class StatusFileComponent implements TunnelListener {
     @Activate
     public StatusFileComponent(BundleContext context) {
         this.context = context;
-        this.writer = new StatusFileWriter(newScheduler(), ManagementClock.SYSTEM, ZoneId.systemDefault());
+        this.writer = new StatusFileWriter(newScheduler(), ManagementClock.SYSTEM, ZoneId.systemDefault(),
+                ManagementComponent.product(context.getBundle().getVersion()));
     }
 
     /** One daemon thread; cancelled periodic writes leave the queue at once. */

@@ -30,7 +30,7 @@ import org.culvert.api.tunnel.TunnelStatus;
  * the tunnel is first seen (OpenVPN's first status timer fires at once too), then every interval, and
  * once more when the tunnel stops (STOPPED or FAILED) or its service goes away. The content is
  * {@link StatusFormat}'s block with LF line ends, the same block the management {@code status}
- * command prints.
+ * command prints: for a server, its client list in the {@code --status-version} asked for.
  *
  * <p>Every write replaces the file atomically: the block goes to a temporary file in the same folder,
  * which is then moved over the old one, so a reader sees either the old block or the new one, never a
@@ -47,6 +47,7 @@ final class StatusFileWriter implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ManagementClock clock;
     private final ZoneId zone;
+    private final String title;
 
     // Scheduler thread only.
     private final Map<Object, Entry> entries = new HashMap<>();
@@ -68,9 +69,15 @@ final class StatusFileWriter implements AutoCloseable {
 
     /** @param scheduler single-threaded; this writer owns it from now on and shuts it down on close */
     StatusFileWriter(ScheduledExecutorService scheduler, ManagementClock clock, ZoneId zone) {
+        this(scheduler, clock, zone, "Culvert");
+    }
+
+    /** @param title the {@code TITLE} line of a server's status file (versions 2 and 3) */
+    StatusFileWriter(ScheduledExecutorService scheduler, ManagementClock clock, ZoneId zone, String title) {
         this.scheduler = scheduler;
         this.clock = clock;
         this.zone = zone;
+        this.title = title;
     }
 
     /** Starts writing the status file of a tunnel (if it has --status). Any thread; returns at once. */
@@ -178,7 +185,7 @@ final class StatusFileWriter implements AutoCloseable {
         Path target = e.settings.file().toAbsolutePath();
         String text;
         try {
-            text = StatusFormat.pointToPoint(e.tunnel.counters(), clock.now(), zone, e.settings.version(), "\n");
+            text = StatusFormat.block(e.tunnel, title, clock.now(), zone, e.settings.version(), "\n");
         } catch (RuntimeException ex) {
             return; // The tunnel is going away under us; its last written block stays.
         }

@@ -54,6 +54,26 @@ final class StatusFormat {
         out.append("END").append(eol);
     }
 
+    /**
+     * What {@code status [n]} and the status file show for {@code tunnel}: a server's client list
+     * ({@link ServerStatusFormat}), else the point-to-point block. Version 0 means the tunnel's
+     * {@code --status-version} (OpenVPN's {@code management_callback_status}), 1 without one.
+     *
+     * @param title OpenVPN's {@code title_string} for a server's {@code TITLE} line
+     */
+    static String block(org.culvert.api.tunnel.Tunnel tunnel, String title, Instant now, ZoneId zone, int version, String eol) {
+        java.util.Optional<org.culvert.api.tunnel.TunnelServer> server = tunnel.server();
+        if (server.isEmpty()) {
+            return pointToPoint(tunnel.counters(), now, zone, version, eol);
+        }
+        int v = version;
+        if (v == 0) {
+            org.culvert.api.tunnel.TunnelOperations ops = tunnel.operations();
+            v = ops != null && ops.status() != null ? ops.status().version() : 1;
+        }
+        return ServerStatusFormat.format(server.get(), title, now, zone, v, eol);
+    }
+
     /** The block as one string (see {@link #appendPointToPoint}). */
     static String pointToPoint(TunnelCounters counters, Instant now, ZoneId zone, int version, String eol) {
         StringBuilder sb = new StringBuilder(256);

@@ -30,11 +30,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.culvert.api.tunnel.ServerClient;
+import org.culvert.api.tunnel.ServerClientEvent;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelCounters;
 import org.culvert.api.tunnel.TunnelLogEntry;
 import org.culvert.api.tunnel.TunnelOperations;
 import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelServer;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 
@@ -86,6 +89,8 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
     private final List<ClientSession> clients = new ArrayList<>();
     private final PasswordThrottle throttle = new PasswordThrottle();
     private final ManagementPasswords passwords = new ManagementPasswords();
+    /** Server clients whose >CLIENT:CONNECT was sent (OpenVPN's DAF_INITIAL_AUTH). */
+    private final java.util.Set<Long> initialAuth = new java.util.HashSet<>();
 
     private ServerSocketChannel server;
     private SelectionKey serverKey;
@@ -461,6 +466,15 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             return checkPassword(client, bytes, length);
         }
         String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+        if (client.clientAuthLines != null) {
+            // Inside a client-auth block (OpenVPN's in_extra): configuration lines until END.
+            if (overlong) {
+                client.clientAuthOverflow = true;
+            } else {
+                ServerCommands.clientAuthLine(tunnel.server().orElse(null), client, text);
+            }
+            return true;
+        }
         if (overlong) {
             // OpenVPN keeps only the tail of an over-long line and runs that; Culvert never runs a
             // line it had to cut: it answers with the parser's error for what it kept, or "unknown".
@@ -596,16 +610,18 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
             }
         }
         long next = Long.MAX_VALUE;
-        String line = null;
+        List<String> lines = null;
         for (ClientSession c : clients) {
             if (!c.passwordVerified || c.bytecountIntervalNanos <= 0) {
                 continue;
             }
             if (now - c.nextBytecountNanos >= 0) {
-                if (line == null) {
-                    line = bytecountLine();
+                if (lines == null) {
+                    lines = bytecountLines();
                 }
-                c.send(line);
+                for (String line : lines) {
+                    c.send(line);
+                }
                 // As OpenVPN's event_timeout: the next one an interval after this one was sent.
                 c.nextBytecountNanos = now + c.bytecountIntervalNanos;
             }
@@ -614,15 +630,44 @@ final class TunnelEndpoint implements ClientSession.LineHandler {
         return next;
     }
 
-    /** OpenVPN's client form (manage.c man_bytecount_output_client): link bytes read, link bytes written. */
-    private String bytecountLine() {
-        TunnelCounters counters;
+    /**
+     * OpenVPN's client form (manage.c man_bytecount_output_client): link bytes read, link bytes
+     * written; a server's form instead (man_bytecount_output_server): one
+     * {@code >BYTECOUNT_CLI:CID,in,out} per connected client, and no total.
+     */
+    private List<String> bytecountLines() {
         try {
-            counters = tunnel.counters();
+            java.util.Optional<TunnelServer> server = tunnel.server();
+            if (server.isPresent()) {
+                List<String> lines = new ArrayList<>();
+                for (ServerClient c : server.get().clients()) {
+                    if (c.established()) {
+                        lines.add(">BYTECOUNT_CLI:" + c.clientId() + "," + c.bytesReceived() + "," + c.bytesSent());
+                    }
+                }
+                return lines;
+            }
+            TunnelCounters counters = tunnel.counters();
+            return List.of(">BYTECOUNT:" + counters.linkReadBytes() + "," + counters.linkWriteBytes());
         } catch (RuntimeException e) {
-            return ">BYTECOUNT:0,0";
+            return List.of(">BYTECOUNT:0,0");
         }
-        return ">BYTECOUNT:" + counters.linkReadBytes() + "," + counters.linkWriteBytes();
+    }
+
+    /** A server's client event: its {@code >CLIENT:} lines ({@link ServerNotifications}) to every verified client. */
+    void onClientEvent(ServerClientEvent event) {
+        List<String> lines = ServerNotifications.lines(event, settings.clientAuth(), initialAuth, this::connectedClients);
+        for (String line : lines) {
+            notifyClients(line);
+        }
+    }
+
+    private int connectedClients() {
+        try {
+            return tunnel.server().map(ServerCommands::establishedClients).orElse(0);
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Writes what every client has queued; closes the clients that are done or broken. */

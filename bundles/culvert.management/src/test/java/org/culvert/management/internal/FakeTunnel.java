@@ -14,6 +14,18 @@ import org.culvert.testkit.ScriptedTunnel;
 
 /** The test kit's hand-driven tunnel, starting CONNECTING on device tun-fake, with this module's fixtures. */
 final class FakeTunnel extends ScriptedTunnel {
+    private volatile org.culvert.api.tunnel.TunnelServer server;
+
+    /** Makes this a server-mode tunnel. */
+    void setServer(org.culvert.api.tunnel.TunnelServer value) {
+        server = value;
+    }
+
+    @Override
+    public java.util.Optional<org.culvert.api.tunnel.TunnelServer> server() {
+        return java.util.Optional.ofNullable(server);
+    }
+
     FakeTunnel(String name, TunnelOperations operations) {
         super(name, operations);
         setStatus(new TunnelStatus(TunnelState.CONNECTING, TunnelReason.NONE, "", Instant.ofEpochSecond(1_700_000_000)));

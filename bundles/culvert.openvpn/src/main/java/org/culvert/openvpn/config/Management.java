@@ -17,9 +17,17 @@ import java.util.Optional;
  *                     the unix socket (otherwise only its owner may)
  * @param queryPasswords {@code --management-query-passwords}: credentials are asked of management
  *                     clients ({@code >PASSWORD:Need 'Auth' username/password}); since config 1.3
+ * @param clientAuth   {@code --management-client-auth}: a server's clients wait for {@code client-auth} or
+ *                     {@code client-deny} after {@code >CLIENT:CONNECT}
  */
 public record Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile,
-        boolean hold, int logCache, Optional<String> clientGroup, boolean queryPasswords) {
+        boolean hold, int logCache, Optional<String> clientGroup, boolean queryPasswords, boolean clientAuth) {
+    /** Without {@code --management-client-auth}. */
+    public Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile, boolean hold,
+            int logCache, Optional<String> clientGroup, boolean queryPasswords) {
+        this(host, port, unixSocket, passwordFile, hold, logCache, clientGroup, queryPasswords, false);
+    }
+
     /** Without {@code --management-query-passwords}. */
     public Management(Optional<String> host, int port, Optional<Path> unixSocket, Optional<Path> passwordFile, boolean hold,
             int logCache, Optional<String> clientGroup) {

@@ -113,11 +113,15 @@ final class OperationsOptions {
             b.managementQueryPasswordsWhere = l.where();
         });
         t.option("management-client-group", 1, 1, (b, l) -> b.managementClientGroup = l);
+        t.option("management-client-auth", 0, 0, (b, l) -> {
+            b.managementClientAuth = true;
+            b.managementClientAuthWhere = l.where();
+        });
         t.option("management-log-cache", 1, 1, (b, l) -> {
             b.managementLogCache = integer(l, 0, 1, 1_000_000);
             b.managementLogCacheWhere = l.where();
         });
-        t.notSupported("management-client", "management-client-auth", "management-client-user",
+        t.notSupported("management-client", "management-client-user",
                 "management-external-cert", "management-external-key", "management-forget-disconnect",
                 "management-query-proxy", "management-query-remote",
                 "management-signal", "management-up-down");

@@ -280,6 +280,8 @@ final class OptionsBuilder {
     String authTokenUser;
     boolean managementQueryPasswords;
     Where managementQueryPasswordsWhere;
+    boolean managementClientAuth;
+    Where managementClientAuthWhere;
 
     record RawRemote(String host, Integer port, Proto proto, IpFamily family, Where where) {
     }
@@ -468,10 +470,14 @@ final class OptionsBuilder {
             if (modifier == null && managementClientGroup != null) {
                 modifier = managementClientGroup.where();
             }
+            if (modifier == null) {
+                modifier = managementClientAuthWhere;
+            }
             if (modifier != null) {
                 throw at(CONFLICT, modifier, managementHoldWhere != null ? "management-hold"
                         : managementLogCacheWhere != null ? "management-log-cache"
-                        : managementQueryPasswordsWhere != null ? "management-query-passwords" : "management-client-group",
+                        : managementQueryPasswordsWhere != null ? "management-query-passwords"
+                        : managementClientGroup != null ? "management-client-group" : "management-client-auth",
                         "needs --management, which is not given");
             }
             return null;
@@ -482,14 +488,14 @@ final class OptionsBuilder {
         Optional<String> clientGroup = Optional.ofNullable(managementClientGroup).map(g -> g.arg(0));
         if (l.arg(1).equals("unix")) {
             return new Management(Optional.empty(), 0, Optional.of(resolve(l, l.arg(0))), passwordFile, managementHold,
-                    managementLogCache, clientGroup, managementQueryPasswords);
+                    managementLogCache, clientGroup, managementQueryPasswords, managementClientAuth);
         }
         if (managementClientGroup != null) {
             // OpenVPN's wording (options.c): it is a usage error there too.
             throw error(CONFLICT, managementClientGroup, "--management-client-(user|group) can only be used on unix domain sockets");
         }
         return new Management(Optional.of(l.arg(0)), Integer.parseInt(l.arg(1)), Optional.empty(), passwordFile,
-                managementHold, managementLogCache, Optional.empty(), managementQueryPasswords);
+                managementHold, managementLogCache, Optional.empty(), managementQueryPasswords, managementClientAuth);
     }
 
     private DevType resolveDevType() throws ConfigException {

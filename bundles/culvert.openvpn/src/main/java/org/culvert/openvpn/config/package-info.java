@@ -19,7 +19,7 @@
  * {@code PullFilter}, {@code PullPermission}, and {@code PushReply} producing {@code PushedOptions}.
  * <p>1.4: server mode: {@code OpenVpnOptions.server()} ({@code ServerSettings}: {@code --server},
  * {@code --server-ipv6}, {@code --mode server}, pools, {@code --push}, ccd, limits, the per-client hooks),
- * {@code ClientConfigOptions} (a client-config-dir file), {@code AddressMath}.
+ * {@code ClientConfigOptions} (a client-config-dir file), {@code AddressMath}; {@code Management.clientAuth()} ({@code --management-client-auth}).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.4.0")

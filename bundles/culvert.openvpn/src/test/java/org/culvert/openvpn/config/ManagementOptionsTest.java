@@ -73,6 +73,14 @@ class ManagementOptionsTest {
     }
 
     @Test
+    void clientAuthIsAManagementModifier() throws Exception {
+        assertTrue(parse(BASE + "management 127.0.0.1 7505\nmanagement-client-auth\n").management().orElseThrow().clientAuth());
+        assertFalse(parse(BASE + "management 127.0.0.1 7505\n").management().orElseThrow().clientAuth());
+        fails(BASE + "management-client-auth\n", Reason.CONFLICT, "management-client-auth", 4);
+        fails(BASE + "management 127.0.0.1 7505\nmanagement-client-auth yes\n", Reason.EXTRA_ARGUMENT, "management-client-auth", 5);
+    }
+
+    @Test
     void holdWithoutManagementIsAConflict() {
         fails(BASE + "\nmanagement-hold\n", Reason.CONFLICT, "management-hold", 5);
         fails(BASE + "management-log-cache 10\n", Reason.CONFLICT, "management-log-cache", 4);

@@ -70,7 +70,8 @@ public final class TunnelCommands {
      * is what makes {@code help tunnel} (as README suggests) describe the scope.
      */
     @Descriptor("Culvert's tunnel commands: tunnel:start, tunnel:stop, tunnel:list, tunnel:status, tunnel:restart,"
-            + " tunnel:signal, tunnel:hold, tunnel:auth, tunnel:log, tunnel:plugins; 'help tunnel:NAME' describes one,"
+            + " tunnel:signal, tunnel:hold, tunnel:auth, tunnel:log, tunnel:plugins, tunnel:clients, tunnel:kill;"
+            + " 'help tunnel:NAME' describes one,"
             + " 'tunnel' lists them with their descriptions")
     public String tunnel() {
         return overview();
@@ -79,10 +80,12 @@ public final class TunnelCommands {
     /** One line per command of this scope, from the same {@link Descriptor}s {@code help} shows. */
     static String overview() {
         java.util.SortedMap<String, String> lines = new java.util.TreeMap<>();
-        for (java.lang.reflect.Method m : TunnelCommands.class.getMethods()) {
-            Descriptor d = m.getAnnotation(Descriptor.class);
-            if (d != null && m.getDeclaringClass() == TunnelCommands.class && !m.getName().equals("tunnel")) {
-                lines.merge("tunnel:" + m.getName(), d.value(), (a, b) -> a.length() >= b.length() ? a : b);
+        for (Class<?> type : List.of(TunnelCommands.class, ServerClientCommands.class)) {
+            for (java.lang.reflect.Method m : type.getMethods()) {
+                Descriptor d = m.getAnnotation(Descriptor.class);
+                if (d != null && m.getDeclaringClass() == type && !m.getName().equals("tunnel")) {
+                    lines.merge("tunnel:" + m.getName(), d.value(), (a, b) -> a.length() >= b.length() ? a : b);
+                }
             }
         }
         StringBuilder sb = new StringBuilder();

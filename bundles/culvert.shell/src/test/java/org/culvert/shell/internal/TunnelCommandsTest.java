@@ -30,7 +30,7 @@ class TunnelCommandsTest {
     void theOverviewAndHelpTunnelNameEveryCommandOfTheScope() throws Exception {
         String overview = TunnelCommands.overview();
         String help = TunnelCommands.class.getMethod("tunnel").getAnnotation(org.apache.felix.service.command.Descriptor.class).value();
-        for (String f : new String[] { "start", "stop", "list", "status", "restart", "signal", "hold", "log", "plugins" }) {
+        for (String f : new String[] { "start", "stop", "list", "status", "restart", "signal", "hold", "log", "plugins", "clients", "kill" }) {
             assertTrue(overview.contains("tunnel:" + f + " "), f + " missing from:\n" + overview);
             assertTrue(help.contains("tunnel:" + f), f + " missing from: " + help);
         }

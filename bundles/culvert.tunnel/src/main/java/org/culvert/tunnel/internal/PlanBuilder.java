@@ -282,7 +282,7 @@ final class PlanBuilder {
         TunnelOperations.Management management = o.management()
                 .map(m -> new TunnelOperations.Management(m.host().orElse(null), m.port(), m.unixSocket().orElse(null),
                         m.passwordFile().orElse(null), m.hold(), m.logCache(), m.clientGroup().orElse(null),
-                        m.queryPasswords()))
+                        m.queryPasswords(), m.clientAuth()))
                 .orElse(null);
         TunnelOperations.Status status = o.status()
                 .map(s -> new TunnelOperations.Status(s.file(), java.time.Duration.ofSeconds(s.seconds()), s.version()))

@@ -22,22 +22,26 @@ import org.junit.jupiter.api.AfterAll;
 /**
  * Management command lines: what a connected client types, byte for byte, through the real input path
  * (a loopback socket, {@link ClientSession}'s line assembly, {@link TunnelEndpoint}, {@link CommandLineParser}
- * and {@link ManagementCommands} against a scripted tunnel), and the tokenizer alone. Lines are built
+ * and {@link ManagementCommands} against a scripted tunnel, point-to-point or a server with clients
+ * waiting for {@code client-auth}), and the tokenizer alone. Lines are built
  * from command names, quoted and escaped words, comments and control bytes, or are raw bytes.
  *
  * <p>Invariants: nothing throws; the tokenizer returns at most 16 words of at most 256 characters or
  * one of its typed reasons; quoting its words and tokenizing again gives the same words
  * (idempotence); every answer the client reads is whole CRLF-terminated lines of printable characters
- * (nothing the client sent can inject a control character or a line into the output).
+ * and TABs (nothing the client sent can inject a control character or a line into the output).
  */
 class ManagementLineFuzz {
     private static final FuzzRun RUN = new FuzzRun("management command lines (ClientSession, CommandLineParser, LineTokenizer, ManagementCommands)");
     private static final String[] WORDS = {"help", "version", "pid", "state", "status", "log", "echo", "hold", "signal",
         "bytecount", "verb", "mute", "exit", "quit", "on", "off", "all", "release", "SIGUSR1", "SIGHUP", "SIGTERM", "1", "2",
-        "3", "kill", "client-kill", "username", "password", "\"", "'", "\\", "#", ";", " ", "\t", "\r", "\0", "\u00e9", "\u0007"};
+        "3", "kill", "client-kill", "username", "password", "client-auth", "client-auth-nt", "client-deny",
+        "client-pending-auth", "nclients", "load-stats", "END", "0", "4294967296", "client1", "192.0.2.10:51234", ":", "-1", "\"", "'", "\\", "#", ";", " ", "\t", "\r", "\0", "\u00e9", "\u0007"};
     private static final SocketChannel SERVER_SIDE;
     private static final SocketChannel CLIENT_SIDE;
     private static final TunnelEndpoint ENDPOINT;
+    private static final TunnelEndpoint SERVER_ENDPOINT;
+    private static final org.culvert.testkit.server.FakeTunnelServer SERVER = new org.culvert.testkit.server.FakeTunnelServer();
 
     static {
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
@@ -64,6 +68,22 @@ class ManagementLineFuzz {
         ScriptedTunnel tunnel = new ScriptedTunnel("fuzz", new TunnelOperations(settings, null, 4, 7));
         ManagementCommands commands = new ManagementCommands("Culvert fuzz", 1, clock, ZoneOffset.UTC);
         ENDPOINT = new TunnelEndpoint(tunnel, settings, commands, clock, System.getLogger("fuzz"));
+        TunnelOperations.Management serverSettings = new TunnelOperations.Management("127.0.0.1", 0, null, null, false, 100, null,
+                false, true);
+        SERVER_ENDPOINT = new TunnelEndpoint(org.culvert.testkit.server.FakeTunnelServer.tunnel("fuzz-server",
+                new TunnelOperations(serverSettings, null, 4, 7), SERVER), serverSettings, commands, clock, System.getLogger("fuzz"));
+    }
+
+    /** Two clients, one of them waiting for a verdict, afresh for each input. */
+    private static void resetServer() {
+        Instant since = Instant.ofEpochSecond(1_699_999_000);
+        SERVER.put(org.culvert.testkit.server.FakeTunnelServer.client(0, "client1", "192.0.2.10", 51234, "10.8.0.2", 1, 2, since));
+        SERVER.put(org.culvert.testkit.server.FakeTunnelServer.client(1, "client\u00e92", "2001:db8::1", 1194, "10.8.0.3", 3, 4, since));
+        SERVER.await(1, 1);
+        SERVER.clientKills.clear();
+        SERVER.kills.clear();
+        SERVER.verdicts.clear();
+        SERVER.pendings.clear();
     }
 
     @FuzzTest(maxDuration = "120s", maxExecutions = 100_000)
@@ -77,14 +97,19 @@ class ManagementLineFuzz {
         // The same text as the client's bytes: verified client, a fresh session per input.
         byte[] bytes = (line + (in.consumeBoolean() ? "\n" : "\r\n") + in.consumeString(40) + "\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ClientSession client = new ClientSession(SERVER_SIDE, "fuzz", "fuzz", System.nanoTime(), ENDPOINT);
+        boolean server = in.consumeBoolean();
+        if (server) {
+            resetServer();
+        }
+        TunnelEndpoint endpoint = server ? SERVER_ENDPOINT : ENDPOINT;
+        ClientSession client = new ClientSession(SERVER_SIDE, "fuzz", "fuzz", System.nanoTime(), endpoint);
         client.passwordVerified = true;
         ByteBuffer out = ByteBuffer.wrap(bytes);
         while (out.hasRemaining()) {
             CLIENT_SIDE.write(out);
         }
         ByteBuffer scratch = ByteBuffer.allocate(4096);
-        check(client.onReadable(scratch, ENDPOINT) || client.isClosed(), "onReadable");
+        check(client.onReadable(scratch, endpoint) || client.isClosed(), "onReadable");
         // What a command did not read (after exit/quit) must not leak into the next input.
         while (SERVER_SIDE.read(scratch.clear()) > 0) {
             // drained
@@ -147,7 +172,8 @@ class ManagementLineFuzz {
         for (String l : text.split("\r\n", -1)) {
             for (int i = 0; i < l.length(); i++) {
                 char c = l.charAt(i);
-                check(c >= 0x20 && c != 0x7F, "the answer carries control character " + (int) c + " in: " + l);
+                // TAB only separates status 3's fields.
+                check((c >= 0x20 || c == '\t') && c != 0x7F, "the answer carries control character " + (int) c + " in: " + l);
             }
         }
     }
