@@ -53,9 +53,21 @@ public final class OpenVpnOptions {
     private final Values v;
     private final RouteSettings routeSettings;
 
+    private final ServerAuthOptions serverAuth;
+
     OpenVpnOptions(Values values, RouteSettings routeSettings) {
+        this(values, routeSettings, ServerAuthOptions.NONE);
+    }
+
+    OpenVpnOptions(Values values, RouteSettings routeSettings, ServerAuthOptions serverAuth) {
         this.v = values;
         this.routeSettings = routeSettings;
+        this.serverAuth = serverAuth;
+    }
+
+    /** A server's authentication options ({@link ServerAuthOptions#NONE} when none are given). @since config 1.4 */
+    public ServerAuthOptions serverAuth() {
+        return serverAuth;
     }
 
     /**
@@ -164,7 +176,7 @@ public final class OpenVpnOptions {
                 x.allowDeprecatedInsecureStaticCrypto(), x.tls(), x.windowsDriver(), x.management(), x.status(),
                 x.authUserPass(), x.authToken(), x.authTokenUser(), x.warnings(), List.of(entry), x.remoteRandom(), x.remoteRandomHostname(), x.connectRetryMaxCount(),
                 x.pull(), x.echo(), x.setenvSafe()),
-                routeSettings);
+                routeSettings, serverAuth);
     }
 
     /** {@code --remote-random}: the profiles are shuffled once when the tunnel starts. */

@@ -124,17 +124,9 @@ final class OperationsOptions {
     }
 
     private static Script script(Line l) throws ConfigException {
-        if (l.count() == 0) {
-            throw error(MISSING_ARGUMENT, l, "needs a command");
-        }
         if (l.count() > 1) {
             throw error(EXTRA_ARGUMENT, l, "takes one argument; put a command with arguments in quotes");
         }
-        String command = l.arg(0).trim();
-        if (command.isEmpty()) {
-            throw error(BAD_VALUE, l, "the command is empty");
-        }
-        String program = command.split("\\s+", 2)[0];
-        return new Script(command, resolve(l, program));
+        return Script.parse(l, l.count() == 0 ? null : l.arg(0));
     }
 }

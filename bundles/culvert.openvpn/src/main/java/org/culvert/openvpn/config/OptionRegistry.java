@@ -135,6 +135,7 @@ final class OptionRegistry {
         r.register(Theme.CLIENT, ClientOptions::register);
         r.register(Theme.CLIENT, CredentialOptions::register);
         r.register(Theme.SERVER, ServerOptions::register);
+        r.register(Theme.SERVER, ServerAuthOptions::register);
         r.register(Theme.OPERATIONS, OperationsOptions::register);
         r.register(Theme.OPERATIONS, CredentialOptions::registerGeneric);
         for (String name : INLINE) {

@@ -145,6 +145,8 @@ final class OptionsBuilder {
     Where upWhere;
     Script down;
     Where downWhere;
+    /** A server's authentication options ({@code --auth-user-pass-verify}, {@code --client-connect}, ...). */
+    final ServerAuthOptions.Builder serverAuth = new ServerAuthOptions.Builder();
     int scriptSecurity = 1;
     boolean persistTun;
     boolean persistKey;
@@ -450,7 +452,7 @@ final class OptionsBuilder {
                 List.copyOf(entries), remoteRandom, remoteRandomHostname,
                 connectRetryMaxCount == null ? 0 : connectRetryMaxCount,
                 pullWhere == null ? Optional.empty() : Optional.of(new PullOptions(pullFilters, routeNopull, pushPeerInfo)),
-                List.copyOf(echo), Map.copyOf(setenvSafe)), routeSettings);
+                List.copyOf(echo), Map.copyOf(setenvSafe)), routeSettings, serverAuth.build());
         // OpenVPN's start-up warnings read the finished options; the list above is a view, and this
         // builder is done with after build().
         warnings.addAll(OptionWarnings.of(built));
@@ -782,6 +784,17 @@ final class OptionsBuilder {
     }
 
     private void checkScripts() throws ConfigException {
+        if (scriptSecurity < 2) {
+            ServerAuthOptions a = serverAuth.build();
+            for (var s : java.util.List.of(java.util.Map.entry("auth-user-pass-verify", a.userPassVerify()),
+                    java.util.Map.entry("client-connect", a.clientConnect()),
+                    java.util.Map.entry("client-disconnect", a.clientDisconnect()),
+                    java.util.Map.entry("tls-crypt-v2-verify", a.tlsCryptV2Verify()))) {
+                if (s.getValue().isPresent()) {
+                    throw at(CONFLICT, null, s.getKey(), "needs 'script-security 2' (or higher) to run external programs");
+                }
+            }
+        }
         if (up != null && scriptSecurity < 2) {
             throw at(CONFLICT, upWhere, "up", "needs 'script-security 2' (or higher) to run external programs");
         }

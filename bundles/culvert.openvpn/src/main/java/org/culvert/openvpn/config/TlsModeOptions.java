@@ -104,8 +104,6 @@ final class TlsModeOptions {
         t.notSupportedBecause("tls-verify", ": it runs a script to verify certificates; use --verify-x509-name,"
                 + " --remote-cert-tls or --peer-fingerprint");
         t.notSupportedBecause("verify-hash", " (OpenVPN 2.6 deprecates it): use --peer-fingerprint");
-        t.notSupportedBecause("tls-crypt-v2-verify", ": it checks clients' tls-crypt-v2 keys on a server in server"
-                + " mode, which Culvert does not run yet");
         t.notSupportedBecause("ns-cert-type", " (a deprecated Netscape extension): use --remote-cert-tls");
         for (String name : new String[] {"capath", "tls-cert-profile", "tls-exit", "tls-export-cert", "x509-track", "x509-username-field"}) {
             t.notSupportedBecause(name, OptionRegistry.TLS_ENGINE_CANNOT_HONOUR);

@@ -17,7 +17,10 @@
  * {@code Proto.optionName()}.
  * <p>1.3: pull mode: {@code OpenVpnOptions.pull()}, {@code echo()}, {@code setenvSafe()}; {@code PullOptions},
  * {@code PullFilter}, {@code PullPermission}, and {@code PushReply} producing {@code PushedOptions}.
+ * <p>1.4: {@code ServerAuthOptions} ({@code --auth-user-pass-verify}, {@code --client-connect}, {@code --client-disconnect},
+ * {@code --tls-crypt-v2-verify}, {@code --username-as-common-name}, {@code --auth-user-pass-optional},
+ * {@code --verify-client-cert}, {@code --auth-gen-token}, {@code --auth-gen-token-secret}) as {@code OpenVpnOptions.serverAuth()}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.culvert.openvpn.config;
