@@ -795,6 +795,12 @@ final class OptionsBuilder {
                 }
             }
         }
+        // No server mode in this parser yet: a server's options would be ignored, so they are refused
+        // as OpenVPN refuses them outside --mode server. (Server mode checks serverModeErrors instead.)
+        List<Map.Entry<String, String>> serverOnly = serverAuth.build().requireModeServer();
+        if (!serverOnly.isEmpty()) {
+            throw at(CONFLICT, null, serverOnly.get(0).getKey(), serverOnly.get(0).getValue());
+        }
         if (up != null && scriptSecurity < 2) {
             throw at(CONFLICT, upWhere, "up", "needs 'script-security 2' (or higher) to run external programs");
         }

@@ -47,6 +47,66 @@ public record ServerAuthOptions(Optional<Script> userPassVerify, boolean viaFile
                 + authGenToken + (authGenTokenSecret.isPresent() ? ", auth-gen-token-secret set" : "") + "]";
     }
 
+    /**
+     * OpenVPN's "requires --mode server" errors ({@code options_postprocess_verify_ce}): for each of
+     * these options given in a configuration that is not a server's, the option name and the message.
+     */
+    public java.util.List<java.util.Map.Entry<String, String>> requireModeServer() {
+        java.util.List<java.util.Map.Entry<String, String>> e = new java.util.ArrayList<>();
+        String why = "requires --mode server";
+        userPassVerify.ifPresent(s -> e.add(java.util.Map.entry("auth-user-pass-verify", why)));
+        clientConnect.ifPresent(s -> e.add(java.util.Map.entry("client-connect", why)));
+        clientDisconnect.ifPresent(s -> e.add(java.util.Map.entry("client-disconnect", why)));
+        tlsCryptV2Verify.ifPresent(s -> e.add(java.util.Map.entry("tls-crypt-v2-verify", why)));
+        if (!verifyClientCert.equals("require")) {
+            e.add(java.util.Map.entry("verify-client-cert", why));
+        }
+        if (usernameAsCommonName) {
+            e.add(java.util.Map.entry("username-as-common-name", why));
+        }
+        if (userPassOptional) {
+            e.add(java.util.Map.entry("auth-user-pass-optional", why));
+        }
+        authGenToken.ifPresent(t -> e.add(java.util.Map.entry("auth-gen-token", why)));
+        return e;
+    }
+
+    /**
+     * In server mode, OpenVPN's usage errors for these options: {@code --verify-client-cert none|optional}
+     * and {@code --username-as-common-name} need another way to authenticate; {@code --auth-gen-token} needs
+     * a finite {@code --reneg-sec} and a renewal of at least twice {@code --hand-window}.
+     *
+     * @param managementClientAuth {@code --management-client-auth} is given
+     */
+    public java.util.List<java.util.Map.Entry<String, String>> serverModeErrors(boolean managementClientAuth,
+            int renegSeconds, int handWindow) {
+        java.util.List<java.util.Map.Entry<String, String>> e = new java.util.ArrayList<>();
+        boolean ccnr = userPassVerify.isPresent() || managementClientAuth;
+        String postfix = "must be used with --management-client-auth, an --auth-user-pass-verify script, or plugin";
+        if (!verifyClientCert.equals("require") && !ccnr) {
+            e.add(java.util.Map.entry("verify-client-cert", "none|optional " + postfix));
+        }
+        if (usernameAsCommonName && !ccnr) {
+            e.add(java.util.Map.entry("username-as-common-name", postfix));
+        }
+        if (authGenToken.isPresent() && renegSeconds == 0) {
+            e.add(java.util.Map.entry("auth-gen-token", "needs a non-infinite --renegotiate_seconds setting"));
+        }
+        if (authGenToken.isPresent() && authGenToken.get().renewalSeconds() > 0
+                && authGenToken.get().renewalSeconds() < 2 * handWindow) {
+            e.add(java.util.Map.entry("auth-gen-token", "renewal time needs to be at least two times --hand-window ("
+                    + handWindow + ")."));
+        }
+        return e;
+    }
+
+    /** OpenVPN's start-up warning for a server that may accept clients without a certificate. */
+    public java.util.Optional<String> warning() {
+        return verifyClientCert.equals("require") ? java.util.Optional.empty()
+                : java.util.Optional.of("WARNING: POTENTIALLY DANGEROUS OPTION --verify-client-cert none|optional may"
+                        + " accept clients which do not present a certificate");
+    }
+
     /** Collects the options while the configuration is read. */
     static final class Builder {
         Script userPassVerify;

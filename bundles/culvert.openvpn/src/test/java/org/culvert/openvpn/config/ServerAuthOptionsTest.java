@@ -26,12 +26,44 @@ class ServerAuthOptionsTest {
         ConfigFixtures.writeKey(dir, "static.key", keyBlock(keyHex()));
     }
 
+    /**
+     * The options as read, before the whole configuration is checked: this parser has no server mode
+     * yet, and outside it these options are refused ({@link #refusedOutsideServerMode}).
+     */
     private ServerAuthOptions parse(String text) throws ConfigException {
-        return ConfigParser.parse(BASE + text, "server.conf", dir).serverAuth();
+        ConfigReader r = new ConfigReader(dir);
+        r.readText(BASE + text, "server.conf", 1);
+        return r.builder().serverAuth.build();
     }
 
     private ConfigException fails(String text) {
         return assertThrows(ConfigException.class, () -> parse(text));
+    }
+
+    private ConfigException failsWhole(String text) {
+        return assertThrows(ConfigException.class, () -> ConfigParser.parse(BASE + text, "p2p.conf", dir));
+    }
+
+    @Test
+    void refusedOutsideServerMode() throws Exception {
+        for (String opt : new String[] {"script-security 2\nauth-user-pass-verify x.sh via-file", "script-security 2\nclient-connect x.sh",
+            "script-security 2\nclient-disconnect x.sh", "script-security 2\ntls-crypt-v2-verify x.sh", "username-as-common-name",
+            "auth-user-pass-optional", "verify-client-cert none", "auth-gen-token"}) {
+            ConfigException e = failsWhole(opt + "\n");
+            assertTrue(e.getMessage().contains("requires --mode server"), opt + ": " + e.getMessage());
+        }
+        assertEquals(ServerAuthOptions.NONE, ConfigParser.parse(BASE + "verify-client-cert require\n", "p2p.conf", dir).serverAuth());
+    }
+
+    @Test
+    void serverModeChecksAsOpenVpns() throws Exception {
+        ServerAuthOptions noAuth = parse("verify-client-cert optional\nusername-as-common-name\nauth-gen-token 0 30\n");
+        var errors = noAuth.serverModeErrors(false, 0, 60);
+        assertEquals(4, errors.size(), errors.toString());
+        assertTrue(errors.get(0).getValue().contains("must be used with --management-client-auth"));
+        assertTrue(noAuth.serverModeErrors(true, 3600, 10).isEmpty(), "management-client-auth authenticates");
+        assertTrue(noAuth.warning().orElseThrow().contains("POTENTIALLY DANGEROUS"));
+        assertTrue(parse("").warning().isEmpty());
     }
 
     @Test
@@ -63,11 +95,9 @@ class ServerAuthOptionsTest {
         assertTrue(fails("script-security 2\nauth-user-pass-verify x.sh via-pipe\n").getMessage()
                 .contains("must be 'via-env' or 'via-file'"));
         assertTrue(fails("script-security 2\nclient-connect \"  \"\n").getMessage().contains("empty"));
-        for (String opt : new String[] {"auth-user-pass-verify x.sh via-file", "client-connect x.sh",
-            "client-disconnect x.sh", "tls-crypt-v2-verify x.sh"}) {
-            ConfigException e = fails(opt + "\n");
-            assertTrue(e.getMessage().contains("script-security 2"), opt + ": " + e.getMessage());
-        }
+        // Below script-security 2 they would never run; refused (checked before the server-mode rule).
+        ConfigException e = failsWhole("auth-user-pass-verify x.sh via-file\n");
+        assertTrue(e.getMessage().contains("script-security 2"), e.getMessage());
     }
 
     @Test
