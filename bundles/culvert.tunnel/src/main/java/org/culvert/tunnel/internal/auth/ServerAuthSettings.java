@@ -6,6 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import org.culvert.openvpn.config.FileContent;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.Script;
+import org.culvert.openvpn.config.ServerAuthOptions;
+import org.culvert.openvpn.tls.VerifyClientCert;
+
 /**
  * A server's authentication options, as parsed: {@code --auth-user-pass-verify cmd via-file|via-env},
  * {@code --client-connect}, {@code --client-disconnect}, {@code --tls-crypt-v2-verify},
@@ -42,6 +48,11 @@ public record ServerAuthSettings(String userPassVerify, boolean viaFile, String 
      * @param secretPem       {@code --auth-gen-token-secret}'s text, or null for a key per server run
      */
     public record AuthGenToken(long lifetimeSeconds, long renewalSeconds, boolean externalAuth, String secretPem) {
+        @Override
+        public String toString() {
+            return "AuthGenToken[" + lifetimeSeconds + ", " + renewalSeconds + ", " + externalAuth
+                    + (secretPem == null ? "" : ", secret set") + "]";
+        }
     }
 
     public ServerAuthSettings {
@@ -49,6 +60,39 @@ public record ServerAuthSettings(String userPassVerify, boolean viaFile, String 
         if (scriptTimeout.isNegative() || scriptTimeout.isZero()) {
             throw new IllegalArgumentException("script timeout must be positive");
         }
+    }
+
+    /**
+     * The settings of a parsed configuration ({@code OpenVpnOptions.serverAuth()}, {@code --script-security}).
+     *
+     * @param scriptTimeout the bound on one script run (e.g. {@link #DEFAULT_SCRIPT_TIMEOUT})
+     */
+    public static ServerAuthSettings from(OpenVpnOptions o, Duration scriptTimeout) {
+        ServerAuthOptions a = o.serverAuth();
+        AuthGenToken token = a.authGenToken()
+                .map(t -> new AuthGenToken(t.lifetimeSeconds(), t.renewalSeconds(), t.externalAuth(),
+                        a.authGenTokenSecret().map(FileContent::text).orElse(null)))
+                .orElse(null);
+        return new ServerAuthSettings(a.userPassVerify().map(Script::command).orElse(null), a.viaFile(),
+                a.clientConnect().map(Script::command).orElse(null), a.clientDisconnect().map(Script::command).orElse(null),
+                a.tlsCryptV2Verify().map(Script::command).orElse(null), o.scriptSecurity(), a.usernameAsCommonName(),
+                a.userPassOptional(), token, null, scriptTimeout);
+    }
+
+    /** {@code --verify-client-cert} for the TLS server endpoint. */
+    public static VerifyClientCert verifyClientCert(OpenVpnOptions o) {
+        return VerifyClientCert.valueOf(o.serverAuth().verifyClientCert().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    @Override
+    public String toString() {
+        // The token secret stays out of logs.
+        return "ServerAuthSettings[userPassVerify=" + userPassVerify + (viaFile ? " via-file" : " via-env") + ", clientConnect="
+                + clientConnect + ", clientDisconnect=" + clientDisconnect + ", tlsCryptV2Verify=" + tlsCryptV2Verify
+                + ", scriptSecurity=" + scriptSecurity + ", usernameAsCommonName=" + usernameAsCommonName
+                + ", userPassOptional=" + userPassOptional + ", authGenToken=" + (authToken == null ? "no"
+                        : authToken.lifetimeSeconds() + "/" + authToken.renewalSeconds() + (authToken.externalAuth()
+                                ? " external-auth" : "")) + ", scriptTimeout=" + scriptTimeout + "]";
     }
 
     /** No scripts, no tokens: certificate authentication only. */
