@@ -37,12 +37,32 @@ class VerifyClientCertTest {
 
     /** Runs a handshake to its end; returns the server endpoint. */
     private TlsEndpoint handshake(VerifyClientCert mode, Identity client, TlsVersion max) throws Exception {
+        return handshake(mode, client, max, null);
+    }
+
+    /** A CRL from the test CA revoking {@code revoked}, as PEM. */
+    private static String crlRevoking(Identity revoked) throws Exception {
+        X509Certificate cert = Credentials.certificates("--cert", revoked.certPem()).get(0);
+        java.util.Date now = new java.util.Date();
+        org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(CA.subject(),
+                new java.util.Date(now.getTime() - 60_000));
+        b.setNextUpdate(new java.util.Date(now.getTime() + 86_400_000L));
+        b.addCRLEntry(cert.getSerialNumber(), now, org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+        org.bouncycastle.cert.X509CRLHolder crl = b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(
+                "SHA256withECDSA").build(CA.keys().getPrivate()));
+        return "-----BEGIN X509 CRL-----\n" + java.util.Base64.getMimeEncoder().encodeToString(crl.getEncoded())
+                + "\n-----END X509 CRL-----\n";
+    }
+
+    private TlsEndpoint handshake(VerifyClientCert mode, Identity client, TlsVersion max, String crlPem) throws Exception {
         Credentials serverCreds = Credentials.load(SERVER.certPem(), SERVER.keyPem(), CA.certPem());
         Credentials clientCreds = client == null ? null : Credentials.load(client.certPem(), client.keyPem(), CA.certPem());
         TlsProfile sp = TlsProfile.resolve(TlsVersion.TLS_1_2, max, null, null, null, null, serverCreds.keyType(), true);
         TlsProfile cp = TlsProfile.resolve(TlsVersion.TLS_1_2, max, null, null, null, null,
                 clientCreds == null ? Credentials.KeyType.EC_P256 : clientCreds.keyType(), false);
-        PeerVerifier sv = new PeerVerifier(serverCreds.caCertificates(), List.of(), null, null, null, clock);
+        PeerVerifier sv = crlPem == null ? new PeerVerifier(serverCreds.caCertificates(), List.of(), null, null, null, clock)
+                : PeerVerifier.create(serverCreds.caCertificates(), List.of(), null, null, null,
+                        new org.culvert.openvpn.tls.PeerChecks(false, List.of(), null, crlPem, null, null), clock);
         PeerVerifier cv = new PeerVerifier(serverCreds.caCertificates(), List.of(), null, null, null, clock);
         TlsEndpoint server = TlsEndpoint.server(sp, serverCreds, sv, new SecureRandom(), mode);
         TlsEndpoint clientEnd = TlsEndpoint.client(cp, clientCreds, cv, new SecureRandom());
@@ -103,6 +123,20 @@ class VerifyClientCertTest {
             TlsEndpoint stranger = handshake(VerifyClientCert.NONE, STRANGER, v);
             assertTrue(stranger.handshakeComplete(), v + ": " + stranger.failure());
             assertNull(stranger.peer());
+        }
+    }
+
+    @Test
+    void crlVerifyRefusesARevokedClientCertificateAndKeepsOthers() throws Exception {
+        Identity other = TestPki.issue(CA, "client2", Usage.CLIENT, false, false);
+        String crl = crlRevoking(CLIENT);
+        for (VerifyClientCert mode : new VerifyClientCert[] {VerifyClientCert.REQUIRE, VerifyClientCert.OPTIONAL}) {
+            TlsEndpoint revoked = handshake(mode, CLIENT, TlsVersion.TLS_1_3, crl);
+            assertFalse(revoked.handshakeComplete(), mode.toString());
+            assertEquals(TlsFailure.Reason.CERT_REVOKED, revoked.failure().reason(), mode.toString());
+            TlsEndpoint ok = handshake(mode, other, TlsVersion.TLS_1_3, crl);
+            assertTrue(ok.handshakeComplete(), mode + ": " + ok.failure());
+            assertEquals("client2", ok.peer().commonName());
         }
     }
 
