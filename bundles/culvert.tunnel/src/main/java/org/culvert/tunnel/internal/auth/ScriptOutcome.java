@@ -10,8 +10,10 @@ import java.util.List;
  * @param clientReason for a refused user/pass: the first line of {@code auth_failed_reason_file}, sent
  *                    as {@code AUTH_FAILED,reason}; else null
  * @param configLines for an accepted client-connect: the lines the script wrote to its file; else empty
+ * @param deferred    for {@link Reason#DEFERRED}: the check to poll; else null
  */
-public record ScriptOutcome(Reason reason, String detail, String clientReason, List<String> configLines) {
+public record ScriptOutcome(Reason reason, String detail, String clientReason, List<String> configLines,
+        DeferredAuth deferred) {
     /** Why a script accepted or refused. */
     public enum Reason {
         /** Exit status 0. */
@@ -28,10 +30,9 @@ public record ScriptOutcome(Reason reason, String detail, String clientReason, L
         NOT_RUN,
         /** {@code --script-security} is below 2 (OpenVPN: "External program may not be called"). */
         SCRIPT_SECURITY,
-        /**
-         * {@code --auth-user-pass-verify} exit status 2 or a {@code client-connect} deferred result:
-         * deferred authentication, which Culvert does not do; refused.
-         */
+        /** {@code --auth-user-pass-verify} exit status 2: decided later through {@code auth_control_file}. */
+        DEFERRED,
+        /** A {@code client-connect} deferred result ({@code 2} in its deferred file), which Culvert does not do; refused. */
         DEFERRED_UNSUPPORTED
     }
 
@@ -44,6 +45,6 @@ public record ScriptOutcome(Reason reason, String detail, String clientReason, L
     }
 
     static ScriptOutcome of(Reason reason, String detail) {
-        return new ScriptOutcome(reason, detail, null, List.of());
+        return new ScriptOutcome(reason, detail, null, List.of(), null);
     }
 }

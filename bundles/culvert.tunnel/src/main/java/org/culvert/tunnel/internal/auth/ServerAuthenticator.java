@@ -124,9 +124,11 @@ public final class ServerAuthenticator implements AutoCloseable {
         if (settings.usernameAsCommonName() && user.length() > TLS_USERNAME_LEN) {
             log.warn("TLS Auth Error: --username-as-common name specified and username is longer than the maximum"
                     + " permitted Common Name length of " + TLS_USERNAME_LEN + " characters");
+            closeDeferred(script);
             return refuse(UserPassResult.Reason.USERNAME_TOO_LONG, commonName, user, null);
         }
-        if (script != null && !script.accepted()) {
+        boolean deferred = script != null && script.reason() == ScriptOutcome.Reason.DEFERRED;
+        if (script != null && !script.accepted() && !deferred) {
             log.warn("TLS Auth Error: Auth Username/Password verification failed for peer");
             return refuse(UserPassResult.Reason.SCRIPT_REFUSED, commonName, user, script.clientReason());
         }
@@ -135,6 +137,7 @@ public final class ServerAuthenticator implements AutoCloseable {
         if (locked != null && !locked.equals(user)) {
             log.warn("TLS Auth Error: username attempted to change from '" + locked + "' to '" + user
                     + "' -- tunnel disabled");
+            closeDeferred(script);
             return refuse(UserPassResult.Reason.USERNAME_CHANGED, commonName, user, null);
         }
         state.lockedUsername = user;
@@ -156,10 +159,13 @@ public final class ServerAuthenticator implements AutoCloseable {
             state.token = next;
             tokenLine = AuthTokens.pushLine(next);
         }
-        log.info("TLS: Username/Password authentication succeeded for username '" + user + "'"
-                + (settings.usernameAsCommonName() ? " [CN SET]" : ""));
+        log.info("TLS: Username/Password authentication " + (deferred ? "deferred" : "succeeded") + " for username '"
+                + user + "'" + (settings.usernameAsCommonName() ? " [CN SET]" : ""));
+        if (deferred) {
+            return new UserPassResult(false, UserPassResult.Reason.DEFERRED, cn, user, null, tokenLine, script.deferred());
+        }
         return new UserPassResult(true, skipAuth ? UserPassResult.Reason.TOKEN_ACCEPTED : UserPassResult.Reason.ACCEPTED,
-                cn, user, null, tokenLine);
+                cn, user, null, tokenLine, null);
     }
 
     /** {@code add_session_token_env}: {@code session_state} and {@code session_id}. */
@@ -180,7 +186,13 @@ public final class ServerAuthenticator implements AutoCloseable {
     }
 
     private static UserPassResult refuse(UserPassResult.Reason reason, String cn, String user, String clientReason) {
-        return new UserPassResult(false, reason, cn, user, clientReason, null);
+        return new UserPassResult(false, reason, cn, user, clientReason, null, null);
+    }
+
+    private static void closeDeferred(ScriptOutcome script) {
+        if (script != null && script.deferred() != null) {
+            script.deferred().close();
+        }
     }
 
     /** OpenVPN's {@code string_mod_remap_name}: characters that are not printable become {@code _}. */

@@ -72,16 +72,30 @@ public final class ServerScripts {
                     vars.put("password", new String(password));
                 }
             }
-            Path reasonFile = tempFile("acf", files);
+            // key_state_gen_auth_control_files: kept past the script only when it defers.
+            Path control = tempFile("acf", files);
+            Path pending = tempFile("apf", files);
+            Path reasonFile = tempFile("afr", files);
+            vars.put("auth_control_file", control.toString());
+            vars.put("auth_pending_file", pending.toString());
             vars.put("auth_failed_reason_file", reasonFile.toString());
             ScriptOutcome outcome = run("--auth-user-pass-verify", command, vars, args);
-            if (outcome.reason() == ScriptOutcome.Reason.REFUSED && outcome.detail().startsWith("exit status " + DEFERRED_EXIT)) {
-                log.warn("--auth-user-pass-verify returned 2 (deferred authentication), which Culvert does not support;"
-                        + " refusing the client");
-                return ScriptOutcome.of(ScriptOutcome.Reason.DEFERRED_UNSUPPORTED, outcome.detail());
+            if (outcome.reason() == ScriptOutcome.Reason.REFUSED && isDeferred(outcome.detail())) {
+                DeferredAuth.PendingRequest request;
+                try {
+                    request = DeferredAuth.readPendingFile(pending, vars.get("IV_SSO"));
+                } catch (IllegalArgumentException e) {
+                    log.warn(e.getMessage());
+                    String clientReason = e.getMessage().startsWith("Authentication failed") ? e.getMessage() : null;
+                    return new ScriptOutcome(ScriptOutcome.Reason.REFUSED, outcome.detail(), clientReason, List.of(), null);
+                }
+                files.remove(control);
+                files.remove(reasonFile);
+                DeferredAuth deferred = new DeferredAuth(control, reasonFile, List.of(control, reasonFile), request);
+                return new ScriptOutcome(ScriptOutcome.Reason.DEFERRED, outcome.detail(), null, List.of(), deferred);
             }
             if (outcome.reason() == ScriptOutcome.Reason.REFUSED) {
-                return new ScriptOutcome(outcome.reason(), outcome.detail(), firstLine(reasonFile), List.of());
+                return new ScriptOutcome(outcome.reason(), outcome.detail(), firstLine(reasonFile), List.of(), null);
             }
             return outcome;
         } catch (IOException e) {
@@ -145,7 +159,7 @@ public final class ServerScripts {
                     lines.add(t);
                 }
             }
-            return new ScriptOutcome(ScriptOutcome.Reason.ACCEPTED, outcome.detail(), null, lines);
+            return new ScriptOutcome(ScriptOutcome.Reason.ACCEPTED, outcome.detail(), null, lines, null);
         } catch (IOException e) {
             return notRun("--client-connect", "temporary file: " + e.getMessage());
         } finally {
@@ -196,6 +210,11 @@ public final class ServerScripts {
         }
     }
 
+    private static boolean isDeferred(String detail) {
+        String d = "exit status " + DEFERRED_EXIT;
+        return detail.equals(d) || detail.startsWith(d + ":");
+    }
+
     private ScriptOutcome run(String option, String command, Map<String, String> vars, List<String> args) {
         if (settings.scriptSecurity() < 2) {
             log.warn("WARNING: External program may not be called unless '--script-security 2' or higher is enabled ("
@@ -219,7 +238,11 @@ public final class ServerScripts {
         }
         ScriptOutcome.Reason reason = r.timedOut() ? ScriptOutcome.Reason.TIMED_OUT
                 : r.exitCode() == 126 || r.exitCode() == 127 ? ScriptOutcome.Reason.NOT_FOUND : ScriptOutcome.Reason.REFUSED;
-        log.warn(option + " script '" + command + "' " + (reason == ScriptOutcome.Reason.TIMED_OUT ? "" : "failed, ") + detail);
+        if (option.equals("--auth-user-pass-verify") && r.exitCode() == DEFERRED_EXIT && !r.timedOut()) {
+            log.info(option + " script deferred the decision (exit status 2)");
+        } else {
+            log.warn(option + " script '" + command + "' " + (reason == ScriptOutcome.Reason.TIMED_OUT ? "" : "failed, ") + detail);
+        }
         return ScriptOutcome.of(reason, detail);
     }
 
@@ -242,7 +265,7 @@ public final class ServerScripts {
         return f;
     }
 
-    private static String firstLine(Path f) throws IOException {
+    static String firstLine(Path f) throws IOException {
         if (!Files.exists(f) || Files.size(f) == 0) {
             return null;
         }

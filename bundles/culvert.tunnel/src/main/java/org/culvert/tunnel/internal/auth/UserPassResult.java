@@ -13,9 +13,10 @@ package org.culvert.tunnel.internal.auth;
  * @param authTokenLine for an accepted client under {@code --auth-gen-token}: {@code auth-token T}, to push
  *                      (last in the PUSH_REPLY, as {@code prepare_auth_token_push_reply}); else null.
  *                      Holds a secret: never log it.
+ * @param deferred      for {@link Reason#DEFERRED}: the check to poll ({@code auth_control_file}); else null
  */
 public record UserPassResult(boolean authenticated, Reason reason, String commonName, String username,
-        String clientReason, String authTokenLine) {
+        String clientReason, String authTokenLine, DeferredAuth deferred) {
     /** Why a user/pass check ended as it did. */
     public enum Reason {
         /** The script (or nothing configured) accepted. */
@@ -32,6 +33,11 @@ public record UserPassResult(boolean authenticated, Reason reason, String common
         USERNAME_TOO_LONG,
         /** The username differs from the one this client authenticated with before. */
         USERNAME_CHANGED,
+        /**
+         * The script deferred the decision (exit status 2): not authenticated yet; the caller polls
+         * {@link UserPassResult#deferred()} until {@code --hand-window} ends (OpenVPN's {@code KS_AUTH_DEFERRED}).
+         */
+        DEFERRED,
         /** The {@code --auth-user-pass-verify} script refused (or failed to run, or timed out). */
         SCRIPT_REFUSED
     }

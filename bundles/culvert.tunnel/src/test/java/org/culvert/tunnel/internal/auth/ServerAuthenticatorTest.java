@@ -208,6 +208,23 @@ class ServerAuthenticatorTest {
     }
 
     @Test
+    void aDeferringScriptGivesADeferredResultWithItsToken() throws Exception {
+        String cmd = script(dir, "defer.sh", "exit 2").toString();
+        ServerAuthSettings s = new ServerAuthSettings(cmd, true, null, null, null, 2, false, false,
+                new ServerAuthSettings.AuthGenToken(0, 100, false, null), dir, Duration.ofSeconds(20));
+        try (ServerAuthenticator a = new ServerAuthenticator(s, 3600, clock, new SecureRandom(), log)) {
+            UserPassResult r = a.verifyUserPass(new ClientAuthState(), env(), "c", "alice", SECRET.toCharArray());
+            assertEquals(UserPassResult.Reason.DEFERRED, r.reason());
+            assertFalse(r.authenticated());
+            assertNotNull(r.deferred());
+            assertEquals(DeferredAuth.Status.PENDING, r.deferred().poll());
+            assertTrue(r.authTokenLine().startsWith("auth-token "), "OpenVPN generates the token for a deferred key too");
+            r.deferred().close();
+            assertTrue(log.all().contains("authentication deferred for username 'alice'"), log.all());
+        }
+    }
+
+    @Test
     void renewalForARenegotiationKeepsTheSession() throws Exception {
         try (ServerAuthenticator a = auth(false, new ServerAuthSettings.AuthGenToken(0, 100, false, null))) {
             ClientAuthState st = new ClientAuthState();

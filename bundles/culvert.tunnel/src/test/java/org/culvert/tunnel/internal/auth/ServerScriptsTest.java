@@ -109,9 +109,6 @@ class ServerScriptsTest {
 
     @Test
     void deferredMissingAndScriptSecurity1AreRefusalsWithTheirReasons() throws Exception {
-        String deferred = script(dir, "defer.sh", "exit 2").toString();
-        assertEquals(ScriptOutcome.Reason.DEFERRED_UNSUPPORTED, new ServerScripts(settings(deferred, true, null, null,
-                null, 2, dir, BOUND), AuthLog.NONE).userPassVerify(env(), "a", SECRET.toCharArray()).reason());
         String missing = dir.resolve("no-such-script").toString();
         ScriptOutcome m = new ServerScripts(settings(missing, true, null, null, null, 2, dir, BOUND), AuthLog.NONE)
                 .userPassVerify(env(), "a", SECRET.toCharArray());
@@ -129,6 +126,65 @@ class ServerScriptsTest {
         assertTrue(settings(cmd, true, cmd, cmd, cmd, 2, dir, BOUND).problems().isEmpty());
         assertEquals(ScriptOutcome.Reason.NOT_CONFIGURED, new ServerScripts(ServerAuthSettings.none(), AuthLog.NONE)
                 .clientConnect(env()).reason());
+    }
+
+    @Test
+    void deferredAuthIsDecidedLaterThroughTheControlFile() throws Exception {
+        Path saved = dir.resolve("saved");
+        // The script keeps the file names for "later" and defers.
+        String cmd = script(dir, "defer.sh", "echo \"$auth_control_file\" > " + saved + "; echo \"$auth_failed_reason_file\" >> "
+                + saved + "; exit 2").toString();
+        ServerScripts s = new ServerScripts(settings(cmd, true, null, null, null, 2, dir, BOUND), AuthLog.NONE);
+        ScriptOutcome o = s.userPassVerify(env(), "alice", SECRET.toCharArray());
+        assertEquals(ScriptOutcome.Reason.DEFERRED, o.reason(), o.detail());
+        assertFalse(o.accepted());
+        DeferredAuth d = o.deferred();
+        assertTrue(d.pendingRequest().isEmpty());
+        assertEquals(DeferredAuth.Status.PENDING, d.poll());
+        List<String> names = Files.readAllLines(saved);
+        Path control = Path.of(names.get(0));
+        Files.writeString(control, "x");
+        assertEquals(DeferredAuth.Status.PENDING, d.poll(), "only 1 or 0 decide");
+        Files.writeString(Path.of(names.get(1)), "Ask the helpdesk\n");
+        Files.writeString(control, "0");
+        assertEquals(DeferredAuth.Status.REFUSED, d.poll());
+        Files.writeString(control, "1");
+        assertEquals(DeferredAuth.Status.REFUSED, d.poll(), "the first verdict stays");
+        assertEquals("Ask the helpdesk", d.clientReason());
+        d.close();
+        d.close();
+        assertFalse(Files.exists(control), "closed: the files are gone");
+
+        ScriptOutcome accepted = s.userPassVerify(env(), "alice", SECRET.toCharArray());
+        Files.writeString(Path.of(Files.readAllLines(saved).get(0)), "1\n");
+        assertEquals(DeferredAuth.Status.ACCEPTED, accepted.deferred().poll());
+        accepted.deferred().close();
+    }
+
+    @Test
+    void authPendingFileIsCheckedAgainstTheClientsIvSso() throws Exception {
+        String cmd = script(dir, "pending.sh", "printf '120\\nwebauth\\nWEB_AUTH::https://sso.example/x\\n' > \"$auth_pending_file\"; exit 2").toString();
+        ServerScripts s = new ServerScripts(settings(cmd, true, null, null, null, 2, dir, BOUND), AuthLog.NONE);
+        ScriptEnv sso = env();
+        sso.peerInfo("IV_VER=2.6.14\nIV_SSO=openurl,webauth,crtext\n");
+        ScriptOutcome o = s.userPassVerify(sso, "alice", SECRET.toCharArray());
+        assertEquals(ScriptOutcome.Reason.DEFERRED, o.reason(), o.detail());
+        assertEquals(new DeferredAuth.PendingRequest(120, "webauth", "WEB_AUTH::https://sso.example/x"),
+                o.deferred().pendingRequest().orElseThrow());
+        o.deferred().close();
+        ScriptOutcome unsupported = s.userPassVerify(env(), "alice", SECRET.toCharArray());
+        assertEquals(ScriptOutcome.Reason.REFUSED, unsupported.reason());
+        assertEquals("Authentication failed, required pending auth method 'webauth' not supported", unsupported.clientReason());
+        String bad = script(dir, "bad.sh", "printf 'soon\\nwebauth\\nx\\n' > \"$auth_pending_file\"; exit 2").toString();
+        ScriptOutcome badTimeout = new ServerScripts(settings(bad, true, null, null, null, 2, dir, BOUND), AuthLog.NONE)
+                .userPassVerify(sso, "alice", SECRET.toCharArray());
+        assertEquals(ScriptOutcome.Reason.REFUSED, badTimeout.reason());
+        String shortFile = script(dir, "short.sh", "printf '60\\nwebauth\\n' > \"$auth_pending_file\"; exit 2").toString();
+        assertEquals(ScriptOutcome.Reason.REFUSED, new ServerScripts(settings(shortFile, true, null, null, null, 2, dir,
+                BOUND), AuthLog.NONE).userPassVerify(sso, "alice", SECRET.toCharArray()).reason());
+        String twenty = script(dir, "twenty.sh", "exit 20").toString();
+        assertEquals(ScriptOutcome.Reason.REFUSED, new ServerScripts(settings(twenty, true, null, null, null, 2, dir,
+                BOUND), AuthLog.NONE).userPassVerify(sso, "alice", SECRET.toCharArray()).reason(), "20 is not 2");
     }
 
     @Test
