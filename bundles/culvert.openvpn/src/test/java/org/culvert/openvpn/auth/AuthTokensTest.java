@@ -139,6 +139,22 @@ class AuthTokensTest {
     }
 
     @Test
+    void randomPasswordsWithThePrefixNeverThrowAndNeverVerify() {
+        AuthTokens a = tokens(0, 100);
+        java.util.Random r = new java.util.Random(42);
+        Token good = a.generate("alice");
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder sb = new StringBuilder("SESS_ID_AT_");
+            int len = r.nextInt(120);
+            for (int j = 0; j < len; j++) {
+                sb.append((char) (r.nextBoolean() ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".charAt(r.nextInt(65))
+                        : r.nextInt(0x110)));
+            }
+            assertEquals(State.INVALID, a.verify("alice", sb, i % 2 == 0 ? null : good).state());
+        }
+    }
+
+    @Test
     void aTokenOfAnotherSessionIsRefusedOnceTheSessionHasOne() {
         AuthTokens a = tokens(0, 100);
         Token mine = a.generate("alice");

@@ -228,6 +228,10 @@ public final class ServerScripts {
                     vars, timeout);
         } catch (IOException e) {
             return notRun(option, "could not run: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            // ProcessBuilder refuses a NUL or '=' in a variable's name; the values we set are made safe,
+            // so this is a bug somewhere, and still only this client's refusal.
+            return notRun(option, "could not run: bad environment (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return notRun(option, "interrupted");
