@@ -26,7 +26,10 @@
  * {@code pushReady}, {@code pushedOptions}, {@code installPushedKeys}, {@code pollNotice}; new
  * {@code TlsFailure.Reason}s {@code NO_PUSH_REPLY}, {@code PUSH_FAILED}, {@code AUTH_FAILED},
  * {@code SERVER_RESTART}, {@code SERVER_HALT}.
+ * <p>2.2: server authentication: {@link org.culvert.openvpn.tls.VerifyClientCert} ({@code --verify-client-cert})
+ * and {@link org.culvert.openvpn.tls.PeerCertEnv} (the {@code X509_*}, {@code tls_*} script variables of a
+ * peer chain).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package org.culvert.openvpn.tls;

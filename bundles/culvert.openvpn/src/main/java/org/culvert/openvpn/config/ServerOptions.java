@@ -207,14 +207,11 @@ final class ServerOptions {
             b.server.clientDisconnect = OperationsOptions.script(l);
             b.server.clientDisconnectWhere = l.where();
         });
-        t.option("learn-address", (b, l) -> {
-            b.server.learnAddress = OperationsOptions.script(l);
-            b.server.learnAddressWhere = l.where();
-        });
         t.option("auth-gen-token", 0, 3, ServerOptions::authGenToken);
         t.option("auth-gen-token-secret", 1, 1, ServerOptions::authGenTokenSecret);
         registerClientOptions(t);
-        t.notSupported("auth-user-pass-optional", "bcast-buffers", "client-crresponse", "ifconfig-push-constraint",
+        // learn-address: nothing runs it yet (the server tells no script of learned addresses).
+        t.notSupported("learn-address", "auth-user-pass-optional", "bcast-buffers", "client-crresponse", "ifconfig-push-constraint",
                 "multihome", "opt-verify", "port-share", "vlan-accept", "vlan-pvid", "vlan-tagging");
         t.notSupportedBecause("server-bridge", ": bridging a tap server into a LAN; use --server with --dev tap");
     }

@@ -217,7 +217,7 @@ class ServerConfigTest {
                 + "max-clients 50\nconnect-freq 5 10\nconnect-freq-initial 20 5\nmax-routes-per-client 0\nhash-size 256 256\n"
                 + "tcp-queue-limit 32\nstale-routes-check 30 10\nusername-as-common-name\nverify-client-cert optional\n"
                 + "auth-user-pass-verify \"check.sh arg\" via-file\nclient-connect connect.sh\n"
-                + "client-disconnect disconnect.sh\nlearn-address learn.sh\nauth-gen-token 3600 240 external-auth\n"
+                + "client-disconnect disconnect.sh\nauth-gen-token 3600 240 external-auth\n"
                 + "tls-crypt-v2-verify v2.sh\n");
         assertTrue(s.poolPersist().orElseThrow().readOnly());
         assertEquals(dir.resolve("ipp.txt"), s.poolPersist().orElseThrow().file());
@@ -240,7 +240,7 @@ class ServerConfigTest {
         assertEquals(dir.resolve("check.sh"), s.authUserPassVerify().orElseThrow().script().program());
         assertEquals("connect.sh", s.clientConnect().orElseThrow().command());
         assertEquals("disconnect.sh", s.clientDisconnect().orElseThrow().command());
-        assertEquals("learn.sh", s.learnAddress().orElseThrow().command());
+        assertTrue(s.learnAddress().isEmpty(), "learn-address is refused until a server runs it");
         assertEquals(new ServerSettings.AuthGenToken(3600, 240, true), s.authGenToken().orElseThrow());
         assertEquals("v2.sh", s.tlsCryptV2Verify().orElseThrow().command());
         assertEquals(ServerSettings.ConnectFreq.INITIAL_DEFAULT,
@@ -365,7 +365,7 @@ class ServerConfigTest {
     @Test
     void serverOnlyOptionsNeedModeServer() {
         for (String option : List.of("ifconfig-pool 10.8.0.4 10.8.0.20", "ifconfig-pool-persist ipp.txt",
-                "ifconfig-ipv6-pool fd00::1000/64", "hash-size 256 256", "learn-address l.sh", "client-connect c.sh",
+                "ifconfig-ipv6-pool fd00::1000/64", "hash-size 256 256", "client-connect c.sh",
                 "client-disconnect d.sh", "client-config-dir ccd", "ccd-exclusive", "client-to-client", "duplicate-cn",
                 "connect-freq 1 1", "verify-client-cert none", "username-as-common-name",
                 "auth-user-pass-verify a.sh via-env", "auth-gen-token", "stale-routes-check 10")) {

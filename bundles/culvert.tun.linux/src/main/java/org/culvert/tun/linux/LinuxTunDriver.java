@@ -17,6 +17,7 @@ import org.culvert.api.tun.TunException;
 import org.culvert.api.tun.TunException.Reason;
 import org.culvert.api.tun.TunLayer;
 import org.culvert.api.tun.TunSpec;
+import org.culvert.openvpn.script.CommandRunner;
 import org.culvert.platform.linux.DirectBuffers;
 import org.culvert.platform.linux.Errno;
 import org.culvert.platform.linux.LibC;
@@ -277,13 +278,13 @@ public final class LinuxTunDriver implements TunDriver {
         try {
             CommandRunner.Result routes = CommandRunner.run(List.of(ip, "-4", "route", "show", "default"), Map.of(),
                     IP_TIMEOUT_MILLIS);
-            NetGateway gw = routes.succeeded() ? NetGateway.fromDefaultRoutes(routes.output) : null;
+            NetGateway gw = routes.succeeded() ? NetGateway.fromDefaultRoutes(routes.output()) : null;
             if (gw == null || gw.gateway() == null) {
                 return gw;
             }
             CommandRunner.Result addrs = CommandRunner.run(List.of(ip, "-o", "-4", "addr", "show", "dev", gw.device()),
                     Map.of(), IP_TIMEOUT_MILLIS);
-            return addrs.succeeded() ? gw.withNetmaskFrom(addrs.output) : gw;
+            return addrs.succeeded() ? gw.withNetmaskFrom(addrs.output()) : gw;
         } catch (java.io.IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read the default gateway: " + e.getMessage());
             return null;
@@ -297,7 +298,7 @@ public final class LinuxTunDriver implements TunDriver {
     private static NetGateway routeToServer6(String ip, String server) {
         try {
             CommandRunner.Result r = CommandRunner.run(List.of(ip, "-6", "route", "get", server), Map.of(), IP_TIMEOUT_MILLIS);
-            return r.succeeded() ? NetGateway.fromIpv6RouteGet(r.output) : null;
+            return r.succeeded() ? NetGateway.fromIpv6RouteGet(r.output()) : null;
         } catch (java.io.IOException e) {
             return null;
         } catch (InterruptedException e) {
@@ -475,12 +476,7 @@ public final class LinuxTunDriver implements TunDriver {
      */
     private static void runScript(String option, String commandLine, DeviceSetup setup, String scriptType, long timeoutMillis)
             throws TunException {
-        List<String> command = new ArrayList<>();
-        command.add("/bin/sh");
-        command.add("-c");
-        command.add(commandLine + " \"$@\"");
-        command.add("culvert-" + scriptType);
-        command.addAll(setup.scriptArguments());
+        List<String> command = CommandRunner.scriptCommand(commandLine, "culvert-" + scriptType, setup.scriptArguments());
         CommandRunner.Result result;
         try {
             result = CommandRunner.run(command, setup.scriptEnvironment(scriptType), timeoutMillis);

@@ -238,32 +238,9 @@ final class ConnectionList {
         String text = ip.getHostAddress();
         if (ip instanceof Inet6Address) {
             int scope = text.indexOf('%');
-            text = compress(scope >= 0 ? text.substring(0, scope) : text);
+            text = Addresses.compress(scope >= 0 ? text.substring(0, scope) : text);
             return "[AF_INET6]" + text + ":" + a.getPort();
         }
         return "[AF_INET]" + text + ":" + a.getPort();
-    }
-
-    /** The RFC 5952 form of an IPv6 address (Java prints every group). */
-    private static String compress(String full) {
-        String[] groups = full.split(":");
-        int bestStart = -1;
-        int bestLen = 0;
-        for (int i = 0; i < groups.length; i++) {
-            int j = i;
-            while (j < groups.length && groups[j].equals("0")) {
-                j++;
-            }
-            if (j - i > bestLen && j - i > 1) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-        }
-        if (bestStart < 0) {
-            return full;
-        }
-        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
-        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLen, groups.length));
-        return head + "::" + tail;
     }
 }

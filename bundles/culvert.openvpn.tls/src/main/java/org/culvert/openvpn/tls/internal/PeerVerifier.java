@@ -272,6 +272,21 @@ public final class PeerVerifier {
     }
 
     /**
+     * The subject's entries in certificate order as (short name, value) pairs, for the
+     * {@code X509_<depth>_<name>} script variables.
+     */
+    public static List<Map.Entry<String, String>> subjectEntries(X509Certificate cert) {
+        X500Name name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+        List<Map.Entry<String, String>> entries = new ArrayList<>();
+        for (RDN rdn : name.getRDNs()) {
+            for (AttributeTypeAndValue v : rdn.getTypesAndValues()) {
+                entries.add(Map.entry(shortName(v.getType()), valueText(v.getValue())));
+            }
+        }
+        return entries;
+    }
+
+    /**
      * The last CN of the subject with OpenVPN's remapping: characters outside letters, digits and
      * {@code _-.@:/=} become {@code _}.
      */

@@ -36,6 +36,7 @@ import org.bouncycastle.tls.crypto.TlsDHConfig;
 import org.bouncycastle.tls.crypto.impl.bc.BcDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 import org.culvert.openvpn.tls.TlsFailure;
+import org.culvert.openvpn.tls.VerifyClientCert;
 
 /**
  * One TLS session of the control channel, run by Bouncy Castle's non-blocking protocol engine: TLS
@@ -43,7 +44,8 @@ import org.culvert.openvpn.tls.TlsFailure;
  * (the key-method-2 message, control messages) through {@link #write} / {@link #read}. OpenVPN runs a
  * completely new TLS session for every key_id, so an instance is used once and then closed.
  *
- * <p>Both roles require and verify the peer's certificate with the {@link PeerVerifier}; a rejection
+ * <p>Both roles require and verify the peer's certificate with the {@link PeerVerifier} (a server under
+ * {@code --verify-client-cert none|optional} asks for none, or lets a client without one through); a rejection
  * records the verifier's {@link TlsFailure} (e.g. FINGERPRINT_MISMATCH) before the TLS alert is
  * raised, so the failure says why rather than just "bad_certificate". Session tickets and
  * resumption are not used, as in OpenVPN. Loop thread only.
@@ -64,9 +66,11 @@ public final class TlsEndpoint {
     private String exportProblem;
     private String version;
     private String suite;
+    private final VerifyClientCert clientCert;
 
     private TlsEndpoint(boolean server, TlsProfile profile, Credentials credentials, PeerVerifier verifier,
-            SecureRandom random) {
+            SecureRandom random, VerifyClientCert clientCert) {
+        this.clientCert = clientCert;
         this.profile = profile;
         this.credentials = credentials;
         this.verifier = verifier;
@@ -77,7 +81,7 @@ public final class TlsEndpoint {
     /** Creates and starts a TLS client; its ClientHello is then in {@link #readOutput}. */
     public static TlsEndpoint client(TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             SecureRandom random) {
-        TlsEndpoint e = new TlsEndpoint(false, profile, credentials, verifier, random);
+        TlsEndpoint e = new TlsEndpoint(false, profile, credentials, verifier, random, VerifyClientCert.REQUIRE);
         try {
             ((TlsClientProtocol) e.protocol).connect(e.new Client());
         } catch (IOException ex) {
@@ -86,10 +90,16 @@ public final class TlsEndpoint {
         return e;
     }
 
-    /** Creates a TLS server that waits for a ClientHello. */
+    /** Creates a TLS server that waits for a ClientHello and requires the client's certificate. */
     public static TlsEndpoint server(TlsProfile profile, Credentials credentials, PeerVerifier verifier,
             SecureRandom random) {
-        TlsEndpoint e = new TlsEndpoint(true, profile, credentials, verifier, random);
+        return server(profile, credentials, verifier, random, VerifyClientCert.REQUIRE);
+    }
+
+    /** Creates a TLS server that waits for a ClientHello, with {@code --verify-client-cert}. */
+    public static TlsEndpoint server(TlsProfile profile, Credentials credentials, PeerVerifier verifier,
+            SecureRandom random, VerifyClientCert clientCert) {
+        TlsEndpoint e = new TlsEndpoint(true, profile, credentials, verifier, random, clientCert);
         try {
             ((TlsServerProtocol) e.protocol).accept(e.new Server());
         } catch (IOException ex) {
@@ -420,6 +430,11 @@ public final class TlsEndpoint {
 
                 @Override
                 public TlsCredentials getClientCredentials(CertificateRequest request) throws IOException {
+                    if (credentials == null) {
+                        // A client without a certificate (for a server with --verify-client-cert
+                        // none|optional) answers the request with an empty Certificate message.
+                        return null;
+                    }
                     return signer(request.getSupportedSignatureAlgorithms(), request.getCertificateRequestContext());
                 }
             };
@@ -510,6 +525,9 @@ public final class TlsEndpoint {
 
         @Override
         public CertificateRequest getCertificateRequest() throws IOException {
+            if (clientCert == VerifyClientCert.NONE) {
+                return null;
+            }
             @SuppressWarnings("rawtypes")
             Vector sigAlgs = TlsUtils.getDefaultSupportedSignatureAlgorithms(context);
             if (TlsUtils.isTLSv13(context)) {
@@ -521,6 +539,9 @@ public final class TlsEndpoint {
 
         @Override
         public void notifyClientCertificate(Certificate clientCertificate) throws IOException {
+            if (clientCert == VerifyClientCert.OPTIONAL && (clientCertificate == null || clientCertificate.isEmpty())) {
+                return; // no certificate, no identity: authentication is left to user/pass
+            }
             verifyPeer(clientCertificate);
         }
 

@@ -1,26 +1,27 @@
-package org.culvert.tun.linux;
+package org.culvert.openvpn.script;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs an external program (iproute2's {@code ip}, an {@code --up}/{@code --down} script) from the
- * calling thread and waits for it. The child inherits the calling thread's network namespace, which
- * is what lets a tunnel thread that entered a namespace configure its device there.
+ * Runs an external program (iproute2's {@code ip}, an {@code --up}/{@code --down} script, a server's
+ * {@code --auth-user-pass-verify} or {@code --client-connect} script) from the calling thread and
+ * waits for it. The child inherits the calling thread's network namespace, which is what lets a
+ * tunnel thread that entered a namespace configure its device there. Setup and script threads only,
+ * never a data thread: it blocks.
  *
  * <p>Output (stdout and stderr together) goes to a temporary file rather than a pipe, so that a
  * script that leaves a daemon holding its output open cannot make us wait forever; the last part
  * of it is returned for error messages.
  */
-final class CommandRunner {
+public final class CommandRunner {
     /** How much of a command's output an error message quotes. */
     private static final int OUTPUT_TAIL = 1000;
 
@@ -28,10 +29,10 @@ final class CommandRunner {
     }
 
     /** Exit status and the tail of the output of a finished command. */
-    static final class Result {
-        final int exitCode;
-        final String output;
-        final boolean timedOut;
+    public static final class Result {
+        private final int exitCode;
+        private final String output;
+        private final boolean timedOut;
 
         Result(int exitCode, String output, boolean timedOut) {
             this.exitCode = exitCode;
@@ -39,15 +40,48 @@ final class CommandRunner {
             this.timedOut = timedOut;
         }
 
-        boolean succeeded() {
+        /** The exit status; -1 if the command timed out. */
+        public int exitCode() {
+            return exitCode;
+        }
+
+        /** The last part of the command's output, stripped. */
+        public String output() {
+            return output;
+        }
+
+        public boolean timedOut() {
+            return timedOut;
+        }
+
+        public boolean succeeded() {
             return exitCode == 0 && !timedOut;
         }
 
         /** E.g. {@code "exit status 2: RTNETLINK answers: File exists"}. */
-        String describe(long timeoutMillis) {
+        public String describe(long timeoutMillis) {
             String status = timedOut ? "timed out after " + timeoutMillis + " ms" : "exit status " + exitCode;
             return output.isEmpty() ? status : status + ": " + output;
         }
+    }
+
+    /**
+     * The argument list that runs a configured script command line as OpenVPN does:
+     * {@code /bin/sh -c 'COMMAND "$@"' NAME ARGS...}. The shell splits the configured line as
+     * OpenVPN's own parser would, and OpenVPN's arguments are appended to it as separate words,
+     * never re-parsed.
+     *
+     * @param name      {@code $0} of the shell, shown by {@code ps}
+     * @param arguments OpenVPN's arguments (device, MTU, a temporary file...)
+     */
+    public static List<String> scriptCommand(String commandLine, String name, List<String> arguments) {
+        List<String> command = new ArrayList<>(arguments.size() + 4);
+        command.add("/bin/sh");
+        command.add("-c");
+        command.add(commandLine + " \"$@\"");
+        command.add(name);
+        command.addAll(arguments);
+        return command;
     }
 
     /**
@@ -57,7 +91,7 @@ final class CommandRunner {
      * @throws IOException          if the program cannot be started
      * @throws InterruptedException if the calling thread is interrupted (the process is killed)
      */
-    static Result run(List<String> command, Map<String, String> environment, long timeoutMillis)
+    public static Result run(List<String> command, Map<String, String> environment, long timeoutMillis)
             throws IOException, InterruptedException {
         Path output = Files.createTempFile("culvert-cmd", ".out");
         try {
@@ -78,6 +112,9 @@ final class CommandRunner {
                 throw e;
             }
             if (!finished) {
+                // The shell's children (the script itself under /bin/sh -c) go too, so that no
+                // hung script outlives its bound.
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
                 return new Result(-1, tail(output), true);
@@ -89,14 +126,13 @@ final class CommandRunner {
     }
 
     private static String tail(Path output) throws IOException {
-        try (FileChannel channel = FileChannel.open(output, StandardOpenOption.READ)) {
-            long size = channel.size();
+        try (RandomAccessFile file = new RandomAccessFile(output.toFile(), "r")) {
+            long size = file.length();
             long from = Math.max(0, size - OUTPUT_TAIL);
-            ByteBuffer bytes = ByteBuffer.allocate((int) (size - from));
-            while (bytes.hasRemaining() && channel.read(bytes, from + bytes.position()) > 0) {
-                // read the tail completely
-            }
-            return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8).strip();
+            byte[] bytes = new byte[(int) (size - from)];
+            file.seek(from);
+            file.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8).strip();
         }
     }
 }
