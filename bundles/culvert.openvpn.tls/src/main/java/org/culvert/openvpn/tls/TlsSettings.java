@@ -77,6 +77,7 @@ public final class TlsSettings {
     private final Proto proto;
     private final boolean peerKnown;
     private final boolean pull;
+    private final boolean serverMode;
     private final boolean pushPeerInfo;
     private final OccOptions occ;
     private final int maxPacketSize;
@@ -134,6 +135,7 @@ public final class TlsSettings {
         proto = b.proto;
         peerKnown = b.peerKnown;
         pull = b.pull;
+        serverMode = b.serverMode && b.role == TlsRole.SERVER;
         pushPeerInfo = b.pushPeerInfo;
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
@@ -577,6 +579,18 @@ public final class TlsSettings {
         return pull;
     }
 
+    /**
+     * {@code mode server}, a tls-server only: each session serves one client of a multi-client server.
+     * Key 0's data keys wait for the caller's decision ({@link TlsSession#acceptClient}), the client's
+     * PUSH_REQUEST is answered with the caller's PUSH_REPLY, and the server's key-method-2 message
+     * carries no peer info.
+     *
+     * @since 2.2
+     */
+    public boolean serverMode() {
+        return serverMode;
+    }
+
     /** {@code --push-peer-info}: a pull client also sends IV_SSL and IV_PLAT_VER. */
     public boolean pushPeerInfo() {
         return pushPeerInfo;
@@ -658,6 +672,7 @@ public final class TlsSettings {
         private Proto proto = Proto.UDP;
         private boolean peerKnown;
         private boolean pull;
+        private boolean serverMode;
         private boolean pushPeerInfo;
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
@@ -1018,6 +1033,12 @@ public final class TlsSettings {
          */
         public Builder peerKnown(boolean value) {
             this.peerKnown = value;
+            return this;
+        }
+
+        /** {@code mode server}, a tls-server only: see {@link TlsSettings#serverMode()}. @since 2.2 */
+        public Builder serverMode(boolean value) {
+            this.serverMode = value;
             return this;
         }
 

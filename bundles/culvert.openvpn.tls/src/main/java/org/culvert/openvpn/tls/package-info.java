@@ -26,7 +26,13 @@
  * {@code pushReady}, {@code pushedOptions}, {@code installPushedKeys}, {@code pollNotice}; new
  * {@code TlsFailure.Reason}s {@code NO_PUSH_REPLY}, {@code PUSH_FAILED}, {@code AUTH_FAILED},
  * {@code SERVER_RESTART}, {@code SERVER_HALT}.
+ * <p>2.2: server mode (one client of a multi-client server): {@link org.culvert.openvpn.tls.HandshakeCookie}
+ * (the stateless three-way handshake) and the {@code TlsSession} constructor taking its
+ * {@code Admission}; {@code TlsSettings.serverMode()} and its builder method;
+ * {@link org.culvert.openvpn.tls.ServerPull} ({@code TlsSession.serverPull()}: credentials, peer info,
+ * accept/pending/deny, client-kill, exit deadline), {@link org.culvert.openvpn.tls.PeerInfo} and
+ * {@link org.culvert.openvpn.tls.ClientProtocol} (NCP and the generated push options).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package org.culvert.openvpn.tls;

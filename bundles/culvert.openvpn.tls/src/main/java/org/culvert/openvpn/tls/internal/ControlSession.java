@@ -76,6 +76,10 @@ public final class ControlSession {
     /** Pull mode: the final PUSH_REPLY was applied; key 0 waits for {@link #completePull}. */
     private boolean pushComplete;
     private long nextPushRequest = Long.MAX_VALUE;
+    /** Server mode: the pull as the server sees it; null otherwise. */
+    private final PushServer pushServer;
+    /** Server mode: key 0's key-method-2 message from the client, kept until the caller decided. */
+    private KeyMethod2 clientKm2;
     /** OpenVPN's push_request_interval: PUSH_REQUEST every 5 s until the reply. */
     static final long PUSH_REQUEST_INTERVAL_MILLIS = 5000;
     private final ControlPacket packet = new ControlPacket();
@@ -101,13 +105,36 @@ public final class ControlSession {
      */
     public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
             long localSid, SeenResets seenResets) {
+        this(cfg, clock, random, ivs, scratch, localSid, seenResets, 0);
+    }
+
+    /**
+     * A server session for a client that completed the stateless three-way handshake (OpenVPN's
+     * {@code session_skip_to_pre_start}): our reset (message id 0, sent statelessly under
+     * {@code localSid} with wrapper packet-id 1) counts as sent and acknowledged, the client's reset
+     * (its message id 0) as received, so the session expects message id 1 and its wrapper's
+     * packet-ids continue at 2. The caller then feeds it the packet that completed the handshake.
+     */
+    public static ControlSession afterCookie(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs,
+            DataScratch scratch, long localSid, long remoteSid, SeenResets seenResets) {
+        if (!cfg.server || localSid == 0) {
+            throw new IllegalArgumentException("a stateless handshake is a server's, with the session id it sent");
+        }
+        ControlSession s = new ControlSession(cfg, clock, random, ivs, scratch, localSid, seenResets, 1);
+        s.skipToPreStart(remoteSid);
+        return s;
+    }
+
+    private ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
+            long localSid, SeenResets seenResets, long lastSentWrapId) {
         this.seenResets = seenResets;
         this.cfg = cfg;
         this.clock = clock;
         this.random = random;
         this.ivs = ivs;
         this.scratch = scratch;
-        this.wrap = cfg.newWrap(clock);
+        this.wrap = cfg.newWrap(clock, lastSentWrapId);
+        this.pushServer = cfg.serverMode ? new PushServer(this::queueControlMessage) : null;
         this.chunk = new byte[cfg.maxControlPayload];
         long sid = localSid;
         while (sid == 0) {
@@ -122,6 +149,19 @@ public final class ControlSession {
                     cfg.tlsTimeoutMillis);
             attemptStart = now;
         }
+    }
+
+    private void skipToPreStart(long remote) {
+        long now = clock.monotonicMillis();
+        remoteSid = remote;
+        remoteKnown = true;
+        answered = true; // the client echoed our stateless session id: it receives what we send
+        attemptStart = now;
+        primary = new KeyState(0, ControlPacket.OP_HARD_RESET_SERVER_V2, cfg.tlsTimeoutMillis);
+        process(now); // queues our reset as message id 0 ...
+        primary.send.acknowledge(0); // ... which the client already acknowledged
+        primary.receive.offer(0, ControlPacket.OP_HARD_RESET_CLIENT_V2, body, 0, 0); // its reset, ACKed statelessly
+        process(now);
     }
 
     // ------------------------------------------------------------------ inputs
@@ -426,9 +466,14 @@ public final class ControlSession {
 
     /** Queues a NUL-terminated control message (e.g. {@code EXIT}) for the peer, sent once key method 2 is done. */
     public void sendControlMessage(String message) {
+        queueControlMessage(message);
+        process(clock.monotonicMillis());
+    }
+
+    /** Queues without processing: safe from inside {@link #process} (key exchange writes the queue after reading). */
+    private void queueControlMessage(String message) {
         byte[] text = message.getBytes(StandardCharsets.US_ASCII);
         outgoingMessages.add(Arrays.copyOf(text, text.length + 1));
-        process(clock.monotonicMillis());
     }
 
     /** The credentials a client writes into each key-method-2 message from now on; null for empty ones. */
@@ -446,6 +491,95 @@ public final class ControlSession {
             authFailed = message;
         }
         fail(new TlsFailure(TlsFailure.Reason.AUTH_FAILED, "AUTH_FAILED: " + message.describe()));
+    }
+
+    // ------------------------------------------------------------------ server mode
+
+    /** What a client says to the server: PUSH_REQUEST, EXIT; anything else is logged by the caller. */
+    private void serverControlMessage(String m) {
+        if (m.equals("PUSH_REQUEST")) {
+            pushServer.pushRequest(clock.monotonicMillis());
+        } else if (m.equals("EXIT")) {
+            peerExit = true;
+        } else {
+            serverNotice = "WARNING: Received unknown control message: " + shown(m);
+        }
+    }
+
+    private String serverNotice;
+
+    /** Server mode: a line to log about the client's control messages, once; else null. */
+    public String takeServerNotice() {
+        String n = serverNotice;
+        serverNotice = null;
+        return n;
+    }
+
+    /** Server mode: the client's key-method-2 message (peer info, username, password) awaiting a decision, or null. */
+    public KeyMethod2 clientKeyMethod2() {
+        return clientKm2;
+    }
+
+    /** Server mode: the client's PUSH_REQUESTs so far. */
+    public int pushRequests() {
+        return pushServer == null ? 0 : pushServer.pushRequests();
+    }
+
+    /** Server mode: the decision so far, as a name (UNDECIDED, PENDING, ACCEPTED, DENIED); null outside server mode. */
+    public String decision() {
+        return pushServer == null ? null : pushServer.decision().name();
+    }
+
+    /**
+     * Server mode: the caller accepted the client. Keys key 0 with the chosen cipher, peer-id and key
+     * derivation (the server's keys exist before its PUSH_REPLY, as in OpenVPN), then sends
+     * {@code pushReplies} once the client asked (or at once if it announced it will not ask).
+     *
+     * @return false if there was nothing to accept (no client key-method-2 yet, already decided, failed)
+     */
+    public boolean acceptClient(DataCipher cipher, int peerId, boolean ekm, boolean ccExit, boolean dynTlsCrypt,
+            java.util.List<String> pushReplies, boolean willNotAsk) {
+        KeyState ks = primary;
+        if (pushServer == null || clientKm2 == null || negotiation != null || failure != null || ks == null
+                || ks.keyId != 0 || ks.tls == null || pushServer.decision() == PushServer.Decision.DENIED) {
+            return false;
+        }
+        if (ekm && !ks.tls.canExport()) {
+            fail(new TlsFailure(TlsFailure.Reason.KEY_DERIVATION_FAILED, "tls-ekm was chosen for the client, but this"
+                    + " TLS session cannot export keying material"));
+            return false;
+        }
+        long now = clock.monotonicMillis();
+        negotiation = new Negotiation(cipher, ekm, peerId >= 0, peerId >= 0 ? peerId : 0xFFFFFF, ccExit,
+                dynTlsCrypt && ekm, shown(clientKm2.peerInfo), OccStrings.mismatch(cfg.expectedRemoteOptions,
+                clientKm2.options), ks.tls.peer());
+        deriveKeys(ks);
+        if (failure != null) {
+            return false;
+        }
+        clientKm2 = null; // wiped by deriveKeys
+        pushServer.accept(pushReplies, willNotAsk, now);
+        process(now);
+        return true;
+    }
+
+    /** Server mode: AUTH_PENDING (and INFO_PRE) while the caller's decision is deferred. */
+    public void pendingClient(String authPending, String infoPre) {
+        if (pushServer != null && failure == null) {
+            pushServer.pending(authPending, infoPre);
+            process(clock.monotonicMillis());
+        }
+    }
+
+    /** Server mode: AUTH_FAILED[,reason] goes to the client; no keys, no push. */
+    public void denyClient(String authFailedMessage) {
+        if (pushServer != null && failure == null && negotiation == null) {
+            pushServer.deny(authFailedMessage, clock.monotonicMillis());
+            if (clientKm2 != null) {
+                clientKm2.wipe();
+            }
+            process(clock.monotonicMillis());
+        }
     }
 
     // ------------------------------------------------------------------ queries
@@ -753,6 +887,12 @@ public final class ControlSession {
                     nextPushRequest = now;
                     changed = true;
                 }
+            } else if (pushServer != null && negotiation == null) {
+                // Server mode: key 0 is keyed with what the caller decides for this client (see acceptClient).
+                if (clientKm2 == null) {
+                    clientKm2 = ks.peerKm2;
+                    changed = true;
+                }
             } else {
                 deriveKeys(ks);
                 changed = true;
@@ -833,6 +973,10 @@ public final class ControlSession {
      * only EXIT means something outside pull mode.
      */
     private void controlMessage(KeyState ks, String m) {
+        if (pushServer != null) {
+            serverControlMessage(m);
+            return;
+        }
         if (!cfg.server && org.culvert.openvpn.tls.AuthFailed.matches(m)) {
             // First in OpenVPN's order; also outside pull mode, where a server may still refuse our credentials.
             authFailed(org.culvert.openvpn.tls.AuthFailed.parse(m));
