@@ -33,8 +33,12 @@ import org.culvert.openvpn.tls.internal.Hmac;
  * {@code connect-freq-initial}); a replayed third packet from the same address admits again, as in
  * OpenVPN, which is harmless while the instance it made exists.
  *
- * <p>tls-crypt-v2 server keys (WKc in the client's {@code P_CONTROL_HARD_RESET_CLIENT_V3}) are not
- * supported yet: such packets are dropped as {@link DropReason#OPCODE}.
+ * <p>With a tls-crypt-v2 server key the client's packets are {@code P_CONTROL_HARD_RESET_CLIENT_V3}
+ * and {@code P_CONTROL_WKC_V1}: the WKc at their end is unwrapped with the server key first, then the
+ * packet with the client's key Kc; the reply carries the early-negotiation TLV {@code RESEND_WKC}, so
+ * the third packet brings the WKc again and the admission carries Kc and the metadata (for
+ * {@code tls-crypt-v2-verify}). A client without early negotiation (OpenVPN 2.5) is dropped
+ * ({@link DropReason#NO_EARLY_NEGOTIATION}): {@code allow-noncookie} is not supported yet.
  *
  * <p>Not thread-safe: one thread screens (or the caller serialises). Allocation-free per packet.
  * {@link #close()} wipes the cookie key and the wrapping keys; idempotent.
@@ -71,11 +75,37 @@ public final class HandshakeCookie implements AutoCloseable {
         /** A third packet without an ACK record: nothing echoes our session id. */
         NO_ACK,
         /** The echoed session id is not ours for this address, client session id and the last three slots. */
-        BAD_COOKIE
+        BAD_COOKIE,
+        /** tls-crypt-v2: the client's WKc did not unwrap with the server key (too short or long, wrong tag). */
+        BAD_WKC,
+        /** tls-crypt-v2: a reset without early negotiation (an OpenVPN 2.5 client; needs allow-noncookie). */
+        NO_EARLY_NEGOTIATION
     }
 
-    /** The session ids of an admitted client. */
-    public record Admission(long serverSessionId, long clientSessionId) {
+    /**
+     * An admitted client: its session ids and, with tls-crypt-v2, its client key Kc and the WKc's
+     * metadata (type byte first), which the caller wipes with {@link #wipe()} once its session exists.
+     */
+    public record Admission(long serverSessionId, long clientSessionId, byte[] tlsCryptV2Kc, byte[] tlsCryptV2Metadata) {
+        public Admission(long serverSessionId, long clientSessionId) {
+            this(serverSessionId, clientSessionId, null, null);
+        }
+
+        /** Overwrites Kc and the metadata. */
+        public void wipe() {
+            if (tlsCryptV2Kc != null) {
+                Arrays.fill(tlsCryptV2Kc, (byte) 0);
+            }
+            if (tlsCryptV2Metadata != null) {
+                Arrays.fill(tlsCryptV2Metadata, (byte) 0);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Admission[server sid " + Long.toHexString(serverSessionId) + ", client sid "
+                    + Long.toHexString(clientSessionId) + (tlsCryptV2Kc != null ? ", tls-crypt-v2" : "") + "]";
+        }
     }
 
     private static final int MAX_CONTROL = 2048;
@@ -83,6 +113,11 @@ public final class HandshakeCookie implements AutoCloseable {
 
     private final Clock clock;
     private final ControlWrap wrap;
+    /** The tls-crypt-v2 server key, or null. */
+    private final byte[] v2ServerKey;
+    private final org.culvert.openvpn.crypto.ReplayWindow.Settings replay;
+    /** The client key of the packet being screened (tls-crypt-v2), or null. */
+    private org.culvert.openvpn.tls.internal.TlsCryptV2.Unwrapped v2Client;
     private final Hmac hmac;
     private final long slotSeconds;
     private final long[] drops = new long[DropReason.values().length];
@@ -112,6 +147,8 @@ public final class HandshakeCookie implements AutoCloseable {
         this.hmac = new Hmac(AuthAlgorithm.SHA256, key, 0, 32);
         Arrays.fill(key, (byte) 0);
         this.slotSeconds = Math.max(1, (settings.handWindow() + 1) / 2);
+        this.v2ServerKey = settings.hasTlsCryptV2Server() ? settings.tlsCryptV2ServerKey().clone() : null;
+        this.replay = settings.replayWindow();
         if (settings.hasTlsAuth()) {
             wrap = ControlWrap.tlsAuth(settings.tlsAuthKey(), settings.tlsAuthDirection(), settings.auth(),
                     settings.replayWindow(), clock);
@@ -141,13 +178,47 @@ public final class HandshakeCookie implements AutoCloseable {
             return drop(DropReason.OVERSIZED);
         }
         int op = (packet[0] & 0xFF) >>> 3;
-        if (op != ControlPacket.OP_HARD_RESET_CLIENT_V2 && op != ControlPacket.OP_CONTROL_V1 && op != ControlPacket.OP_ACK_V1) {
+        boolean known = v2ServerKey != null
+                ? op == ControlPacket.OP_HARD_RESET_CLIENT_V3 || op == ControlPacket.OP_CONTROL_WKC_V1
+                : op == ControlPacket.OP_HARD_RESET_CLIENT_V2 || op == ControlPacket.OP_CONTROL_V1 || op == ControlPacket.OP_ACK_V1;
+        if (!known) {
             return drop(DropReason.OPCODE);
         }
         if ((packet[0] & 7) != 0) {
             return drop(DropReason.KEY_ID);
         }
-        int n = wrap.open(packet, ControlWrap.HEADER, length, body);
+        if (v2ServerKey == null) {
+            return screenOpened(op, packet, length, wrap, address, out);
+        }
+        return screenTlsCryptV2(op, packet, length, address, out);
+    }
+
+    /** tls-crypt-v2: the WKc (its length in its last 2 bytes) unwraps with the server key, then the rest with Kc. */
+    private Action screenTlsCryptV2(int op, byte[] packet, int length, byte[] address, byte[] out) {
+        int wkcLength = Bytes.getShort(packet, length - 2);
+        if (wkcLength < org.culvert.openvpn.tls.internal.TlsCryptV2.MIN_WKC_LENGTH || wkcLength > length - ControlWrap.HEADER) {
+            return drop(DropReason.BAD_WKC);
+        }
+        try {
+            v2Client = org.culvert.openvpn.tls.internal.TlsCryptV2.unwrap(v2ServerKey, packet, length - wkcLength, wkcLength);
+        } catch (org.culvert.openvpn.tls.internal.TlsCryptV2.KeyException e) {
+            return drop(DropReason.BAD_WKC);
+        }
+        // Control path only, and only for packets with a WKc made by our server key.
+        ControlWrap kc = ControlWrap.tlsCrypt(v2Client.kc(), true, replay, clock);
+        try {
+            return screenOpened(op == ControlPacket.OP_HARD_RESET_CLIENT_V3 ? ControlPacket.OP_HARD_RESET_CLIENT_V2
+                    : ControlPacket.OP_CONTROL_V1, packet, length - wkcLength, kc, address, out);
+        } finally {
+            kc.wipe();
+            v2Client.wipe();
+            v2Client = null;
+        }
+    }
+
+    /** Checks the wrapping with {@code w}, then the reset or the third packet; {@code op} as a v2 client's would be without WKc. */
+    private Action screenOpened(int op, byte[] packet, int length, ControlWrap w, byte[] address, byte[] out) {
+        int n = w.open(packet, ControlWrap.HEADER, length, body);
         if (n == ControlWrap.FAIL_SHORT) {
             return drop(DropReason.SHORT);
         }
@@ -167,7 +238,10 @@ public final class HandshakeCookie implements AutoCloseable {
             if (this.packet.messageId != 0) {
                 return drop(DropReason.MESSAGE_ID); // OpenVPN 2.6.22 ignores such resets
             }
-            return reply(sessionId(slot, address, clientSid), clientSid, out);
+            if (v2Client != null && w.openedPacketId() < ControlWrap.EARLY_NEG_START) {
+                return drop(DropReason.NO_EARLY_NEGOTIATION);
+            }
+            return reply(w, sessionId(slot, address, clientSid), clientSid, out);
         }
         if (op == ControlPacket.OP_CONTROL_V1 && this.packet.messageId > 1) {
             return drop(DropReason.MESSAGE_ID); // OpenVPN 2.6.15: packet 3 carries id 0 or 1
@@ -184,7 +258,9 @@ public final class HandshakeCookie implements AutoCloseable {
         if (!match) {
             return drop(DropReason.BAD_COOKIE);
         }
-        admission = new Admission(this.packet.ackRemoteSessionId, clientSid);
+        admission = v2Client == null ? new Admission(this.packet.ackRemoteSessionId, clientSid)
+                : new Admission(this.packet.ackRemoteSessionId, clientSid, v2Client.kc().clone(),
+                        v2Client.metadata().clone());
         admitted++;
         return Action.ADMIT;
     }
@@ -220,6 +296,9 @@ public final class HandshakeCookie implements AutoCloseable {
             closed = true;
             hmac.wipe();
             wrap.wipe();
+            if (v2ServerKey != null) {
+                Arrays.fill(v2ServerKey, (byte) 0);
+            }
         }
     }
 
@@ -238,15 +317,23 @@ public final class HandshakeCookie implements AutoCloseable {
         return sid == 0 ? 1 : sid; // 0 means "none" to a control session
     }
 
-    private Action reply(long serverSid, long clientSid, byte[] out) {
+    private Action reply(ControlWrap w, long serverSid, long clientSid, byte[] out) {
         header[0] = (byte) (ControlPacket.OP_HARD_RESET_SERVER_V2 << 3);
         Bytes.putLong(header, 1, serverSid);
         body[0] = 1;
         Bytes.putInt(body, 1, 0);
         Bytes.putLong(body, 5, clientSid);
         Bytes.putInt(body, 13, 0);
-        int n = wrap.wrapWithPacketId(1, clock.unixSeconds(), header, ControlWrap.HEADER, body, REPLY_BODY, out);
-        Arrays.fill(body, 0, REPLY_BODY, (byte) 0);
+        int bodyLength = REPLY_BODY;
+        if (v2Client != null) {
+            // Early negotiation: TLV EARLY_NEG_FLAGS (1), length 2, RESEND_WKC (1).
+            Bytes.putShort(body, bodyLength, 1);
+            Bytes.putShort(body, bodyLength + 2, 2);
+            Bytes.putShort(body, bodyLength + 4, 1);
+            bodyLength += 6;
+        }
+        int n = w.wrapWithPacketId(1, clock.unixSeconds(), header, ControlWrap.HEADER, body, bodyLength, out);
+        Arrays.fill(body, 0, bodyLength, (byte) 0);
         if (n <= 0) {
             return drop(DropReason.WRAP);
         }

@@ -181,6 +181,12 @@ public final class TlsSession implements PeerEngine {
                 : settings.hasTlsCrypt() || settings.hasTlsCryptV2() ? ControlWrap.Kind.TLS_CRYPT : ControlWrap.Kind.NONE;
         byte[] wrapKey = settings.hasTlsAuth() ? settings.tlsAuthKey() : settings.hasTlsCrypt() ? settings.tlsCryptKey()
                 : settings.tlsCryptV2Kc();
+        boolean v2Server = admission != null && admission.tlsCryptV2Kc() != null;
+        if (v2Server) {
+            // tls-crypt-v2: this client's own key Kc wraps its control channel (a copy: the caller wipes the admission).
+            wrapKind = ControlWrap.Kind.TLS_CRYPT;
+            wrapKey = admission.tlsCryptV2Kc().clone();
+        }
         this.config = new SessionConfig(settings.role() == TlsRole.SERVER, resolved.profile(), resolved.credentials(),
                 verifier, wrapKind, wrapKey, settings.tlsAuthDirection(), settings.auth(), resolved.dataCiphers(),
                 resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
@@ -189,7 +195,7 @@ public final class TlsSession implements PeerEngine {
                 settings.pull() ? SessionConfig.IV_PROTO_PULL : settings.ivProto(),
                 settings.peerKnown() && !settings.proto().isTcp(), settings.announceKeyExportAlways(), settings.pull(),
                 settings.compression().decompresses(),
-                settings.occ().tunMtu(), settings.pushPeerInfo(), settings.tlsCryptV2Wkc(), settings.serverMode());
+                settings.occ().tunMtu(), settings.pushPeerInfo(), settings.tlsCryptV2Wkc(), settings.serverMode(), v2Server);
         this.ivs = new IvSource(random);
         this.compression = settings.compression().sendFraming();
         // OpenVPN's frame payload size: the tun MTU plus, for tap, the default tun-mtu-extra.

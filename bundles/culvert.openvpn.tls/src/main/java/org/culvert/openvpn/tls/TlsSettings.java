@@ -46,6 +46,8 @@ public final class TlsSettings {
     /** tls-crypt-v2 client key: Kc and WKc, or null. */
     private final byte[] tlsCryptV2Kc;
     private final byte[] tlsCryptV2Wkc;
+    private final byte[] tlsCryptV2ServerKey;
+    private final boolean forceCookie;
     private final TlsVersion tlsVersionMin;
     private final TlsVersion tlsVersionMax;
     private final String tlsCipher;
@@ -104,6 +106,8 @@ public final class TlsSettings {
         extraCerts = b.extraCerts;
         tlsCryptV2Kc = b.tlsCryptV2Kc == null ? null : b.tlsCryptV2Kc.clone();
         tlsCryptV2Wkc = b.tlsCryptV2Wkc == null ? null : b.tlsCryptV2Wkc.clone();
+        tlsCryptV2ServerKey = b.tlsCryptV2ServerKey == null ? null : b.tlsCryptV2ServerKey.clone();
+        forceCookie = b.forceCookie;
         tlsVersionMin = b.tlsVersionMin;
         tlsVersionMax = b.tlsVersionMax;
         tlsCipher = b.tlsCipher;
@@ -175,6 +179,9 @@ public final class TlsSettings {
         if (keyPassword != null) {
             Arrays.fill(keyPassword, '\0');
         }
+        if (tlsCryptV2ServerKey != null) {
+            Arrays.fill(tlsCryptV2ServerKey, (byte) 0);
+        }
         if (tlsCryptV2Kc != null) {
             Arrays.fill(tlsCryptV2Kc, (byte) 0);
         }
@@ -197,6 +204,11 @@ public final class TlsSettings {
         if (tlsCryptV2Kc != null && (tlsAuthKey != null || tlsCryptKey != null)) {
             throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.CONFLICT,
                     "--tls-crypt-v2, --tls-auth and --tls-crypt are mutually exclusive in client mode");
+        }
+        if (tlsCryptV2ServerKey != null && (role != TlsRole.SERVER || tlsAuthKey != null || tlsCryptKey != null)) {
+            throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.CONFLICT, role != TlsRole.SERVER
+                    ? "a tls-crypt-v2 server key is a tls-server's" : "--tls-crypt-v2, --tls-auth and --tls-crypt are"
+                    + " mutually exclusive");
         }
         if (tlsCryptV2Kc != null && role == TlsRole.SERVER) {
             throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.UNSUPPORTED,
@@ -426,6 +438,31 @@ public final class TlsSettings {
     }
 
     /** The wrapped client key sent to the server as is (not secret without the server key), or null. */
+    /**
+     * A tls-crypt-v2 server key is set (a {@code mode server} tls-server unwraps each client's key).
+     *
+     * @since 2.2
+     */
+    public boolean hasTlsCryptV2Server() {
+        return tlsCryptV2ServerKey != null;
+    }
+
+    /** The tls-crypt-v2 server key (128 bytes), or null. */
+    byte[] tlsCryptV2ServerKey() {
+        return tlsCryptV2ServerKey;
+    }
+
+    /**
+     * {@code --tls-crypt-v2 key force-cookie}: a client that does not do the early-negotiation cookie
+     * handshake is refused (the default {@code allow-noncookie} lets OpenVPN 2.5 clients create state
+     * at once; Culvert does not support that yet, so both drop them).
+     *
+     * @since 2.2
+     */
+    public boolean forceCookie() {
+        return forceCookie;
+    }
+
     byte[] tlsCryptV2Wkc() {
         return tlsCryptV2Wkc;
     }
@@ -641,6 +678,8 @@ public final class TlsSettings {
         private String extraCerts;
         private byte[] tlsCryptV2Kc;
         private byte[] tlsCryptV2Wkc;
+        private byte[] tlsCryptV2ServerKey;
+        private boolean forceCookie;
         private TlsVersion tlsVersionMin = TlsVersion.TLS_1_2;
         private TlsVersion tlsVersionMax = TlsVersion.TLS_1_3;
         private String tlsCipher;
@@ -816,6 +855,34 @@ public final class TlsSettings {
             } catch (org.culvert.openvpn.tls.internal.TlsCryptV2.KeyException e) {
                 throw new IllegalArgumentException("--tls-crypt-v2: " + e.getMessage(), e);
             }
+            return this;
+        }
+
+        /**
+         * {@code --tls-crypt-v2 server.key} on a tls-server: the server key ({@code OpenVPN tls-crypt-v2
+         * server key} PEM) that unwraps each client's WKc. The characters are not kept.
+         *
+         * @throws IllegalArgumentException if the key is malformed
+         * @since 2.2
+         */
+        public Builder tlsCryptV2Server(char[] pem) {
+            if (tlsCryptV2ServerKey != null) {
+                Arrays.fill(tlsCryptV2ServerKey, (byte) 0);
+                tlsCryptV2ServerKey = null;
+            }
+            if (pem != null) {
+                try {
+                    tlsCryptV2ServerKey = org.culvert.openvpn.tls.internal.TlsCryptV2.parseServerKey(pem);
+                } catch (org.culvert.openvpn.tls.internal.TlsCryptV2.KeyException e) {
+                    throw new IllegalArgumentException("--tls-crypt-v2: " + e.getMessage(), e);
+                }
+            }
+            return this;
+        }
+
+        /** {@code force-cookie} (true) or {@code allow-noncookie} (false, the default): see {@link TlsSettings#forceCookie()}. @since 2.2 */
+        public Builder forceCookie(boolean value) {
+            this.forceCookie = value;
             return this;
         }
 

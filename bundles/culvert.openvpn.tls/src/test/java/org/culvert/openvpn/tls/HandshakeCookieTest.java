@@ -26,7 +26,6 @@ class HandshakeCookieTest {
     private static final byte[] OTHER_ADDRESS = {(byte) 192, 0, 2, 8, 0x13, (byte) 0x94};
     private final FakeClock clock = new FakeClock();
     private final byte[] out = new byte[2048];
-    private final ByteBuffer slot = ByteBuffer.allocateDirect(TlsPair.SLOT);
 
     private static byte[] key(long seed) {
         byte[] k = new byte[256];
@@ -34,14 +33,17 @@ class HandshakeCookieTest {
         return k;
     }
 
-    private byte[] next(TlsSession s) {
-        assertTrue(s.pollOutgoing(slot.clear(), TlsPair.HEADROOM), "the client has a packet to send");
+    /** The next packet {@code s} sends. */
+    static byte[] next(TlsSession s) {
+        ByteBuffer slot = ByteBuffer.allocateDirect(TlsPair.SLOT);
+        assertTrue(s.pollOutgoing(slot, TlsPair.HEADROOM), "the client has a packet to send");
         byte[] b = new byte[slot.remaining()];
         slot.get(b);
         return b;
     }
 
-    private static void deliver(TlsSession to, byte[] p) {
+    /** Delivers {@code p} to {@code to} with the headroom an engine needs. */
+    static void deliver(TlsSession to, byte[] p) {
         ByteBuffer buf = ByteBuffer.allocate(p.length + 2 * TlsPair.HEADROOM);
         buf.position(TlsPair.HEADROOM);
         buf.put(p);

@@ -193,10 +193,20 @@ public final class ControlSession {
             }
             return Verdict.UNKNOWN_OPCODE;
         }
-        if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
+        if (op == ControlPacket.OP_CONTROL_WKC_V1 && cfg.tlsCryptV2Server && length > ControlWrap.HEADER + 2) {
+            // A tls-crypt-v2 client repeats its WKc (our cookie reply asked for it): the packet is a
+            // P_CONTROL_V1 followed by the WKc in clear, whose length ends it. The session already
+            // has this client's Kc, so the WKc is only skipped (OpenVPN treats later ones so too).
+            int wkcLength = Bytes.getShort(wire, length - 2);
+            if (wkcLength < TlsCryptV2.MIN_WKC_LENGTH || wkcLength > length - ControlWrap.HEADER) {
+                return Verdict.MALFORMED_CONTROL;
+            }
+            length -= wkcLength;
+            op = ControlPacket.OP_CONTROL_V1;
+        } else if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
                 || op == ControlPacket.OP_CONTROL_WKC_V1) {
-            // Only a tls-crypt-v2 server (server mode, not built yet) unwraps these; Culvert's client
-            // sends them and never receives them, so here they cannot be authentic.
+            // Only a tls-crypt-v2 server's sessions read WKC_V1; Culvert's client sends these and
+            // never receives them, so here they cannot be authentic.
             return Verdict.UNKNOWN_OPCODE;
         }
         if (failure != null) {

@@ -76,6 +76,11 @@ public final class SessionConfig {
      * carries no peer info, as OpenVPN's server does.
      */
     public final boolean serverMode;
+    /**
+     * A tls-crypt-v2 server's session for one client: {@link #wrapKey} is that client's Kc, and its
+     * {@code P_CONTROL_WKC_V1} packets are read as {@code P_CONTROL_V1} without the WKc at their end.
+     */
+    public final boolean tlsCryptV2Server;
     /** Pull mode: key 0's data keys wait for the server's PUSH_REPLY; control messages are a client's. */
     public final boolean pull;
     /** The IV_ lines of a 2.6 pull client other than IV_CIPHERS and IV_PROTO; empty outside pull mode. */
@@ -87,7 +92,8 @@ public final class SessionConfig {
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
             String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst,
             boolean announceKeyExportAlways, boolean pull, boolean compressionConfigured, int tunMtu,
-            boolean pushPeerInfo, byte[] tlsCryptV2Wkc, boolean serverMode) {
+            boolean pushPeerInfo, byte[] tlsCryptV2Wkc, boolean serverMode, boolean tlsCryptV2Server) {
+        this.tlsCryptV2Server = server && tlsCryptV2Server;
         this.tlsCryptV2Wkc = tlsCryptV2Wkc;
         this.serverMode = server && serverMode;
         this.pull = pull && !server;
