@@ -30,6 +30,14 @@ import org.culvert.openvpn.tls.internal.TlsEndpoint;
  * The session's own ping-restart ({@link org.culvert.openvpn.session.TimerEvent#PING_RESTART}) closes it
  * silently. Loop thread only, as the session.
  *
+ * <p><b>A client that restarts</b> from the same address sends a new reset: the instance drops it
+ * ({@link org.culvert.openvpn.crypto.Verdict#WRONG_SESSION}, or {@code UNKNOWN_OPCODE} for a
+ * tls-crypt-v2 {@code P_CONTROL_HARD_RESET_CLIENT_V3}) and opens no second session. The caller screens
+ * such dropped control packets with its {@link HandshakeCookie} as if the address were unknown: a
+ * reply goes out statelessly, and only an {@link HandshakeCookie.Action#ADMIT} (the client proved the
+ * address) replaces the old instance with a new one. Forged resets thus cost an established client
+ * nothing.
+ *
  * @since 2.2
  */
 public final class ServerPull {

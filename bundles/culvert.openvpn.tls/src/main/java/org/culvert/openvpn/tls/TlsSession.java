@@ -376,8 +376,10 @@ public final class TlsSession implements PeerEngine {
         ControlSession accepted = target;
         int peerReset = settings.role() == TlsRole.SERVER ? ControlPacket.OP_HARD_RESET_CLIENT_V2
                 : ControlPacket.OP_HARD_RESET_SERVER_V2;
+        // In server mode a restarted client goes through the server's cookie again (see ServerPull),
+        // so no untrusted slot is opened here: it would wait for a decision nobody makes.
         if (v == Verdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
-                && active.failure() == null) {
+                && active.failure() == null && serverPull == null) {
             v = admitNewcomer(length);
             accepted = candidate;
         }

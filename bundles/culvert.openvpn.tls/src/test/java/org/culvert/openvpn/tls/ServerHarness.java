@@ -38,7 +38,9 @@ final class ServerHarness {
     static final class Client {
         final int index;
         final byte[] address;
-        final TlsSession session;
+        TlsSession session;
+        /** Set by {@link ServerHarness#restart}; becomes {@link #session} at the next step. */
+        TlsSession restarted;
         final TlsPair.Wire up;
         final TlsPair.Wire down;
         TlsSession instance;
@@ -86,6 +88,14 @@ final class ServerHarness {
         return c;
     }
 
+    /** The client restarts: a new engine at the same address (its old instance stays until the new one is admitted). */
+    void restart(Client c, OpenVpnOptions o) throws Exception {
+        TlsSession s = new TlsSession(TlsSettingsFactory.fromOptions(o), clock, random);
+        s.pushReplies(() -> new PushReply(o));
+        c.session.close();
+        c.restarted = s;
+    }
+
     /** Accepts with {@code ifconfig 10.8.0.(2+i)}, peer-id i and the protocol options the engine settles. */
     static void acceptWithAddress(Client c, ServerPull pull) {
         c.peerId = c.index;
@@ -104,6 +114,10 @@ final class ServerHarness {
     boolean step() {
         boolean any = false;
         for (Client c : clients) {
+            if (c.restarted != null) {
+                c.session = c.restarted;
+                c.restarted = null;
+            }
             any |= drain(c.session, c.up);
             if (c.instance != null) {
                 any |= drain(c.instance, c.down);
@@ -132,17 +146,34 @@ final class ServerHarness {
         return any;
     }
 
+    /** Control packets an instance dropped as another session's: screened as if the address were unknown. */
+    int rescreened;
+    /** Instances replaced by a restarted client's new session. */
+    int replaced;
+
     private void toServer(Client c, ByteBuffer p) {
+        byte[] b = new byte[p.remaining()];
+        p.get(p.position(), b);
         if (c.instance != null) {
             deliver(c.instance, p, c.tunAtServer);
-            return;
+            org.culvert.openvpn.crypto.Verdict v = c.instance.lastVerdict();
+            int op = (b[0] & 0xFF) >>> 3;
+            boolean control = op != 6 && op != 9;
+            if (!control || (v != org.culvert.openvpn.crypto.Verdict.WRONG_SESSION
+                    && v != org.culvert.openvpn.crypto.Verdict.UNKNOWN_OPCODE)) {
+                return;
+            }
+            rescreened++;
         }
-        byte[] b = new byte[p.remaining()];
-        p.get(b);
         HandshakeCookie.Action a = cookie.screen(b, b.length, c.address, reply);
         if (a == HandshakeCookie.Action.REPLY) {
             c.down.inject(java.util.Arrays.copyOf(reply, cookie.replyLength()));
         } else if (a == HandshakeCookie.Action.ADMIT) {
+            if (c.instance != null) {
+                c.instance.close(); // the client proved its address with a new session: it restarted
+                c.instance = null;
+                replaced++;
+            }
             try {
                 c.instance = new TlsSession(serverSettings, clock, random, cookie.admission());
             } catch (TlsConfigException e) {

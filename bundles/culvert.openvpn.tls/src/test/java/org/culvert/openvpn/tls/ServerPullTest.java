@@ -260,4 +260,30 @@ class ServerPullTest {
         assertTrue(crypt.allKeyed(30_000), () -> keyedInfo(crypt, b));
         assertEquals(List.of("encrypted"), crypt.send(b, false, "encrypted"));
     }
+
+    @Test
+    void aRestartedClientIsReadmittedThroughTheCookieAndForgedResetsLeaveTheInstanceAlone() throws Exception {
+        ServerHarness h = new ServerHarness(ServerHarness.server().build(), 13, 0, 0);
+        org.culvert.openvpn.config.OpenVpnOptions o = ServerHarness.clientOptions(dir, "");
+        ServerHarness.Client c = h.addClient(o);
+        assertTrue(h.allKeyed(10_000), () -> keyedInfo(h, c));
+        TlsSession first = c.instance;
+        // A reset with a new client session id (forged, or from a restart) reaches the established
+        // instance: dropped there, answered statelessly by the cookie, and the instance is untouched.
+        TlsSession forger = new TlsSession(TlsSessionTest.client().build(), h.clock, new java.security.SecureRandom());
+        java.nio.ByteBuffer slot = java.nio.ByteBuffer.allocateDirect(TlsPair.SLOT);
+        assertTrue(forger.pollOutgoing(slot, TlsPair.HEADROOM));
+        c.up.send(slot);
+        long replies = h.cookie.replies();
+        h.exchange();
+        assertEquals(replies + 1, h.cookie.replies());
+        assertTrue(first.isKeyed());
+        assertEquals(List.of("still here"), h.send(c, true, "still here"));
+        // The real client restarts: it proves the address and replaces its old instance.
+        h.restart(c, o);
+        assertTrue(h.allKeyed(10_000), () -> keyedInfo(h, c));
+        assertEquals(1, h.replaced);
+        assertEquals(TlsSession.State.CLOSED, first.state());
+        assertEquals(List.of("after the restart"), h.send(c, false, "after the restart"));
+    }
 }
