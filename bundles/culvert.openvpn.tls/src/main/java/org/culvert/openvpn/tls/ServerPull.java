@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.culvert.openvpn.Clock;
-import org.culvert.openvpn.tls.internal.ControlSession;
+import org.culvert.openvpn.tls.internal.PushServer;
 import org.culvert.openvpn.tls.internal.KeyMethod2;
 import org.culvert.openvpn.tls.internal.TlsEndpoint;
 
@@ -56,14 +56,14 @@ public final class ServerPull {
 
     /** The client's key-method-2 message arrived and awaits a decision (UNDECIDED or PENDING). */
     public boolean clientReady() {
-        ControlSession c = session.activeControl();
-        return session.state() == TlsSession.State.CONNECTING && c.clientKeyMethod2() != null
-                && !"DENIED".equals(c.decision());
+        PushServer p = push();
+        return session.state() == TlsSession.State.CONNECTING && p.clientKeyMethod2() != null
+                && p.decision() != PushServer.Decision.DENIED;
     }
 
     /** The client's peer info (IV_ variables) once {@link #clientReady()}, else null. */
     public PeerInfo peerInfo() {
-        KeyMethod2 km2 = session.activeControl().clientKeyMethod2();
+        KeyMethod2 km2 = push().clientKeyMethod2();
         if (km2 == null) {
             return peerInfo;
         }
@@ -75,7 +75,7 @@ public final class ServerPull {
 
     /** The username the client sent (empty without {@code auth-user-pass}), or null before {@link #clientReady()}. */
     public String username() {
-        KeyMethod2 km2 = session.activeControl().clientKeyMethod2();
+        KeyMethod2 km2 = push().clientKeyMethod2();
         return km2 == null ? null : km2.username;
     }
 
@@ -84,7 +84,7 @@ public final class ServerPull {
      * second call gives an empty array. Null before {@link #clientReady()}.
      */
     public char[] takePassword() {
-        KeyMethod2 km2 = session.activeControl().clientKeyMethod2();
+        KeyMethod2 km2 = push().clientKeyMethod2();
         if (km2 == null) {
             return null;
         }
@@ -95,7 +95,7 @@ public final class ServerPull {
 
     /** The client's OCC options string (for its {@code cipher} and compatibility warnings), or null. */
     public String occOptions() {
-        KeyMethod2 km2 = session.activeControl().clientKeyMethod2();
+        KeyMethod2 km2 = push().clientKeyMethod2();
         return km2 == null ? null : km2.options;
     }
 
@@ -128,7 +128,7 @@ public final class ServerPull {
         if (protocol == null || !protocol.ok() || info == null || !clientReady()) {
             return false;
         }
-        return session.activeControl().acceptClient(protocol.cipher(), protocol.peerId(), protocol.tlsEkm(),
+        return push().accept(protocol.cipher(), protocol.peerId(), protocol.tlsEkm(),
                 protocol.ccExit(), protocol.dynTlsCrypt(), pushReplies, info.has(PeerInfo.IV_PROTO_REQUEST_PUSH));
     }
 
@@ -139,13 +139,13 @@ public final class ServerPull {
     public void pending(int timeoutSeconds, String extra) {
         PeerInfo info = peerInfo();
         boolean keyword = info != null && info.has(PeerInfo.IV_PROTO_AUTH_PENDING_KW);
-        session.activeControl().pendingClient(keyword ? "AUTH_PENDING,timeout " + timeoutSeconds : "AUTH_PENDING",
+        push().pending(keyword ? "AUTH_PENDING,timeout " + timeoutSeconds : "AUTH_PENDING",
                 extra == null ? null : "INFO_PRE," + extra);
     }
 
     /** Refuses the client: {@code AUTH_FAILED[,clientReason]}; the instance closes 5 s later. */
     public void deny(String clientReason) {
-        session.activeControl().denyClient(clientReason == null || clientReason.isEmpty() ? "AUTH_FAILED"
+        push().deny(clientReason == null || clientReason.isEmpty() ? "AUTH_FAILED"
                 : "AUTH_FAILED," + clientReason);
         clientExit(EXIT_DELAY_MILLIS);
     }
@@ -161,12 +161,12 @@ public final class ServerPull {
 
     /** The decision so far: UNDECIDED, PENDING, ACCEPTED or DENIED. */
     public String decision() {
-        return session.activeControl().decision();
+        return push().decision().name();
     }
 
     /** PUSH_REQUESTs the client sent. */
     public int pushRequests() {
-        return session.activeControl().pushRequests();
+        return push().pushRequests();
     }
 
     /** When (monotonic ms) the caller closes this instance; {@code Long.MAX_VALUE} while it lives on. */
@@ -177,6 +177,10 @@ public final class ServerPull {
     /** Schedules the close {@code delayMillis} from now (never later than one already scheduled). */
     void clientExit(long delayMillis) {
         exitDeadline = Math.min(exitDeadline, clock.monotonicMillis() + delayMillis);
+    }
+
+    private PushServer push() {
+        return session.activeControl().pushServer();
     }
 
     private static String occCipher(String options) {

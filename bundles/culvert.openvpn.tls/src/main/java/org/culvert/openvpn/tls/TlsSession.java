@@ -664,7 +664,7 @@ public final class TlsSession implements PeerEngine {
     /** Pull mode: the next line to log about the push or the server's messages, or null (no allocation then). */
     public String pollNotice() {
         if (serverPull != null) {
-            return active.takeServerNotice();
+            return active.pushServer().takeNotice();
         }
         return pull == null ? null : pull.pollNotice();
     }

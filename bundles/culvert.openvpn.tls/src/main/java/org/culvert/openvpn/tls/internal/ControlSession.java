@@ -78,8 +78,6 @@ public final class ControlSession {
     private long nextPushRequest = Long.MAX_VALUE;
     /** Server mode: the pull as the server sees it; null otherwise. */
     private final PushServer pushServer;
-    /** Server mode: key 0's key-method-2 message from the client, kept until the caller decided. */
-    private KeyMethod2 clientKm2;
     /** OpenVPN's push_request_interval: PUSH_REQUEST every 5 s until the reply. */
     static final long PUSH_REQUEST_INTERVAL_MILLIS = 5000;
     private final ControlPacket packet = new ControlPacket();
@@ -134,7 +132,7 @@ public final class ControlSession {
         this.ivs = ivs;
         this.scratch = scratch;
         this.wrap = cfg.newWrap(clock, lastSentWrapId);
-        this.pushServer = cfg.serverMode ? new PushServer(this::queueControlMessage) : null;
+        this.pushServer = cfg.serverMode ? new PushServer(this, clock) : null;
         this.chunk = new byte[cfg.maxControlPayload];
         long sid = localSid;
         while (sid == 0) {
@@ -481,7 +479,7 @@ public final class ControlSession {
     }
 
     /** Queues without processing: safe from inside {@link #process} (key exchange writes the queue after reading). */
-    private void queueControlMessage(String message) {
+    void queueControlMessage(String message) {
         byte[] text = message.getBytes(StandardCharsets.US_ASCII);
         outgoingMessages.add(Arrays.copyOf(text, text.length + 1));
     }
@@ -503,55 +501,22 @@ public final class ControlSession {
         fail(new TlsFailure(TlsFailure.Reason.AUTH_FAILED, "AUTH_FAILED: " + message.describe()));
     }
 
-    // ------------------------------------------------------------------ server mode
+    // ------------------------------------------------------------------ server mode (see PushServer)
 
-    /** What a client says to the server: PUSH_REQUEST, EXIT; anything else is logged by the caller. */
-    private void serverControlMessage(String m) {
-        if (m.equals("PUSH_REQUEST")) {
-            pushServer.pushRequest(clock.monotonicMillis());
-        } else if (m.equals("EXIT")) {
-            peerExit = true;
-        } else {
-            serverNotice = "WARNING: Received unknown control message: " + P2pNegotiation.shown(m);
-        }
-    }
-
-    private String serverNotice;
-
-    /** Server mode: a line to log about the client's control messages, once; else null. */
-    public String takeServerNotice() {
-        String n = serverNotice;
-        serverNotice = null;
-        return n;
-    }
-
-    /** Server mode: the client's key-method-2 message (peer info, username, password) awaiting a decision, or null. */
-    public KeyMethod2 clientKeyMethod2() {
-        return clientKm2;
-    }
-
-    /** Server mode: the client's PUSH_REQUESTs so far. */
-    public int pushRequests() {
-        return pushServer == null ? 0 : pushServer.pushRequests();
-    }
-
-    /** Server mode: the decision so far, as a name (UNDECIDED, PENDING, ACCEPTED, DENIED); null outside server mode. */
-    public String decision() {
-        return pushServer == null ? null : pushServer.decision().name();
+    /** Server mode: the pull as the server sees it; null otherwise. */
+    public PushServer pushServer() {
+        return pushServer;
     }
 
     /**
-     * Server mode: the caller accepted the client. Keys key 0 with the chosen cipher, peer-id and key
-     * derivation (the server's keys exist before its PUSH_REPLY, as in OpenVPN), then sends
-     * {@code pushReplies} once the client asked (or at once if it announced it will not ask).
+     * Server mode: keys key 0 with what the caller chose for the client whose key-method-2 message is
+     * {@code km2} (the server's keys exist before its PUSH_REPLY, as in OpenVPN).
      *
-     * @return false if there was nothing to accept (no client key-method-2 yet, already decided, failed)
+     * @return false if key 0 cannot be keyed now (already keyed, failed, no TLS session yet)
      */
-    public boolean acceptClient(DataCipher cipher, int peerId, boolean ekm, boolean ccExit, boolean dynTlsCrypt,
-            java.util.List<String> pushReplies, boolean willNotAsk) {
+    boolean keyClient(DataCipher cipher, int peerId, boolean ekm, boolean ccExit, boolean dynTlsCrypt, KeyMethod2 km2) {
         KeyState ks = primary;
-        if (pushServer == null || clientKm2 == null || negotiation != null || failure != null || ks == null
-                || ks.keyId != 0 || ks.tls == null || pushServer.decision() == PushServer.Decision.DENIED) {
+        if (negotiation != null || failure != null || ks == null || ks.keyId != 0 || ks.tls == null) {
             return false;
         }
         if (ekm && !ks.tls.canExport()) {
@@ -559,37 +524,26 @@ public final class ControlSession {
                     + " TLS session cannot export keying material"));
             return false;
         }
-        long now = clock.monotonicMillis();
         negotiation = new Negotiation(cipher, ekm, peerId >= 0, peerId >= 0 ? peerId : 0xFFFFFF, ccExit,
-                dynTlsCrypt && ekm, P2pNegotiation.shown(clientKm2.peerInfo), OccStrings.mismatch(cfg.expectedRemoteOptions,
-                clientKm2.options), ks.tls.peer());
+                dynTlsCrypt && ekm, P2pNegotiation.shown(km2.peerInfo), OccStrings.mismatch(cfg.expectedRemoteOptions,
+                km2.options), ks.tls.peer());
         deriveKeys(ks);
-        if (failure != null) {
-            return false;
-        }
-        clientKm2 = null; // wiped by deriveKeys
-        pushServer.accept(pushReplies, willNotAsk, now);
-        process(now);
-        return true;
+        return failure == null;
     }
 
-    /** Server mode: AUTH_PENDING (and INFO_PRE) while the caller's decision is deferred. */
-    public void pendingClient(String authPending, String infoPre) {
-        if (pushServer != null && failure == null) {
-            pushServer.pending(authPending, infoPre);
-            process(clock.monotonicMillis());
-        }
+    /** Server mode: the session neither failed nor was keyed yet (a decision can still apply). */
+    boolean undecided() {
+        return failure == null && negotiation == null;
     }
 
-    /** Server mode: AUTH_FAILED[,reason] goes to the client; no keys, no push. */
-    public void denyClient(String authFailedMessage) {
-        if (pushServer != null && failure == null && negotiation == null) {
-            pushServer.deny(authFailedMessage, clock.monotonicMillis());
-            if (clientKm2 != null) {
-                clientKm2.wipe();
-            }
-            process(clock.monotonicMillis());
-        }
+    /** Server mode: the client's control-channel EXIT. */
+    void clientExit() {
+        peerExit = true;
+    }
+
+    /** Runs the state machine now (after a decision queued messages or keyed key 0). */
+    void processNow() {
+        process(clock.monotonicMillis());
     }
 
     // ------------------------------------------------------------------ queries
@@ -899,10 +853,7 @@ public final class ControlSession {
                 }
             } else if (pushServer != null && negotiation == null) {
                 // Server mode: key 0 is keyed with what the caller decides for this client (see acceptClient).
-                if (clientKm2 == null) {
-                    clientKm2 = ks.peerKm2;
-                    changed = true;
-                }
+                changed |= pushServer.clientKeyMethod2(ks.peerKm2);
             } else {
                 deriveKeys(ks);
                 changed = true;
@@ -984,7 +935,7 @@ public final class ControlSession {
      */
     private void controlMessage(KeyState ks, String m) {
         if (pushServer != null) {
-            serverControlMessage(m);
+            pushServer.controlMessage(m);
             return;
         }
         if (!cfg.server && org.culvert.openvpn.tls.AuthFailed.matches(m)) {
