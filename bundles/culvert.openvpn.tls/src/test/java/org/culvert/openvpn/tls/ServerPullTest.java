@@ -286,4 +286,19 @@ class ServerPullTest {
         assertEquals(TlsSession.State.CLOSED, first.state());
         assertEquals(List.of("after the restart"), h.send(c, false, "after the restart"));
     }
+
+    @Test
+    void renegSecOnEitherSideRenewsKeysWithoutANewPull() throws Exception {
+        ServerHarness h = new ServerHarness(ServerHarness.server().renegSeconds(20).build(), 14, 0, 0);
+        ServerHarness.Client c = one(h, "reneg-sec 45\n");
+        assertTrue(h.allKeyed(10_000), () -> keyedInfo(h, c));
+        int requests = c.instance.serverPull().pushRequests();
+        h.run(70_000);
+        assertTrue(c.instance.renegotiations() >= 2, () -> "server reneg-sec 20: " + keyedInfo(h, c));
+        assertEquals(c.instance.renegotiations(), c.session.renegotiations());
+        assertEquals(requests, c.instance.serverPull().pushRequests(), "no new pull");
+        assertEquals(List.of("still flowing"), h.send(c, true, "still flowing"));
+        assertEquals(List.of("both ways"), h.send(c, false, "both ways"));
+        assertEquals(TlsSession.State.KEYED, c.instance.state());
+    }
 }
