@@ -301,4 +301,28 @@ class ServerPullTest {
         assertEquals(List.of("both ways"), h.send(c, false, "both ways"));
         assertEquals(TlsSession.State.KEYED, c.instance.state());
     }
+
+    @Test
+    void withoutTheCookieAsOverTcpTheServerSessionStartsFromTheClientsReset() throws Exception {
+        org.culvert.openvpn.config.OpenVpnOptions o = ServerHarness.clientOptions(dir, "");
+        TlsPair pair = TlsPair.clean(TlsSettingsFactory.fromOptions(o), ServerHarness.server().build());
+        pair.client.pushReplies(() -> new org.culvert.openvpn.config.PushReply(o));
+        ServerPull pull = pair.server.serverPull();
+        for (int i = 0; i < 50 && !pull.clientReady(); i++) {
+            pair.run(100);
+        }
+        assertTrue(pull.clientReady(), () -> pair.server.describe());
+        ClientProtocol p = pull.protocol(7);
+        assertTrue(pull.accept(p, List.of("PUSH_REPLY,ifconfig 10.8.0.9 255.255.255.0,topology subnet,"
+                + "route-gateway 10.8.0.1," + String.join(",", p.pushOptions()))));
+        assertFalse(pull.accept(p, List.of("PUSH_REPLY")), "accepted once");
+        for (int i = 0; i < 50 && !pair.client.pushReady(); i++) {
+            pair.run(100);
+        }
+        pair.client.installPushedKeys();
+        pair.run(500);
+        assertTrue(pair.client.isKeyed() && pair.server.isKeyed(), () -> pair.client.lastError() + " " + pair.server.describe());
+        assertEquals(7, pair.client.negotiated().peerId());
+        assertEquals(List.of("over one stream"), pair.send(pair.client, "over one stream"));
+    }
 }
