@@ -325,4 +325,30 @@ class ServerPullTest {
         assertEquals(7, pair.client.negotiated().peerId());
         assertEquals(List.of("over one stream"), pair.send(pair.client, "over one stream"));
     }
+
+    @Test
+    void anOccExitClosesTheInstanceAtOnceAndAControlExitAfterFiveSeconds() throws Exception {
+        ServerHarness h = new ServerHarness(ServerHarness.server().build(), 15, 0, 0);
+        ServerHarness.Client occ = one(h, "");
+        ServerHarness.Client cc = one(h, "");
+        h.decide = (c, pull) -> {
+            ClientProtocol p = pull.protocol(c.index);
+            // The first client is not told cc-exit, so it announces its exit with OCC_EXIT data packets.
+            ClientProtocol chosen = c == occ ? new ClientProtocol(p.cipher(), true, p.peerId(), p.tlsEkm(), false,
+                    p.dynTlsCrypt(), null) : p;
+            java.util.List<String> items = new java.util.ArrayList<>(List.of("topology subnet", "route-gateway 10.8.0.1",
+                    "ifconfig 10.8.0." + (2 + c.index) + " 255.255.255.0", "explicit-exit-notify 1"));
+            items.addAll(chosen.pushOptions());
+            pull.accept(chosen, List.of("PUSH_REPLY," + String.join(",", items)));
+        };
+        assertTrue(h.allKeyed(10_000), () -> keyedInfo(h, occ) + " | " + keyedInfo(h, cc));
+        assertFalse(occ.session.negotiated().ccExitNotify());
+        assertTrue(cc.session.negotiated().ccExitNotify());
+        long now = h.clock.monotonicMillis();
+        assertTrue(occ.session.beginExitNotify() > 0);
+        assertTrue(cc.session.beginExitNotify() > 0);
+        h.exchange();
+        assertEquals(now, occ.instance.serverPull().exitDeadline(), "OCC_EXIT: closed at once");
+        assertEquals(now + ServerPull.EXIT_DELAY_MILLIS, cc.instance.serverPull().exitDeadline(), "EXIT: after 5 s");
+    }
 }
