@@ -143,11 +143,16 @@ public final class ServerPull {
                 extra == null ? null : "INFO_PRE," + extra);
     }
 
-    /** Refuses the client: {@code AUTH_FAILED[,clientReason]}; the instance closes 5 s later. */
+    /**
+     * Refuses the client: {@code AUTH_FAILED[,clientReason]}; the instance closes 5 s later. Does
+     * nothing to a client already accepted (use {@link #kill}) or denied.
+     */
     public void deny(String clientReason) {
-        push().deny(clientReason == null || clientReason.isEmpty() ? "AUTH_FAILED"
-                : "AUTH_FAILED," + clientReason);
-        clientExit(EXIT_DELAY_MILLIS);
+        PushServer p = push();
+        p.deny(clientReason == null || clientReason.isEmpty() ? "AUTH_FAILED" : "AUTH_FAILED," + clientReason);
+        if (p.decision() == PushServer.Decision.DENIED) {
+            clientExit(EXIT_DELAY_MILLIS);
+        }
     }
 
     /**

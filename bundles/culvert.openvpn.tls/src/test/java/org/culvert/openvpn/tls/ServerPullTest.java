@@ -60,6 +60,9 @@ class ServerPullTest {
         assertEquals(0, atClient.peerId());
         assertEquals("10.8.0.2", c.session.pushedOptions().ifconfig().get().local().getHostAddress());
 
+        pull.deny("too late");
+        assertEquals("ACCEPTED", pull.decision(), "an accepted client is not denied afterwards");
+        assertEquals(Long.MAX_VALUE, pull.exitDeadline());
         assertEquals(List.of("up through the server"), h.send(c, true, "up through the server"));
         assertEquals(List.of("down to the client"), h.send(c, false, "down to the client"));
     }
