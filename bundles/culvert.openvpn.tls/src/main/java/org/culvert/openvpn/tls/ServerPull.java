@@ -121,6 +121,7 @@ public final class ServerPull {
      * as described above.
      *
      * @return false if there was nothing to accept (not {@link #clientReady()}, no shared cipher, failed)
+     *         or a message holds a character that is not printable ASCII
      */
     public boolean accept(ClientProtocol protocol, List<String> pushReplies) {
         Objects.requireNonNull(pushReplies, "pushReplies");
@@ -128,28 +129,43 @@ public final class ServerPull {
         if (protocol == null || !protocol.ok() || info == null || !clientReady()) {
             return false;
         }
+        for (String m : pushReplies) {
+            if (!m.equals(printable(m))) {
+                return false; // a NUL or line break would end the message early and start another
+            }
+        }
         return push().accept(protocol.cipher(), protocol.peerId(), protocol.tlsEkm(),
                 protocol.ccExit(), protocol.dynTlsCrypt(), pushReplies, info.has(PeerInfo.IV_PROTO_REQUEST_PUSH));
     }
 
+    /** OpenVPN refuses an INFO_PRE text that would not fit its 1024-byte control buffer with the keyword. */
+    public static final int MAX_PENDING_EXTRA = 1024 - 20;
+
     /**
      * Defers the decision: {@code AUTH_PENDING,timeout N} (bare {@code AUTH_PENDING} to clients without
      * IV_PROTO_AUTH_PENDING_KW), then {@code INFO_PRE,extra} if {@code extra} is given.
+     *
+     * @return false, sending nothing, if {@code extra} is longer than {@link #MAX_PENDING_EXTRA} or holds
+     *         a character that is not printable ASCII (OpenVPN: "Extra parameter may be too long")
      */
-    public void pending(int timeoutSeconds, String extra) {
+    public boolean pending(int timeoutSeconds, String extra) {
+        if (extra != null && (extra.length() > MAX_PENDING_EXTRA || !extra.chars().allMatch(c -> c >= 0x20 && c < 0x7F))) {
+            return false;
+        }
         PeerInfo info = peerInfo();
         boolean keyword = info != null && info.has(PeerInfo.IV_PROTO_AUTH_PENDING_KW);
-        push().pending(keyword ? "AUTH_PENDING,timeout " + timeoutSeconds : "AUTH_PENDING",
+        push().pending(keyword ? "AUTH_PENDING,timeout " + Math.max(0, timeoutSeconds) : "AUTH_PENDING",
                 extra == null ? null : "INFO_PRE," + extra);
+        return true;
     }
 
     /**
-     * Refuses the client: {@code AUTH_FAILED[,clientReason]}; the instance closes 5 s later. Does
+     * Refuses the client: {@code AUTH_FAILED[,clientReason]} (unprintable characters as {@code _}); the instance closes 5 s later. Does
      * nothing to a client already accepted (use {@link #kill}) or denied.
      */
     public void deny(String clientReason) {
         PushServer p = push();
-        p.deny(clientReason == null || clientReason.isEmpty() ? "AUTH_FAILED" : "AUTH_FAILED," + clientReason);
+        p.deny(clientReason == null || clientReason.isEmpty() ? "AUTH_FAILED" : "AUTH_FAILED," + printable(clientReason));
         if (p.decision() == PushServer.Decision.DENIED) {
             clientExit(EXIT_DELAY_MILLIS);
         }
@@ -160,7 +176,7 @@ public final class ServerPull {
      * {@code HALT}, {@code RESTART,[N]}); the instance closes 5 s later.
      */
     public void kill(String message) {
-        session.activeControl().sendControlMessage(message == null ? "RESTART" : message);
+        session.activeControl().sendControlMessage(message == null ? "RESTART" : printable(message));
         clientExit(EXIT_DELAY_MILLIS);
     }
 
@@ -182,6 +198,16 @@ public final class ServerPull {
     /** Schedules the close {@code delayMillis} from now (never later than one already scheduled). */
     void clientExit(long delayMillis) {
         exitDeadline = Math.min(exitDeadline, clock.monotonicMillis() + delayMillis);
+    }
+
+    /** A control message's text: unprintable characters (NUL would end the message early) become '_'. */
+    private static String printable(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7F ? c : '_');
+        }
+        return sb.toString();
     }
 
     private PushServer push() {

@@ -113,11 +113,11 @@ class ServerPullTest {
         ServerHarness h = new ServerHarness(ServerHarness.server().build(), 3, 0, 0);
         ServerHarness.Client c = one(h, "");
         c.session.setUserPass(creds("mallory", "guess"));
-        h.decide = (cl, pull) -> pull.deny("bad password");
+        h.decide = (cl, pull) -> pull.deny("bad password\u0000RESTART");
         h.run(3000);
         assertNotNull(c.session.authFailed(), () -> keyedInfo(h, c));
         assertEquals(TlsFailure.Reason.AUTH_FAILED, c.session.lastError().reason());
-        assertTrue(c.session.authFailed().describe().contains("bad password"), c.session.authFailed().describe());
+        assertTrue(c.session.authFailed().describe().contains("bad password_RESTART"), c.session.authFailed().describe());
         ServerPull pull = c.instance.serverPull();
         assertEquals("DENIED", pull.decision());
         assertFalse(c.instance.isKeyed(), "no keys for a denied client");
@@ -127,10 +127,31 @@ class ServerPullTest {
     }
 
     @Test
+    void pushRepliesWithANulOrLineBreakAreRefused() throws Exception {
+        ServerHarness h = new ServerHarness(ServerHarness.server().build(), 16, 0, 0);
+        ServerHarness.Client c = one(h, "");
+        boolean[] accepted = new boolean[2];
+        h.decide = (cl, pull) -> {
+            ClientProtocol p = pull.protocol(0);
+            accepted[0] = pull.accept(p, List.of("PUSH_REPLY,ping 10\u0000RESTART"));
+            accepted[1] = pull.accept(p, List.of("PUSH_REPLY,ping 10\nHALT"));
+            ServerHarness.acceptWithAddress(cl, pull);
+        };
+        assertTrue(h.allKeyed(10_000), () -> keyedInfo(h, c));
+        assertFalse(accepted[0] || accepted[1]);
+        assertNull(c.session.lastError());
+    }
+
+    @Test
     void pendingAuthThenAcceptance() throws Exception {
         ServerHarness h = new ServerHarness(ServerHarness.server().build(), 4, 0, 0);
         ServerHarness.Client c = one(h, "");
-        h.decide = (cl, pull) -> pull.pending(90, "WEB_AUTH::https://login.example/x");
+        h.decide = (cl, pull) -> {
+            assertFalse(pull.pending(90, "x".repeat(ServerPull.MAX_PENDING_EXTRA + 1)), "too long");
+            assertFalse(pull.pending(90, "line\nbreak"), "not printable");
+            assertEquals("UNDECIDED", pull.decision(), "refused: nothing sent");
+            assertTrue(pull.pending(90, "WEB_AUTH::https://login.example/x"));
+        };
         h.run(3000);
         List<String> notices = new java.util.ArrayList<>();
         for (String n = c.session.pollNotice(); n != null; n = c.session.pollNotice()) {
