@@ -126,6 +126,8 @@ public final class TlsSession implements PeerEngine {
     /** The hard resets this run accepted, to refuse their replays (see {@link ControlSession#receive}). */
     private final SeenResets seenResets = new SeenResets();
     private MssClamp clamp;
+    /** {@code mode server}: this client's side of the pull; null otherwise. */
+    private final ServerPull serverPull;
 
     private long pingsReceived;
     private boolean lastWasData;
@@ -145,6 +147,23 @@ public final class TlsSession implements PeerEngine {
      * @throws TlsConfigException if {@link TlsSettings#validate()} would
      */
     public TlsSession(TlsSettings settings, Clock clock, SecureRandom random) throws TlsConfigException {
+        this(settings, clock, random, (HandshakeCookie.Admission) null);
+    }
+
+    /**
+     * A server's session for a client that completed the stateless three-way handshake
+     * ({@link HandshakeCookie}): it continues from there (OpenVPN's {@code session_skip_to_pre_start}),
+     * so the caller next feeds it the packet that was admitted.
+     *
+     * @param admission from {@link HandshakeCookie#admission()}; null for a session that starts afresh
+     * @throws IllegalArgumentException if {@code admission} is given to a tls-client
+     * @since 2.2
+     */
+    public TlsSession(TlsSettings settings, Clock clock, SecureRandom random, HandshakeCookie.Admission admission)
+            throws TlsConfigException {
+        if (admission != null && settings.role() != TlsRole.SERVER) {
+            throw new IllegalArgumentException("only a tls-server admits clients by cookie");
+        }
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
@@ -162,6 +181,12 @@ public final class TlsSession implements PeerEngine {
                 : settings.hasTlsCrypt() || settings.hasTlsCryptV2() ? ControlWrap.Kind.TLS_CRYPT : ControlWrap.Kind.NONE;
         byte[] wrapKey = settings.hasTlsAuth() ? settings.tlsAuthKey() : settings.hasTlsCrypt() ? settings.tlsCryptKey()
                 : settings.tlsCryptV2Kc();
+        boolean v2Server = admission != null && admission.tlsCryptV2Kc() != null;
+        if (v2Server) {
+            // tls-crypt-v2: this client's own key Kc wraps its control channel (a copy: the caller wipes the admission).
+            wrapKind = ControlWrap.Kind.TLS_CRYPT;
+            wrapKey = admission.tlsCryptV2Kc().clone();
+        }
         this.config = new SessionConfig(settings.role() == TlsRole.SERVER, resolved.profile(), resolved.credentials(),
                 verifier, wrapKind, wrapKey, settings.tlsAuthDirection(), settings.auth(), resolved.dataCiphers(),
                 resolved.fallback(), settings.renegSeconds(), settings.renegBytes(), settings.renegPackets(),
@@ -170,7 +195,7 @@ public final class TlsSession implements PeerEngine {
                 settings.pull() ? SessionConfig.IV_PROTO_PULL : settings.ivProto(),
                 settings.peerKnown() && !settings.proto().isTcp(), settings.announceKeyExportAlways(), settings.pull(),
                 settings.compression().decompresses(),
-                settings.occ().tunMtu(), settings.pushPeerInfo(), settings.tlsCryptV2Wkc());
+                settings.occ().tunMtu(), settings.pushPeerInfo(), settings.tlsCryptV2Wkc(), settings.serverMode(), v2Server);
         this.ivs = new IvSource(random);
         this.compression = settings.compression().sendFraming();
         // OpenVPN's frame payload size: the tun MTU plus, for tap, the default tun-mtu-extra.
@@ -196,7 +221,10 @@ public final class TlsSession implements PeerEngine {
         this.occExit = DataPayload.occMessage(DataPayload.OCC_EXIT, null);
         this.keepalive = new Keepalive(settings.ping(), settings.pingRestart(), settings.pingExit(), settings.inactive(),
                 settings.inactiveBytes(), clock.monotonicMillis());
-        this.active = newControlSession(0);
+        this.serverPull = settings.serverMode() ? new ServerPull(this, clock) : null;
+        this.active = admission == null ? newControlSession(0)
+                : ControlSession.afterCookie(config, clock, random, ivs, scratch, admission.serverSessionId(),
+                        admission.clientSessionId(), seenResets);
     }
 
     /** Most bytes {@link #encapsulate} and {@link #pollOutgoing} put before the payload. */
@@ -348,8 +376,10 @@ public final class TlsSession implements PeerEngine {
         ControlSession accepted = target;
         int peerReset = settings.role() == TlsRole.SERVER ? ControlPacket.OP_HARD_RESET_CLIENT_V2
                 : ControlPacket.OP_HARD_RESET_SERVER_V2;
+        // In server mode a restarted client goes through the server's cookie again (see ServerPull),
+        // so no untrusted slot is opened here: it would wait for a decision nobody makes.
         if (v == Verdict.WRONG_SESSION && target == active && op == peerReset && keyId == 0
-                && active.failure() == null) {
+                && active.failure() == null && serverPull == null) {
             v = admitNewcomer(length);
             accepted = candidate;
         }
@@ -367,6 +397,9 @@ public final class TlsSession implements PeerEngine {
             keepalive.received(clock.monotonicMillis());
         }
         if (active.takePeerExit()) {
+            if (serverPull != null) {
+                serverPull.clientExit(ServerPull.EXIT_DELAY_MILLIS);
+            }
             return Incoming.PEER_EXIT;
         }
         return Incoming.CONSUMED;
@@ -630,7 +663,35 @@ public final class TlsSession implements PeerEngine {
 
     /** Pull mode: the next line to log about the push or the server's messages, or null (no allocation then). */
     public String pollNotice() {
+        if (serverPull != null) {
+            return active.pushServer().takeNotice();
+        }
         return pull == null ? null : pull.pollNotice();
+    }
+
+    /**
+     * {@code mode server} ({@link TlsSettings#serverMode()}): this client's side of the pull (its
+     * credentials and peer info, the caller's decision, client-kill); null for other sessions.
+     *
+     * @since 2.2
+     */
+    public ServerPull serverPull() {
+        return serverPull;
+    }
+
+    /** The control session keys and messages go through (for {@link ServerPull}). */
+    ControlSession activeControl() {
+        return active;
+    }
+
+    /** The session's settings (for {@link ServerPull}). */
+    TlsSettings settings() {
+        return settings;
+    }
+
+    /** The resolved data ciphers and fallback (for {@link ServerPull}). */
+    org.culvert.openvpn.tls.internal.SessionConfig config() {
+        return config;
     }
 
     /** Starts a renegotiation now (for tests and operators); false if no key is active to renew. */
@@ -844,6 +905,9 @@ public final class TlsSession implements PeerEngine {
                         occText(packet, packet.position() + DataPayload.OCC_TYPE_OFFSET + 1));
                 break;
             case DataPayload.OCC_EXIT:
+                if (serverPull != null) {
+                    serverPull.clientExit(0);
+                }
                 return Incoming.PEER_EXIT;
             default:
                 break;

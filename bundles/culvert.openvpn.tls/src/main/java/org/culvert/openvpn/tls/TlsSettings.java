@@ -46,6 +46,8 @@ public final class TlsSettings {
     /** tls-crypt-v2 client key: Kc and WKc, or null. */
     private final byte[] tlsCryptV2Kc;
     private final byte[] tlsCryptV2Wkc;
+    private final byte[] tlsCryptV2ServerKey;
+    private final boolean forceCookie;
     private final TlsVersion tlsVersionMin;
     private final TlsVersion tlsVersionMax;
     private final String tlsCipher;
@@ -77,6 +79,7 @@ public final class TlsSettings {
     private final Proto proto;
     private final boolean peerKnown;
     private final boolean pull;
+    private final boolean serverMode;
     private final boolean pushPeerInfo;
     private final OccOptions occ;
     private final int maxPacketSize;
@@ -103,6 +106,8 @@ public final class TlsSettings {
         extraCerts = b.extraCerts;
         tlsCryptV2Kc = b.tlsCryptV2Kc == null ? null : b.tlsCryptV2Kc.clone();
         tlsCryptV2Wkc = b.tlsCryptV2Wkc == null ? null : b.tlsCryptV2Wkc.clone();
+        tlsCryptV2ServerKey = b.tlsCryptV2ServerKey == null ? null : b.tlsCryptV2ServerKey.clone();
+        forceCookie = b.forceCookie;
         tlsVersionMin = b.tlsVersionMin;
         tlsVersionMax = b.tlsVersionMax;
         tlsCipher = b.tlsCipher;
@@ -134,6 +139,7 @@ public final class TlsSettings {
         proto = b.proto;
         peerKnown = b.peerKnown;
         pull = b.pull;
+        serverMode = b.serverMode && b.role == TlsRole.SERVER;
         pushPeerInfo = b.pushPeerInfo;
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
@@ -173,6 +179,9 @@ public final class TlsSettings {
         if (keyPassword != null) {
             Arrays.fill(keyPassword, '\0');
         }
+        if (tlsCryptV2ServerKey != null) {
+            Arrays.fill(tlsCryptV2ServerKey, (byte) 0);
+        }
         if (tlsCryptV2Kc != null) {
             Arrays.fill(tlsCryptV2Kc, (byte) 0);
         }
@@ -195,6 +204,11 @@ public final class TlsSettings {
         if (tlsCryptV2Kc != null && (tlsAuthKey != null || tlsCryptKey != null)) {
             throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.CONFLICT,
                     "--tls-crypt-v2, --tls-auth and --tls-crypt are mutually exclusive in client mode");
+        }
+        if (tlsCryptV2ServerKey != null && (role != TlsRole.SERVER || tlsAuthKey != null || tlsCryptKey != null)) {
+            throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.CONFLICT, role != TlsRole.SERVER
+                    ? "a tls-crypt-v2 server key is a tls-server's" : "--tls-crypt-v2, --tls-auth and --tls-crypt are"
+                    + " mutually exclusive");
         }
         if (tlsCryptV2Kc != null && role == TlsRole.SERVER) {
             throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.UNSUPPORTED,
@@ -424,6 +438,31 @@ public final class TlsSettings {
     }
 
     /** The wrapped client key sent to the server as is (not secret without the server key), or null. */
+    /**
+     * A tls-crypt-v2 server key is set (a {@code mode server} tls-server unwraps each client's key).
+     *
+     * @since 2.2
+     */
+    public boolean hasTlsCryptV2Server() {
+        return tlsCryptV2ServerKey != null;
+    }
+
+    /** The tls-crypt-v2 server key (128 bytes), or null. */
+    byte[] tlsCryptV2ServerKey() {
+        return tlsCryptV2ServerKey;
+    }
+
+    /**
+     * {@code --tls-crypt-v2 key force-cookie}: a client that does not do the early-negotiation cookie
+     * handshake is refused (the default {@code allow-noncookie} lets OpenVPN 2.5 clients create state
+     * at once; Culvert does not support that yet, so both drop them).
+     *
+     * @since 2.2
+     */
+    public boolean forceCookie() {
+        return forceCookie;
+    }
+
     byte[] tlsCryptV2Wkc() {
         return tlsCryptV2Wkc;
     }
@@ -577,6 +616,18 @@ public final class TlsSettings {
         return pull;
     }
 
+    /**
+     * {@code mode server}, a tls-server only: each session serves one client of a multi-client server.
+     * Key 0's data keys wait for the caller's decision ({@link TlsSession#acceptClient}), the client's
+     * PUSH_REQUEST is answered with the caller's PUSH_REPLY, and the server's key-method-2 message
+     * carries no peer info.
+     *
+     * @since 2.2
+     */
+    public boolean serverMode() {
+        return serverMode;
+    }
+
     /** {@code --push-peer-info}: a pull client also sends IV_SSL and IV_PLAT_VER. */
     public boolean pushPeerInfo() {
         return pushPeerInfo;
@@ -627,6 +678,8 @@ public final class TlsSettings {
         private String extraCerts;
         private byte[] tlsCryptV2Kc;
         private byte[] tlsCryptV2Wkc;
+        private byte[] tlsCryptV2ServerKey;
+        private boolean forceCookie;
         private TlsVersion tlsVersionMin = TlsVersion.TLS_1_2;
         private TlsVersion tlsVersionMax = TlsVersion.TLS_1_3;
         private String tlsCipher;
@@ -658,6 +711,7 @@ public final class TlsSettings {
         private Proto proto = Proto.UDP;
         private boolean peerKnown;
         private boolean pull;
+        private boolean serverMode;
         private boolean pushPeerInfo;
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
@@ -801,6 +855,34 @@ public final class TlsSettings {
             } catch (org.culvert.openvpn.tls.internal.TlsCryptV2.KeyException e) {
                 throw new IllegalArgumentException("--tls-crypt-v2: " + e.getMessage(), e);
             }
+            return this;
+        }
+
+        /**
+         * {@code --tls-crypt-v2 server.key} on a tls-server: the server key ({@code OpenVPN tls-crypt-v2
+         * server key} PEM) that unwraps each client's WKc. The characters are not kept.
+         *
+         * @throws IllegalArgumentException if the key is malformed
+         * @since 2.2
+         */
+        public Builder tlsCryptV2Server(char[] pem) {
+            if (tlsCryptV2ServerKey != null) {
+                Arrays.fill(tlsCryptV2ServerKey, (byte) 0);
+                tlsCryptV2ServerKey = null;
+            }
+            if (pem != null) {
+                try {
+                    tlsCryptV2ServerKey = org.culvert.openvpn.tls.internal.TlsCryptV2.parseServerKey(pem);
+                } catch (org.culvert.openvpn.tls.internal.TlsCryptV2.KeyException e) {
+                    throw new IllegalArgumentException("--tls-crypt-v2: " + e.getMessage(), e);
+                }
+            }
+            return this;
+        }
+
+        /** {@code force-cookie} (true) or {@code allow-noncookie} (false, the default): see {@link TlsSettings#forceCookie()}. @since 2.2 */
+        public Builder forceCookie(boolean value) {
+            this.forceCookie = value;
             return this;
         }
 
@@ -1018,6 +1100,12 @@ public final class TlsSettings {
          */
         public Builder peerKnown(boolean value) {
             this.peerKnown = value;
+            return this;
+        }
+
+        /** {@code mode server}, a tls-server only: see {@link TlsSettings#serverMode()}. @since 2.2 */
+        public Builder serverMode(boolean value) {
+            this.serverMode = value;
             return this;
         }
 

@@ -83,7 +83,12 @@ public final class TlsSettingsFactory {
         if (t.pki().tlsCryptV2().isPresent()) {
             char[] pem = t.pki().tlsCryptV2().get().chars();
             try {
-                b.tlsCryptV2(pem);
+                // A tls-server's file is the server key that unwraps each client's WKc (server mode).
+                if (t.role() == TlsOptions.Role.SERVER) {
+                    b.tlsCryptV2Server(pem);
+                } else {
+                    b.tlsCryptV2(pem);
+                }
             } catch (IllegalArgumentException e) {
                 throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.INVALID, e.getMessage());
             } finally {

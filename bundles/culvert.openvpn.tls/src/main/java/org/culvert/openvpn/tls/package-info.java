@@ -28,7 +28,13 @@
  * {@code SERVER_RESTART}, {@code SERVER_HALT}.
  * <p>2.2: server authentication: {@link org.culvert.openvpn.tls.VerifyClientCert} ({@code --verify-client-cert})
  * and {@link org.culvert.openvpn.tls.PeerCertEnv} (the {@code X509_*}, {@code tls_*} script variables of a
- * peer chain).
+ * peer chain);
+ * server mode (one client of a multi-client server): {@link org.culvert.openvpn.tls.HandshakeCookie}
+ * (the stateless three-way handshake) and the {@code TlsSession} constructor taking its
+ * {@code Admission}; {@code TlsSettings.serverMode()} and its builder method;
+ * {@link org.culvert.openvpn.tls.ServerPull} ({@code TlsSession.serverPull()}: credentials, peer info,
+ * accept/pending/deny, client-kill, exit deadline), {@link org.culvert.openvpn.tls.PeerInfo} and
+ * {@link org.culvert.openvpn.tls.ClientProtocol} (NCP and the generated push options).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("2.2.0")

@@ -76,6 +76,8 @@ public final class ControlSession {
     /** Pull mode: the final PUSH_REPLY was applied; key 0 waits for {@link #completePull}. */
     private boolean pushComplete;
     private long nextPushRequest = Long.MAX_VALUE;
+    /** Server mode: the pull as the server sees it; null otherwise. */
+    private final PushServer pushServer;
     /** OpenVPN's push_request_interval: PUSH_REQUEST every 5 s until the reply. */
     static final long PUSH_REQUEST_INTERVAL_MILLIS = 5000;
     private final ControlPacket packet = new ControlPacket();
@@ -101,13 +103,36 @@ public final class ControlSession {
      */
     public ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
             long localSid, SeenResets seenResets) {
+        this(cfg, clock, random, ivs, scratch, localSid, seenResets, 0);
+    }
+
+    /**
+     * A server session for a client that completed the stateless three-way handshake (OpenVPN's
+     * {@code session_skip_to_pre_start}): our reset (message id 0, sent statelessly under
+     * {@code localSid} with wrapper packet-id 1) counts as sent and acknowledged, the client's reset
+     * (its message id 0) as received, so the session expects message id 1 and its wrapper's
+     * packet-ids continue at 2. The caller then feeds it the packet that completed the handshake.
+     */
+    public static ControlSession afterCookie(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs,
+            DataScratch scratch, long localSid, long remoteSid, SeenResets seenResets) {
+        if (!cfg.server || localSid == 0) {
+            throw new IllegalArgumentException("a stateless handshake is a server's, with the session id it sent");
+        }
+        ControlSession s = new ControlSession(cfg, clock, random, ivs, scratch, localSid, seenResets, 1);
+        s.skipToPreStart(remoteSid);
+        return s;
+    }
+
+    private ControlSession(SessionConfig cfg, Clock clock, SecureRandom random, IvSource ivs, DataScratch scratch,
+            long localSid, SeenResets seenResets, long lastSentWrapId) {
         this.seenResets = seenResets;
         this.cfg = cfg;
         this.clock = clock;
         this.random = random;
         this.ivs = ivs;
         this.scratch = scratch;
-        this.wrap = cfg.newWrap(clock);
+        this.wrap = cfg.newWrap(clock, lastSentWrapId);
+        this.pushServer = cfg.serverMode ? new PushServer(this, clock) : null;
         this.chunk = new byte[cfg.maxControlPayload];
         long sid = localSid;
         while (sid == 0) {
@@ -122,6 +147,19 @@ public final class ControlSession {
                     cfg.tlsTimeoutMillis);
             attemptStart = now;
         }
+    }
+
+    private void skipToPreStart(long remote) {
+        long now = clock.monotonicMillis();
+        remoteSid = remote;
+        remoteKnown = true;
+        answered = true; // the client echoed our stateless session id: it receives what we send
+        attemptStart = now;
+        primary = new KeyState(0, ControlPacket.OP_HARD_RESET_SERVER_V2, cfg.tlsTimeoutMillis);
+        process(now); // queues our reset as message id 0 ...
+        primary.send.acknowledge(0); // ... which the client already acknowledged
+        primary.receive.offer(0, ControlPacket.OP_HARD_RESET_CLIENT_V2, body, 0, 0); // its reset, ACKed statelessly
+        process(now);
     }
 
     // ------------------------------------------------------------------ inputs
@@ -153,10 +191,20 @@ public final class ControlSession {
             }
             return Verdict.UNKNOWN_OPCODE;
         }
-        if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
+        if (op == ControlPacket.OP_CONTROL_WKC_V1 && cfg.tlsCryptV2Server && length > ControlWrap.HEADER + 2) {
+            // A tls-crypt-v2 client repeats its WKc (our cookie reply asked for it): the packet is a
+            // P_CONTROL_V1 followed by the WKc in clear, whose length ends it. The session already
+            // has this client's Kc, so the WKc is only skipped (OpenVPN treats later ones so too).
+            int wkcLength = Bytes.getShort(wire, length - 2);
+            if (wkcLength < TlsCryptV2.MIN_WKC_LENGTH || wkcLength > length - ControlWrap.HEADER) {
+                return Verdict.MALFORMED_CONTROL;
+            }
+            length -= wkcLength;
+            op = ControlPacket.OP_CONTROL_V1;
+        } else if (!ControlPacket.isControl(op) || op == ControlPacket.OP_HARD_RESET_CLIENT_V3
                 || op == ControlPacket.OP_CONTROL_WKC_V1) {
-            // Only a tls-crypt-v2 server (server mode, not built yet) unwraps these; Culvert's client
-            // sends them and never receives them, so here they cannot be authentic.
+            // Only a tls-crypt-v2 server's sessions read WKC_V1; Culvert's client sends these and
+            // never receives them, so here they cannot be authentic.
             return Verdict.UNKNOWN_OPCODE;
         }
         if (failure != null) {
@@ -404,12 +452,12 @@ public final class ControlSession {
         }
         DataCipher chosen = cipher == null ? null : DataCipher.lookup(cipher);
         if (chosen == null && cipher == null) {
-            DataCipher occ = occCipher(ks.peerKm2.options);
+            DataCipher occ = P2pNegotiation.occCipher(ks.peerKm2.options);
             chosen = occ != null && cfg.dataCiphers.contains(occ) ? occ : cfg.fallback;
         }
         if (chosen == null) {
             fail(new TlsFailure(TlsFailure.Reason.PUSH_FAILED, "no usable data cipher: the server pushed "
-                    + (cipher == null ? "none and its OCC cipher is not in --data-ciphers" : "'" + shown(cipher) + "'")));
+                    + (cipher == null ? "none and its OCC cipher is not in --data-ciphers" : "'" + P2pNegotiation.shown(cipher) + "'")));
             return;
         }
         if (ekm && !ks.tls.canExport()) {
@@ -418,7 +466,7 @@ public final class ControlSession {
             return;
         }
         negotiation = new Negotiation(chosen, ekm, peerId >= 0, peerId >= 0 ? peerId : 0xFFFFFF, ccExit,
-                dynTlsCrypt && ekm, shown(ks.peerKm2.peerInfo), OccStrings.mismatch(cfg.expectedRemoteOptions,
+                dynTlsCrypt && ekm, P2pNegotiation.shown(ks.peerKm2.peerInfo), OccStrings.mismatch(cfg.expectedRemoteOptions,
                 ks.peerKm2.options), ks.tls.peer());
         deriveKeys(ks);
         process(clock.monotonicMillis());
@@ -426,9 +474,14 @@ public final class ControlSession {
 
     /** Queues a NUL-terminated control message (e.g. {@code EXIT}) for the peer, sent once key method 2 is done. */
     public void sendControlMessage(String message) {
+        queueControlMessage(message);
+        process(clock.monotonicMillis());
+    }
+
+    /** Queues without processing: safe from inside {@link #process} (key exchange writes the queue after reading). */
+    void queueControlMessage(String message) {
         byte[] text = message.getBytes(StandardCharsets.US_ASCII);
         outgoingMessages.add(Arrays.copyOf(text, text.length + 1));
-        process(clock.monotonicMillis());
     }
 
     /** The credentials a client writes into each key-method-2 message from now on; null for empty ones. */
@@ -446,6 +499,51 @@ public final class ControlSession {
             authFailed = message;
         }
         fail(new TlsFailure(TlsFailure.Reason.AUTH_FAILED, "AUTH_FAILED: " + message.describe()));
+    }
+
+    // ------------------------------------------------------------------ server mode (see PushServer)
+
+    /** Server mode: the pull as the server sees it; null otherwise. */
+    public PushServer pushServer() {
+        return pushServer;
+    }
+
+    /**
+     * Server mode: keys key 0 with what the caller chose for the client whose key-method-2 message is
+     * {@code km2} (the server's keys exist before its PUSH_REPLY, as in OpenVPN).
+     *
+     * @return false if key 0 cannot be keyed now (already keyed, failed, no TLS session yet)
+     */
+    boolean keyClient(DataCipher cipher, int peerId, boolean ekm, boolean ccExit, boolean dynTlsCrypt, KeyMethod2 km2) {
+        KeyState ks = primary;
+        if (negotiation != null || failure != null || ks == null || ks.keyId != 0 || ks.tls == null) {
+            return false;
+        }
+        if (ekm && !ks.tls.canExport()) {
+            fail(new TlsFailure(TlsFailure.Reason.KEY_DERIVATION_FAILED, "tls-ekm was chosen for the client, but this"
+                    + " TLS session cannot export keying material"));
+            return false;
+        }
+        negotiation = new Negotiation(cipher, ekm, peerId >= 0, peerId >= 0 ? peerId : 0xFFFFFF, ccExit,
+                dynTlsCrypt && ekm, P2pNegotiation.shown(km2.peerInfo), OccStrings.mismatch(cfg.expectedRemoteOptions,
+                km2.options), ks.tls.peer());
+        deriveKeys(ks);
+        return failure == null;
+    }
+
+    /** Server mode: the session neither failed nor was keyed yet (a decision can still apply). */
+    boolean undecided() {
+        return failure == null && negotiation == null;
+    }
+
+    /** Server mode: the client's control-channel EXIT. */
+    void clientExit() {
+        peerExit = true;
+    }
+
+    /** Runs the state machine now (after a decision queued messages or keyed key 0). */
+    void processNow() {
+        process(clock.monotonicMillis());
     }
 
     // ------------------------------------------------------------------ queries
@@ -753,6 +851,9 @@ public final class ControlSession {
                     nextPushRequest = now;
                     changed = true;
                 }
+            } else if (pushServer != null && negotiation == null) {
+                // Server mode: key 0 is keyed with what the caller decides for this client (see acceptClient).
+                changed |= pushServer.clientKeyMethod2(ks.peerKm2);
             } else {
                 deriveKeys(ks);
                 changed = true;
@@ -833,6 +934,10 @@ public final class ControlSession {
      * only EXIT means something outside pull mode.
      */
     private void controlMessage(KeyState ks, String m) {
+        if (pushServer != null) {
+            pushServer.controlMessage(m);
+            return;
+        }
         if (!cfg.server && org.culvert.openvpn.tls.AuthFailed.matches(m)) {
             // First in OpenVPN's order; also outside pull mode, where a server may still refuse our credentials.
             authFailed(org.culvert.openvpn.tls.AuthFailed.parse(m));
@@ -929,13 +1034,13 @@ public final class ControlSession {
 
     private void deriveKeys(KeyState ks) {
         if (negotiation == null) {
-            negotiation = negotiate(ks);
+            negotiation = P2pNegotiation.negotiate(cfg, ks, this::fail);
             if (negotiation == null) {
                 return;
             }
         } else {
             // Later keys keep the first negotiation, as OpenVPN does; only the options warning is refreshed.
-            negotiation = withWarning(negotiation, OccStrings.mismatch(cfg.expectedRemoteOptions, ks.peerKm2.options));
+            negotiation = P2pNegotiation.withWarning(negotiation, OccStrings.mismatch(cfg.expectedRemoteOptions, ks.peerKm2.options));
         }
         DataCipher cipher = negotiation.cipher();
         byte[] block;
@@ -983,72 +1088,7 @@ public final class ControlSession {
         }
     }
 
-    /** OpenVPN's p2p_mode_ncp and get_p2p_ncp_cipher, from the peer's first key-method-2 message. */
-    private Negotiation negotiate(KeyState ks) {
-        String peerInfo = ks.peerKm2.peerInfo;
-        // OpenVPN enables a feature when the *peer* announced it; the peer does the same with our
-        // announcement. Requiring both keeps the two sides in step whatever either announces.
-        // What we announced in this key's key-method-2 message: Bouncy Castle cannot export keying
-        // material from a TLS 1.2 session without the extended master secret, so on such a session we
-        // announce no key export, and the peer (OpenVPN's p2p_ncp_set_options reads our IV_PROTO)
-        // derives data keys with the TLS 1.0 PRF as we do instead of failing at export.
-        int proto = KeyMethod2.ivProto(peerInfo) & cfg.ivProto(ks.tls.canExport());
-        boolean ncp = (proto & SessionConfig.IV_PROTO_NCP_P2P) != 0;
-        boolean dataV2 = ncp && (proto & SessionConfig.IV_PROTO_DATA_V2) != 0;
-        boolean ccExit = ncp && (proto & SessionConfig.IV_PROTO_CC_EXIT_NOTIFY) != 0;
-        boolean ekm = ncp && (proto & SessionConfig.IV_PROTO_TLS_KEY_EXPORT) != 0;
-        boolean dynamic = ekm && (proto & SessionConfig.IV_PROTO_DYN_TLS_CRYPT) != 0;
-        DataCipher cipher = null;
-        String peerCiphers = KeyMethod2.peerInfoValue(peerInfo, "IV_CIPHERS");
-        if (peerCiphers != null) {
-            String[] theirs = peerCiphers.split(":");
-            if (cfg.server) {
-                for (DataCipher mine : cfg.dataCiphers) {
-                    if (contains(theirs, mine.openVpnName())) {
-                        cipher = mine;
-                        break;
-                    }
-                }
-            } else {
-                for (String t : theirs) {
-                    DataCipher c = DataCipher.lookup(t);
-                    if (c != null && c.openVpnName().equalsIgnoreCase(t.trim()) && cfg.dataCiphers.contains(c)) {
-                        cipher = c;
-                        break;
-                    }
-                }
-            }
-        }
-        if (cipher == null) {
-            cipher = cfg.fallback;
-        }
-        if (cipher == null) {
-            fail(new TlsFailure(TlsFailure.Reason.NEGOTIATION_FAILED, "failed to negotiate a cipher with the peer"
-                    + (peerCiphers == null ? " (it sent no IV_CIPHERS)" : " (it offers " + shown(peerCiphers) + ")")
-                    + " and --data-ciphers-fallback is not set"));
-            return null;
-        }
-        int peerId = 0xFFFFFF;
-        if (dataV2) {
-            peerId = 0x76706E; // 'vpn'
-            if (ekm && ks.tls.canExport()) {
-                byte[] id = ks.tls.export(EKM_PEER_ID, 3);
-                peerId = ((id[0] & 0xFF) << 16) | ((id[1] & 0xFF) << 8) | (id[2] & 0xFF);
-            }
-            // else: OpenVPN (ssl_ncp.c p2p_ncp_set_options) warns "TLS key export for P2P peer id
-            // failed. Continuing anyway, expect problems" and keeps 'vpn'; the data-key export below
-            // then fails the key as its generate_key_expansion does. Only reachable when the hook
-            // announceKeyExportAlways makes us announce export we cannot do.
-        }
-        String warning = OccStrings.mismatch(cfg.expectedRemoteOptions, ks.peerKm2.options);
-        return new Negotiation(cipher, ekm, dataV2, peerId, ccExit, dynamic, shown(peerInfo), warning,
-                ks.tls.peer());
-    }
 
-    private static Negotiation withWarning(Negotiation n, String warning) {
-        return new Negotiation(n.cipher(), n.ekm(), n.dataV2(), n.peerId(), n.ccExit(), n.dynamicTlsCrypt(),
-                n.peerInfo(), warning, n.peer());
-    }
 
     private boolean renegotiationDue(KeyState ks, long now) {
         if (ks.data.nearWrap()) {
@@ -1169,31 +1209,8 @@ public final class ControlSession {
     }
 
     private void failTimeout() {
-        long seconds = cfg.handWindowMillis / 1000;
-        if (awaitingPush || pushComplete) {
-            fail(new TlsFailure(TlsFailure.Reason.NO_PUSH_REPLY, "No reply from server to push requests in "
-                    + seconds + "s"));
-            return;
-        }
-        if (authenticated == 0 && wrapFailures > 0 && wrap.kind() == ControlWrap.Kind.TLS_AUTH) {
-            fail(new TlsFailure(TlsFailure.Reason.TLS_AUTH_FAILED, wrapFailures + " control packet(s) from the peer"
-                    + " failed the --tls-auth HMAC check and none passed within " + seconds
-                    + " s: the tls-auth keys, key directions or --auth digests differ"));
-        } else if (authenticated == 0 && wrapFailures > 0 && wrap.kind() == ControlWrap.Kind.TLS_CRYPT) {
-            fail(new TlsFailure(TlsFailure.Reason.TLS_CRYPT_FAILED, wrapFailures + " control packet(s) from the peer"
-                    + " could not be unwrapped with --tls-crypt and none could within " + seconds
-                    + " s: the tls-crypt keys differ"));
-        } else if (authenticated == 0 && keyMethod1Seen) {
-            fail(new TlsFailure(TlsFailure.Reason.KEY_METHOD_1, "the peer only speaks key method 1"));
-        } else if (authenticated == 0 && wrap.kind() != ControlWrap.Kind.NONE) {
-            fail(new TlsFailure(TlsFailure.Reason.HANDSHAKE_TIMEOUT, "no answer from the peer within " + seconds
-                    + " seconds (check your network connectivity; with --" + (wrap.kind() == ControlWrap.Kind.TLS_AUTH
-                    ? "tls-auth, different keys or key directions" : "tls-crypt, a different key")
-                    + " also make the peer drop our packets silently)"));
-        } else {
-            fail(new TlsFailure(TlsFailure.Reason.HANDSHAKE_TIMEOUT, "TLS key negotiation failed to occur within "
-                    + seconds + " seconds (check your network connectivity)"));
-        }
+        fail(P2pNegotiation.timeoutFailure(awaitingPush || pushComplete, cfg.handWindowMillis / 1000, authenticated,
+                wrapFailures, wrap.kind(), keyMethod1Seen));
     }
 
     private void fail(TlsFailure f) {
@@ -1202,34 +1219,6 @@ public final class ControlSession {
         }
     }
 
-    private static boolean contains(String[] list, String name) {
-        for (String s : list) {
-            if (s.equals(name)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
-    /** The {@code cipher} item of a peer's OCC options string, or null. */
-    private static DataCipher occCipher(String options) {
-        if (options == null) {
-            return null;
-        }
-        for (String item : options.split(",")) {
-            if (item.startsWith("cipher ")) {
-                return DataCipher.lookup(item.substring(7).trim());
-            }
-        }
-        return null;
-    }
 
-    private static String shown(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 256; i++) {
-            char c = s.charAt(i);
-            sb.append(c == '\n' || (c >= 0x20 && c < 0x7F) ? c : '?');
-        }
-        return sb.toString();
-    }
 }

@@ -42,6 +42,9 @@ public abstract class ControlWrap {
     /** The packet-id and time of the last packet {@link #unwrap} accepted (0 without a wrapper). */
     long lastId;
     long lastTime;
+    /** The packet-id and time of the last packet {@link #open} authenticated. */
+    long openedId;
+    long openedTime;
 
     public abstract Kind kind();
 
@@ -72,7 +75,56 @@ public abstract class ControlWrap {
      *
      * @return the body length, or a negative {@code FAIL_*} code
      */
-    public abstract int unwrap(byte[] in, int headerLength, int length, byte[] out);
+    public final int unwrap(byte[] in, int headerLength, int length, byte[] out) {
+        int n = open(in, headerLength, length, out);
+        if (n < 0 || kind() == Kind.NONE) {
+            return n;
+        }
+        if (!replayWindow().accept(openedId, openedTime)) {
+            return FAIL_REPLAY;
+        }
+        lastId = openedId;
+        lastTime = openedTime;
+        return n;
+    }
+
+    /**
+     * {@link #unwrap} without the replay check and without recording the packet-id: what a server
+     * checks statelessly before it keeps anything for a client (OpenVPN's tls_pre_decrypt_lite).
+     * The packet-id it carried is then {@link #openedPacketId()}.
+     *
+     * @return the body length, or {@link #FAIL_AUTH} / {@link #FAIL_SHORT}
+     */
+    public abstract int open(byte[] in, int headerLength, int length, byte[] out);
+
+    /** The packet-id of the packet the last successful {@link #open} took (0 without a wrapper). */
+    public long openedPacketId() {
+        return openedId;
+    }
+
+    /**
+     * Wraps as {@link #wrap} does, but with the given long-form packet-id instead of this wrapper's
+     * own counter (which is left alone): a server's stateless reset reply carries packet-id 1.
+     */
+    public int wrapWithPacketId(long id, long time, byte[] header, int headerLength, byte[] body,
+            int bodyLength, byte[] out) {
+        Bytes.putInt(pid, 0, id);
+        Bytes.putInt(pid, 4, time);
+        return seal(header, headerLength, body, bodyLength, out);
+    }
+
+    /** Wraps with the packet-id already in {@link #pid}. */
+    int seal(byte[] header, int headerLength, byte[] body, int bodyLength, byte[] out) {
+        throw new IllegalStateException("no packet-id to seal with");
+    }
+
+    /** The long-form packet-id (id, time) of the packet being wrapped. */
+    final byte[] pid = new byte[8];
+
+    /** The replay window of the wrappers that have one. */
+    ReplayWindow replayWindow() {
+        throw new IllegalStateException("no replay window");
+    }
 
     /** Releases key material. */
     public abstract void wipe();
@@ -84,12 +136,27 @@ public abstract class ControlWrap {
     /** {@code --tls-auth key [direction]} with the {@code --auth} digest. */
     public static ControlWrap tlsAuth(byte[] keyMaterial, KeyDirection direction, AuthAlgorithm digest,
             ReplayWindow.Settings replay, Clock clock) {
-        return new TlsAuth(keyMaterial, direction, digest, replay, clock);
+        return new TlsAuth(keyMaterial, direction, digest, replay, clock, 0);
+    }
+
+    /**
+     * As {@link #tlsAuth}, sending packet-ids from {@code lastSentId + 1}: a server session that
+     * continues a stateless handshake whose reply already used id 1 (OpenVPN's session_skip_to_pre_start).
+     */
+    public static ControlWrap tlsAuth(byte[] keyMaterial, KeyDirection direction, AuthAlgorithm digest,
+            ReplayWindow.Settings replay, Clock clock, long lastSentId) {
+        return new TlsAuth(keyMaterial, direction, digest, replay, clock, lastSentId);
     }
 
     /** {@code --tls-crypt key}: the tls-server sends with slot 0, the tls-client with slot 1. */
     public static ControlWrap tlsCrypt(byte[] keyMaterial, boolean server, ReplayWindow.Settings replay, Clock clock) {
         return new TlsCrypt(keyMaterial, server, replay, clock, 0);
+    }
+
+    /** As {@link #tlsCrypt}, sending packet-ids from {@code lastSentId + 1} (see {@link #tlsAuth(byte[], KeyDirection, AuthAlgorithm, ReplayWindow.Settings, Clock, long)}). */
+    public static ControlWrap tlsCrypt(byte[] keyMaterial, boolean server, ReplayWindow.Settings replay, Clock clock,
+            long lastSentId) {
+        return new TlsCrypt(keyMaterial, server, replay, clock, lastSentId);
     }
 
     /**
@@ -161,7 +228,13 @@ public abstract class ControlWrap {
         }
 
         @Override
-        public int unwrap(byte[] in, int headerLength, int length, byte[] out) {
+        public int wrapWithPacketId(long id, long time, byte[] header, int headerLength, byte[] body, int bodyLength,
+                byte[] out) {
+            return wrap(header, headerLength, body, bodyLength, out);
+        }
+
+        @Override
+        public int open(byte[] in, int headerLength, int length, byte[] out) {
             if (length < headerLength) {
                 return FAIL_SHORT;
             }
@@ -179,21 +252,26 @@ public abstract class ControlWrap {
         private final Hmac receiveMac;
         private final LongPacketId sendId;
         private final ReplayWindow replay;
-        private final byte[] pid = new byte[8];
         private final byte[] check = new byte[64];
         private final int macLength;
 
-        TlsAuth(byte[] keys, KeyDirection direction, AuthAlgorithm digest, ReplayWindow.Settings replay, Clock clock) {
+        TlsAuth(byte[] keys, KeyDirection direction, AuthAlgorithm digest, ReplayWindow.Settings replay, Clock clock,
+                long firstId) {
             macLength = digest.digestLength();
             sendMac = new Hmac(digest, keys, direction.encryptSlot() * 128 + 64, macLength);
             receiveMac = new Hmac(digest, keys, direction.decryptSlot() * 128 + 64, macLength);
-            sendId = new LongPacketId(clock);
+            sendId = new LongPacketId(clock, firstId);
             this.replay = new ReplayWindow(replay, clock);
         }
 
         @Override
         public Kind kind() {
             return Kind.TLS_AUTH;
+        }
+
+        @Override
+        ReplayWindow replayWindow() {
+            return replay;
         }
 
         @Override
@@ -207,6 +285,11 @@ public abstract class ControlWrap {
                 return FAIL_EXHAUSTED;
             }
             sendId.write(pid, 0);
+            return seal(header, headerLength, body, bodyLength, out);
+        }
+
+        @Override
+        int seal(byte[] header, int headerLength, byte[] body, int bodyLength, byte[] out) {
             sendMac.update(pid, 0, 8);
             sendMac.update(header, 0, headerLength);
             sendMac.update(body, 0, bodyLength);
@@ -218,7 +301,7 @@ public abstract class ControlWrap {
         }
 
         @Override
-        public int unwrap(byte[] in, int headerLength, int length, byte[] out) {
+        public int open(byte[] in, int headerLength, int length, byte[] out) {
             int bodyStart = headerLength + macLength + 8;
             if (length < bodyStart) {
                 return FAIL_SHORT;
@@ -230,13 +313,8 @@ public abstract class ControlWrap {
             if (!Bytes.constantTimeEquals(check, 0, in, headerLength, macLength)) {
                 return FAIL_AUTH;
             }
-            long id = Bytes.getInt(in, headerLength + macLength);
-            long time = Bytes.getInt(in, headerLength + macLength + 4);
-            if (!replay.accept(id, time)) {
-                return FAIL_REPLAY;
-            }
-            lastId = id;
-            lastTime = time;
+            openedId = Bytes.getInt(in, headerLength + macLength);
+            openedTime = Bytes.getInt(in, headerLength + macLength + 4);
             System.arraycopy(in, bodyStart, out, 0, length - bodyStart);
             return length - bodyStart;
         }
@@ -257,7 +335,6 @@ public abstract class ControlWrap {
         private final Cipher ctr;
         private final LongPacketId sendId;
         private final ReplayWindow replay;
-        private final byte[] pid = new byte[8];
         private final byte[] check = new byte[TAG];
 
         TlsCrypt(byte[] keys, boolean server, ReplayWindow.Settings replay, Clock clock, long firstId) {
@@ -283,6 +360,11 @@ public abstract class ControlWrap {
         }
 
         @Override
+        ReplayWindow replayWindow() {
+            return replay;
+        }
+
+        @Override
         public int overhead() {
             return 8 + TAG;
         }
@@ -293,6 +375,11 @@ public abstract class ControlWrap {
                 return FAIL_EXHAUSTED;
             }
             sendId.write(pid, 0);
+            return seal(header, headerLength, body, bodyLength, out);
+        }
+
+        @Override
+        int seal(byte[] header, int headerLength, byte[] body, int bodyLength, byte[] out) {
             System.arraycopy(header, 0, out, 0, headerLength);
             System.arraycopy(pid, 0, out, headerLength, 8);
             int tagOff = headerLength + 8;
@@ -309,7 +396,7 @@ public abstract class ControlWrap {
         }
 
         @Override
-        public int unwrap(byte[] in, int headerLength, int length, byte[] out) {
+        public int open(byte[] in, int headerLength, int length, byte[] out) {
             int ctOff = headerLength + 8 + TAG;
             if (length < ctOff) {
                 return FAIL_SHORT;
@@ -331,13 +418,8 @@ public abstract class ControlWrap {
                 Arrays.fill(out, 0, bodyLength, (byte) 0);
                 return FAIL_AUTH;
             }
-            long id = Bytes.getInt(in, headerLength);
-            long time = Bytes.getInt(in, headerLength + 4);
-            if (!replay.accept(id, time)) {
-                return FAIL_REPLAY;
-            }
-            lastId = id;
-            lastTime = time;
+            openedId = Bytes.getInt(in, headerLength);
+            openedTime = Bytes.getInt(in, headerLength + 4);
             return bodyLength;
         }
 

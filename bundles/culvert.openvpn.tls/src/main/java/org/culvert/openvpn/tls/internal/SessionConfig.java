@@ -69,6 +69,18 @@ public final class SessionConfig {
      * and, on the server's request, to its {@code P_CONTROL_WKC_V1}; null otherwise. {@link #wrapKey} is then Kc.
      */
     public final byte[] tlsCryptV2Wkc;
+    /**
+     * {@code mode server}: this tls-server serves one client of a multi-client server. Key 0's data keys
+     * wait for the caller's decision (authentication, pushed cipher and peer-id), the client's
+     * PUSH_REQUEST is answered with the caller's PUSH_REPLY, and this side's key-method-2 message
+     * carries no peer info, as OpenVPN's server does.
+     */
+    public final boolean serverMode;
+    /**
+     * A tls-crypt-v2 server's session for one client: {@link #wrapKey} is that client's Kc, and its
+     * {@code P_CONTROL_WKC_V1} packets are read as {@code P_CONTROL_V1} without the WKc at their end.
+     */
+    public final boolean tlsCryptV2Server;
     /** Pull mode: key 0's data keys wait for the server's PUSH_REPLY; control messages are a client's. */
     public final boolean pull;
     /** The IV_ lines of a 2.6 pull client other than IV_CIPHERS and IV_PROTO; empty outside pull mode. */
@@ -80,8 +92,10 @@ public final class SessionConfig {
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
             String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst,
             boolean announceKeyExportAlways, boolean pull, boolean compressionConfigured, int tunMtu,
-            boolean pushPeerInfo, byte[] tlsCryptV2Wkc) {
+            boolean pushPeerInfo, byte[] tlsCryptV2Wkc, boolean serverMode, boolean tlsCryptV2Server) {
+        this.tlsCryptV2Server = server && tlsCryptV2Server;
         this.tlsCryptV2Wkc = tlsCryptV2Wkc;
+        this.serverMode = server && serverMode;
         this.pull = pull && !server;
         this.pullPeerInfo = this.pull ? pullPeerInfo(dataCiphers, compressionConfigured, tunMtu, pushPeerInfo) : "";
         this.serverSendsFirst = server && serverSendsFirst;
@@ -134,6 +148,9 @@ public final class SessionConfig {
 
     /** Our key-method-2 peer info, announcing {@code proto}. */
     String peerInfo(int proto) {
+        if (serverMode) {
+            return "";
+        }
         if (pull) {
             return pullPeerInfo.replace("IV_CIPHERS=\n", "IV_CIPHERS=" + cipherNames + "\nIV_PROTO=" + proto + "\n");
         }
@@ -178,12 +195,20 @@ public final class SessionConfig {
 
     /** A fresh wrapper (own packet-id counter and replay window) for one control session. */
     ControlWrap newWrap(Clock clock) {
+        return newWrap(clock, 0);
+    }
+
+    /**
+     * A fresh wrapper whose packet-ids continue after {@code lastSentId}: a server session continuing
+     * a stateless handshake whose reply used packet-id 1.
+     */
+    ControlWrap newWrap(Clock clock, long lastSentId) {
         switch (wrapKind) {
             case TLS_AUTH:
-                return ControlWrap.tlsAuth(wrapKey, tlsAuthDirection, auth, replay, clock);
+                return ControlWrap.tlsAuth(wrapKey, tlsAuthDirection, auth, replay, clock, lastSentId);
             case TLS_CRYPT:
                 return tlsCryptV2Wkc != null ? ControlWrap.tlsCryptV2Client(wrapKey, replay, clock)
-                        : ControlWrap.tlsCrypt(wrapKey, server, replay, clock);
+                        : ControlWrap.tlsCrypt(wrapKey, server, replay, clock, lastSentId);
             default:
                 return ControlWrap.none();
         }
