@@ -97,6 +97,11 @@ final class PlanBuilder {
     }
 
     static TunnelPlan build(OpenVpnOptions o, Path source) throws PlanException {
+        if (o.server().isPresent()) {
+            // Never run a server's configuration as a point-to-point tunnel.
+            throw new PlanException(o.sourceName() + ": server mode (--server, --mode server) is parsed but its loop is not"
+                    + " started by the tunnel component yet", null);
+        }
         TunSpec.Builder tun = tunSpec(o, source, null);
         if (o.scriptSecurity() < 2 && (o.up().isPresent() || o.down().isPresent())) {
             throw new PlanException(o.sourceName() + ": --up/--down need '--script-security 2' (as in OpenVPN); refusing to ignore them", null);
