@@ -28,5 +28,5 @@
  * {@code SERVER_RESTART}, {@code SERVER_HALT}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package org.culvert.openvpn.tls;

@@ -291,7 +291,6 @@ public final class ControlSession {
             return;
         }
         if (awaitingPush && now >= nextPushRequest) {
-            // client state: GET_CONFIG (OpenVPN's send_push_request sets it)
             sendControlMessage("PUSH_REQUEST");
             nextPushRequest = now + PUSH_REQUEST_INTERVAL_MILLIS;
         }
@@ -752,6 +751,9 @@ public final class ControlSession {
                     awaitingPush = true;
                     nextPushRequest = now;
                     changed = true;
+                    if (pullClient != null) {
+                        pullClient.gettingConfig(); // client state GET_CONFIG, once per session
+                    }
                 }
             } else {
                 deriveKeys(ks);
@@ -892,6 +894,7 @@ public final class ControlSession {
         }
         ks.mustNegotiate = Math.max(ks.mustNegotiate, ks.handshakeStart + seconds * 1000);
         pullClient.notice("AUTH_PENDING received, extending the push deadline to " + seconds + " s");
+        pullClient.authPending(m.startsWith("AUTH_PENDING,") ? m.substring(13) : "");
     }
 
     private static String printableMessage(byte[] b, int from, int to) {
