@@ -145,6 +145,11 @@ class ClientStateSequenceTest {
         ClientStatus reconnecting = h.add(ClientState.RECONNECTING, "ping-restart", t, c);
         assertNull(reconnecting.tunLocalIpv4());
         assertNull(h.add(ClientState.EXITING, "SIGTERM", t, null).local(), "no connection: no addresses");
+        TunnelConnection nobind = new TunnelConnection(new InetSocketAddress("::", 51236), remote, "10.8.0.2", "10.8.0.1", null,
+                null, "tls-client", "");
+        ClientStatus unbound = h.add(ClientState.CONNECTED, "SUCCESS", t, nobind);
+        assertNull(unbound.local(), "a wildcard local address (--nobind over UDP) leaves OpenVPN's local columns empty");
+        assertEquals(remote, unbound.remote());
         for (int i = 0; i < 150; i++) {
             h.add(ClientState.RECONNECTING, "n" + i, t.plusSeconds(i), c);
         }
