@@ -269,10 +269,16 @@ final class PointToPointLoop {
                     clientSteps.accept(ClientState.AUTH_PENDING, e.detail());
                     break;
                 default:
+                    openPulledDevice(); // the first push's values come before a later one's
                     laterPush.accept(e.pushed());
                     break;
             }
         }
+        openPulledDevice();
+    }
+
+    /** Once the first push is in: the device is opened for it and the data keys made (once). */
+    private void openPulledDevice() throws IOException {
         if (!session.pushReady()) {
             return;
         }
