@@ -1,9 +1,11 @@
 package org.culvert.tunnel.internal;
 
+import org.culvert.api.link.LinkException;
+import org.culvert.api.tun.TunException;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
 
-/** How one run of a tunnel ended, for {@link TunnelRunner}'s restart loop. Tunnel thread only. */
+/** How one run of a tunnel ended, and why in OpenVPN's words, for {@link TunnelRunner}'s restart loop. Tunnel thread only. */
 final class RunResult {
     /** STOPPED or FAILED when the tunnel ends for good; null for a restart. */
     TunnelState finalState;
@@ -67,6 +69,35 @@ final class RunResult {
                 return true;
             default:
                 throw new IllegalStateException(exit.toString());
+        }
+    }
+
+    /** The tun device failed: restart, or FAILED when no retry mends it (unsupported, no permission). */
+    void tunFailed(TunException e, TunnelLog log) {
+        log.warn("tun: " + e.getMessage() + " [" + e.reason() + "]");
+        reason = TunnelReason.TUN_ERROR;
+        detail = e.reason() + ": " + e.getMessage();
+        if (e.reason() == TunException.Reason.UNSUPPORTED || e.reason() == TunException.Reason.PERMISSION_DENIED) {
+            finalState = TunnelState.FAILED;
+        }
+    }
+
+    /** The link failed (a reset stream, a bad frame): restart. */
+    void linkFailed(LinkException e, TunnelLog log) {
+        log.warn("link: " + e.getMessage() + " [" + e.reason() + "]");
+        reason = TunnelReason.LINK_ERROR;
+        detail = e.reason() + ": " + e.getMessage();
+    }
+
+    /** E.g. "event backend epoll went away": the restart that follows may find another one of its kind. */
+    static String lostPluginDetail(PluginSelection sel, TunnelReason reason) {
+        switch (reason) {
+            case BACKEND_MISSING:
+                return "event backend " + sel.backend.name() + " went away";
+            case TRANSPORT_MISSING:
+                return "link transport " + sel.transport.name() + " went away";
+            default:
+                return "tun driver " + sel.driver.name() + " went away";
         }
     }
 }

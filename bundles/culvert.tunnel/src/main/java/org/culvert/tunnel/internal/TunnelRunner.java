@@ -3,13 +3,10 @@ package org.culvert.tunnel.internal;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
-import org.culvert.api.event.EventBackend;
 import org.culvert.api.event.EventSet;
 import org.culvert.api.link.LinkException;
 import org.culvert.api.link.LinkSocket;
-import org.culvert.api.link.LinkTransport;
 import org.culvert.api.tun.TunDevice;
-import org.culvert.api.tun.TunDriver;
 import org.culvert.api.tun.TunException;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
@@ -19,7 +16,10 @@ import org.culvert.api.tunnel.TunnelState;
  * from the catalog, opens device, link and event set, runs the {@link PointToPointLoop}, and on a
  * restart cause (ping-restart, link error, a lost plugin) releases what it opened and starts over with
  * the same configuration, keeping the tun device under {@code --persist-tun} when its driver remains.
- * When a plugin it needs is missing it waits, naming what is missing, until one appears.
+ * When a plugin it needs is missing it waits, naming what is missing, until one appears. The device
+ * across runs (and the pull mode's device glue) is {@link TunnelDevices}'s job, the
+ * {@code --auth-user-pass} credentials {@link RunCredentials}', which remote a run goes to
+ * {@link ProfileWalk}'s, and how a run ended, in OpenVPN's words, {@link RunResult}'s.
  *
  * <p>Other threads call only {@link #start()}, {@link #stop(TunnelReason)}, {@link #pluginAdded()} and
  * {@link #pluginRemoved(Object)}.
@@ -622,7 +622,7 @@ final class TunnelRunner implements Runnable {
                     break;
                 case PLUGIN_GONE:
                     result.reason = lostPlugin();
-                    result.detail = lostPluginDetail(sel, result.reason);
+                    result.detail = RunResult.lostPluginDetail(sel, result.reason);
                     result.immediateRestart = true;
                     break;
                 case SERVER_POLL_TIMEOUT:
@@ -644,16 +644,9 @@ final class TunnelRunner implements Runnable {
                     keepDevice = result.sessionEnded(exit, session, log);
             }
         } catch (TunException e) {
-            log.warn("tun: " + e.getMessage() + " [" + e.reason() + "]");
-            result.reason = TunnelReason.TUN_ERROR;
-            result.detail = e.reason() + ": " + e.getMessage();
-            if (isPermanent(e)) {
-                result.finalState = TunnelState.FAILED;
-            }
+            result.tunFailed(e, log);
         } catch (LinkException e) {
-            log.warn("link: " + e.getMessage() + " [" + e.reason() + "]");
-            result.reason = TunnelReason.LINK_ERROR;
-            result.detail = e.reason() + ": " + e.getMessage();
+            result.linkFailed(e, log);
             keepDevice = true;
         } catch (IOException e) {
             log.warn("I/O error: " + e.getMessage());
@@ -691,10 +684,6 @@ final class TunnelRunner implements Runnable {
             }
         }
         return result;
-    }
-
-    private static boolean isPermanent(TunException e) {
-        return e.reason() == TunException.Reason.UNSUPPORTED || e.reason() == TunException.Reason.PERMISSION_DENIED;
     }
 
     /** Calls {@link LinkSocket#establish} in slices so that a stop or a lost plugin ends the wait. */
@@ -755,18 +744,6 @@ final class TunnelRunner implements Runnable {
     private TunnelReason lostPlugin() {
         synchronized (monitor) {
             return lostPlugin;
-        }
-    }
-
-    /** E.g. "event backend epoll went away": the restart that follows may find another one of its kind. */
-    private static String lostPluginDetail(PluginSelection sel, TunnelReason reason) {
-        switch (reason) {
-            case BACKEND_MISSING:
-                return "event backend " + sel.backend.name() + " went away";
-            case TRANSPORT_MISSING:
-                return "link transport " + sel.transport.name() + " went away";
-            default:
-                return "tun driver " + sel.driver.name() + " went away";
         }
     }
 
