@@ -101,26 +101,10 @@ class AuthUserPassTest {
         Path dir = Peer.caseDir("auth-token");
         TlsConfigs.Material m = TlsConfigs.make(dir, Verify.CA, Wrap.NONE);
         Path seen = dir.resolve("seen-user");
-        Path script = write(dir.resolve("verify.sh"), "#!/bin/sh\n"
-                + "user=$(sed -n 1p \"$1\"); pass=$(sed -n 2p \"$1\")\n"
-                + "printf '%s\\n' \"$user\" >> '" + seen + "'\n"
-                + "[ \"$user\" = alice ] && [ \"$pass\" = 'c0rrect horse' ]\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         Impl ut = E2eEnv.underTest();
         try (Netns net = Netns.create()) {
-            PeerConfig server = new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", net.linkAddrB())
-                    .option("port", Integer.toString(PeerConfig.PORT)).option("server", "10.78.0.0", "255.255.255.0")
-                    .option("topology", "subnet").option("ca", m.ca().cert().toString())
-                    .option("cert", m.server().cert().toString()).option("key", m.server().key().toString())
-                    .option("dh", "none").option("script-security", "2")
-                    .option("auth-user-pass-verify", script.toString(), "via-file").option("auth-gen-token")
-                    .option("verb", "4");
-            PeerConfig client = new PeerConfig().option("client").option("dev", "tun").option("proto", "udp")
-                    .option("nobind").option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT))
-                    .option("ca", m.ca().cert().toString()).option("cert", m.client().cert().toString())
-                    .option("key", m.client().key().toString()).option("reneg-sec", "8")
-                    .option("auth-user-pass", write(dir.resolve("up.txt"), "alice\nc0rrect horse\n").toString())
-                    .option("verb", "3");
+            PeerConfig server = tokenServer(net, m, verifyScript(dir, seen)).option("auth-gen-token");
+            PeerConfig client = tokenClient(net, m, dir).option("reneg-sec", "8");
             Peer.Pair p = Peer.startPair(net, dir, Role.UDP, ut, client, "a-" + ut, Impl.OPENVPN, server, "b-openvpn");
             Peer.awaitTunnel(net, net.a(), "10.78.0.1", E2eEnv.readyTimeout(), p.a(), p.b());
             p.b().awaitLog("Username/Password authentication succeeded for username 'alice'", 0, Duration.ofSeconds(10));
@@ -133,6 +117,90 @@ class AuthUserPassTest {
             p.stop(Duration.ofSeconds(20));
             Report.line("auth-gen-token on stock OpenVPN 2.6: " + ut + " pull client renegotiated with the token: " + line.trim());
         }
+    }
+
+    /**
+     * {@code auth-gen-token 0 8} (with {@code hand-window 4}, as OpenVPN requires renewal-time to be at
+     * least twice the hand-window): a token is good for 16 s after the server issued it, and the server
+     * issues a new one after each renegotiation. The client renegotiates every 6 s, so from the third
+     * renegotiation on only a token taken from a later PUSH_REPLY is still good; after a SIGUSR1 the
+     * reconnection also uses the newest one. The script is asked once, for the password.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aRenewedAuthTokenIsUsedAtEachRenegotiationAndOnReconnect() throws Exception {
+        Path dir = Peer.caseDir("auth-token-renewed");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.CA, Wrap.NONE);
+        Path seen = dir.resolve("seen-user");
+        Impl ut = E2eEnv.underTest();
+        try (Netns net = Netns.create()) {
+            PeerConfig server = tokenServer(net, m, verifyScript(dir, seen)).option("auth-gen-token", "0", "8")
+                    .option("hand-window", "4");
+            Path sock = dir.resolve("client.sock");
+            PeerConfig client = tokenClient(net, m, dir).option("reneg-sec", "6").option("management", sock.toString(), "unix");
+            Peer.Pair p = Peer.startPair(net, dir, Role.UDP, ut, client, "a-" + ut, Impl.OPENVPN, server, "b-openvpn");
+            Peer.awaitTunnel(net, net.a(), "10.78.0.1", E2eEnv.readyTimeout(), p.a(), p.b());
+            String accepted = "auth-token authentication succeeded for username 'alice'";
+            awaitCount(p.b(), accepted, 3, Duration.ofSeconds(60));
+            int before = p.a().logText().length();
+            try (ManagementSession s = ManagementSession.unix("a-" + ut, sock, Duration.ofSeconds(10))) {
+                s.line();
+                assertTrue(s.ask("signal SIGUSR1").startsWith("SUCCESS"), "signal SIGUSR1");
+            }
+            p.a().awaitLog("Initialization Sequence Completed", before, E2eEnv.readyTimeout());
+            awaitCount(p.b(), accepted, 4, Duration.ofSeconds(20));
+            String serverLog = p.b().logText();
+            assertFalse(serverLog.contains("out of the renewal window") || serverLog.contains("auth-token from client expired")
+                    || serverLog.contains("AUTH_FAILED"), "a stale token was sent: " + TunnelChecks.firstLine(p.b(), "renewal window|expired|AUTH_FAILED"));
+            assertEquals("alice\n", Files.readString(seen, StandardCharsets.UTF_8), "the script ran once, for the password");
+            assertFalse(p.a().logText().contains("SESS_ID_AT_"), "a token in the client's log");
+            int tokens = TunnelChecks.countLines(p.b(), accepted);
+            p.stop(Duration.ofSeconds(20));
+            Report.line("auth-gen-token 0 8 on stock OpenVPN 2.6: " + ut + " pull client sent the renewed token at "
+                    + tokens + " key exchanges (renegotiations every 6 s and a SIGUSR1 reconnect), never a stale one");
+        }
+    }
+
+    private static void awaitCount(Peer peer, String regex, int n, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (TunnelChecks.countLines(peer, regex) < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(peer + ": fewer than " + n + " lines /" + regex + "/ within " + timeout.toSeconds()
+                        + " s: " + TunnelChecks.countLines(peer, regex));
+            }
+            peer.assertAlive("while counting /" + regex + "/");
+            Peer.pause();
+        }
+    }
+
+    /** A via-file script that accepts alice with her password and records each username it is asked for in {@code seen}. */
+    private static Path verifyScript(Path dir, Path seen) throws IOException {
+        Path script = write(dir.resolve("verify.sh"), "#!/bin/sh\n"
+                + "user=$(sed -n 1p \"$1\"); pass=$(sed -n 2p \"$1\")\n"
+                + "printf '%s\\n' \"$user\" >> '" + seen + "'\n"
+                + "[ \"$user\" = alice ] && [ \"$pass\" = 'c0rrect horse' ]\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return script;
+    }
+
+    /** A stock server (mode server, topology subnet) that checks passwords with {@code script}. */
+    private static PeerConfig tokenServer(Netns net, TlsConfigs.Material m, Path script) {
+        return new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", net.linkAddrB())
+                .option("port", Integer.toString(PeerConfig.PORT)).option("server", "10.78.0.0", "255.255.255.0")
+                .option("topology", "subnet").option("ca", m.ca().cert().toString())
+                .option("cert", m.server().cert().toString()).option("key", m.server().key().toString())
+                .option("dh", "none").option("script-security", "2")
+                .option("auth-user-pass-verify", script.toString(), "via-file").option("verb", "4");
+    }
+
+    /** A pull client with alice's password from a file. */
+    private static PeerConfig tokenClient(Netns net, TlsConfigs.Material m, Path dir) {
+        return new PeerConfig().option("client").option("dev", "tun").option("proto", "udp")
+                .option("nobind").option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT))
+                .option("ca", m.ca().cert().toString()).option("cert", m.client().cert().toString())
+                .option("key", m.client().key().toString())
+                .option("auth-user-pass", write(dir.resolve("up.txt"), "alice\nc0rrect horse\n").toString())
+                .option("verb", "3");
     }
 
     /**

@@ -176,6 +176,71 @@ class ManagementCompatibilityTest {
     }
 
     /**
+     * A pull client's states: Culvert's and stock OpenVPN's, each as the client of the same stock
+     * OpenVPN server (which pushes an address and a route) in turn, go through the same sequence
+     * with the same columns (the pushed address with ASSIGN_IP and CONNECTED). First with the server's
+     * push unasked at once (a 2.6 server answers IV_PROTO_REQUEST_PUSH): CONNECTING, WAIT, AUTH,
+     * ASSIGN_IP, ADD_ROUTES, CONNECTED; then with a client-connect script that holds the push for 2 s,
+     * so that the client asks for it: GET_CONFIG after AUTH.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aPullClientGoesThroughOpenVpnsStatesWithGetConfig() throws IOException {
+        Path dir = Peer.caseDir("mgmt-pull-client");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.CA, Wrap.NONE);
+        Path slow = Files.writeString(dir.resolve("slow-connect.sh"), "#!/bin/sh\nsleep 2\n");
+        Files.setPosixFilePermissions(slow, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Comparison c = new Comparison();
+        try (Netns net = Netns.create()) {
+            String pushedNet = "10.205." + net.subnet() + ".0";
+            PeerConfig server = new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", net.linkAddrB())
+                    .option("port", Integer.toString(PeerConfig.PORT)).option("server", "10.76.0.0", "255.255.255.0")
+                    .option("topology", "subnet").option("ca", m.ca().cert().toString())
+                    .option("cert", m.server().cert().toString()).option("key", m.server().key().toString())
+                    .option("dh", "none").option("push", "route " + pushedNet + " 255.255.255.0").option("verb", "4");
+            for (boolean held : new boolean[] {false, true}) {
+                PeerConfig srv = held ? server.option("script-security", "2").option("client-connect", slow.toString()) : server;
+                try (Peer stockServer = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, srv, dir, "server-openvpn-" + held)) {
+                    stockServer.awaitUdpBound(net, PeerConfig.PORT, Duration.ofSeconds(20));
+                    for (Impl client : List.of(E2eEnv.underTest(), Impl.OPENVPN)) {
+                        boolean underTest = client == E2eEnv.underTest();
+                        String label = (underTest ? "ut-" : "ref-") + client.label() + (held ? "-held" : "");
+                        Path sock = dir.resolve(label + ".sock");
+                        PeerConfig cfg = new PeerConfig().option("client").option("dev", "tun").option("proto", "udp")
+                                .option("nobind").option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT))
+                                .option("ca", m.ca().cert().toString()).option("cert", m.client().cert().toString())
+                                .option("key", m.client().key().toString()).option("remote-cert-tls", "server")
+                                .option("management", sock.toString(), "unix").option("verb", "3");
+                        try (Peer p = Peer.startWithConfig(net, net.a(), client, cfg, dir, "client-" + label)) {
+                            Peer.awaitTunnel(net, net.a(), "10.76.0.1", E2eEnv.readyTimeout(), p, stockServer);
+                            try (ManagementSession s = ManagementSession.unix("client-" + label, sock, CONNECT_TIMEOUT)) {
+                                s.line();
+                                awaitConnected(new Side(label, s, p, net.a(), "10.76.0.1"));
+                                s.send("state all");
+                                List<String> lines = s.untilEnd();
+                                c.record("state all" + (held ? " (push held)" : ""), lines, underTest);
+                                System.out.println("===== pull client states, " + label + " =====\n" + String.join("\n", lines));
+                            }
+                            assertEquals(0, p.stop(Duration.ofSeconds(20)), label + ": exit status");
+                        }
+                    }
+                }
+            }
+        }
+        compareStateSequences(c, "state all");
+        compareStateSequences(c, "state all (push held)");
+        assertFalse(c.left.get("state all").stream().anyMatch(l -> l.contains(",GET_CONFIG,")), "GET_CONFIG unasked: " + c.left);
+        assertTrue(c.left.get("state all (push held)").stream().anyMatch(l -> l.contains(",GET_CONFIG,")), "no GET_CONFIG: " + c.left);
+        if (!c.mismatches.isEmpty()) {
+            fail("a pull client's states differ from stock OpenVPN's:\n  " + String.join("\n  ", c.mismatches));
+        }
+        for (String section : List.of("state all", "state all (push held)")) {
+            Report.line("management pull client, " + section + ": " + stateLines(c.left.get(section)).stream()
+                    .map(x -> x.split(",", -1)[1]).collect(Collectors.joining(" ")) + " as stock OpenVPN 2.6");
+        }
+    }
+
+    /**
      * {@code --management-hold} with a password file, both sides: a wrong password is prompted again,
      * the right one opens the interface with the hold notice; restarts are refused during the hold; no
      * ping passes until {@code hold release}, then the tunnel comes up with the usual state lines.

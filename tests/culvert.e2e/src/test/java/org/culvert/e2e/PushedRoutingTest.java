@@ -102,4 +102,53 @@ class PushedRoutingTest {
                     + ut.size() + " routes and " + vars.size() + " foreign options as stock OpenVPN's, removed on stop");
         }
     }
+
+    /**
+     * {@code block-ipv6} pushed by a stock server with {@code server-ipv6} and a pushed
+     * {@code route-ipv6}: a ping -6 into the pushed network is answered "no route" from the server's
+     * tun address by the client itself, as with stock OpenVPN as the client; IPv4 still passes.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aPushedBlockIpv6AnswersNoRouteAsStockOpenVpn() throws Exception {
+        Path dir = Peer.caseDir("pushed-block-ipv6");
+        TlsConfigs.Material m = TlsConfigs.make(dir, Verify.CA, Wrap.NONE);
+        Map<Impl, String> answers = new EnumMap<>(Impl.class);
+        try (Netns net = Netns.create()) {
+            String n = Integer.toString(net.subnet());
+            PeerConfig server = new PeerConfig().option("dev", "tun").option("proto", "udp").option("local", net.linkAddrB())
+                    .option("port", Integer.toString(PeerConfig.PORT)).option("server", "10.79.0.0", "255.255.255.0")
+                    .option("server-ipv6", "fd00:" + n + "::/64").option("topology", "subnet")
+                    .option("ca", m.ca().cert().toString()).option("cert", m.server().cert().toString())
+                    .option("key", m.server().key().toString()).option("dh", "none")
+                    .option("push", "route-ipv6 2001:db8:" + n + "::/48").option("push", "block-ipv6").option("verb", "4");
+            try (Peer stockServer = Peer.startWithConfig(net, net.b(), Impl.OPENVPN, server, dir, "server-openvpn")) {
+                stockServer.awaitUdpBound(net, PeerConfig.PORT, Duration.ofSeconds(20));
+                for (Impl impl : List.of(E2eEnv.underTest(), Impl.OPENVPN)) {
+                    if (answers.containsKey(impl)) {
+                        continue;
+                    }
+                    PeerConfig client = new PeerConfig().option("client").option("dev", "tun").option("proto", "udp")
+                            .option("nobind").option("remote", net.linkAddrB(), Integer.toString(PeerConfig.PORT))
+                            .option("ca", m.ca().cert().toString()).option("cert", m.client().cert().toString())
+                            .option("key", m.client().key().toString()).option("remote-cert-tls", "server").option("verb", "3");
+                    try (Peer c = Peer.startWithConfig(net, net.a(), impl, client, dir, "client-" + impl)) {
+                        Peer.awaitTunnel(net, net.a(), "10.79.0.1", E2eEnv.readyTimeout(), c, stockServer);
+                        c.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+                        String out = net.run(net.a(), Duration.ofSeconds(10), "ping", "-6", "-n", "-c", "1", "-W", "3",
+                                "2001:db8:" + n + "::1").output();
+                        assertTrue(out.contains("From fd00:" + n + "::1") && out.contains("No route"), impl + ": " + out);
+                        answers.put(impl, out.lines().filter(l -> l.contains("No route")).findFirst().orElse("")
+                                .replaceAll("time=\\S+", ""));
+                        assertEquals(0, Traffic.ping(net, net.a(), "10.79.0.1", 64, 3).lost(), impl + ": IPv4 pings lost");
+                        assertEquals(0, c.stop(STOP), impl + ": exit status");
+                    }
+                }
+            }
+            assertEquals(answers.get(Impl.OPENVPN), answers.get(E2eEnv.underTest()),
+                    "the answer with " + E2eEnv.underTest() + " and with stock OpenVPN");
+            Report.line("pushed routing: a pushed block-ipv6 answers ICMPv6 no-route as stock OpenVPN does: "
+                    + answers.get(E2eEnv.underTest()).trim());
+        }
+    }
 }

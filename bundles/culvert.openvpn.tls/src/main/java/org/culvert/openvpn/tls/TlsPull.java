@@ -11,7 +11,7 @@ import org.culvert.openvpn.tls.internal.PullClient;
 /**
  * A pull session's reading of the server's PUSH_ messages for {@link TlsSession}: the parts of the
  * first push go into one {@link PushReply}; a later PUSH_REPLY (a fresh auth-token after a
- * renegotiation) is read on its own and only updates stored values. Loop thread only.
+ * renegotiation) is read on its own and handed on as a {@link PullEvent}. Loop thread only.
  */
 final class TlsPull implements PullClient {
     /** The widest framing a server may push (stub-v2's escape, comp-lzo no's marker). */
@@ -37,6 +37,8 @@ final class TlsPull implements PullClient {
     private String failure;
     private boolean keysInstalled;
     private final ArrayDeque<String> notices = new ArrayDeque<>();
+    /** Client states and later pushes not yet taken by the owner; bounded as the notices. */
+    private final ArrayDeque<PullEvent> events = new ArrayDeque<>();
 
     void replies(Supplier<PushReply> value) {
         this.replies = value;
@@ -54,6 +56,8 @@ final class TlsPull implements PullClient {
             drain(later);
             if (s == PushReply.Status.COMPLETE) {
                 notice("PUSH: a later PUSH_REPLY with " + later.result().accepted().size() + " option(s) read");
+                // Its values (a renewed auth-token) take effect at once, as OpenVPN's options apply them.
+                event(new PullEvent(PullEvent.Kind.LATER_PUSH, "", later.result()));
             }
             return Push.IGNORED;
         }
@@ -95,6 +99,28 @@ final class TlsPull implements PullClient {
         if (notices.size() < MAX_NOTICES) {
             notices.add(line);
         }
+    }
+
+    @Override
+    public void gettingConfig() {
+        event(new PullEvent(PullEvent.Kind.GET_CONFIG, "", null));
+    }
+
+    @Override
+    public void authPending(String keywords) {
+        event(new PullEvent(PullEvent.Kind.AUTH_PENDING, keywords, null));
+    }
+
+    private void event(PullEvent e) {
+        if (events.size() < MAX_NOTICES) {
+            events.add(e);
+        } else {
+            notice("WARNING: too many pull events unread; " + e.kind() + " dropped");
+        }
+    }
+
+    PullEvent pollEvent() {
+        return events.poll();
     }
 
     private void drain(PushReply r) {

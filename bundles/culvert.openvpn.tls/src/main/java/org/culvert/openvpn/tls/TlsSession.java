@@ -694,6 +694,16 @@ public final class TlsSession implements PeerEngine {
         return config;
     }
 
+    /**
+     * Pull mode: the next client state the pull set (GET_CONFIG, AUTH_PENDING) or PUSH_REPLY after the
+     * first (a renewed auth-token), oldest first; null when none (no allocation then).
+     *
+     * @since 2.2
+     */
+    public PullEvent pollPullEvent() {
+        return pull == null ? null : pull.pollEvent();
+    }
+
     /** Starts a renegotiation now (for tests and operators); false if no key is active to renew. */
     public boolean renegotiate() {
         return !closed && active.renegotiate();

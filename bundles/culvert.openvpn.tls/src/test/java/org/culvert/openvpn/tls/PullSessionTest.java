@@ -63,6 +63,17 @@ class PullSessionTest {
         pair.run(200);
     }
 
+    /** A client keyed with the server's {@code reply}, sent unasked as a 2.6 server does. */
+    private TlsPair pulled(String reply) throws Exception {
+        TlsPair pair = pair("");
+        untilPushRequested(pair);
+        serverSends(pair, reply);
+        pair.client.installPushedKeys();
+        pair.exchange(null, null);
+        assertTrue(pair.client.isKeyed());
+        return pair;
+    }
+
     private static List<String> notices(TlsSession s) {
         List<String> out = new ArrayList<>();
         for (String n = s.pollNotice(); n != null; n = s.pollNotice()) {
@@ -78,7 +89,7 @@ class PullSessionTest {
         assertFalse(pair.client.isKeyed(), "no data keys before the push");
         assertFalse(pair.client.pushReady());
         assertEquals(Verdict.NOT_KEYED, pair.client.encapsulate(TlsSessionTest.packet("too early")));
-        // PUSH_REQUEST goes out again 5 s after the first, until the reply.
+        // The first PUSH_REQUEST goes out a second after key method 2, then every 5 s, until the reply.
         long next = pair.client.nextTimerMillis() - pair.clock.monotonicMillis();
         assertTrue(next > 0 && next <= 5000, "next push request in " + next + " ms");
 
@@ -144,6 +155,48 @@ class PullSessionTest {
     }
 
     @Test
+    void getConfigOnceWhenThePushIsAskedAndAuthPendingWithTheServersKeywords() throws Exception {
+        TlsPair pair = pair("reneg-sec 300\n");
+        assertNull(pair.client.pollPullEvent(), "nothing before key method 2");
+        untilPushRequested(pair);
+        assertNull(pair.client.pollPullEvent(), "the first PUSH_REQUEST waits a second, as OpenVPN's connection check");
+        pair.run(1_000);
+        assertEquals(new PullEvent(PullEvent.Kind.GET_CONFIG, "", null), pair.client.pollPullEvent());
+        assertNull(pair.client.pollPullEvent(), "GET_CONFIG once, not per PUSH_REQUEST");
+        pair.run(11_000); // two more PUSH_REQUESTs
+        assertNull(pair.client.pollPullEvent(), "GET_CONFIG once, not per PUSH_REQUEST");
+
+        serverSends(pair, "AUTH_PENDING,timeout 100");
+        assertEquals(new PullEvent(PullEvent.Kind.AUTH_PENDING, "timeout 100", null), pair.client.pollPullEvent());
+        serverSends(pair, "AUTH_PENDING");
+        assertEquals(new PullEvent(PullEvent.Kind.AUTH_PENDING, "", null), pair.client.pollPullEvent());
+        serverSends(pair, "AUTH_PENDING,timeout x");
+        assertEquals(new PullEvent(PullEvent.Kind.AUTH_PENDING, "timeout x", null), pair.client.pollPullEvent(),
+                "a bad timeout is warned about, the state still published as OpenVPN's");
+        assertNull(pair.client.lastError());
+
+        serverSends(pair, "PUSH_REPLY,cipher AES-256-GCM");
+        pair.client.installPushedKeys();
+        pair.exchange(null, null);
+        assertTrue(pair.server.renegotiate());
+        for (int i = 0; i < 50 && pair.client.keyGeneration() < 2; i++) {
+            pair.run(100);
+        }
+        assertEquals(2, pair.client.keyGeneration());
+        assertNull(pair.client.pollPullEvent(), "no GET_CONFIG for a renegotiation");
+    }
+
+    @Test
+    void aPointToPointSessionHasNoPullEvents() throws Exception {
+        TlsPair pair = TlsPair.clean(TlsSessionTest.client().build(), TlsSessionTest.server().build());
+        for (int i = 0; i < 100 && !pair.client.isKeyed(); i++) {
+            pair.run(100);
+        }
+        assertTrue(pair.client.isKeyed());
+        assertNull(pair.client.pollPullEvent());
+    }
+
+    @Test
     void anUnusablePushFailsThePull() throws Exception {
         TlsPair cipher = pair("data-ciphers AES-128-GCM:AES-256-GCM\n");
         untilPushRequested(cipher);
@@ -193,16 +246,43 @@ class PullSessionTest {
 
     @Test
     void aLaterPushReplyOnlyUpdatesStoredValues() throws Exception {
-        TlsPair pair = pair("");
-        untilPushRequested(pair);
-        serverSends(pair, "PUSH_REPLY,cipher AES-256-GCM,ifconfig 10.8.0.6 10.8.0.5");
-        pair.client.installPushedKeys();
-        pair.exchange(null, null);
-        assertTrue(pair.client.isKeyed());
+        TlsPair pair = pulled("PUSH_REPLY,cipher AES-256-GCM,ifconfig 10.8.0.6 10.8.0.5");
+        assertNull(pair.client.pollPullEvent(), "a push before the first PUSH_REQUEST: no GET_CONFIG, as with stock OpenVPN");
         serverSends(pair, "PUSH_REPLY,ifconfig 10.8.0.10 10.8.0.9");
         assertEquals("10.8.0.6", pair.client.pushedOptions().ifconfig().get().local().getHostAddress());
         assertTrue(pair.client.isKeyed());
         assertEquals(List.of("still keyed"), pair.send(pair.client, "still keyed"));
+        PullEvent later = pair.client.pollPullEvent();
+        assertEquals(PullEvent.Kind.LATER_PUSH, later.kind());
+        assertEquals("10.8.0.10", later.pushed().ifconfig().get().local().getHostAddress(), "handed on, not applied");
+        assertTrue(later.pushed().authToken().isEmpty());
+        assertNull(pair.client.pollPullEvent());
+    }
+
+    /** auth-gen-token servers send {@code PUSH_REPLY,auth-token ...} after each renegotiation: every token is handed on. */
+    @Test
+    void everyLaterAuthTokenIsHandedOnAndABadOneIsSkipped() throws Exception {
+        TlsPair pair = pulled("PUSH_REPLY,cipher AES-256-GCM,auth-token SESS_ID_AT_first");
+        assertEquals("SESS_ID_AT_first", pair.client.pushedOptions().authToken().get());
+        assertNull(pair.client.pollPullEvent(), "the first push is read through pushedOptions()");
+
+        serverSends(pair, "PUSH_REPLY,auth-token SESS_ID_AT_second,auth-token-user Ym9i");
+        serverSends(pair, "PUSH_REPLY,auth-token SESS_ID_AT_third");
+        PullEvent second = pair.client.pollPullEvent();
+        assertEquals("SESS_ID_AT_second", second.pushed().authToken().get());
+        assertEquals("bob", second.pushed().authTokenUser().get());
+        PullEvent third = pair.client.pollPullEvent();
+        assertEquals("SESS_ID_AT_third", third.pushed().authToken().get());
+        assertTrue(third.pushed().authTokenUser().isEmpty());
+
+        serverSends(pair, "PUSH_REPLY,auth-token");
+        PullEvent bad = pair.client.pollPullEvent();
+        assertTrue(bad.pushed().authToken().isEmpty(), "an auth-token without a value is skipped");
+        List<String> log = notices(pair.client);
+        assertTrue(log.stream().anyMatch(l -> l.contains("auth-token")), log.toString());
+        assertTrue(log.stream().noneMatch(l -> l.contains("SESS_ID_AT_")), "a token in the log: " + log);
+        assertTrue(pair.client.isKeyed());
+        assertNull(pair.client.lastError());
     }
 
     @Test

@@ -26,12 +26,24 @@ final class ClientStateHistory {
         boolean tun = state == ClientState.ASSIGN_IP || state == ClientState.CONNECTED;
         boolean link = state == ClientState.CONNECTED;
         ClientStatus s = new ClientStatus(state, description, time, tun ? c.tunLocalIpv4() : null, link ? c.linkRemote() : null,
-                link ? c.linkLocal() : null, tun ? c.tunLocalIpv6() : null);
+                link ? boundLocal(c.linkLocal()) : null, tun ? c.tunLocalIpv6() : null);
         if (entries.size() == CAPACITY) {
             entries.removeFirst();
         }
         entries.addLast(s);
         return s;
+    }
+
+    /**
+     * The link's local address as OpenVPN gives it with CONNECTED: none for a socket bound to the
+     * wildcard address (a --nobind UDP client), whose address and port columns stay empty.
+     */
+    private static java.net.SocketAddress boundLocal(java.net.SocketAddress local) {
+        if (local instanceof java.net.InetSocketAddress && ((java.net.InetSocketAddress) local).getAddress() != null
+                && ((java.net.InetSocketAddress) local).getAddress().isAnyLocalAddress()) {
+            return null;
+        }
+        return local;
     }
 
     /** Oldest first. */

@@ -16,8 +16,10 @@ import org.culvert.api.tunnel.TunnelState;
  * point-to-point mode: CONNECTING once at start (init.c, when management opens), ASSIGN_IP when a
  * fresh device gets its addresses (tun.c do_ifconfig), ADD_ROUTES when IPv4 routes follow (route.c
  * add_routes), TCP_CONNECT before each TCP connect (socket.c), CONNECTED with "Initialization Sequence
- * Completed" (init.c), RECONNECTING and EXITING with OpenVPN's reason (sig.c signal_restart_status).
- * WAIT and AUTH come from the loop ({@link PointToPointLoop}). Tunnel thread only.
+ * Completed" (init.c), RECONNECTING and EXITING with OpenVPN's reason (sig.c signal_restart_status),
+ * RESOLVE before a remote's name is looked up (socket.c openvpn_getaddrinfo, through {@link ProfileWalk}).
+ * WAIT and AUTH, and in pull mode GET_CONFIG and AUTH_PENDING, come from the loop ({@link PointToPointLoop}).
+ * Tunnel thread only.
  */
 final class ClientSteps {
     private final StatusSink sink;
@@ -79,6 +81,11 @@ final class ClientSteps {
                 : t.layer() == org.culvert.api.tun.TunLayer.TUN ? t.ifconfigRemoteOrNetmask() : null;
         return new TunnelConnection(link == null ? null : link.local(), link == null ? null : link.remote(), t.ifconfigLocal(),
                 tunRemote, t.ifconfigIpv6Local(), handshake, p.role, negotiated, settings.build());
+    }
+
+    /** A remote's host name is being looked up (socket.c openvpn_getaddrinfo): RESOLVE. */
+    void resolving() {
+        sink.clientState(ClientState.RESOLVE);
     }
 
     void tcpConnect() {

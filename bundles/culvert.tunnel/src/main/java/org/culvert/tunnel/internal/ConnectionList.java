@@ -83,6 +83,7 @@ final class ConnectionList {
     private final Sleeper sleeper;
     private final Random random;
     private final Consumer<String> log;
+    private final Runnable resolving;
 
     private int current = -1;
     private InetAddress[] addresses;
@@ -91,6 +92,12 @@ final class ConnectionList {
     private int unsuccessfulAttempts;
 
     ConnectionList(OpenVpnOptions o, Resolver resolver, Sleeper sleeper, Random random, Consumer<String> log) {
+        this(o, resolver, sleeper, random, log, () -> { });
+    }
+
+    /** @param resolving told before a host name (not an address literal) is looked up: OpenVPN's client state RESOLVE */
+    ConnectionList(OpenVpnOptions o, Resolver resolver, Sleeper sleeper, Random random, Consumer<String> log,
+            Runnable resolving) {
         List<ConnectionEntry> list = new ArrayList<>(o.connections());
         if (o.remoteRandom()) {
             // init_connection_list: each position swapped with a random one, once.
@@ -106,6 +113,7 @@ final class ConnectionList {
         this.sleeper = sleeper;
         this.random = random;
         this.log = log;
+        this.resolving = resolving;
     }
 
     /** The profiles in the order they are tried. */
@@ -185,6 +193,10 @@ final class ConnectionList {
         int tries = resolvRetry == OpenVpnOptions.RESOLV_RETRY_INFINITE || resolvRetry == 0 ? 1
                 : Math.max(1, (resolvRetry + 4) / 5);
         String why = "";
+        if (!isLiteral(host)) {
+            // openvpn_getaddrinfo sets RESOLVE only for a name, once before its tries.
+            resolving.run();
+        }
         for (int i = 0; i < tries; i++) {
             if (i > 0 && !sleeper.sleep(RESOLVE_RETRY_MILLIS)) {
                 break;

@@ -131,6 +131,11 @@ final class PeerSession {
         return pull == null ? null : pull.pollNotice();
     }
 
+    /** Pull mode: the next client state the pull set or later PUSH_REPLY, or null (no allocation then). */
+    org.culvert.openvpn.tls.PullEvent pollPullEvent() {
+        return pull == null ? null : pull.pollPullEvent();
+    }
+
     /** Why the engine failed, typed, or null: the runner maps the pull mode's causes to its reasons. */
     org.culvert.openvpn.tls.TlsFailure.Reason failureReason() {
         if (engine instanceof TlsSession) {

@@ -111,8 +111,10 @@ final class PointToPointLoop {
     private int sessionFaultTurns;
     /** {@code --block-ipv6}, or null. */
     private Ipv6Blocker ipv6Blocker;
-    /** Told WAIT and AUTH of OpenVPN's client states; see {@link #onClientState}. */
-    private java.util.function.Consumer<ClientState> clientSteps = s -> { };
+    /** Told WAIT, AUTH, GET_CONFIG and AUTH_PENDING of OpenVPN's client states; see {@link #onClientState}. */
+    private java.util.function.BiConsumer<ClientState, String> clientSteps = (s, d) -> { };
+    /** Pull mode: told each PUSH_REPLY after the first; see {@link #onLaterPush}. */
+    private java.util.function.Consumer<org.culvert.openvpn.config.PushedOptions> laterPush = p -> { };
     /** WAIT was told and the peer's first accepted packet (AUTH) not yet seen. */
     private boolean awaitingAuth;
 
@@ -154,11 +156,17 @@ final class PointToPointLoop {
 
     /**
      * Where to tell OpenVPN's WAIT (the first handshake packet is out: ssl.c session_move_pre_start)
-     * and AUTH (the peer's first packet passed tls-auth/tls-crypt: ssl.c tls_pre_decrypt); only
-     * sessions with a handshake have them. Set before {@link #run()}.
+     * and AUTH (the peer's first packet passed tls-auth/tls-crypt: ssl.c tls_pre_decrypt), with an
+     * empty description; only sessions with a handshake have them. In pull mode also GET_CONFIG and
+     * AUTH_PENDING (with the server's keywords), as the engine sets them. Set before {@link #run()}.
      */
-    void onClientState(java.util.function.Consumer<ClientState> steps) {
+    void onClientState(java.util.function.BiConsumer<ClientState, String> steps) {
         this.clientSteps = steps;
+    }
+
+    /** Pull mode: where a PUSH_REPLY after the first goes (a renewed auth-token); loop thread. Set before {@link #run()}. */
+    void onLaterPush(java.util.function.Consumer<org.culvert.openvpn.config.PushedOptions> handler) {
+        this.laterPush = handler;
     }
 
     /**
@@ -199,7 +207,7 @@ final class PointToPointLoop {
         sendSessionOutput();
         if (!session.isUp()) {
             awaitingAuth = true;
-            clientSteps.accept(ClientState.WAIT);
+            clientSteps.accept(ClientState.WAIT, "");
         }
         while (true) {
             Exit exit = exitRequest;
@@ -252,6 +260,25 @@ final class PointToPointLoop {
         for (String line = session.pollNotice(); line != null; line = session.pollNotice()) {
             log.info(line);
         }
+        for (org.culvert.openvpn.tls.PullEvent e = session.pollPullEvent(); e != null; e = session.pollPullEvent()) {
+            switch (e.kind()) {
+                case GET_CONFIG:
+                    clientSteps.accept(ClientState.GET_CONFIG, "");
+                    break;
+                case AUTH_PENDING:
+                    clientSteps.accept(ClientState.AUTH_PENDING, e.detail());
+                    break;
+                default:
+                    openPulledDevice(); // the first push's values come before a later one's
+                    laterPush.accept(e.pushed());
+                    break;
+            }
+        }
+        openPulledDevice();
+    }
+
+    /** Once the first push is in: the device is opened for it and the data keys made (once). */
+    private void openPulledDevice() throws IOException {
         if (!session.pushReady()) {
             return;
         }
@@ -407,7 +434,7 @@ final class PointToPointLoop {
         Incoming verdict = session.decapsulate(slot);
         if (awaitingAuth && verdict != Incoming.DROP) {
             awaitingAuth = false;
-            clientSteps.accept(ClientState.AUTH);
+            clientSteps.accept(ClientState.AUTH, "");
         }
         boolean data = verdict != Incoming.DROP && session.lastAcceptedWasData();
         if (data) {

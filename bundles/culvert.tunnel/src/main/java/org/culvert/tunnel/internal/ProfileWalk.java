@@ -22,9 +22,13 @@ final class ProfileWalk {
     /** The run of {@link #attemptPlan} is over: the next run takes the next attempt. */
     private boolean done = true;
 
-    ProfileWalk(TunnelLog log, ConnectionList.Sleeper sleeper) {
+    private final Runnable resolving;
+
+    /** @param resolving told before a remote's host name is looked up (OpenVPN's client state RESOLVE) */
+    ProfileWalk(TunnelLog log, ConnectionList.Sleeper sleeper, Runnable resolving) {
         this.log = log;
         this.sleeper = sleeper;
+        this.resolving = resolving;
     }
 
     /** Starts over with {@code plan}'s profiles, at start and on SIGHUP. */
@@ -34,7 +38,7 @@ final class ProfileWalk {
         done = true;
         connections = plan.options() == null ? null
                 : new ConnectionList(plan.options(), ConnectionList.Resolver.SYSTEM, sleeper, new java.security.SecureRandom(),
-                        log::info);
+                        log::info, resolving);
         pause.profiles(connections == null ? 1 : connections.size());
         // OpenVPN keeps unsuccessful_attempts in the options, which a SIGHUP reads afresh.
         pause.initializationCompleted();

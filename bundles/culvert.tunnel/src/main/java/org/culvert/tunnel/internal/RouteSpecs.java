@@ -85,8 +85,23 @@ final class RouteSpecs {
             throw new PlanBuilder.PlanException(o.sourceName() + ": --block-ipv6 with --dev tap is not supported by Culvert"
                     + " yet", null);
         }
-        return o.ifconfigIpv6().map(i -> i.remote() == null ? null : i.remote().getAddress())
-                .orElse(Ipv6Blocker.FALLBACK_SOURCE.clone());
+        return blockIpv6Source(o.ifconfigIpv6());
+    }
+
+    private static byte[] blockIpv6Source(java.util.Optional<org.culvert.openvpn.config.IfConfigIpv6> ifconfigIpv6) {
+        return ifconfigIpv6.map(i -> i.remote().getAddress()).orElse(Ipv6Blocker.FALLBACK_SOURCE.clone());
+    }
+
+    /**
+     * Pull mode: the {@code block-ipv6} answers' source for a pulled device, the pushed (or configured)
+     * {@code ifconfig-ipv6} peer or fe80::7; null for a tap device, whose Ethernet framing Culvert does
+     * not build (the caller warns). Only called when {@code pushed.routeSettings().blockIpv6()}.
+     */
+    static byte[] blockIpv6Source(org.culvert.api.tun.TunLayer layer, org.culvert.openvpn.config.PushedOptions pushed) {
+        if (layer != org.culvert.api.tun.TunLayer.TUN) {
+            return null;
+        }
+        return blockIpv6Source(pushed.ifconfigIpv6());
     }
 
     /**

@@ -3,13 +3,10 @@ package org.culvert.tunnel.internal;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
-import org.culvert.api.event.EventBackend;
 import org.culvert.api.event.EventSet;
 import org.culvert.api.link.LinkException;
 import org.culvert.api.link.LinkSocket;
-import org.culvert.api.link.LinkTransport;
 import org.culvert.api.tun.TunDevice;
-import org.culvert.api.tun.TunDriver;
 import org.culvert.api.tun.TunException;
 import org.culvert.api.tunnel.TunnelReason;
 import org.culvert.api.tunnel.TunnelState;
@@ -19,7 +16,10 @@ import org.culvert.api.tunnel.TunnelState;
  * from the catalog, opens device, link and event set, runs the {@link PointToPointLoop}, and on a
  * restart cause (ping-restart, link error, a lost plugin) releases what it opened and starts over with
  * the same configuration, keeping the tun device under {@code --persist-tun} when its driver remains.
- * When a plugin it needs is missing it waits, naming what is missing, until one appears.
+ * When a plugin it needs is missing it waits, naming what is missing, until one appears. The device
+ * across runs (and the pull mode's device glue) is {@link TunnelDevices}'s job, the
+ * {@code --auth-user-pass} credentials {@link RunCredentials}', which remote a run goes to
+ * {@link ProfileWalk}'s, and how a run ended, in OpenVPN's words, {@link RunResult}'s.
  *
  * <p>Other threads call only {@link #start()}, {@link #stop(TunnelReason)}, {@link #pluginAdded()} and
  * {@link #pluginRemoved(Object)}.
@@ -73,20 +73,10 @@ final class TunnelRunner implements Runnable {
 
     /** The connection profiles: where each run goes. Tunnel thread only. */
     private final ProfileWalk walk;
-    /** Where --auth-user-pass credentials are asked; set before {@link #start()}. */
-    private volatile CredentialsBroker credentialsBroker;
-    /** The --auth-user-pass state of the current plan, or null; tunnel thread only. */
-    private TunnelCredentials credentials;
-
-    /** Kept across restarts under --persist-tun; touched only by the tunnel thread. */
-    private TunDevice persistedDevice;
-    private TunDriver persistedDriver;
-    /** Pull mode: what the persisted device was opened for, so that changed pushed addresses reopen it. */
-    private org.culvert.api.tun.TunSpec persistedSpec;
-    /** Pull mode: the device of the current run as the server's options made it; null before the push. */
-    private volatile org.culvert.api.tun.TunSpec pulledSpec;
-    /** Pull mode: the pushed options of the current run as taken, for status surfaces; empty before the push. */
-    private volatile java.util.List<String> pulledOptions = java.util.List.of();
+    /** The --auth-user-pass credentials of the runs. */
+    private final RunCredentials credentials;
+    /** The tun device across runs (kept under --persist-tun; in pull mode opened once the push is in). */
+    private final TunnelDevices devices;
 
     TunnelRunner(String name, TunnelPlan plan, PluginCatalog catalog, String osName, String driverFilter,
             String backendFilter, String transportFilter, StatusSink sink, Counters counters, LoopClock clock) {
@@ -111,17 +101,27 @@ final class TunnelRunner implements Runnable {
         this.clock = clock;
         this.log = log;
         this.steps = new ClientSteps(sink);
-        this.walk = new ProfileWalk(log, this::sleepForResolve);
-        this.credentialsBroker = new CredentialsBroker(name);
+        this.walk = new ProfileWalk(log, this::sleepForResolve, steps::resolving);
+        this.credentials = new RunCredentials(name, log, sink);
+        this.devices = new TunnelDevices(log, sink, steps, counters, () -> {
+            synchronized (monitor) {
+                monitor.notifyAll();
+            }
+        });
     }
 
     /** The sources of --auth-user-pass credentials (the component's {@code CredentialsSource} services). */
     void credentialsBroker(CredentialsBroker broker) {
-        this.credentialsBroker = broker;
+        credentials.broker(broker);
     }
 
     CredentialsBroker credentialsBroker() {
-        return credentialsBroker;
+        return credentials.broker();
+    }
+
+    /** The --auth-user-pass state of the current plan; null without (tests read the held token). */
+    TunnelCredentials credentials() {
+        return credentials.current();
     }
 
     void start() {
@@ -146,7 +146,7 @@ final class TunnelRunner implements Runnable {
             monitor.notifyAll();
             t = thread;
         }
-        credentialsBroker.withdraw();
+        credentials.withdraw();
         if (t != null && t != Thread.currentThread()) {
             try {
                 t.join(RELEASE_TIMEOUT_MILLIS);
@@ -171,7 +171,7 @@ final class TunnelRunner implements Runnable {
             }
             monitor.notifyAll();
         }
-        credentialsBroker.withdraw();
+        credentials.withdraw();
     }
 
     /** SIGUSR1 ({@code hard} false) or SIGHUP ({@code hard} true): restart now; returns at once. */
@@ -231,7 +231,7 @@ final class TunnelRunner implements Runnable {
      */
     void pluginRemoved(Object service) {
         synchronized (monitor) {
-            if (service != usedDriver && service != usedBackend && service != usedTransport && service != persistedDriver) {
+            if (service != usedDriver && service != usedBackend && service != usedTransport && service != devices.persistedDriver()) {
                 monitor.notifyAll();
                 return;
             }
@@ -249,7 +249,7 @@ final class TunnelRunner implements Runnable {
                 return;
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELEASE_TIMEOUT_MILLIS);
-            while (service == usedDriver || service == usedBackend || service == usedTransport || service == persistedDriver) {
+            while (service == usedDriver || service == usedBackend || service == usedTransport || service == devices.persistedDriver()) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
                     log.warn("a removed plugin was not released within " + RELEASE_TIMEOUT_MILLIS + " ms");
@@ -295,7 +295,7 @@ final class TunnelRunner implements Runnable {
                     }
                     // OpenVPN asks --auth-user-pass credentials before it connects (init_query_passwords).
                     RunResult asked = new RunResult();
-                    if (!credentialsReady(asked)) {
+                    if (!credentials.ready(plan, asked, this::isStopRequested, this::stopReasonOr)) {
                         if (asked.finalState != null) {
                             sink.plugins(null, null, null, null);
                             sink.status(asked.finalState, asked.reason, asked.detail);
@@ -308,7 +308,7 @@ final class TunnelRunner implements Runnable {
                         PluginSelection selection = PluginSelection.choose(snapshot, plan.layer(), walk.plan().protocol(),
                                 walk.plan().proxyKind(), osName, driverFilter, backendFilter, transportFilter);
                         if (!selection.complete()) {
-                            releasePersistedDeviceIfDriverGone(snapshot);
+                            devices.releaseIfDriverGone(snapshot);
                             sink.plugins(null, null, null, null);
                             sink.status(TunnelState.WAITING, selection.missing, selection.detail);
                             waitForPluginChange(snapshot.generation);
@@ -345,7 +345,7 @@ final class TunnelRunner implements Runnable {
                     log.error("internal error, restarting", e);
                     holdPassed = false;
                     walk.runEnded();
-                    closePersistedDevice();
+                    devices.close();
                     sink.plugins(null, null, null, null);
                     counters.restart();
                     restartDelay = restartPauseMillis();
@@ -355,19 +355,17 @@ final class TunnelRunner implements Runnable {
             }
         } catch (Error e) {
             log.error("internal error, tunnel stopped", e);
-            closePersistedDevice();
+            devices.close();
             sink.plugins(null, null, null, null);
             steps.exiting(TunnelState.FAILED, TunnelReason.INTERNAL_ERROR, String.valueOf(e));
             plan.wipe();
             return;
         }
-        closePersistedDevice();
+        devices.close();
         sink.plugins(null, null, null, null);
         log.info("counters: " + counters.snapshot());
         plan.wipe(); // the run is over for good: no session will be built from its keys again
-        if (credentials != null) {
-            credentials.wipe();
-        }
+        credentials.wipe();
         synchronized (monitor) {
             if (stopRequested) {
                 steps.exiting(TunnelState.STOPPED, stopReason, "", exitText != null ? exitText : stopReason.signalText(""));
@@ -429,7 +427,7 @@ final class TunnelRunner implements Runnable {
 
     /** SIGHUP: a fresh plan from the configuration, and a fresh tun device. False when the new configuration is bad. */
     private boolean reloadPlan() {
-        closePersistedDevice();
+        devices.close();
         if (planSource == null) {
             return true;
         }
@@ -479,78 +477,6 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    private static final class RunResult {
-        TunnelState finalState;
-        TunnelReason reason = TunnelReason.NONE;
-        String detail = "";
-        /**
-         * For a lost plugin (a Culvert-only cause) and a server poll timeout (OpenVPN restarts at once to try
-         * the next server); every other restart cause pauses as {@link RestartPause} says.
-         */
-        boolean immediateRestart;
-        /** Nothing was opened: the catalog changed under the choice, choose again. */
-        boolean rechoose;
-        /** The least pause before the next attempt (a server's AUTH_FAILED,TEMP backoff). */
-        long minRestartMillis;
-    }
-
-    /**
-     * --auth-user-pass: credentials for this attempt, read or asked (OpenVPN asks before it connects).
-     * False ends the attempt: stopped, or FAILED when they cannot be had.
-     */
-    private boolean credentialsReady(RunResult result) {
-        TunnelPlan p = plan;
-        if (p.authUserPass == null) {
-            credentials = null;
-            return true;
-        }
-        if (credentials == null || credentials.settings() != p.authUserPass) {
-            if (credentials != null) {
-                credentials.wipe();
-            }
-            credentials = new TunnelCredentials(name, p.authUserPass,
-                    p.operations.management() != null && p.operations.management().queryPasswords(), credentialsBroker(), log, sink);
-            if (p.authToken != null) {
-                credentials.authToken(p.authToken);
-            }
-            if (p.authTokenUser != null) {
-                credentials.authTokenUser(p.authTokenUser);
-            }
-        }
-        TunnelCredentials.Ready ready;
-        try {
-            ready = credentials.ensure(this::isStopRequested);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            ready = TunnelCredentials.Ready.STOPPED;
-        }
-        if (ready == TunnelCredentials.Ready.READY) {
-            return true;
-        }
-        result.reason = stopReasonOr(TunnelReason.CREDENTIALS_UNAVAILABLE);
-        if (ready == TunnelCredentials.Ready.UNAVAILABLE) {
-            result.finalState = TunnelState.FAILED;
-            result.detail = credentials.unavailableDetail();
-        }
-        return false;
-    }
-
-    /** The server's AUTH_FAILED: stop (FAILED, AUTH_FAILED) or reconnect, as --auth-retry and the message say. */
-    private void authFailed(org.culvert.openvpn.tls.AuthFailed failure, RunResult result) {
-        AuthFailurePolicy.Decision d = credentials.authFailed(failure);
-        result.reason = TunnelReason.AUTH_FAILED;
-        result.detail = failure.describe();
-        if (d.action() == AuthFailurePolicy.Action.STOP) {
-            result.finalState = TunnelState.FAILED;
-        }
-        result.minRestartMillis = d.minDelaySeconds() * 1000L;
-    }
-
-    /** The --auth-user-pass state, for a server's auth-token and RESTART/HALT (p1's push handling); null without. */
-    TunnelCredentials credentials() {
-        return credentials;
-    }
-
     private RunResult runOnce(PluginSelection sel, long generation) {
         TunnelPlan p = walk.plan();
         long startedAt = clock.millis();
@@ -577,13 +503,13 @@ final class TunnelRunner implements Runnable {
             }
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             boolean pulls = p.pulls();
-            pulledSpec = null;
-            pulledOptions = java.util.List.of();
+            devices.runStarting();
             // Pull mode opens the device only once the server's options are known (OpenVPN's do_up).
-            TunDevice loopDevice = pulls ? new PendingDevice(p.layer(), p.tunSpec.mtu()) : openDevice(sel.driver.service);
+            TunDevice loopDevice = pulls ? new PendingDevice(p.layer(), p.tunSpec.mtu())
+                    : devices.open(sel.driver.service, plan.tunSpec);
             device = pulls ? null : loopDevice;
-            if (!pulls && device != persistedDevice) {
-                publishConnection(p, null, null, "", null);
+            if (!pulls && !devices.isPersisted(device)) {
+                devices.publish(p, null, null, "", null);
                 steps.deviceConfigured(p.tunSpec);
             }
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), loopDevice.name());
@@ -610,8 +536,8 @@ final class TunnelRunner implements Runnable {
             if (remoteLine != null) {
                 log.info(remoteLine);
             }
-            publishConnection(p, link, null, "", null);
-            checkHandleKinds(sel.backend.service, loopDevice, link);
+            devices.publish(p, link, null, "", null);
+            TunnelDevices.checkHandleKinds(sel.backend.service, loopDevice, link);
             eventSet = sel.backend.service.open(4);
             try {
                 session = p.sessionFactory.newSession(clock);
@@ -624,8 +550,8 @@ final class TunnelRunner implements Runnable {
                 return result;
             }
             walk.armServerPoll(session, p, startedAt);
-            if (credentials != null) {
-                session.userPass(credentials.cache());
+            if (credentials.current() != null) {
+                session.userPass(credentials.current().cache());
             }
             session.linkIpv6(link.local() instanceof java.net.InetSocketAddress
                     && ((java.net.InetSocketAddress) link.local()).getAddress() instanceof java.net.Inet6Address);
@@ -640,12 +566,12 @@ final class TunnelRunner implements Runnable {
                         if (!negotiated.isEmpty()) {
                             log.info(negotiated);
                         }
-                        publishConnection(p, openLink, java.time.Instant.now(), negotiated, started);
+                        devices.publish(p, openLink, java.time.Instant.now(), negotiated, started);
                         log.info("Initialization Sequence Completed");
                         steps.connected();
                     }, () -> {
                         if (upAt[0] >= 0) {
-                            publishConnection(p, openLink, java.time.Instant.now(), started.negotiated(), started);
+                            devices.publish(p, openLink, java.time.Instant.now(), started.negotiated(), started);
                         }
                         // OpenVPN logs each TLS session at verb 3 ("Control Channel: ..."); one line per renegotiation here.
                         int keys = started.keyGeneration();
@@ -658,10 +584,12 @@ final class TunnelRunner implements Runnable {
             }
             currentLoop.onClientState(sink::clientState);
             if (pulls) {
+                PointToPointLoop pullLoop = currentLoop;
                 currentLoop.deviceOpener(pushed -> {
-                    opened[0] = openPulledDevice(sel, openLink, pushed);
+                    opened[0] = devices.openPulled(sel, openLink, p, pushed, credentials.current(), pullLoop);
                     return opened[0];
                 });
+                currentLoop.onLaterPush(credentials::laterPush);
             }
             synchronized (monitor) {
                 if (stopRequested || pluginLost) {
@@ -694,13 +622,8 @@ final class TunnelRunner implements Runnable {
                     break;
                 case PLUGIN_GONE:
                     result.reason = lostPlugin();
-                    result.detail = lostPluginDetail(sel, result.reason);
+                    result.detail = RunResult.lostPluginDetail(sel, result.reason);
                     result.immediateRestart = true;
-                    break;
-                case PING_RESTART:
-                    log.info("Inactivity timeout (--ping-restart), restarting");
-                    result.reason = TunnelReason.PING_RESTART;
-                    keepDevice = true;
                     break;
                 case SERVER_POLL_TIMEOUT:
                     log.info("Server poll timeout, restarting");
@@ -709,63 +632,21 @@ final class TunnelRunner implements Runnable {
                     result.immediateRestart = true;
                     keepDevice = true;
                     break;
-                case PING_EXIT:
-                    log.info("Inactivity timeout (--ping-exit), exiting");
-                    result.finalState = TunnelState.STOPPED;
-                    result.reason = TunnelReason.PING_EXIT;
-                    break;
-                case INACTIVE:
-                    log.info("Inactivity timeout (--inactive), exiting");
-                    result.finalState = TunnelState.STOPPED;
-                    result.reason = TunnelReason.INACTIVITY;
-                    break;
-                case PEER_EXIT:
-                    log.info("Peer announced its exit, restarting");
-                    result.reason = TunnelReason.PEER_EXIT;
-                    keepDevice = true;
-                    break;
                 case HANDSHAKE_FAILED:
-                    if (credentials != null && session.authFailed() != null) {
-                        authFailed(session.authFailed(), result);
+                    if (credentials.current() != null && session.authFailed() != null) {
+                        credentials.authFailed(session.authFailed(), result);
                         keepDevice = true;
                         break;
                     }
-                    result.reason = PullPhase.reason(session.failureReason());
-                    log.warn((result.reason == TunnelReason.HANDSHAKE_FAILED ? "TLS Error: " : "") + session.failure());
-                    result.detail = session.failure();
-                    keepDevice = true;
-                    if (result.reason == TunnelReason.SERVER_HALT) {
-                        result.finalState = TunnelState.STOPPED;
-                    } else if (result.reason == TunnelReason.AUTH_FAILED) {
-                        // OpenVPN's default --auth-retry none: the client exits.
-                        result.finalState = TunnelState.FAILED;
-                    }
-                    break;
-                case DECRYPT_ERROR:
-                    log.warn("Authentication failure on a TCP link, restarting (as OpenVPN does)");
-                    result.reason = TunnelReason.DECRYPT_ERROR;
-                    keepDevice = true;
-                    break;
-                case INTERNAL_ERROR:
-                    log.warn("the session keeps failing (see the internal errors above), restarting");
-                    result.reason = TunnelReason.INTERNAL_ERROR;
-                    result.detail = "the session's timers or output kept throwing";
-                    keepDevice = true;
+                    keepDevice = result.sessionEnded(exit, session, log);
                     break;
                 default:
-                    throw new IllegalStateException(exit.toString());
+                    keepDevice = result.sessionEnded(exit, session, log);
             }
         } catch (TunException e) {
-            log.warn("tun: " + e.getMessage() + " [" + e.reason() + "]");
-            result.reason = TunnelReason.TUN_ERROR;
-            result.detail = e.reason() + ": " + e.getMessage();
-            if (isPermanent(e)) {
-                result.finalState = TunnelState.FAILED;
-            }
+            result.tunFailed(e, log);
         } catch (LinkException e) {
-            log.warn("link: " + e.getMessage() + " [" + e.reason() + "]");
-            result.reason = TunnelReason.LINK_ERROR;
-            result.detail = e.reason() + ": " + e.getMessage();
+            result.linkFailed(e, log);
             keepDevice = true;
         } catch (IOException e) {
             log.warn("I/O error: " + e.getMessage());
@@ -794,19 +675,7 @@ final class TunnelRunner implements Runnable {
             if (link != null) {
                 link.close();
             }
-            boolean persist = device != null && keepDevice && p.tunSpec.persist() && !isStopRequested() && !pluginLostNow();
-            if (persist) {
-                persistedDevice = device;
-                persistedDriver = sel.driver.service;
-                persistedSpec = pulledSpec;
-            } else if (device != null) {
-                if (device == persistedDevice) {
-                    persistedDevice = null;
-                    persistedDriver = null;
-                }
-                device.close();
-                log.info("TUN/TAP device " + device.name() + " closed");
-            }
+            devices.runEnded(device, sel.driver.service, keepDevice && p.tunSpec.persist() && !isStopRequested() && !pluginLostNow());
             synchronized (monitor) {
                 usedDriver = null;
                 usedBackend = null;
@@ -815,84 +684,6 @@ final class TunnelRunner implements Runnable {
             }
         }
         return result;
-    }
-
-    private static boolean isPermanent(TunException e) {
-        return e.reason() == TunException.Reason.UNSUPPORTED || e.reason() == TunException.Reason.PERMISSION_DENIED;
-    }
-
-    private TunDevice openDevice(TunDriver driver) throws TunException {
-        if (persistedDevice != null) {
-            if (persistedDriver == driver) {
-                TunDevice d = persistedDevice;
-                log.info("Preserving previous TUN/TAP instance: " + d.name());
-                return d;
-            }
-            closePersistedDevice();
-        }
-        return driver.open(plan.tunSpec);
-    }
-
-    /**
-     * Pull mode, on the loop thread once the push is in: the device for the server's options. Under
-     * --persist-tun the previous run's device stays if the pushed addresses and routes are the same,
-     * as OpenVPN's do_up keeps it; otherwise it is closed and a new one opened.
-     */
-    private TunDevice openPulledDevice(PluginSelection sel, LinkSocket link, org.culvert.openvpn.config.PushedOptions pushed)
-            throws IOException {
-        TunnelPlan p = walk.plan();
-        java.net.SocketAddress server = link.remote();
-        String serverHost = server instanceof java.net.InetSocketAddress && ((java.net.InetSocketAddress) server).getAddress() != null
-                ? ((java.net.InetSocketAddress) server).getAddress().getHostAddress() : null;
-        org.culvert.api.tun.TunSpec spec = p.tunSpec(pushed, serverHost);
-        log.info("PUSH: " + pushed.summary());
-        TunDevice d;
-        if (persistedDevice != null && persistedDriver == sel.driver.service && PullPhase.sameDevice(persistedSpec, spec)) {
-            d = persistedDevice;
-            log.info("Preserving previous TUN/TAP instance: " + d.name());
-        } else {
-            closePersistedDevice();
-            d = sel.driver.service.open(spec);
-            log.info("TUN/TAP device " + d.name() + " opened (" + sel.driver.name() + " driver)");
-            steps.deviceConfigured(spec);
-        }
-        pulledSpec = spec;
-        checkHandleKinds(sel.backend.service, d, link);
-        sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), d.name());
-        pulledOptions = pushed.accepted();
-        if (credentials != null) {
-            // The server's auth-token stands in for the password from now on (misc.c set_auth_token).
-            pushed.authTokenUser().ifPresent(credentials::authTokenUser);
-            pushed.authToken().ifPresent(credentials::authToken);
-        }
-        publishConnection(p, link, null, "", null);
-        return d;
-    }
-
-    private void releasePersistedDeviceIfDriverGone(PluginCatalog.Snapshot snapshot) {
-        if (persistedDevice == null) {
-            return;
-        }
-        for (PluginEntry<TunDriver> e : snapshot.drivers) {
-            if (e.service == persistedDriver) {
-                return;
-            }
-        }
-        closePersistedDevice();
-    }
-
-    private void closePersistedDevice() {
-        TunDevice d = persistedDevice;
-        persistedSpec = null;
-        if (d != null) {
-            persistedDevice = null;
-            d.close();
-            log.info("TUN/TAP device " + d.name() + " closed");
-        }
-        synchronized (monitor) {
-            persistedDriver = null;
-            monitor.notifyAll();
-        }
     }
 
     /** Calls {@link LinkSocket#establish} in slices so that a stop or a lost plugin ends the wait. */
@@ -926,17 +717,6 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    private static void checkHandleKinds(EventBackend backend, TunDevice device, LinkSocket link) throws IOException {
-        // A device with no waitable (dev null) is never waited on.
-        Object deviceKind = device.waitable() == null ? "nothing" : device.waitable().kind();
-        if ((device.waitable() != null && !backend.handleKinds().contains(device.waitable().kind()))
-                || !backend.handleKinds().contains(link.waitable().kind())) {
-            throw new IOException("event backend waits on " + backend.handleKinds() + " but the device gives "
-                    + deviceKind + " and the link " + link.waitable().kind()
-                    + " (a plugin registered wrong culvert.plugin.handle.kinds)");
-        }
-    }
-
     private TunnelReason stopReasonOr(TunnelReason fallback) {
         synchronized (monitor) {
             return stopRequested ? stopReason : fallback;
@@ -961,27 +741,9 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    /** Publishes the connection with the device as configured or, in pull mode, as the server's options made it. */
-    private void publishConnection(TunnelPlan p, LinkSocket link, java.time.Instant handshake, String negotiated, PeerSession session) {
-        sink.connection(ClientSteps.connection(p, pulledSpec != null ? pulledSpec : p.tunSpec, link, handshake, negotiated,
-                session, pulledOptions));
-    }
-
     private TunnelReason lostPlugin() {
         synchronized (monitor) {
             return lostPlugin;
-        }
-    }
-
-    /** E.g. "event backend epoll went away": the restart that follows may find another one of its kind. */
-    private static String lostPluginDetail(PluginSelection sel, TunnelReason reason) {
-        switch (reason) {
-            case BACKEND_MISSING:
-                return "event backend " + sel.backend.name() + " went away";
-            case TRANSPORT_MISSING:
-                return "link transport " + sel.transport.name() + " went away";
-            default:
-                return "tun driver " + sel.driver.name() + " went away";
         }
     }
 

@@ -62,14 +62,21 @@ class AuthUserPassTunnelTest {
 
     /** Starts a server that sends {@code authFailed} (if not null) after its first key exchange, and a client with {@code clientExtra}. */
     private RecordingSink start(String authFailed, String clientExtra, CredentialsSource source) throws Exception {
+        return startSending(authFailed == null ? List.of() : List.of(authFailed), clientExtra, source);
+    }
+
+    /** As above with the control messages {@code serverSends}, in order, after the server's first key exchange. */
+    private RecordingSink startSending(List<String> serverSends, String clientExtra, CredentialsSource source) throws Exception {
         TunnelPlan plain = PlanBuilder.build(ConfigParser.parse(TlsTunnelTest.config(id, "a", "b", true, SERVER, CLIENT.fingerprint()),
                 "server.conf", null), null);
         boolean[] queued = {false};
         TunnelPlan.SessionFactory factory = clock -> {
             PeerSession s = plain.sessionFactory.newSession(clock);
-            if (authFailed != null && !queued[0]) {
+            if (!queued[0]) {
                 queued[0] = true; // the first run only: the client's next attempt succeeds
-                TlsTestHooks.queueControlMessage((TlsSession) s.engine(), authFailed);
+                for (String m : serverSends) {
+                    TlsTestHooks.queueControlMessage((TlsSession) s.engine(), m);
+                }
             }
             return s;
         };
@@ -115,6 +122,25 @@ class AuthUserPassTunnelTest {
         TunnelCredentials c = clients.get(0).credentials();
         assertFalse(c.cache().hasToken(), "the token was dropped");
         assertEquals("alice", c.cache().username());
+    }
+
+    /**
+     * A pull client whose server defers the authentication, then pushes a token, then a renewed one
+     * (as an auth-gen-token server after a renegotiation): AUTH_PENDING is a client state with the
+     * server's keywords, no GET_CONFIG (the push came unasked), and the renewed token is the one held.
+     */
+    @Test
+    void aPullClientShowsAuthPendingAndHoldsTheRenewedToken() throws Exception {
+        RecordingSink sink = startSending(List.of("AUTH_PENDING,timeout 30",
+                "PUSH_REPLY,ifconfig 10.8.0.6 10.8.0.5,cipher AES-256-GCM,auth-token SESS_ID_AT_first",
+                "PUSH_REPLY,auth-token SESS_ID_AT_second,auth-token-user Ym9i"), INLINE + "pull\n", null);
+        List<String> states = sink.awaitClientState("CONNECTED,SUCCESS", 15000);
+        assertTrue(states.contains("AUTH_PENDING,timeout 30"), states.toString());
+        assertFalse(states.contains("GET_CONFIG"), "an unasked push: " + states);
+        assertTrue(states.indexOf("AUTH_PENDING,timeout 30") < states.indexOf("ASSIGN_IP"), states.toString());
+        TunnelCredentials c = clients.get(0).credentials();
+        MemoryRunners.awaitTrue(() -> "bob".equals(c.cache().username()), () -> "the renewed token's user: " + c.cache().username());
+        assertEquals("SESS_ID_AT_second", new String(c.cache().password()), "the renewed token replaces the first");
     }
 
     @Test

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * OpenVPN's client states as the core publishes them, for point-to-point static-key and TLS tunnels
  * over the in-memory plugins: the sequences stock OpenVPN 2.6 reports in the same setups (init.c,
- * tun.c, route.c, ssl.c, sig.c), without the pull states.
+ * tun.c, route.c, ssl.c, sig.c), without the pull states. The memory network's peers are host names,
+ * so each run looks its remote up: RESOLVE, which Culvert reports before ASSIGN_IP because it resolves
+ * before it opens the device, where OpenVPN opens the device first (socket.c resolve_remote).
  */
 class ClientStateSequenceTest {
     private static final AtomicInteger SEQ = new AtomicInteger(900);
@@ -62,9 +64,9 @@ class ClientStateSequenceTest {
         Pair p = new Pair(staticKey("a", "b", 0, "ifconfig 10.0.0.1 10.0.0.2\nroute 10.9.0.0 255.255.0.0\n"), staticKey("b", "a", 1, ""));
         RecordingSink sinkA = p.sinkA;
         RecordingSink sinkB = p.sinkB;
-        assertEquals(List.of("CONNECTING", "ASSIGN_IP", "ADD_ROUTES", "CONNECTED,SUCCESS"), sinkA.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
+        assertEquals(List.of("CONNECTING", "RESOLVE", "ASSIGN_IP", "ADD_ROUTES", "CONNECTED,SUCCESS"), sinkA.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
         // No --ifconfig, no route: OpenVPN names neither step; static keys have no WAIT or AUTH.
-        assertEquals(List.of("CONNECTING", "CONNECTED,SUCCESS"), sinkB.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
+        assertEquals(List.of("CONNECTING", "RESOLVE", "CONNECTED,SUCCESS"), sinkB.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
         // The configuration in effect, as status displays show it.
         TunnelConnection c = sinkA.connection;
         assertEquals("10.0.0.1", c.settings().ifconfigLocal());
@@ -83,8 +85,8 @@ class ClientStateSequenceTest {
                 TlsTunnelTest.config(id, "b", "a", false, CLIENT, SERVER.fingerprint()) + "ifconfig 10.0.0.2 10.0.0.1\n");
         RecordingSink sinkA = p.sinkA;
         RecordingSink sinkB = p.sinkB;
-        assertEquals(List.of("CONNECTING", "ASSIGN_IP", "WAIT", "AUTH", "CONNECTED,SUCCESS"), sinkB.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
-        assertEquals(List.of("CONNECTING", "WAIT", "AUTH", "CONNECTED,SUCCESS"), sinkA.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
+        assertEquals(List.of("CONNECTING", "RESOLVE", "ASSIGN_IP", "WAIT", "AUTH", "CONNECTED,SUCCESS"), sinkB.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
+        assertEquals(List.of("CONNECTING", "RESOLVE", "WAIT", "AUTH", "CONNECTED,SUCCESS"), sinkA.awaitClientState("CONNECTED,SUCCESS", TIMEOUT));
         assertEquals("AES-256-GCM", sinkB.connection.settings().cipher(), "the negotiated cipher is in effect");
 
         p.b.requestRestart(false);
@@ -93,7 +95,7 @@ class ClientStateSequenceTest {
         List<String> all = sinkB.clientStatesCopy();
         List<String> restart = all.subList(all.indexOf("RECONNECTING,SIGUSR1"), all.size());
         // Without --persist-tun the device is opened and addressed again; CONNECTING is not repeated.
-        assertEquals(List.of("RECONNECTING,SIGUSR1", "ASSIGN_IP", "WAIT", "AUTH", "CONNECTED,SUCCESS"), restart);
+        assertEquals(List.of("RECONNECTING,SIGUSR1", "RESOLVE", "ASSIGN_IP", "WAIT", "AUTH", "CONNECTED,SUCCESS"), restart);
     }
 
     @Test
@@ -101,7 +103,7 @@ class ClientStateSequenceTest {
         Pair p = new Pair(TlsTunnelTest.config(id, "a", "b", true, SERVER, CLIENT.fingerprint()),
                 TlsTunnelTest.config(id, "b", "a", false, CLIENT, STRANGER.fingerprint()));
         List<String> states = p.sinkB.awaitClientState("RECONNECTING,tls-error", TIMEOUT);
-        assertEquals(List.of("CONNECTING", "WAIT", "AUTH", "RECONNECTING,tls-error"), states.subList(0, 4));
+        assertEquals(List.of("CONNECTING", "RESOLVE", "WAIT", "AUTH", "RECONNECTING,tls-error"), states.subList(0, 5));
         assertFalse(states.contains("CONNECTED,SUCCESS"), states.toString());
     }
 
@@ -118,8 +120,8 @@ class ClientStateSequenceTest {
         sinkB.awaitClientState("RECONNECTING,remote-exit", TIMEOUT);
         // Alone now: the restarted side hears nothing for --ping-restart seconds.
         List<String> seenByB = sinkB.awaitClientState("RECONNECTING,ping-restart", TIMEOUT);
-        assertEquals(List.of("CONNECTING", "CONNECTED,SUCCESS", "RECONNECTING,remote-exit", "CONNECTED,SUCCESS", "RECONNECTING,ping-restart"),
-                seenByB.subList(0, 5));
+        assertEquals(List.of("CONNECTING", "RESOLVE", "CONNECTED,SUCCESS", "RECONNECTING,remote-exit", "RESOLVE",
+                "CONNECTED,SUCCESS", "RECONNECTING,ping-restart"), seenByB.subList(0, 7));
     }
 
     @Test
@@ -143,6 +145,11 @@ class ClientStateSequenceTest {
         ClientStatus reconnecting = h.add(ClientState.RECONNECTING, "ping-restart", t, c);
         assertNull(reconnecting.tunLocalIpv4());
         assertNull(h.add(ClientState.EXITING, "SIGTERM", t, null).local(), "no connection: no addresses");
+        TunnelConnection nobind = new TunnelConnection(new InetSocketAddress("::", 51236), remote, "10.8.0.2", "10.8.0.1", null,
+                null, "tls-client", "");
+        ClientStatus unbound = h.add(ClientState.CONNECTED, "SUCCESS", t, nobind);
+        assertNull(unbound.local(), "a wildcard local address (--nobind over UDP) leaves OpenVPN's local columns empty");
+        assertEquals(remote, unbound.remote());
         for (int i = 0; i < 150; i++) {
             h.add(ClientState.RECONNECTING, "n" + i, t.plusSeconds(i), c);
         }

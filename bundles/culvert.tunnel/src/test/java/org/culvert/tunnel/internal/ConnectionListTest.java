@@ -31,6 +31,8 @@ class ConnectionListTest {
     private final Map<String, String[]> dns = new HashMap<>();
     private final List<String> lookups = new ArrayList<>();
     private final List<String> logged = new ArrayList<>();
+    /** The client states told (RESOLVE). */
+    private final List<String> states = new ArrayList<>();
     /** The fake clock the sleeper advances. */
     private long now;
     private int sleeps;
@@ -77,7 +79,8 @@ class ConnectionListTest {
             sleeps++;
             return true;
         };
-        return new ConnectionList(options(extra), resolver, sleeper, random, logged::add);
+        return new ConnectionList(options(extra), resolver, sleeper, random, logged::add,
+                () -> states.add("RESOLVE"));
     }
 
     private static String next(ConnectionList l) throws ConnectionList.NoAttempt {
@@ -96,6 +99,27 @@ class ConnectionListTest {
         assertEquals(org.culvert.openvpn.config.Proto.TCP_CLIENT, third.entry().proto());
         assertEquals("[AF_INET]192.0.2.1:1194", next(l));
         assertEquals(4, l.unsuccessfulAttempts());
+    }
+
+    /** OpenVPN's openvpn_getaddrinfo sets RESOLVE once before it looks a name up, never for an address literal. */
+    @Test
+    void resolveIsToldOncePerLookupOfANameAndNeverForALiteral() throws Exception {
+        dns.put("vpn.example", new String[] {"192.0.2.10", "192.0.2.11"});
+        ConnectionList l = list("remote 192.0.2.1\nremote vpn.example\nremote 2001:db8::3\nremote gone.example\n"
+                + "resolv-retry 10\n");
+        next(l);
+        assertEquals(List.of(), states, "a literal IPv4 address is not resolved");
+        next(l);
+        assertEquals(List.of("RESOLVE"), states);
+        next(l);
+        next(l);
+        assertEquals(List.of("RESOLVE"), states, "the name's second address needs no lookup, a literal IPv6 none");
+        next(l);
+        // gone.example: resolv-retry 10 is two tries 5 s apart, one RESOLVE before them.
+        assertEquals(List.of("RESOLVE", "RESOLVE"), states);
+        assertEquals(2, logged.stream().filter(x -> x.startsWith("RESOLVE: Cannot resolve host address: gone.example")).count(),
+                logged.toString());
+        assertEquals(1, sleeps);
     }
 
     @Test

@@ -80,6 +80,14 @@ public final class ControlSession {
     private final PushServer pushServer;
     /** OpenVPN's push_request_interval: PUSH_REQUEST every 5 s until the reply. */
     static final long PUSH_REQUEST_INTERVAL_MILLIS = 5000;
+    /**
+     * OpenVPN looks for an established connection once a second (forward.c check_connection_established)
+     * and only then sets GET_CONFIG and sends its first PUSH_REQUEST; a 2.6 server pushes unasked
+     * meanwhile (IV_PROTO_REQUEST_PUSH), and then neither happens.
+     */
+    static final long FIRST_PUSH_REQUEST_DELAY_MILLIS = 1000;
+    /** The first PUSH_REQUEST is out (GET_CONFIG was told). */
+    private boolean pushRequested;
     private final ControlPacket packet = new ControlPacket();
     private final byte[] body = new byte[4096];
     private final byte[] header = new byte[ControlWrap.HEADER];
@@ -339,7 +347,10 @@ public final class ControlSession {
             return;
         }
         if (awaitingPush && now >= nextPushRequest) {
-            // client state: GET_CONFIG (OpenVPN's send_push_request sets it)
+            if (!pushRequested && pullClient != null) {
+                pullClient.gettingConfig(); // client state GET_CONFIG, once per session
+            }
+            pushRequested = true;
             sendControlMessage("PUSH_REQUEST");
             nextPushRequest = now + PUSH_REQUEST_INTERVAL_MILLIS;
         }
@@ -845,10 +856,10 @@ public final class ControlSession {
         if (ks.peerKm2 != null && ks.km2Sent && ks.data == null && failure == null) {
             if (cfg.pull && negotiation == null) {
                 // Deferred keys: key 0 is keyed with what the server pushes (cipher, peer-id, key
-                // derivation), so ask for the push (on this tick, then every 5 s) and keep the randoms.
+                // derivation), so ask for the push (in a second, then every 5 s) and keep the randoms.
                 if (!awaitingPush && !pushComplete) {
                     awaitingPush = true;
-                    nextPushRequest = now;
+                    nextPushRequest = now + FIRST_PUSH_REQUEST_DELAY_MILLIS;
                     changed = true;
                 }
             } else if (pushServer != null && negotiation == null) {
@@ -997,6 +1008,7 @@ public final class ControlSession {
         }
         ks.mustNegotiate = Math.max(ks.mustNegotiate, ks.handshakeStart + seconds * 1000);
         pullClient.notice("AUTH_PENDING received, extending the push deadline to " + seconds + " s");
+        pullClient.authPending(m.startsWith("AUTH_PENDING,") ? m.substring(13) : "");
     }
 
     private static String printableMessage(byte[] b, int from, int to) {

@@ -24,4 +24,15 @@ public interface PullClient {
 
     /** A line for the log (the server's INFO text, a warning about a message). */
     void notice(String line);
+
+    /** Key method 2 is done and the push is asked for: OpenVPN's client state GET_CONFIG (forward.c check_connection_established). */
+    default void gettingConfig() {
+    }
+
+    /**
+     * The server sent AUTH_PENDING: OpenVPN's client state AUTH_PENDING, described by the keywords after
+     * {@code AUTH_PENDING,} (empty without), as push.c parse_auth_pending_keywords gives them.
+     */
+    default void authPending(String keywords) {
+    }
 }
