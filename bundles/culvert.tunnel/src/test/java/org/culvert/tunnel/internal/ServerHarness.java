@@ -76,18 +76,17 @@ final class ServerHarness implements AutoCloseable {
         return "<" + tag + ">\n" + body + "</" + tag + ">\n";
     }
 
-    /** Starts the server with {@code extra} configuration lines (e.g. ping and ping-restart). */
-    void start(ServerPlan plan, String extra) throws Exception {
+    /** The stand-in engines for a server with {@code extra} configuration lines (e.g. ping and ping-restart). */
+    TlsServerEngines engines(String extra) throws Exception {
         String config = "dev tun\ntls-server\ndh none\ndata-ciphers AES-256-GCM\n" + pem("ca", CA.certPem()) + pem("cert", SERVER.certPem())
                 + pem("key", SERVER.keyPem()) + extra;
         OpenVpnOptions options = ConfigParser.parse(config, "server.conf", null);
-        TlsServerEngines engines = new TlsServerEngines(options, TlsSettingsFactory.fromOptions(options), LoopClock.SYSTEM);
-        link = (MemoryLinkSocket) new MemoryLinkTransport(4096, 32).open(LinkSpec.builder(LinkProtocol.UDP).local("srv" + id, 1194).build());
-        tun = new MemoryTunDriver(4096, 32).open(TunSpec.builder(TunLayer.TUN).name("memsrv" + id).build());
-        os = MemoryTunHub.awaitOsSide("memsrv" + id, 5000);
-        view = new ServerView("srv" + id, null, List::of, LoopClock.SYSTEM, log);
-        java.util.function.Consumer<ServerClientEvent> sink = view.sink();
-        ClientAddressing addressing = new ClientAddressing() {
+        return new TlsServerEngines(options, TlsSettingsFactory.fromOptions(options), LoopClock.SYSTEM);
+    }
+
+    /** Client {@code clientN} gets 10.8.0.(10+N) unless {@link #leases} says otherwise; releases are noted. */
+    ClientAddressing addressing() {
+        return new ClientAddressing() {
             @Override
             public Lease acquire(String commonName) {
                 Lease l = leases.get(commonName);
@@ -102,6 +101,17 @@ final class ServerHarness implements AutoCloseable {
                 released.add(String.valueOf(lease.handle()));
             }
         };
+    }
+
+    /** Starts the server with {@code extra} configuration lines (e.g. ping and ping-restart). */
+    void start(ServerPlan plan, String extra) throws Exception {
+        TlsServerEngines engines = engines(extra);
+        link = (MemoryLinkSocket) new MemoryLinkTransport(4096, 32).open(LinkSpec.builder(LinkProtocol.UDP).local("srv" + id, 1194).build());
+        tun = new MemoryTunDriver(4096, 32).open(TunSpec.builder(TunLayer.TUN).name("memsrv" + id).build());
+        os = MemoryTunHub.awaitOsSide("memsrv" + id, 5000);
+        view = new ServerView("srv" + id, null, List::of, LoopClock.SYSTEM, log);
+        java.util.function.Consumer<ServerClientEvent> sink = view.sink();
+        ClientAddressing addressing = addressing();
         loop = new ServerLoop(plan, tun, link, new MemoryEventBackend(), engines, addressing, LoopClock.SYSTEM, log, e -> {
             events.add(e);
             sink.accept(e);
