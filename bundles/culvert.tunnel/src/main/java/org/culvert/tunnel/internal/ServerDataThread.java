@@ -151,10 +151,11 @@ final class ServerDataThread implements Runnable {
         m.read(length);
         PeerSession s = m.session;
         Incoming verdict = s.decapsulate(slot);
+        boolean data = false;
         if (verdict == Incoming.DROP) {
             counters.drop(s.lastDropReason());
         } else {
-            boolean data = s.lastAcceptedWasData();
+            data = s.lastAcceptedWasData();
             if (data) {
                 counters.linkAuthRead(slot.remaining());
                 if (source != null && !source.equals(m.real)) {
@@ -173,6 +174,18 @@ final class ServerDataThread implements Runnable {
         }
         established(m);
         sessionOutput(m);
+        if (!data) {
+            // a control packet may move the engine's timers earlier (retransmission, hand-window)
+            rearm(m);
+        }
+    }
+
+    private void rearm(MultiInstance m) {
+        long next = m.session.nextTimerMillis();
+        m.nextTimer = next;
+        if (next - nextTimers < 0) {
+            nextTimers = next;
+        }
     }
 
     /**

@@ -95,6 +95,12 @@ final class ServerView implements TunnelServer, AutoCloseable {
         return List.copyOf(all);
     }
 
+    /** The running server's counters (the current run's), zeros while none runs. */
+    org.culvert.api.tunnel.TunnelCounters counters() {
+        ServerLoop l = loop;
+        return l == null ? new Counters().snapshot() : l.counters();
+    }
+
     @Override
     public boolean clientKill(long clientId, String message) {
         ServerLoop l = loop;
