@@ -37,6 +37,10 @@ record ServerPlan(int dataThreads, boolean clientToClient, boolean tap, int maxC
         return new ServerPlan(dataThreads, on, tap, maxClients, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots);
     }
 
+    ServerPlan withDuplicateCn(boolean on) {
+        return new ServerPlan(dataThreads, clientToClient, tap, maxClients, on, maxPayload, maxLinkPacket, batchSize, handoffSlots);
+    }
+
     ServerPlan withMaxClients(int n) {
         return new ServerPlan(dataThreads, clientToClient, tap, n, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots);
     }

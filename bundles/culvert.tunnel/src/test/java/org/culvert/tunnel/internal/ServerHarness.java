@@ -129,7 +129,12 @@ final class ServerHarness implements AutoCloseable {
 
     /** Client {@code i}'s configuration: a p2p tls-client to the server, its own certificate. */
     String clientConfig(int i, String extra) {
-        TestPki.Identity me = identity(i);
+        return clientConfig(i, i, extra);
+    }
+
+    /** Client {@code i} with the certificate of client {@code as} (a shared common name). */
+    String clientConfig(int i, int as, String extra) {
+        TestPki.Identity me = identity(as);
         return "dev memc" + i + "_" + id + "\ndev-type tun\nproto udp\nlocal c" + i + "_" + id + "\nlport 1194\nremote srv" + id
                 + "\nrport 1194\ntls-client\ndata-ciphers AES-256-GCM\n" + pem("ca", CA.certPem()) + pem("cert", me.certPem())
                 + pem("key", me.keyPem()) + extra;
@@ -137,7 +142,12 @@ final class ServerHarness implements AutoCloseable {
 
     /** Starts client {@code i}; returns its tun's OS side once it exists. */
     TunnelRunner client(int i, String extra) throws Exception {
-        TunnelRunner r = memory.fromConfig("c" + i + "_" + id, clientConfig(i, extra), new RecordingSink(), new Counters(), LoopClock.SYSTEM);
+        return client(i, i, extra);
+    }
+
+    /** Starts client {@code i} with client {@code as}'s certificate. */
+    TunnelRunner client(int i, int as, String extra) throws Exception {
+        TunnelRunner r = memory.fromConfig("c" + i + "_" + id, clientConfig(i, as, extra), new RecordingSink(), new Counters(), LoopClock.SYSTEM);
         r.start();
         return r;
     }

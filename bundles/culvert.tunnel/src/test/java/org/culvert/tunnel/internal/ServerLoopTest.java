@@ -131,4 +131,25 @@ class ServerLoopTest {
         assertArrayEquals(p, h.os.take(5000));
         assertNull(h.clientOs(2).take(200));
     }
+
+    @Test
+    void withoutDuplicateCnANewClientWithTheSameNameClosesTheOldOne() throws Exception {
+        h.start(ServerPlan.defaults(), KEEPALIVE);
+        h.client(1, KEEPALIVE);
+        h.awaitEstablished("client1");
+        long first = h.clientNamed("client1").clientId();
+        h.client(4, 1, KEEPALIVE); // another machine with client1's certificate
+        MemoryRunners.awaitTrue(() -> h.view.clients().stream().anyMatch(c -> c.established() && c.clientId() != first)
+                && h.view.clients().stream().noneMatch(c -> c.clientId() == first), () -> h.view.clients().toString());
+        assertEquals(1, h.view.clients().size(), h.view.clients().toString());
+    }
+
+    @Test
+    void withDuplicateCnBothStay() throws Exception {
+        h.start(ServerPlan.defaults().withDuplicateCn(true), KEEPALIVE);
+        h.client(1, KEEPALIVE);
+        h.client(4, 1, KEEPALIVE);
+        MemoryRunners.awaitTrue(() -> h.view.clients().stream().filter(c -> c.established() && c.commonName().equals("client1")).count() == 2,
+                () -> h.view.clients().toString());
+    }
 }
