@@ -105,7 +105,11 @@ final class ServerHarness implements AutoCloseable {
 
     /** Starts the server with {@code extra} configuration lines (e.g. ping and ping-restart). */
     void start(ServerPlan plan, String extra) throws Exception {
-        TlsServerEngines engines = engines(extra);
+        start(plan, engines(extra));
+    }
+
+    /** Starts the server with {@code engines}. */
+    void start(ServerPlan plan, ServerEngines engines) throws Exception {
         link = (MemoryLinkSocket) new MemoryLinkTransport(4096, 32).open(LinkSpec.builder(LinkProtocol.UDP).local("srv" + id, 1194).build());
         tun = new MemoryTunDriver(4096, 32).open(TunSpec.builder(TunLayer.TUN).name("memsrv" + id).build());
         os = MemoryTunHub.awaitOsSide("memsrv" + id, 5000);
