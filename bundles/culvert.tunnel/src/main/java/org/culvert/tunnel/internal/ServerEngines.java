@@ -9,15 +9,29 @@ import java.util.Map;
  * the seam where the TLS engine's server side (stateless cookie, peer-info, PUSH_REPLY, client-kill
  * messages) plugs in. {@link TlsServerEngines} is the stand-in built on the point-to-point
  * {@code tls-server} engine. Methods taking a {@link PeerSession} are called on the session's data
- * thread; {@link #isConnectionAttempt} on the link thread.
+ * thread; {@link #admit} on the link thread.
  */
 interface ServerEngines {
+    /** What becomes of a packet from an address that has no instance. */
+    enum Admission {
+        /** An instance is made for the address, and this packet is its first. */
+        CREATE,
+        /** The engine wrote a stateless answer (the HARD_RESET_SERVER_V2 with the HMAC cookie) to send back; nothing is kept. */
+        REPLY,
+        /** Dropped, counted as from an unknown peer. */
+        DROP
+    }
+
     /**
-     * {@code multi_get_create_instance_udp}: may this packet, from an address with no instance, create
-     * one? Stateless: nothing may be kept for a packet that is refused (the HMAC cookie of
-     * {@code do_pre_decrypt_check} goes here).
+     * {@code multi_get_create_instance_udp} with {@code do_pre_decrypt_check}: what to do with
+     * {@code packet} from {@code from}, which has no instance. Stateless, so that a flood of forged
+     * resets costs no memory: for a client's first reset the engine answers with its cookie
+     * ({@link Admission#REPLY}, written into {@code reply} from {@code reply.position()}, framed
+     * {@code position..limit}); a third packet that echoes a valid cookie is {@link Admission#CREATE}.
+     * {@code --connect-freq} and {@code --connect-freq-initial} are counted here too. The packet's
+     * position and limit must be left as they were.
      */
-    boolean isConnectionAttempt(ByteBuffer packet, SocketAddress from);
+    Admission admit(ByteBuffer packet, SocketAddress from, ByteBuffer reply);
 
     /** A new client's engine. */
     PeerSession newSession(long clientId, SocketAddress real) throws Exception;

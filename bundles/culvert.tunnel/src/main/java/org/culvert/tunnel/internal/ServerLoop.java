@@ -78,6 +78,8 @@ final class ServerLoop {
     private final PacketBatch tunIn;
     private final PacketBatch linkBatch;
     private final PacketBatch tunBatch;
+    /** The engine's stateless answer to a stranger (the cookie reset). */
+    private final PacketBatch replyBatch;
     private int linkSent;
     private int tunWritten;
     private final Mroute.Addr src = new Mroute.Addr();
@@ -107,6 +109,7 @@ final class ServerLoop {
         this.tunIn = PacketBatch.allocate(Math.min(batch, Math.max(1, tun.batchSize())), headroom, slotSize);
         this.linkBatch = PacketBatch.allocate(Math.min(batch, Math.max(1, link.batchSize())), headroom, slotSize);
         this.tunBatch = PacketBatch.allocate(Math.min(batch, Math.max(1, tun.batchSize())), headroom, slotSize);
+        this.replyBatch = PacketBatch.allocate(1, headroom, slotSize);
         this.linkOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
         this.tunOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
         this.eventSet = backend.open(4);
@@ -311,8 +314,17 @@ final class ServerLoop {
         if (m != null) {
             return m;
         }
-        if (source == null || (op != P_CONTROL_HARD_RESET_CLIENT_V2 && op != P_CONTROL_HARD_RESET_CLIENT_V3)
-                || !engines.isConnectionAttempt(packet, source)) {
+        if (source == null) {
+            counters.drop(DropReason.UNKNOWN_PEER);
+            return null;
+        }
+        replyBatch.clear();
+        ServerEngines.Admission admission = engines.admit(packet, source, replyBatch.slot(0));
+        if (admission == ServerEngines.Admission.REPLY) {
+            sendStatelessReply(source);
+            return null;
+        }
+        if (admission != ServerEngines.Admission.CREATE) {
             counters.drop(DropReason.UNKNOWN_PEER);
             return null;
         }
@@ -321,6 +333,29 @@ final class ServerLoop {
             return null;
         }
         return createInstance(source);
+    }
+
+    /**
+     * Sends the engine's stateless answer to {@code to} at once. While the link has a run pending for
+     * another address the answer is dropped (the client sends its reset again): nothing waits for a
+     * stranger.
+     */
+    private void sendStatelessReply(SocketAddress to) {
+        if (linkSent < linkBatch.count()) {
+            counters.drop(DropReason.QUEUE_FULL);
+            return;
+        }
+        try {
+            replyBatch.count(1);
+            link.remote(to);
+            if (link.send(replyBatch, 0) == 1) {
+                counters.linkWrite(replyBatch.slot(0).remaining());
+            } else {
+                counters.drop(DropReason.QUEUE_FULL);
+            }
+        } catch (IOException e) {
+            counters.drop(DropReason.WRITE_REJECTED);
+        }
     }
 
     private MultiInstance createInstance(SocketAddress source) {

@@ -34,9 +34,12 @@ final class TlsServerEngines implements ServerEngines {
         probe.close();
     }
 
+    /** No cookie in the point-to-point engine: a client's hard reset makes an instance at once. */
     @Override
-    public boolean isConnectionAttempt(ByteBuffer packet, SocketAddress from) {
-        return true; // the loop already checked the opcode; no cookie in the point-to-point engine
+    public Admission admit(ByteBuffer packet, SocketAddress from, ByteBuffer reply) {
+        int op = packet.remaining() < 1 ? -1 : (packet.get(packet.position()) & 0xFF) >>> 3;
+        return op == ServerLoop.P_CONTROL_HARD_RESET_CLIENT_V2 || op == ServerLoop.P_CONTROL_HARD_RESET_CLIENT_V3 ? Admission.CREATE
+                : Admission.DROP;
     }
 
     @Override

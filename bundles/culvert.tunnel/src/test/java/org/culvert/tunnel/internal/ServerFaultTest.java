@@ -132,28 +132,12 @@ class ServerFaultTest {
     void aPacketThatMakesTheEngineThrowIsDroppedAndASessionWhoseTimersThrowClosesOnlyItsClient() throws Exception {
         List<Faulty> faulty = new CopyOnWriteArrayList<>();
         TlsServerEngines tls = h.engines("ping 1\nping-restart 30\n");
-        ServerEngines engines = new ServerEngines() {
-            @Override
-            public boolean isConnectionAttempt(ByteBuffer packet, SocketAddress from) {
-                return tls.isConnectionAttempt(packet, from);
-            }
-
+        ServerEngines engines = new DelegatingEngines(tls) {
             @Override
             public PeerSession newSession(long clientId, SocketAddress real) throws Exception {
-                PeerSession s = tls.newSession(clientId, real);
-                Faulty f = new Faulty(s.engine());
+                Faulty f = new Faulty(tls.newSession(clientId, real).engine());
                 faulty.add(f);
                 return new PeerSession(f, PeerSession.MssRule.NONE, org.culvert.openvpn.config.DevType.TUN, false);
-            }
-
-            @Override
-            public int headroom() {
-                return tls.headroom();
-            }
-
-            @Override
-            public int tailroom() {
-                return tls.tailroom();
             }
 
             @Override
