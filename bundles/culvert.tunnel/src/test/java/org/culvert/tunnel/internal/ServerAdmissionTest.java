@@ -39,10 +39,7 @@ class ServerAdmissionTest {
     }
 
     private static void send(MemoryLinkSocket s, byte[] p) throws Exception {
-        PacketBatch batch = PacketBatch.allocate(1, 0, 2048);
-        batch.slot(0).put(p).flip();
-        batch.count(1);
-        assertEquals(1, s.send(batch, 0));
+        ServerHarness.send(s, p);
     }
 
     @Test
@@ -63,8 +60,7 @@ class ServerAdmissionTest {
             }
         };
         h.start(ServerPlan.defaults(), engines);
-        try (MemoryLinkSocket s = (MemoryLinkSocket) new MemoryLinkTransport().open(
-                LinkSpec.builder(LinkProtocol.UDP).local("stranger" + h.id, 1194).remote("srv" + h.id, 1194).build())) {
+        try (MemoryLinkSocket s = h.rawSocket("stranger" + h.id)) {
             for (int i = 0; i < 100; i++) {
                 send(s, packet(ServerLoop.P_CONTROL_HARD_RESET_CLIENT_V2, new byte[20]));
             }

@@ -34,12 +34,8 @@ class ServerFloatTest {
     }
 
     private void sendFrom(String host, byte[] packet) throws Exception {
-        try (MemoryLinkSocket s = (MemoryLinkSocket) new MemoryLinkTransport().open(
-                LinkSpec.builder(LinkProtocol.UDP).local(host, 1194).remote("srv" + h.id, 1194).build())) {
-            PacketBatch batch = PacketBatch.allocate(1, 0, 2048);
-            batch.slot(0).put(packet).flip();
-            batch.count(1);
-            assertEquals(1, s.send(batch, 0));
+        try (MemoryLinkSocket s = h.rawSocket(host)) {
+            ServerHarness.send(s, packet);
         }
     }
 

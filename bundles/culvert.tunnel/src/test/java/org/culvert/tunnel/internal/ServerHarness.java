@@ -156,6 +156,21 @@ final class ServerHarness implements AutoCloseable {
         return r;
     }
 
+    /** A raw UDP socket at {@code host:1194} on the memory network, aimed at the server. */
+    MemoryLinkSocket rawSocket(String host) throws Exception {
+        return (MemoryLinkSocket) new MemoryLinkTransport().open(LinkSpec.builder(LinkProtocol.UDP).local(host, 1194).remote("srv" + id, 1194).build());
+    }
+
+    /** Sends {@code packet} as one datagram from {@code socket}. */
+    static void send(MemoryLinkSocket socket, byte[] packet) throws Exception {
+        org.culvert.api.packet.PacketBatch batch = org.culvert.api.packet.PacketBatch.allocate(1, 0, 2048);
+        batch.slot(0).put(packet).flip();
+        batch.count(1);
+        if (socket.send(batch, 0) != 1) {
+            throw new IllegalStateException("not sent");
+        }
+    }
+
     MemoryTunOsSide clientOs(int i) throws InterruptedException {
         return MemoryTunHub.awaitOsSide("memc" + i + "_" + id, 10_000);
     }
