@@ -54,6 +54,13 @@ final class MultiInstance {
     long nextTimer;
     private long bytesIn;
     private long bytesOut;
+    /**
+     * Link packets handed to the owner (written by the link thread only) and taken by it (owner
+     * only): their difference is what this client holds of its thread's queue, which is bounded so
+     * that one flooding client cannot fill the queue its thread shares with others.
+     */
+    private volatile long linkHanded;
+    private volatile long linkTaken;
 
     MultiInstance(long clientId, PeerSession session, ServerDataThread owner, SocketAddress real, Instant since) {
         this.clientId = clientId;
@@ -70,6 +77,23 @@ final class MultiInstance {
 
     void wrote(long bytes) {
         BYTES_OUT.setRelease(this, (long) BYTES_OUT.getOpaque(this) + bytes);
+    }
+
+    /** Link thread: may one more link packet of this client be queued, with {@code cap} the most it may hold? */
+    boolean mayQueueLink(int cap) {
+        return linkHanded - linkTaken < cap;
+    }
+
+    /** Link thread only (a single writer). */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField")
+    void linkHanded() {
+        linkHanded = linkHanded + 1;
+    }
+
+    /** Owner thread only (a single writer). */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField")
+    void linkTaken() {
+        linkTaken = linkTaken + 1;
     }
 
     /** A snapshot for {@code TunnelServer.clients()}. Allocates. */

@@ -54,12 +54,15 @@ final class ServerDataThread implements Runnable {
     /** Clients owned, for placing new ones on the least loaded thread. */
     final java.util.concurrent.atomic.AtomicInteger load = new java.util.concurrent.atomic.AtomicInteger();
     private long nextTimers;
+    /** The most link packets one client may have in this thread's queue: an eighth of it, at least a batch. */
+    private final int perClientLinkCap;
 
     ServerDataThread(int index, ServerLoop server, EventSet events, int batchSize, int headroom, int slotSize, int handoffSlots) {
         this.index = index;
         this.server = server;
         this.events = events;
         this.inbound = new Handoff(handoffSlots, slotSize - headroom);
+        this.perClientLinkCap = Math.max(batchSize, handoffSlots / 8);
         this.work = PacketBatch.allocate(batchSize, headroom, slotSize);
         this.kinds = new int[batchSize];
         this.owners = new Object[batchSize];
@@ -75,11 +78,20 @@ final class ServerDataThread implements Runnable {
 
     /** Any thread: hands over a packet; counts a drop when the queue is full. */
     void handOver(ByteBuffer packet, int kind, MultiInstance instance, SocketAddress address, Counters counting) {
+        if (kind == Handoff.FROM_LINK && !instance.mayQueueLink(perClientLinkCap)) {
+            counting.drop(DropReason.QUEUE_FULL); // this client has its share of the queue already
+            return;
+        }
         int r = inbound.offer(packet, kind, instance, address);
+        if (r < 0) {
+            counting.drop(DropReason.QUEUE_FULL);
+            return;
+        }
+        if (kind == Handoff.FROM_LINK) {
+            instance.linkHanded();
+        }
         if (r == 1) {
             events.wakeup();
-        } else if (r < 0) {
-            counting.drop(DropReason.QUEUE_FULL);
         }
     }
 
@@ -114,6 +126,9 @@ final class ServerDataThread implements Runnable {
         for (int i = 0; i < work.count(); i++) {
             MultiInstance m = (MultiInstance) owners[i];
             owners[i] = null;
+            if (m != null && kinds[i] == Handoff.FROM_LINK) {
+                m.linkTaken();
+            }
             if (m == null || m.halted) {
                 continue;
             }

@@ -47,10 +47,10 @@ class ServerClientLifecycleTest {
         MemoryTunOsSide os = h.clientOs(i);
         byte[] down = udp("10.9.0.1", clientAddress(i), "to " + i + " " + tag);
         assertTrue(h.os.inject(down));
-        assertArrayEquals(down, os.take(5000), tag);
+        assertArrayEquals(down, os.take(5000), () -> tag + ": " + h.loop.counters().drops());
         byte[] up = udp(clientAddress(i), "10.9.0.1", "from " + i + " " + tag);
         assertTrue(os.inject(up));
-        assertArrayEquals(up, h.os.take(5000), tag);
+        assertArrayEquals(up, h.os.take(5000), () -> tag + ": " + h.loop.counters().drops());
     }
 
     @Test
