@@ -30,5 +30,16 @@ public enum DropReason {
      * packet is dropped, the error is logged at a bounded rate and the tunnel goes on (a session whose
      * timers or output keep throwing is restarted softly). OpenVPN has no such count: its C code does not throw.
      */
-    INTERNAL_ERROR
+    INTERNAL_ERROR,
+    /** Server: no client owns the destination of a packet from the tun (OpenVPN drops it silently). @since 1.5 */
+    NO_ROUTE,
+    /**
+     * Server: the inner source address of a client's packet is neither its address nor one of its iroutes
+     * (OpenVPN's "MULTI: bad source address from client"). @since 1.5
+     */
+    BAD_SOURCE,
+    /** Server: the queue to the thread that owns the client was full (as a full socket buffer drops). @since 1.5 */
+    QUEUE_FULL,
+    /** Server: a connection attempt beyond {@code --max-clients}. @since 1.5 */
+    MAX_CLIENTS
 }

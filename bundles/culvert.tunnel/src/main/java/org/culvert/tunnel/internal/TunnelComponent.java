@@ -14,6 +14,7 @@ import org.culvert.api.plugin.PluginProperties;
 import org.culvert.api.tun.TunDriver;
 import org.culvert.api.tunnel.ClientState;
 import org.culvert.api.tunnel.ClientStatus;
+import org.culvert.api.tunnel.ServerClientListener;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelConnection;
 import org.culvert.api.tunnel.TunnelCounters;
@@ -26,6 +27,7 @@ import org.culvert.api.tunnel.TunnelOperations;
 import org.culvert.api.tunnel.TunnelSignal;
 import org.culvert.api.tunnel.TunnelManager;
 import org.culvert.api.tunnel.TunnelReason;
+import org.culvert.api.tunnel.TunnelServer;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 import org.osgi.framework.BundleContext;
@@ -62,6 +64,10 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     private volatile Map<String, String> plugins = Collections.emptyMap();
     private volatile String deviceName;
     private volatile TunnelRunner runner;
+    /** Server mode: the runner and the view of its clients; null for a point-to-point tunnel. */
+    private volatile ServerRunner serverRunner;
+    private volatile ServerView serverView;
+    private final List<ServerClientListener> serverListeners = new CopyOnWriteArrayList<>();
     private volatile String name = "?";
     private volatile TunnelLog log = new TunnelLog("?");
     private volatile TunnelConnection connection = TunnelConnection.NONE;
@@ -110,11 +116,46 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         r.start();
     }
 
+    /**
+     * Server mode ({@code mode server}): runs {@code setup} with the server loop in place of the
+     * point-to-point runner, with the same catalog and plugin filters. Called from {@link #activate}
+     * instead of starting a {@link TunnelRunner} when the plan is a server's.
+     */
+    void startServer(ServerRunner.Setup setup, BundleContext context, Map<String, Object> properties) {
+        ServerView view = new ServerView(name, this, () -> serverListeners, LoopClock.SYSTEM, log);
+        ServerRunner r = new ServerRunner(name, setup, catalog, context.getProperty("org.osgi.framework.os.name"),
+                text(properties.get(TunnelManager.PROP_DRIVER_TARGET)), text(properties.get(TunnelManager.PROP_BACKEND_TARGET)),
+                text(properties.get(TunnelManager.PROP_TRANSPORT_TARGET)), this, view, LoopClock.SYSTEM, log);
+        serverView = view;
+        serverRunner = r;
+        r.start();
+    }
+
+    @Override
+    public Optional<TunnelServer> server() {
+        return Optional.ofNullable(serverView);
+    }
+
+    /** Whiteboard: told of every server's client events (connect, address, disconnect, ...). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addServerClientListener(ServerClientListener listener) {
+        serverListeners.add(listener);
+    }
+
+    void removeServerClientListener(ServerClientListener listener) {
+        serverListeners.remove(listener);
+    }
+
     @Deactivate
     void deactivate() {
         TunnelRunner r = runner;
         if (r != null) {
             r.stop(TunnelReason.USER_STOP);
+        }
+        ServerRunner s = serverRunner;
+        if (s != null) {
+            s.stop(TunnelReason.USER_STOP);
+            serverView.close();
         }
         setLogLevel(loggerAdmin, null);
     }
@@ -303,12 +344,20 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         if (r != null) {
             r.pluginAdded();
         }
+        ServerRunner s = serverRunner;
+        if (s != null) {
+            s.pluginAdded();
+        }
     }
 
     private void pluginRemoved(Object service) {
         TunnelRunner r = runner;
         if (r != null) {
             r.pluginRemoved(service);
+        }
+        ServerRunner s = serverRunner;
+        if (s != null) {
+            s.pluginRemoved(service);
         }
     }
 
@@ -468,6 +517,10 @@ public final class TunnelComponent implements Tunnel, StatusSink {
 
     @Override
     public TunnelCounters counters() {
+        ServerView v = serverView;
+        if (v != null) {
+            return v.counters(); // the server's link thread and data threads count apart
+        }
         return counters.snapshot();
     }
 

@@ -248,20 +248,9 @@ final class TunnelRunner implements Runnable {
             if (Thread.currentThread() == thread) {
                 return;
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELEASE_TIMEOUT_MILLIS);
-            while (service == usedDriver || service == usedBackend || service == usedTransport || service == devices.persistedDriver()) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    log.warn("a removed plugin was not released within " + RELEASE_TIMEOUT_MILLIS + " ms");
-                    return;
-                }
-                try {
-                    monitor.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+            PluginRelease.await(monitor,
+                    () -> service == usedDriver || service == usedBackend || service == usedTransport || service == devices.persistedDriver(),
+                    RELEASE_TIMEOUT_MILLIS, log);
         }
     }
 

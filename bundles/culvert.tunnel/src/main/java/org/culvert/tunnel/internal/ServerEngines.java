@@ -1,0 +1,72 @@
+package org.culvert.tunnel.internal;
+
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/**
+ * What the server loop needs of OpenVPN's protocol engine in the server role, one method per need:
+ * the seam where the TLS engine's server side (stateless cookie, peer-info, PUSH_REPLY, client-kill
+ * messages) plugs in. {@link TlsServerEngines} is the stand-in built on the point-to-point
+ * {@code tls-server} engine. Methods taking a {@link PeerSession} are called on the session's data
+ * thread; {@link #admit} on the link thread.
+ */
+interface ServerEngines {
+    /** What becomes of a packet from an address that has no instance. */
+    enum Admission {
+        /** An instance is made for the address, and this packet is its first. */
+        CREATE,
+        /** The engine wrote a stateless answer (the HARD_RESET_SERVER_V2 with the HMAC cookie) to send back; nothing is kept. */
+        REPLY,
+        /** Dropped, counted as from an unknown peer. */
+        DROP
+    }
+
+    /**
+     * {@code multi_get_create_instance_udp} with {@code do_pre_decrypt_check}: what to do with
+     * {@code packet} from {@code from}, which has no instance. Stateless, so that a flood of forged
+     * resets costs no memory: for a client's first reset the engine answers with its cookie
+     * ({@link Admission#REPLY}, written into {@code reply} from {@code reply.position()}, framed
+     * {@code position..limit}); a third packet that echoes a valid cookie is {@link Admission#CREATE}.
+     * {@code --connect-freq} and {@code --connect-freq-initial} are counted here too. The packet's
+     * position and limit must be left as they were.
+     */
+    Admission admit(ByteBuffer packet, SocketAddress from, ByteBuffer reply);
+
+    /** A new client's engine. */
+    PeerSession newSession(long clientId, SocketAddress real) throws Exception;
+
+    /** Bytes any session may put before a payload; constant. */
+    int headroom();
+
+    /** Bytes any session may add after a payload; constant. */
+    int tailroom();
+
+    /** The client's common name once its certificate was verified, else null. */
+    String commonName(PeerSession session);
+
+    /** The username the client sent, or null. */
+    default String username(PeerSession session) {
+        return null;
+    }
+
+    /** The peer-id of the client's {@code P_DATA_V2} packets once keyed, else -1. */
+    int peerId(PeerSession session);
+
+    /** The negotiated data-channel cipher's name, or null until keyed. */
+    String dataCipher(PeerSession session);
+
+    /** OpenVPN's client environment (IV_ peer-info, ...) for events; never a password. */
+    default Map<String, String> environment(PeerSession session) {
+        return Map.of();
+    }
+
+    /**
+     * Queues a control-channel message ({@code RESTART}, {@code HALT} for {@code client-kill}).
+     *
+     * @return false when this engine cannot send one (the client is closed without it)
+     */
+    default boolean sendControl(PeerSession session, String message) {
+        return false;
+    }
+}

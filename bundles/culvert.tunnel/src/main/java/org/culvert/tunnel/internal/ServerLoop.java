@@ -1,0 +1,641 @@
+package org.culvert.tunnel.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.culvert.api.event.EventBackend;
+import org.culvert.api.event.EventSet;
+import org.culvert.api.event.ReadyEvents;
+import org.culvert.api.link.LinkSocket;
+import org.culvert.api.packet.PacketBatch;
+import org.culvert.api.tun.TunDevice;
+import org.culvert.api.tunnel.DropReason;
+import org.culvert.api.tunnel.ServerClientEvent;
+import org.culvert.api.tunnel.TunnelCounters;
+
+/**
+ * OpenVPN's server loop, {@code tunnel_server} ({@code multi.c}, {@code mudp.c}): one tun device and
+ * one UDP link socket serve many clients. The calling thread is the <em>link thread</em>: it alone
+ * touches the link socket and the tun device (their SPI is single-threaded), in OpenVPN's order
+ * (outgoing link, outgoing tun, incoming link, incoming tun). It demultiplexes what the link reads to
+ * the client instances ({@code multi_get_create_instance_udp}: by peer-id for {@code P_DATA_V2}, else by
+ * source address, creating an instance only for a connection attempt) and routes what the tun reads
+ * through the {@link MrouteTable} ({@code multi_process_incoming_tun}); each packet is then handed,
+ * copied into preallocated slots, to the {@link ServerDataThread} that owns the client, which does the
+ * crypto. The data threads hand back, the same way, what goes to the link and the tun.
+ *
+ * <p>Why one socket with a link thread rather than one {@code SO_REUSEPORT} socket per data thread:
+ * the kernel's reuseport hash would choose the thread of a client (and choose again when it floats),
+ * the tun device and transports are single-threaded SPIs, and the crypto, which is the cost, runs on
+ * the data threads anyway. The link thread does the system calls and a table lookup per packet.
+ *
+ * <p>Nothing a client sends stops the server: bad packets are counted drops, a misbehaving client is
+ * closed ({@link ServerDataThread}).
+ */
+final class ServerLoop {
+    static final int SOCKET_TAG = 0;
+    static final int TUN_TAG = 2;
+    /** OpenVPN's opcodes, as the demultiplexing reads them. */
+    static final int P_CONTROL_HARD_RESET_CLIENT_V2 = 7;
+    static final int P_DATA_V2 = 9;
+    static final int P_CONTROL_HARD_RESET_CLIENT_V3 = 10;
+    /** OpenVPN's "no peer-id" in a {@code P_DATA_V2} header. */
+    static final int NO_PEER_ID = 0xFFFFFF;
+    private static final long REAP_INTERVAL_MILLIS = 1000;
+
+    final ServerPlan plan;
+    final ServerEngines engines;
+    final ClientAddressing addressing;
+    final LoopClock clock;
+    final TunnelLog log;
+    final MrouteTable<MultiInstance> mroute = new MrouteTable<>();
+    private final TunDevice tun;
+    private final LinkSocket link;
+    private final EventSet eventSet;
+    private final ReadyEvents ready = new ReadyEvents(4);
+    private final ServerDataThread[] threads;
+    private final EventSet[] threadEvents;
+    private final Consumer<ServerClientEvent> events;
+    private final Counters counters = new Counters();
+    private final Map<SocketAddress, MultiInstance> byAddress = new ConcurrentHashMap<>();
+    private final Map<Long, MultiInstance> byClientId = new ConcurrentHashMap<>();
+    private final PeerIdTable<MultiInstance> byPeerId = new PeerIdTable<>();
+    private final AtomicLong nextClientId = new AtomicLong();
+    /** What the data threads send: to the link (address = the client) and to the tun. */
+    private final Handoff linkOut;
+    private final Handoff tunOut;
+    private final PacketBatch linkIn;
+    private final PacketBatch tunIn;
+    private final PacketBatch linkBatch;
+    private final PacketBatch tunBatch;
+    /** The engine's stateless answer to a stranger (the cookie reset). */
+    private final PacketBatch replyBatch;
+    private int linkSent;
+    private int tunWritten;
+    private final Mroute.Addr src = new Mroute.Addr();
+    private final Mroute.Addr dst = new Mroute.Addr();
+    private volatile boolean exit;
+    private int socketInterest = -1;
+    private int tunInterest = -1;
+    private long nextReap;
+
+    /**
+     * @param events told of client changes on the data threads; it must return quickly (the view queues them)
+     */
+    ServerLoop(ServerPlan plan, TunDevice tun, LinkSocket link, EventBackend backend, ServerEngines engines, ClientAddressing addressing,
+            LoopClock clock, TunnelLog log, Consumer<ServerClientEvent> events) throws IOException {
+        this.plan = plan;
+        this.tun = tun;
+        this.link = link;
+        this.engines = engines;
+        this.addressing = addressing;
+        this.clock = clock;
+        this.log = log;
+        this.events = events;
+        int headroom = engines.headroom();
+        int slotSize = headroom + Math.max(plan.maxPayload() + engines.tailroom(), plan.maxLinkPacket());
+        int batch = plan.batchSize();
+        this.linkIn = PacketBatch.allocate(Math.min(batch, Math.max(1, link.batchSize())), headroom, slotSize);
+        this.tunIn = PacketBatch.allocate(Math.min(batch, Math.max(1, tun.batchSize())), headroom, slotSize);
+        this.linkBatch = PacketBatch.allocate(Math.min(batch, Math.max(1, link.batchSize())), headroom, slotSize);
+        this.tunBatch = PacketBatch.allocate(Math.min(batch, Math.max(1, tun.batchSize())), headroom, slotSize);
+        this.replyBatch = PacketBatch.allocate(1, headroom, slotSize);
+        this.linkOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
+        this.tunOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
+        this.eventSet = backend.open(4);
+        this.threads = new ServerDataThread[plan.dataThreads()];
+        this.threadEvents = new EventSet[threads.length];
+        try {
+            for (int i = 0; i < threads.length; i++) {
+                threadEvents[i] = backend.open(1);
+                threads[i] = new ServerDataThread(i, this, threadEvents[i], batch, headroom, slotSize, plan.handoffSlots());
+            }
+        } catch (IOException | RuntimeException e) {
+            closeEventSets();
+            throw e;
+        }
+    }
+
+    /** Any thread: makes {@link #run} return soon. */
+    void requestExit() {
+        exit = true;
+        eventSet.wakeup();
+    }
+
+    /**
+     * Runs the server until {@link #requestExit}: starts the data threads, runs the link thread here,
+     * and on the way out stops them and closes every client. The device and socket stay open (the
+     * caller owns them).
+     */
+    void run(String name) throws IOException {
+        List<Thread> started = new ArrayList<>();
+        try {
+            for (ServerDataThread t : threads) {
+                Thread thread = new Thread(t, "culvert-server-" + name + "-data-" + t.index);
+                thread.setDaemon(true);
+                thread.start();
+                started.add(thread);
+            }
+            linkThread();
+        } finally {
+            for (ServerDataThread t : threads) {
+                t.requestStop();
+            }
+            for (Thread thread : started) {
+                try {
+                    thread.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            closeEventSets();
+        }
+    }
+
+    private void closeEventSets() {
+        eventSet.close();
+        for (EventSet e : threadEvents) {
+            if (e != null) {
+                e.close();
+            }
+        }
+    }
+
+    private void linkThread() throws IOException {
+        eventSet.ctl(link.waitable(), 0, SOCKET_TAG);
+        if (tun.waitable() != null) {
+            eventSet.ctl(tun.waitable(), 0, TUN_TAG);
+        }
+        nextReap = clock.millis() + REAP_INTERVAL_MILLIS;
+        while (!exit) {
+            processOutgoingLink();
+            processOutgoingTun();
+            boolean linkPending = linkSent < linkBatch.count();
+            boolean tunPending = tunWritten < tunBatch.count();
+            socketSet(EventSet.READ | (linkPending ? EventSet.WRITE : 0));
+            tunSet(EventSet.READ | (tunPending ? EventSet.WRITE : 0));
+            long now = clock.millis();
+            boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0;
+            eventSet.wait(more ? 0 : Math.max(1, nextReap - now), ready);
+            if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0) {
+                linkIn.clear();
+                link.receive(linkIn);
+                processIncomingLink();
+            }
+            if ((ready.flagsFor(TUN_TAG) & EventSet.READ) != 0) {
+                tunIn.clear();
+                tun.read(tunIn);
+                processIncomingTun();
+            }
+            now = clock.millis();
+            if (now - nextReap >= 0) {
+                mroute.reap(now);
+                nextReap = now + REAP_INTERVAL_MILLIS;
+            }
+        }
+    }
+
+    private void socketSet(int interest) throws IOException {
+        link.prepareWait(interest);
+        if (interest != socketInterest) {
+            eventSet.ctl(link.waitable(), interest, SOCKET_TAG);
+            socketInterest = interest;
+        }
+    }
+
+    private void tunSet(int interest) throws IOException {
+        tun.prepareWait(interest);
+        if (interest != tunInterest && tun.waitable() != null) {
+            eventSet.ctl(tun.waitable(), interest, TUN_TAG);
+            tunInterest = interest;
+        }
+    }
+
+    /** Sends the data threads' packets, a run for one client address at a time. */
+    private void processOutgoingLink() throws IOException {
+        while (true) {
+            if (linkSent >= linkBatch.count()) {
+                linkBatch.count(0);
+                linkSent = 0;
+                if (linkOut.drainTo(linkBatch, null, null, true) == 0 || linkBatch.count() == 0) {
+                    return;
+                }
+                // The socket sends to its remote: set it to this run's client (the SPI has no sendto).
+                link.remote(linkBatch.source(0));
+            }
+            int sent = link.send(linkBatch, linkSent);
+            for (int i = linkSent, end = linkSent + sent; i < end; i++) {
+                counters.linkWrite(linkBatch.slot(i).remaining());
+            }
+            linkSent += sent;
+            if (linkSent < linkBatch.count()) {
+                return; // would block: wait for WRITE
+            }
+        }
+    }
+
+    private void processOutgoingTun() throws IOException {
+        while (true) {
+            if (tunWritten >= tunBatch.count()) {
+                tunBatch.count(0);
+                tunWritten = 0;
+                if (tunOut.drainTo(tunBatch, null, null, false) == 0 || tunBatch.count() == 0) {
+                    return;
+                }
+            }
+            int written = tun.write(tunBatch, tunWritten);
+            for (int i = tunWritten, end = tunWritten + written; i < end; i++) {
+                counters.tunWrite(tunBatch.slot(i).remaining());
+            }
+            tunWritten += written;
+            if (tunWritten < tunBatch.count()) {
+                return;
+            }
+        }
+    }
+
+    /** {@code multi_process_incoming_link} before decryption: which instance, and hand it over. */
+    private void processIncomingLink() {
+        for (int i = 0, n = linkIn.count(); i < n; i++) {
+            ByteBuffer slot = linkIn.slot(i);
+            SocketAddress source = linkIn.source(i);
+            if (source == null) {
+                source = link.remote(); // the socket leaves out the source of packets from its current remote
+            }
+            try {
+                MultiInstance m = getCreateInstanceUdp(slot, source);
+                if (m != null) {
+                    m.owner.handOver(slot, Handoff.FROM_LINK, m, source, counters);
+                }
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                counters.drop(DropReason.INTERNAL_ERROR);
+                log.warn("server: a packet from " + source + " failed the demultiplexing: " + e);
+            }
+        }
+    }
+
+    /**
+     * {@code multi_get_create_instance_udp}: a {@code P_DATA_V2} packet with a peer-id is looked up by
+     * that id only (its address may be a float, checked once it decrypts); everything else by source
+     * address; from an unknown address only a connection attempt creates an instance. Null: dropped (counted).
+     */
+    private MultiInstance getCreateInstanceUdp(ByteBuffer packet, SocketAddress source) {
+        int at = packet.position();
+        if (packet.remaining() < 1) {
+            counters.drop(DropReason.SHORT_PACKET);
+            return null;
+        }
+        int op = (packet.get(at) & 0xFF) >>> 3;
+        if (op == P_DATA_V2) {
+            if (packet.remaining() < 4) {
+                counters.drop(DropReason.SHORT_PACKET);
+                return null;
+            }
+            int peerId = packet.getInt(at) & 0xFFFFFF;
+            if (peerId != NO_PEER_ID) {
+                MultiInstance m = byPeerId.get(peerId);
+                if (m == null) {
+                    counters.drop(DropReason.UNKNOWN_PEER);
+                }
+                return m;
+            }
+        }
+        MultiInstance m = source == null ? null : byAddress.get(source);
+        if (m != null) {
+            return m;
+        }
+        if (source == null) {
+            counters.drop(DropReason.UNKNOWN_PEER);
+            return null;
+        }
+        replyBatch.clear();
+        ServerEngines.Admission admission = engines.admit(packet, source, replyBatch.slot(0));
+        if (admission == ServerEngines.Admission.REPLY) {
+            sendStatelessReply(source);
+            return null;
+        }
+        if (admission != ServerEngines.Admission.CREATE) {
+            counters.drop(DropReason.UNKNOWN_PEER);
+            return null;
+        }
+        if (byClientId.size() >= plan.maxClients()) {
+            counters.drop(DropReason.MAX_CLIENTS);
+            return null;
+        }
+        return createInstance(source);
+    }
+
+    /**
+     * Sends the engine's stateless answer to {@code to} at once. While the link has a run pending for
+     * another address the answer is dropped (the client sends its reset again): nothing waits for a
+     * stranger.
+     */
+    private void sendStatelessReply(SocketAddress to) {
+        if (linkSent < linkBatch.count()) {
+            counters.drop(DropReason.QUEUE_FULL);
+            return;
+        }
+        try {
+            replyBatch.count(1);
+            link.remote(to);
+            if (link.send(replyBatch, 0) == 1) {
+                counters.linkWrite(replyBatch.slot(0).remaining());
+            } else {
+                counters.drop(DropReason.QUEUE_FULL);
+            }
+        } catch (IOException e) {
+            counters.drop(DropReason.WRITE_REJECTED);
+        }
+    }
+
+    private MultiInstance createInstance(SocketAddress source) {
+        long cid = nextClientId.getAndIncrement();
+        PeerSession session;
+        try {
+            session = engines.newSession(cid, source);
+        } catch (Exception e) {
+            counters.drop(DropReason.INTERNAL_ERROR);
+            log.warn("server: no session for " + source + ": " + e);
+            return null;
+        }
+        ServerDataThread least = threads[0];
+        for (ServerDataThread t : threads) {
+            if (t.load.get() < least.load.get()) {
+                least = t;
+            }
+        }
+        ServerDataThread owner = least;
+        owner.load.incrementAndGet();
+        MultiInstance m = new MultiInstance(cid, session, owner, source, Instant.now());
+        byAddress.put(source, m);
+        byClientId.put(cid, m);
+        owner.post(() -> owner.adopt(m));
+        log.info(source + " new client " + cid + " on data thread " + owner.index);
+        return m;
+    }
+
+    /** {@code multi_process_incoming_tun}: the destination's owner, or every client for broadcast and multicast. */
+    private void processIncomingTun() {
+        long now = clock.millis();
+        for (int i = 0, n = tunIn.count(); i < n; i++) {
+            ByteBuffer slot = tunIn.slot(i);
+            counters.tunRead(slot.remaining());
+            try {
+                int flags = Mroute.extract(slot, plan.tap(), src, dst);
+                if ((flags & Mroute.SUCCEEDED) == 0) {
+                    counters.drop(DropReason.MALFORMED);
+                } else if ((flags & (Mroute.BCAST | Mroute.MCAST)) != 0) {
+                    toAllClients(slot, null, counters);
+                } else {
+                    MultiInstance m = mroute.lookup(dst, now);
+                    if (m == null) {
+                        counters.drop(DropReason.NO_ROUTE);
+                    } else {
+                        m.owner.handOver(slot, Handoff.FROM_TUN, m, null, counters);
+                    }
+                }
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                counters.drop(DropReason.INTERNAL_ERROR);
+                log.warn("server: a tun packet failed the routing: " + e);
+            }
+        }
+    }
+
+    /** Broadcast and multicast: to every established client but {@code except}. Any thread. */
+    void toAllClients(ByteBuffer slot, MultiInstance except, Counters counting) {
+        for (MultiInstance m : byClientId.values()) {
+            if (m != except && m.established && !m.halted) {
+                m.owner.handOver(slot, Handoff.FROM_TUN, m, null, counting);
+            }
+        }
+    }
+
+    /** A data thread's packet for the tun. */
+    void toTun(ByteBuffer slot, Counters counting) {
+        int r = tunOut.offer(slot, Handoff.FROM_TUN, null, null);
+        if (r == 1) {
+            eventSet.wakeup();
+        } else if (r < 0) {
+            counting.drop(DropReason.QUEUE_FULL);
+        }
+    }
+
+    /** A data thread's packet for client {@code m}'s address; false when dropped (counted). */
+    boolean toLink(ByteBuffer slot, MultiInstance m, Counters counting) {
+        int r = linkOut.offer(slot, Handoff.FROM_LINK, m, m.real);
+        if (r == 1) {
+            eventSet.wakeup();
+        } else if (r < 0) {
+            counting.drop(DropReason.QUEUE_FULL);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * {@code multi_process_float}: a packet of {@code m} that decrypted came from {@code to}. Refused
+     * when another client with another common name holds that address; one with the same name is closed.
+     */
+    boolean processFloat(MultiInstance m, SocketAddress to) {
+        MultiInstance other = byAddress.get(to);
+        if (other != null && other != m) {
+            if (!other.commonName.equals(m.commonName)) {
+                log.warn("server: client " + m.clientId + " may not float to " + to + ", which client " + other.clientId + " holds");
+                return false;
+            }
+            other.owner.post(() -> other.owner.close(other, "its address was taken by a float of client " + m.clientId));
+        }
+        SocketAddress from = m.real;
+        byAddress.put(to, m);
+        byAddress.remove(from, m);
+        m.real = to;
+        log.info(m + " floated from " + from + " to " + to);
+        return true;
+    }
+
+    /**
+     * {@code multi_connection_established}: the client's name, address (from {@link ClientAddressing}),
+     * iroutes and peer-id go into the tables. On its data thread. False when it gets no address.
+     */
+    boolean connectionEstablished(MultiInstance m) {
+        PeerSession s = m.session;
+        String cn = engines.commonName(s);
+        m.commonName = cn == null ? org.culvert.api.tunnel.ServerClient.UNDEF : cn;
+        String user = engines.username(s);
+        if (user != null) {
+            m.username = user;
+        }
+        String cipher = engines.dataCipher(s);
+        m.dataCipher = cipher == null ? "" : cipher;
+        publish(ServerClientEvent.Kind.CONNECT, m, "", false);
+        if (!plan.duplicateCn() && cn != null) {
+            // multi_delete_dup: a newly connected common name closes the others with that name
+            for (MultiInstance other : byClientId.values()) {
+                if (other != m && cn.equals(other.commonName) && !other.halted) {
+                    other.owner.post(() -> other.owner.close(other, "duplicate common name " + cn + " (client " + m.clientId + ")"));
+                }
+            }
+        }
+        ClientAddressing.Lease lease = addressing.acquire(m.commonName);
+        if (lease == null) {
+            log.warn("MULTI: no free address for " + m);
+            return false;
+        }
+        m.lease = lease;
+        long now = clock.millis();
+        Mroute.Addr a = new Mroute.Addr();
+        if (lease.ipv4() != null && Mroute.parse(lease.ipv4(), a)) {
+            mroute.addHost(a, m, now);
+            m.virtualAddress = lease.ipv4();
+            log.info("MULTI: primary virtual IP for " + m + ": " + lease.ipv4());
+            publish(ServerClientEvent.Kind.ADDRESS, m, lease.ipv4(), true);
+        }
+        if (lease.ipv6() != null && Mroute.parse(lease.ipv6(), a)) {
+            mroute.addHost(a, m, now);
+            m.virtualIpv6Address = lease.ipv6();
+            log.info("MULTI: primary virtual IPv6 for " + m + ": " + lease.ipv6());
+            publish(ServerClientEvent.Kind.ADDRESS, m, lease.ipv6(), true);
+        }
+        for (String iroute : lease.iroutes()) {
+            int slash = iroute.indexOf('/');
+            String net = slash < 0 ? iroute : iroute.substring(0, slash);
+            if (!Mroute.parse(net, a)) {
+                log.warn("MULTI: bad iroute " + iroute + " for " + m);
+                continue;
+            }
+            int bits = slash < 0 ? Mroute.hostBits(a.kind) : Integer.parseInt(iroute.substring(slash + 1));
+            mroute.addIroute(a, bits, m, now);
+            log.info("MULTI: internal route " + iroute + " -> " + m);
+            publish(ServerClientEvent.Kind.ADDRESS, m, iroute, false);
+        }
+        int peerId = engines.peerId(s);
+        if (peerId >= 0 && peerId != NO_PEER_ID) {
+            MultiInstance holder = byPeerId.putIfAbsent(peerId, m);
+            if (holder == m) {
+                m.peerId = peerId;
+            } else {
+                log.warn("MULTI: peer-id " + peerId + " of " + m + " is taken by client " + holder.clientId + "; its DATA_V2 packets are dropped");
+            }
+        }
+        m.established = true;
+        publish(ServerClientEvent.Kind.ESTABLISHED, m, "", false);
+        return true;
+    }
+
+    /** {@code multi_close_instance}, after its data thread let it go: out of every table, address released. */
+    void closed(MultiInstance m, String why) {
+        mroute.removeOwner(m);
+        byAddress.remove(m.real, m);
+        byClientId.remove(m.clientId, m);
+        if (m.peerId >= 0) {
+            byPeerId.remove(m.peerId, m);
+        }
+        m.owner.inbound.forget(m);
+        linkOut.forget(m);
+        if (m.lease != null) {
+            addressing.release(m.lease);
+        }
+        m.session.close();
+        log.info(m + " closed (client " + m.clientId + "): " + why);
+        publish(ServerClientEvent.Kind.DISCONNECT, m, "", false);
+    }
+
+    void publish(ServerClientEvent.Kind kind, MultiInstance m, String address, boolean primary) {
+        try {
+            events.accept(new ServerClientEvent(kind, m.snapshot(), address, primary, envOf(m)));
+        } catch (RuntimeException e) {
+            log.warn("server: a client event failed: " + e);
+        }
+    }
+
+    private Map<String, String> envOf(MultiInstance m) {
+        Map<String, String> env = new java.util.HashMap<>(engines.environment(m.session));
+        env.put("common_name", m.commonName);
+        SocketAddress r = m.real;
+        if (r instanceof InetSocketAddress) {
+            InetSocketAddress i = (InetSocketAddress) r;
+            env.put("untrusted_ip", i.getHostString());
+            env.put("untrusted_port", Integer.toString(i.getPort()));
+        } else {
+            env.put("untrusted_ip", String.valueOf(r));
+        }
+        return env;
+    }
+
+    // --- the TunnelServer view (any thread) ---
+
+    List<MultiInstance> instances() {
+        List<MultiInstance> all = new ArrayList<>(byClientId.values());
+        all.sort(Comparator.comparingLong(m -> m.clientId));
+        return all;
+    }
+
+    List<MrouteTable.Route<MultiInstance>> routes() {
+        return mroute.routes();
+    }
+
+    /** {@code client-kill CID [message]}. */
+    boolean clientKill(long clientId, String message) {
+        MultiInstance m = byClientId.get(clientId);
+        if (m == null) {
+            return false;
+        }
+        String msg = message == null ? "RESTART" : message;
+        m.owner.post(() -> m.owner.clientKill(m, msg));
+        return true;
+    }
+
+    /** {@code kill cn} / {@code kill addr:port}: closes the matches at once, sending nothing. */
+    int kill(String commonNameOrAddress) {
+        int n = 0;
+        for (MultiInstance m : byClientId.values()) {
+            if (commonNameOrAddress.equals(m.commonName) || commonNameOrAddress.equals(addressText(m.real))) {
+                m.owner.post(() -> m.owner.close(m, "killed by the operator"));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** {@code a.b.c.d:port} as OpenVPN's kill takes it, or the address's own text. */
+    static String addressText(SocketAddress a) {
+        if (a instanceof InetSocketAddress) {
+            InetSocketAddress i = (InetSocketAddress) a;
+            return (i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString()) + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    /** The server's counters: the link thread's and every data thread's. Allocates. */
+    TunnelCounters counters() {
+        TunnelCounters sum = counters.snapshot();
+        for (ServerDataThread t : threads) {
+            sum = add(sum, t.counters.snapshot());
+        }
+        return sum;
+    }
+
+    private static TunnelCounters add(TunnelCounters a, TunnelCounters b) {
+        Map<DropReason, Long> drops = new java.util.EnumMap<>(DropReason.class);
+        drops.putAll(a.drops());
+        b.drops().forEach((k, v) -> drops.merge(k, v, Long::sum));
+        return new TunnelCounters(a.tunReadPackets() + b.tunReadPackets(), a.tunReadBytes() + b.tunReadBytes(),
+                a.tunWritePackets() + b.tunWritePackets(), a.tunWriteBytes() + b.tunWriteBytes(), a.linkReadPackets() + b.linkReadPackets(),
+                a.linkReadBytes() + b.linkReadBytes(), a.linkWritePackets() + b.linkWritePackets(), a.linkWriteBytes() + b.linkWriteBytes(),
+                drops, a.restarts() + b.restarts(), a.linkAuthReadBytes() + b.linkAuthReadBytes());
+    }
+
+    int dataThreads() {
+        return threads.length;
+    }
+}

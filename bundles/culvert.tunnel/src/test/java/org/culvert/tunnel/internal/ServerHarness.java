@@ -1,0 +1,211 @@
+package org.culvert.tunnel.internal;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.culvert.api.link.LinkProtocol;
+import org.culvert.api.link.LinkSpec;
+import org.culvert.api.tun.TunLayer;
+import org.culvert.api.tun.TunSpec;
+import org.culvert.api.tunnel.ServerClient;
+import org.culvert.api.tunnel.ServerClientEvent;
+import org.culvert.openvpn.config.ConfigParser;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.tls.TestPki;
+import org.culvert.openvpn.tls.TlsSettingsFactory;
+import org.culvert.testkit.MemoryEventBackend;
+import org.culvert.testkit.MemoryLinkSocket;
+import org.culvert.testkit.MemoryLinkTransport;
+import org.culvert.testkit.MemoryTunDevice;
+import org.culvert.testkit.MemoryTunDriver;
+import org.culvert.testkit.MemoryTunHub;
+import org.culvert.testkit.MemoryTunOsSide;
+
+/**
+ * One server loop over the in-memory plugins and point-to-point TLS clients (the core's own
+ * {@code tls-client} tunnels) against it: certificates from one test CA, client {@code i} with common
+ * name {@code client<i>} and address {@code 10.8.0.(10+i)}.
+ */
+final class ServerHarness implements AutoCloseable {
+    private static final AtomicInteger SEQ = new AtomicInteger(9000);
+    static final TestPki.Identity CA = TestPki.ca("culvert-test-ca");
+    static final TestPki.Identity SERVER = TestPki.issue(CA, "server", TestPki.Usage.SERVER, false, false);
+    private static final Map<Integer, TestPki.Identity> CLIENTS = new ConcurrentHashMap<>();
+
+    final int id = SEQ.incrementAndGet();
+    final MemoryRunners memory = new MemoryRunners();
+    final List<ServerClientEvent> events = new CopyOnWriteArrayList<>();
+    /** Leases by common name; tests add iroutes before clients connect. */
+    final Map<String, ClientAddressing.Lease> leases = new ConcurrentHashMap<>();
+    final List<String> released = new CopyOnWriteArrayList<>();
+    ServerLoop loop;
+    ServerView view;
+    MemoryLinkSocket link;
+    MemoryTunDevice tun;
+    MemoryTunOsSide os;
+    private Thread thread;
+    final TunnelLog log;
+
+    ServerHarness() {
+        log = new TunnelLog("srv" + id);
+    }
+
+    static TestPki.Identity identity(int i) {
+        return CLIENTS.computeIfAbsent(i, n -> TestPki.issue(CA, "client" + n, TestPki.Usage.CLIENT, false, false));
+    }
+
+    static Inet4Address ip(String text) {
+        try {
+            return (Inet4Address) InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    static String clientAddress(int i) {
+        return "10.8.0." + (10 + i);
+    }
+
+    static String pem(String tag, String body) {
+        return "<" + tag + ">\n" + body + "</" + tag + ">\n";
+    }
+
+    /** The stand-in engines for a server with {@code extra} configuration lines (e.g. ping and ping-restart). */
+    TlsServerEngines engines(String extra) throws Exception {
+        String config = "dev tun\ntls-server\ndh none\ndata-ciphers AES-256-GCM\n" + pem("ca", CA.certPem()) + pem("cert", SERVER.certPem())
+                + pem("key", SERVER.keyPem()) + extra;
+        OpenVpnOptions options = ConfigParser.parse(config, "server.conf", null);
+        return new TlsServerEngines(options, TlsSettingsFactory.fromOptions(options), LoopClock.SYSTEM);
+    }
+
+    /** Client {@code clientN} gets 10.8.0.(10+N) unless {@link #leases} says otherwise; releases are noted. */
+    ClientAddressing addressing() {
+        return new ClientAddressing() {
+            @Override
+            public Lease acquire(String commonName) {
+                Lease l = leases.get(commonName);
+                if (l == null && commonName.startsWith("client")) {
+                    l = new Lease(clientAddress(Integer.parseInt(commonName.substring(6))), null, List.of(), commonName);
+                }
+                return l;
+            }
+
+            @Override
+            public void release(Lease lease) {
+                released.add(String.valueOf(lease.handle()));
+            }
+        };
+    }
+
+    /** Starts the server with {@code extra} configuration lines (e.g. ping and ping-restart). */
+    void start(ServerPlan plan, String extra) throws Exception {
+        start(plan, engines(extra));
+    }
+
+    /** Starts the server with {@code engines}. */
+    void start(ServerPlan plan, ServerEngines engines) throws Exception {
+        link = (MemoryLinkSocket) new MemoryLinkTransport(4096, 32).open(LinkSpec.builder(LinkProtocol.UDP).local("srv" + id, 1194).build());
+        tun = new MemoryTunDriver(4096, 32).open(TunSpec.builder(TunLayer.TUN).name("memsrv" + id).build());
+        os = MemoryTunHub.awaitOsSide("memsrv" + id, 5000);
+        view = new ServerView("srv" + id, null, List::of, LoopClock.SYSTEM, log);
+        java.util.function.Consumer<ServerClientEvent> sink = view.sink();
+        ClientAddressing addressing = addressing();
+        loop = new ServerLoop(plan, tun, link, new MemoryEventBackend(), engines, addressing, LoopClock.SYSTEM, log, e -> {
+            events.add(e);
+            sink.accept(e);
+        });
+        view.attach(loop);
+        thread = new Thread(() -> {
+            try {
+                loop.run("srv" + id);
+            } catch (Exception e) {
+                log.error("server loop failed", e);
+            }
+        }, "server-harness-" + id);
+        thread.start();
+    }
+
+    /** Client {@code i}'s configuration: a p2p tls-client to the server, its own certificate. */
+    String clientConfig(int i, String extra) {
+        return clientConfig(i, i, extra);
+    }
+
+    /** Client {@code i} with the certificate of client {@code as} (a shared common name). */
+    String clientConfig(int i, int as, String extra) {
+        TestPki.Identity me = identity(as);
+        return "dev memc" + i + "_" + id + "\ndev-type tun\nproto udp\nlocal c" + i + "_" + id + "\nlport 1194\nremote srv" + id
+                + "\nrport 1194\ntls-client\ndata-ciphers AES-256-GCM\n" + pem("ca", CA.certPem()) + pem("cert", me.certPem())
+                + pem("key", me.keyPem()) + extra;
+    }
+
+    /** Starts client {@code i}; returns its tun's OS side once it exists. */
+    TunnelRunner client(int i, String extra) throws Exception {
+        return client(i, i, extra);
+    }
+
+    /** Starts client {@code i} with client {@code as}'s certificate. */
+    TunnelRunner client(int i, int as, String extra) throws Exception {
+        TunnelRunner r = memory.fromConfig("c" + i + "_" + id, clientConfig(i, as, extra), new RecordingSink(), new Counters(), LoopClock.SYSTEM);
+        r.start();
+        return r;
+    }
+
+    /** A raw UDP socket at {@code host:1194} on the memory network, aimed at the server. */
+    MemoryLinkSocket rawSocket(String host) throws Exception {
+        return (MemoryLinkSocket) new MemoryLinkTransport().open(LinkSpec.builder(LinkProtocol.UDP).local(host, 1194).remote("srv" + id, 1194).build());
+    }
+
+    /** Sends {@code packet} as one datagram from {@code socket}. */
+    static void send(MemoryLinkSocket socket, byte[] packet) throws Exception {
+        org.culvert.api.packet.PacketBatch batch = org.culvert.api.packet.PacketBatch.allocate(1, 0, 2048);
+        batch.slot(0).put(packet).flip();
+        batch.count(1);
+        if (socket.send(batch, 0) != 1) {
+            throw new IllegalStateException("not sent");
+        }
+    }
+
+    MemoryTunOsSide clientOs(int i) throws InterruptedException {
+        return MemoryTunHub.awaitOsSide("memc" + i + "_" + id, 10_000);
+    }
+
+    /** Waits until the clients named are established (each once). */
+    void awaitEstablished(String... commonNames) throws InterruptedException {
+        MemoryRunners.awaitTrue(() -> {
+            for (String cn : commonNames) {
+                if (view.clients().stream().noneMatch(c -> c.established() && c.commonName().equals(cn))) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> "clients " + List.of(commonNames) + " not established: " + view.clients() + "\n" + log.recent());
+    }
+
+    ServerClient clientNamed(String cn) {
+        return view.clients().stream().filter(c -> c.commonName().equals(cn)).findFirst().orElse(null);
+    }
+
+    @Override
+    public void close() throws Exception {
+        memory.stopAll();
+        if (loop != null) {
+            loop.requestExit();
+            thread.join(10_000);
+        }
+        if (view != null) {
+            view.close();
+        }
+        if (link != null) {
+            link.close();
+        }
+        if (tun != null) {
+            tun.close();
+        }
+    }
+}
