@@ -486,12 +486,13 @@ final class ServerLoop {
                 }
             }
         }
-        ClientAddressing.Lease lease = addressing.acquire(m.commonName);
+        // The engine chose the addresses before its PUSH_REPLY (as OpenVPN does before the keys); else the pool now.
+        ClientAddressing.Lease lease = m.lease() != null ? m.lease() : addressing.acquire(m.commonName);
         if (lease == null) {
             log.warn("MULTI: no free address for " + m);
             return false;
         }
-        m.lease = lease;
+        m.lease(lease);
         long now = clock.millis();
         Mroute.Addr a = new Mroute.Addr();
         if (lease.ipv4() != null && Mroute.parse(lease.ipv4(), a)) {
@@ -532,6 +533,26 @@ final class ServerLoop {
         return true;
     }
 
+    /**
+     * {@code multi_delete_dup} before the address is chosen, as OpenVPN does: unless
+     * {@code --duplicate-cn}, the other clients of {@code cn} close, and their addresses go back to the
+     * pool now, so that the name gets its address again. The new client's data thread.
+     */
+    void deleteDuplicates(MultiInstance m, String cn) {
+        if (plan.duplicateCn() || cn == null) {
+            return;
+        }
+        for (MultiInstance other : byClientId.values()) {
+            if (other != m && cn.equals(other.commonName) && !other.halted) {
+                ClientAddressing.Lease lease = other.takeLease();
+                if (lease != null) {
+                    addressing.release(lease);
+                }
+                other.owner.post(() -> other.owner.close(other, "duplicate common name " + cn + " (client " + m.clientId + ")"));
+            }
+        }
+    }
+
     /** {@code multi_close_instance}, after its data thread let it go: out of every table, address released. */
     void closed(MultiInstance m, String why) {
         mroute.removeOwner(m);
@@ -542,9 +563,11 @@ final class ServerLoop {
         }
         m.owner.inbound.forget(m);
         linkOut.forget(m);
-        if (m.lease != null) {
-            addressing.release(m.lease);
+        ClientAddressing.Lease lease = m.takeLease();
+        if (lease != null) {
+            addressing.release(lease);
         }
+        engines.closed(m);
         m.session.close();
         log.info(m + " closed (client " + m.clientId + "): " + why);
         publish(ServerClientEvent.Kind.DISCONNECT, m, "", false);

@@ -102,6 +102,18 @@ public final class TunnelComponent implements Tunnel, StatusSink {
             return;
         }
         applyOperations(plan);
+        if (plan.server != null) {
+            ServerRunner.Setup setup;
+            try {
+                setup = plan.server.apply(tunnelLog);
+            } catch (RuntimeException e) {
+                tunnelLog.warn(e.getMessage());
+                status(TunnelState.FAILED, TunnelReason.CONFIG_ERROR, e.getMessage());
+                return;
+            }
+            startServer(setup, context, properties);
+            return;
+        }
         Map<String, Object> configuration = Map.copyOf(properties);
         TunnelRunner.PlanSource reload = () -> {
             TunnelPlan fresh = PlanBuilder.fromConfiguration(name, configuration);

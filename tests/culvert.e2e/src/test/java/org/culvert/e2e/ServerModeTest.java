@@ -1,0 +1,136 @@
+package org.culvert.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Culvert as the server: OpenVPN's shipped sample {@code server.conf} (its two log paths under
+ * {@code /var/log/openvpn} redirected into the case folder on the command line, as
+ * {@link ShippedClientServerTest} does for stock OpenVPN) with the shipped keys in one namespace, and
+ * the shipped {@code client.conf} (remote made the server's address) in the other: first on stock
+ * OpenVPN 2.6, then on Culvert. Each client must get 10.8.0.x/24 from the server's pool, ping 10.8.0.1
+ * and be pinged back; the stock client's addresses and routes must be what it gets from a stock
+ * server ({@code ShippedClientServerTest} checks that side); the pool-persist file must name the
+ * client once the server stopped.
+ */
+@ExtendWith(PeerLogs.class)
+class ServerModeTest {
+    @BeforeAll
+    static void prerequisites() {
+        E2eEnv.requireTools();
+    }
+
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void shippedServerConfOnCulvertServesStockAndCulvertClients() throws Exception {
+        Path dir = Peer.caseDir("server-mode-shipped-udp");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            Path clientDir = dir.resolve("client");
+            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "");
+            Peer server = startServer(net, serverDir, "server-culvert-udp");
+            try {
+                ShippedClientServerTest.Seen stock = ShippedClientServerTest.connect(net, Impl.OPENVPN, clientDir,
+                        "client-openvpn-udp", server, c -> { });
+                ShippedClientServerTest.Seen culvert = ShippedClientServerTest.connect(net, Impl.CULVERT, clientDir,
+                        "client-culvert-udp", server, c -> { });
+                // Both clients carry the shipped client certificate (CN "Test-Client"): the pool gives the
+                // name its address again, as OpenVPN's ifconfig-pool does.
+                assertEquals(stock.address(), culvert.address(), "the same common name gets the same pool address");
+                assertTrue(stock.address().startsWith("10.8.0."), stock.address());
+                server.assertAlive("after two clients");
+                assertEquals(0, server.stop(Duration.ofSeconds(20)), "the server's exit status");
+                String persisted = Files.readString(serverDir.resolve("ipp.txt"));
+                String ip = stock.address().substring(0, stock.address().indexOf('/'));
+                assertTrue(persisted.contains("," + ip), "ifconfig-pool-persist names the client's address: " + persisted);
+                Report.line("shipped server.conf on Culvert over udp: stock openvpn client " + stock.address() + " up in "
+                        + stock.upMillis() + " ms, Culvert client " + culvert.address() + " up in " + culvert.upMillis() + " ms");
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    /**
+     * The shipped server.conf with OpenVPN's server scripts: {@code auth-user-pass-verify via-file}
+     * (run off the data path), a {@code client-connect} whose file gives the client a fixed address
+     * ({@code ifconfig-push}) and a {@code client-disconnect} that leaves a mark; a stock client with the
+     * right password gets that address and pings through, one with a wrong password gets AUTH_FAILED.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void serverScriptsDecideStockClients() throws Exception {
+        Path dir = Peer.caseDir("server-mode-scripts-udp");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            Path clientDir = dir.resolve("client");
+            Path verify = script(serverDir, "verify.sh", "#!/bin/sh\n"
+                    + "[ \"$(sed -n 1p \"$1\")\" = alice ] && [ \"$(sed -n 2p \"$1\")\" = s3cret ] && exit 0\nexit 1\n");
+            Path connect = script(serverDir, "connect.sh", "#!/bin/sh\necho 'ifconfig-push 10.8.0.77 255.255.255.0' > \"$1\"\n");
+            Path disconnect = script(serverDir, "disconnect.sh", "#!/bin/sh\necho \"$common_name $username\" > "
+                    + serverDir.resolve("disconnected.txt") + "\n");
+            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "script-security 2\nauth-user-pass-verify " + verify
+                    + " via-file\nclient-connect " + connect + "\nclient-disconnect " + disconnect + "\n");
+            Path conf = clientDir.resolve("client.conf");
+            String shipped = Files.readString(conf);
+            // explicit-exit-notify: the client says when it stops, so the server closes it (and runs client-disconnect) now.
+            Files.writeString(conf, shipped + "\nauth-user-pass up.txt\nexplicit-exit-notify 1\n");
+            Files.writeString(clientDir.resolve("up.txt"), "alice\ns3cret\n");
+            Peer server = startServer(net, serverDir, "server-culvert-scripts");
+            try {
+                ShippedClientServerTest.Seen good = ShippedClientServerTest.connect(net, Impl.OPENVPN, clientDir,
+                        "client-openvpn-alice", server, c -> { });
+                assertEquals("10.8.0.77/24", good.address(), "client-connect's ifconfig-push");
+                Path mark = serverDir.resolve("disconnected.txt");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Files.exists(mark) && System.nanoTime() < deadline) {
+                    Peer.pause();
+                }
+                // The stock client's exit notification closes its instance; client-disconnect then runs.
+                assertTrue(Files.exists(mark), "client-disconnect did not run");
+                assertEquals("Test-Client alice", Files.readString(mark).trim());
+
+                Files.writeString(clientDir.resolve("up.txt"), "alice\nwrong\n");
+                Peer bad = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, conf, clientDir, "client-openvpn-wrong-password");
+                try {
+                    bad.awaitLog("AUTH_FAILED", 0, E2eEnv.readyTimeout());
+                } finally {
+                    bad.close();
+                }
+                server.assertAlive("after a refused client");
+                Report.line("shipped server.conf on Culvert with auth-user-pass-verify, client-connect and client-disconnect:"
+                        + " stock client got " + good.address() + " from client-connect in " + good.upMillis() + " ms; a wrong password: AUTH_FAILED");
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    /** Culvert on the shipped server.conf, its two paths under /var/log/openvpn in the case folder; returns once it serves. */
+    static Peer startServer(Netns net, Path serverDir, String label) {
+        Peer server = Peer.startWithArgs(net, net.a(), Impl.CULVERT, List.of("--config", "server.conf",
+                "--ifconfig-pool-persist", "ipp.txt", "--status", "openvpn-status.log"), serverDir, label);
+        server.awaitUdpBound(net, 1194, E2eEnv.readyTimeout());
+        server.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+        return server;
+    }
+
+    private static Path script(Path dir, String name, String text) throws java.io.IOException {
+        Files.createDirectories(dir);
+        Path p = dir.resolve(name).toAbsolutePath();
+        Files.writeString(p, text);
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return p;
+    }
+}
