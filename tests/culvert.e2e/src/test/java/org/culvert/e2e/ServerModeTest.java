@@ -117,6 +117,69 @@ class ServerModeTest {
         }
     }
 
+    /**
+     * The management interface of a Culvert server with a stock client: {@code status 3} lists the client
+     * (CLIENT_LIST with its common name and pool address), {@code client-kill CID} sends it RESTART on the
+     * control channel, and the stock client comes back by itself and is listed again under a new CID.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void managementListsAndKillsAStockClient() throws Exception {
+        Path dir = Peer.caseDir("server-mode-client-kill");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            Path clientDir = dir.resolve("client");
+            Path sock = serverDir.resolve("mgmt.sock").toAbsolutePath();
+            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "management " + sock + " unix\n");
+            Peer server = startServer(net, serverDir, "server-culvert-mgmt");
+            Peer client = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, clientDir.resolve("client.conf"), clientDir, "client-openvpn-killed");
+            try (ManagementSession m = ManagementSession.unix("server-mgmt", sock, Duration.ofSeconds(10))) {
+                client.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
+                m.until(l -> l.startsWith(">INFO:"), Duration.ofSeconds(10));
+                String cid = clientId(m);
+                m.send("client-kill " + cid);
+                m.until(l -> l.startsWith("SUCCESS: client-kill command succeeded"), Duration.ofSeconds(10));
+                // Stock OpenVPN's words for a RESTART pushed on the control channel.
+                client.awaitLog("server-pushed-connection-reset", 0, Duration.ofSeconds(20));
+                int afterKill = client.logText().indexOf("server-pushed-connection-reset");
+                client.awaitLog("Initialization Sequence Completed", afterKill, E2eEnv.readyTimeout());
+                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
+                String again = clientId(m);
+                assertTrue(!again.equals(cid), "the client came back as a new instance: CID " + cid + " then " + again);
+                server.assertAlive("after client-kill");
+                Report.line("Culvert server management: status 3 listed the stock client (CID " + cid + "), client-kill sent RESTART, the client came back as CID " + again);
+            } finally {
+                client.close();
+                server.close();
+            }
+        }
+    }
+
+    /** The CID of the only client in {@code status 3}'s CLIENT_LIST (its common name Test-Client, a 10.8.0.x address). */
+    private static String clientId(ManagementSession m) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            m.send("status 3");
+            List<String> lines;
+            try {
+                lines = m.until(l -> l.equals("END"), Duration.ofSeconds(10));
+            } catch (AssertionError e) {
+                throw new AssertionError("status 3 unanswered; management transcript: " + m.transcript(), e);
+            }
+            for (String l : lines) {
+                String[] f = l.split("\t");
+                if (f[0].equals("CLIENT_LIST") && f.length > 10 && f[1].equals("Test-Client") && f[3].startsWith("10.8.0.")) {
+                    return f[10];
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no established Test-Client in status 3: " + lines);
+            }
+            Peer.pause();
+        }
+    }
+
     /** Culvert on the shipped server.conf, its two paths under /var/log/openvpn in the case folder; returns once it serves. */
     static Peer startServer(Netns net, Path serverDir, String label) {
         Peer server = Peer.startWithArgs(net, net.a(), Impl.CULVERT, List.of("--config", "server.conf",
