@@ -118,6 +118,42 @@ class ServerModeTest {
     }
 
     /**
+     * {@code verify-client-cert none} with {@code auth-user-pass-verify} and {@code username-as-common-name}:
+     * a stock client without a certificate (the shipped client.conf without its cert and key lines)
+     * logs in with its username and password, gets a pool address and pings through.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aClientWithoutCertificateLogsInWithItsPassword() throws Exception {
+        Path dir = Peer.caseDir("server-mode-no-client-cert");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            Path clientDir = dir.resolve("client");
+            Path verify = script(serverDir, "verify.sh", "#!/bin/sh\n"
+                    + "[ \"$(sed -n 1p \"$1\")\" = bob ] && [ \"$(sed -n 2p \"$1\")\" = h0rse ] && exit 0\nexit 1\n");
+            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "verify-client-cert none\nusername-as-common-name\n"
+                    + "script-security 2\nauth-user-pass-verify " + verify + " via-file\n");
+            Path conf = clientDir.resolve("client.conf");
+            String client = Files.readString(conf);
+            assertTrue(client.contains("\ncert client.crt\n") && client.contains("\nkey client.key\n"), "the shipped cert and key lines");
+            Files.writeString(conf, client.replace("\ncert client.crt\n", "\n").replace("\nkey client.key\n", "\n")
+                    + "\nauth-user-pass up.txt\n");
+            Files.writeString(clientDir.resolve("up.txt"), "bob\nh0rse\n");
+            Peer server = startServer(net, serverDir, "server-culvert-no-client-cert");
+            try {
+                ShippedClientServerTest.Seen seen = ShippedClientServerTest.connect(net, Impl.OPENVPN, clientDir,
+                        "client-openvpn-no-cert", server, c -> { });
+                assertTrue(seen.address().startsWith("10.8.0."), seen.address());
+                server.assertAlive("after a client without a certificate");
+                Report.line("Culvert server with verify-client-cert none: a stock client without a certificate logged in by password, got "
+                        + seen.address() + " in " + seen.upMillis() + " ms");
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    /**
      * The management interface of a Culvert server with a stock client: {@code status 3} lists the client
      * (CLIENT_LIST with its common name and pool address), {@code client-kill CID} sends it RESTART on the
      * control channel, and the stock client comes back by itself and is listed again under a new CID.
