@@ -154,6 +154,66 @@ class ServerModeTest {
     }
 
     /**
+     * Three stock clients at once, each in a namespace of its own with its own certificate (signed by the
+     * shipped sample CA in the test), on the shipped server.conf with {@code client-to-client}: each gets
+     * its own pool address, and each pings the two others through the server (namespace a does not
+     * forward, so only the server's client-to-client carries those packets).
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void threeStockClientsPingEachOtherWithClientToClient() throws Exception {
+        Path dir = Peer.caseDir("server-mode-three-clients");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            ShippedClientServerTest.prepare(net, serverDir, dir.resolve("unused-client"), "udp", "client-to-client\n");
+            Path keys = LoopbackSamplesTest.EXAMPLES.resolve("sample-keys");
+            Pki.Authority ca = new Pki.Authority("sample CA", keys.resolve("ca.crt"), keys.resolve("ca.key"));
+            String shipped = Files.readString(LoopbackSamplesTest.EXAMPLES.resolve("sample-config-files").resolve("client.conf"));
+            String[] namespaces = {net.b(), net.addLinkedToA(1), net.addLinkedToA(2)};
+            String[] servers = {net.linkAddrA(), net.linkAddrToA(1), net.linkAddrToA(2)};
+            Peer server = startServer(net, serverDir, "server-culvert-three");
+            List<Peer> clients = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    Path cdir = dir.resolve("client" + i);
+                    Files.createDirectories(cdir);
+                    Pki.Identity id = Pki.issue(ca, cdir, "client" + i, Pki.Usage.CLIENT);
+                    Files.copy(keys.resolve("ca.crt"), cdir.resolve("ca.crt"));
+                    Files.writeString(cdir.resolve("client.conf"), shipped.replace("\nremote my-server-1 1194\n", "\nremote " + servers[i] + " 1194\n")
+                            .replace("\ncert client.crt\n", "\ncert " + id.cert().getFileName() + "\n")
+                            .replace("\nkey client.key\n", "\nkey " + id.key().getFileName() + "\n"));
+                    clients.add(Peer.startConfigFile(net, namespaces[i], Impl.OPENVPN, cdir.resolve("client.conf"), cdir, "client-openvpn-" + i));
+                }
+                String[] addresses = new String[3];
+                for (int i = 0; i < 3; i++) {
+                    clients.get(i).awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+                    String addr = net.run(namespaces[i], Duration.ofSeconds(5), "ip", "-4", "-o", "addr", "show", "dev", "tun0").check().output();
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("inet (10\\.8\\.0\\.\\d+)/24").matcher(addr);
+                    assertTrue(m.find(), "client " + i + ": no pool address on tun0: " + addr);
+                    addresses[i] = m.group(1);
+                }
+                assertEquals(3, java.util.Set.of(addresses).size(), "three different addresses: " + List.of(addresses));
+                Peer[] all = {server, clients.get(0), clients.get(1), clients.get(2)};
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 3; j++) {
+                        if (i != j) {
+                            Peer.awaitTunnel(net, namespaces[i], addresses[j], Duration.ofSeconds(15), all);
+                        }
+                    }
+                }
+                server.assertAlive("after three clients");
+                Report.line("Culvert server, shipped server.conf + client-to-client: three stock clients " + List.of(addresses)
+                        + " pinged each other through the server");
+            } finally {
+                for (Peer c : clients) {
+                    c.close();
+                }
+                server.close();
+            }
+        }
+    }
+
+    /**
      * The management interface of a Culvert server with a stock client: {@code status 3} lists the client
      * (CLIENT_LIST with its common name and pool address), {@code client-kill CID} sends it RESTART on the
      * control channel, and the stock client comes back by itself and is listed again under a new CID.
