@@ -244,7 +244,11 @@ class ServerModeTest {
                 String again = clientId(m);
                 assertTrue(!again.equals(cid), "the client came back as a new instance: CID " + cid + " then " + again);
                 server.assertAlive("after client-kill");
-                Report.line("Culvert server management: status 3 listed the stock client (CID " + cid + "), client-kill sent RESTART, the client came back as CID " + again);
+                m.send("signal SIGTERM");
+                m.until(l -> l.startsWith("SUCCESS: signal SIGTERM thrown"), Duration.ofSeconds(10));
+                assertEquals(0, server.awaitExit(Duration.ofSeconds(20)), "the server stopped on the management's SIGTERM");
+                Report.line("Culvert server management: status 3 listed the stock client (CID " + cid + "), client-kill sent RESTART, the client came back as CID "
+                        + again + "; signal SIGTERM stopped the server");
             } finally {
                 client.close();
                 server.close();

@@ -301,7 +301,7 @@ final class ServerDataThread implements Runnable {
             int generation = m.session.keyGeneration();
             if (generation != m.keyGeneration) {
                 m.keyGeneration = generation;
-                server.publish(ServerClientEvent.Kind.REAUTH, m, "", false);
+                server.publish(ServerClientEvent.Kind.REAUTH, m, "", false, Math.max(0, generation - 1));
             }
             return;
         }

@@ -477,7 +477,7 @@ final class ServerLoop {
         }
         String cipher = engines.dataCipher(s);
         m.dataCipher = cipher == null ? "" : cipher;
-        publish(ServerClientEvent.Kind.CONNECT, m, "", false);
+        publish(ServerClientEvent.Kind.CONNECT, m, "", false, Math.max(0, s.keyGeneration() - 1));
         if (!plan.duplicateCn() && cn != null) {
             // multi_delete_dup: a newly connected common name closes the others with that name
             for (MultiInstance other : byClientId.values()) {
@@ -574,8 +574,16 @@ final class ServerLoop {
     }
 
     void publish(ServerClientEvent.Kind kind, MultiInstance m, String address, boolean primary) {
+        publish(kind, m, address, primary, 0);
+    }
+
+    /**
+     * @param keyId for CONNECT and REAUTH, OpenVPN's {@code mda_key_id}: counted per client from 0 for its
+     *     first key, one more for each renegotiated key (the session's key generation less one)
+     */
+    void publish(ServerClientEvent.Kind kind, MultiInstance m, String address, boolean primary, long keyId) {
         try {
-            events.accept(new ServerClientEvent(kind, m.snapshot(), address, primary, envOf(m)));
+            events.accept(new ServerClientEvent(kind, m.snapshot(), address, primary, envOf(m), keyId));
         } catch (RuntimeException e) {
             log.warn("server: a client event failed: " + e);
         }

@@ -462,11 +462,21 @@ public final class TunnelComponent implements Tunnel, StatusSink {
                 if (r != null) {
                     r.requestStop(TunnelReason.USER_STOP);
                 }
+                ServerRunner s = serverRunner;
+                if (s != null) {
+                    // stop() waits for the server's threads: not on the caller's (a management client's) thread
+                    Thread t = new Thread(() -> s.stop(TunnelReason.USER_STOP), "culvert-server-stop-" + name);
+                    t.setDaemon(true);
+                    t.start();
+                }
                 return;
             case SIGHUP:
             case SIGUSR1:
                 if (r != null) {
                     r.requestRestart(signal == TunnelSignal.SIGHUP);
+                }
+                if (serverRunner != null) {
+                    log.warn(signal + " received: a server does not restart on a signal yet (SIGTERM stops it)");
                 }
                 return;
             default:
