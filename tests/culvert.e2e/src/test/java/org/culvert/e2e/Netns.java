@@ -41,6 +41,8 @@ public final class Netns implements AutoCloseable {
     private final String a;
     private final String b;
     private final List<ProcessHandle> started = new ArrayList<>();
+    /** Namespaces added with {@link #addLinkedToA}, removed at close. */
+    private final List<String> extras = new ArrayList<>();
     private boolean closed;
 
     private Netns(int n) {
@@ -73,6 +75,34 @@ public final class Netns implements AutoCloseable {
         for (String[] up : new String[][] {{a, "veth-a"}, {b, "veth-b"}, {a, "lo"}, {b, "lo"}}) {
             Proc.run(CMD_TIMEOUT, "ip", "-n", up[0], "link", "set", up[1], "up").check();
         }
+    }
+
+    /**
+     * One more namespace ({@code k} from 1 to 9) with a veth link of its own to a: a's end
+     * {@code 10.(210+k).N.1}, the new namespace's {@code 10.(210+k).N.2} (see {@link #linkAddrToA}); for
+     * servers in a that serve clients from several namespaces. Removed at {@link #close}.
+     *
+     * @return the namespace's name
+     */
+    public synchronized String addLinkedToA(int k) {
+        if (k < 1 || k > 9) {
+            throw new IllegalArgumentException("k " + k);
+        }
+        String ns = a.substring(0, a.length() - 1) + "c" + k;
+        extras.add(ns);
+        Proc.run(CMD_TIMEOUT, "ip", "netns", "add", ns).check();
+        Proc.run(CMD_TIMEOUT, "ip", "-n", a, "link", "add", "veth-c" + k, "type", "veth", "peer", "name", "veth-a", "netns", ns).check();
+        Proc.run(CMD_TIMEOUT, "ip", "-n", a, "addr", "add", "10." + (210 + k) + "." + subnet + ".1/24", "dev", "veth-c" + k).check();
+        Proc.run(CMD_TIMEOUT, "ip", "-n", ns, "addr", "add", "10." + (210 + k) + "." + subnet + ".2/24", "dev", "veth-a").check();
+        for (String[] up : new String[][] {{a, "veth-c" + k}, {ns, "veth-a"}, {ns, "lo"}}) {
+            Proc.run(CMD_TIMEOUT, "ip", "-n", up[0], "link", "set", up[1], "up").check();
+        }
+        return ns;
+    }
+
+    /** a's address on the link to the namespace {@link #addLinkedToA}{@code (k)} made. */
+    public String linkAddrToA(int k) {
+        return "10." + (210 + k) + "." + subnet + ".1";
     }
 
     public String a() {
@@ -198,7 +228,11 @@ public final class Netns implements AutoCloseable {
                 Proc.terminate(h, STOP_GRACE);
             }
         }
-        for (String ns : List.of(a, b)) {
+        List<String> all = new ArrayList<>(List.of(a, b));
+        synchronized (this) {
+            all.addAll(extras);
+        }
+        for (String ns : all) {
             killLeftovers(ns);
             Proc.Result r = Proc.run(CMD_TIMEOUT, "ip", "netns", "del", ns);
             if (!r.ok() && !r.output().contains("No such file")) {

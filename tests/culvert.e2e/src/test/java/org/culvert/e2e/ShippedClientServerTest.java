@@ -144,7 +144,7 @@ class ShippedClientServerTest {
     }
 
     /** Runs one client on the shipped client.conf until it is up, checks it, and stops it. */
-    private static Seen connect(Netns net, Impl impl, Path clientDir, String label, Peer server,
+    static Seen connect(Netns net, Impl impl, Path clientDir, String label, Peer server,
             java.util.function.Consumer<Peer> whileUp) {
         long start = System.nanoTime();
         Peer client = Peer.startConfigFile(net, net.b(), impl, clientDir.resolve("client.conf"), clientDir, label);

@@ -38,7 +38,8 @@ final class ServerStatusFormat {
      * @param eol   {@code "\r\n"} for the management interface, {@code "\n"} for the status file
      */
     static String format(TunnelServer server, String title, Instant now, ZoneId zone, int version, String eol) {
-        List<ServerClient> clients = server.clients();
+        // A copy: TunnelServer.clients() may be unmodifiable (the server view returns List.copyOf).
+        List<ServerClient> clients = new java.util.ArrayList<>(server.clients());
         clients.sort(Comparator.comparingLong(ServerClient::clientId));
         List<ServerRoute> routes = server.routes();
         StringBuilder out = new StringBuilder(256 + 160 * (clients.size() + routes.size()));

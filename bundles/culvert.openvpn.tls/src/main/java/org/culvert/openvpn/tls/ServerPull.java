@@ -73,6 +73,17 @@ public final class ServerPull {
         return peerInfo;
     }
 
+    /**
+     * The client certificate's subject, OpenVPN style ({@code C=.., O=.., CN=..}), once its TLS handshake
+     * verified it; null before, or for a client without a certificate. The server needs the common name
+     * before the keys (ccd file, pool entry, duplicate-cn), when {@link TlsSession#negotiated()} is still null.
+     */
+    public String peerSubject() {
+        TlsEndpoint tls = session.activeControl().currentTls();
+        org.culvert.openvpn.tls.internal.PeerVerifier.PeerIdentity peer = tls == null ? null : tls.peer();
+        return peer == null ? null : peer.subject();
+    }
+
     /** The username the client sent (empty without {@code auth-user-pass}), or null before {@link #clientReady()}. */
     public String username() {
         KeyMethod2 km2 = push().clientKeyMethod2();

@@ -195,7 +195,8 @@ public final class TlsSession implements PeerEngine {
                 settings.pull() ? SessionConfig.IV_PROTO_PULL : settings.ivProto(),
                 settings.peerKnown() && !settings.proto().isTcp(), settings.announceKeyExportAlways(), settings.pull(),
                 settings.compression().decompresses(),
-                settings.occ().tunMtu(), settings.pushPeerInfo(), settings.tlsCryptV2Wkc(), settings.serverMode(), v2Server);
+                settings.occ().tunMtu(), settings.pushPeerInfo(), settings.tlsCryptV2Wkc(), settings.serverMode(), v2Server,
+                settings.verifyClientCert());
         this.ivs = new IvSource(random);
         this.compression = settings.compression().sendFraming();
         // OpenVPN's frame payload size: the tun MTU plus, for tap, the default tun-mtu-extra.

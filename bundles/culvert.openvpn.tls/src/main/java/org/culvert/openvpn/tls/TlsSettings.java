@@ -80,6 +80,7 @@ public final class TlsSettings {
     private final boolean peerKnown;
     private final boolean pull;
     private final boolean serverMode;
+    private final VerifyClientCert verifyClientCert;
     private final boolean pushPeerInfo;
     private final OccOptions occ;
     private final int maxPacketSize;
@@ -140,6 +141,7 @@ public final class TlsSettings {
         peerKnown = b.peerKnown;
         pull = b.pull;
         serverMode = b.serverMode && b.role == TlsRole.SERVER;
+        verifyClientCert = b.role == TlsRole.SERVER ? b.verifyClientCert : VerifyClientCert.REQUIRE;
         pushPeerInfo = b.pushPeerInfo;
         occ = b.occ;
         maxPacketSize = b.maxPacketSize;
@@ -628,6 +630,16 @@ public final class TlsSettings {
         return serverMode;
     }
 
+    /**
+     * A tls-server's {@code --verify-client-cert}: whether it asks for and requires the client's
+     * certificate (REQUIRE, the default; always REQUIRE for a tls-client).
+     *
+     * @since 2.2
+     */
+    public VerifyClientCert verifyClientCert() {
+        return verifyClientCert;
+    }
+
     /** {@code --push-peer-info}: a pull client also sends IV_SSL and IV_PLAT_VER. */
     public boolean pushPeerInfo() {
         return pushPeerInfo;
@@ -712,6 +724,7 @@ public final class TlsSettings {
         private boolean peerKnown;
         private boolean pull;
         private boolean serverMode;
+        private VerifyClientCert verifyClientCert = VerifyClientCert.REQUIRE;
         private boolean pushPeerInfo;
         private OccOptions occ = OccOptions.DEFAULT;
         private int maxPacketSize = 1250;
@@ -1106,6 +1119,12 @@ public final class TlsSettings {
         /** {@code mode server}, a tls-server only: see {@link TlsSettings#serverMode()}. @since 2.2 */
         public Builder serverMode(boolean value) {
             this.serverMode = value;
+            return this;
+        }
+
+        /** {@code --verify-client-cert}, a tls-server only: see {@link TlsSettings#verifyClientCert()}. @since 2.2 */
+        public Builder verifyClientCert(VerifyClientCert value) {
+            this.verifyClientCert = java.util.Objects.requireNonNull(value, "verifyClientCert");
             return this;
         }
 

@@ -108,7 +108,8 @@ public final class TlsSettingsFactory {
         b.ping(options.ping()).pingRestart(options.pingRestart()).pingExit(options.pingExit())
                 .inactive(options.inactive(), options.inactiveBytes()).explicitExitNotify(options.explicitExitNotify())
                 .replayWindow(options.replayWindow()).compression(options.compression()).proto(options.proto())
-                .peerKnown(options.remote().isPresent()).pull(options.pull().isPresent())
+                .peerKnown(options.remote().isPresent()).pull(options.pull().isPresent()).serverMode(options.server().isPresent())
+                .verifyClientCert(options.server().map(s -> VerifyClientCert.valueOf(s.verifyClientCert().name())).orElse(VerifyClientCert.REQUIRE))
                 .pushPeerInfo(options.pull().map(org.culvert.openvpn.config.PullOptions::pushPeerInfo).orElse(false));
         b.occ(occ(options));
         TlsSettings settings = b.build();

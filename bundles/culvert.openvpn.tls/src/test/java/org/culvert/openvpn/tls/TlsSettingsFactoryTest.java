@@ -127,6 +127,24 @@ class TlsSettingsFactoryTest {
     }
 
     @Test
+    void aServersModeAndVerifyClientCertReachTheEngine() throws Exception {
+        writeIdentities();
+        Files.writeString(dir.resolve("ca.crt"), SERVER.certPem());
+        String server = "dev tun\nproto udp\ntopology subnet\nserver 10.8.0.0 255.255.255.0\nca ca.crt\ncert server.crt\n"
+                + "key server.key\ndh none\n";
+        TlsSettings required = map(server);
+        assertTrue(required.serverMode(), "server: mode server");
+        assertEquals(VerifyClientCert.REQUIRE, required.verifyClientCert(), "OpenVPN's default");
+        TlsSettings none = map(server + "verify-client-cert none\nscript-security 2\nauth-user-pass-verify /bin/true via-env\n");
+        assertEquals(VerifyClientCert.NONE, none.verifyClientCert());
+        TlsSettings optional = map(server + "verify-client-cert optional\nscript-security 2\nauth-user-pass-verify /bin/true via-env\n");
+        assertEquals(VerifyClientCert.OPTIONAL, optional.verifyClientCert());
+        TlsSettings p2p = map(perfAnchorServer("udp", CLIENT.fingerprint()));
+        assertFalse(p2p.serverMode(), "a point-to-point tls-server is no multi-client server");
+        assertEquals(VerifyClientCert.REQUIRE, p2p.verifyClientCert());
+    }
+
+    @Test
     void caVerificationTlsAuthAndCipherAsFallback() throws Exception {
         TestPki.Identity ca = TestPki.ca("Perf CA");
         TestPki.Identity server = TestPki.issue(ca, "perf-server", TestPki.Usage.SERVER, false, false);

@@ -86,12 +86,12 @@ public final class FakeTunnelServer implements TunnelServer {
 
     @Override
     public List<ServerClient> clients() {
-        return new ArrayList<>(clients.values());
+        return List.copyOf(clients.values()); // unmodifiable, as the server's own view returns it
     }
 
     @Override
     public List<ServerRoute> routes() {
-        return new ArrayList<>(routes);
+        return List.copyOf(routes);
     }
 
     @Override

@@ -20,6 +20,14 @@ interface ClientAddressing {
     /** The client closed: its pool entry is released (soft: the common name keeps it, as OpenVPN does). */
     void release(Lease lease);
 
+    /** The server starts (a pool persist file is read). */
+    default void start() {
+    }
+
+    /** The server stopped (a pool persist file is written a last time). Idempotent. */
+    default void close() {
+    }
+
     /**
      * A client's addresses.
      *

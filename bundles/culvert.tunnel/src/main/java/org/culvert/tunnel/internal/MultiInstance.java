@@ -44,8 +44,12 @@ final class MultiInstance {
     volatile boolean halted;
     /** client-kill: when to close, monotonic ms; 0 for none. Owner thread. */
     long closeAtMillis;
-    /** The addresses from {@link ClientAddressing}; owner thread. */
-    ClientAddressing.Lease lease;
+    /** The addresses from {@link ClientAddressing}; set by the owner thread, taken back once by {@link #takeLease}. */
+    private ClientAddressing.Lease lease;
+    /** The engine's own state of this client (authentication, scripts); owner thread. */
+    Object engineState;
+    /** The peer-id the engine gave it, released at close; -1 for none. Owner thread. */
+    int assignedPeerId = -1;
     volatile String virtualAddress = "";
     volatile String virtualIpv6Address = "";
     /** Owner thread: the key generation last seen (a later one is a REAUTH). */
@@ -68,6 +72,21 @@ final class MultiInstance {
         this.owner = owner;
         this.real = real;
         this.connectedSince = since;
+    }
+
+    synchronized ClientAddressing.Lease lease() {
+        return lease;
+    }
+
+    synchronized void lease(ClientAddressing.Lease l) {
+        lease = l;
+    }
+
+    /** The lease, once: whoever takes it (its close, or a newer client of its name) releases it. Any thread. */
+    synchronized ClientAddressing.Lease takeLease() {
+        ClientAddressing.Lease l = lease;
+        lease = null;
+        return l;
     }
 
     /** Owner thread only (a single writer, so no atomic read-modify-write). */

@@ -88,7 +88,13 @@ final class PeerSession {
     /** The TLS engine of {@code culvert.openvpn.tls}; its MSS limit is known once the cipher is negotiated. */
     static PeerSession tls(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random)
             throws TlsConfigException {
-        TlsSession session = new TlsSession(settings, OpenVpnClocks.of(loopClock), random);
+        return tls(o, settings, loopClock, random, null);
+    }
+
+    /** A server's instance for a client its cookie admitted ({@code admission}; null over TCP, which has no cookie). */
+    static PeerSession tls(OpenVpnOptions o, TlsSettings settings, LoopClock loopClock, SecureRandom random,
+            org.culvert.openvpn.tls.HandshakeCookie.Admission admission) throws TlsConfigException {
+        TlsSession session = new TlsSession(settings, OpenVpnClocks.of(loopClock), random, admission);
         if (settings.pull()) {
             session.pushReplies(() -> new org.culvert.openvpn.config.PushReply(o));
         }

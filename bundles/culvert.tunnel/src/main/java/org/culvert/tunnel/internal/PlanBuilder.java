@@ -98,9 +98,7 @@ final class PlanBuilder {
 
     static TunnelPlan build(OpenVpnOptions o, Path source) throws PlanException {
         if (o.server().isPresent()) {
-            // Never run a server's configuration as a point-to-point tunnel.
-            throw new PlanException(o.sourceName() + ": server mode (--server, --mode server) is parsed but its loop is not"
-                    + " started by the tunnel component yet", null);
+            return serverPlan(o, source); // never run as a point-to-point tunnel
         }
         TunSpec.Builder tun = tunSpec(o, source, null);
         if (o.scriptSecurity() < 2 && (o.up().isPresent() || o.down().isPresent())) {
@@ -134,12 +132,7 @@ final class PlanBuilder {
             role = "tls-" + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT);
             summary = "TLS " + o.tls().get().role().name().toLowerCase(java.util.Locale.ROOT) + ", " + protocol.optionName();
             // The settings hold their own copies of the keys: the parsed text is not needed any more.
-            TlsOptions t = o.tls().get();
-            t.key().wipe();
-            t.tlsAuth().ifPresent(FileContent::wipe);
-            t.tlsCrypt().ifPresent(FileContent::wipe);
-            t.pki().pkcs12().ifPresent(FileContent::wipe);
-            t.pki().tlsCryptV2().ifPresent(FileContent::wipe);
+            wipeParsedKeys(o.tls().get());
             sessionsFor = e -> new TunnelPlan.SessionFactory() {
                 @Override
                 public PeerSession newSession(LoopClock clock) throws Exception {
@@ -186,6 +179,70 @@ final class PlanBuilder {
             });
         }
         return plan;
+    }
+
+    /**
+     * {@code mode server}: the server's own tun (its ifconfig, topology and routes from the {@code server}
+     * expansion), its listening link, and the {@link ServerRunner.Setup} the tunnel component starts
+     * instead of a point-to-point runner ({@link TunnelPlan#server}).
+     */
+    private static TunnelPlan serverPlan(OpenVpnOptions o, Path source) throws PlanException {
+        org.culvert.openvpn.config.ServerSettings s = o.server().get();
+        if (o.tls().isEmpty()) {
+            throw new PlanException(o.sourceName() + ": server mode needs --tls-server (a CA, a certificate and its key)", null);
+        }
+        if (o.proto() != Proto.UDP) {
+            // The link SPI has no listening socket that accepts many TCP clients yet.
+            throw new PlanException(o.sourceName() + ": server mode over TCP (--proto tcp-server) is not supported yet; use --proto udp",
+                    null);
+        }
+        TlsSettings settings;
+        try {
+            settings = TlsSettingsFactory.fromOptions(o);
+        } catch (TlsConfigException ex) {
+            throw new PlanException(o.sourceName() + ": " + ex.getMessage(), ex);
+        }
+        wipeParsedKeys(o.tls().get());
+        TunSpec tunSpec = tunSpec(o, source, null).build();
+        LinkSpec linkSpec = linkSpec(o, null, false, null);
+        int maxPayload = o.tunMtu() + FRAME_SLACK + RECEIVE_SLACK;
+        ServerPlan serverPlan = ServerPlan.defaults().withClientToClient(s.clientToClient()).withDuplicateCn(s.duplicateCn())
+                .withMaxClients(s.maxClients());
+        serverPlan = new ServerPlan(serverPlan.dataThreads(), serverPlan.clientToClient(), o.devType() == DevType.TAP,
+                serverPlan.maxClients(), serverPlan.duplicateCn(), maxPayload, Math.max(serverPlan.maxLinkPacket(), linkSpec.maxPacketSize()),
+                serverPlan.batchSize(), serverPlan.handoffSlots());
+        ServerPlan finalPlan = serverPlan;
+        TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, true, maxPayload, new TunnelPlan.SessionFactory() {
+            @Override
+            public PeerSession newSession(LoopClock clock) {
+                throw new IllegalStateException("a server's plan runs the server loop, not a point-to-point session");
+            }
+
+            @Override
+            public void wipe() {
+                settings.wipe();
+            }
+        }, "TLS server, " + linkSpec.protocol().optionName() + ", up to " + s.maxClients() + " clients", "tls-server",
+                null, operations(o), o.warnings());
+        plan.server = log -> {
+            PoolAddressing addressing = new PoolAddressing(o, LoopClock.SYSTEM, log);
+            try {
+                OpenVpnServerEngines engines = new OpenVpnServerEngines(o, settings, addressing, finalPlan.maxLinkPacket(),
+                        LoopClock.SYSTEM, log);
+                return new ServerRunner.Setup(finalPlan, tunSpec, linkSpec, engines, addressing);
+            } catch (TlsConfigException e) {
+                throw new IllegalStateException(o.sourceName() + ": " + e.getMessage(), e);
+            }
+        };
+        return plan;
+    }
+
+    private static void wipeParsedKeys(TlsOptions t) {
+        t.key().wipe();
+        t.tlsAuth().ifPresent(FileContent::wipe);
+        t.tlsCrypt().ifPresent(FileContent::wipe);
+        t.pki().pkcs12().ifPresent(FileContent::wipe);
+        t.pki().tlsCryptV2().ifPresent(FileContent::wipe);
     }
 
     /** What of a connection profile the TLS engine's settings depend on. */

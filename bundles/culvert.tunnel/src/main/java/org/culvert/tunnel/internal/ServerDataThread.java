@@ -187,6 +187,7 @@ final class ServerDataThread implements Runnable {
                 return;
             }
         }
+        decide(m);
         established(m);
         sessionOutput(m);
         if (!data) {
@@ -279,6 +280,18 @@ final class ServerDataThread implements Runnable {
         }
     }
 
+    /** The engine's decisions (authentication, PUSH_REPLY) and the close it asks for. */
+    private void decide(MultiInstance m) {
+        if (m.halted) {
+            return;
+        }
+        long closeAt = server.engines.step(m, server);
+        if (closeAt != 0 && (m.closeAtMillis == 0 || closeAt - m.closeAtMillis < 0)) {
+            m.closeAtMillis = closeAt;
+            nextTimers = Math.min(nextTimers, closeAt);
+        }
+    }
+
     /** {@code multi_connection_established}, once the client has its keys; REAUTH for later keys. */
     private void established(MultiInstance m) {
         if (m.halted || !m.session.isUp()) {
@@ -288,7 +301,7 @@ final class ServerDataThread implements Runnable {
             int generation = m.session.keyGeneration();
             if (generation != m.keyGeneration) {
                 m.keyGeneration = generation;
-                server.publish(ServerClientEvent.Kind.REAUTH, m, "", false);
+                server.publish(ServerClientEvent.Kind.REAUTH, m, "", false, Math.max(0, generation - 1));
             }
             return;
         }
@@ -309,7 +322,7 @@ final class ServerDataThread implements Runnable {
             }
             try {
                 if (m.closeAtMillis != 0 && now - m.closeAtMillis >= 0) {
-                    close(m, "client-kill");
+                    close(m, "its exit time came (client-kill, AUTH_FAILED or the client's exit)");
                     continue;
                 }
                 if (now - m.nextTimer >= 0) {
@@ -327,6 +340,7 @@ final class ServerDataThread implements Runnable {
                         close(m, "TLS handshake failed: " + m.session.failure());
                         continue;
                     }
+                    decide(m);
                     established(m);
                     sessionOutput(m);
                     m.nextTimer = m.session.nextTimerMillis();

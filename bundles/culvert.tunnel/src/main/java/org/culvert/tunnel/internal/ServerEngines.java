@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * What the server loop needs of OpenVPN's protocol engine in the server role, one method per need:
  * the seam where the TLS engine's server side (stateless cookie, peer-info, PUSH_REPLY, client-kill
- * messages) plugs in. {@link TlsServerEngines} is the stand-in built on the point-to-point
- * {@code tls-server} engine. Methods taking a {@link PeerSession} are called on the session's data
+ * messages) plugs in. {@link OpenVpnServerEngines} is the real one over the TLS engine's server role
+ * (tests also use a stand-in over the point-to-point {@code tls-server} engine). Methods taking a {@link PeerSession} are called on the session's data
  * thread; {@link #admit} on the link thread.
  */
 interface ServerEngines {
@@ -68,5 +68,25 @@ interface ServerEngines {
      */
     default boolean sendControl(PeerSession session, String message) {
         return false;
+    }
+
+    /**
+     * On the client's data thread after each of its packets and timer runs: the engine's decisions
+     * about the client (OpenVPN's authentication, {@code client-connect} and PUSH_REPLY), which may set
+     * {@link MultiInstance#lease} before the keys are up.
+     *
+     * @return when (monotonic ms) the instance is to close (after AUTH_FAILED, a kill, the client's
+     *     exit), or 0 while it lives on
+     */
+    default long step(MultiInstance m, ServerLoop server) {
+        return 0;
+    }
+
+    /** {@code multi_close_instance}: the engine's per-client state let go (peer-id, client-disconnect). Any thread. */
+    default void closed(MultiInstance m) {
+    }
+
+    /** The server stopped. Idempotent. */
+    default void close() {
     }
 }

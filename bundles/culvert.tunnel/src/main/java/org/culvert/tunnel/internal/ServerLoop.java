@@ -477,7 +477,7 @@ final class ServerLoop {
         }
         String cipher = engines.dataCipher(s);
         m.dataCipher = cipher == null ? "" : cipher;
-        publish(ServerClientEvent.Kind.CONNECT, m, "", false);
+        publish(ServerClientEvent.Kind.CONNECT, m, "", false, Math.max(0, s.keyGeneration() - 1));
         if (!plan.duplicateCn() && cn != null) {
             // multi_delete_dup: a newly connected common name closes the others with that name
             for (MultiInstance other : byClientId.values()) {
@@ -486,12 +486,13 @@ final class ServerLoop {
                 }
             }
         }
-        ClientAddressing.Lease lease = addressing.acquire(m.commonName);
+        // The engine chose the addresses before its PUSH_REPLY (as OpenVPN does before the keys); else the pool now.
+        ClientAddressing.Lease lease = m.lease() != null ? m.lease() : addressing.acquire(m.commonName);
         if (lease == null) {
             log.warn("MULTI: no free address for " + m);
             return false;
         }
-        m.lease = lease;
+        m.lease(lease);
         long now = clock.millis();
         Mroute.Addr a = new Mroute.Addr();
         if (lease.ipv4() != null && Mroute.parse(lease.ipv4(), a)) {
@@ -532,6 +533,26 @@ final class ServerLoop {
         return true;
     }
 
+    /**
+     * {@code multi_delete_dup} before the address is chosen, as OpenVPN does: unless
+     * {@code --duplicate-cn}, the other clients of {@code cn} close, and their addresses go back to the
+     * pool now, so that the name gets its address again. The new client's data thread.
+     */
+    void deleteDuplicates(MultiInstance m, String cn) {
+        if (plan.duplicateCn() || cn == null) {
+            return;
+        }
+        for (MultiInstance other : byClientId.values()) {
+            if (other != m && cn.equals(other.commonName) && !other.halted) {
+                ClientAddressing.Lease lease = other.takeLease();
+                if (lease != null) {
+                    addressing.release(lease);
+                }
+                other.owner.post(() -> other.owner.close(other, "duplicate common name " + cn + " (client " + m.clientId + ")"));
+            }
+        }
+    }
+
     /** {@code multi_close_instance}, after its data thread let it go: out of every table, address released. */
     void closed(MultiInstance m, String why) {
         mroute.removeOwner(m);
@@ -542,17 +563,27 @@ final class ServerLoop {
         }
         m.owner.inbound.forget(m);
         linkOut.forget(m);
-        if (m.lease != null) {
-            addressing.release(m.lease);
+        ClientAddressing.Lease lease = m.takeLease();
+        if (lease != null) {
+            addressing.release(lease);
         }
+        engines.closed(m);
         m.session.close();
         log.info(m + " closed (client " + m.clientId + "): " + why);
         publish(ServerClientEvent.Kind.DISCONNECT, m, "", false);
     }
 
     void publish(ServerClientEvent.Kind kind, MultiInstance m, String address, boolean primary) {
+        publish(kind, m, address, primary, 0);
+    }
+
+    /**
+     * @param keyId for CONNECT and REAUTH, OpenVPN's {@code mda_key_id}: counted per client from 0 for its
+     *     first key, one more for each renegotiated key (the session's key generation less one)
+     */
+    void publish(ServerClientEvent.Kind kind, MultiInstance m, String address, boolean primary, long keyId) {
         try {
-            events.accept(new ServerClientEvent(kind, m.snapshot(), address, primary, envOf(m)));
+            events.accept(new ServerClientEvent(kind, m.snapshot(), address, primary, envOf(m), keyId));
         } catch (RuntimeException e) {
             log.warn("server: a client event failed: " + e);
         }

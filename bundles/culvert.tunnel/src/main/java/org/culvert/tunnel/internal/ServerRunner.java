@@ -119,6 +119,7 @@ final class ServerRunner implements Runnable {
 
     @Override
     public void run() {
+        setup.addressing().start();
         while (!stopping()) {
             PluginCatalog.Snapshot snapshot = catalog.snapshot();
             PluginSelection selection = PluginSelection.choose(snapshot, setup.tunSpec().layer(), setup.linkSpec().protocol(), osName,
@@ -134,6 +135,8 @@ final class ServerRunner implements Runnable {
                 awaitChange(-1, clock.millis() + RETRY_MILLIS);
             }
         }
+        setup.engines().close();
+        setup.addressing().close();
     }
 
     private boolean stopping() {

@@ -102,6 +102,18 @@ public final class TunnelComponent implements Tunnel, StatusSink {
             return;
         }
         applyOperations(plan);
+        if (plan.server != null) {
+            ServerRunner.Setup setup;
+            try {
+                setup = plan.server.apply(tunnelLog);
+            } catch (RuntimeException e) {
+                tunnelLog.warn(e.getMessage());
+                status(TunnelState.FAILED, TunnelReason.CONFIG_ERROR, e.getMessage());
+                return;
+            }
+            startServer(setup, context, properties);
+            return;
+        }
         Map<String, Object> configuration = Map.copyOf(properties);
         TunnelRunner.PlanSource reload = () -> {
             TunnelPlan fresh = PlanBuilder.fromConfiguration(name, configuration);
@@ -450,11 +462,21 @@ public final class TunnelComponent implements Tunnel, StatusSink {
                 if (r != null) {
                     r.requestStop(TunnelReason.USER_STOP);
                 }
+                ServerRunner s = serverRunner;
+                if (s != null) {
+                    // stop() waits for the server's threads: not on the caller's (a management client's) thread
+                    Thread t = new Thread(() -> s.stop(TunnelReason.USER_STOP), "culvert-server-stop-" + name);
+                    t.setDaemon(true);
+                    t.start();
+                }
                 return;
             case SIGHUP:
             case SIGUSR1:
                 if (r != null) {
                     r.requestRestart(signal == TunnelSignal.SIGHUP);
+                }
+                if (serverRunner != null) {
+                    log.warn(signal + " received: a server does not restart on a signal yet (SIGTERM stops it)");
                 }
                 return;
             default:

@@ -42,6 +42,8 @@ final class TunnelPlan {
     org.culvert.openvpn.config.AuthUserPass authUserPass;
     /** {@code --auth-token} and {@code --auth-token-user} given in the configuration, or null. */
     String authToken;
+    /** {@code mode server}: the server loop's setup, made with the tunnel's log; null for a point-to-point tunnel. */
+    java.util.function.Function<TunnelLog, ServerRunner.Setup> server;
     String authTokenUser;
 
     TunnelPlan(TunSpec tunSpec, LinkSpec linkSpec, boolean floatAllowed, int maxPayload, SessionFactory sessionFactory,

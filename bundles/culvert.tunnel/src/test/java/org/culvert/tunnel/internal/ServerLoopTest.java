@@ -74,6 +74,20 @@ class ServerLoopTest {
                 kinds.toString());
     }
 
+    /** OpenVPN's mda_key_id in the events: CONNECT with 0 for the first key, REAUTH with 1, 2, ... for renegotiated keys. */
+    @Test
+    void connectAndReauthCarryTheClientsKeyCounter() throws Exception {
+        h.start(ServerPlan.defaults().withDataThreads(1), KEEPALIVE);
+        h.client(1, KEEPALIVE + "reneg-sec 2\n");
+        h.awaitEstablished("client1");
+        MemoryRunners.awaitTrue(() -> h.events.stream().anyMatch(e -> e.kind() == ServerClientEvent.Kind.REAUTH && e.keyId() == 2),
+                () -> "two renegotiations seen as REAUTH 1 and 2: " + h.events);
+        List<Long> connects = h.events.stream().filter(e -> e.kind() == ServerClientEvent.Kind.CONNECT).map(ServerClientEvent::keyId).toList();
+        assertEquals(List.of(0L), connects);
+        List<Long> reauths = h.events.stream().filter(e -> e.kind() == ServerClientEvent.Kind.REAUTH).map(ServerClientEvent::keyId).toList();
+        assertEquals(List.of(1L, 2L), reauths.subList(0, 2), "REAUTH key counters in order: " + reauths);
+    }
+
     @Test
     void aPacketWhoseSourceIsNotTheClientsIsDroppedAndAnUnknownDestinationToo() throws Exception {
         startThree(ServerPlan.defaults().withDataThreads(1));

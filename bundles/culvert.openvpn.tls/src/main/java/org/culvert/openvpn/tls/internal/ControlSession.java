@@ -752,7 +752,7 @@ public final class ControlSession {
         }
         if (ks.phase == KeyState.Phase.PRE_START && ks.send.empty()) {
             ks.phase = KeyState.Phase.START;
-            ks.tls = cfg.server ? TlsEndpoint.server(cfg.profile, cfg.credentials, cfg.verifier, random)
+            ks.tls = cfg.server ? TlsEndpoint.server(cfg.profile, cfg.credentials, cfg.verifier, random, cfg.verifyClientCert)
                     : TlsEndpoint.client(cfg.profile, cfg.credentials, cfg.verifier, random);
             if (ks.tls.failure() != null) {
                 fail(ks.tls.failure());

@@ -1,11 +1,13 @@
 package org.culvert.openvpn.tls.internal;
 
+
 import java.util.List;
 import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.crypto.AuthAlgorithm;
 import org.culvert.openvpn.crypto.KeyDirection;
 import org.culvert.openvpn.crypto.ReplayWindow;
 import org.culvert.openvpn.tls.DataCipher;
+import org.culvert.openvpn.tls.VerifyClientCert;
 
 /**
  * The validated, engine-ready form of the settings shared by every control session of one
@@ -76,6 +78,8 @@ public final class SessionConfig {
      * carries no peer info, as OpenVPN's server does.
      */
     public final boolean serverMode;
+    /** A server's {@code --verify-client-cert}; REQUIRE for a client. */
+    public final VerifyClientCert verifyClientCert;
     /**
      * A tls-crypt-v2 server's session for one client: {@link #wrapKey} is that client's Kc, and its
      * {@code P_CONTROL_WKC_V1} packets are read as {@code P_CONTROL_V1} without the WKc at their end.
@@ -92,7 +96,9 @@ public final class SessionConfig {
             long handWindowSeconds, long tlsTimeoutSeconds, long tranWindowSeconds, ReplayWindow.Settings replay,
             String localOptions, String expectedRemoteOptions, int maxPacketSize, int ivProto, boolean serverSendsFirst,
             boolean announceKeyExportAlways, boolean pull, boolean compressionConfigured, int tunMtu,
-            boolean pushPeerInfo, byte[] tlsCryptV2Wkc, boolean serverMode, boolean tlsCryptV2Server) {
+            boolean pushPeerInfo, byte[] tlsCryptV2Wkc, boolean serverMode, boolean tlsCryptV2Server,
+            VerifyClientCert verifyClientCert) {
+        this.verifyClientCert = server ? verifyClientCert : VerifyClientCert.REQUIRE;
         this.tlsCryptV2Server = server && tlsCryptV2Server;
         this.tlsCryptV2Wkc = tlsCryptV2Wkc;
         this.serverMode = server && serverMode;

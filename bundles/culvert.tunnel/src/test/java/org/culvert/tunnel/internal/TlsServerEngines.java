@@ -11,10 +11,11 @@ import org.culvert.openvpn.tls.TlsSession;
 import org.culvert.openvpn.tls.TlsSettings;
 
 /**
- * The stand-in {@link ServerEngines}: one point-to-point {@code tls-server} engine per client, as
- * {@link PeerSession#tls} makes it for a tunnel. It has no stateless cookie (a hard reset from a new
- * address is a connection attempt), no PUSH_REPLY and no control messages; the server role of the TLS
- * engine replaces it.
+ * A test {@link ServerEngines}: one point-to-point {@code tls-server} engine per client, as
+ * {@link PeerSession#tls} makes it for a tunnel, so that the loop's tests can use Culvert's
+ * point-to-point {@code tls-client} tunnels as clients. It has no stateless cookie (a hard reset from a
+ * new address is a connection attempt), no PUSH_REPLY and no control messages; a server runs
+ * {@link OpenVpnServerEngines}.
  */
 final class TlsServerEngines implements ServerEngines {
     private final OpenVpnOptions options;
@@ -65,15 +66,7 @@ final class TlsServerEngines implements ServerEngines {
 
     /** The CN of an OpenVPN-style subject ({@code C=.., O=.., CN=..}), or null. */
     static String commonNameOf(String subject) {
-        if (subject == null) {
-            return null;
-        }
-        for (String part : subject.split(",\\s*")) {
-            if (part.startsWith("CN=")) {
-                return part.substring(3);
-            }
-        }
-        return null;
+        return OpenVpnServerEngines.commonNameOf(subject);
     }
 
     @Override

@@ -1,0 +1,455 @@
+package org.culvert.tunnel.internal;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+
+import org.culvert.openvpn.config.ClientConfigOptions;
+import org.culvert.openvpn.config.OpenVpnOptions;
+import org.culvert.openvpn.config.ServerSettings;
+import org.culvert.openvpn.server.PushReplyBuilder;
+import org.culvert.openvpn.tls.ClientProtocol;
+import org.culvert.openvpn.tls.HandshakeCookie;
+import org.culvert.openvpn.tls.Negotiated;
+import org.culvert.openvpn.tls.PeerInfo;
+import org.culvert.openvpn.tls.ServerPull;
+import org.culvert.openvpn.tls.TlsConfigException;
+import org.culvert.openvpn.tls.TlsSession;
+import org.culvert.openvpn.tls.TlsSettings;
+import org.culvert.tunnel.internal.auth.AuthLog;
+import org.culvert.tunnel.internal.auth.AuthWorkers;
+import org.culvert.tunnel.internal.auth.ClientAuthState;
+import org.culvert.tunnel.internal.auth.ScriptEnv;
+import org.culvert.tunnel.internal.auth.ScriptOutcome;
+import org.culvert.tunnel.internal.auth.ServerAuthSettings;
+import org.culvert.tunnel.internal.auth.ServerAuthenticator;
+import org.culvert.tunnel.internal.auth.UserPassResult;
+
+/**
+ * {@link ServerEngines} over the TLS engine's server role: the stateless {@link HandshakeCookie} admits
+ * a client on the link thread, each client's {@link TlsSession} runs on its data thread, and
+ * {@link #step} takes OpenVPN's decisions once the client's key-method-2 message arrived: its ccd file
+ * and addresses ({@link PoolAddressing}), its protocol options (cipher, peer-id) and its PUSH_REPLY
+ * ({@link PushReplyBuilder}), or AUTH_FAILED.
+ */
+final class OpenVpnServerEngines implements ServerEngines {
+    /** OpenVPN's reply buffer for the cookie's answer is far smaller; 512 bytes hold any reset. */
+    private static final int REPLY_BYTES = 512;
+
+    private final OpenVpnOptions options;
+    private final ServerSettings server;
+    private final TlsSettings settings;
+    private final LoopClock clock;
+    private final PoolAddressing addressing;
+    private final TunnelLog log;
+    private final SecureRandom random = new SecureRandom();
+    private final int headroom;
+    private final int tailroom;
+    // Link thread only: the cookie and its buffers.
+    private final HandshakeCookie cookie;
+    private final byte[] packetBytes;
+    private final byte[] replyBytes = new byte[REPLY_BYTES];
+    private final byte[] addressBytes = new byte[18];
+    private HandshakeCookie.Admission admitted;
+    /** Peer-ids in use: OpenVPN gives the lowest free one. */
+    private final BitSet peerIds = new BitSet();
+    private volatile boolean closed;
+    /** Authentication and the client scripts, on their own threads; null when nothing is configured. */
+    private final ServerAuthSettings authSettings;
+    private final ServerAuthenticator auth;
+    private final AuthWorkers workers;
+    private final Map<String, String> scriptBase;
+
+    OpenVpnServerEngines(OpenVpnOptions options, TlsSettings settings, PoolAddressing addressing, int maxLinkPacket, LoopClock clock,
+            TunnelLog log) throws TlsConfigException {
+        this.options = options;
+        this.server = options.server().orElseThrow(() -> new IllegalArgumentException("not a server configuration"));
+        this.settings = settings;
+        this.clock = clock;
+        this.addressing = addressing;
+        this.log = log;
+        this.packetBytes = new byte[maxLinkPacket];
+        PeerSession probe = PeerSession.tls(options, settings, clock, random);
+        this.headroom = probe.headroom();
+        this.tailroom = probe.tailroom();
+        probe.close();
+        this.cookie = new HandshakeCookie(settings, OpenVpnClocks.of(clock), random);
+        this.authSettings = ServerAuthSettings.from(options, ServerAuthSettings.DEFAULT_SCRIPT_TIMEOUT);
+        boolean scripts = authSettings.userPassVerify() != null || authSettings.clientConnect() != null
+                || authSettings.clientDisconnect() != null || authSettings.authToken() != null;
+        AuthLog authLog = new AuthLog() {
+            @Override
+            public void warn(String message) {
+                log.warn(message);
+            }
+
+            @Override
+            public void info(String message) {
+                log.info(message);
+            }
+        };
+        this.auth = scripts ? new ServerAuthenticator(authSettings, options.tls().get().renegSeconds(), OpenVpnClocks.of(clock), random, authLog)
+                : null;
+        this.workers = scripts ? new AuthWorkers(options.sourceName(), 2) : null;
+        this.scriptBase = Map.of("script_context", "init", "dev", options.dev(), "verb", Integer.toString(options.verb()));
+    }
+
+    /** {@code do_pre_decrypt_check}: the cookie's answer, an admission, or a drop. Link thread. */
+    @Override
+    public Admission admit(ByteBuffer packet, SocketAddress from, ByteBuffer reply) {
+        int length = packet.remaining();
+        if (length > packetBytes.length || !(from instanceof InetSocketAddress)) {
+            return Admission.DROP;
+        }
+        packet.get(packet.position(), packetBytes, 0, length);
+        addressBytes(from);
+        HandshakeCookie.Action action = cookie.screen(packetBytes, length, addressBytes, replyBytes);
+        switch (action) {
+            case REPLY: {
+                int n = cookie.replyLength();
+                if (reply.remaining() < n) {
+                    return Admission.DROP;
+                }
+                int start = reply.position();
+                reply.put(replyBytes, 0, n);
+                reply.limit(reply.position());
+                reply.position(start);
+                return Admission.REPLY;
+            }
+            case ADMIT:
+                if (admitted != null) {
+                    admitted.wipe();
+                }
+                admitted = cookie.admission();
+                return Admission.CREATE;
+            default:
+                return Admission.DROP;
+        }
+    }
+
+    /** The address as the cookie's HMAC input: the port, then the IP bytes, zero-padded to 16. */
+    private void addressBytes(SocketAddress from) {
+        InetSocketAddress a = (InetSocketAddress) from;
+        java.util.Arrays.fill(addressBytes, (byte) 0);
+        addressBytes[0] = (byte) (a.getPort() >>> 8);
+        addressBytes[1] = (byte) a.getPort();
+        if (a.getAddress() != null) {
+            byte[] ip = a.getAddress().getAddress();
+            System.arraycopy(ip, 0, addressBytes, 2, Math.min(ip.length, 16));
+        }
+    }
+
+    /** Link thread, right after {@link #admit} said CREATE: the session starts from the cookie's admission. */
+    @Override
+    public PeerSession newSession(long clientId, SocketAddress real) throws TlsConfigException {
+        HandshakeCookie.Admission a = admitted;
+        admitted = null;
+        try {
+            return PeerSession.tls(options, settings, clock, random, a);
+        } finally {
+            if (a != null) {
+                a.wipe();
+            }
+        }
+    }
+
+    @Override
+    public int headroom() {
+        return headroom;
+    }
+
+    @Override
+    public int tailroom() {
+        return tailroom;
+    }
+
+    @Override
+    public String commonName(PeerSession session) {
+        // Before the keys (the server decides then) the pull knows the verified certificate; afterwards both do.
+        ServerPull p = pull(session);
+        return p == null ? null : commonNameOf(p.peerSubject());
+    }
+
+    /** The CN of an OpenVPN-style subject ({@code C=.., O=.., CN=..}), or null. */
+    static String commonNameOf(String subject) {
+        if (subject == null) {
+            return null;
+        }
+        for (String part : subject.split(",\\s*")) {
+            if (part.startsWith("CN=")) {
+                return part.substring(3);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String username(PeerSession session) {
+        ServerPull p = pull(session);
+        String u = p == null ? null : p.username();
+        return u == null || u.isEmpty() ? null : u;
+    }
+
+    @Override
+    public int peerId(PeerSession session) {
+        TlsSession t = tls(session);
+        Negotiated n = t == null ? null : t.negotiated();
+        return n != null && n.dataV2() ? n.peerId() : -1;
+    }
+
+    @Override
+    public String dataCipher(PeerSession session) {
+        TlsSession t = tls(session);
+        Negotiated n = t == null ? null : t.negotiated();
+        return n == null ? null : n.dataCipher().openVpnName();
+    }
+
+    @Override
+    public Map<String, String> environment(PeerSession session) {
+        ServerPull p = pull(session);
+        PeerInfo info = p == null ? null : p.peerInfo();
+        return info == null ? Map.of() : info.values();
+    }
+
+    /** {@code client-kill}: RESTART or HALT on the control channel; the pull's exit deadline closes the client. */
+    @Override
+    public boolean sendControl(PeerSession session, String message) {
+        ServerPull p = pull(session);
+        if (p == null) {
+            return false;
+        }
+        p.kill(message);
+        return true;
+    }
+
+    @Override
+    public long step(MultiInstance m, ServerLoop loop) {
+        ServerPull p = pull(m.session);
+        if (p == null) {
+            return 0;
+        }
+        if (p.clientReady() && "UNDECIDED".equals(p.decision())) {
+            decide(m, p, loop);
+        }
+        long deadline = p.exitDeadline();
+        return deadline == Long.MAX_VALUE ? 0 : deadline == 0 ? 1 : deadline;
+    }
+
+    /** One client's authentication as the engine tracks it; owner thread. */
+    private static final class ClientState {
+        final ClientAuthState auth = new ClientAuthState();
+        ScriptEnv env;
+        /** A check runs on the auth workers: no second one is started. */
+        boolean inFlight;
+        /** client-connect ran and accepted: client-disconnect runs at close. */
+        boolean connected;
+        long connectedAtMillis;
+    }
+
+    /** What the auth workers found: the user/pass check (null when none is configured) and client-connect's outcome. */
+    private record Checked(UserPassResult userPass, ScriptOutcome connect) {
+    }
+
+    /**
+     * OpenVPN's {@code multi_connection_established} up to {@code send_push_reply}: the user/pass check
+     * and {@code client-connect} on the auth workers when configured (never on a data thread), then
+     * {@link #finish} back on the client's data thread. The client's data thread.
+     */
+    private void decide(MultiInstance m, ServerPull p, ServerLoop loop) {
+        ClientState state = state(m);
+        if (state.inFlight) {
+            return;
+        }
+        char[] password = p.takePassword();
+        String cn = commonName(m.session);
+        if (auth == null || (authSettings.userPassVerify() == null && authSettings.authToken() == null
+                && authSettings.clientConnect() == null)) {
+            wipe(password); // nothing checks it (as OpenVPN without --auth-user-pass-verify)
+            finish(m, p, loop, cn, null, null);
+            return;
+        }
+        state.inFlight = true;
+        String username = p.username() == null ? "" : p.username();
+        ScriptEnv env = new ScriptEnv(scriptBase);
+        env.put("common_name", cn);
+        env.putAll(environment(m.session));
+        if (m.real instanceof InetSocketAddress) {
+            env.untrusted((InetSocketAddress) m.real);
+        }
+        state.env = env;
+        boolean checkUserPass = authSettings.userPassVerify() != null || authSettings.authToken() != null;
+        workers.submit(() -> {
+            try {
+                UserPassResult r = checkUserPass
+                        ? auth.verifyUserPass(state.auth, env, cn, username, password == null ? new char[0] : password) : null;
+                if (r != null && !r.authenticated()) {
+                    return new Checked(r, null);
+                }
+                if (m.real instanceof InetSocketAddress) {
+                    env.trusted((InetSocketAddress) m.real);
+                }
+                return new Checked(r, auth.scripts().clientConnect(env));
+            } finally {
+                wipe(password);
+            }
+        }).whenComplete((checked, failure) -> m.owner.post(() -> {
+            state.inFlight = false;
+            if (m.halted || !"UNDECIDED".equals(p.decision())) {
+                return;
+            }
+            if (failure != null) {
+                log.warn("MULTI: " + m + ": authentication failed to run: " + failure);
+                p.deny("");
+                return;
+            }
+            finish(m, p, loop, cn, checked.userPass(), checked.connect());
+        }));
+    }
+
+    /** The decision once the checks are in: the ccd file (with client-connect's over it), the addresses, the PUSH_REPLY. */
+    private void finish(MultiInstance m, ServerPull p, ServerLoop loop, String certCn, UserPassResult userPass, ScriptOutcome connect) {
+        String cn = certCn;
+        String token = null;
+        if (userPass != null) {
+            if (!userPass.authenticated()) {
+                // DEFERRED (auth_control_file) is not polled by the server yet: refused like a failed check.
+                log.warn("MULTI: " + m + ": TLS Auth Error: Auth Username/Password verification failed (" + userPass.reason() + ")");
+                p.deny(userPass.clientReason() == null ? "" : userPass.clientReason());
+                return;
+            }
+            cn = userPass.commonName() == null ? cn : userPass.commonName();
+            String line = userPass.authTokenLine();
+            token = line != null && line.startsWith("auth-token ") ? line.substring("auth-token ".length()) : null;
+        }
+        ClientConfigOptions cc = addressing.clientConfig(cn);
+        if (cc == null) {
+            p.deny("");
+            return;
+        }
+        if (connect != null && connect.reason() != ScriptOutcome.Reason.NOT_CONFIGURED) {
+            if (!connect.accepted()) {
+                log.warn("MULTI: " + m + ": client-connect refused the client: " + connect.detail());
+                p.deny(connect.clientReason() == null ? "" : connect.clientReason());
+                return;
+            }
+            state(m).connected = true;
+            state(m).connectedAtMillis = clock.millis();
+            if (!connect.configLines().isEmpty()) {
+                cc = cc.then(ClientConfigOptions.parse(String.join("\n", connect.configLines()) + "\n", "client-connect", options, null));
+            }
+        }
+        loop.deleteDuplicates(m, cn);
+        PoolAddressing.Selected selected = addressing.selectWith(cn, cc);
+        if (selected == null) {
+            p.deny("");
+            return;
+        }
+        m.lease(selected.lease());
+        int peerId = allocatePeerId();
+        m.assignedPeerId = peerId;
+        ClientProtocol cp = p.protocol(peerId);
+        if (cp == null || !cp.ok()) {
+            log.warn("MULTI: " + m + ": " + (cp == null ? "no protocol options" : cp.failure()));
+            p.deny(cp == null ? "" : cp.failure());
+            return;
+        }
+        List<String> replies;
+        try {
+            PushReplyBuilder b = new PushReplyBuilder(server.push()).clientConfig(selected.ccd()).addresses(selected.address());
+            if (cp.peerId() >= 0) {
+                b.peerId(cp.peerId());
+            }
+            if (token != null) {
+                b.authToken(token);
+            }
+            if (cp.pushCipher() && cp.cipher() != null) {
+                b.cipher(cp.cipher().openVpnName());
+            }
+            b.protocolFlags(cp.ccExit(), cp.tlsEkm(), cp.dynTlsCrypt());
+            PeerInfo info = p.peerInfo();
+            if (info != null && info.mtu() > 0) {
+                b.tunMtu(options.tunMtu());
+            }
+            replies = b.build();
+        } catch (PushReplyBuilder.PushException e) {
+            log.warn("MULTI: " + m + ": PUSH_REPLY: " + e.getMessage());
+            p.deny("");
+            return;
+        }
+        if (!p.accept(cp, replies)) {
+            log.warn("MULTI: " + m + ": the PUSH_REPLY was refused by the engine");
+            p.deny("");
+        }
+    }
+
+    private static ClientState state(MultiInstance m) {
+        if (!(m.engineState instanceof ClientState)) {
+            m.engineState = new ClientState();
+        }
+        return (ClientState) m.engineState;
+    }
+
+    private static void wipe(char[] password) {
+        if (password != null) {
+            java.util.Arrays.fill(password, '\0');
+        }
+    }
+
+    private int allocatePeerId() {
+        synchronized (peerIds) {
+            int id = peerIds.nextClearBit(0);
+            if (id >= ServerSettings.MAX_PEER_ID) {
+                return -1;
+            }
+            peerIds.set(id);
+            return id;
+        }
+    }
+
+    @Override
+    public void closed(MultiInstance m) {
+        if (m.engineState instanceof ClientState) {
+            ClientState state = (ClientState) m.engineState;
+            if (state.connected && auth != null && authSettings.clientDisconnect() != null) {
+                org.culvert.api.tunnel.ServerClient c = m.snapshot();
+                long seconds = (clock.millis() - state.connectedAtMillis) / 1000;
+                workers.submit(() -> auth.scripts().clientDisconnect(state.env, c.bytesReceived(), c.bytesSent(), seconds));
+            }
+        }
+        int id = m.assignedPeerId;
+        if (id >= 0) {
+            synchronized (peerIds) {
+                peerIds.clear(id);
+            }
+            m.assignedPeerId = -1;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            cookie.close();
+            settings.wipe();
+            if (workers != null) {
+                workers.close();
+            }
+            if (auth != null) {
+                auth.close();
+            }
+        }
+    }
+
+    private static TlsSession tls(PeerSession session) {
+        return session.engine() instanceof TlsSession ? (TlsSession) session.engine() : null;
+    }
+
+    private static ServerPull pull(PeerSession session) {
+        TlsSession t = tls(session);
+        return t == null ? null : t.serverPull();
+    }
+}
