@@ -10,7 +10,6 @@ import org.culvert.openvpn.config.FileContent;
 import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.config.Script;
 import org.culvert.openvpn.config.ServerSettings;
-import org.culvert.openvpn.tls.VerifyClientCert;
 
 /**
  * A server's authentication options, as parsed: {@code --auth-user-pass-verify cmd via-file|via-env},
@@ -82,11 +81,6 @@ public record ServerAuthSettings(String userPassVerify, boolean viaFile, String 
                 a.clientConnect().map(Script::command).orElse(null), a.clientDisconnect().map(Script::command).orElse(null),
                 a.tlsCryptV2Verify().map(Script::command).orElse(null), o.scriptSecurity(), a.usernameAsCommonName(),
                 false, token, null, scriptTimeout);
-    }
-
-    /** {@code --verify-client-cert} for the TLS server endpoint ({@code require} when not a server). */
-    public static VerifyClientCert verifyClientCert(OpenVpnOptions o) {
-        return o.server().map(s -> VerifyClientCert.valueOf(s.verifyClientCert().name())).orElse(VerifyClientCert.REQUIRE);
     }
 
     @Override

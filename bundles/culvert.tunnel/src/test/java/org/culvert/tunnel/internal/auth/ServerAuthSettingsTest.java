@@ -10,7 +10,6 @@ import java.time.Duration;
 
 import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.config.OpenVpnOptions;
-import org.culvert.openvpn.tls.VerifyClientCert;
 import org.junit.jupiter.api.Test;
 
 class ServerAuthSettingsTest {
@@ -24,7 +23,6 @@ class ServerAuthSettingsTest {
         assertFalse(s.hasScripts());
         assertNull(s.authToken());
         assertEquals(ServerAuthSettings.none().scriptSecurity(), s.scriptSecurity(), "not a server: no server scripts at all");
-        assertEquals(VerifyClientCert.REQUIRE, ServerAuthSettings.verifyClientCert(o));
     }
 
     @Test
