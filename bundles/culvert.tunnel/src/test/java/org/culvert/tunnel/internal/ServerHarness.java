@@ -47,6 +47,8 @@ final class ServerHarness implements AutoCloseable {
     ServerLoop loop;
     ServerView view;
     MemoryLinkSocket link;
+    /** The server's socket: {@link #link}, or the one a test gave. */
+    org.culvert.api.link.LinkSocket linkSocket;
     MemoryTunDevice tun;
     MemoryTunOsSide os;
     private Thread thread;
@@ -110,13 +112,23 @@ final class ServerHarness implements AutoCloseable {
 
     /** Starts the server with {@code engines}. */
     void start(ServerPlan plan, ServerEngines engines) throws Exception {
+        start(plan, engines, addressing());
+    }
+
+    /** Starts the server with {@code engines} and {@code addressing} (e.g. a configuration's own pool). */
+    void start(ServerPlan plan, ServerEngines engines, ClientAddressing addressing) throws Exception {
         link = (MemoryLinkSocket) new MemoryLinkTransport(4096, 32).open(LinkSpec.builder(LinkProtocol.UDP).local("srv" + id, 1194).build());
+        start(plan, engines, addressing, link);
+    }
+
+    /** Starts the server on {@code socket} (e.g. a real UDP socket) with {@code engines} and {@code addressing}. */
+    void start(ServerPlan plan, ServerEngines engines, ClientAddressing addressing, org.culvert.api.link.LinkSocket socket) throws Exception {
+        linkSocket = socket;
         tun = new MemoryTunDriver(4096, 32).open(TunSpec.builder(TunLayer.TUN).name("memsrv" + id).build());
         os = MemoryTunHub.awaitOsSide("memsrv" + id, 5000);
         view = new ServerView("srv" + id, null, List::of, LoopClock.SYSTEM, log);
         java.util.function.Consumer<ServerClientEvent> sink = view.sink();
-        ClientAddressing addressing = addressing();
-        loop = new ServerLoop(plan, tun, link, new MemoryEventBackend(), engines, addressing, LoopClock.SYSTEM, log, e -> {
+        loop = new ServerLoop(plan, tun, socket, new MemoryEventBackend(), engines, addressing, LoopClock.SYSTEM, log, e -> {
             events.add(e);
             sink.accept(e);
         });
@@ -201,8 +213,8 @@ final class ServerHarness implements AutoCloseable {
         if (view != null) {
             view.close();
         }
-        if (link != null) {
-            link.close();
+        if (linkSocket != null) {
+            linkSocket.close();
         }
         if (tun != null) {
             tun.close();
