@@ -357,6 +357,7 @@ final class OpenVpnServerEngines implements ServerEngines {
             p.deny(cp == null ? "" : cp.failure());
             return;
         }
+        loop.peerIdAssigned(m, cp.peerId());
         List<String> replies;
         try {
             PushReplyBuilder b = new PushReplyBuilder(server.push()).clientConfig(selected.ccd()).addresses(selected.address());

@@ -519,18 +519,28 @@ final class ServerLoop {
             log.info("MULTI: internal route " + iroute + " -> " + m);
             publish(ServerClientEvent.Kind.ADDRESS, m, iroute, false);
         }
-        int peerId = engines.peerId(s);
-        if (peerId >= 0 && peerId != NO_PEER_ID) {
-            MultiInstance holder = byPeerId.putIfAbsent(peerId, m);
-            if (holder == m) {
-                m.peerId = peerId;
-            } else {
-                log.warn("MULTI: peer-id " + peerId + " of " + m + " is taken by client " + holder.clientId + "; its DATA_V2 packets are dropped");
-            }
-        }
+        peerIdAssigned(m, engines.peerId(s));
         m.established = true;
         publish(ServerClientEvent.Kind.ESTABLISHED, m, "", false);
         return true;
+    }
+
+    /**
+     * Makes {@code m} the owner of its {@code P_DATA_V2} packets with {@code peerId}, as soon as the engine
+     * chose the id (before its PUSH_REPLY, as OpenVPN's instance holds its id from the start): the client's
+     * first data packets may overtake the ACK that activates its key on the link thread, and must then
+     * queue behind it on the client's data thread rather than be dropped as from an unknown peer. Any thread.
+     */
+    void peerIdAssigned(MultiInstance m, int peerId) {
+        if (peerId < 0 || peerId == NO_PEER_ID || m.peerId == peerId) {
+            return;
+        }
+        MultiInstance holder = byPeerId.putIfAbsent(peerId, m);
+        if (holder == m) {
+            m.peerId = peerId;
+        } else {
+            log.warn("MULTI: peer-id " + peerId + " of " + m + " is taken by client " + holder.clientId + "; its DATA_V2 packets are dropped");
+        }
     }
 
     /**
