@@ -256,6 +256,82 @@ class ServerModeTest {
         }
     }
 
+    /**
+     * The shipped server.conf has {@code explicit-exit-notify 1}: when the Culvert server stops it tells
+     * its stock client {@code RESTART} on the control channel (OpenVPN's words on the client:
+     * "server-pushed-connection-reset"), within a bounded stop.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void theServersStopTellsAStockClientToRestart() throws Exception {
+        Path dir = Peer.caseDir("server-mode-exit-notify");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            Path clientDir = dir.resolve("client");
+            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "");
+            assertTrue(Files.readString(serverDir.resolve("server.conf")).contains("\nexplicit-exit-notify 1"), "the shipped option");
+            Peer server = startServer(net, serverDir, "server-culvert-exit-notify");
+            Peer client = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, clientDir.resolve("client.conf"), clientDir, "client-openvpn-told");
+            try {
+                client.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
+                int before = client.logText().length();
+                long started = System.nanoTime();
+                assertEquals(0, server.stop(Duration.ofSeconds(20)), "the server's exit status");
+                long stopMillis = (System.nanoTime() - started) / 1_000_000;
+                client.awaitLog("server-pushed-connection-reset", before, Duration.ofSeconds(10));
+                Report.line("Culvert server with explicit-exit-notify 1: its stop told the stock client RESTART; the stop took " + stopMillis + " ms");
+            } finally {
+                client.close();
+                server.close();
+            }
+        }
+    }
+
+    /**
+     * A stock client bound to a fixed port ({@code lport}, instead of the shipped {@code nobind}) that
+     * dies and comes back from the same address and port: its new session is screened with the cookie
+     * and replaces the old instance at once, long before the server's ping-restart (120 s here, from
+     * keepalive 10 120) would close the old one.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aStockClientRestartedFromTheSamePortIsServedAtOnce() throws Exception {
+        Path dir = Peer.caseDir("server-mode-same-port-restart");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            Path clientDir = dir.resolve("client");
+            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "");
+            Path conf = clientDir.resolve("client.conf");
+            String shipped = Files.readString(conf);
+            assertTrue(shipped.contains("\nnobind\n"), "the shipped nobind");
+            Files.writeString(conf, shipped.replace("\nnobind\n", "\nlport 41194\n"));
+            Peer server = startServer(net, serverDir, "server-culvert-same-port");
+            Peer first = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, conf, clientDir, "client-openvpn-first");
+            Peer second = null;
+            try {
+                first.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
+                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, first);
+                first.kill(); // a crash: no exit notification, the server still holds the instance
+                long started = System.nanoTime();
+                second = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, conf, clientDir, "client-openvpn-again");
+                second.awaitLog("Initialization Sequence Completed", 0, Duration.ofSeconds(60));
+                long upMillis = (System.nanoTime() - started) / 1_000_000;
+                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, second);
+                assertTrue(upMillis < 120_000, "served before the old instance's ping-restart: " + upMillis + " ms");
+                server.assertAlive("after a client restarted from the same port");
+                Report.line("Culvert server: a stock client restarted from the same address and port was served again in " + upMillis
+                        + " ms (the old instance's ping-restart: 120 s)");
+            } finally {
+                if (second != null) {
+                    second.close();
+                }
+                first.close();
+                server.close();
+            }
+        }
+    }
+
     /** The CID of the only client in {@code status 3}'s CLIENT_LIST (its common name Test-Client, a 10.8.0.x address). */
     private static String clientId(ManagementSession m) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

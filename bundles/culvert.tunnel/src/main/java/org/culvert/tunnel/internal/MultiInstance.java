@@ -31,6 +31,14 @@ final class MultiInstance {
     final PeerSession session;
     final ServerDataThread owner;
     final Instant connectedSince;
+    /**
+     * The client's session id (bytes 1..8 of each of its control packets), from the packet that made
+     * the instance; link thread only. A control packet from its address with another id is a new
+     * session (a restarted client, or a forgery) and is screened like a stranger's.
+     */
+    long clientSessionId;
+    /** Whether {@link #clientSessionId} is known (the creating packet was long enough). Link thread only. */
+    boolean clientSessionKnown;
     /** The client's link address; changes on float (the owning thread writes it). */
     volatile SocketAddress real;
     /** The peer-id registered for it, or -1. */

@@ -236,7 +236,7 @@ final class PlanBuilder {
                 .withMaxClients(s.maxClients());
         serverPlan = new ServerPlan(serverPlan.dataThreads(), serverPlan.clientToClient(), o.devType() == DevType.TAP,
                 serverPlan.maxClients(), serverPlan.duplicateCn(), maxPayload, Math.max(serverPlan.maxLinkPacket(), linkSpec.maxPacketSize()),
-                serverPlan.batchSize(), serverPlan.handoffSlots());
+                serverPlan.batchSize(), serverPlan.handoffSlots(), linkSpec.protocol().isStream() ? 0 : o.explicitExitNotify());
         ServerPlan finalPlan = serverPlan;
         TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, true, maxPayload, new TunnelPlan.SessionFactory() {
             @Override

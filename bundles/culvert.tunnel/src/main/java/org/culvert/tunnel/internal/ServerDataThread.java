@@ -361,13 +361,31 @@ final class ServerDataThread implements Runnable {
         return next;
     }
 
+    /** A control-channel message to {@code m}, sent at once; false when the engine cannot send one. This thread. */
+    private boolean sendControl(MultiInstance m, String message) {
+        if (!server.engines.sendControl(m.session, message)) {
+            return false;
+        }
+        sessionOutput(m);
+        rearm(m); // its retransmission
+        return true;
+    }
+
+    /** The server's stop: {@code message} to each established client of this thread, noted in {@code told}. This thread. */
+    void exitNotify(String message, java.util.Collection<MultiInstance> told) {
+        for (MultiInstance m : mine) {
+            if (m.established && !m.halted && sendControl(m, message)) {
+                told.add(m);
+            }
+        }
+    }
+
     /** {@code client-kill}: the message (if the engine can send it) and the close shortly after. This thread. */
     void clientKill(MultiInstance m, String message) {
         if (m.halted) {
             return;
         }
-        if (server.engines.sendControl(m.session, message)) {
-            sessionOutput(m);
+        if (sendControl(m, message)) {
             m.closeAtMillis = server.clock.millis() + KILL_DELAY_MILLIS;
             nextTimers = Math.min(nextTimers, m.closeAtMillis);
         } else {

@@ -46,12 +46,15 @@ final class ServerLoop {
     static final int SOCKET_TAG = 0;
     static final int TUN_TAG = 2;
     /** OpenVPN's opcodes, as the demultiplexing reads them. */
+    static final int P_DATA_V1 = 6;
     static final int P_CONTROL_HARD_RESET_CLIENT_V2 = 7;
     static final int P_DATA_V2 = 9;
     static final int P_CONTROL_HARD_RESET_CLIENT_V3 = 10;
     /** OpenVPN's "no peer-id" in a {@code P_DATA_V2} header. */
     static final int NO_PEER_ID = 0xFFFFFF;
     private static final long REAP_INTERVAL_MILLIS = 1000;
+    /** OpenVPN's deferred shutdown after it told its clients to restart. */
+    static final long EXIT_NOTIFY_MILLIS = 2000;
 
     final ServerPlan plan;
     final ServerEngines engines;
@@ -85,6 +88,11 @@ final class ServerLoop {
     private final Mroute.Addr src = new Mroute.Addr();
     private final Mroute.Addr dst = new Mroute.Addr();
     private volatile boolean exit;
+    private volatile boolean notifyRequested;
+    /** The exit notification: its end (monotonic ms, 0 before), the threads yet to send it, the clients told. Link thread. */
+    private long notifyUntil;
+    private final AtomicLong notifyPending = new AtomicLong();
+    private final java.util.Queue<MultiInstance> notified = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private int socketInterest = -1;
     private int tunInterest = -1;
     private long nextReap;
@@ -126,10 +134,24 @@ final class ServerLoop {
         }
     }
 
-    /** Any thread: makes {@link #run} return soon. */
+    /** Any thread: makes {@link #run} return soon, telling the clients nothing. */
     void requestExit() {
         exit = true;
         eventSet.wakeup();
+    }
+
+    /**
+     * Any thread: the server's stop (SIGTERM). With {@link ServerPlan#exitNotify} the clients are told
+     * {@code RESTART} first ({@code multi_push_restart_schedule_exit}) and {@link #run} returns once
+     * every notified client has gone or after {@link #EXIT_NOTIFY_MILLIS}; else as {@link #requestExit}.
+     */
+    void requestStop() {
+        if (plan.exitNotify() > 0) {
+            notifyRequested = true;
+            eventSet.wakeup();
+        } else {
+            requestExit();
+        }
     }
 
     /**
@@ -186,7 +208,11 @@ final class ServerLoop {
             tunSet(EventSet.READ | (tunPending ? EventSet.WRITE : 0));
             long now = clock.millis();
             boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0;
-            eventSet.wait(more ? 0 : Math.max(1, nextReap - now), ready);
+            if (notifyRequested && notifyExit(now)) {
+                return;
+            }
+            long until = notifyUntil != 0 ? Math.min(nextReap, notifyUntil) : nextReap;
+            eventSet.wait(more ? 0 : Math.max(1, until - now), ready);
             if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0) {
                 linkIn.clear();
                 link.receive(linkIn);
@@ -203,6 +229,40 @@ final class ServerLoop {
                 nextReap = now + REAP_INTERVAL_MILLIS;
             }
         }
+    }
+
+    /**
+     * The stop with {@code explicit-exit-notify}: the first call has every data thread send the message
+     * to its established clients; the link thread runs on meanwhile (the clients' acks, retransmissions).
+     * True when done: every thread sent it and every client told has gone, or the time is up.
+     */
+    private boolean notifyExit(long now) {
+        if (notifyUntil == 0) {
+            notifyUntil = now + EXIT_NOTIFY_MILLIS;
+            String message = plan.exitNotify() == 2 ? "RESTART,[N]" : "RESTART";
+            log.info("server stopping: telling the clients " + message);
+            notifyPending.set(threads.length);
+            for (ServerDataThread t : threads) {
+                t.post(() -> {
+                    t.exitNotify(message, notified);
+                    notifyPending.decrementAndGet();
+                    eventSet.wakeup();
+                });
+            }
+            return false;
+        }
+        if (now - notifyUntil >= 0) {
+            return true;
+        }
+        if (notifyPending.get() > 0) {
+            return false;
+        }
+        for (MultiInstance m : notified) {
+            if (!m.halted) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void socketSet(int interest) throws IOException {
@@ -312,12 +372,42 @@ final class ServerLoop {
         }
         MultiInstance m = source == null ? null : byAddress.get(source);
         if (m != null) {
-            return m;
+            if (op == P_DATA_V1 || op == P_DATA_V2 || !m.clientSessionKnown || packet.remaining() < 9
+                    || packet.getLong(at + 1) == m.clientSessionId) {
+                return m;
+            }
+            return otherSession(m, packet, source);
         }
         if (source == null) {
             counters.drop(DropReason.UNKNOWN_PEER);
             return null;
         }
+        return admitStranger(packet, source, false);
+    }
+
+    /**
+     * A control packet from client {@code old}'s address with another session id: a client restarted
+     * from the same address and port, or a forgery. Its session would drop it (WRONG_SESSION), so the
+     * client would wait for the old instance's ping-restart; OpenVPN screens it with the stateless
+     * cookie instead, as from a stranger, and only an admission (the sender proved the address by
+     * echoing the cookie) closes the old instance and makes a new one. A forged reset gets the
+     * stateless answer at most and costs the established client nothing.
+     */
+    private MultiInstance otherSession(MultiInstance old, ByteBuffer packet, SocketAddress source) {
+        MultiInstance m = admitStranger(packet, source, true);
+        if (m != null) {
+            log.info(source + " started a new session: client " + m.clientId + " replaces client " + old.clientId);
+            old.owner.post(() -> old.owner.close(old, "its client restarted from " + source + " (client " + m.clientId + ")"));
+        }
+        return m;
+    }
+
+    /**
+     * The engine's stateless admission for a packet no instance takes: answered, dropped (counted), or
+     * a new instance. {@code replacing}: an instance of this address is about to close, so it does not
+     * count against {@code --max-clients}.
+     */
+    private MultiInstance admitStranger(ByteBuffer packet, SocketAddress source, boolean replacing) {
         replyBatch.clear();
         ServerEngines.Admission admission = engines.admit(packet, source, replyBatch.slot(0));
         if (admission == ServerEngines.Admission.REPLY) {
@@ -328,11 +418,11 @@ final class ServerLoop {
             counters.drop(DropReason.UNKNOWN_PEER);
             return null;
         }
-        if (byClientId.size() >= plan.maxClients()) {
+        if (byClientId.size() - (replacing ? 1 : 0) >= plan.maxClients()) {
             counters.drop(DropReason.MAX_CLIENTS);
             return null;
         }
-        return createInstance(source);
+        return createInstance(source, packet);
     }
 
     /**
@@ -358,7 +448,7 @@ final class ServerLoop {
         }
     }
 
-    private MultiInstance createInstance(SocketAddress source) {
+    private MultiInstance createInstance(SocketAddress source, ByteBuffer first) {
         long cid = nextClientId.getAndIncrement();
         PeerSession session;
         try {
@@ -377,6 +467,10 @@ final class ServerLoop {
         ServerDataThread owner = least;
         owner.load.incrementAndGet();
         MultiInstance m = new MultiInstance(cid, session, owner, source, Instant.now());
+        if (first.remaining() >= 9) {
+            m.clientSessionId = first.getLong(first.position() + 1);
+            m.clientSessionKnown = true;
+        }
         byAddress.put(source, m);
         byClientId.put(cid, m);
         owner.post(() -> owner.adopt(m));
@@ -581,6 +675,9 @@ final class ServerLoop {
         m.session.close();
         log.info(m + " closed (client " + m.clientId + "): " + why);
         publish(ServerClientEvent.Kind.DISCONNECT, m, "", false);
+        if (notifyRequested) {
+            eventSet.wakeup(); // the stop may be waiting for the clients it told to go
+        }
     }
 
     void publish(ServerClientEvent.Kind kind, MultiInstance m, String address, boolean primary) {

@@ -14,9 +14,11 @@ package org.culvert.tunnel.internal;
  * @param maxLinkPacket largest link packet
  * @param batchSize packets one wake-up moves per step
  * @param handoffSlots packets each queue between threads holds
+ * @param exitNotify {@code --explicit-exit-notify} of a UDP server: on stop, 1 tells the clients
+ *     {@code RESTART}, 2 {@code RESTART,[N]} (to the next server), 0 nothing
  */
 record ServerPlan(int dataThreads, boolean clientToClient, boolean tap, int maxClients, boolean duplicateCn, int maxPayload,
-        int maxLinkPacket, int batchSize, int handoffSlots) {
+        int maxLinkPacket, int batchSize, int handoffSlots, int exitNotify) {
     ServerPlan {
         if (dataThreads < 1 || maxClients < 1 || batchSize < 1 || handoffSlots < 1) {
             throw new IllegalArgumentException("dataThreads " + dataThreads + ", maxClients " + maxClients + ", batchSize " + batchSize
@@ -26,22 +28,26 @@ record ServerPlan(int dataThreads, boolean clientToClient, boolean tap, int maxC
 
     /** OpenVPN's defaults for a tun server, with one data thread per core. */
     static ServerPlan defaults() {
-        return new ServerPlan(Runtime.getRuntime().availableProcessors(), false, false, 1024, false, 1500, 1650, 32, 1024);
+        return new ServerPlan(Runtime.getRuntime().availableProcessors(), false, false, 1024, false, 1500, 1650, 32, 1024, 0);
     }
 
     ServerPlan withDataThreads(int n) {
-        return new ServerPlan(n, clientToClient, tap, maxClients, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots);
+        return new ServerPlan(n, clientToClient, tap, maxClients, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots, exitNotify);
     }
 
     ServerPlan withClientToClient(boolean on) {
-        return new ServerPlan(dataThreads, on, tap, maxClients, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots);
+        return new ServerPlan(dataThreads, on, tap, maxClients, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots, exitNotify);
     }
 
     ServerPlan withDuplicateCn(boolean on) {
-        return new ServerPlan(dataThreads, clientToClient, tap, maxClients, on, maxPayload, maxLinkPacket, batchSize, handoffSlots);
+        return new ServerPlan(dataThreads, clientToClient, tap, maxClients, on, maxPayload, maxLinkPacket, batchSize, handoffSlots, exitNotify);
+    }
+
+    ServerPlan withExitNotify(int n) {
+        return new ServerPlan(dataThreads, clientToClient, tap, maxClients, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots, n);
     }
 
     ServerPlan withMaxClients(int n) {
-        return new ServerPlan(dataThreads, clientToClient, tap, n, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots);
+        return new ServerPlan(dataThreads, clientToClient, tap, n, duplicateCn, maxPayload, maxLinkPacket, batchSize, handoffSlots, exitNotify);
     }
 }

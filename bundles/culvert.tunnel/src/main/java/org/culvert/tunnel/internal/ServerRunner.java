@@ -74,7 +74,7 @@ final class ServerRunner implements Runnable {
         synchronized (monitor) {
             stopRequested = true;
             if (loop != null) {
-                loop.requestExit();
+                loop.requestStop();
             }
             monitor.notifyAll();
             t = thread;

@@ -183,6 +183,12 @@ final class ServerHarness implements AutoCloseable {
         }
     }
 
+    /** Waits up to {@code millis} for the server loop's {@code run} to return; true if it did. */
+    boolean awaitLoopEnd(long millis) throws InterruptedException {
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
     MemoryTunOsSide clientOs(int i) throws InterruptedException {
         return MemoryTunHub.awaitOsSide("memc" + i + "_" + id, 10_000);
     }

@@ -62,6 +62,20 @@ class ServerPlanBuilderTest {
     }
 
     @Test
+    void explicitExitNotifyReachesTheServerPlan() throws Exception {
+        for (int n : new int[] {0, 1, 2}) {
+            TunnelPlan plan = PlanBuilder.fromConfiguration("s", props(server(n == 0 ? "" : "explicit-exit-notify " + n + "\n")));
+            ServerRunner.Setup setup = plan.server.apply(new TunnelLog("s"));
+            try {
+                assertEquals(n, setup.plan().exitNotify());
+            } finally {
+                setup.engines().close();
+                setup.addressing().close();
+            }
+        }
+    }
+
+    @Test
     void aTcpServerIsRefusedNotRunAsAPointToPointTunnel() {
         PlanBuilder.PlanException e = assertThrows(PlanBuilder.PlanException.class,
                 () -> PlanBuilder.fromConfiguration("s", props(server("").replace("proto udp", "proto tcp-server"))));
