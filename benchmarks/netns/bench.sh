@@ -39,50 +39,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-die() { echo "bench.sh: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "needs root (network namespaces, tun devices)"
-for tool in ip ss openvpn iperf3 ping jq awk openssl; do
-    command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install iproute2 openvpn iperf3 iputils-ping jq openssl)"
-done
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing"
-
-culvert="$root/distribution/bin/culvert"
-have_culvert=0
-if [ "$openvpn_only" = 0 ] && [ -f "$root/distribution/target/culvert.launcher.jar" ] && [ -d "$root/distribution/target/bundles" ]; then
-    if "$culvert" --help >/dev/null 2>&1; then
-        have_culvert=1
-    else
-        echo "bench.sh: $culvert --help failed; Culvert rows skipped" >&2
-    fi
-elif [ "$openvpn_only" = 0 ]; then
-    echo "bench.sh: Culvert is not built (distribution/target/culvert.launcher.jar); Culvert rows skipped" >&2
-fi
-
-work=$(mktemp -d /tmp/culvert-bench.XXXXXX)
-hz=$(getconf CLK_TCK)
-pids=()
-namespaces=()
+me=bench.sh
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+bench_init "$openvpn_only" ip ss openvpn iperf3 ping jq awk openssl
 counter=0
-
-cleanup() {
-    local p
-    for p in "${pids[@]:-}"; do
-        [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
-    done
-    for p in "${pids[@]:-}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null || true
-    done
-    pids=()
-    local ns
-    for ns in "${namespaces[@]:-}"; do
-        [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true
-    done
-    namespaces=()
-}
-trap 'cleanup; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
 
 openvpn --genkey secret "$work/static.key"
 chmod 600 "$work/static.key"
@@ -102,13 +63,8 @@ make_ns() {
     N=$counter
     A="cvb-$$-$N-a"; B="cvb-$$-$N-b"
     LA="10.201.$N.1"; LB="10.201.$N.2"; TA="10.202.$N.1"; TB="10.202.$N.2"
-    ip netns add "$A"; namespaces+=("$A")
-    ip netns add "$B"; namespaces+=("$B")
-    ip -n "$A" link add veth-a type veth peer name veth-b netns "$B"
-    ip -n "$A" addr add "$LA/24" dev veth-a
-    ip -n "$B" addr add "$LB/24" dev veth-b
-    ip -n "$A" link set veth-a up; ip -n "$B" link set veth-b up
-    ip -n "$A" link set lo up; ip -n "$B" link set lo up
+    add_ns "$A"; add_ns "$B"
+    link_ns "$A" "$B" veth-a veth-b "$LA" "$LB"
 }
 
 # start_peer IMPL NS LOCAL REMOTE TUNSELF TUNPEER DIR CIPHER AUTH LOG MODE -> sets PEER_PID
@@ -135,10 +91,6 @@ start_peer() {
     pids+=("$PEER_PID")
 }
 
-cpu_ticks() { # utime+stime of a whole process (all threads); fields 14,15 counted after "(comm)"
-    sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
-}
-
 # wait_ready NS TARGET PIDS... : polls a ping through the tunnel (30 s deadline); prints seconds
 wait_ready() {
     local ns=$1 target=$2; shift 2
@@ -151,14 +103,6 @@ wait_ready() {
             return 0
         fi
         sleep 0.1   # poll interval of a deadline-bounded wait
-    done
-    return 1
-}
-
-wait_listen() { # NS PORT
-    for _ in $(seq 1 100); do
-        [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ] && return 0
-        sleep 0.1
     done
     return 1
 }
@@ -250,23 +194,7 @@ for rep in $(seq 1 "$reps"); do
 done
 
 # Median repetition per label (by Mbit/s), then ratios against openvpn<->openvpn of the same cipher.
-summary=$(awk -F'\t' '
-    $2 == "FAILED" { failed[$1] = 1; next }
-    { n[$1]++; line[$1, n[$1]] = $0; v[$1, n[$1]] = $2 + 0; if (!($1 in order)) { order[$1] = ++k; names[k] = $1 } }
-    END {
-        for (f in failed) if (!(f in order)) { order[f] = ++k; names[k] = f }
-        for (i = 1; i <= k; i++) {
-            l = names[i]
-            if (!(l in n)) { print l "\tFAILED\t-\t-\t-\t-\t-"; continue }
-            # sort indices by throughput and take the middle one
-            m = n[l]; for (a = 1; a <= m; a++) idx[a] = a
-            for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (v[l, idx[b]] < v[l, idx[a]]) { t = idx[a]; idx[a] = idx[b]; idx[b] = t }
-            med = line[l, idx[int((m + 1) / 2)]]
-            if (m > 1) { split(med, part, "\t"); part[2] = part[2] " (" v[l, idx[1]] "-" v[l, idx[m]] ")"
-                med = part[1]; for (j = 2; j <= 7; j++) med = med "\t" part[j] }
-            print med
-        }
-    }' "$work/rows.tsv")
+summary=$(median_rows "$work/rows.tsv")
 
 table=$(echo "$summary" | awk -F'\t' '
     # The group of a label: what follows its ovpn-ovpn-, culvert-ovpn- or culvert-culvert- prefix.
@@ -287,12 +215,8 @@ table=$(echo "$summary" | awk -F'\t' '
         }
     }')
 
-model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'aes|vaes|vpclmulqdq|avx2|avx512f|sha_ni' | tr '\n' ' ')
 {
-    echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) vCPU $model (flags: ${flags% }), kernel $(uname -r),"
-    echo "$(openvpn --version | head -1 | cut -d' ' -f1-2), $(openvpn --version | sed -n 's/^library versions: \(OpenSSL [^ ]*\).*/\1/p'),"
-    echo "$(iperf3 --version | head -1 | cut -d' ' -f1-2), $("${JAVA:-java}" -version 2>&1 | head -1 | tr -d '"')."
+    machine_lines
     echo "iperf3 1 stream ${duration} s after a ${warmup} s warm-up, side B -> side A; ${reps} repetition(s), median shown."
     [ "$have_culvert" = 1 ] || echo "Culvert rows not measured (distribution not built or --openvpn-only)."
     echo

@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Culvert's server against stock OpenVPN's server, in the same run, with the same stock OpenVPN clients.
+#
+#   [JAVA=/path/to/java] benchmarks/netns/server-bench.sh [--duration S] [--warmup S] [--reps N]
+#       [--clients N] [--md FILE] [--openvpn-only]
+#
+# Per server (openvpn, then culvert) and repetition: one server namespace and N client namespaces
+# (--clients, default 30), client K joined to the server by its own veth pair (10.201.K.1/24 <->
+# 10.201.K.2/24). The server runs OpenVPN's shipped sample server.conf (topology subnet, server
+# 10.8.0.0/24, the shipped sample keys) with its two /var/log paths removed, plus `duplicate-cn` (all
+# clients share the shipped client certificate) and `data-ciphers AES-256-GCM`: `openvpn --disable-dco
+# --config server.conf` or Culvert's `bin/culvert --config server.conf`. Each client is stock
+# `openvpn --disable-dco --config client.conf --remote 10.201.K.1 1194` on the shipped client.conf
+# (its remote line removed, `data-ciphers AES-256-GCM` added).
+#   1. Handshakes: the N clients start at once; "handshakes/s" = N / the time until every client's log
+#      says "Initialization Sequence Completed" (its pool address is set by then), polled every 50 ms;
+#      the server's CPU seconds over that time / N give "server CPU ms per handshake".
+#   2. Memory per idle client, with the N clients connected and idle against none: for Culvert the JVM's
+#      heap used after a full GC (`jcmd PID GC.run`, then `GC.heap_info`), for OpenVPN the process's
+#      VmRSS (it has no heap of its own to ask about).
+#   3. Throughput: an iperf3 server per client in the server namespace (port 5200+K); after a --warmup
+#      run of every sender, 1, 2 and 4 clients run `iperf3 -c 10.8.0.1 -t DURATION` at once, first
+#      client -> server ("up"), then server -> client (`-R`, "down"). Aggregate Mbit/s is the sum of what
+#      the receivers got; the server's CPU (utime+stime of its process, all threads, from /proc) over the
+#      run gives "Mbit/s per server core" = Mbit/s / (server CPU s / wall s).
+# With --reps N each figure is the median repetition (min-max in brackets); ratios are Culvert /
+# OpenVPN in the same run. Prints a table and writes it as markdown (--md, default
+# benchmarks/netns/server-results-<date>.md). Needs root, ip, openvpn, iperf3, jq, openssl, and jcmd
+# beside Culvert's java. Not run by the test suite. Stops only what it started.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+duration=10
+warmup=3
+reps=2
+nclients=30
+md="$here/server-results-$(date +%Y%m%d-%H%M%S).md"
+openvpn_only=0
+samples=/usr/share/doc/openvpn/examples
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) duration=$2; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
+        --reps) reps=$2; shift 2 ;;
+        --clients) nclients=$2; shift 2 ;;
+        --md) md=$2; shift 2 ;;
+        --openvpn-only) openvpn_only=1; shift ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        *) echo "server-bench.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+me=server-bench.sh
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+bench_init "$openvpn_only" ip ss openvpn iperf3 jq awk
+[ "$nclients" -ge 4 ] && [ "$nclients" -le 250 ] || die "--clients must be 4..250 (4 send; one /24 pool)"
+[ -f "$samples/sample-config-files/server.conf" ] || die "OpenVPN's shipped samples are missing ($samples)"
+jcmd_bin=""
+if [ "$have_culvert" = 1 ]; then
+    jcmd_bin="$(dirname "$(readlink -f "$java_bin")")/jcmd"
+    [ -x "$jcmd_bin" ] || die "no jcmd beside $java_bin (a JDK is needed for Culvert's heap figure)"
+fi
+
+# The shipped files, adapted once: server and clients the same for both servers.
+mkdir -p "$work/server" "$work/client"
+for k in ca.crt server.crt server.key dh2048.pem; do cp "$samples/sample-keys/$k" "$work/server/"; done
+for k in ca.crt client.crt client.key; do cp "$samples/sample-keys/$k" "$work/client/"; done
+chmod 600 "$work/server/server.key" "$work/client/client.key"
+grep -Ev '^(ifconfig-pool-persist|status) ' "$samples/sample-config-files/server.conf" >"$work/server/server.conf"
+printf '\nduplicate-cn\ndata-ciphers AES-256-GCM\n' >>"$work/server/server.conf"
+grep -Ev '^remote my-server-1 ' "$samples/sample-config-files/client.conf" >"$work/client/client.conf"
+printf '\ndata-ciphers AES-256-GCM\n' >>"$work/client/client.conf"
+grep -q '^topology subnet' "$work/server/server.conf" || die "the shipped server.conf no longer says topology subnet"
+
+S="cvs-$$-s"
+client_ns() { echo "cvs-$$-c$1"; }
+
+make_namespaces() {
+    add_ns "$S"
+    local k
+    for k in $(seq 1 "$nclients"); do
+        add_ns "$(client_ns "$k")"
+        link_ns "$S" "$(client_ns "$k")" "c$k" eth0 "10.201.$k.1" "10.201.$k.2"
+    done
+}
+
+# start_server IMPL LOG -> SERVER_PID (the server's own PID: ip netns exec and bin/culvert exec)
+start_server() {
+    if [ "$1" = openvpn ]; then
+        (cd "$work/server" && exec ip netns exec "$S" openvpn --disable-dco --config server.conf) >"$2" 2>&1 &
+    else
+        (cd "$work/server" && exec ip netns exec "$S" "$culvert" --config server.conf) >"$2" 2>&1 &
+    fi
+    SERVER_PID=$!
+    pids+=("$SERVER_PID")
+    local _
+    for _ in $(seq 1 300); do
+        kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 30 "$2" >&2; die "$1 server exited"; }
+        if grep -q 'Initialization Sequence Completed' "$2" && [ -n "$(ip netns exec "$S" ss -Hlun 'sport = :1194')" ]; then
+            return 0
+        fi
+        sleep 0.1   # poll interval of a deadline-bounded wait
+    done
+    tail -n 30 "$2" >&2
+    die "$1 server not serving after 30 s"
+}
+
+# memory_kb IMPL PID : Culvert: heap used after a full GC; OpenVPN: resident set
+memory_kb() {
+    if [ "$1" = openvpn ]; then
+        awk '/^VmRSS:/ {print $2}' "/proc/$2/status"
+    else
+        "$jcmd_bin" "$2" GC.run >/dev/null
+        "$jcmd_bin" "$2" GC.heap_info | awk '/ used / { for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }'
+    fi
+}
+
+# storm IMPL REP : starts every client at once, waits for all; appends the handshake rows
+storm() {
+    local impl=$1 rep=$2 k logs=() c0 c1 t0 t1 m0 m1 up=0
+    m0=$(memory_kb "$impl" "$SERVER_PID")
+    c0=$(cpu_ticks "$SERVER_PID")
+    t0=$(now)
+    for k in $(seq 1 "$nclients"); do
+        (cd "$work/client" && exec ip netns exec "$(client_ns "$k")" openvpn --disable-dco --config client.conf \
+            --remote "10.201.$k.1" 1194) >"$work/$impl-$rep-client$k.log" 2>&1 &
+        pids+=("$!")
+        logs+=("$work/$impl-$rep-client$k.log")
+    done
+    # deadline: 2 s per client and at least 60 s
+    local deadline
+    deadline=$(echo "$t0 $nclients" | awk '{d = 2 * $2; if (d < 60) d = 60; printf "%.3f", $1 + d}')
+    while :; do
+        up=$( (grep -l 'Initialization Sequence Completed' "${logs[@]}" 2>/dev/null || true) | wc -l)
+        [ "$up" -ge "$nclients" ] && break
+        if awk -v a="$(now)" -v b="$deadline" 'BEGIN { exit !(a > b) }'; then
+            echo "$me: $impl: only $up of $nclients clients up before the deadline" >&2
+            echo -e "handshakes-$impl\tFAILED\t-\t-" >>"$work/storm.tsv"
+            return 1
+        fi
+        sleep 0.05   # poll interval of a deadline-bounded wait
+    done
+    t1=$(now)
+    c1=$(cpu_ticks "$SERVER_PID")
+    local addrs
+    addrs=$(for k in $(seq 1 "$nclients"); do ip -n "$(client_ns "$k")" -4 -o addr show dev tun0 | awk '{print $4}'; done | sort -u | wc -l)
+    [ "$addrs" = "$nclients" ] || die "$impl: $addrs different tun0 addresses for $nclients clients"
+    # Let the last clients' post-handshake traffic settle before the idle figure.
+    sleep 2   # not a synchronisation: an idle period, by definition of "idle"
+    m1=$(memory_kb "$impl" "$SERVER_PID")
+    echo "$t0 $t1 $c0 $c1 $hz $nclients $m0 $m1" | awk -v impl="$impl" '{
+        wall = $2 - $1; cpu = ($4 - $3) / $5
+        printf "handshakes-%s\t%.1f\t%.2f\t%.1f\t%.1f\n", impl, $6 / wall, wall, 1000 * cpu / $6, ($8 - $7) / $6
+    }' >>"$work/storm.tsv"
+}
+
+# throughput IMPL SENDERS DIR : DIR up (clients send) or down (-R, the server sends)
+throughput() {
+    local impl=$1 n=$2 dir=$3 k c0 c1 t0 t1 flag=() cpids=()
+    [ "$dir" = down ] && flag=(-R)
+    c0=$(cpu_ticks "$SERVER_PID")
+    t0=$(now)
+    for k in $(seq 1 "$n"); do
+        ip netns exec "$(client_ns "$k")" iperf3 -c 10.8.0.1 -p $((5200 + k)) -t "$duration" "${flag[@]}" -J \
+            >"$work/iperf-$k.json" 2>&1 &
+        cpids+=("$!")
+    done
+    local failed=0
+    for k in "${cpids[@]}"; do wait "$k" || failed=1; done
+    t1=$(now)
+    c1=$(cpu_ticks "$SERVER_PID")
+    if [ "$failed" = 1 ]; then
+        echo "$me: $impl $n $dir: an iperf3 client failed" >&2
+        echo -e "$impl-$n-$dir\tFAILED\t-\t-" >>"$work/rows.tsv"
+        return 0
+    fi
+    local bps
+    bps=$(for k in $(seq 1 "$n"); do jq -r '.end.sum_received.bits_per_second' "$work/iperf-$k.json"; done | awk '{s += $1} END {print s}')
+    echo "$bps $t0 $t1 $c0 $c1 $hz" | awk -v l="$impl-$n-$dir" '{
+        mbit = $1 / 1e6; wall = $3 - $2; cpu = ($5 - $4) / $6
+        printf "%s\t%.0f\t%.1f\t%.0f\n", l, mbit, 100 * cpu / wall, mbit / (cpu / wall)
+    }' >>"$work/rows.tsv"
+}
+
+# run IMPL REP : one server, the storm, then the throughput rows
+run() {
+    local impl=$1 rep=$2 k
+    make_namespaces
+    start_server "$impl" "$work/$impl-$rep-server.log"
+    if ! storm "$impl" "$rep"; then
+        for n in 1 2 4; do for d in up down; do echo -e "$impl-$n-$d\tFAILED\t-\t-" >>"$work/rows.tsv"; done; done
+        cleanup; return 0
+    fi
+    for k in 1 2 3 4; do
+        ip netns exec "$S" iperf3 -s -p $((5200 + k)) >"$work/iperf-server-$k.log" 2>&1 &
+        pids+=("$!")
+    done
+    for k in 1 2 3 4; do wait_listen "$S" $((5200 + k)) || die "iperf3 server $k did not start"; done
+    if [ "$warmup" -gt 0 ]; then   # same for both servers: lets the JVM compile its hot path
+        local wp=()
+        for k in 1 2 3 4; do
+            ip netns exec "$(client_ns "$k")" iperf3 -c 10.8.0.1 -p $((5200 + k)) -t "$warmup" >/dev/null 2>&1 &
+            wp+=("$!")
+        done
+        for k in "${wp[@]}"; do wait "$k" || true; done
+    fi
+    for d in up down; do
+        for n in 1 2 4; do
+            echo "$me: rep $rep/$reps: $impl, $n client(s) $d" >&2
+            throughput "$impl" "$n" "$d"
+        done
+    done
+    kill -0 "$SERVER_PID" 2>/dev/null || die "$impl server died during the run (log: $work/$impl-$rep-server.log)"
+    cleanup
+}
+
+: >"$work/rows.tsv"
+: >"$work/storm.tsv"
+impls=(openvpn)
+[ "$have_culvert" = 1 ] && impls+=(culvert)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+for rep in $(seq 1 "$reps"); do
+    for impl in "${impls[@]}"; do
+        echo "$me: rep $rep/$reps: $impl server, $nclients clients connecting" >&2
+        run "$impl" "$rep"
+    done
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+rows=$(median_rows "$work/rows.tsv")
+storms=$(median_rows "$work/storm.tsv")
+
+table=$(echo "$rows" | awk -F'\t' '
+    { split($1, p, "-"); key = p[2] "-" p[3]; impl[NR] = p[1]; k[NR] = key; r[NR] = $0
+      if (p[1] == "openvpn" && $2 != "FAILED") { refm[key] = $2 + 0; refc[key] = $4 + 0 } }
+    END {
+        print "| server | clients sending | direction | Mbit/s, sum (median (min-max) with --reps) | server CPU % | Mbit/s per server core | Mbit/s vs OpenVPN | per-core vs OpenVPN |"
+        print "|---|---|---|---|---|---|---|---|"
+        for (i = 1; i <= NR; i++) {
+            split(r[i], f, "\t"); split(k[i], q, "-")
+            rm = "-"; rc = "-"
+            if (f[2] != "FAILED" && refm[k[i]] > 0) rm = sprintf("%.2f", (f[2] + 0) / refm[k[i]])
+            if (f[2] != "FAILED" && refc[k[i]] > 0) rc = sprintf("%.2f", f[4] / refc[k[i]])
+            name = (impl[i] == "openvpn") ? "OpenVPN" : "Culvert"
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, q[1], (q[2] == "up") ? "client -> server" : "server -> client", f[2], f[3], f[4], rm, rc
+        }
+    }')
+
+storm_table=$(echo "$storms" | awk -F'\t' -v n="$nclients" '
+    { split($1, p, "-"); impl[NR] = p[2]; r[NR] = $0; if (p[2] == "openvpn" && $2 != "FAILED") ref = $2 + 0 }
+    END {
+        print "| server | handshakes/s, " n " clients at once (median (min-max)) | s until all up | server CPU ms per handshake | memory per idle client, KB | handshakes/s vs OpenVPN |"
+        print "|---|---|---|---|---|---|"
+        for (i = 1; i <= NR; i++) {
+            split(r[i], f, "\t")
+            name = (impl[i] == "openvpn") ? "OpenVPN (RSS)" : "Culvert (heap after GC)"
+            rm = (f[2] != "FAILED" && ref > 0) ? sprintf("%.2f", (f[2] + 0) / ref) : "-"
+            printf "| %s | %s | %s | %s | %s | %s |\n", name, f[2], f[3], f[4], f[5], rm
+        }
+    }')
+
+{
+    machine_lines
+    echo "Load average (1/5/15 min) before: $load0, after: $load1."
+    echo "UDP, AES-256-GCM; $nclients stock clients; iperf3 1 stream per client, ${duration} s after a ${warmup} s warm-up;"
+    echo "${reps} repetition(s), median shown."
+    [ "$have_culvert" = 1 ] || echo "Culvert rows not measured (distribution not built or --openvpn-only)."
+    echo
+    echo "$table"
+    echo
+    echo "$storm_table"
+} | tee "$md"
+
+# One [reliability] line per figure, for collection from a log.
+echo "$rows" | awk -F'\t' '$1 ~ /^culvert-/ && $2 != "FAILED" {
+    split($1, p, "-"); print "[reliability] culvert server " p[3] ", " p[2] " client(s): " $2 " Mbit/s, " $4 " Mbit/s per server core" }'
+echo "$storms" | awk -F'\t' -v n="$nclients" '$2 != "FAILED" {
+    split($1, p, "-"); print "[reliability] " p[2] " server handshakes/s, " n " stock clients at once: " $2 }'
+echo "$me: markdown written to $md" >&2
