@@ -2,7 +2,7 @@
 # Culvert's server against stock OpenVPN's server, in the same run, with the same stock OpenVPN clients.
 #
 #   [JAVA=/path/to/java] benchmarks/netns/server-bench.sh [--duration S] [--warmup S] [--reps N]
-#       [--clients N] [--md FILE] [--openvpn-only]
+#       [--clients N] [--md FILE] [--openvpn-only] [--keep DIR]
 #
 # Per server (openvpn, then culvert) and repetition: one server namespace and N client namespaces
 # (--clients, default 30), client K joined to the server by its own veth pair (10.201.K.1/24 <->
@@ -14,7 +14,9 @@
 # (its remote line removed, `data-ciphers AES-256-GCM` added).
 #   1. Handshakes: the N clients start at once; "handshakes/s" = N / the time until every client's log
 #      says "Initialization Sequence Completed" (its pool address is set by then), polled every 50 ms;
-#      the server's CPU seconds over that time / N give "server CPU ms per handshake".
+#      the server's CPU seconds over that time / N give "server CPU ms per handshake". Phase "cold" is
+#      the server's first clients; "warm" the same N clients started again after the throughput rows
+#      (the server still holds their old sessions, which time out after keepalive's 120 s).
 #   2. Memory per idle client, with the N clients connected and idle against none: for Culvert the JVM's
 #      heap used after a full GC (`jcmd PID GC.run`, then `GC.heap_info`), for OpenVPN the process's
 #      VmRSS (it has no heap of its own to ask about).
@@ -25,8 +27,9 @@
 #      run gives "Mbit/s per server core" = Mbit/s / (server CPU s / wall s).
 # With --reps N each figure is the median repetition (min-max in brackets); ratios are Culvert /
 # OpenVPN in the same run. Prints a table and writes it as markdown (--md, default
-# benchmarks/netns/server-results-<date>.md). Needs root, ip, openvpn, iperf3, jq, openssl, and jcmd
-# beside Culvert's java. Not run by the test suite. Stops only what it started.
+# benchmarks/netns/server-results-<date>.md). Needs root, ip, openvpn, iperf3, jq, and jcmd
+# beside Culvert's java. Not run by the test suite. Stops only what it started. --keep DIR copies every
+# server and client log there (one file per process and repetition) before the work folder is removed.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +40,7 @@ reps=2
 nclients=30
 md="$here/server-results-$(date +%Y%m%d-%H%M%S).md"
 openvpn_only=0
+keep=""
 samples=/usr/share/doc/openvpn/examples
 
 while [ $# -gt 0 ]; do
@@ -47,7 +51,8 @@ while [ $# -gt 0 ]; do
         --clients) nclients=$2; shift 2 ;;
         --md) md=$2; shift 2 ;;
         --openvpn-only) openvpn_only=1; shift ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        --keep) keep=$2; shift 2 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "server-bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -118,17 +123,21 @@ memory_kb() {
     fi
 }
 
-# storm IMPL REP : starts every client at once, waits for all; appends the handshake rows
+# storm IMPL REP PHASE : starts every client at once and waits for all; appends a handshake row.
+# PHASE cold: the server's first clients (memory measured before and after); warm: the same clients
+# again after the throughput rows (the server still holds the old sessions until their keepalive ends).
 storm() {
-    local impl=$1 rep=$2 k logs=() c0 c1 t0 t1 m0 m1 up=0
-    m0=$(memory_kb "$impl" "$SERVER_PID")
+    local impl=$1 rep=$2 phase=$3 k logs=() c0 c1 t0 t1 m0=0 m1=0 up=0
+    [ "$phase" = cold ] && m0=$(memory_kb "$impl" "$SERVER_PID")
+    client_pids=()
     c0=$(cpu_ticks "$SERVER_PID")
     t0=$(now)
     for k in $(seq 1 "$nclients"); do
         (cd "$work/client" && exec ip netns exec "$(client_ns "$k")" openvpn --disable-dco --config client.conf \
-            --remote "10.201.$k.1" 1194) >"$work/$impl-$rep-client$k.log" 2>&1 &
+            --remote "10.201.$k.1" 1194) >"$work/$impl-$rep-$phase-client$k.log" 2>&1 &
         pids+=("$!")
-        logs+=("$work/$impl-$rep-client$k.log")
+        client_pids+=("$!")
+        logs+=("$work/$impl-$rep-$phase-client$k.log")
     done
     # deadline: 2 s per client and at least 60 s
     local deadline
@@ -137,8 +146,8 @@ storm() {
         up=$( (grep -l 'Initialization Sequence Completed' "${logs[@]}" 2>/dev/null || true) | wc -l)
         [ "$up" -ge "$nclients" ] && break
         if awk -v a="$(now)" -v b="$deadline" 'BEGIN { exit !(a > b) }'; then
-            echo "$me: $impl: only $up of $nclients clients up before the deadline" >&2
-            echo -e "handshakes-$impl\tFAILED\t-\t-" >>"$work/storm.tsv"
+            echo "$me: $impl: only $up of $nclients clients up before the deadline ($phase)" >&2
+            echo -e "handshakes-$impl-$phase\tFAILED\t-\t-\t-" >>"$work/storm.tsv"
             return 1
         fi
         sleep 0.05   # poll interval of a deadline-bounded wait
@@ -148,13 +157,26 @@ storm() {
     local addrs
     addrs=$(for k in $(seq 1 "$nclients"); do ip -n "$(client_ns "$k")" -4 -o addr show dev tun0 | awk '{print $4}'; done | sort -u | wc -l)
     [ "$addrs" = "$nclients" ] || die "$impl: $addrs different tun0 addresses for $nclients clients"
-    # Let the last clients' post-handshake traffic settle before the idle figure.
-    sleep 2   # not a synchronisation: an idle period, by definition of "idle"
-    m1=$(memory_kb "$impl" "$SERVER_PID")
-    echo "$t0 $t1 $c0 $c1 $hz $nclients $m0 $m1" | awk -v impl="$impl" '{
+    if [ "$phase" = cold ]; then
+        # Let the last clients' post-handshake traffic settle before the idle figure.
+        sleep 2   # not a synchronisation: an idle period, by definition of "idle"
+        m1=$(memory_kb "$impl" "$SERVER_PID")
+    fi
+    echo "$t0 $t1 $c0 $c1 $hz $nclients $m0 $m1" | awk -v l="handshakes-$impl-$phase" '{
         wall = $2 - $1; cpu = ($4 - $3) / $5
-        printf "handshakes-%s\t%.1f\t%.2f\t%.1f\t%.1f\n", impl, $6 / wall, wall, 1000 * cpu / $6, ($8 - $7) / $6
+        mem = (l ~ /-cold$/) ? sprintf("%.0f", ($8 - $7) / $6) : "-"
+        printf "%s\t%.1f\t%.2f\t%.1f\t%s\n", l, $6 / wall, wall, 1000 * cpu / $6, mem
     }' >>"$work/storm.tsv"
+}
+
+# stop_clients : the storm's client processes, TERM then KILL after 5 s
+stop_clients() {
+    local p
+    for p in "${client_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${client_pids[@]}"; do
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null || true
+    done
 }
 
 # throughput IMPL SENDERS DIR : DIR up (clients send) or down (-R, the server sends)
@@ -190,7 +212,7 @@ run() {
     local impl=$1 rep=$2 k
     make_namespaces
     start_server "$impl" "$work/$impl-$rep-server.log"
-    if ! storm "$impl" "$rep"; then
+    if ! storm "$impl" "$rep" cold; then
         for n in 1 2 4; do for d in up down; do echo -e "$impl-$n-$d\tFAILED\t-\t-" >>"$work/rows.tsv"; done; done
         cleanup; return 0
     fi
@@ -214,6 +236,9 @@ run() {
         done
     done
     kill -0 "$SERVER_PID" 2>/dev/null || die "$impl server died during the run (log: $work/$impl-$rep-server.log)"
+    echo "$me: rep $rep/$reps: $impl server, the $nclients clients again (warm)" >&2
+    stop_clients
+    storm "$impl" "$rep" warm || true
     cleanup
 }
 
@@ -250,15 +275,16 @@ table=$(echo "$rows" | awk -F'\t' '
     }')
 
 storm_table=$(echo "$storms" | awk -F'\t' -v n="$nclients" '
-    { split($1, p, "-"); impl[NR] = p[2]; r[NR] = $0; if (p[2] == "openvpn" && $2 != "FAILED") ref = $2 + 0 }
+    { split($1, p, "-"); impl[NR] = p[2]; ph[NR] = p[3]; r[NR] = $0; if (p[2] == "openvpn" && $2 != "FAILED") ref[p[3]] = $2 + 0 }
     END {
-        print "| server | handshakes/s, " n " clients at once (median (min-max)) | s until all up | server CPU ms per handshake | memory per idle client, KB | handshakes/s vs OpenVPN |"
-        print "|---|---|---|---|---|---|"
+        print "| server | phase | handshakes/s, " n " clients at once (median (min-max)) | s until all up | server CPU ms per handshake | memory per idle client, KB | handshakes/s vs OpenVPN |"
+        print "|---|---|---|---|---|---|---|"
         for (i = 1; i <= NR; i++) {
             split(r[i], f, "\t")
-            name = (impl[i] == "openvpn") ? "OpenVPN (RSS)" : "Culvert (heap after GC)"
-            rm = (f[2] != "FAILED" && ref > 0) ? sprintf("%.2f", (f[2] + 0) / ref) : "-"
-            printf "| %s | %s | %s | %s | %s | %s |\n", name, f[2], f[3], f[4], f[5], rm
+            name = (impl[i] == "openvpn") ? "OpenVPN" : "Culvert"
+            mem = f[5]; if (mem != "-") mem = mem ((impl[i] == "openvpn") ? " (RSS)" : " (heap after GC)")
+            rm = (f[2] != "FAILED" && ref[ph[i]] > 0) ? sprintf("%.2f", (f[2] + 0) / ref[ph[i]]) : "-"
+            printf "| %s | %s | %s | %s | %s | %s | %s |\n", name, ph[i], f[2], f[3], f[4], mem, rm
         }
     }')
 
@@ -278,5 +304,8 @@ storm_table=$(echo "$storms" | awk -F'\t' -v n="$nclients" '
 echo "$rows" | awk -F'\t' '$1 ~ /^culvert-/ && $2 != "FAILED" {
     split($1, p, "-"); print "[reliability] culvert server " p[3] ", " p[2] " client(s): " $2 " Mbit/s, " $4 " Mbit/s per server core" }'
 echo "$storms" | awk -F'\t' -v n="$nclients" '$2 != "FAILED" {
-    split($1, p, "-"); print "[reliability] " p[2] " server handshakes/s, " n " stock clients at once: " $2 }'
+    split($1, p, "-"); print "[reliability] " p[2] " server handshakes/s (" p[3] "), " n " stock clients at once: " $2 }'
+if [ -n "$keep" ]; then
+    mkdir -p "$keep" && cp "$work"/*.log "$keep"/ && echo "$me: logs kept in $keep" >&2
+fi
 echo "$me: markdown written to $md" >&2
