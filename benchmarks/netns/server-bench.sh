@@ -2,7 +2,7 @@
 # Culvert's server against stock OpenVPN's server, in the same run, with the same stock OpenVPN clients.
 #
 #   [JAVA=/path/to/java] benchmarks/netns/server-bench.sh [--duration S] [--warmup S] [--reps N]
-#       [--clients N] [--md FILE] [--openvpn-only] [--keep DIR]
+#       [--clients N] [--md FILE] [--openvpn-only] [--keep DIR] [--server-option 'LINE']...
 #
 # Per server (openvpn, then culvert) and repetition: one server namespace and N client namespaces
 # (--clients, default 30), client K joined to the server by its own veth pair (10.201.K.1/24 <->
@@ -30,6 +30,7 @@
 # benchmarks/netns/server-results-<date>.md). Needs root, ip, openvpn, iperf3, jq, and jcmd
 # beside Culvert's java. Not run by the test suite. Stops only what it started. --keep DIR copies every
 # server and client log there (one file per process and repetition) before the work folder is removed.
+# --server-option appends a line to both servers' server.conf (e.g. 'dh none'; repeatable).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +42,7 @@ nclients=30
 md="$here/server-results-$(date +%Y%m%d-%H%M%S).md"
 openvpn_only=0
 keep=""
+server_options=()
 samples=/usr/share/doc/openvpn/examples
 
 while [ $# -gt 0 ]; do
@@ -52,7 +54,8 @@ while [ $# -gt 0 ]; do
         --md) md=$2; shift 2 ;;
         --openvpn-only) openvpn_only=1; shift ;;
         --keep) keep=$2; shift 2 ;;
-        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+        --server-option) server_options+=("$2"); shift 2 ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "server-bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -76,6 +79,7 @@ for k in ca.crt client.crt client.key; do cp "$samples/sample-keys/$k" "$work/cl
 chmod 600 "$work/server/server.key" "$work/client/client.key"
 grep -Ev '^(ifconfig-pool-persist|status) ' "$samples/sample-config-files/server.conf" >"$work/server/server.conf"
 printf '\nduplicate-cn\ndata-ciphers AES-256-GCM\n' >>"$work/server/server.conf"
+for line in "${server_options[@]:-}"; do if [ -n "$line" ]; then echo "$line" >>"$work/server/server.conf"; fi; done
 grep -Ev '^remote my-server-1 ' "$samples/sample-config-files/client.conf" >"$work/client/client.conf"
 printf '\ndata-ciphers AES-256-GCM\n' >>"$work/client/client.conf"
 grep -q '^topology subnet' "$work/server/server.conf" || die "the shipped server.conf no longer says topology subnet"
@@ -293,6 +297,7 @@ storm_table=$(echo "$storms" | awk -F'\t' -v n="$nclients" '
     echo "Load average (1/5/15 min) before: $load0, after: $load1."
     echo "UDP, AES-256-GCM; $nclients stock clients; iperf3 1 stream per client, ${duration} s after a ${warmup} s warm-up;"
     echo "${reps} repetition(s), median shown."
+    [ "${#server_options[@]}" = 0 ] || echo "Added to the shipped server.conf: $(printf "'%s' " "${server_options[@]}")"
     [ "$have_culvert" = 1 ] || echo "Culvert rows not measured (distribution not built or --openvpn-only)."
     echo
     echo "$table"
