@@ -130,6 +130,7 @@ measure() {
     [ -n "$pb" ] && b1=$(cpu_ticks "$pb")
     kill -TERM "$spid" 2>/dev/null || true
     wait "$spid" 2>/dev/null || true
+    forget "$spid"
     # Latency after the runs, so that a JVM peer is measured with its hot path compiled, as a
     # long-running tunnel is (before the warm-up it is interpreted and 3-8 times slower).
     ping_avg=$(ip netns exec "$cns" ping -n -q -c 50 -i 0.01 "$saddr" | awk -F/ '/^rtt/ {print $5}')

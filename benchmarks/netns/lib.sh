@@ -53,6 +53,15 @@ cleanup() {
     namespaces=()
 }
 
+# forget PID... : processes that have ended, so that cleanup never signals a PID the system gave again
+forget() {
+    local p keep=()
+    for p in "${pids[@]:-}"; do
+        [[ -z "$p" || " $* " == *" $p "* ]] || keep+=("$p")
+    done
+    pids=(${keep[@]+"${keep[@]}"})
+}
+
 # add_ns NAME : a namespace with lo up, deleted by cleanup
 add_ns() {
     ip netns add "$1"

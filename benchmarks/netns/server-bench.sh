@@ -180,7 +180,9 @@ stop_clients() {
     for p in "${client_pids[@]}"; do
         for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
     done
+    forget "${client_pids[@]}"
 }
 
 # throughput IMPL SENDERS DIR : DIR up (clients send) or down (-R, the server sends)
@@ -193,9 +195,11 @@ throughput() {
         ip netns exec "$(client_ns "$k")" iperf3 -c 10.8.0.1 -p $((5200 + k)) -t "$duration" "${flag[@]}" -J \
             >"$work/iperf-$k.json" 2>&1 &
         cpids+=("$!")
+        pids+=("$!")
     done
     local failed=0
     for k in "${cpids[@]}"; do wait "$k" || failed=1; done
+    forget "${cpids[@]}"
     t1=$(now)
     c1=$(cpu_ticks "$SERVER_PID")
     if [ "$failed" = 1 ]; then
@@ -230,8 +234,10 @@ run() {
         for k in 1 2 3 4; do
             ip netns exec "$(client_ns "$k")" iperf3 -c 10.8.0.1 -p $((5200 + k)) -t "$warmup" >/dev/null 2>&1 &
             wp+=("$!")
+            pids+=("$!")
         done
         for k in "${wp[@]}"; do wait "$k" || true; done
+        forget "${wp[@]}"
     fi
     for d in up down; do
         for n in 1 2 4; do
