@@ -64,7 +64,7 @@ me=server-bench.sh
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 bench_init "$openvpn_only" ip ss openvpn iperf3 jq awk
-[ "$nclients" -ge 4 ] && [ "$nclients" -le 250 ] || die "--clients must be 4..250 (4 send; one /24 pool)"
+[ "$nclients" -ge 4 ] && [ "$nclients" -le 120 ] || die "--clients must be 4..120 (4 send; the warm storm needs 2N addresses of the /24 pool)"
 [ -f "$samples/sample-config-files/server.conf" ] || die "OpenVPN's shipped samples are missing ($samples)"
 jcmd_bin=""
 if [ "$have_culvert" = 1 ]; then
