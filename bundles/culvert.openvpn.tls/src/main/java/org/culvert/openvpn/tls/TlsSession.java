@@ -174,7 +174,9 @@ public final class TlsSession implements PeerEngine {
                     settings.remoteCertTls(), settings.verifyX509Name(), settings.verifyX509Type(),
                     settings.peerChecks(), clock);
         } catch (org.culvert.openvpn.tls.internal.BadOption e) {
-            resolved.credentials().close();
+            if (!settings.sharesCredentials()) {
+                resolved.credentials().close();
+            }
             throw new TlsConfigException(e.option(), TlsConfigException.Reason.INVALID, e.getMessage());
         }
         ControlWrap.Kind wrapKind = settings.hasTlsAuth() ? ControlWrap.Kind.TLS_AUTH
@@ -848,7 +850,9 @@ public final class TlsSession implements PeerEngine {
         if (config.wrapKey != null) {
             java.util.Arrays.fill(config.wrapKey, (byte) 0);
         }
-        config.credentials.close();
+        if (!settings.sharesCredentials()) {
+            config.credentials.close();
+        }
     }
 
     // ---------------------------------------------------------------- internals
