@@ -1,7 +1,7 @@
 package org.culvert.tunnel.internal;
 
 import static org.culvert.tunnel.internal.ServerHarness.clientAddress;
-import static org.culvert.tunnel.internal.ServerHarness.ip;
+import static org.culvert.tunnel.internal.ServerHarness.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +11,6 @@ import java.util.stream.Collectors;
 
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.testkit.MemoryTunOsSide;
-import org.culvert.testkit.Packets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,10 +26,6 @@ class ServerStaleRoutesTest {
     @AfterEach
     void tearDown() throws Exception {
         h.close();
-    }
-
-    private static byte[] udp(String from, String to, String text) {
-        return Packets.ipv4Udp(ip(from), 1000, ip(to), 2000, text.getBytes());
     }
 
     private Set<String> routes() {
