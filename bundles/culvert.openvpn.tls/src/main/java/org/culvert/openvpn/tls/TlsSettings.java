@@ -248,7 +248,8 @@ public final class TlsSettings {
         }
         if (tlsCryptV2Kc != null && role == TlsRole.SERVER) {
             throw new TlsConfigException("--tls-crypt-v2", TlsConfigException.Reason.UNSUPPORTED,
-                    "a tls-crypt-v2 server unwraps client keys in server mode, which Culvert does not run yet");
+                    "a tls-server unwraps its clients' keys with the tls-crypt-v2 server key (openvpn --genkey"
+                    + " tls-crypt-v2-server), not with a client key");
         }
         if (ca == null && peerFingerprints.isEmpty() && pkcs12 == null) {
             throw new TlsConfigException("--ca", TlsConfigException.Reason.MISSING,

@@ -268,6 +268,10 @@ final class OptionsBuilder {
     FileContent extraCerts;
     FileContent tlsCryptV2;
     Where tlsCryptV2Where;
+    /** The --tls-crypt-v2 file holds a server key (else a client key). */
+    boolean tlsCryptV2ServerKey;
+    /** --tls-crypt-v2 key force-cookie (else allow-noncookie, OpenVPN's default). */
+    boolean tlsCryptV2ForceCookie;
 
     // Credentials (CredentialOptions)
     Where authUserPassWhere;
@@ -624,6 +628,9 @@ final class OptionsBuilder {
             throw at(UNSUPPORTED_OPTION, tlsCryptV2Where, "tls-crypt-v2", "client-specific keys are unwrapped by a"
                     + " server in server mode (--mode server or --server); a point-to-point tls-server uses --tls-crypt");
         }
+        if (tlsCryptV2 != null) {
+            checkTlsCryptV2KeyKind(role);
+        }
         if (tlsVersionMin != null && tlsVersionMax != null && tlsVersionMax.compareTo(tlsVersionMin) < 0) {
             throw at(CONFLICT, tlsVersionMinWhere, "tls-version-min", "TLS " + tlsVersionMin.optionValue()
                     + " is above --tls-version-max " + tlsVersionMax.optionValue());
@@ -638,6 +645,27 @@ final class OptionsBuilder {
                         Optional.ofNullable(crlVerify), Optional.ofNullable(crlVerifyDir), Optional.ofNullable(pkcs12),
                         askpass, Optional.ofNullable(askpassFile), Optional.ofNullable(extraCerts),
                         Optional.ofNullable(tlsCryptV2)));
+    }
+
+    /** A client needs its client key, a server the server key that unwraps its clients' keys. */
+    private void checkTlsCryptV2KeyKind(TlsOptions.Role role) throws ConfigException {
+        String shown = tlsCryptV2.inline() ? "the inline block" : "'" + tlsCryptV2.file().map(Object::toString).orElse("") + "'";
+        if (role == TlsOptions.Role.SERVER && !tlsCryptV2ServerKey) {
+            tlsCryptV2.wipe();
+            throw at(BAD_KEY, tlsCryptV2Where, "tls-crypt-v2", shown + " holds a tls-crypt-v2 client key, which belongs"
+                    + " to a client: a server needs the server key ('openvpn --genkey tls-crypt-v2-server server.key')");
+        }
+        if (role != TlsOptions.Role.SERVER && tlsCryptV2ServerKey) {
+            tlsCryptV2.wipe();
+            throw at(BAD_KEY, tlsCryptV2Where, "tls-crypt-v2", shown + " holds a tls-crypt-v2 server key, which belongs"
+                    + " to the server: a client needs its own client key"
+                    + " ('openvpn --tls-crypt-v2 server.key --genkey tls-crypt-v2-client client.key')");
+        }
+        if (role == TlsOptions.Role.SERVER && !tlsCryptV2ForceCookie) {
+            warnings.add("--tls-crypt-v2 allow-noncookie (OpenVPN's default): Culvert's server still requires the"
+                    + " stateless cookie, so clients without early negotiation (OpenVPN 2.5 and older) are not"
+                    + " served, as with force-cookie (" + OptionArgs.describe(tlsCryptV2Where) + ")");
+        }
     }
 
     /** As OpenVPN: --pkcs12 replaces --cert and --key, which may then not be given. */

@@ -45,6 +45,7 @@ final class PkiModeOptions {
     /** OpenVPN's limit on a PKCS#12 file is its general file limit; a bundle is a few KiB. */
     private static final long MAX_PKCS12_BYTES = 1L << 20;
     private static final String TLS_CRYPT_V2_CLIENT = "OpenVPN tls-crypt-v2 client key-----";
+    private static final String TLS_CRYPT_V2_SERVER = "OpenVPN tls-crypt-v2 server key-----";
 
     private PkiModeOptions() {
     }
@@ -177,14 +178,15 @@ final class PkiModeOptions {
                     + "'");
         }
         FileContent k = OptionFiles.read(l, "key file");
-        if (k.indexOf("-----BEGIN " + TLS_CRYPT_V2_CLIENT, 0) < 0) {
-            String what = k.indexOf("-----BEGIN OpenVPN tls-crypt-v2 server key-----", 0) >= 0
-                    ? "a tls-crypt-v2 server key, which belongs to the server: a client needs its own client key"
-                            + " ('openvpn --tls-crypt-v2 server.key --genkey tls-crypt-v2-client client.key')"
-                    : "no '-----BEGIN OpenVPN tls-crypt-v2 client key-----' block";
+        // Which kind the role needs (client key or server key) is checked once the role is known.
+        boolean client = k.indexOf("-----BEGIN " + TLS_CRYPT_V2_CLIENT, 0) >= 0;
+        if (!client && k.indexOf("-----BEGIN " + TLS_CRYPT_V2_SERVER, 0) < 0) {
             k.wipe();
-            throw error(BAD_KEY, l, (l.inline() ? "the inline block" : "'" + l.arg(0) + "'") + " holds " + what);
+            throw error(BAD_KEY, l, (l.inline() ? "the inline block" : "'" + l.arg(0) + "'")
+                    + " holds no '-----BEGIN OpenVPN tls-crypt-v2 client key-----' or '... server key-----' block");
         }
+        b.tlsCryptV2ServerKey = !client;
+        b.tlsCryptV2ForceCookie = l.count() == 2 && l.arg(1).equals("force-cookie");
         k.file().ifPresent(f -> b.warnIfShared(f, l.arg(0)));
         b.tlsCryptV2 = k;
         b.tlsCryptV2Where = l.where();

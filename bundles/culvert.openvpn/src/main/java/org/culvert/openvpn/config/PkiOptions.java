@@ -29,7 +29,8 @@ import java.util.Optional;
  * @param askpassFile {@code --askpass FILE}: the password is the file's first line; empty for
  *     {@code askpass} alone or {@code askpass stdin}, which prompt on the console
  * @param extraCerts {@code --extra-certs}: certificates sent in our chain, never trusted as CAs
- * @param tlsCryptV2 {@code --tls-crypt-v2}: a client key ({@code OpenVPN tls-crypt-v2 client key})
+ * @param tlsCryptV2 {@code --tls-crypt-v2}: a client key ({@code OpenVPN tls-crypt-v2 client key}), or in
+ *     server mode the server key ({@code OpenVPN tls-crypt-v2 server key})
  */
 public record PkiOptions(List<Integer> remoteCertKu, boolean remoteCertKuRequired, Optional<String> remoteCertEku,
         Optional<FileContent> crlVerify, Optional<Path> crlVerifyDir, Optional<FileContent> pkcs12, boolean askpass,

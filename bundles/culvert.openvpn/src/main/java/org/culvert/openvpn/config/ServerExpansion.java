@@ -276,7 +276,6 @@ final class ServerExpansion {
             {s.persistWhere, "ifconfig-pool-persist", "--ifconfig-pool/--ifconfig-pool-persist"},
             {s.pool6Where, "ifconfig-ipv6-pool", "--ifconfig-ipv6-pool"},
             {s.hashSizeWhere, "hash-size", "--hash-size"},
-            {s.learnAddressWhere, "learn-address", "--learn-address"},
             {s.clientConnectWhere, "client-connect", "--client-connect"},
             {s.clientDisconnectWhere, "client-disconnect", "--client-disconnect"},
             {s.ccdWhere, "client-config-dir", "--client-config-dir/--ccd-exclusive"},
@@ -320,7 +319,7 @@ final class ServerExpansion {
                 s.duplicateCnWhere != null, s.maxClients, s.connectFreq, s.connectFreqInitial, s.maxRoutesPerClient,
                 s.tcpQueueLimit, s.staleRoutesAgeing, s.staleRoutesInterval, s.usernameAsCnWhere != null,
                 s.verifyClientCert, Optional.ofNullable(s.authUserPassVerify), Optional.ofNullable(s.clientConnect),
-                Optional.ofNullable(s.clientDisconnect), Optional.ofNullable(s.learnAddress),
+                Optional.ofNullable(s.clientDisconnect),
                 Optional.ofNullable(s.authGenToken), Optional.ofNullable(s.authGenTokenSecret),
                 Optional.ofNullable(s.tlsCryptV2Verify),
                 b.keepalivePing == null ? Optional.empty()

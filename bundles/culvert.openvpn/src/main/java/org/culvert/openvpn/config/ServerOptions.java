@@ -81,8 +81,6 @@ final class ServerOptions {
         Script clientConnect;
         Where clientDisconnectWhere;
         Script clientDisconnect;
-        Where learnAddressWhere;
-        Script learnAddress;
         Where authGenTokenWhere;
         ServerSettings.AuthGenToken authGenToken;
         FileContent authGenTokenSecret;

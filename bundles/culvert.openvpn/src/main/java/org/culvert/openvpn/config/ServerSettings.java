@@ -39,7 +39,6 @@ import java.util.Optional;
  * @param authUserPassVerify {@code --auth-user-pass-verify cmd via-file|via-env}
  * @param clientConnect {@code --client-connect}
  * @param clientDisconnect {@code --client-disconnect}
- * @param learnAddress {@code --learn-address}
  * @param authGenToken {@code --auth-gen-token}
  * @param authGenTokenSecret {@code --auth-gen-token-secret} (file or inline)
  * @param tlsCryptV2Verify {@code --tls-crypt-v2-verify}
@@ -53,7 +52,7 @@ public record ServerSettings(Optional<Ipv4Pool> pool, Optional<Ipv6Pool> poolIpv
         int maxRoutesPerClient, int tcpQueueLimit, int staleRoutesAgeing, int staleRoutesInterval,
         boolean usernameAsCommonName, VerifyClientCert verifyClientCert,
         Optional<AuthUserPassVerify> authUserPassVerify, Optional<Script> clientConnect,
-        Optional<Script> clientDisconnect, Optional<Script> learnAddress, Optional<AuthGenToken> authGenToken,
+        Optional<Script> clientDisconnect, Optional<AuthGenToken> authGenToken,
         Optional<FileContent> authGenTokenSecret, Optional<Script> tlsCryptV2Verify, Optional<Keepalive> keepalive,
         Optional<Network> network) {
 

@@ -22,5 +22,5 @@
  * {@code ClientConfigOptions} (a client-config-dir file), {@code AddressMath}; {@code Management.clientAuth()} ({@code --management-client-auth}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package org.culvert.openvpn.config;

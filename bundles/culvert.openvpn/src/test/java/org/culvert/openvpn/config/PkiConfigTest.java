@@ -139,7 +139,7 @@ class PkiConfigTest {
     }
 
     @Test
-    void tlsCryptV2ClientKeyOnly() throws Exception {
+    void tlsCryptV2ClientKeyForAClient() throws Exception {
         Files.writeString(dir.resolve("v2.key"), V2_CLIENT_KEY);
         assertTrue(pki(CLIENT + "tls-crypt-v2 v2.key\n").tlsCryptV2().isPresent());
         assertTrue(pki(CLIENT + "<tls-crypt-v2>\n" + V2_CLIENT_KEY + "</tls-crypt-v2>\n").tlsCryptV2().orElseThrow().inline());
@@ -152,5 +152,24 @@ class PkiConfigTest {
         assertError(CLIENT + "tls-crypt ta.key\ntls-crypt-v2 v2.key\n", Reason.CONFLICT, "tls-crypt-v2", "mutually exclusive");
         assertError("dev tun\ntls-server\ncert server.crt\nkey server.key\nca ca.crt\ndh none\ntls-crypt-v2 v2.key\n",
                 Reason.UNSUPPORTED_OPTION, "tls-crypt-v2", "server mode");
+    }
+
+    @Test
+    void tlsCryptV2ServerKeyForAServer() throws Exception {
+        String server = "dev tun\nserver 10.8.0.0 255.255.255.0\ncert server.crt\nkey server.key\nca ca.crt\ndh none\n";
+        Files.writeString(dir.resolve("v2.key"), V2_CLIENT_KEY);
+        Files.writeString(dir.resolve("server.v2"), "-----BEGIN OpenVPN tls-crypt-v2 server key-----\nAAAA\n"
+                + "-----END OpenVPN tls-crypt-v2 server key-----\n");
+        OpenVpnOptions o = parse(server + "tls-crypt-v2 server.v2 force-cookie\n");
+        assertTrue(o.tls().orElseThrow().pki().tlsCryptV2().isPresent());
+        assertFalse(o.warnings().stream().anyMatch(w -> w.contains("allow-noncookie")), o.warnings().toString());
+        // OpenVPN's default allow-noncookie would serve 2.5 clients without the cookie: Culvert says it does not.
+        for (String arg : List.of("", " allow-noncookie")) {
+            assertTrue(parse(server + "tls-crypt-v2 server.v2" + arg + "\n").warnings().stream()
+                    .anyMatch(w -> w.contains("allow-noncookie") && w.contains("pki.conf:7")), arg);
+        }
+        assertError(server + "tls-crypt-v2 v2.key\n", Reason.BAD_KEY, "tls-crypt-v2", "a server needs the server key");
+        assertError(server + "tls-crypt-v2 ca.crt\n", Reason.BAD_KEY, "tls-crypt-v2", "no '-----BEGIN OpenVPN tls-crypt-v2");
+        assertError(server + "tls-crypt-v2 server.v2 cookies\n", Reason.BAD_VALUE, "tls-crypt-v2", "force-cookie");
     }
 }

@@ -240,7 +240,6 @@ class ServerConfigTest {
         assertEquals(dir.resolve("check.sh"), s.authUserPassVerify().orElseThrow().script().program());
         assertEquals("connect.sh", s.clientConnect().orElseThrow().command());
         assertEquals("disconnect.sh", s.clientDisconnect().orElseThrow().command());
-        assertTrue(s.learnAddress().isEmpty(), "learn-address is refused until a server runs it");
         assertEquals(new ServerSettings.AuthGenToken(3600, 240, true), s.authGenToken().orElseThrow());
         assertEquals("v2.sh", s.tlsCryptV2Verify().orElseThrow().command());
         assertEquals(ServerSettings.ConnectFreq.INITIAL_DEFAULT,

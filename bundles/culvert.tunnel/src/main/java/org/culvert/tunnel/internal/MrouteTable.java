@@ -256,6 +256,31 @@ final class MrouteTable<T> {
         return n;
     }
 
+    /**
+     * {@code check_stale_routes} ({@code --stale-routes-check}): iroutes, learned addresses and cached
+     * host routes not used for {@code ageingMillis} go. A client's own address stays: OpenVPN drops it
+     * too, after which an idle client's packets are refused as from a bad source until it reconnects.
+     *
+     * @return how many routes went
+     */
+    @SuppressWarnings("unchecked")
+    synchronized int removeStale(long now, long ageingMillis) {
+        int n = 0;
+        for (int i = 0; i < state.length; i++) {
+            if (state[i] == USED && (flags[i] & (IROUTE | LEARNED | CACHED)) != 0 && now - lastRef[i] >= ageingMillis) {
+                if ((flags[i] & LEARNED) != 0) {
+                    int[] c = learnedCount.get((T) owner[i]);
+                    if (c != null) {
+                        c[0]--;
+                    }
+                }
+                removeAt(i);
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Every route, for the status. Allocates. */
     @SuppressWarnings("unchecked")
     synchronized List<Route<T>> routes() {

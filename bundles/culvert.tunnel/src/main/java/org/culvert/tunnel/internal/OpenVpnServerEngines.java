@@ -63,6 +63,10 @@ final class OpenVpnServerEngines implements ServerEngines {
     private final ServerAuthenticator auth;
     private final AuthWorkers workers;
     private final Map<String, String> scriptBase;
+    /** {@code --connect-freq-initial} and {@code --connect-freq}. Link thread. */
+    private final ConnectLimits limits;
+    /** {@code --tls-crypt-v2-verify}, or null. Link thread. */
+    private final TlsCryptV2Gate v2Gate;
 
     OpenVpnServerEngines(OpenVpnOptions options, TlsSettings settings, PoolAddressing addressing, int maxLinkPacket, LoopClock clock,
             TunnelLog log) throws TlsConfigException {
@@ -82,7 +86,8 @@ final class OpenVpnServerEngines implements ServerEngines {
         this.cookie = new HandshakeCookie(settings, OpenVpnClocks.of(clock), random);
         this.authSettings = ServerAuthSettings.from(options, ServerAuthSettings.DEFAULT_SCRIPT_TIMEOUT);
         boolean scripts = authSettings.userPassVerify() != null || authSettings.clientConnect() != null
-                || authSettings.clientDisconnect() != null || authSettings.authToken() != null;
+                || authSettings.clientDisconnect() != null || authSettings.authToken() != null
+                || authSettings.tlsCryptV2Verify() != null;
         AuthLog authLog = new AuthLog() {
             @Override
             public void warn(String message) {
@@ -98,6 +103,12 @@ final class OpenVpnServerEngines implements ServerEngines {
                 : null;
         this.workers = scripts ? new AuthWorkers(options.sourceName(), 2) : null;
         this.scriptBase = Map.of("script_context", "init", "dev", options.dev(), "verb", Integer.toString(options.verb()));
+        this.limits = new ConnectLimits(server.connectFreqInitial(), server.connectFreq(), clock, log::warn);
+        this.v2Gate = authSettings.tlsCryptV2Verify() == null || !settings.hasTlsCryptV2Server() ? null
+                : new TlsCryptV2Gate(this::verifyTlsCryptV2, r -> workers.submit(() -> {
+                    r.run();
+                    return null;
+                }), clock, Math.max(1, settings.handWindow()) * 1000L, Math.max(16, server.maxClients()));
     }
 
     /** {@code do_pre_decrypt_check}: the cookie's answer, an admission, or a drop. Link thread. */
@@ -113,7 +124,7 @@ final class OpenVpnServerEngines implements ServerEngines {
         switch (action) {
             case REPLY: {
                 int n = cookie.replyLength();
-                if (reply.remaining() < n) {
+                if (reply.remaining() < n || !limits.resetAllowed()) {
                     return Admission.DROP;
                 }
                 int start = reply.position();
@@ -127,10 +138,43 @@ final class OpenVpnServerEngines implements ServerEngines {
                     admitted.wipe();
                 }
                 admitted = cookie.admission();
+                if (v2Gate != null && admitted.tlsCryptV2Metadata() != null
+                        && v2Gate.check(addressBytes, admitted.clientSessionId(), (InetSocketAddress) from,
+                                admitted.tlsCryptV2Metadata()) != TlsCryptV2Gate.Verdict.ADMIT) {
+                    admitted.wipe();
+                    admitted = null;
+                    return Admission.DROP;
+                }
+                if (!limits.newInstanceAllowed()) {
+                    admitted.wipe();
+                    admitted = null;
+                    return Admission.DROP;
+                }
                 return Admission.CREATE;
             default:
                 return Admission.DROP;
         }
+    }
+
+    /** {@code tls_crypt_v2_verify_metadata}, on an auth worker: the script's exit status decides. */
+    private boolean verifyTlsCryptV2(InetSocketAddress from, int metadataType, byte[] metadata) {
+        ScriptEnv env = new ScriptEnv(scriptBase).untrusted(from);
+        ScriptOutcome o = auth.scripts().tlsCryptV2Verify(env, metadataType, metadata);
+        if (!o.accepted()) {
+            log.warn(from + " TLS Error: --tls-crypt-v2-verify refused the client key (metadata type " + metadataType
+                    + "): " + o.detail());
+        }
+        return o.accepted();
+    }
+
+    /** Drops by {@code --connect-freq-initial} and {@code --connect-freq}. Tests. */
+    long[] connectLimitDrops() {
+        return new long[] {limits.droppedResets(), limits.droppedConnects()};
+    }
+
+    /** The tls-crypt-v2-verify gate's counts (started, admitted, refused, full), or null without one. Tests. */
+    long[] tlsCryptV2VerifyCounts() {
+        return v2Gate == null ? null : new long[] {v2Gate.started(), v2Gate.admitted(), v2Gate.refused(), v2Gate.full()};
     }
 
     /** The address as the cookie's HMAC input: the port, then the IP bytes, zero-padded to 16. */

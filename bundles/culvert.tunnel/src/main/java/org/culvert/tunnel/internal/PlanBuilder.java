@@ -197,15 +197,6 @@ final class PlanBuilder {
         if (o.management().map(m -> m.clientAuth()).orElse(false)) {
             notRun.add("--management-client-auth (clients would connect without the operator's verdict)");
         }
-        if (s.tlsCryptV2Verify().isPresent()) {
-            notRun.add("--tls-crypt-v2-verify (the script would not be asked)");
-        }
-        if (!s.connectFreq().equals(org.culvert.openvpn.config.ServerSettings.ConnectFreq.OFF)) {
-            notRun.add("--connect-freq");
-        }
-        if (s.staleRoutesAgeing() > 0) {
-            notRun.add("--stale-routes-check");
-        }
         if (!notRun.isEmpty()) {
             throw new PlanException(o.sourceName() + ": not supported by Culvert's server yet: " + String.join(", ", notRun), null);
         }
@@ -236,7 +227,8 @@ final class PlanBuilder {
                 .withMaxClients(s.maxClients());
         serverPlan = new ServerPlan(serverPlan.dataThreads(), serverPlan.clientToClient(), o.devType() == DevType.TAP,
                 serverPlan.maxClients(), serverPlan.duplicateCn(), maxPayload, Math.max(serverPlan.maxLinkPacket(), linkSpec.maxPacketSize()),
-                serverPlan.batchSize(), serverPlan.handoffSlots(), linkSpec.protocol().isStream() ? 0 : o.explicitExitNotify());
+                serverPlan.batchSize(), serverPlan.handoffSlots(), linkSpec.protocol().isStream() ? 0 : o.explicitExitNotify(),
+                s.staleRoutesAgeing(), s.staleRoutesInterval());
         ServerPlan finalPlan = serverPlan;
         TunnelPlan plan = new TunnelPlan(tunSpec, linkSpec, true, maxPayload, new TunnelPlan.SessionFactory() {
             @Override

@@ -96,6 +96,8 @@ final class ServerLoop {
     private int socketInterest = -1;
     private int tunInterest = -1;
     private long nextReap;
+    /** When {@code --stale-routes-check} runs next. */
+    private long nextStaleCheck;
 
     /**
      * @param events told of client changes on the data threads; it must return quickly (the view queues them)
@@ -199,6 +201,7 @@ final class ServerLoop {
             eventSet.ctl(tun.waitable(), 0, TUN_TAG);
         }
         nextReap = clock.millis() + REAP_INTERVAL_MILLIS;
+        nextStaleCheck = clock.millis() + plan.staleRoutesInterval() * 1000L;
         while (!exit) {
             processOutgoingLink();
             processOutgoingTun();
@@ -226,8 +229,20 @@ final class ServerLoop {
             now = clock.millis();
             if (now - nextReap >= 0) {
                 mroute.reap(now);
+                checkStaleRoutes(now);
                 nextReap = now + REAP_INTERVAL_MILLIS;
             }
+        }
+    }
+
+    /** {@code --stale-routes-check n t}: every t seconds, the learned routes unused for n seconds go. Link thread. */
+    private void checkStaleRoutes(long now) {
+        if (plan.staleRoutesAgeing() > 0 && now - nextStaleCheck >= 0) {
+            int n = mroute.removeStale(now, plan.staleRoutesAgeing() * 1000L);
+            if (n > 0) {
+                log.info("MULTI: deleted " + n + " stale route(s) unused for " + plan.staleRoutesAgeing() + " s");
+            }
+            nextStaleCheck = now + plan.staleRoutesInterval() * 1000L;
         }
     }
 

@@ -181,4 +181,36 @@ class MrouteTableTest {
         }
         assertSame(null, ids.get(0xFFFFFF));
     }
+
+    @Test
+    void staleRoutesCheckRemovesLearnedRoutesUnusedForTheAgeingTimeOnly() {
+        table.addHost(addr("10.8.0.6"), "a", 0);
+        table.addIroute(addr("192.168.1.0"), 24, "a", 0);
+        table.addIroute(addr("192.168.2.0"), 24, "a", 0);
+        table.lookup(addr("192.168.1.9"), 20_000); // the /24 used at 20 s (and 192.168.1.9 cached)
+        assertEquals(0, table.removeStale(29_999, 30_000), "nothing is 30 s old yet");
+        assertEquals(1, table.removeStale(30_000, 30_000), "the unused iroute goes at its ageing time");
+        assertNull(table.lookup(addr("192.168.2.1"), 30_000), "no route to the stale iroute's net any more");
+        assertEquals(List.of("10.8.0.6=a", "192.168.1.0/24=a", "192.168.1.9C=a"), routes());
+        assertEquals(2, table.removeStale(50_000, 30_000), "the used iroute and its cached host route, 30 s after their use");
+        assertEquals(List.of("10.8.0.6=a"), routes(), "the client's own address stays");
+        assertEquals("a", table.lookup(addr("10.8.0.6"), 50_000));
+    }
+
+    @Test
+    void staleLearnedMacsGoAndGiveTheirClientRoomAgain() {
+        Mroute.Addr mac = new Mroute.Addr();
+        for (int i = 0; i < MrouteTable.MAX_LEARNED_PER_CLIENT; i++) {
+            mac.set(Mroute.ETHER, 0, 0x0200_0001_0000L + i);
+            assertTrue(table.learn(mac, "a", 0));
+        }
+        mac.set(Mroute.ETHER, 0, 0x0200_0001_0000L);
+        table.learn(mac, "a", 10_000); // seen again: fresh
+        mac.set(Mroute.ETHER, 0, 0x0200_0002_0000L);
+        assertFalse(table.learn(mac, "a", 10_000), "full");
+        assertEquals(MrouteTable.MAX_LEARNED_PER_CLIENT - 1, table.removeStale(10_000, 10_000));
+        assertTrue(table.learn(mac, "a", 10_000), "room again after the stale ones went");
+        mac.set(Mroute.ETHER, 0, 0x0200_0001_0000L);
+        assertEquals("a", table.lookup(mac, 10_000), "the fresh one stayed");
+    }
 }

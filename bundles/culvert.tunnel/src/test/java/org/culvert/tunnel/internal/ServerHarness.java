@@ -62,6 +62,11 @@ final class ServerHarness implements AutoCloseable {
         return CLIENTS.computeIfAbsent(i, n -> TestPki.issue(CA, "client" + n, TestPki.Usage.CLIENT, false, false));
     }
 
+    /** An IPv4/UDP packet from {@code from}:1000 to {@code to}:2000 carrying {@code text}. */
+    static byte[] udp(String from, String to, String text) {
+        return org.culvert.testkit.Packets.ipv4Udp(ip(from), 1000, ip(to), 2000, text.getBytes());
+    }
+
     static Inet4Address ip(String text) {
         try {
             return (Inet4Address) InetAddress.getByName(text);
