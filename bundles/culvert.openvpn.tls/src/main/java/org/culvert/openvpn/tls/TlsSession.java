@@ -174,9 +174,7 @@ public final class TlsSession implements PeerEngine {
                     settings.remoteCertTls(), settings.verifyX509Name(), settings.verifyX509Type(),
                     settings.peerChecks(), clock);
         } catch (org.culvert.openvpn.tls.internal.BadOption e) {
-            if (!settings.sharesCredentials()) {
-                resolved.credentials().close();
-            }
+            resolved.credentials().close();
             throw new TlsConfigException(e.option(), TlsConfigException.Reason.INVALID, e.getMessage());
         }
         ControlWrap.Kind wrapKind = settings.hasTlsAuth() ? ControlWrap.Kind.TLS_AUTH
@@ -850,9 +848,7 @@ public final class TlsSession implements PeerEngine {
         if (config.wrapKey != null) {
             java.util.Arrays.fill(config.wrapKey, (byte) 0);
         }
-        if (!settings.sharesCredentials()) {
-            config.credentials.close();
-        }
+        config.credentials.close();
     }
 
     // ---------------------------------------------------------------- internals

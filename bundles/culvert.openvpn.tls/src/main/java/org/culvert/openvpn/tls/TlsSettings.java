@@ -87,8 +87,6 @@ public final class TlsSettings {
     private final int ivProto;
     private final boolean extendedMasterSecret;
     private final boolean announceKeyExportAlways;
-    /** Set by {@link #shareCredentials()}; dropped by {@link #wipe()}. */
-    private volatile Resolved shared;
 
     private TlsSettings(Builder b) {
         role = b.role;
@@ -164,30 +162,7 @@ public final class TlsSettings {
      *         not supported by Culvert
      */
     public void validate() throws TlsConfigException {
-        if (shared == null) {
-            resolve().credentials().close();
-        }
-    }
-
-    /**
-     * Parses and checks the credentials once, for a server that builds a session per client: without
-     * it each {@link TlsSession} re-reads the certificate and key (checking that they match, a private-key
-     * operation) and re-checks the {@code --dh} prime, about 90 ms of CPU per client with the sample's
-     * 2048-bit parameters. The sessions then share the parsed key; closing one leaves it for the others,
-     * and {@link #wipe()} drops it. Idempotent.
-     *
-     * @throws TlsConfigException as {@link #validate()}
-     * @since tls 2.3
-     */
-    public synchronized void shareCredentials() throws TlsConfigException {
-        if (shared == null) {
-            shared = resolve();
-        }
-    }
-
-    /** True after {@link #shareCredentials()}: sessions must not close the shared credentials. */
-    boolean sharesCredentials() {
-        return shared != null;
+        resolve().credentials().close();
     }
 
     /**
@@ -197,11 +172,6 @@ public final class TlsSettings {
      * @since tls 1.1
      */
     public void wipe() {
-        Resolved s = shared;
-        shared = null;
-        if (s != null) {
-            s.credentials().close();
-        }
         if (key != null) {
             Arrays.fill(key, '\0');
         }
@@ -227,10 +197,6 @@ public final class TlsSettings {
 
     /** The parsed and cross-checked form; what {@link TlsSession} runs on. */
     Resolved resolve() throws TlsConfigException {
-        Resolved s = shared;
-        if (s != null) {
-            return s;
-        }
         if (cert == null && pkcs12 == null) {
             throw new TlsConfigException("--cert", TlsConfigException.Reason.MISSING, "a certificate is required");
         }

@@ -37,5 +37,5 @@
  * {@link org.culvert.openvpn.tls.ClientProtocol} (NCP and the generated push options).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.3.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package org.culvert.openvpn.tls;

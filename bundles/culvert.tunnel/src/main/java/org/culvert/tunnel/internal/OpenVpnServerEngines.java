@@ -77,8 +77,6 @@ final class OpenVpnServerEngines implements ServerEngines {
         this.addressing = addressing;
         this.log = log;
         this.packetBytes = new byte[maxLinkPacket];
-        // One parse of the certificate, key and dh file for all clients, not one per client on the link thread.
-        settings.shareCredentials();
         PeerSession probe = PeerSession.tls(options, settings, clock, random);
         this.headroom = probe.headroom();
         this.tailroom = probe.tailroom();
