@@ -109,12 +109,13 @@ final class MultiTcp {
         }
         queueOutgoing(linkOut);
         for (int i = dirtyCount - 1; i >= 0; i--) {
+            if (i >= dirtyCount) {
+                continue; // a stream lost while flushing took itself out of the list
+            }
             Stream s = streams[dirty[i]];
-            if (s == null || s.closed || flush(s)) {
+            if (s != null && flush(s) && !s.closed) {
                 dirty[i] = dirty[--dirtyCount];
-                if (s != null) {
-                    s.dirty = false;
-                }
+                s.dirty = false;
             }
         }
         listener.prepareWait(EventSet.READ);
@@ -254,7 +255,7 @@ final class MultiTcp {
     }
 
     /** Writes the stream's queue; true when it is empty (or the stream went). */
-    private boolean flush(Stream s) throws IOException {
+    private boolean flush(Stream s) {
         PacketBatch out = s.out;
         try {
             while (s.sent < out.count()) {
@@ -268,13 +269,15 @@ final class MultiTcp {
                     return false;
                 }
             }
+            out.count(0);
+            s.sent = 0;
+            setInterest(s, EventSet.READ);
         } catch (LinkException e) {
             lost(s, "connection reset");
-            return true;
+        } catch (IOException e) {
+            // The event set refused this stream: it goes, the server stays.
+            lost(s, "its connection cannot be waited on: " + e.getMessage());
         }
-        out.count(0);
-        s.sent = 0;
-        setInterest(s, EventSet.READ);
         return true;
     }
 
@@ -310,6 +313,16 @@ final class MultiTcp {
         s.socket.close();
         if (s.instance != null && s.instance.linkStream == s) {
             s.instance.linkStream = null;
+        }
+        if (s.dirty) {
+            // Out of the dirty list before the slot is reused, so that a slot is listed at most once.
+            for (int i = 0; i < dirtyCount; i++) {
+                if (dirty[i] == s.slot) {
+                    dirty[i] = dirty[--dirtyCount];
+                    break;
+                }
+            }
+            s.dirty = false;
         }
         streams[s.slot] = null;
         free[freeCount++] = s.slot;
