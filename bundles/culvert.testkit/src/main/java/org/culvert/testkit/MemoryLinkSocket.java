@@ -48,6 +48,8 @@ public final class MemoryLinkSocket implements LinkSocket {
     private volatile MemoryAddress remote;
     /** The other end of a stream; written under the network's lock. */
     private volatile MemoryLinkSocket peer;
+    /** For the socket holding a {@link MemoryLinkListener}'s address: that listener; else null. */
+    final MemoryLinkListener listener;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private final AtomicLong sentPackets = new AtomicLong();
@@ -71,6 +73,12 @@ public final class MemoryLinkSocket implements LinkSocket {
 
     MemoryLinkSocket(MemoryLinkTransport transport, LinkProtocol protocol, String localHost, int localPort, MemoryAddress remote,
             int maxPacketSize, int queueCapacity, int batchSize) throws LinkException {
+        this(transport, protocol, localHost, localPort, remote, maxPacketSize, queueCapacity, batchSize, null);
+    }
+
+    MemoryLinkSocket(MemoryLinkTransport transport, LinkProtocol protocol, String localHost, int localPort, MemoryAddress remote,
+            int maxPacketSize, int queueCapacity, int batchSize, MemoryLinkListener listener) throws LinkException {
+        this.listener = listener;
         this.transport = transport;
         this.protocol = protocol;
         this.maxPacketSize = maxPacketSize;
@@ -81,6 +89,21 @@ public final class MemoryLinkSocket implements LinkSocket {
         this.remote = protocol.isStream() ? null : remote;
         // Last: from here on other threads can find this socket on the network.
         this.local = MemoryNetwork.bind(this, localHost, localPort, protocol.isStream());
+    }
+
+    /** A listener's accepted stream: shares the listener's address and is not bound on the network itself. */
+    MemoryLinkSocket(MemoryLinkTransport transport, LinkProtocol protocol, MemoryAddress local, int maxPacketSize, int queueCapacity,
+            int batchSize) {
+        this.listener = null;
+        this.transport = transport;
+        this.protocol = protocol;
+        this.maxPacketSize = maxPacketSize;
+        this.batchSize = batchSize;
+        this.waitable = new SignalWaitable("memory " + protocol.optionName(), false, false);
+        this.inbound = new PacketRing(queueCapacity, waitable, null);
+        this.connectTo = null;
+        this.remote = null;
+        this.local = local;
     }
 
     @Override
@@ -385,7 +408,7 @@ public final class MemoryLinkSocket implements LinkSocket {
 
     /** Network lock held: a server that can take its one peer. */
     boolean acceptsPeer() {
-        return protocol == LinkProtocol.TCP_SERVER && peer == null && !closed.get();
+        return protocol == LinkProtocol.TCP_SERVER && (listener != null ? listener.hasRoom() : peer == null && !closed.get());
     }
 
     /** Network lock held. */

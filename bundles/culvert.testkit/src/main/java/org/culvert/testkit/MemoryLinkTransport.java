@@ -35,6 +35,7 @@ public class MemoryLinkTransport implements LinkTransport {
     private final AtomicInteger opens = new AtomicInteger();
     private final AtomicInteger closes = new AtomicInteger();
     private final Set<MemoryLinkSocket> openSockets = ConcurrentHashMap.newKeySet();
+    private final Set<MemoryLinkListener> openListeners = ConcurrentHashMap.newKeySet();
 
     public MemoryLinkTransport() {
         this(DEFAULT_QUEUE_CAPACITY, DEFAULT_BATCH_SIZE);
@@ -80,6 +81,37 @@ public class MemoryLinkTransport implements LinkTransport {
         return socket;
     }
 
+    /**
+     * A listener for many stream clients on the spec's local address.
+     *
+     * @throws LinkException UNSUPPORTED unless tcp-server with a maximum packet size in 1..65535;
+     *                       ADDRESS_IN_USE when the address is bound
+     */
+    @Override
+    public MemoryLinkListener listen(LinkSpec spec) throws LinkException {
+        Objects.requireNonNull(spec, "spec");
+        if (spec.protocol() != LinkProtocol.TCP_SERVER) {
+            throw new LinkException(LinkException.Reason.UNSUPPORTED, "only tcp-server listens, not " + spec.protocol().optionName());
+        }
+        if (spec.maxPacketSize() < 1 || spec.maxPacketSize() > MemoryLinkSocket.MAX_FRAME) {
+            throw new LinkException(LinkException.Reason.UNSUPPORTED, "maximum packet size " + spec.maxPacketSize() + " outside 1..65535");
+        }
+        MemoryLinkListener l = new MemoryLinkListener(this, spec, queueCapacity, batchSize);
+        openListeners.add(l);
+        return l;
+    }
+
+    /** A listener's accepted stream, counted as opened. */
+    void accepted(MemoryLinkSocket socket) {
+        openSockets.add(socket);
+        opens.incrementAndGet();
+    }
+
+    /** Called by each listener when it closes. */
+    void closed(MemoryLinkListener listener) {
+        openListeners.remove(listener);
+    }
+
     /** Called once by each socket on its first close. */
     void closed(MemoryLinkSocket socket) {
         if (openSockets.remove(socket)) {
@@ -100,8 +132,11 @@ public class MemoryLinkTransport implements LinkTransport {
         return openSockets.size();
     }
 
-    /** Closes every socket this transport opened that is still open (e.g. when its bundle stops). */
+    /** Closes every socket and listener this transport opened that is still open (e.g. when its bundle stops). */
     public void closeAll() {
+        for (MemoryLinkListener l : openListeners.toArray(new MemoryLinkListener[0])) {
+            l.close();
+        }
         for (MemoryLinkSocket s : openSockets.toArray(new MemoryLinkSocket[0])) {
             s.close();
         }

@@ -172,7 +172,16 @@ public final class MemoryNetwork {
             while (true) {
                 client.checkOpen();
                 MemoryLinkSocket server = lookup(STREAM, remote);
-                if (server != null && server.acceptsPeer()) {
+                if (server != null && server.listener != null && server.acceptsPeer()) {
+                    MemoryLinkSocket stream = server.listener.newStream();
+                    stream.pairWith(client);
+                    client.pairWith(stream);
+                    server.listener.queue(stream);
+                    version++;
+                    LOCK.notifyAll();
+                    return true;
+                }
+                if (server != null && server.listener == null && server.acceptsPeer()) {
                     server.pairWith(client);
                     client.pairWith(server);
                     version++;
@@ -204,6 +213,34 @@ public final class MemoryNetwork {
                     return false;
                 }
             }
+        }
+    }
+
+    /** The oldest stream queued on {@code listener}, or null; wakes clients waiting for room in its backlog. */
+    static MemoryLinkSocket takeAccepted(MemoryLinkListener listener) {
+        synchronized (LOCK) {
+            MemoryLinkSocket s = listener.poll();
+            if (s != null) {
+                LOCK.notifyAll();
+            }
+            return s;
+        }
+    }
+
+    static int backlogSize(MemoryLinkListener listener) {
+        synchronized (LOCK) {
+            return listener.backlog().size();
+        }
+    }
+
+    /** Empties {@code listener}'s backlog (it closed). */
+    static java.util.List<MemoryLinkSocket> drainBacklog(MemoryLinkListener listener) {
+        synchronized (LOCK) {
+            java.util.List<MemoryLinkSocket> all = new java.util.ArrayList<>();
+            for (MemoryLinkSocket s; (s = listener.poll()) != null;) {
+                all.add(s);
+            }
+            return all;
         }
     }
 

@@ -7,5 +7,5 @@
  * (rather than embedding it) shares them.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.culvert.testkit;

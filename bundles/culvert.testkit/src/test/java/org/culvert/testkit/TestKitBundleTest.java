@@ -36,7 +36,7 @@ class TestKitBundleTest {
             String imports = testkit.getHeaders().get("Import-Package");
             assertTrue(imports.contains("org.junit.jupiter.api;resolution:=optional"), imports);
             String exports = testkit.getHeaders().get("Export-Package");
-            for (String pkg : new String[] { "org.culvert.testkit;version=\"1.1.0\"", "org.culvert.testkit.contract;version=\"1.0.0\"",
+            for (String pkg : new String[] { "org.culvert.testkit;version=\"1.2.0\"", "org.culvert.testkit.contract;version=\"1.1.0\"",
                     "org.culvert.testkit.osgi;version=\"1.0.0\"" }) {
                 assertTrue(exports.contains(pkg), "exports " + exports + " lack " + pkg);
             }

@@ -22,4 +22,17 @@ public interface LinkTransport extends Plugin {
      * @throws LinkException with a reason that says what failed; nothing stays open then
      */
     LinkSocket open(LinkSpec spec) throws LinkException;
+
+    /**
+     * Binds and listens for many stream clients ({@code --proto tcp-server} with {@code --server}),
+     * from {@code spec}'s local address and port; connections are taken with
+     * {@link LinkListener#accept()}. Transports that cannot listen keep this default, which refuses.
+     *
+     * @throws LinkException {@code UNSUPPORTED} when this transport cannot listen or the spec is not
+     *         tcp-server; {@code ADDRESS_IN_USE}, {@code PERMISSION_DENIED}, ...; nothing stays open then
+     * @since link 1.3
+     */
+    default LinkListener listen(LinkSpec spec) throws LinkException {
+        throw new LinkException(LinkException.Reason.UNSUPPORTED, "this link transport cannot listen for many clients");
+    }
 }

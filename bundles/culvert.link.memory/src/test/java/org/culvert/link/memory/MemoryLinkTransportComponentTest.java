@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
+import org.culvert.api.link.LinkException;
+import org.culvert.api.link.LinkListener;
 import org.culvert.api.link.LinkProtocol;
 import org.culvert.api.link.LinkSpec;
 import org.culvert.api.link.LinkTransport;
@@ -27,7 +30,7 @@ class MemoryLinkTransportComponentTest {
     @Test
     void registersTheMemoryTransportOnTheSharedNetworkAndClosesItsSocketsWhenStopped(@TempDir Path storage) throws Exception {
         try (EmbeddedFramework fw = EmbeddedFramework.builder(storage)
-                .systemPackages(EmbeddedFramework.culvertApiExports(), "org.culvert.testkit;version=1.1.0")
+                .systemPackages(EmbeddedFramework.culvertApiExports(), "org.culvert.testkit;version=1.2.0")
                 .classPathBundle("org.osgi.util.function-").classPathBundle("org.osgi.util.promise-")
                 .classPathBundle("org.osgi.service.component-").classPathBundle("org.apache.felix.scr-")
                 .bundle(Paths.get("target", "classes"))
@@ -43,12 +46,16 @@ class MemoryLinkTransportComponentTest {
             MemoryLinkTransport transport = (MemoryLinkTransport) fw.context().getService(ref);
             MemoryLinkSocket socket = transport.open(LinkSpec.builder(LinkProtocol.UDP).local("osgi-link", 1194).build());
             assertTrue(MemoryNetwork.bindings().contains("udp osgi-link:1194"), "the bundle and the test share one network");
+            LinkListener listener = transport.listen(LinkSpec.builder(LinkProtocol.TCP_SERVER).local("osgi-link", 1194).build());
+            assertTrue(MemoryNetwork.bindings().contains("tcp osgi-link:1194"), "the listener is bound");
 
             fw.bundle("culvert.link.memory").stop();
 
             assertTrue(fw.noService(LinkTransport.class.getName(), FILTER), "the service is gone with its bundle");
             assertTrue(socket.isClosed(), "deactivation closes the sockets the transport opened");
             assertFalse(MemoryNetwork.bindings().contains("udp osgi-link:1194"));
+            assertFalse(MemoryNetwork.bindings().contains("tcp osgi-link:1194"), "deactivation closes the listeners too");
+            assertThrows(LinkException.class, listener::accept);
         }
     }
 }

@@ -193,7 +193,8 @@ abstract class TcpLinkSocket implements LinkSocket {
         shutDown(stream);
     }
 
-    private static void shutDown(NativeFd fd) {
+    /** Shuts {@code fd} down (waking a poll on it, sending a FIN) and releases it; null is ignored. */
+    static void shutDown(NativeFd fd) {
         if (fd == null) {
             return;
         }

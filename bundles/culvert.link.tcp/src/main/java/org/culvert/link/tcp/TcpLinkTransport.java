@@ -6,6 +6,7 @@ import java.util.Set;
 
 import org.culvert.api.link.LinkException;
 import org.culvert.api.link.LinkException.Reason;
+import org.culvert.api.link.LinkListener;
 import org.culvert.api.link.LinkProtocol;
 import org.culvert.api.link.LinkSocket;
 import org.culvert.api.link.LinkSpec;
@@ -112,6 +113,26 @@ public final class TcpLinkTransport implements LinkTransport {
             throw new LinkException(Reason.UNSUPPORTED, "a proxy needs tcp-client, not " + spec.protocol().optionName());
         }
         return spec.protocol() == LinkProtocol.TCP_CLIENT ? TcpClientSocket.open(spec, batchSize) : TcpServerSocket.open(spec, batchSize);
+    }
+
+    /**
+     * A server's listening socket for many clients ({@code --proto tcp-server} with {@code --server}).
+     *
+     * @throws LinkException {@code UNSUPPORTED} for another protocol, a proxy or an unusable port;
+     *         {@code ADDRESS_IN_USE}, {@code PERMISSION_DENIED}, ...
+     */
+    @Override
+    public LinkListener listen(LinkSpec spec) throws LinkException {
+        if (spec.protocol() != LinkProtocol.TCP_SERVER || spec.proxy() != null) {
+            throw new LinkException(Reason.UNSUPPORTED, "the tcp transport listens only for tcp-server without a proxy, not "
+                    + spec.protocol().optionName());
+        }
+        Availability a = availability();
+        if (!a.isAvailable()) {
+            throw new LinkException(Reason.UNSUPPORTED, "tcp transport unavailable: " + a.cause());
+        }
+        TcpSockets.checkSpec(spec);
+        return TcpLinkListener.open(spec, batchSize);
     }
 
     @Override

@@ -36,6 +36,23 @@ final class TcpServerSocket extends TcpLinkSocket {
     }
 
     static TcpServerSocket open(LinkSpec spec, int batchSize) throws LinkException {
+        Listening l = listen(spec, 1);
+        TcpServerSocket socket = new TcpServerSocket(spec, l.family, batchSize, l.expectedPeer);
+        NativeFd listener = new NativeFd(l.fd);
+        socket.local(Net.localAddress(l.fd));
+        socket.replacePending(listener);
+        return socket;
+    }
+
+    /** A bound, listening socket: its raw descriptor (owned by the caller), family and the only peer host accepted. */
+    record Listening(int fd, int family, InetAddress expectedPeer) {
+    }
+
+    /**
+     * Binds to {@code --local}/{@code --lport} and listens with {@code backlog}; shared by the
+     * point-to-point server and {@link TcpLinkListener}. Nothing stays open when it throws.
+     */
+    static Listening listen(LinkSpec spec, int backlog) throws LinkException {
         InetAddress localIp = spec.localHost() == null ? null : TcpSockets.resolve("local", spec.localHost(), spec.family());
         boolean wildcard = localIp == null || localIp.isAnyLocalAddress();
         int family;
@@ -65,7 +82,7 @@ final class TcpServerSocket extends TcpLinkSocket {
         InetAddress expected = null;
         try {
             TcpSockets.bind(raw, family, new InetSocketAddress(localIp != null ? localIp : TcpSockets.wildcard(family), spec.localPort()));
-            if (Net.listen(raw, 1) < 0) {
+            if (Net.listen(raw, backlog) < 0) {
                 throw LinkErrors.of("listen", LibC.errno());
             }
             if (spec.remoteHost() != null) {
@@ -77,11 +94,45 @@ final class TcpServerSocket extends TcpLinkSocket {
             LibC.close(raw);
             throw e;
         }
-        TcpServerSocket socket = new TcpServerSocket(spec, family, batchSize, expected);
-        NativeFd listener = new NativeFd(raw);
-        socket.local(Net.localAddress(raw));
-        socket.replacePending(listener);
-        return socket;
+        return new Listening(raw, family, expected);
+    }
+
+    /**
+     * {@code accept4} on the listening {@code fd} (non-blocking, close-on-exec), peer name into
+     * {@code peerName}.
+     *
+     * @return the connection's descriptor, or -1 when none is pending (also when a client gave up
+     *         between readiness and accept)
+     */
+    static int acceptOne(int fd, ByteBuffer peerName, long peerNameAddress) throws LinkException {
+        peerName.putInt(SockAddr.STORAGE_SIZE, SockAddr.STORAGE_SIZE);
+        int connection = Net.accept4(fd, peerNameAddress, peerNameAddress + SockAddr.STORAGE_SIZE, Net.SOCK_NONBLOCK | Net.SOCK_CLOEXEC);
+        if (connection < 0) {
+            int errno = LibC.errno();
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR || errno == Errno.ECONNABORTED) {
+                return -1;
+            }
+            throw LinkErrors.of("accept", errno);
+        }
+        return connection;
+    }
+
+    /** The accepted peer's address in {@code peerName}, as {@link #acceptOne} left it. */
+    static InetSocketAddress peerOf(ByteBuffer peerName) {
+        return SockAddr.decode(peerName, 0, peerName.getInt(SockAddr.STORAGE_SIZE));
+    }
+
+    /** Guards an accepted connection and sets TCP_NODELAY on it; closes it when that fails. */
+    static NativeFd adopt(int connection) throws LinkException {
+        NativeFd stream = new NativeFd(connection);
+        try {
+            // Linux copies TCP_NODELAY and the buffer sizes from the listener; set it anyway, cheaply.
+            TcpSockets.setOption(connection, Net.IPPROTO_TCP, Net.TCP_NODELAY, 1, "TCP_NODELAY");
+        } catch (LinkException e) {
+            stream.close();
+            throw e;
+        }
+        return stream;
     }
 
     @Override
@@ -109,18 +160,12 @@ final class TcpServerSocket extends TcpLinkSocket {
                     }
                     continue;
                 }
-                peerName.putInt(SockAddr.STORAGE_SIZE, SockAddr.STORAGE_SIZE);
-                connection = Net.accept4(listener.fd(), peerNameAddress, peerNameAddress + SockAddr.STORAGE_SIZE,
-                        Net.SOCK_NONBLOCK | Net.SOCK_CLOEXEC);
+                connection = acceptOne(listener.fd(), peerName, peerNameAddress);
                 if (connection < 0) {
-                    int errno = LibC.errno();
-                    if (errno == Errno.EAGAIN || errno == Errno.EINTR || errno == Errno.ECONNABORTED) {
-                        // The client gave up between poll and accept: keep listening.
-                        continue;
-                    }
-                    throw LinkErrors.of("accept", errno);
+                    // The client gave up between poll and accept: keep listening.
+                    continue;
                 }
-                peer = SockAddr.decode(peerName, 0, peerName.getInt(SockAddr.STORAGE_SIZE));
+                peer = peerOf(peerName);
             } finally {
                 listener.release();
             }
@@ -129,14 +174,7 @@ final class TcpServerSocket extends TcpLinkSocket {
                 refusedPeers++;
                 continue;
             }
-            NativeFd stream = new NativeFd(connection);
-            try {
-                // Linux copies TCP_NODELAY and the buffer sizes from the listener; set it anyway, cheaply.
-                TcpSockets.setOption(connection, Net.IPPROTO_TCP, Net.TCP_NODELAY, 1, "TCP_NODELAY");
-            } catch (LinkException e) {
-                stream.close();
-                throw e;
-            }
+            NativeFd stream = adopt(connection);
             established(stream, peer);
             return true;
         }

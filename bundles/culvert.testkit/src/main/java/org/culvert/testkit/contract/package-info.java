@@ -4,5 +4,5 @@
  * JUnit is an optional import of this bundle: outside tests the package is simply unusable.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.culvert.testkit.contract;

@@ -41,6 +41,8 @@ final class MultiInstance {
     boolean clientSessionKnown;
     /** The client's link address; changes on float (the owning thread writes it). */
     volatile SocketAddress real;
+    /** Over TCP, its connection ({@link MultiTcp.Stream}); null over UDP. Link thread only. */
+    Object linkStream;
     /** The peer-id registered for it, or -1. */
     volatile int peerId = -1;
     volatile String commonName = ServerClient.UNDEF;

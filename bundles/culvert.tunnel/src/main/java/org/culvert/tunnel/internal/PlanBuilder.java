@@ -207,11 +207,6 @@ final class PlanBuilder {
         if (o.tls().isEmpty()) {
             throw new PlanException(o.sourceName() + ": server mode needs --tls-server (a CA, a certificate and its key)", null);
         }
-        if (o.proto() != Proto.UDP) {
-            // The link SPI has no listening socket that accepts many TCP clients yet.
-            throw new PlanException(o.sourceName() + ": server mode over TCP (--proto tcp-server) is not supported yet; use --proto udp",
-                    null);
-        }
         refuseServerOptionsNotRun(o, s);
         TlsSettings settings;
         try {

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import org.culvert.api.event.EventBackend;
 import org.culvert.api.event.EventSet;
 import org.culvert.api.event.ReadyEvents;
+import org.culvert.api.link.LinkListener;
 import org.culvert.api.link.LinkSocket;
 import org.culvert.api.packet.PacketBatch;
 import org.culvert.api.tun.TunDevice;
@@ -63,13 +64,16 @@ final class ServerLoop {
     final TunnelLog log;
     final MrouteTable<MultiInstance> mroute = new MrouteTable<>();
     private final TunDevice tun;
+    /** The UDP socket; null over TCP. */
     private final LinkSocket link;
+    /** Over TCP ({@code tunnel_server_tcp}): the listener and the clients' streams; null over UDP. */
+    private final MultiTcp tcp;
     private final EventSet eventSet;
-    private final ReadyEvents ready = new ReadyEvents(4);
+    private final ReadyEvents ready;
     private final ServerDataThread[] threads;
     private final EventSet[] threadEvents;
     private final Consumer<ServerClientEvent> events;
-    private final Counters counters = new Counters();
+    final Counters counters = new Counters();
     private final Map<SocketAddress, MultiInstance> byAddress = new ConcurrentHashMap<>();
     private final Map<Long, MultiInstance> byClientId = new ConcurrentHashMap<>();
     private final PeerIdTable<MultiInstance> byPeerId = new PeerIdTable<>();
@@ -104,6 +108,17 @@ final class ServerLoop {
      */
     ServerLoop(ServerPlan plan, TunDevice tun, LinkSocket link, EventBackend backend, ServerEngines engines, ClientAddressing addressing,
             LoopClock clock, TunnelLog log, Consumer<ServerClientEvent> events) throws IOException {
+        this(plan, tun, link, null, backend, engines, addressing, clock, log, events);
+    }
+
+    /** A TCP server ({@code tunnel_server_tcp}): each connection {@code listener} accepts is a client. */
+    ServerLoop(ServerPlan plan, TunDevice tun, LinkListener listener, EventBackend backend, ServerEngines engines, ClientAddressing addressing,
+            LoopClock clock, TunnelLog log, Consumer<ServerClientEvent> events) throws IOException {
+        this(plan, tun, null, listener, backend, engines, addressing, clock, log, events);
+    }
+
+    private ServerLoop(ServerPlan plan, TunDevice tun, LinkSocket link, LinkListener listener, EventBackend backend, ServerEngines engines,
+            ClientAddressing addressing, LoopClock clock, TunnelLog log, Consumer<ServerClientEvent> events) throws IOException {
         this.plan = plan;
         this.tun = tun;
         this.link = link;
@@ -115,14 +130,18 @@ final class ServerLoop {
         int headroom = engines.headroom();
         int slotSize = headroom + Math.max(plan.maxPayload() + engines.tailroom(), plan.maxLinkPacket());
         int batch = plan.batchSize();
-        this.linkIn = PacketBatch.allocate(Math.min(batch, Math.max(1, link.batchSize())), headroom, slotSize);
+        int linkBatchSize = link != null ? Math.min(batch, Math.max(1, link.batchSize())) : batch;
+        this.linkIn = PacketBatch.allocate(linkBatchSize, headroom, slotSize);
         this.tunIn = PacketBatch.allocate(Math.min(batch, Math.max(1, tun.batchSize())), headroom, slotSize);
-        this.linkBatch = PacketBatch.allocate(Math.min(batch, Math.max(1, link.batchSize())), headroom, slotSize);
+        this.linkBatch = PacketBatch.allocate(linkBatchSize, headroom, slotSize);
         this.tunBatch = PacketBatch.allocate(Math.min(batch, Math.max(1, tun.batchSize())), headroom, slotSize);
         this.replyBatch = PacketBatch.allocate(1, headroom, slotSize);
         this.linkOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
         this.tunOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
-        this.eventSet = backend.open(4);
+        int maxStreams = listener == null ? 0 : Math.max(1, plan.maxClients());
+        this.eventSet = backend.open(listener == null ? 4 : MultiTcp.eventSetSize(maxStreams));
+        this.ready = new ReadyEvents(listener == null ? 4 : 64);
+        this.tcp = listener == null ? null : new MultiTcp(this, listener, eventSet, counters, maxStreams, batch, headroom, slotSize);
         this.threads = new ServerDataThread[plan.dataThreads()];
         this.threadEvents = new EventSet[threads.length];
         try {
@@ -172,6 +191,9 @@ final class ServerLoop {
             }
             linkThread();
         } finally {
+            if (tcp != null) {
+                tcp.close(); // the streams are the loop's; the listener is the caller's
+            }
             for (ServerDataThread t : threads) {
                 t.requestStop();
             }
@@ -195,19 +217,32 @@ final class ServerLoop {
         }
     }
 
+    /**
+     * One loop for both transports: over TCP ({@code tunnel_server_tcp}) {@link MultiTcp} takes the
+     * socket's part (accepting, each stream's queue and interest); the plan has no exit notification
+     * over TCP (the closing stream tells the client).
+     */
     private void linkThread() throws IOException {
-        eventSet.ctl(link.waitable(), 0, SOCKET_TAG);
+        if (tcp == null) {
+            eventSet.ctl(link.waitable(), 0, SOCKET_TAG);
+        }
         if (tun.waitable() != null) {
             eventSet.ctl(tun.waitable(), 0, TUN_TAG);
         }
         nextReap = clock.millis() + REAP_INTERVAL_MILLIS;
         nextStaleCheck = clock.millis() + plan.staleRoutesInterval() * 1000L;
         while (!exit) {
-            processOutgoingLink();
+            if (tcp != null) {
+                tcp.beforeWait(linkOut);
+            } else {
+                processOutgoingLink();
+            }
             processOutgoingTun();
             boolean linkPending = linkSent < linkBatch.count();
             boolean tunPending = tunWritten < tunBatch.count();
-            socketSet(EventSet.READ | (linkPending ? EventSet.WRITE : 0));
+            if (tcp == null) {
+                socketSet(EventSet.READ | (linkPending ? EventSet.WRITE : 0));
+            }
             tunSet(EventSet.READ | (tunPending ? EventSet.WRITE : 0));
             long now = clock.millis();
             boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0;
@@ -216,7 +251,9 @@ final class ServerLoop {
             }
             long until = notifyUntil != 0 ? Math.min(nextReap, notifyUntil) : nextReap;
             eventSet.wait(more ? 0 : Math.max(1, until - now), ready);
-            if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0) {
+            if (tcp != null) {
+                tcp.afterWait(ready, linkIn);
+            } else if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0) {
                 linkIn.clear();
                 link.receive(linkIn);
                 processIncomingLink();
@@ -463,7 +500,8 @@ final class ServerLoop {
         }
     }
 
-    private MultiInstance createInstance(SocketAddress source, ByteBuffer first) {
+    /** Link thread: a new instance for {@code source}, its engine without a cookie when {@code first} is null (TCP); null when none. */
+    MultiInstance createInstance(SocketAddress source, ByteBuffer first) {
         long cid = nextClientId.getAndIncrement();
         PeerSession session;
         try {
@@ -482,7 +520,7 @@ final class ServerLoop {
         ServerDataThread owner = least;
         owner.load.incrementAndGet();
         MultiInstance m = new MultiInstance(cid, session, owner, source, Instant.now());
-        if (first.remaining() >= 9) {
+        if (first != null && first.remaining() >= 9) {
             m.clientSessionId = first.getLong(first.position() + 1);
             m.clientSessionKnown = true;
         }
@@ -688,6 +726,9 @@ final class ServerLoop {
         }
         engines.closed(m);
         m.session.close();
+        if (tcp != null) {
+            tcp.instanceClosed(m);
+        }
         log.info(m + " closed (client " + m.clientId + "): " + why);
         publish(ServerClientEvent.Kind.DISCONNECT, m, "", false);
         if (notifyRequested) {
@@ -786,6 +827,16 @@ final class ServerLoop {
                 a.tunWritePackets() + b.tunWritePackets(), a.tunWriteBytes() + b.tunWriteBytes(), a.linkReadPackets() + b.linkReadPackets(),
                 a.linkReadBytes() + b.linkReadBytes(), a.linkWritePackets() + b.linkWritePackets(), a.linkWriteBytes() + b.linkWriteBytes(),
                 drops, a.restarts() + b.restarts(), a.linkAuthReadBytes() + b.linkAuthReadBytes());
+    }
+
+    /** Clients, counted against {@code --max-clients}. Any thread. */
+    int clientCount() {
+        return byClientId.size();
+    }
+
+    /** The client at link address {@code a}, or null. */
+    MultiInstance instanceAt(SocketAddress a) {
+        return a == null ? null : byAddress.get(a);
     }
 
     int dataThreads() {

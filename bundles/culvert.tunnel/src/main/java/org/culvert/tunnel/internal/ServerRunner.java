@@ -1,6 +1,8 @@
 package org.culvert.tunnel.internal;
 
 import java.io.IOException;
+import org.culvert.api.link.LinkListener;
+import org.culvert.api.link.LinkProtocol;
 import org.culvert.api.link.LinkSocket;
 import org.culvert.api.link.LinkSpec;
 import org.culvert.api.tun.TunDevice;
@@ -163,6 +165,7 @@ final class ServerRunner implements Runnable {
     private TunnelReason runOnce(PluginSelection sel, long generation) {
         TunDevice tun = null;
         LinkSocket link = null;
+        LinkListener listener = null;
         synchronized (monitor) {
             usedDriver = sel.driver.service;
             usedBackend = sel.backend.service;
@@ -176,9 +179,16 @@ final class ServerRunner implements Runnable {
             sink.status(TunnelState.CONNECTING, TunnelReason.NONE, "");
             tun = sel.driver.service.open(setup.tunSpec());
             log.info("TUN/TAP device " + tun.name() + " opened (" + sel.driver.name() + " driver)");
-            link = sel.transport.service.open(setup.linkSpec());
-            ServerLoop running = new ServerLoop(setup.plan(), tun, link, sel.backend.service, setup.engines(), setup.addressing(), clock, log,
-                    view.sink());
+            ServerLoop running;
+            if (setup.linkSpec().protocol() == LinkProtocol.TCP_SERVER) {
+                listener = sel.transport.service.listen(setup.linkSpec());
+                running = new ServerLoop(setup.plan(), tun, listener, sel.backend.service, setup.engines(), setup.addressing(), clock, log,
+                        view.sink());
+            } else {
+                link = sel.transport.service.open(setup.linkSpec());
+                running = new ServerLoop(setup.plan(), tun, link, sel.backend.service, setup.engines(), setup.addressing(), clock, log,
+                        view.sink());
+            }
             synchronized (monitor) {
                 if (stopRequested || lostPlugin != null) {
                     return null;
@@ -187,7 +197,7 @@ final class ServerRunner implements Runnable {
             }
             view.attach(running);
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), tun.name());
-            sink.status(TunnelState.UP, TunnelReason.NONE, "serving on " + link.local() + " with " + setup.plan().dataThreads() + " data threads");
+            sink.status(TunnelState.UP, TunnelReason.NONE, "serving on " + (link != null ? link.local() : listener.local()) + " with " + setup.plan().dataThreads() + " data threads");
             log.info("Initialization Sequence Completed");
             running.run(name);
             return null;
@@ -202,6 +212,9 @@ final class ServerRunner implements Runnable {
             view.attach(null);
             if (link != null) {
                 link.close();
+            }
+            if (listener != null) {
+                listener.close();
             }
             if (tun != null) {
                 tun.close();

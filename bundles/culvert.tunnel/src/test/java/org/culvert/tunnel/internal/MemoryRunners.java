@@ -42,7 +42,7 @@ final class MemoryRunners {
         nullProps.remove(PluginProperties.HANDLE_KINDS);
         c.addDriver(nullDriver, nullProps);
         c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
-        c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp"));
+        c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp,tcp-client"));
         TunnelRunner r = new TunnelRunner(name, plan, null, c, "Linux", null, null, null, sink, counters, clock, log);
         h[0] = r;
         made.add(r);

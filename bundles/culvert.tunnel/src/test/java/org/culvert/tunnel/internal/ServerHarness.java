@@ -20,6 +20,7 @@ import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.tls.TestPki;
 import org.culvert.openvpn.tls.TlsSettingsFactory;
 import org.culvert.testkit.MemoryEventBackend;
+import org.culvert.testkit.MemoryLinkListener;
 import org.culvert.testkit.MemoryLinkSocket;
 import org.culvert.testkit.MemoryLinkTransport;
 import org.culvert.testkit.MemoryTunDevice;
@@ -49,6 +50,10 @@ final class ServerHarness implements AutoCloseable {
     MemoryLinkSocket link;
     /** The server's socket: {@link #link}, or the one a test gave. */
     org.culvert.api.link.LinkSocket linkSocket;
+    /** Over TCP: the server's listener (then {@link #link} is null). */
+    MemoryLinkListener listener;
+    /** The clients' {@code --proto}: udp, or tcp-client for a TCP server. */
+    String clientProto = "udp";
     MemoryTunDevice tun;
     MemoryTunOsSide os;
     private Thread thread;
@@ -129,11 +134,28 @@ final class ServerHarness implements AutoCloseable {
     /** Starts the server on {@code socket} (e.g. a real UDP socket) with {@code engines} and {@code addressing}. */
     void start(ServerPlan plan, ServerEngines engines, ClientAddressing addressing, org.culvert.api.link.LinkSocket socket) throws Exception {
         linkSocket = socket;
+        start((backend, sink) -> new ServerLoop(plan, tun, socket, backend, engines, addressing, LoopClock.SYSTEM, log, sink));
+    }
+
+    /** Starts a TCP server ({@code tunnel_server_tcp}) on a memory listener at {@code srv<id>:1194}; clients use tcp-client. */
+    void startTcp(ServerPlan plan, String extra) throws Exception {
+        clientProto = "tcp-client";
+        TlsServerEngines engines = engines("proto tcp-server\n" + extra);
+        listener = new MemoryLinkTransport(4096, 32).listen(LinkSpec.builder(LinkProtocol.TCP_SERVER).local("srv" + id, 1194).build());
+        ClientAddressing addressing = addressing();
+        start((backend, sink) -> new ServerLoop(plan, tun, listener, backend, engines, addressing, LoopClock.SYSTEM, log, sink));
+    }
+
+    private interface LoopFactory {
+        ServerLoop make(MemoryEventBackend backend, java.util.function.Consumer<ServerClientEvent> sink) throws Exception;
+    }
+
+    private void start(LoopFactory factory) throws Exception {
         tun = new MemoryTunDriver(4096, 32).open(TunSpec.builder(TunLayer.TUN).name("memsrv" + id).build());
         os = MemoryTunHub.awaitOsSide("memsrv" + id, 5000);
         view = new ServerView("srv" + id, null, List::of, LoopClock.SYSTEM, log);
         java.util.function.Consumer<ServerClientEvent> sink = view.sink();
-        loop = new ServerLoop(plan, tun, socket, new MemoryEventBackend(), engines, addressing, LoopClock.SYSTEM, log, e -> {
+        loop = factory.make(new MemoryEventBackend(), e -> {
             events.add(e);
             sink.accept(e);
         });
@@ -156,7 +178,7 @@ final class ServerHarness implements AutoCloseable {
     /** Client {@code i} with the certificate of client {@code as} (a shared common name). */
     String clientConfig(int i, int as, String extra) {
         TestPki.Identity me = identity(as);
-        return "dev memc" + i + "_" + id + "\ndev-type tun\nproto udp\nlocal c" + i + "_" + id + "\nlport 1194\nremote srv" + id
+        return "dev memc" + i + "_" + id + "\ndev-type tun\nproto " + clientProto + "\nlocal c" + i + "_" + id + "\nlport 1194\nremote srv" + id
                 + "\nrport 1194\ntls-client\ndata-ciphers AES-256-GCM\n" + pem("ca", CA.certPem()) + pem("cert", me.certPem())
                 + pem("key", me.keyPem()) + extra;
     }
@@ -226,6 +248,9 @@ final class ServerHarness implements AutoCloseable {
         }
         if (linkSocket != null) {
             linkSocket.close();
+        }
+        if (listener != null) {
+            listener.close();
         }
         if (tun != null) {
             tun.close();

@@ -75,11 +75,21 @@ class ServerPlanBuilderTest {
         }
     }
 
+    /** {@code proto tcp} and {@code tcp-server} with {@code server}: a server plan listening for TCP clients, with no exit notification. */
     @Test
-    void aTcpServerIsRefusedNotRunAsAPointToPointTunnel() {
-        PlanBuilder.PlanException e = assertThrows(PlanBuilder.PlanException.class,
-                () -> PlanBuilder.fromConfiguration("s", props(server("").replace("proto udp", "proto tcp-server"))));
-        assertTrue(e.getMessage().contains("over TCP"), e.getMessage());
+    void aTcpServerIsAServerPlanNotAPointToPointTunnel() throws Exception {
+        for (String proto : new String[] { "proto tcp-server", "proto tcp" }) {
+            TunnelPlan plan = PlanBuilder.fromConfiguration("s", props(server("explicit-exit-notify 1\n").replace("proto udp", proto)));
+            assertNotNull(plan.server, proto + " must make a server plan");
+            ServerRunner.Setup setup = plan.server.apply(new TunnelLog("s"));
+            try {
+                assertEquals(LinkProtocol.TCP_SERVER, plan.linkSpec.protocol(), proto);
+                assertEquals(0, setup.plan().exitNotify(), "OpenVPN sends no exit notification over TCP");
+            } finally {
+                setup.engines().close();
+                setup.addressing().close();
+            }
+        }
     }
 
     @Test
