@@ -194,9 +194,6 @@ final class PlanBuilder {
      */
     private static void refuseServerOptionsNotRun(OpenVpnOptions o, org.culvert.openvpn.config.ServerSettings s) throws PlanException {
         List<String> notRun = new ArrayList<>();
-        if (o.management().map(m -> m.clientAuth()).orElse(false)) {
-            notRun.add("--management-client-auth (clients would connect without the operator's verdict)");
-        }
         if (s.tlsCryptV2Verify().isPresent()) {
             notRun.add("--tls-crypt-v2-verify (the script would not be asked)");
         }
