@@ -80,6 +80,44 @@ class ServerDeferredAuthTest {
     }
 
     /**
+     * The script defers and asks for {@code AUTH_PENDING} through {@code $auth_pending_file} (the client
+     * lists {@code webauth} in {@code IV_SSO}), but no verdict ever comes: the client is told
+     * {@code AUTH_PENDING} and {@code INFO_PRE}, and {@code AUTH_FAILED} before {@code hand-window} ends.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aDeferredCheckWithoutVerdictIsPendingThenRefusedWithinTheHandWindow() throws Exception {
+        Path dir = Peer.caseDir("server-deferred-auth-timeout");
+        try (Netns net = Netns.create()) {
+            Path serverDir = dir.resolve("server");
+            Path clientDir = dir.resolve("client");
+            Path verify = ServerModeTest.script(serverDir, "verify.sh", "#!/bin/sh\n"
+                    + "printf '30\\nwebauth\\nWEB_AUTH::https://sso.invalid/login\\n' > \"$auth_pending_file\"\nexit 2\n");
+            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "hand-window 8\nscript-security 2\nauth-user-pass-verify "
+                    + verify + " via-file\n");
+            Path conf = clientDir.resolve("client.conf");
+            Files.writeString(conf, Files.readString(conf) + "\nauth-user-pass up.txt\nsetenv IV_SSO webauth\n");
+            Files.writeString(clientDir.resolve("up.txt"), "alice\ns3cret\n");
+            Peer server = ServerModeTest.startServer(net, serverDir, "server-culvert-deferred-timeout");
+            Peer client = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, conf, clientDir, "client-openvpn-deferred-timeout");
+            try {
+                long start = System.nanoTime();
+                client.awaitLog("AUTH_PENDING", 0, E2eEnv.readyTimeout());
+                client.awaitLog("AUTH_FAILED", 0, Duration.ofSeconds(30));
+                long failedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertTrue(!client.logText().contains("Initialization Sequence Completed"), "the client never got in");
+                server.awaitLog("deferred authentication timed out", 0, Duration.ofSeconds(10));
+                server.assertAlive("after a deferred check without verdict");
+                Report.line("Culvert server, deferred auth-user-pass-verify without verdict (hand-window 8): the stock client was told"
+                        + " AUTH_PENDING, then AUTH_FAILED " + failedMillis + " ms after it started");
+            } finally {
+                client.close();
+                server.close();
+            }
+        }
+    }
+
+    /**
      * {@code management-client-auth} with {@code username-as-common-name}: the server tells the
      * management {@code >CLIENT:CONNECT} with the user name as {@code common_name}; {@code client-auth}
      * (with a config line) lets the client in, {@code client-deny} refuses the next one with the client

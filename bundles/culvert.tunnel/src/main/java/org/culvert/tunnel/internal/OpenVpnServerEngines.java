@@ -318,7 +318,7 @@ final class OpenVpnServerEngines implements ServerEngines {
             } finally {
                 wipe(password);
             }
-        }).whenComplete((r, failure) -> m.owner.post(() -> {
+        }).whenComplete((r, failure) -> m.owner.postToClient(m, () -> {
             if (gone(m, p)) {
                 if (r != null && r.deferred() != null) {
                     r.deferred().close();
@@ -365,7 +365,11 @@ final class OpenVpnServerEngines implements ServerEngines {
                 return;
             }
         }
-        Held h = new Held(m, p, loop, certCn, r, clock.millis() + waitSeconds * 1000L);
+        // The handshake ends hand-window after the client's first packet: the verdict is due a second
+        // before, so that a client without one is told AUTH_FAILED (OpenVPN's KS_AUTH_FALSE) rather than dropped.
+        long sinceStart = java.time.Duration.between(m.connectedSince, java.time.Instant.now()).toMillis();
+        long waitMillis = Math.max(0, Math.min(waitSeconds * 1000L, settings.handWindow() * 1000L - sinceStart - 1000));
+        Held h = new Held(m, p, loop, certCn, r, clock.millis() + waitMillis);
         state(m).held = h;
         held.add(h);
         synchronized (held) {
@@ -394,7 +398,7 @@ final class OpenVpnServerEngines implements ServerEngines {
                 held.remove(h);
                 String reason = status == DeferredAuth.Status.REFUSED ? check.clientReason() : null;
                 check.close();
-                h.m().owner.post(() -> deferredVerdict(h, status, reason));
+                h.m().owner.postToClient(h.m(), () -> deferredVerdict(h, status, reason));
             }
         } catch (RuntimeException e) {
             log.warn("MULTI: polling deferred authentication failed: " + e);
@@ -460,7 +464,7 @@ final class OpenVpnServerEngines implements ServerEngines {
             return false;
         }
         List<String> lines = configLines == null ? List.of() : List.copyOf(configLines);
-        m.owner.post(() -> {
+        m.owner.postToClient(m, () -> {
             ServerPull p = pull(m.session);
             if (p == null || gone(m, p)) {
                 return;
@@ -484,7 +488,7 @@ final class OpenVpnServerEngines implements ServerEngines {
             return false;
         }
         int timeout = Math.min(Math.max(0, timeoutSeconds), settings.handWindow());
-        m.owner.post(() -> {
+        m.owner.postToClient(m, () -> {
             ServerPull p = pull(m.session);
             if (p != null && !gone(m, p)) {
                 p.pending(timeout, extra);
@@ -505,7 +509,7 @@ final class OpenVpnServerEngines implements ServerEngines {
         if (m.real instanceof InetSocketAddress) {
             env.trusted((InetSocketAddress) m.real);
         }
-        workers.submit(() -> auth.scripts().clientConnect(env)).whenComplete((connect, failure) -> m.owner.post(() -> {
+        workers.submit(() -> auth.scripts().clientConnect(env)).whenComplete((connect, failure) -> m.owner.postToClient(m, () -> {
             if (gone(m, p)) {
                 return;
             }
