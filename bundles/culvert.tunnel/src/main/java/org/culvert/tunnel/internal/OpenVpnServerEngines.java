@@ -92,8 +92,11 @@ final class OpenVpnServerEngines implements ServerEngines {
         probe.close();
         this.cookie = new HandshakeCookie(settings, OpenVpnClocks.of(clock), random);
         this.authSettings = ServerAuthSettings.from(options, ServerAuthSettings.DEFAULT_SCRIPT_TIMEOUT);
+        this.managementClientAuth = options.management().map(m -> m.clientAuth()).orElse(false);
+        // management-client-auth is one of OpenVPN's user/pass checks (man_def_auth in verify_user_pass):
+        // a blank username is refused without auth-user-pass-optional, and username-as-common-name applies.
         boolean scripts = authSettings.userPassVerify() != null || authSettings.clientConnect() != null
-                || authSettings.clientDisconnect() != null || authSettings.authToken() != null;
+                || authSettings.clientDisconnect() != null || authSettings.authToken() != null || managementClientAuth;
         AuthLog authLog = new AuthLog() {
             @Override
             public void warn(String message) {
@@ -109,7 +112,6 @@ final class OpenVpnServerEngines implements ServerEngines {
                 : null;
         this.workers = scripts ? new AuthWorkers(options.sourceName(), 2) : null;
         this.renegSeconds = options.tls().get().renegSeconds();
-        this.managementClientAuth = options.management().map(m -> m.clientAuth()).orElse(false);
         this.scriptBase = Map.of("script_context", "init", "dev", options.dev(), "verb", Integer.toString(options.verb()));
     }
 
@@ -305,7 +307,7 @@ final class OpenVpnServerEngines implements ServerEngines {
             }
             state.env = env;
         }
-        if (auth == null || (authSettings.userPassVerify() == null && authSettings.authToken() == null)) {
+        if (auth == null || (authSettings.userPassVerify() == null && authSettings.authToken() == null && !managementClientAuth)) {
             wipe(password); // nothing checks it (as OpenVPN without --auth-user-pass-verify)
             keyAuthenticated(m, p, loop, cn, null);
             return;
