@@ -365,7 +365,7 @@ class ServerModeTest {
         return server;
     }
 
-    private static Path script(Path dir, String name, String text) throws java.io.IOException {
+    static Path script(Path dir, String name, String text) throws java.io.IOException {
         Files.createDirectories(dir);
         Path p = dir.resolve(name).toAbsolutePath();
         Files.writeString(p, text);

@@ -257,13 +257,14 @@ final class ServerExpansion {
             throw b.at(CONFLICT, s.authGenTokenWhere, "auth-gen-token", "--auth-gen-token renewal time needs to be at"
                     + " least two times --hand-window (" + b.handWindow + ").");
         }
-        // OpenVPN also accepts a plugin or --management-client-auth, which Culvert does not have.
+        // OpenVPN also accepts a plugin, which Culvert does not have.
         String postfix = "must be used with --management-client-auth, an --auth-user-pass-verify script, or plugin";
-        if (s.authUserPassVerify == null && s.verifyClientCert != ServerSettings.VerifyClientCert.REQUIRE) {
+        boolean userPassCheck = s.authUserPassVerify != null || b.managementClientAuth;
+        if (!userPassCheck && s.verifyClientCert != ServerSettings.VerifyClientCert.REQUIRE) {
             throw b.at(CONFLICT, s.verifyClientCertWhere, "verify-client-cert", "--verify-client-cert none|optional "
                     + postfix);
         }
-        if (s.authUserPassVerify == null && s.usernameAsCnWhere != null) {
+        if (!userPassCheck && s.usernameAsCnWhere != null) {
             throw b.at(CONFLICT, s.usernameAsCnWhere, "username-as-common-name", "--username-as-common-name " + postfix);
         }
     }

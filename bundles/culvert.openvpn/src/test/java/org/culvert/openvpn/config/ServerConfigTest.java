@@ -295,7 +295,7 @@ class ServerConfigTest {
     }
 
     @Test
-    void serverConflictsAreRefusedWithOpenVpnsMessages() {
+    void serverConflictsAreRefusedWithOpenVpnsMessages() throws Exception {
         String server = "server 10.8.0.0 255.255.255.0\n";
         fails(TUN + server + "ifconfig-pool 10.8.0.10 10.8.0.20\n", Reason.CONFLICT, "ifconfig-pool",
                 "--server already defines an ifconfig-pool");
@@ -313,6 +313,11 @@ class ServerConfigTest {
                 "an --auth-user-pass-verify script");
         fails(TUN + server + "username-as-common-name\n", Reason.CONFLICT, "username-as-common-name",
                 "an --auth-user-pass-verify script");
+        // management-client-auth is a user/pass check too (OpenVPN's man_def_auth)
+        ServerSettings mgmt = parse(TUN + server + "management 127.0.0.1 7505\nmanagement-client-auth\nusername-as-common-name\n"
+                + "verify-client-cert none\n").server().orElseThrow();
+        assertTrue(mgmt.usernameAsCommonName());
+        assertEquals(ServerSettings.VerifyClientCert.NONE, mgmt.verifyClientCert());
         fails(TUN + server + "auth-gen-token 0 100\n", Reason.CONFLICT, "auth-gen-token", "two times --hand-window (60)");
         fails(TUN + server + "reneg-sec 0\nauth-gen-token\n", Reason.CONFLICT, "auth-gen-token", "non-infinite");
         fails(TUN + server + "client\n", Reason.CONFLICT, "server", "--server and --client cannot be used together");

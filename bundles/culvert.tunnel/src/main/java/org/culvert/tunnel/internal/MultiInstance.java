@@ -48,6 +48,8 @@ final class MultiInstance {
     volatile String commonName = ServerClient.UNDEF;
     volatile String username = ServerClient.UNDEF;
     volatile String dataCipher = "";
+    /** The engine published its CONNECT already (before the decision, for {@code --management-client-auth}). */
+    volatile boolean connectTold;
     /** OpenVPN's CAS_CONNECT_DONE: keys, address and routes in place. */
     volatile boolean established;
     /** Closed (or closing): packets for it are dropped. */

@@ -7,6 +7,8 @@ import java.security.SecureRandom;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.culvert.openvpn.config.ClientConfigOptions;
 import org.culvert.openvpn.config.OpenVpnOptions;
@@ -23,6 +25,7 @@ import org.culvert.openvpn.tls.TlsSettings;
 import org.culvert.tunnel.internal.auth.AuthLog;
 import org.culvert.tunnel.internal.auth.AuthWorkers;
 import org.culvert.tunnel.internal.auth.ClientAuthState;
+import org.culvert.tunnel.internal.auth.DeferredAuth;
 import org.culvert.tunnel.internal.auth.ScriptEnv;
 import org.culvert.tunnel.internal.auth.ScriptOutcome;
 import org.culvert.tunnel.internal.auth.ServerAuthSettings;
@@ -67,6 +70,16 @@ final class OpenVpnServerEngines implements ServerEngines {
     private final ConnectLimits limits;
     /** {@code --tls-crypt-v2-verify}, or null. Link thread. */
     private final TlsCryptV2Gate v2Gate;
+    private final long renegSeconds;
+    /** {@code --management-client-auth}: each client waits for the management's client-auth/client-deny. */
+    private final boolean managementClientAuth;
+    /** Clients awaiting the management's verdict: client id to the KID it was told. */
+    private final Map<Long, Long> awaited = new ConcurrentHashMap<>();
+    /** How often held clients' {@code auth_control_file}s are read (a one-byte read each, on the poll thread). */
+    static final long DEFERRED_POLL_MILLIS = 200;
+    /** Clients whose user/pass check deferred; read by the poll thread. */
+    private final Set<Held> held = ConcurrentHashMap.newKeySet();
+    private boolean pollerStarted;
 
     OpenVpnServerEngines(OpenVpnOptions options, TlsSettings settings, PoolAddressing addressing, int maxLinkPacket, LoopClock clock,
             TunnelLog log) throws TlsConfigException {
@@ -83,9 +96,12 @@ final class OpenVpnServerEngines implements ServerEngines {
         probe.close();
         this.cookie = new HandshakeCookie(settings, OpenVpnClocks.of(clock), random);
         this.authSettings = ServerAuthSettings.from(options, ServerAuthSettings.DEFAULT_SCRIPT_TIMEOUT);
+        this.managementClientAuth = options.management().map(m -> m.clientAuth()).orElse(false);
+        // management-client-auth is one of OpenVPN's user/pass checks (man_def_auth in verify_user_pass):
+        // a blank username is refused without auth-user-pass-optional, and username-as-common-name applies.
         boolean scripts = authSettings.userPassVerify() != null || authSettings.clientConnect() != null
                 || authSettings.clientDisconnect() != null || authSettings.authToken() != null
-                || authSettings.tlsCryptV2Verify() != null;
+                || authSettings.tlsCryptV2Verify() != null || managementClientAuth;
         AuthLog authLog = new AuthLog() {
             @Override
             public void warn(String message) {
@@ -100,6 +116,7 @@ final class OpenVpnServerEngines implements ServerEngines {
         this.auth = scripts ? new ServerAuthenticator(authSettings, options.tls().get().renegSeconds(), OpenVpnClocks.of(clock), random, authLog)
                 : null;
         this.workers = scripts ? new AuthWorkers(options.sourceName(), 2) : null;
+        this.renegSeconds = options.tls().get().renegSeconds();
         this.scriptBase = Map.of("script_context", "init", "dev", options.dev(), "verb", Integer.toString(options.verb()));
         this.limits = new ConnectLimits(server.connectFreqInitial(), server.connectFreq(), clock, log::warn);
         this.v2Gate = authSettings.tlsCryptV2Verify() == null || !settings.hasTlsCryptV2Server() ? null
@@ -218,6 +235,13 @@ final class OpenVpnServerEngines implements ServerEngines {
         return p == null ? null : commonNameOf(p.peerSubject());
     }
 
+    /** The name the checks settled on ({@code --username-as-common-name}), else the certificate's. Owner thread. */
+    @Override
+    public String commonName(MultiInstance m) {
+        String cn = m.engineState instanceof ClientState ? ((ClientState) m.engineState).commonName : null;
+        return cn != null ? cn : commonName(m.session);
+    }
+
     /** The CN of an OpenVPN-style subject ({@code C=.., O=.., CN=..}), or null. */
     static String commonNameOf(String subject) {
         if (subject == null) {
@@ -283,96 +307,286 @@ final class OpenVpnServerEngines implements ServerEngines {
         return deadline == Long.MAX_VALUE ? 0 : deadline == 0 ? 1 : deadline;
     }
 
-    /** One client's authentication as the engine tracks it; owner thread. */
+    /** One client's authentication as the engine tracks it; owner thread unless said. */
     private static final class ClientState {
         final ClientAuthState auth = new ClientAuthState();
         ScriptEnv env;
-        /** A check runs on the auth workers: no second one is started. */
-        boolean inFlight;
+        /** The checks started: no second decision is begun (the first ends in accept or deny). */
+        boolean started;
+        /** The common name after the user/pass check ({@code --username-as-common-name}); null before. */
+        volatile String commonName;
+        /** The user/pass check's result once it authenticated (for its auth-token); null without one. */
+        UserPassResult userPass;
+        /** A deferred user/pass check being polled, or null. */
+        Held held;
         /** client-connect ran and accepted: client-disconnect runs at close. */
         boolean connected;
         long connectedAtMillis;
     }
 
-    /** What the auth workers found: the user/pass check (null when none is configured) and client-connect's outcome. */
-    private record Checked(UserPassResult userPass, ScriptOutcome connect) {
+    /** A client whose {@code auth-user-pass-verify} deferred: polled until its verdict or {@code expireAt}. */
+    private record Held(MultiInstance m, ServerPull p, ServerLoop loop, String certCn, UserPassResult result, long expireAt) {
     }
 
     /**
-     * OpenVPN's {@code multi_connection_established} up to {@code send_push_reply}: the user/pass check
-     * and {@code client-connect} on the auth workers when configured (never on a data thread), then
-     * {@link #finish} back on the client's data thread. The client's data thread.
+     * OpenVPN's {@code multi_connection_established} up to {@code send_push_reply}, in OpenVPN's order:
+     * the user/pass check (on the auth workers, never on a data thread; polled while deferred), the
+     * management's verdict under {@code --management-client-auth}, {@code client-connect} (auth workers),
+     * then {@link #finish} on the client's data thread. The client's data thread.
      */
     private void decide(MultiInstance m, ServerPull p, ServerLoop loop) {
         ClientState state = state(m);
-        if (state.inFlight) {
+        if (state.started) {
             return;
         }
+        state.started = true;
         char[] password = p.takePassword();
         String cn = commonName(m.session);
-        if (auth == null || (authSettings.userPassVerify() == null && authSettings.authToken() == null
-                && authSettings.clientConnect() == null)) {
+        if (auth != null) {
+            ScriptEnv env = new ScriptEnv(scriptBase);
+            env.put("common_name", cn);
+            env.putAll(environment(m.session));
+            if (m.real instanceof InetSocketAddress) {
+                env.untrusted((InetSocketAddress) m.real);
+            }
+            state.env = env;
+        }
+        if (auth == null || (authSettings.userPassVerify() == null && authSettings.authToken() == null && !managementClientAuth)) {
             wipe(password); // nothing checks it (as OpenVPN without --auth-user-pass-verify)
-            finish(m, p, loop, cn, null, null);
+            keyAuthenticated(m, p, loop, cn, null);
             return;
         }
-        state.inFlight = true;
         String username = p.username() == null ? "" : p.username();
-        ScriptEnv env = new ScriptEnv(scriptBase);
-        env.put("common_name", cn);
-        env.putAll(environment(m.session));
-        if (m.real instanceof InetSocketAddress) {
-            env.untrusted((InetSocketAddress) m.real);
-        }
-        state.env = env;
-        boolean checkUserPass = authSettings.userPassVerify() != null || authSettings.authToken() != null;
+        ScriptEnv env = state.env;
         workers.submit(() -> {
             try {
-                UserPassResult r = checkUserPass
-                        ? auth.verifyUserPass(state.auth, env, cn, username, password == null ? new char[0] : password) : null;
-                if (r != null && !r.authenticated()) {
-                    return new Checked(r, null);
-                }
-                if (m.real instanceof InetSocketAddress) {
-                    env.trusted((InetSocketAddress) m.real);
-                }
-                return new Checked(r, auth.scripts().clientConnect(env));
+                return auth.verifyUserPass(state.auth, env, cn, username, password == null ? new char[0] : password);
             } finally {
                 wipe(password);
             }
-        }).whenComplete((checked, failure) -> m.owner.post(() -> {
-            state.inFlight = false;
-            if (m.halted || !"UNDECIDED".equals(p.decision())) {
+        }).whenComplete((r, failure) -> m.owner.postToClient(m, () -> {
+            if (gone(m, p)) {
+                if (r != null && r.deferred() != null) {
+                    r.deferred().close();
+                }
                 return;
             }
             if (failure != null) {
                 log.warn("MULTI: " + m + ": authentication failed to run: " + failure);
                 p.deny("");
-                return;
+            } else if (r.reason() == UserPassResult.Reason.DEFERRED) {
+                defer(m, p, loop, cn, r);
+            } else if (!r.authenticated()) {
+                log.warn("MULTI: " + m + ": TLS Auth Error: Auth Username/Password verification failed (" + r.reason() + ")");
+                p.deny(r.clientReason() == null ? "" : r.clientReason());
+            } else {
+                keyAuthenticated(m, p, loop, cn, r);
             }
-            finish(m, p, loop, cn, checked.userPass(), checked.connect());
         }));
     }
 
-    /** The decision once the checks are in: the ccd file (with client-connect's over it), the addresses, the PUSH_REPLY. */
-    private void finish(MultiInstance m, ServerPull p, ServerLoop loop, String certCn, UserPassResult userPass, ScriptOutcome connect) {
-        String cn = certCn;
-        String token = null;
-        if (userPass != null) {
-            if (!userPass.authenticated()) {
-                // DEFERRED (auth_control_file) is not polled by the server yet: refused like a failed check.
-                log.warn("MULTI: " + m + ": TLS Auth Error: Auth Username/Password verification failed (" + userPass.reason() + ")");
-                p.deny(userPass.clientReason() == null ? "" : userPass.clientReason());
+    /** The client went or was decided meanwhile: a late result is dropped. */
+    private static boolean gone(MultiInstance m, ServerPull p) {
+        String d = p.decision();
+        return m.halted || !("UNDECIDED".equals(d) || "PENDING".equals(d));
+    }
+
+    /**
+     * {@code KS_AUTH_DEFERRED}: the client is held while the poll thread reads its {@code auth_control_file};
+     * with an {@code auth_pending_file}, the client is told {@code AUTH_PENDING} and {@code INFO_PRE} first.
+     * OpenVPN caps the pending timeout at {@code max(reneg-sec / 2, hand-window)}; Culvert's handshake ends
+     * at {@code hand-window} whatever the timeout, so it caps at that and tells the client no more.
+     */
+    private void defer(MultiInstance m, ServerPull p, ServerLoop loop, String certCn, UserPassResult r) {
+        DeferredAuth check = r.deferred();
+        long waitSeconds = settings.handWindow();
+        java.util.Optional<DeferredAuth.PendingRequest> request = check.pendingRequest();
+        if (request.isPresent()) {
+            waitSeconds = Math.min(request.get().timeoutSeconds(),
+                    Math.min(Math.max(renegSeconds / 2, settings.handWindow()), settings.handWindow()));
+            if (!p.pending((int) waitSeconds, request.get().extra())) {
+                log.warn("MULTI: " + m + ": auth pending: the extra text of auth_pending_file may be too long");
+                check.close();
+                p.deny("");
                 return;
             }
-            cn = userPass.commonName() == null ? cn : userPass.commonName();
-            String line = userPass.authTokenLine();
+        }
+        // The handshake ends hand-window after the client's first packet: the verdict is due a second
+        // before, so that a client without one is told AUTH_FAILED (OpenVPN's KS_AUTH_FALSE) rather than dropped.
+        long sinceStart = java.time.Duration.between(m.connectedSince, java.time.Instant.now()).toMillis();
+        long waitMillis = Math.max(0, Math.min(waitSeconds * 1000L, settings.handWindow() * 1000L - sinceStart - 1000));
+        Held h = new Held(m, p, loop, certCn, r, clock.millis() + waitMillis);
+        state(m).held = h;
+        held.add(h);
+        synchronized (held) {
+            if (!pollerStarted) {
+                pollerStarted = workers.every(DEFERRED_POLL_MILLIS, this::pollHeld);
+            }
+        }
+        log.info("MULTI: " + m + ": authentication deferred, waiting up to " + waitSeconds + " s for its auth_control_file");
+    }
+
+    /** The poll thread: each held client's control file, its verdict (or expiry) posted to its data thread. */
+    private void pollHeld() {
+        try {
+            long now = clock.millis();
+            for (Held h : held) {
+                DeferredAuth check = h.result().deferred();
+                if (h.m().halted) {
+                    held.remove(h);
+                    check.close();
+                    continue;
+                }
+                DeferredAuth.Status status = check.poll();
+                if (status == DeferredAuth.Status.PENDING && now < h.expireAt()) {
+                    continue;
+                }
+                held.remove(h);
+                String reason = status == DeferredAuth.Status.REFUSED ? check.clientReason() : null;
+                check.close();
+                h.m().owner.postToClient(h.m(), () -> deferredVerdict(h, status, reason));
+            }
+        } catch (RuntimeException e) {
+            log.warn("MULTI: polling deferred authentication failed: " + e);
+        }
+    }
+
+    /** The deferred check's verdict on the client's data thread ({@code key_state_test_auth_control_file}). */
+    private void deferredVerdict(Held h, DeferredAuth.Status status, String clientReason) {
+        MultiInstance m = h.m();
+        state(m).held = null;
+        if (gone(m, h.p())) {
+            return;
+        }
+        UserPassResult r = h.result();
+        switch (status) {
+            case ACCEPTED:
+                log.info("MULTI: " + m + ": deferred authentication accepted (auth_control_file)");
+                keyAuthenticated(m, h.p(), h.loop(), h.certCn(), new UserPassResult(true, UserPassResult.Reason.ACCEPTED,
+                        r.commonName(), r.username(), null, r.authTokenLine(), null));
+                break;
+            case REFUSED:
+                log.warn("MULTI: " + m + ": TLS Auth Error: Auth Username/Password verification failed (deferred: auth_control_file)");
+                h.p().deny(clientReason == null ? "" : clientReason);
+                break;
+            default:
+                log.warn("MULTI: " + m + ": TLS Auth Error: deferred authentication timed out (no verdict in auth_control_file)");
+                h.p().deny("");
+        }
+    }
+
+    /**
+     * The key is authenticated (the user/pass check passed, or none is configured): under
+     * {@code --management-client-auth} the client waits for the operator ({@code >CLIENT:CONNECT}), else
+     * {@code client-connect} runs. Owner thread.
+     */
+    private void keyAuthenticated(MultiInstance m, ServerPull p, ServerLoop loop, String certCn, UserPassResult r) {
+        ClientState state = state(m);
+        String cn = r == null || r.commonName() == null ? certCn : r.commonName();
+        state.commonName = cn;
+        state.userPass = r;
+        if (managementClientAuth) {
+            // man_def_auth: the events carry the name the checks settled on
+            m.commonName = cn == null ? org.culvert.api.tunnel.ServerClient.UNDEF : cn;
+            if (r != null && r.username() != null && !r.username().isEmpty()) {
+                m.username = r.username();
+            }
+            long kid = Math.max(0, m.session.keyGeneration() - 1);
+            awaited.put(m.clientId, kid);
+            m.connectTold = true;
+            loop.publish(org.culvert.api.tunnel.ServerClientEvent.Kind.CONNECT, m, "", false, kid);
+            return;
+        }
+        clientConnect(m, p, loop, List.of());
+    }
+
+    /**
+     * The management's {@code client-auth}/{@code client-deny} for the key it was told: true when that
+     * key awaited a verdict (at most once), false for an unknown or stale CID/KID. Any thread.
+     */
+    @Override
+    public boolean clientAuth(MultiInstance m, ServerLoop loop, long keyId, boolean allow, List<String> configLines, String clientReason) {
+        if (!awaited.remove(m.clientId, keyId)) {
+            return false;
+        }
+        List<String> lines = configLines == null ? List.of() : List.copyOf(configLines);
+        m.owner.postToClient(m, () -> {
+            ServerPull p = pull(m.session);
+            if (p == null || gone(m, p)) {
+                return;
+            }
+            if (!allow) {
+                log.warn("MULTI: " + m + ": refused by the management interface (client-deny)");
+                p.deny(clientReason == null ? "" : clientReason);
+                return;
+            }
+            clientConnect(m, p, loop, lines);
+        });
+        return true;
+    }
+
+    /** {@code client-pending-auth}: AUTH_PENDING and INFO_PRE to a client awaiting the management's verdict. Any thread. */
+    @Override
+    public boolean clientPendingAuth(MultiInstance m, ServerLoop loop, long keyId, String extra, int timeoutSeconds) {
+        Long kid = awaited.get(m.clientId);
+        if (kid == null || kid != keyId || extra == null || extra.length() > ServerPull.MAX_PENDING_EXTRA
+                || !extra.chars().allMatch(c -> c >= 0x20 && c < 0x7F)) {
+            return false;
+        }
+        int timeout = Math.min(Math.max(0, timeoutSeconds), settings.handWindow());
+        m.owner.postToClient(m, () -> {
+            ServerPull p = pull(m.session);
+            if (p != null && !gone(m, p)) {
+                p.pending(timeout, extra);
+            }
+        });
+        return true;
+    }
+
+    /** {@code client-connect} on the auth workers when configured, then {@link #finish}. Owner thread. */
+    private void clientConnect(MultiInstance m, ServerPull p, ServerLoop loop, List<String> managementLines) {
+        ClientState state = state(m);
+        if (auth == null || authSettings.clientConnect() == null) {
+            finish(m, p, loop, managementLines, null);
+            return;
+        }
+        ScriptEnv env = state.env;
+        env.put("common_name", state.commonName);
+        if (m.real instanceof InetSocketAddress) {
+            env.trusted((InetSocketAddress) m.real);
+        }
+        workers.submit(() -> auth.scripts().clientConnect(env)).whenComplete((connect, failure) -> m.owner.postToClient(m, () -> {
+            if (gone(m, p)) {
+                return;
+            }
+            if (failure != null) {
+                log.warn("MULTI: " + m + ": client-connect failed to run: " + failure);
+                p.deny("");
+                return;
+            }
+            finish(m, p, loop, managementLines, connect);
+        }));
+    }
+
+    /**
+     * The decision once the checks are in: the ccd file, the management's {@code client-auth} lines and
+     * client-connect's over it (OpenVPN's order), the addresses, the PUSH_REPLY.
+     */
+    private void finish(MultiInstance m, ServerPull p, ServerLoop loop, List<String> managementLines, ScriptOutcome connect) {
+        ClientState st = state(m);
+        String cn = st.commonName;
+        String token = null;
+        if (st.userPass != null) {
+            String line = st.userPass.authTokenLine();
             token = line != null && line.startsWith("auth-token ") ? line.substring("auth-token ".length()) : null;
         }
         ClientConfigOptions cc = addressing.clientConfig(cn);
         if (cc == null) {
             p.deny("");
             return;
+        }
+        if (!managementLines.isEmpty()) {
+            cc = cc.then(ClientConfigOptions.parse(String.join("\n", managementLines) + "\n", "client-auth", options, null));
         }
         if (connect != null && connect.reason() != ScriptOutcome.Reason.NOT_CONFIGURED) {
             if (!connect.accepted()) {
@@ -457,8 +671,14 @@ final class OpenVpnServerEngines implements ServerEngines {
 
     @Override
     public void closed(MultiInstance m) {
+        awaited.remove(m.clientId);
         if (m.engineState instanceof ClientState) {
             ClientState state = (ClientState) m.engineState;
+            Held h = state.held;
+            if (h != null) {
+                held.remove(h);
+                h.result().deferred().close();
+            }
             if (state.connected && auth != null && authSettings.clientDisconnect() != null) {
                 org.culvert.api.tunnel.ServerClient c = m.snapshot();
                 long seconds = (clock.millis() - state.connectedAtMillis) / 1000;

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,26 +187,11 @@ final class PlanBuilder {
      * expansion), its listening link, and the {@link ServerRunner.Setup} the tunnel component starts
      * instead of a point-to-point runner ({@link TunnelPlan#server}).
      */
-    /**
-     * Server options the configuration parser accepts but the server does not run yet: refused by name,
-     * never silently ignored (two of them are checks an operator relies on).
-     */
-    private static void refuseServerOptionsNotRun(OpenVpnOptions o, org.culvert.openvpn.config.ServerSettings s) throws PlanException {
-        List<String> notRun = new ArrayList<>();
-        if (o.management().map(m -> m.clientAuth()).orElse(false)) {
-            notRun.add("--management-client-auth (clients would connect without the operator's verdict)");
-        }
-        if (!notRun.isEmpty()) {
-            throw new PlanException(o.sourceName() + ": not supported by Culvert's server yet: " + String.join(", ", notRun), null);
-        }
-    }
-
     private static TunnelPlan serverPlan(OpenVpnOptions o, Path source) throws PlanException {
         org.culvert.openvpn.config.ServerSettings s = o.server().get();
         if (o.tls().isEmpty()) {
             throw new PlanException(o.sourceName() + ": server mode needs --tls-server (a CA, a certificate and its key)", null);
         }
-        refuseServerOptionsNotRun(o, s);
         TlsSettings settings;
         try {
             settings = TlsSettingsFactory.fromOptions(o);

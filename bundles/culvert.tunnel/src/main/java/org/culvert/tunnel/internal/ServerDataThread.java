@@ -76,6 +76,24 @@ final class ServerDataThread implements Runnable {
         events.wakeup();
     }
 
+    /**
+     * Any thread: an engine's late step for {@code m} (a verdict from the auth workers or the management)
+     * runs on this thread, followed by what a packet from the client would bring: the engine's close
+     * deadline, the keys' establishment, the session's output (the AUTH_FAILED or PUSH_REPLY goes out now,
+     * not with the client's next packet) and its timers.
+     */
+    void postToClient(MultiInstance m, Runnable command) {
+        post(() -> {
+            command.run();
+            if (!m.halted) {
+                decide(m);
+                established(m);
+                sessionOutput(m);
+                rearm(m);
+            }
+        });
+    }
+
     /** Any thread: hands over a packet; counts a drop when the queue is full. */
     void handOver(ByteBuffer packet, int kind, MultiInstance instance, SocketAddress address, Counters counting) {
         if (kind == Handoff.FROM_LINK && !instance.mayQueueLink(perClientLinkCap)) {

@@ -45,6 +45,29 @@ interface ServerEngines {
     /** The client's common name once its certificate was verified, else null. */
     String commonName(PeerSession session);
 
+    /**
+     * The client's common name as its events, status and management show it: OpenVPN's after the
+     * authentication ({@code --username-as-common-name} makes it the username). The client's data thread.
+     */
+    default String commonName(MultiInstance m) {
+        return commonName(m.session);
+    }
+
+    /**
+     * The management's {@code client-auth}/{@code client-auth-nt} ({@code allow}, with its config lines) or
+     * {@code client-deny} (with the client's reason) for key {@code keyId} of {@code m}. False when no verdict
+     * for that key is awaited (unknown or stale CID/KID, or no {@code --management-client-auth}). Any thread.
+     */
+    default boolean clientAuth(MultiInstance m, ServerLoop server, long keyId, boolean allow, java.util.List<String> configLines,
+            String clientReason) {
+        return false;
+    }
+
+    /** The management's {@code client-pending-auth}: false when no verdict for that key is awaited. Any thread. */
+    default boolean clientPendingAuth(MultiInstance m, ServerLoop server, long keyId, String extra, int timeoutSeconds) {
+        return false;
+    }
+
     /** The username the client sent, or null. */
     default String username(PeerSession session) {
         return null;

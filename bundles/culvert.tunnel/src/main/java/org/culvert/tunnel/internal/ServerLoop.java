@@ -616,7 +616,7 @@ final class ServerLoop {
      */
     boolean connectionEstablished(MultiInstance m) {
         PeerSession s = m.session;
-        String cn = engines.commonName(s);
+        String cn = engines.commonName(m);
         m.commonName = cn == null ? org.culvert.api.tunnel.ServerClient.UNDEF : cn;
         String user = engines.username(s);
         if (user != null) {
@@ -624,7 +624,9 @@ final class ServerLoop {
         }
         String cipher = engines.dataCipher(s);
         m.dataCipher = cipher == null ? "" : cipher;
-        publish(ServerClientEvent.Kind.CONNECT, m, "", false, Math.max(0, s.keyGeneration() - 1));
+        if (!m.connectTold) {
+            publish(ServerClientEvent.Kind.CONNECT, m, "", false, Math.max(0, s.keyGeneration() - 1));
+        }
         if (!plan.duplicateCn() && cn != null) {
             // multi_delete_dup: a newly connected common name closes the others with that name
             for (MultiInstance other : byClientId.values()) {
@@ -755,6 +757,9 @@ final class ServerLoop {
     private Map<String, String> envOf(MultiInstance m) {
         Map<String, String> env = new java.util.HashMap<>(engines.environment(m.session));
         env.put("common_name", m.commonName);
+        if (!org.culvert.api.tunnel.ServerClient.UNDEF.equals(m.username)) {
+            env.put("username", m.username);
+        }
         SocketAddress r = m.real;
         if (r instanceof InetSocketAddress) {
             InetSocketAddress i = (InetSocketAddress) r;
@@ -790,6 +795,18 @@ final class ServerLoop {
     }
 
     /** {@code kill cn} / {@code kill addr:port}: closes the matches at once, sending nothing. */
+    /** The management's client-auth/client-deny: false for an unknown CID or a key awaiting no verdict. */
+    boolean clientAuth(long clientId, long keyId, boolean allow, List<String> configLines, String clientReason) {
+        MultiInstance m = byClientId.get(clientId);
+        return m != null && !m.halted && engines.clientAuth(m, this, keyId, allow, configLines, clientReason);
+    }
+
+    /** The management's client-pending-auth. */
+    boolean clientPendingAuth(long clientId, long keyId, String extra, int timeoutSeconds) {
+        MultiInstance m = byClientId.get(clientId);
+        return m != null && !m.halted && engines.clientPendingAuth(m, this, keyId, extra, timeoutSeconds);
+    }
+
     int kill(String commonNameOrAddress) {
         int n = 0;
         for (MultiInstance m : byClientId.values()) {

@@ -113,10 +113,17 @@ final class ServerView implements TunnelServer, AutoCloseable {
         return l == null ? 0 : l.kill(commonNameOrAddress);
     }
 
-    /** No client waits for a verdict: {@code management-client-auth} is not in this loop yet. */
+    /** {@code --management-client-auth}: the verdict for a client's key that awaits one. */
     @Override
     public boolean clientAuth(long clientId, long keyId, boolean allow, List<String> configLines, String clientReason) {
-        return false;
+        ServerLoop l = loop;
+        return l != null && l.clientAuth(clientId, keyId, allow, configLines, clientReason);
+    }
+
+    @Override
+    public boolean clientPendingAuth(long clientId, long keyId, String extra, int timeoutSeconds) {
+        ServerLoop l = loop;
+        return l != null && l.clientPendingAuth(clientId, keyId, extra, timeoutSeconds);
     }
 
     @Override

@@ -93,19 +93,10 @@ class ServerPlanBuilderTest {
     }
 
     @Test
-    void serverOptionsTheServerDoesNotRunAreRefusedByName() {
-        for (String[] c : new String[][] {
-                {"management 127.0.0.1 7505\nmanagement-client-auth\n", "--management-client-auth"}}) {
-            PlanBuilder.PlanException e = assertThrows(PlanBuilder.PlanException.class,
-                    () -> PlanBuilder.fromConfiguration("s", props(server(c[0]))), c[1]);
-            assertTrue(e.getMessage().contains("not supported by Culvert's server yet: " + c[1]), e.getMessage());
-        }
-    }
-
-    @Test
     void serverOptionsTheServerRunsArePlanned() throws Exception {
         for (String c : new String[] {"script-security 2\ntls-crypt-v2-verify /bin/true\n", "connect-freq 5 10\nconnect-freq-initial 20 5\n",
-                "stale-routes-check 30 10\n", "stale-routes-check 45\n"}) {
+                "stale-routes-check 30 10\n", "stale-routes-check 45\n",
+                "management 127.0.0.1 7505\nmanagement-client-auth\n"}) {
             TunnelPlan plan = PlanBuilder.fromConfiguration("s", props(server(c)));
             ServerRunner.Setup setup = plan.server.apply(new TunnelLog("s"));
             try {

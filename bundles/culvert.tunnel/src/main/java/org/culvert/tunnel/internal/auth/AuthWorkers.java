@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +21,8 @@ import java.util.function.Supplier;
  */
 public final class AuthWorkers implements AutoCloseable {
     private final ExecutorService executor;
+    /** Deferred checks' polls ({@code auth_control_file}): one thread, started on the first {@link #every}. */
+    private final ScheduledExecutorService timer;
 
     /** @param threads how many scripts may run at once (at least 1) */
     public AuthWorkers(String serverName, int threads) {
@@ -30,6 +34,26 @@ public final class AuthWorkers implements AutoCloseable {
             return t;
         });
         ((ThreadPoolExecutor) executor).allowCoreThreadTimeOut(true);
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "culvert-auth-" + serverName + "-poll");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.timer = t;
+    }
+
+    /**
+     * Runs {@code task} every {@code periodMillis} on the poll thread until {@link #close} (a task that
+     * throws is logged by nobody and not run again, so tasks catch their own failures). False after close.
+     */
+    public boolean every(long periodMillis, Runnable task) {
+        try {
+            timer.scheduleWithFixedDelay(task, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
     }
 
     /**
@@ -48,5 +72,6 @@ public final class AuthWorkers implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        timer.shutdownNow();
     }
 }

@@ -35,4 +35,19 @@ class AuthWorkersTest {
             assertEquals(7, w.submit(() -> 7).get(10, TimeUnit.SECONDS), "the worker goes on");
         }
     }
+
+    @Test
+    void everyRepeatsOnThePollThreadUntilClose() throws Exception {
+        AuthWorkers w = new AuthWorkers("srv", 1);
+        java.util.concurrent.CountDownLatch three = new java.util.concurrent.CountDownLatch(3);
+        java.util.concurrent.atomic.AtomicReference<String> thread = new java.util.concurrent.atomic.AtomicReference<>();
+        assertTrue(w.every(10, () -> {
+            thread.set(Thread.currentThread().getName());
+            three.countDown();
+        }));
+        assertTrue(three.await(10, TimeUnit.SECONDS), "the task ran three times");
+        assertEquals("culvert-auth-srv-poll", thread.get());
+        w.close();
+        assertTrue(!w.every(10, () -> { }), "nothing is scheduled after close");
+    }
 }
