@@ -96,6 +96,8 @@ final class ServerLoop {
     private int socketInterest = -1;
     private int tunInterest = -1;
     private long nextReap;
+    /** When the link thread may next warn that {@code --max-clients} refused a connection (at most once a second). */
+    private long nextMaxClientsWarning;
 
     /**
      * @param events told of client changes on the data threads; it must return quickly (the view queues them)
@@ -108,6 +110,7 @@ final class ServerLoop {
         this.engines = engines;
         this.addressing = addressing;
         this.clock = clock;
+        this.nextMaxClientsWarning = clock.millis();
         this.log = log;
         this.events = events;
         int headroom = engines.headroom();
@@ -420,9 +423,22 @@ final class ServerLoop {
         }
         if (byClientId.size() - (replacing ? 1 : 0) >= plan.maxClients()) {
             counters.drop(DropReason.MAX_CLIENTS);
+            warnMaxClients(source);
             return null;
         }
         return createInstance(source, packet);
+    }
+
+    /**
+     * OpenVPN's warning for a connection {@code --max-clients} refuses; a refused client retries, so it
+     * is logged at most once a second (the drops are counted anyway).
+     */
+    private void warnMaxClients(SocketAddress source) {
+        long now = clock.millis();
+        if (now - nextMaxClientsWarning >= 0) {
+            nextMaxClientsWarning = now + 1000;
+            log.warn("MULTI: new incoming connection would exceed maximum number of clients (" + plan.maxClients() + "), from " + source);
+        }
     }
 
     /**
