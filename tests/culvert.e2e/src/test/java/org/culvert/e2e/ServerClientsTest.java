@@ -90,6 +90,9 @@ class ServerClientsTest {
             String addr2 = sc.awaitUp(second, ns2, 0);
             assertEquals(addr1, addr2, "the common name gets its pool address again");
             server.awaitLog("duplicate common name Test-Client", mark, Duration.ofSeconds(10));
+            // OpenVPN's words for it, as a stock server logs them
+            server.awaitLog("MULTI: new connection by client 'Test-Client' will cause previous active sessions by this client to be dropped",
+                    mark, Duration.ofSeconds(10));
             sc.awaitPing(ns2, "10.8.0.1", second);
             sc.awaitPing(sc.net.a(), addr2, second);
             assertNull(Peer.pollTunnel(sc.net, ns1, "10.8.0.1", Duration.ofSeconds(3), server), "the replaced client still passes traffic");

@@ -588,14 +588,7 @@ final class ServerLoop {
         String cipher = engines.dataCipher(s);
         m.dataCipher = cipher == null ? "" : cipher;
         publish(ServerClientEvent.Kind.CONNECT, m, "", false, Math.max(0, s.keyGeneration() - 1));
-        if (!plan.duplicateCn() && cn != null) {
-            // multi_delete_dup: a newly connected common name closes the others with that name
-            for (MultiInstance other : byClientId.values()) {
-                if (other != m && cn.equals(other.commonName) && !other.halted) {
-                    other.owner.post(() -> other.owner.close(other, "duplicate common name " + cn + " (client " + m.clientId + ")"));
-                }
-            }
-        }
+        deleteDuplicates(m, cn); // the engine may have done it before choosing the address
         // The engine chose the addresses before its PUSH_REPLY (as OpenVPN does before the keys); else the pool now.
         ClientAddressing.Lease lease = m.lease() != null ? m.lease() : addressing.acquire(m.commonName);
         if (lease == null) {
@@ -659,9 +652,11 @@ final class ServerLoop {
      * pool now, so that the name gets its address again. The new client's data thread.
      */
     void deleteDuplicates(MultiInstance m, String cn) {
-        if (plan.duplicateCn() || cn == null) {
+        if (plan.duplicateCn() || cn == null || m.duplicatesDeleted) {
             return;
         }
+        m.duplicatesDeleted = true;
+        int count = 0;
         for (MultiInstance other : byClientId.values()) {
             if (other != m && cn.equals(other.commonName) && !other.halted) {
                 ClientAddressing.Lease lease = other.takeLease();
@@ -669,7 +664,13 @@ final class ServerLoop {
                     addressing.release(lease);
                 }
                 other.owner.post(() -> other.owner.close(other, "duplicate common name " + cn + " (client " + m.clientId + ")"));
+                count++;
             }
+        }
+        if (count > 0) {
+            // OpenVPN's words, so that an operator reading either server's log finds the option
+            log.info("MULTI: new connection by client '" + cn + "' will cause previous active sessions by this client to be dropped.  "
+                    + "Remember to use the --duplicate-cn option if you want multiple clients using the same certificate or username to concurrently connect.");
         }
     }
 
