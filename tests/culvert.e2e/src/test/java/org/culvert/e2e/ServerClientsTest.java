@@ -239,6 +239,9 @@ class ServerClientsTest {
                     lossPercent, transmitted - received, transmitted, size);
             System.out.printf("[reliability] server forged-reset flood: honest client's time to connect: %d ms (stock client, %s; %s)%n",
                     connectMillis, honestDuringFlood ? "up while the flood ran" : "the flood ended first", size);
+            // The flood once floated the established client to the flooder's address (a stateless answer moved
+            // the socket's remote mid-batch): no client may float here.
+            assertFalse(server.logText().contains(" floated from "), "a client floated during the flood; see the server's log");
             assertTrue(transmitted >= (seconds - 1) * 10L, "too few pings sent: " + transmitted);
             assertTrue(lossPercent <= 5.0, "the established client lost " + lossPercent + " % of its pings during the flood");
             assertTrue(sentRate >= rate * 0.5, "the flooder reached only " + sentRate + " resets/s");

@@ -329,11 +329,16 @@ final class ServerLoop {
 
     /** {@code multi_process_incoming_link} before decryption: which instance, and hand it over. */
     private void processIncomingLink() {
+        // The socket leaves out the source of packets from its remote as it was at the read; a stateless
+        // answer in this loop moves the remote to a stranger, so it is taken now, not per packet (else a
+        // client's packets after a forged reset in the same batch would seem to come from the forger,
+        // and float the client there).
+        SocketAddress remoteAtRead = link.remote();
         for (int i = 0, n = linkIn.count(); i < n; i++) {
             ByteBuffer slot = linkIn.slot(i);
             SocketAddress source = linkIn.source(i);
             if (source == null) {
-                source = link.remote(); // the socket leaves out the source of packets from its current remote
+                source = remoteAtRead;
             }
             try {
                 MultiInstance m = getCreateInstanceUdp(slot, source);

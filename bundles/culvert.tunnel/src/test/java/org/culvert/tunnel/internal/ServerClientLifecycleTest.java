@@ -169,6 +169,9 @@ class ServerClientLifecycleTest {
         for (int i = 1; i <= 3; i++) {
             assertCarries(i, "after the flood");
         }
+        // A stateless answer to a forged reset moves the socket's remote to the forger: the honest
+        // packets read in the same batch must keep their own source, never float a client to evil.
+        assertTrue(h.log.recent().stream().noneMatch(e -> e.message().contains(" floated from ")), h.log.recent().toString());
     }
 
     @Test
