@@ -83,6 +83,26 @@ public final class Pki {
         return new Identity(name, cert, key, fingerprint(cert));
     }
 
+    /**
+     * A PEM CRL ({@code crl.pem} in {@code dir}, valid two days) signed by {@code ca}, revoking
+     * {@code revoked}: made with {@code openssl ca} over a throwaway database in {@code dir}.
+     */
+    public static Path crl(Authority ca, Path dir, Identity... revoked) {
+        Path conf = dir.resolve("ca.cnf");
+        write(conf, "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = " + dir.resolve("index.txt") + "\ncrlnumber = "
+                + dir.resolve("crlnumber") + "\ndefault_md = sha256\ndefault_crl_days = " + DAYS + "\n");
+        write(dir.resolve("index.txt"), "");
+        write(dir.resolve("crlnumber"), "01\n");
+        for (Identity id : revoked) {
+            openssl("ca", "-config", conf.toString(), "-keyfile", ca.key().toString(), "-cert", ca.cert().toString(), "-revoke",
+                    id.cert().toString());
+        }
+        Path crl = dir.resolve("crl.pem");
+        openssl("ca", "-config", conf.toString(), "-keyfile", ca.key().toString(), "-cert", ca.cert().toString(), "-gencrl", "-out",
+                crl.toString());
+        return crl;
+    }
+
     /** A {@code --tls-auth}/{@code --tls-crypt} key ({@code openvpn --genkey secret}, 2048 bits, mode 0600). */
     public static Path tlsKey(Path dir, String name) {
         Path key = dir.resolve(name);

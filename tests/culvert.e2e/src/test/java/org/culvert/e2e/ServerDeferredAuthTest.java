@@ -43,7 +43,7 @@ class ServerDeferredAuthTest {
             Path serverDir = dir.resolve("server");
             Path clientDir = dir.resolve("client");
             // The file named by $1 is deleted when the script ends: read it first; the helper outlives the script.
-            Path verify = ServerModeTest.script(serverDir, "verify.sh", "#!/bin/sh\n"
+            Path verify = ServerCase.script(serverDir, "verify.sh", "#!/bin/sh\n"
                     + "user=$(sed -n 1p \"$1\")\n"
                     + "if [ \"$user\" = alice ]; then v=1; else v=0; echo 'not today' > \"$auth_failed_reason_file\"; fi\n"
                     + "( sleep " + VERDICT_DELAY_SECONDS + "; echo $v > \"$auth_control_file\" ) </dev/null >/dev/null 2>&1 &\n"
@@ -91,7 +91,7 @@ class ServerDeferredAuthTest {
         try (Netns net = Netns.create()) {
             Path serverDir = dir.resolve("server");
             Path clientDir = dir.resolve("client");
-            Path verify = ServerModeTest.script(serverDir, "verify.sh", "#!/bin/sh\n"
+            Path verify = ServerCase.script(serverDir, "verify.sh", "#!/bin/sh\n"
                     + "printf '30\\nwebauth\\nWEB_AUTH::https://sso.invalid/login\\n' > \"$auth_pending_file\"\nexit 2\n");
             ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "hand-window 8\nscript-security 2\nauth-user-pass-verify "
                     + verify + " via-file\n");

@@ -34,31 +34,23 @@ class ServerModeTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void shippedServerConfOnCulvertServesStockAndCulvertClients() throws Exception {
-        Path dir = Peer.caseDir("server-mode-shipped-udp");
-        try (Netns net = Netns.create()) {
-            Path serverDir = dir.resolve("server");
-            Path clientDir = dir.resolve("client");
-            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "");
-            Peer server = startServer(net, serverDir, "server-culvert-udp");
-            try {
-                ShippedClientServerTest.Seen stock = ShippedClientServerTest.connect(net, Impl.OPENVPN, clientDir,
-                        "client-openvpn-udp", server, c -> { });
-                ShippedClientServerTest.Seen culvert = ShippedClientServerTest.connect(net, Impl.CULVERT, clientDir,
-                        "client-culvert-udp", server, c -> { });
-                // Both clients carry the shipped client certificate (CN "Test-Client"): the pool gives the
-                // name its address again, as OpenVPN's ifconfig-pool does.
-                assertEquals(stock.address(), culvert.address(), "the same common name gets the same pool address");
-                assertTrue(stock.address().startsWith("10.8.0."), stock.address());
-                server.assertAlive("after two clients");
-                assertEquals(0, server.stop(Duration.ofSeconds(20)), "the server's exit status");
-                String persisted = Files.readString(serverDir.resolve("ipp.txt"));
-                String ip = stock.address().substring(0, stock.address().indexOf('/'));
-                assertTrue(persisted.contains("," + ip), "ifconfig-pool-persist names the client's address: " + persisted);
-                Report.line("shipped server.conf on Culvert over udp: stock openvpn client " + stock.address() + " up in "
-                        + stock.upMillis() + " ms, Culvert client " + culvert.address() + " up in " + culvert.upMillis() + " ms");
-            } finally {
-                server.close();
-            }
+        try (ServerCase sc = ServerCase.create("server-mode-shipped-udp", "")) {
+            Peer server = sc.startServer("server-culvert-udp");
+            ShippedClientServerTest.Seen stock = ShippedClientServerTest.connect(sc.net, Impl.OPENVPN, sc.clientDir,
+                    "client-openvpn-udp", server, c -> { });
+            ShippedClientServerTest.Seen culvert = ShippedClientServerTest.connect(sc.net, Impl.CULVERT, sc.clientDir,
+                    "client-culvert-udp", server, c -> { });
+            // Both clients carry the shipped client certificate (CN "Test-Client"): the pool gives the
+            // name its address again, as OpenVPN's ifconfig-pool does.
+            assertEquals(stock.address(), culvert.address(), "the same common name gets the same pool address");
+            assertTrue(stock.address().startsWith("10.8.0."), stock.address());
+            server.assertAlive("after two clients");
+            assertEquals(0, server.stop(Duration.ofSeconds(20)), "the server's exit status");
+            String persisted = Files.readString(sc.serverDir.resolve("ipp.txt"));
+            String ip = stock.address().substring(0, stock.address().indexOf('/'));
+            assertTrue(persisted.contains("," + ip), "ifconfig-pool-persist names the client's address: " + persisted);
+            Report.line("shipped server.conf on Culvert over udp: stock openvpn client " + stock.address() + " up in "
+                    + stock.upMillis() + " ms, Culvert client " + culvert.address() + " up in " + culvert.upMillis() + " ms");
         }
     }
 
@@ -72,48 +64,38 @@ class ServerModeTest {
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void serverScriptsDecideStockClients() throws Exception {
         Path dir = Peer.caseDir("server-mode-scripts-udp");
-        try (Netns net = Netns.create()) {
-            Path serverDir = dir.resolve("server");
-            Path clientDir = dir.resolve("client");
-            Path verify = script(serverDir, "verify.sh", "#!/bin/sh\n"
-                    + "[ \"$(sed -n 1p \"$1\")\" = alice ] && [ \"$(sed -n 2p \"$1\")\" = s3cret ] && exit 0\nexit 1\n");
-            Path connect = script(serverDir, "connect.sh", "#!/bin/sh\necho 'ifconfig-push 10.8.0.77 255.255.255.0' > \"$1\"\n");
-            Path disconnect = script(serverDir, "disconnect.sh", "#!/bin/sh\necho \"$common_name $username\" > "
-                    + serverDir.resolve("disconnected.txt") + "\n");
-            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "script-security 2\nauth-user-pass-verify " + verify
-                    + " via-file\nclient-connect " + connect + "\nclient-disconnect " + disconnect + "\n");
-            Path conf = clientDir.resolve("client.conf");
+        Path serverDir = dir.resolve("server");
+        Path verify = ServerCase.script(serverDir, "verify.sh", "#!/bin/sh\n"
+                + "[ \"$(sed -n 1p \"$1\")\" = alice ] && [ \"$(sed -n 2p \"$1\")\" = s3cret ] && exit 0\nexit 1\n");
+        Path connect = ServerCase.script(serverDir, "connect.sh", "#!/bin/sh\necho 'ifconfig-push 10.8.0.77 255.255.255.0' > \"$1\"\n");
+        Path mark = serverDir.resolve("disconnected.txt").toAbsolutePath();
+        Path disconnect = ServerCase.script(serverDir, "disconnect.sh", "#!/bin/sh\necho \"$common_name $username\" > " + mark + "\n");
+        try (ServerCase sc = ServerCase.create(dir, "script-security 2\nauth-user-pass-verify " + verify
+                + " via-file\nclient-connect " + connect + "\nclient-disconnect " + disconnect + "\n")) {
+            Path conf = sc.clientDir.resolve("client.conf");
             String shipped = Files.readString(conf);
             // explicit-exit-notify: the client says when it stops, so the server closes it (and runs client-disconnect) now.
             Files.writeString(conf, shipped + "\nauth-user-pass up.txt\nexplicit-exit-notify 1\n");
-            Files.writeString(clientDir.resolve("up.txt"), "alice\ns3cret\n");
-            Peer server = startServer(net, serverDir, "server-culvert-scripts");
-            try {
-                ShippedClientServerTest.Seen good = ShippedClientServerTest.connect(net, Impl.OPENVPN, clientDir,
-                        "client-openvpn-alice", server, c -> { });
-                assertEquals("10.8.0.77/24", good.address(), "client-connect's ifconfig-push");
-                Path mark = serverDir.resolve("disconnected.txt");
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!Files.exists(mark) && System.nanoTime() < deadline) {
-                    Peer.pause();
-                }
-                // The stock client's exit notification closes its instance; client-disconnect then runs.
-                assertTrue(Files.exists(mark), "client-disconnect did not run");
-                assertEquals("Test-Client alice", Files.readString(mark).trim());
-
-                Files.writeString(clientDir.resolve("up.txt"), "alice\nwrong\n");
-                Peer bad = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, conf, clientDir, "client-openvpn-wrong-password");
-                try {
-                    bad.awaitLog("AUTH_FAILED", 0, E2eEnv.readyTimeout());
-                } finally {
-                    bad.close();
-                }
-                server.assertAlive("after a refused client");
-                Report.line("shipped server.conf on Culvert with auth-user-pass-verify, client-connect and client-disconnect:"
-                        + " stock client got " + good.address() + " from client-connect in " + good.upMillis() + " ms; a wrong password: AUTH_FAILED");
-            } finally {
-                server.close();
+            Files.writeString(sc.clientDir.resolve("up.txt"), "alice\ns3cret\n");
+            Peer server = sc.startServer("server-culvert-scripts");
+            ShippedClientServerTest.Seen good = ShippedClientServerTest.connect(sc.net, Impl.OPENVPN, sc.clientDir,
+                    "client-openvpn-alice", server, c -> { });
+            assertEquals("10.8.0.77/24", good.address(), "client-connect's ifconfig-push");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(mark) && System.nanoTime() < deadline) {
+                Peer.pause();
             }
+            // The stock client's exit notification closes its instance; client-disconnect then runs.
+            assertTrue(Files.exists(mark), "client-disconnect did not run");
+            assertEquals("Test-Client alice", Files.readString(mark).trim());
+
+            Files.writeString(sc.clientDir.resolve("up.txt"), "alice\nwrong\n");
+            Peer bad = sc.startClient(sc.net.b(), Impl.OPENVPN, sc.clientDir, "client-openvpn-wrong-password");
+            bad.awaitLog("AUTH_FAILED", 0, E2eEnv.readyTimeout());
+            bad.close();
+            server.assertAlive("after a refused client");
+            Report.line("shipped server.conf on Culvert with auth-user-pass-verify, client-connect and client-disconnect:"
+                    + " stock client got " + good.address() + " from client-connect in " + good.upMillis() + " ms; a wrong password: AUTH_FAILED");
         }
     }
 
@@ -126,30 +108,23 @@ class ServerModeTest {
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void aClientWithoutCertificateLogsInWithItsPassword() throws Exception {
         Path dir = Peer.caseDir("server-mode-no-client-cert");
-        try (Netns net = Netns.create()) {
-            Path serverDir = dir.resolve("server");
-            Path clientDir = dir.resolve("client");
-            Path verify = script(serverDir, "verify.sh", "#!/bin/sh\n"
-                    + "[ \"$(sed -n 1p \"$1\")\" = bob ] && [ \"$(sed -n 2p \"$1\")\" = h0rse ] && exit 0\nexit 1\n");
-            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "verify-client-cert none\nusername-as-common-name\n"
-                    + "script-security 2\nauth-user-pass-verify " + verify + " via-file\n");
-            Path conf = clientDir.resolve("client.conf");
+        Path verify = ServerCase.script(dir.resolve("server"), "verify.sh", "#!/bin/sh\n"
+                + "[ \"$(sed -n 1p \"$1\")\" = bob ] && [ \"$(sed -n 2p \"$1\")\" = h0rse ] && exit 0\nexit 1\n");
+        try (ServerCase sc = ServerCase.create(dir, "verify-client-cert none\nusername-as-common-name\n"
+                + "script-security 2\nauth-user-pass-verify " + verify + " via-file\n")) {
+            Path conf = sc.clientDir.resolve("client.conf");
             String client = Files.readString(conf);
             assertTrue(client.contains("\ncert client.crt\n") && client.contains("\nkey client.key\n"), "the shipped cert and key lines");
             Files.writeString(conf, client.replace("\ncert client.crt\n", "\n").replace("\nkey client.key\n", "\n")
                     + "\nauth-user-pass up.txt\n");
-            Files.writeString(clientDir.resolve("up.txt"), "bob\nh0rse\n");
-            Peer server = startServer(net, serverDir, "server-culvert-no-client-cert");
-            try {
-                ShippedClientServerTest.Seen seen = ShippedClientServerTest.connect(net, Impl.OPENVPN, clientDir,
-                        "client-openvpn-no-cert", server, c -> { });
-                assertTrue(seen.address().startsWith("10.8.0."), seen.address());
-                server.assertAlive("after a client without a certificate");
-                Report.line("Culvert server with verify-client-cert none: a stock client without a certificate logged in by password, got "
-                        + seen.address() + " in " + seen.upMillis() + " ms");
-            } finally {
-                server.close();
-            }
+            Files.writeString(sc.clientDir.resolve("up.txt"), "bob\nh0rse\n");
+            Peer server = sc.startServer("server-culvert-no-client-cert");
+            ShippedClientServerTest.Seen seen = ShippedClientServerTest.connect(sc.net, Impl.OPENVPN, sc.clientDir,
+                    "client-openvpn-no-cert", server, c -> { });
+            assertTrue(seen.address().startsWith("10.8.0."), seen.address());
+            server.assertAlive("after a client without a certificate");
+            Report.line("Culvert server with verify-client-cert none: a stock client without a certificate logged in by password, got "
+                    + seen.address() + " in " + seen.upMillis() + " ms");
         }
     }
 
@@ -162,54 +137,30 @@ class ServerModeTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void threeStockClientsPingEachOtherWithClientToClient() throws Exception {
-        Path dir = Peer.caseDir("server-mode-three-clients");
-        try (Netns net = Netns.create()) {
-            Path serverDir = dir.resolve("server");
-            ShippedClientServerTest.prepare(net, serverDir, dir.resolve("unused-client"), "udp", "client-to-client\n");
-            Path keys = LoopbackSamplesTest.EXAMPLES.resolve("sample-keys");
-            Pki.Authority ca = new Pki.Authority("sample CA", keys.resolve("ca.crt"), keys.resolve("ca.key"));
-            String shipped = Files.readString(LoopbackSamplesTest.EXAMPLES.resolve("sample-config-files").resolve("client.conf"));
-            String[] namespaces = {net.b(), net.addLinkedToA(1), net.addLinkedToA(2)};
-            String[] servers = {net.linkAddrA(), net.linkAddrToA(1), net.linkAddrToA(2)};
-            Peer server = startServer(net, serverDir, "server-culvert-three");
+        try (ServerCase sc = ServerCase.create("server-mode-three-clients", "client-to-client\n")) {
+            String[] namespaces = {sc.net.b(), sc.clientNamespace(1), sc.clientNamespace(2)};
+            String[] servers = {sc.net.linkAddrA(), sc.serverAddrFor(1), sc.serverAddrFor(2)};
+            sc.startServer("server-culvert-three");
             List<Peer> clients = new java.util.ArrayList<>();
-            try {
-                for (int i = 0; i < 3; i++) {
-                    Path cdir = dir.resolve("client" + i);
-                    Files.createDirectories(cdir);
-                    Pki.Identity id = Pki.issue(ca, cdir, "client" + i, Pki.Usage.CLIENT);
-                    Files.copy(keys.resolve("ca.crt"), cdir.resolve("ca.crt"));
-                    Files.writeString(cdir.resolve("client.conf"), shipped.replace("\nremote my-server-1 1194\n", "\nremote " + servers[i] + " 1194\n")
-                            .replace("\ncert client.crt\n", "\ncert " + id.cert().getFileName() + "\n")
-                            .replace("\nkey client.key\n", "\nkey " + id.key().getFileName() + "\n"));
-                    clients.add(Peer.startConfigFile(net, namespaces[i], Impl.OPENVPN, cdir.resolve("client.conf"), cdir, "client-openvpn-" + i));
-                }
-                String[] addresses = new String[3];
-                for (int i = 0; i < 3; i++) {
-                    clients.get(i).awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
-                    String addr = net.run(namespaces[i], Duration.ofSeconds(5), "ip", "-4", "-o", "addr", "show", "dev", "tun0").check().output();
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("inet (10\\.8\\.0\\.\\d+)/24").matcher(addr);
-                    assertTrue(m.find(), "client " + i + ": no pool address on tun0: " + addr);
-                    addresses[i] = m.group(1);
-                }
-                assertEquals(3, java.util.Set.of(addresses).size(), "three different addresses: " + List.of(addresses));
-                Peer[] all = {server, clients.get(0), clients.get(1), clients.get(2)};
-                for (int i = 0; i < 3; i++) {
-                    for (int j = 0; j < 3; j++) {
-                        if (i != j) {
-                            Peer.awaitTunnel(net, namespaces[i], addresses[j], Duration.ofSeconds(15), all);
-                        }
+            for (int i = 0; i < 3; i++) {
+                Path cdir = sc.clientFolder("client" + i, servers[i], sc.issue("client" + i), "");
+                clients.add(sc.startClient(namespaces[i], Impl.OPENVPN, cdir, "client-openvpn-" + i));
+            }
+            String[] addresses = new String[3];
+            for (int i = 0; i < 3; i++) {
+                addresses[i] = sc.awaitUp(clients.get(i), namespaces[i], 0);
+            }
+            assertEquals(3, java.util.Set.of(addresses).size(), "three different addresses: " + List.of(addresses));
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    if (i != j) {
+                        sc.awaitPing(namespaces[i], addresses[j], clients.toArray(new Peer[0]));
                     }
                 }
-                server.assertAlive("after three clients");
-                Report.line("Culvert server, shipped server.conf + client-to-client: three stock clients " + List.of(addresses)
-                        + " pinged each other through the server");
-            } finally {
-                for (Peer c : clients) {
-                    c.close();
-                }
-                server.close();
             }
+            sc.server().assertAlive("after three clients");
+            Report.line("Culvert server, shipped server.conf + client-to-client: three stock clients " + List.of(addresses)
+                    + " pinged each other through the server");
         }
     }
 
@@ -222,26 +173,23 @@ class ServerModeTest {
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void managementListsAndKillsAStockClient() throws Exception {
         Path dir = Peer.caseDir("server-mode-client-kill");
-        try (Netns net = Netns.create()) {
-            Path serverDir = dir.resolve("server");
-            Path clientDir = dir.resolve("client");
-            Path sock = serverDir.resolve("mgmt.sock").toAbsolutePath();
-            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "management " + sock + " unix\n");
-            Peer server = startServer(net, serverDir, "server-culvert-mgmt");
-            Peer client = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, clientDir.resolve("client.conf"), clientDir, "client-openvpn-killed");
+        Path sock = dir.resolve("server").resolve("mgmt.sock").toAbsolutePath();
+        try (ServerCase sc = ServerCase.create(dir, "management " + sock + " unix\n")) {
+            Peer server = sc.startServer("server-culvert-mgmt");
+            Peer client = sc.startClient(sc.net.b(), Impl.OPENVPN, sc.clientDir, "client-openvpn-killed");
             try (ManagementSession m = ManagementSession.unix("server-mgmt", sock, Duration.ofSeconds(10))) {
-                client.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
-                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
+                sc.awaitUp(client, sc.net.b(), 0);
+                sc.awaitPing(sc.net.b(), "10.8.0.1", client);
                 m.until(l -> l.startsWith(">INFO:"), Duration.ofSeconds(10));
-                String cid = clientId(m);
+                String cid = clientId(m, "Test-Client");
                 m.send("client-kill " + cid);
                 m.until(l -> l.startsWith("SUCCESS: client-kill command succeeded"), Duration.ofSeconds(10));
                 // Stock OpenVPN's words for a RESTART pushed on the control channel.
                 client.awaitLog("server-pushed-connection-reset", 0, Duration.ofSeconds(20));
                 int afterKill = client.logText().indexOf("server-pushed-connection-reset");
-                client.awaitLog("Initialization Sequence Completed", afterKill, E2eEnv.readyTimeout());
-                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
-                String again = clientId(m);
+                sc.awaitUp(client, sc.net.b(), afterKill);
+                sc.awaitPing(sc.net.b(), "10.8.0.1", client);
+                String again = clientId(m, "Test-Client");
                 assertTrue(!again.equals(cid), "the client came back as a new instance: CID " + cid + " then " + again);
                 server.assertAlive("after client-kill");
                 m.send("signal SIGTERM");
@@ -249,9 +197,6 @@ class ServerModeTest {
                 assertEquals(0, server.awaitExit(Duration.ofSeconds(20)), "the server stopped on the management's SIGTERM");
                 Report.line("Culvert server management: status 3 listed the stock client (CID " + cid + "), client-kill sent RESTART, the client came back as CID "
                         + again + "; signal SIGTERM stopped the server");
-            } finally {
-                client.close();
-                server.close();
             }
         }
     }
@@ -264,27 +209,18 @@ class ServerModeTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void theServersStopTellsAStockClientToRestart() throws Exception {
-        Path dir = Peer.caseDir("server-mode-exit-notify");
-        try (Netns net = Netns.create()) {
-            Path serverDir = dir.resolve("server");
-            Path clientDir = dir.resolve("client");
-            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "");
-            assertTrue(Files.readString(serverDir.resolve("server.conf")).contains("\nexplicit-exit-notify 1"), "the shipped option");
-            Peer server = startServer(net, serverDir, "server-culvert-exit-notify");
-            Peer client = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, clientDir.resolve("client.conf"), clientDir, "client-openvpn-told");
-            try {
-                client.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
-                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, client);
-                int before = client.logText().length();
-                long started = System.nanoTime();
-                assertEquals(0, server.stop(Duration.ofSeconds(20)), "the server's exit status");
-                long stopMillis = (System.nanoTime() - started) / 1_000_000;
-                client.awaitLog("server-pushed-connection-reset", before, Duration.ofSeconds(10));
-                Report.line("Culvert server with explicit-exit-notify 1: its stop told the stock client RESTART; the stop took " + stopMillis + " ms");
-            } finally {
-                client.close();
-                server.close();
-            }
+        try (ServerCase sc = ServerCase.create("server-mode-exit-notify", "")) {
+            assertTrue(Files.readString(sc.serverDir.resolve("server.conf")).contains("\nexplicit-exit-notify 1"), "the shipped option");
+            Peer server = sc.startServer("server-culvert-exit-notify");
+            Peer client = sc.startClient(sc.net.b(), Impl.OPENVPN, sc.clientDir, "client-openvpn-told");
+            sc.awaitUp(client, sc.net.b(), 0);
+            sc.awaitPing(sc.net.b(), "10.8.0.1", client);
+            int before = client.logText().length();
+            long started = System.nanoTime();
+            assertEquals(0, server.stop(Duration.ofSeconds(20)), "the server's exit status");
+            long stopMillis = (System.nanoTime() - started) / 1_000_000;
+            client.awaitLog("server-pushed-connection-reset", before, Duration.ofSeconds(10));
+            Report.line("Culvert server with explicit-exit-notify 1: its stop told the stock client RESTART; the stop took " + stopMillis + " ms");
         }
     }
 
@@ -297,43 +233,30 @@ class ServerModeTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void aStockClientRestartedFromTheSamePortIsServedAtOnce() throws Exception {
-        Path dir = Peer.caseDir("server-mode-same-port-restart");
-        try (Netns net = Netns.create()) {
-            Path serverDir = dir.resolve("server");
-            Path clientDir = dir.resolve("client");
-            ShippedClientServerTest.prepare(net, serverDir, clientDir, "udp", "");
-            Path conf = clientDir.resolve("client.conf");
+        try (ServerCase sc = ServerCase.create("server-mode-same-port-restart", "")) {
+            Path conf = sc.clientDir.resolve("client.conf");
             String shipped = Files.readString(conf);
             assertTrue(shipped.contains("\nnobind\n"), "the shipped nobind");
             Files.writeString(conf, shipped.replace("\nnobind\n", "\nlport 41194\n"));
-            Peer server = startServer(net, serverDir, "server-culvert-same-port");
-            Peer first = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, conf, clientDir, "client-openvpn-first");
-            Peer second = null;
-            try {
-                first.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
-                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, first);
-                first.kill(); // a crash: no exit notification, the server still holds the instance
-                long started = System.nanoTime();
-                second = Peer.startConfigFile(net, net.b(), Impl.OPENVPN, conf, clientDir, "client-openvpn-again");
-                second.awaitLog("Initialization Sequence Completed", 0, Duration.ofSeconds(60));
-                long upMillis = (System.nanoTime() - started) / 1_000_000;
-                Peer.awaitTunnel(net, net.b(), "10.8.0.1", Duration.ofSeconds(15), server, second);
-                assertTrue(upMillis < 120_000, "served before the old instance's ping-restart: " + upMillis + " ms");
-                server.assertAlive("after a client restarted from the same port");
-                Report.line("Culvert server: a stock client restarted from the same address and port was served again in " + upMillis
-                        + " ms (the old instance's ping-restart: 120 s)");
-            } finally {
-                if (second != null) {
-                    second.close();
-                }
-                first.close();
-                server.close();
-            }
+            sc.startServer("server-culvert-same-port");
+            Peer first = sc.startClient(sc.net.b(), Impl.OPENVPN, sc.clientDir, "client-openvpn-first");
+            sc.awaitUp(first, sc.net.b(), 0);
+            sc.awaitPing(sc.net.b(), "10.8.0.1", first);
+            first.kill(); // a crash: no exit notification, the server still holds the instance
+            long started = System.nanoTime();
+            Peer second = sc.startClient(sc.net.b(), Impl.OPENVPN, sc.clientDir, "client-openvpn-again");
+            second.awaitLog("Initialization Sequence Completed", 0, Duration.ofSeconds(60));
+            long upMillis = (System.nanoTime() - started) / 1_000_000;
+            sc.awaitPing(sc.net.b(), "10.8.0.1", second);
+            assertTrue(upMillis < 120_000, "served before the old instance's ping-restart: " + upMillis + " ms");
+            sc.server().assertAlive("after a client restarted from the same port");
+            Report.line("Culvert server: a stock client restarted from the same address and port was served again in " + upMillis
+                    + " ms (the old instance's ping-restart: 120 s)");
         }
     }
 
-    /** The CID of the only client in {@code status 3}'s CLIENT_LIST (its common name Test-Client, a 10.8.0.x address). */
-    private static String clientId(ManagementSession m) {
+    /** The CID of the client {@code cn} in {@code status 3}'s CLIENT_LIST (with a 10.8.0.x address). */
+    static String clientId(ManagementSession m, String cn) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             m.send("status 3");
@@ -345,12 +268,12 @@ class ServerModeTest {
             }
             for (String l : lines) {
                 String[] f = l.split("\t");
-                if (f[0].equals("CLIENT_LIST") && f.length > 10 && f[1].equals("Test-Client") && f[3].startsWith("10.8.0.")) {
+                if (f[0].equals("CLIENT_LIST") && f.length > 10 && f[1].equals(cn) && f[3].startsWith("10.8.0.")) {
                     return f[10];
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no established Test-Client in status 3: " + lines);
+                throw new AssertionError("no established " + cn + " in status 3: " + lines);
             }
             Peer.pause();
         }
@@ -363,13 +286,5 @@ class ServerModeTest {
         server.awaitUdpBound(net, 1194, E2eEnv.readyTimeout());
         server.awaitLog("Initialization Sequence Completed", 0, E2eEnv.readyTimeout());
         return server;
-    }
-
-    static Path script(Path dir, String name, String text) throws java.io.IOException {
-        Files.createDirectories(dir);
-        Path p = dir.resolve(name).toAbsolutePath();
-        Files.writeString(p, text);
-        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        return p;
     }
 }

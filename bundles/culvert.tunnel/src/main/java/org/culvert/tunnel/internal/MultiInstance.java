@@ -54,6 +54,8 @@ final class MultiInstance {
     volatile boolean established;
     /** Closed (or closing): packets for it are dropped. */
     volatile boolean halted;
+    /** {@code multi_delete_dup} has run for this client (it runs once per connection). Owner thread. */
+    boolean duplicatesDeleted;
     /** client-kill: when to close, monotonic ms; 0 for none. Owner thread. */
     long closeAtMillis;
     /** The addresses from {@link ClientAddressing}; set by the owner thread, taken back once by {@link #takeLease}. */

@@ -102,6 +102,8 @@ final class ServerLoop {
     private long nextReap;
     /** When {@code --stale-routes-check} runs next. */
     private long nextStaleCheck;
+    /** When the link thread may next warn that {@code --max-clients} refused a connection (at most once a second). */
+    private long nextMaxClientsWarning;
 
     /**
      * @param events told of client changes on the data threads; it must return quickly (the view queues them)
@@ -125,6 +127,7 @@ final class ServerLoop {
         this.engines = engines;
         this.addressing = addressing;
         this.clock = clock;
+        this.nextMaxClientsWarning = clock.millis();
         this.log = log;
         this.events = events;
         int headroom = engines.headroom();
@@ -378,11 +381,16 @@ final class ServerLoop {
 
     /** {@code multi_process_incoming_link} before decryption: which instance, and hand it over. */
     private void processIncomingLink() {
+        // The socket leaves out the source of packets from its remote as it was at the read; a stateless
+        // answer in this loop moves the remote to a stranger, so it is taken now, not per packet (else a
+        // client's packets after a forged reset in the same batch would seem to come from the forger,
+        // and float the client there).
+        SocketAddress remoteAtRead = link.remote();
         for (int i = 0, n = linkIn.count(); i < n; i++) {
             ByteBuffer slot = linkIn.slot(i);
             SocketAddress source = linkIn.source(i);
             if (source == null) {
-                source = link.remote(); // the socket leaves out the source of packets from its current remote
+                source = remoteAtRead;
             }
             try {
                 MultiInstance m = getCreateInstanceUdp(slot, source);
@@ -472,9 +480,22 @@ final class ServerLoop {
         }
         if (byClientId.size() - (replacing ? 1 : 0) >= plan.maxClients()) {
             counters.drop(DropReason.MAX_CLIENTS);
+            warnMaxClients(source);
             return null;
         }
         return createInstance(source, packet);
+    }
+
+    /**
+     * OpenVPN's warning for a connection {@code --max-clients} refuses; a refused client retries, so it
+     * is logged at most once a second (the drops are counted anyway).
+     */
+    private void warnMaxClients(SocketAddress source) {
+        long now = clock.millis();
+        if (now - nextMaxClientsWarning >= 0) {
+            nextMaxClientsWarning = now + 1000;
+            log.warn("MULTI: new incoming connection would exceed maximum number of clients (" + plan.maxClients() + "), from " + source);
+        }
     }
 
     /**
@@ -627,14 +648,7 @@ final class ServerLoop {
         if (!m.connectTold) {
             publish(ServerClientEvent.Kind.CONNECT, m, "", false, Math.max(0, s.keyGeneration() - 1));
         }
-        if (!plan.duplicateCn() && cn != null) {
-            // multi_delete_dup: a newly connected common name closes the others with that name
-            for (MultiInstance other : byClientId.values()) {
-                if (other != m && cn.equals(other.commonName) && !other.halted) {
-                    other.owner.post(() -> other.owner.close(other, "duplicate common name " + cn + " (client " + m.clientId + ")"));
-                }
-            }
-        }
+        deleteDuplicates(m, cn); // the engine may have done it before choosing the address
         // The engine chose the addresses before its PUSH_REPLY (as OpenVPN does before the keys); else the pool now.
         ClientAddressing.Lease lease = m.lease() != null ? m.lease() : addressing.acquire(m.commonName);
         if (lease == null) {
@@ -698,9 +712,11 @@ final class ServerLoop {
      * pool now, so that the name gets its address again. The new client's data thread.
      */
     void deleteDuplicates(MultiInstance m, String cn) {
-        if (plan.duplicateCn() || cn == null) {
+        if (plan.duplicateCn() || cn == null || m.duplicatesDeleted) {
             return;
         }
+        m.duplicatesDeleted = true;
+        int count = 0;
         for (MultiInstance other : byClientId.values()) {
             if (other != m && cn.equals(other.commonName) && !other.halted) {
                 ClientAddressing.Lease lease = other.takeLease();
@@ -708,7 +724,13 @@ final class ServerLoop {
                     addressing.release(lease);
                 }
                 other.owner.post(() -> other.owner.close(other, "duplicate common name " + cn + " (client " + m.clientId + ")"));
+                count++;
             }
+        }
+        if (count > 0) {
+            // OpenVPN's words, so that an operator reading either server's log finds the option
+            log.info("MULTI: new connection by client '" + cn + "' will cause previous active sessions by this client to be dropped.  "
+                    + "Remember to use the --duplicate-cn option if you want multiple clients using the same certificate or username to concurrently connect.");
         }
     }
 

@@ -100,6 +100,7 @@ class ServerClientLifecycleTest {
 
     @Test
     void beyondMaxClientsAConnectionAttemptIsRefusedAndCounted() throws Exception {
+        long started = System.nanoTime();
         h.start(ServerPlan.defaults().withMaxClients(2), "ping 1\nping-restart 30\n");
         for (int i = 1; i <= 3; i++) {
             h.client(i, "ping 1\nping-restart 30\n");
@@ -107,6 +108,15 @@ class ServerClientLifecycleTest {
         MemoryRunners.awaitTrue(() -> h.view.clients().stream().filter(ServerClient::established).count() == 2
                 && h.loop.counters().drops(DropReason.MAX_CLIENTS) > 0, () -> h.view.clients() + " " + h.loop.counters().drops());
         assertEquals(2, h.view.clients().size());
+        // OpenVPN's warning, naming the limit; at most once a second however often the refused client retries
+        MemoryRunners.awaitTrue(() -> maxClientsWarnings() >= 1, () -> h.log.recent().toString());
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        assertTrue(maxClientsWarnings() <= 1 + seconds, maxClientsWarnings() + " warnings in " + seconds + " s");
+    }
+
+    private long maxClientsWarnings() {
+        return h.log.recent().stream().filter(e -> e.message().startsWith(
+                "MULTI: new incoming connection would exceed maximum number of clients (2), from ")).count();
     }
 
     @Test
@@ -159,6 +169,9 @@ class ServerClientLifecycleTest {
         for (int i = 1; i <= 3; i++) {
             assertCarries(i, "after the flood");
         }
+        // A stateless answer to a forged reset moves the socket's remote to the forger: the honest
+        // packets read in the same batch must keep their own source, never float a client to evil.
+        assertTrue(h.log.recent().stream().noneMatch(e -> e.message().contains(" floated from ")), h.log.recent().toString());
     }
 
     @Test

@@ -156,6 +156,12 @@ class ServerLoopTest {
         MemoryRunners.awaitTrue(() -> h.view.clients().stream().anyMatch(c -> c.established() && c.clientId() != first)
                 && h.view.clients().stream().noneMatch(c -> c.clientId() == first), () -> h.view.clients().toString());
         assertEquals(1, h.view.clients().size(), h.view.clients().toString());
+        assertEquals(1, duplicateWarnings("client1"), "OpenVPN's warning, once: " + h.log.recent());
+    }
+
+    private long duplicateWarnings(String cn) {
+        return h.log.recent().stream().filter(e -> e.message().startsWith("MULTI: new connection by client '" + cn
+                + "' will cause previous active sessions by this client to be dropped.  Remember to use the --duplicate-cn option")).count();
     }
 
     @Test
@@ -165,5 +171,6 @@ class ServerLoopTest {
         h.client(4, 1, KEEPALIVE);
         MemoryRunners.awaitTrue(() -> h.view.clients().stream().filter(c -> c.established() && c.commonName().equals("client1")).count() == 2,
                 () -> h.view.clients().toString());
+        assertEquals(0, duplicateWarnings("client1"), h.log.recent().toString());
     }
 }
