@@ -15,6 +15,7 @@ import java.util.logging.LogManager;
 import org.culvert.api.tunnel.Tunnel;
 import org.culvert.api.tunnel.TunnelException;
 import org.culvert.api.tunnel.TunnelManager;
+import org.culvert.api.tunnel.TunnelSignal;
 import org.culvert.api.tunnel.TunnelState;
 import org.culvert.api.tunnel.TunnelStatus;
 import org.culvert.embed.Culvert;
@@ -32,7 +33,8 @@ import org.culvert.embed.Culvert;
  * (a plugin name or an LDAP filter). Logs "Initialization Sequence Completed" when the tunnel is up;
  * exits 1 with one clear line on a bad option, and when the tunnel fails (AUTH_FAILED with
  * {@code --auth-retry none}, credentials that cannot be had); asks {@code --auth-user-pass} credentials
- * on the terminal; stops cleanly on SIGINT/SIGTERM.
+ * on the terminal; stops cleanly on SIGINT/SIGTERM; restarts on SIGUSR1, re-reads its configuration and
+ * restarts on SIGHUP, and logs its counters on SIGUSR2.
  */
 public final class Main {
     private static final String TUNNEL_NAME = "culvert";
@@ -119,6 +121,10 @@ public final class Main {
         try {
             Tunnel tunnel = culvert.tunnelManager().start(TUNNEL_NAME, configText, cwd.toString(), filters);
             TunnelLogPrinter.attach(tunnel, System.out);
+            // As openvpn: SIGHUP re-reads the configuration (--config is read again), SIGUSR1 restarts, SIGUSR2 logs the counters.
+            forwardSignal("HUP", tunnel, TunnelSignal.SIGHUP);
+            forwardSignal("USR1", tunnel, TunnelSignal.SIGUSR1);
+            forwardSignal("USR2", tunnel, TunnelSignal.SIGUSR2);
         } catch (TunnelException e) {
             System.err.println("Options error: " + e.getMessage());
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -150,6 +156,15 @@ public final class Main {
             });
         } catch (IllegalArgumentException e) {
             // The signal does not exist here (or the JVM reserves it): the shutdown hook still stops cleanly.
+        }
+    }
+
+    /** OS signal {@code name} is delivered to the tunnel as OpenVPN's {@code signal}. */
+    private static void forwardSignal(String name, Tunnel tunnel, TunnelSignal signal) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> tunnel.signal(signal));
+        } catch (IllegalArgumentException e) {
+            // The signal does not exist here (Windows) or the JVM reserves it: the management interface still has it.
         }
     }
 

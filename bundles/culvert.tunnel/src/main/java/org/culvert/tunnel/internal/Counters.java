@@ -87,4 +87,15 @@ final class Counters {
         return new TunnelCounters(get(TUN_READ_P), get(TUN_READ_B), get(TUN_WRITE_P), get(TUN_WRITE_B), get(LINK_READ_P),
                 get(LINK_READ_B), get(LINK_WRITE_P), get(LINK_WRITE_B), drops, get(RESTARTS), get(LINK_AUTH_READ_B));
     }
+
+    /** {@code a + b}, field by field (a server's threads' counters, or its runs'). Allocates. */
+    static TunnelCounters sum(TunnelCounters a, TunnelCounters b) {
+        Map<DropReason, Long> drops = new EnumMap<>(DropReason.class);
+        drops.putAll(a.drops());
+        b.drops().forEach((k, v) -> drops.merge(k, v, Long::sum));
+        return new TunnelCounters(a.tunReadPackets() + b.tunReadPackets(), a.tunReadBytes() + b.tunReadBytes(),
+                a.tunWritePackets() + b.tunWritePackets(), a.tunWriteBytes() + b.tunWriteBytes(), a.linkReadPackets() + b.linkReadPackets(),
+                a.linkReadBytes() + b.linkReadBytes(), a.linkWritePackets() + b.linkWritePackets(), a.linkWriteBytes() + b.linkWriteBytes(),
+                drops, a.restarts() + b.restarts(), a.linkAuthReadBytes() + b.linkAuthReadBytes());
+    }
 }

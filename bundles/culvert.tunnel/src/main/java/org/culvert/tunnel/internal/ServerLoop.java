@@ -211,6 +211,11 @@ final class ServerLoop {
         }
     }
 
+    /** Releases what the constructor opened, for a loop that is never {@link #run}. */
+    void close() {
+        closeEventSets();
+    }
+
     private void closeEventSets() {
         eventSet.close();
         for (EventSet e : threadEvents) {
@@ -853,19 +858,9 @@ final class ServerLoop {
     TunnelCounters counters() {
         TunnelCounters sum = counters.snapshot();
         for (ServerDataThread t : threads) {
-            sum = add(sum, t.counters.snapshot());
+            sum = Counters.sum(sum, t.counters.snapshot());
         }
         return sum;
-    }
-
-    private static TunnelCounters add(TunnelCounters a, TunnelCounters b) {
-        Map<DropReason, Long> drops = new java.util.EnumMap<>(DropReason.class);
-        drops.putAll(a.drops());
-        b.drops().forEach((k, v) -> drops.merge(k, v, Long::sum));
-        return new TunnelCounters(a.tunReadPackets() + b.tunReadPackets(), a.tunReadBytes() + b.tunReadBytes(),
-                a.tunWritePackets() + b.tunWritePackets(), a.tunWriteBytes() + b.tunWriteBytes(), a.linkReadPackets() + b.linkReadPackets(),
-                a.linkReadBytes() + b.linkReadBytes(), a.linkWritePackets() + b.linkWritePackets(), a.linkWriteBytes() + b.linkWriteBytes(),
-                drops, a.restarts() + b.restarts(), a.linkAuthReadBytes() + b.linkAuthReadBytes());
     }
 
     /** Clients, counted against {@code --max-clients}. Any thread. */

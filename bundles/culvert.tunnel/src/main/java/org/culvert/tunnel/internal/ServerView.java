@@ -28,6 +28,9 @@ final class ServerView implements TunnelServer, AutoCloseable {
     private final TunnelLog log;
     private final ExecutorService delivery;
     private volatile ServerLoop loop;
+    /** The counters of the runs that ended, and the restarts: a server's totals go on across restarts, as OpenVPN's. Guarded by this. */
+    private org.culvert.api.tunnel.TunnelCounters ended = new Counters().snapshot();
+    private final Counters restarts = new Counters();
 
     ServerView(String name, Tunnel tunnel, Supplier<Collection<ServerClientListener>> listeners, LoopClock clock, TunnelLog log) {
         this.tunnel = tunnel;
@@ -62,9 +65,18 @@ final class ServerView implements TunnelServer, AutoCloseable {
         }
     }
 
-    /** The loop now running, or null. */
-    void attach(ServerLoop running) {
+    /** The loop now running, or null: a loop detached has ended, and its counters join the totals. */
+    synchronized void attach(ServerLoop running) {
+        ServerLoop previous = loop;
+        if (previous != null && previous != running) {
+            ended = Counters.sum(ended, previous.counters());
+        }
         loop = running;
+    }
+
+    /** The server restarts (a signal, a lost plugin, a failed run). */
+    synchronized void restarted() {
+        restarts.restart();
     }
 
     @Override
@@ -95,10 +107,11 @@ final class ServerView implements TunnelServer, AutoCloseable {
         return List.copyOf(all);
     }
 
-    /** The running server's counters (the current run's), zeros while none runs. */
-    org.culvert.api.tunnel.TunnelCounters counters() {
+    /** The server's counters since it started: the ended runs' and the running one's, with the restarts. */
+    synchronized org.culvert.api.tunnel.TunnelCounters counters() {
         ServerLoop l = loop;
-        return l == null ? new Counters().snapshot() : l.counters();
+        org.culvert.api.tunnel.TunnelCounters total = Counters.sum(ended, restarts.snapshot());
+        return l == null ? total : Counters.sum(total, l.counters());
     }
 
     @Override
@@ -128,7 +141,7 @@ final class ServerView implements TunnelServer, AutoCloseable {
 
     @Override
     public void close() {
-        loop = null;
+        attach(null);
         delivery.shutdown();
     }
 }

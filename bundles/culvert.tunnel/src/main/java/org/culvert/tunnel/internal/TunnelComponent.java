@@ -135,7 +135,18 @@ public final class TunnelComponent implements Tunnel, StatusSink {
      */
     void startServer(ServerRunner.Setup setup, BundleContext context, Map<String, Object> properties) {
         ServerView view = new ServerView(name, this, () -> serverListeners, LoopClock.SYSTEM, log);
-        ServerRunner r = new ServerRunner(name, setup, catalog, context.getProperty("org.osgi.framework.os.name"),
+        Map<String, Object> configuration = Map.copyOf(properties);
+        ServerRunner.SetupSource reload = () -> {
+            // SIGHUP: the configuration read again, as the point-to-point runner's PlanSource does
+            TunnelPlan fresh = PlanBuilder.fromConfiguration(name, configuration);
+            if (fresh.server == null) {
+                fresh.wipe();
+                throw new PlanBuilder.PlanException("the configuration is no longer a server's (mode server)", null);
+            }
+            applyOperations(fresh);
+            return fresh.server.apply(log);
+        };
+        ServerRunner r = new ServerRunner(name, setup, reload, catalog, context.getProperty("org.osgi.framework.os.name"),
                 text(properties.get(TunnelManager.PROP_DRIVER_TARGET)), text(properties.get(TunnelManager.PROP_BACKEND_TARGET)),
                 text(properties.get(TunnelManager.PROP_TRANSPORT_TARGET)), this, view, LoopClock.SYSTEM, log);
         serverView = view;
@@ -452,7 +463,7 @@ public final class TunnelComponent implements Tunnel, StatusSink {
         TunnelRunner r = runner;
         switch (signal) {
             case SIGUSR2:
-                TunnelCounters c = counters.snapshot();
+                TunnelCounters c = counters(); // a server's: all its threads', across its restarts
                 log.info("SIGUSR2: TUN/TAP read bytes " + c.tunReadBytes() + ", TUN/TAP write bytes " + c.tunWriteBytes()
                         + ", TCP/UDP read bytes " + c.linkReadBytes() + ", TCP/UDP write bytes " + c.linkWriteBytes()
                         + ", Auth read bytes " + c.linkAuthReadBytes() + ", drops " + c.drops());
@@ -475,8 +486,9 @@ public final class TunnelComponent implements Tunnel, StatusSink {
                 if (r != null) {
                     r.requestRestart(signal == TunnelSignal.SIGHUP);
                 }
-                if (serverRunner != null) {
-                    log.warn(signal + " received: a server does not restart on a signal yet (SIGTERM stops it)");
+                ServerRunner server = serverRunner;
+                if (server != null) {
+                    server.requestRestart(signal == TunnelSignal.SIGHUP);
                 }
                 return;
             default:

@@ -1,7 +1,6 @@
 package org.culvert.tunnel.internal;
 
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 
 import org.culvert.api.event.EventSet;
 import org.culvert.api.link.LinkException;
@@ -19,7 +18,9 @@ import org.culvert.api.tunnel.TunnelState;
  * When a plugin it needs is missing it waits, naming what is missing, until one appears. The device
  * across runs (and the pull mode's device glue) is {@link TunnelDevices}'s job, the
  * {@code --auth-user-pass} credentials {@link RunCredentials}', which remote a run goes to
- * {@link ProfileWalk}'s, and how a run ended, in OpenVPN's words, {@link RunResult}'s.
+ * {@link ProfileWalk}'s, and how a run ended, in OpenVPN's words, {@link RunResult}'s. The thread, the
+ * signals, the plugins in use (a removal waits for their release) and the outer loop's waits are
+ * {@link RunnerControl}'s, shared with the server's {@link ServerRunner}.
  *
  * <p>Other threads call only {@link #start()}, {@link #stop(TunnelReason)}, {@link #pluginAdded()} and
  * {@link #pluginRemoved(Object)}.
@@ -48,24 +49,10 @@ final class TunnelRunner implements Runnable {
     private final ClientSteps steps;
     /** OpenVPN's text for the final EXITING where the stop reason alone does not give it; tunnel thread only. */
     private String exitText;
-    private final Object monitor = new Object();
-    private Thread thread;
-
-    // Guarded by monitor: what the current run holds, so that a plugin's removal waits for its release.
-    private Object usedDriver;
-    private Object usedBackend;
-    private Object usedTransport;
-    private PointToPointLoop loop;
-    private LinkSocket establishingLink;
-    private boolean stopRequested;
-    private TunnelReason stopReason = TunnelReason.USER_STOP;
-    private long pluginGeneration;
-    private boolean pluginLost;
-    /** Which kind of plugin in use went away, so that the restart names it. */
-    private TunnelReason lostPlugin = TunnelReason.DRIVER_MISSING;
-    /** An operator's SIGUSR1 (soft) or SIGHUP (hard) not yet acted upon. */
-    private boolean restartRequested;
-    private boolean hardRestartRequested;
+    /** The thread, the signals, the plugins in use and the outer loop's waits (shared with the server's runner). */
+    private final RunnerControl control;
+    /** Its monitor, which also guards the hold state below. */
+    private final Object monitor;
     /** --management-hold / "hold on": wait for a release before each (re)connection. */
     private boolean holdFlag;
     private boolean holdReleased;
@@ -100,6 +87,8 @@ final class TunnelRunner implements Runnable {
         this.counters = counters;
         this.clock = clock;
         this.log = log;
+        this.control = new RunnerControl(catalog, log, RELEASE_TIMEOUT_MILLIS, this::persistedDriver);
+        this.monitor = control.monitor;
         this.steps = new ClientSteps(sink);
         this.walk = new ProfileWalk(log, this::sleepForResolve, steps::resolving);
         this.credentials = new RunCredentials(name, log, sink);
@@ -125,65 +114,27 @@ final class TunnelRunner implements Runnable {
     }
 
     void start() {
-        synchronized (monitor) {
-            thread = new Thread(this, "culvert-tunnel-" + name);
-            thread.setDaemon(true);
-            thread.start();
-        }
+        control.start(this, "culvert-tunnel-" + name);
     }
 
     /** Stops the tunnel and returns once its thread has released everything (or after a bounded wait). */
     void stop(TunnelReason reason) {
-        Thread t;
-        synchronized (monitor) {
-            if (!stopRequested) {
-                stopRequested = true;
-                stopReason = reason;
-            }
-            if (loop != null) {
-                loop.requestExit(PointToPointLoop.Exit.STOP_REQUESTED);
-            }
-            monitor.notifyAll();
-            t = thread;
-        }
+        control.requestStop(reason);
         credentials.withdraw();
-        if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(RELEASE_TIMEOUT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (t.isAlive()) {
-                log.warn("tunnel thread did not stop within " + RELEASE_TIMEOUT_MILLIS + " ms");
-            }
+        if (!control.join(RELEASE_TIMEOUT_MILLIS)) {
+            log.warn("tunnel thread did not stop within " + RELEASE_TIMEOUT_MILLIS + " ms");
         }
     }
 
     /** Asks the tunnel to stop without waiting for it (a SIGTERM from a management client). */
     void requestStop(TunnelReason reason) {
-        synchronized (monitor) {
-            if (!stopRequested) {
-                stopRequested = true;
-                stopReason = reason;
-            }
-            if (loop != null) {
-                loop.requestExit(PointToPointLoop.Exit.STOP_REQUESTED);
-            }
-            monitor.notifyAll();
-        }
+        control.requestStop(reason);
         credentials.withdraw();
     }
 
     /** SIGUSR1 ({@code hard} false) or SIGHUP ({@code hard} true): restart now; returns at once. */
     void requestRestart(boolean hard) {
-        synchronized (monitor) {
-            restartRequested = true;
-            hardRestartRequested |= hard;
-            if (loop != null) {
-                loop.requestExit(PointToPointLoop.Exit.RESTART_REQUESTED);
-            }
-            monitor.notifyAll();
-        }
+        control.requestRestart(hard);
     }
 
     boolean holdFlag() {
@@ -213,15 +164,11 @@ final class TunnelRunner implements Runnable {
     }
 
     boolean isAlive() {
-        synchronized (monitor) {
-            return thread != null && thread.isAlive();
-        }
+        return control.isAlive();
     }
 
     void pluginAdded() {
-        synchronized (monitor) {
-            monitor.notifyAll();
-        }
+        control.pluginAdded();
     }
 
     /**
@@ -230,28 +177,7 @@ final class TunnelRunner implements Runnable {
      * service's bundle may be stopping.
      */
     void pluginRemoved(Object service) {
-        synchronized (monitor) {
-            if (service != usedDriver && service != usedBackend && service != usedTransport && service != devices.persistedDriver()) {
-                monitor.notifyAll();
-                return;
-            }
-            pluginLost = true;
-            lostPlugin = service == usedBackend ? TunnelReason.BACKEND_MISSING
-                    : service == usedTransport ? TunnelReason.TRANSPORT_MISSING : TunnelReason.DRIVER_MISSING;
-            if (loop != null) {
-                loop.requestExit(PointToPointLoop.Exit.PLUGIN_GONE);
-            }
-            if (establishingLink != null && service == usedTransport) {
-                establishingLink.close();
-            }
-            monitor.notifyAll();
-            if (Thread.currentThread() == thread) {
-                return;
-            }
-            PluginRelease.await(monitor,
-                    () -> service == usedDriver || service == usedBackend || service == usedTransport || service == devices.persistedDriver(),
-                    RELEASE_TIMEOUT_MILLIS, log);
-        }
+        control.pluginRemoved(service);
     }
 
     @Override
@@ -262,9 +188,9 @@ final class TunnelRunner implements Runnable {
         steps.starting(); // OpenVPN's first state, before any hold
         walk.reset(plan);
         try {
-            while (!isStopRequested()) {
+            while (!control.isStopRequested()) {
                 try {
-                    if (takeHardRestart() && !reloadPlan()) {
+                    if (control.takeHardRestart() && !reloadPlan()) {
                         break;
                     }
                     if (!holdPassed) {
@@ -275,16 +201,16 @@ final class TunnelRunner implements Runnable {
                         }
                         holdPassed = true;
                         if (restartDelay > 0 && hold == Hold.NOT_HELD) {
-                            sleepInterruptibly(restartDelay);
+                            control.pause(restartDelay);
                             // An operator's restart during the pause ends it; a SIGHUP still re-reads the configuration.
-                            if (isStopRequested() || (takeHardRestart() && !reloadPlan())) {
+                            if (control.isStopRequested() || (control.takeHardRestart() && !reloadPlan())) {
                                 break;
                             }
                         }
                     }
                     // OpenVPN asks --auth-user-pass credentials before it connects (init_query_passwords).
                     RunResult asked = new RunResult();
-                    if (!credentials.ready(plan, asked, this::isStopRequested, this::stopReasonOr)) {
+                    if (!credentials.ready(plan, asked, control::isStopRequested, control::stopReasonOr)) {
                         if (asked.finalState != null) {
                             sink.plugins(null, null, null, null);
                             sink.status(asked.finalState, asked.reason, asked.detail);
@@ -300,7 +226,7 @@ final class TunnelRunner implements Runnable {
                             devices.releaseIfDriverGone(snapshot);
                             sink.plugins(null, null, null, null);
                             sink.status(TunnelState.WAITING, selection.missing, selection.detail);
-                            waitForPluginChange(snapshot.generation);
+                            control.awaitCatalogChange(snapshot.generation);
                             continue;
                         }
                         result = runOnce(selection, snapshot.generation);
@@ -319,7 +245,7 @@ final class TunnelRunner implements Runnable {
                         steps.exiting(result.finalState, result.reason, result.detail);
                         break;
                     }
-                    if (isStopRequested()) {
+                    if (control.isStopRequested()) {
                         break;
                     }
                     counters.restart();
@@ -355,10 +281,9 @@ final class TunnelRunner implements Runnable {
         log.info("counters: " + counters.snapshot());
         plan.wipe(); // the run is over for good: no session will be built from its keys again
         credentials.wipe();
-        synchronized (monitor) {
-            if (stopRequested) {
-                steps.exiting(TunnelState.STOPPED, stopReason, "", exitText != null ? exitText : stopReason.signalText(""));
-            }
+        if (control.isStopRequested()) {
+            TunnelReason stopReason = control.stopReasonOr(TunnelReason.USER_STOP);
+            steps.exiting(TunnelState.STOPPED, stopReason, "", exitText != null ? exitText : stopReason.signalText(""));
         }
     }
 
@@ -368,7 +293,7 @@ final class TunnelRunner implements Runnable {
     /** Waits while the hold flag is set and no release came. */
     private Hold awaitHoldRelease(long restartDelayMillis) {
         synchronized (monitor) {
-            if (stopRequested) {
+            if (control.isStopRequested()) {
                 return Hold.STOPPED;
             }
             if (!holdFlag || holdReleased) {
@@ -383,18 +308,13 @@ final class TunnelRunner implements Runnable {
         log.info("Need hold release from management interface, waiting...");
         synchronized (monitor) {
             try {
-                while (holdFlag && !holdReleased && !stopRequested) {
-                    try {
-                        monitor.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        stopRequested = true;
-                    }
+                while (holdFlag && !holdReleased && !control.isStopRequested()) {
+                    control.waitOnMonitor(0);
                 }
             } finally {
                 holding = false;
             }
-            return stopRequested ? Hold.STOPPED : Hold.RELEASED;
+            return control.isStopRequested() ? Hold.STOPPED : Hold.RELEASED;
         }
     }
 
@@ -402,15 +322,6 @@ final class TunnelRunner implements Runnable {
     static void logWarnings(TunnelPlan plan, TunnelLog log) {
         for (String w : plan.warnings) {
             log.warn(w);
-        }
-    }
-
-    private boolean takeHardRestart() {
-        synchronized (monitor) {
-            boolean hard = hardRestartRequested;
-            restartRequested = false;
-            hardRestartRequested = false;
-            return hard;
         }
     }
 
@@ -442,8 +353,8 @@ final class TunnelRunner implements Runnable {
     }
 
     private boolean sleepForResolve(long millis) {
-        sleepInterruptibly(millis);
-        return !isStopRequested() && !isRestartRequested() && !pluginLostNow();
+        control.pause(millis);
+        return !control.isStopRequested() && !control.isRestartRequested() && !control.pluginLostNow();
     }
 
     /**
@@ -478,12 +389,7 @@ final class TunnelRunner implements Runnable {
         boolean keepDevice = false;
         TunDevice[] opened = {null};
         long[] upSince = { -1 };
-        synchronized (monitor) {
-            usedDriver = sel.driver.service;
-            usedBackend = sel.backend.service;
-            usedTransport = sel.transport.service;
-            pluginLost = false;
-        }
+        control.using(sel);
         try {
             if (catalog.generation() != generation) {
                 // A plugin came or went since the choice was made: choose again.
@@ -509,14 +415,16 @@ final class TunnelRunner implements Runnable {
             if (p.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
                 steps.tcpConnect();
             }
-            if (!establish(link, p.linkSpec)) {
-                if (isRestartRequested()) {
+            boolean established = establish(link, p.linkSpec, sel.transport.service);
+            control.notLive();
+            if (!established) {
+                if (control.isRestartRequested()) {
                     result.reason = TunnelReason.USER_RESTART;
-                    result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
-                    keepDevice = !hardRestart();
+                    result.detail = control.restartSignal();
+                    keepDevice = !control.hardRestart();
                     return result;
                 }
-                result.reason = stopReasonOr(TunnelReason.TRANSPORT_MISSING);
+                result.reason = control.stopReasonOr(TunnelReason.TRANSPORT_MISSING);
                 return result;
             }
             log.info("link " + p.linkSpec.protocol().optionName() + " local " + link.local()
@@ -581,17 +489,17 @@ final class TunnelRunner implements Runnable {
                 currentLoop.onLaterPush(credentials::laterPush);
             }
             synchronized (monitor) {
-                if (stopRequested || pluginLost) {
-                    result.reason = stopRequested ? stopReason : lostPlugin;
+                if (control.isStopRequested() || control.pluginLostNow()) {
+                    result.reason = control.stopReasonOr(control.lostPlugin());
                     return result;
                 }
-                if (restartRequested) {
+                if (control.isRestartRequested()) {
                     result.reason = TunnelReason.USER_RESTART;
-                    result.detail = hardRestartRequested ? "SIGHUP" : "SIGUSR1";
-                    keepDevice = !hardRestartRequested;
+                    result.detail = control.restartSignal();
+                    keepDevice = !control.hardRestart();
                     return result;
                 }
-                loop = currentLoop;
+                control.goLive(liveRun(currentLoop));
             }
             PointToPointLoop.Exit exit = currentLoop.run();
             switch (exit) {
@@ -601,16 +509,16 @@ final class TunnelRunner implements Runnable {
                         currentLoop.drainExitNotifications(clock.millis() + notifyFor);
                         exitText = "exit-with-notification"; // sig.c: the SIGTERM after the notification period
                     }
-                    result.reason = stopReasonOr(TunnelReason.USER_STOP);
+                    result.reason = control.stopReasonOr(TunnelReason.USER_STOP);
                     break;
                 case RESTART_REQUESTED:
-                    log.info(hardRestart() ? "SIGHUP[hard,] received, process restarting" : "SIGUSR1[soft,] received, process restarting");
+                    log.info(control.hardRestart() ? "SIGHUP[hard,] received, process restarting" : "SIGUSR1[soft,] received, process restarting");
                     result.reason = TunnelReason.USER_RESTART;
-                    result.detail = hardRestart() ? "SIGHUP" : "SIGUSR1";
-                    keepDevice = !hardRestart();
+                    result.detail = control.restartSignal();
+                    keepDevice = !control.hardRestart();
                     break;
                 case PLUGIN_GONE:
-                    result.reason = lostPlugin();
+                    result.reason = control.lostPlugin();
                     result.detail = RunResult.lostPluginDetail(sel, result.reason);
                     result.immediateRestart = true;
                     break;
@@ -648,10 +556,7 @@ final class TunnelRunner implements Runnable {
             result.detail = String.valueOf(e);
             keepDevice = true;
         } finally {
-            synchronized (monitor) {
-                loop = null;
-                establishingLink = null;
-            }
+            control.notLive();
             if (device == null) {
                 device = opened[0];
             }
@@ -664,21 +569,32 @@ final class TunnelRunner implements Runnable {
             if (link != null) {
                 link.close();
             }
-            devices.runEnded(device, sel.driver.service, keepDevice && p.tunSpec.persist() && !isStopRequested() && !pluginLostNow());
-            synchronized (monitor) {
-                usedDriver = null;
-                usedBackend = null;
-                usedTransport = null;
-                monitor.notifyAll();
-            }
+            devices.runEnded(device, sel.driver.service, keepDevice && p.tunSpec.persist() && !control.isStopRequested() && !control.pluginLostNow());
+            control.released();
         }
         return result;
     }
 
     /** Calls {@link LinkSocket#establish} in slices so that a stop or a lost plugin ends the wait. */
-    private boolean establish(LinkSocket link, org.culvert.api.link.LinkSpec spec) throws LinkException {
-        synchronized (monitor) {
-            establishingLink = link;
+    private boolean establish(LinkSocket link, org.culvert.api.link.LinkSpec spec, Object transport) throws LinkException {
+        // While it waits, losing the transport closes the socket, which ends a blocked establish at once.
+        if (!control.goLive(new RunnerControl.LiveRun() {
+            @Override
+            public void stop() {
+            }
+
+            @Override
+            public void restart() {
+            }
+
+            @Override
+            public void pluginGone(Object service) {
+                if (service == transport) {
+                    link.close();
+                }
+            }
+        })) {
+            return false;
         }
         boolean announced = false;
         if (spec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
@@ -689,7 +605,7 @@ final class TunnelRunner implements Runnable {
         }
         while (true) {
             synchronized (monitor) {
-                if (stopRequested || pluginLost || restartRequested) {
+                if (control.isStopRequested() || control.pluginLostNow() || control.isRestartRequested()) {
                     return false;
                 }
             }
@@ -706,73 +622,28 @@ final class TunnelRunner implements Runnable {
         }
     }
 
-    private TunnelReason stopReasonOr(TunnelReason fallback) {
-        synchronized (monitor) {
-            return stopRequested ? stopReason : fallback;
-        }
+    /** The driver of a device kept across runs (--persist-tun) is in use between runs too. */
+    private boolean persistedDriver(Object service) {
+        return devices != null && service == devices.persistedDriver();
     }
 
-    private boolean isStopRequested() {
-        synchronized (monitor) {
-            return stopRequested;
-        }
-    }
-
-    private boolean isRestartRequested() {
-        synchronized (monitor) {
-            return restartRequested;
-        }
-    }
-
-    private boolean hardRestart() {
-        synchronized (monitor) {
-            return hardRestartRequested;
-        }
-    }
-
-    private TunnelReason lostPlugin() {
-        synchronized (monitor) {
-            return lostPlugin;
-        }
-    }
-
-    private boolean pluginLostNow() {
-        synchronized (monitor) {
-            return pluginLost;
-        }
-    }
-
-    private void waitForPluginChange(long seenGeneration) {
-        synchronized (monitor) {
-            while (!stopRequested && !hardRestartRequested && catalog.generation() == seenGeneration) {
-                try {
-                    monitor.wait(1000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopRequested = true;
-                }
+    /** How another thread ends the running loop. */
+    private static RunnerControl.LiveRun liveRun(PointToPointLoop running) {
+        return new RunnerControl.LiveRun() {
+            @Override
+            public void stop() {
+                running.requestExit(PointToPointLoop.Exit.STOP_REQUESTED);
             }
-        }
-    }
 
-    private void sleepInterruptibly(long millis) {
-        if (millis <= 0) {
-            return;
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        synchronized (monitor) {
-            while (!stopRequested && !pluginLost && !restartRequested) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    return;
-                }
-                try {
-                    monitor.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopRequested = true;
-                }
+            @Override
+            public void restart() {
+                running.requestExit(PointToPointLoop.Exit.RESTART_REQUESTED);
             }
-        }
+
+            @Override
+            public void pluginGone(Object service) {
+                running.requestExit(PointToPointLoop.Exit.PLUGIN_GONE);
+            }
+        };
     }
 }

@@ -166,11 +166,15 @@ class OperatorControlTest {
         awaitPeerUp();
         int devices = driver.openDeviceCount();
         long restartsBefore = countersA.snapshot().restarts();
+        assertTraffic();
+        long linkWriteBefore = countersA.snapshot().linkWriteBytes();
+        assertTrue(linkWriteBefore > 0, countersA.snapshot().toString());
         a.requestRestart(false);
         sinkA.await(TunnelState.RECONNECTING, TunnelReason.USER_RESTART, 5000);
         sinkA.await(TunnelState.UP, null, 5000);
         assertEquals(devices, driver.openDeviceCount());
         assertEquals(restartsBefore + 1, countersA.snapshot().restarts(), sinkA.historyCopy().toString());
+        assertTrue(countersA.snapshot().linkWriteBytes() >= linkWriteBefore, "the counters go on across the restart, as OpenVPN's");
         assertEquals(0, reloads.get(), "SIGUSR1 does not re-read the configuration");
         assertTraffic();
     }
