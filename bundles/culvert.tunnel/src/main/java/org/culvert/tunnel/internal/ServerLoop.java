@@ -67,6 +67,8 @@ final class ServerLoop {
     private final EventSet eventSet;
     private final ReadyEvents ready = new ReadyEvents(4);
     private final ServerDataThread[] threads;
+    /** Where the data threads lend their clients' handshakes (see {@link HandshakeWorkers}). */
+    final HandshakeWorkers handshakes;
     private final EventSet[] threadEvents;
     private final Consumer<ServerClientEvent> events;
     private final Counters counters = new Counters();
@@ -121,6 +123,7 @@ final class ServerLoop {
         this.linkOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
         this.tunOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
         this.eventSet = backend.open(4);
+        this.handshakes = HandshakeWorkers.forCores(this, batch, headroom, slotSize);
         this.threads = new ServerDataThread[plan.dataThreads()];
         this.threadEvents = new EventSet[threads.length];
         try {
@@ -168,8 +171,10 @@ final class ServerLoop {
                 thread.start();
                 started.add(thread);
             }
+            handshakes.start(name);
             linkThread();
         } finally {
+            handshakes.stop(); // first: the data threads then own every client again
             for (ServerDataThread t : threads) {
                 t.requestStop();
             }
@@ -760,7 +765,7 @@ final class ServerLoop {
         for (ServerDataThread t : threads) {
             sum = add(sum, t.counters.snapshot());
         }
-        return sum;
+        return handshakes.counters(sum, ServerLoop::add);
     }
 
     private static TunnelCounters add(TunnelCounters a, TunnelCounters b) {
