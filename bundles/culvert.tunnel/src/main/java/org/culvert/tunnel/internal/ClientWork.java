@@ -7,6 +7,7 @@ import org.culvert.api.packet.PacketBatch;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.ServerClientEvent;
 import org.culvert.openvpn.session.Incoming;
+import org.culvert.openvpn.session.TimerEvent;
 
 /**
  * What the server does with one client's packet once the client's owner has it: OpenVPN's
@@ -76,6 +77,30 @@ final class ClientWork {
             // a control packet may move the engine's timers earlier (retransmission, hand-window)
             rearm(m);
         }
+    }
+
+    /**
+     * {@code m}'s due timers: the server's ping-restart, inactivity and a failed handshake close it
+     * (silently, as OpenVPN's server does); else the engine's decisions and packets.
+     */
+    void timers(MultiInstance m) {
+        TimerEvent event = m.session.checkTimers();
+        if (event == TimerEvent.PING_RESTART || event == TimerEvent.PING_EXIT) {
+            owner.close(m, "ping-restart: no packet from the client");
+            return;
+        }
+        if (event == TimerEvent.INACTIVE) {
+            owner.close(m, "inactive");
+            return;
+        }
+        if (event == TimerEvent.HANDSHAKE_FAILED) {
+            owner.close(m, "TLS handshake failed: " + m.session.failure());
+            return;
+        }
+        decide(m);
+        established(m);
+        sessionOutput(m);
+        m.nextTimer = m.session.nextTimerMillis();
     }
 
     /** Plans {@code m}'s next timer run from its engine. */

@@ -27,16 +27,18 @@ import org.culvert.api.tunnel.TunnelCounters;
  * the lock and the return queue order the worker's writes before the data thread's next reads. What
  * only the data thread does for a client (its close, its timers, a client-kill) waits for the return.
  *
- * <p><b>Bounds.</b> As many workers as cores; at most {@code loans} clients lent at once, each holding
- * at most {@link #PACKETS_PER_LOAN} packets: a control packet that finds every loan out, or its loan
- * full, is dropped and counted ({@link DropReason#QUEUE_FULL}), as a full socket buffer would drop it,
- * and the client's reliability layer sends it again. Loans and their packet slots are reused, so the
+ * <p><b>Bounds.</b> As many workers as cores; at most {@code loans} clients lent at once (as many as
+ * {@code --max-clients}, so that in a storm every client waits its turn in the queue rather than losing
+ * its packet and waiting for its retransmission), each holding at most {@link #PACKETS_PER_LOAN}
+ * packets: a control packet that finds every loan out, or its loan full, is dropped and counted
+ * ({@link DropReason#QUEUE_FULL}), as a full socket buffer would drop it, and the client's reliability
+ * layer sends it again. Loans and their packet slots (made on a loan's first use) are reused, so the
  * data path allocates nothing for them.
  */
 final class HandshakeWorkers {
     /** Packets a lent client may have waiting: a TLS flight of a few control packets and their retransmissions. */
     static final int PACKETS_PER_LOAN = 8;
-    /** Loans per worker: the clients whose handshake may be queued or running at once, per core. */
+    /** Loans per worker at least: the clients whose handshake may be queued or running at once, per core. */
     static final int LOANS_PER_WORKER = 128;
 
     /** One client lent to a worker, with the packets that came for it meanwhile. */
@@ -48,6 +50,8 @@ final class HandshakeWorkers {
         private boolean finished;
         MultiInstance instance;
         ServerDataThread lender;
+        /** Whether the client's timers are due (run before its packets). Set by the data thread before the loan is queued. */
+        boolean timers;
         /** Worker, then data thread after the return: the close the worker's work asked for. */
         String closeWhy;
 
@@ -111,10 +115,10 @@ final class HandshakeWorkers {
         }
     }
 
-    /** One worker per core, as many loans per worker as {@link #LOANS_PER_WORKER}. */
-    static HandshakeWorkers forCores(ServerLoop server, int batchSize, int headroom, int slotSize) {
+    /** One worker per core; a loan for each of {@code maxClients}, at least {@link #LOANS_PER_WORKER} per worker. */
+    static HandshakeWorkers forCores(ServerLoop server, int maxClients, int batchSize, int headroom, int slotSize) {
         int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return new HandshakeWorkers(server, cores, cores * LOANS_PER_WORKER, batchSize, headroom, slotSize);
+        return new HandshakeWorkers(server, cores, Math.max(cores * LOANS_PER_WORKER, maxClients), batchSize, headroom, slotSize);
     }
 
     void start(String name) {
@@ -146,8 +150,9 @@ final class HandshakeWorkers {
     }
 
     /**
-     * Data thread: lends {@code m} with its first packet to a worker; null when every loan is out (the
-     * caller drops the packet). The caller marks {@code m} lent before anything else of it.
+     * Data thread: lends {@code m} with its first packet to a worker, or with none ({@code packet}
+     * null) for its due timers; null when every loan is out (the caller drops the packet, or runs the
+     * timers itself). The caller marks {@code m} lent before anything else of it.
      */
     Loan lend(MultiInstance m, ServerDataThread lender, ByteBuffer packet, int kind, SocketAddress source) {
         Loan loan = free.poll();
@@ -162,7 +167,10 @@ final class HandshakeWorkers {
             loan.instance = m;
             loan.lender = lender;
             loan.closeWhy = null;
-            loan.packets.offer(packet, kind, m, source);
+            loan.timers = packet == null;
+            if (packet != null) {
+                loan.packets.offer(packet, kind, m, source);
+            }
         }
         ready.add(loan); // never full: there are no more loans than its capacity
         return loan;
@@ -226,6 +234,15 @@ final class HandshakeWorkers {
         private void serve(Loan loan) {
             current = loan;
             MultiInstance m = loan.instance;
+            if (loan.timers && !m.halted) {
+                try {
+                    work.timers(m);
+                } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                    work.counters.drop(DropReason.INTERNAL_ERROR);
+                    faults.record("client " + m.clientId + " timers (handshake worker)", e);
+                    close(m, "its session failed");
+                }
+            }
             while (true) {
                 batch.count(0);
                 loan.take(batch, kinds, owners);

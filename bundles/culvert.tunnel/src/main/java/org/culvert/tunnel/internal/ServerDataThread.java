@@ -12,8 +12,6 @@ import org.culvert.api.event.ReadyEvents;
 import org.culvert.api.packet.PacketBatch;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.ServerClientEvent;
-import org.culvert.openvpn.session.Incoming;
-import org.culvert.openvpn.session.TimerEvent;
 
 /**
  * One data-path thread of the server: it owns a share of the clients (their engines, timers and
@@ -278,24 +276,18 @@ final class ServerDataThread implements Runnable, ClientWork.Owner {
                     continue;
                 }
                 if (now - m.nextTimer >= 0) {
-                    TimerEvent event = m.session.checkTimers();
-                    if (event == TimerEvent.PING_RESTART || event == TimerEvent.PING_EXIT) {
-                        // the server's ping-restart closes the client silently (no message, no restart)
-                        close(m, "ping-restart: no packet from the client");
+                    if (!m.established && server.handshakes != null) {
+                        // a handshaking client's timers (its decisions, scripts) run on a worker too
+                        HandshakeWorkers.Loan loan = server.handshakes.lend(m, this, null, Handoff.FROM_LINK, null);
+                        if (loan != null) {
+                            m.loan = loan;
+                            continue;
+                        }
+                    }
+                    client.timers(m);
+                    if (m.halted) {
                         continue;
                     }
-                    if (event == TimerEvent.INACTIVE) {
-                        close(m, "inactive");
-                        continue;
-                    }
-                    if (event == TimerEvent.HANDSHAKE_FAILED) {
-                        close(m, "TLS handshake failed: " + m.session.failure());
-                        continue;
-                    }
-                    client.decide(m);
-                    client.established(m);
-                    client.sessionOutput(m);
-                    m.nextTimer = m.session.nextTimerMillis();
                 }
             } catch (RuntimeException | AssertionError | StackOverflowError e) {
                 counters.drop(DropReason.INTERNAL_ERROR);

@@ -123,7 +123,7 @@ final class ServerLoop {
         this.linkOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
         this.tunOut = new Handoff(plan.handoffSlots() * plan.dataThreads(), slotSize);
         this.eventSet = backend.open(4);
-        this.handshakes = HandshakeWorkers.forCores(this, batch, headroom, slotSize);
+        this.handshakes = HandshakeWorkers.forCores(this, plan.maxClients(), batch, headroom, slotSize);
         this.threads = new ServerDataThread[plan.dataThreads()];
         this.threadEvents = new EventSet[threads.length];
         try {
