@@ -1,8 +1,5 @@
 package org.culvert.tunnel.internal;
 
-import static org.culvert.tunnel.internal.ServerHarness.clientAddress;
-import static org.culvert.tunnel.internal.ServerHarness.ip;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,8 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.culvert.testkit.MemoryTunOsSide;
-import org.culvert.testkit.Packets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,20 +23,6 @@ class ServerHandshakeWorkersTest {
     @AfterEach
     void tearDown() throws Exception {
         h.close();
-    }
-
-    private static byte[] udp(String from, String to, String text) {
-        return Packets.ipv4Udp(ip(from), 1000, ip(to), 2000, text.getBytes());
-    }
-
-    private void assertCarries(int i, String tag) throws Exception {
-        MemoryTunOsSide os = h.clientOs(i);
-        byte[] down = udp("10.9.0.1", clientAddress(i), "to " + i + " " + tag);
-        assertTrue(h.os.inject(down));
-        assertArrayEquals(down, os.take(5000), () -> tag + ": " + h.loop.counters().drops());
-        byte[] up = udp(clientAddress(i), "10.9.0.1", "from " + i + " " + tag);
-        assertTrue(os.inject(up));
-        assertArrayEquals(up, h.os.take(5000), () -> tag + ": " + h.loop.counters().drops());
     }
 
     /** The stand-in engines, whose decisions about a handshaking client block while {@link #hold} is set. */
@@ -122,14 +103,14 @@ class ServerHandshakeWorkersTest {
         h.start(ServerPlan.defaults().withDataThreads(1), engines);
         h.client(1, "ping 1\nping-restart 30\n");
         h.awaitEstablished("client1");
-        assertCarries(1, "before");
+        h.assertCarries(1, "before");
 
         engines.hold = true;
         h.client(2, "ping 1\nping-restart 30\n");
         assertTrue(engines.entered.await(20, TimeUnit.SECONDS), "client2's handshake reached the engine's decisions");
         assertTrue(engines.heldOn.contains("-handshake-"), "held on a handshake worker, not a data thread: " + engines.heldOn);
         for (int round = 0; round < 20; round++) {
-            assertCarries(1, "while client2's handshake is held, round " + round);
+            h.assertCarries(1, "while client2's handshake is held, round " + round);
         }
         assertFalse(h.view.clients().stream().anyMatch(c -> c.established() && c.commonName().equals("client2")),
                 "client2 cannot be established while held");
@@ -137,7 +118,7 @@ class ServerHandshakeWorkersTest {
         engines.hold = false;
         engines.release.countDown();
         h.awaitEstablished("client1", "client2");
-        assertCarries(2, "after");
-        assertCarries(1, "after");
+        h.assertCarries(2, "after");
+        h.assertCarries(1, "after");
     }
 }
