@@ -27,7 +27,7 @@ import org.culvert.api.tunnel.TunnelCounters;
  * the lock and the return queue order the worker's writes before the data thread's next reads. What
  * only the data thread does for a client (its close, its timers, a client-kill) waits for the return.
  *
- * <p><b>Bounds.</b> As many workers as cores; at most {@code loans} clients lent at once (as many as
+ * <p><b>Bounds.</b> A worker per core but one; at most {@code loans} clients lent at once (as many as
  * {@code --max-clients}, so that in a storm every client waits its turn in the queue rather than losing
  * its packet and waiting for its retransmission), each holding at most {@link #PACKETS_PER_LOAN}
  * packets: a control packet that finds every loan out, or its loan full, is dropped and counted
@@ -115,10 +115,14 @@ final class HandshakeWorkers {
         }
     }
 
-    /** One worker per core; a loan for each of {@code maxClients}, at least {@link #LOANS_PER_WORKER} per worker. */
+    /**
+     * A worker per core but one, which stays for the link and data threads (a storm's public-key work
+     * then never takes every core from established clients); a loan for each of {@code maxClients}, at
+     * least {@link #LOANS_PER_WORKER} per worker.
+     */
     static HandshakeWorkers forCores(ServerLoop server, int maxClients, int batchSize, int headroom, int slotSize) {
-        int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return new HandshakeWorkers(server, cores, Math.max(cores * LOANS_PER_WORKER, maxClients), batchSize, headroom, slotSize);
+        int workers = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        return new HandshakeWorkers(server, workers, Math.max(workers * LOANS_PER_WORKER, maxClients), batchSize, headroom, slotSize);
     }
 
     void start(String name) {
