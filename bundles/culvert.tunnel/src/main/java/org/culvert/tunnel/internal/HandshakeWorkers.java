@@ -91,7 +91,15 @@ final class HandshakeWorkers {
     private final int headroom;
     private final int batchSize;
     private final ArrayBlockingQueue<Loan> free;
+    /**
+     * Loans of clients past their TLS handshake (keys made: the ACKs, PUSH_REQUEST, first data packets)
+     * and timer runs, served before {@link #ready}: cheap steps that finish a client need not wait
+     * behind other clients' public-key work.
+     */
+    private final ArrayBlockingQueue<Loan> urgent;
     private final ArrayBlockingQueue<Loan> ready;
+    /** One permit per queued loan. */
+    private final java.util.concurrent.Semaphore queued = new java.util.concurrent.Semaphore(0);
     private final Worker[] workers;
     private final List<Thread> threads = new ArrayList<>();
 
@@ -106,6 +114,7 @@ final class HandshakeWorkers {
         this.batchSize = batchSize;
         this.free = new ArrayBlockingQueue<>(loans);
         this.ready = new ArrayBlockingQueue<>(loans);
+        this.urgent = new ArrayBlockingQueue<>(loans);
         for (int i = 0; i < loans; i++) {
             free.add(new Loan(this));
         }
@@ -176,7 +185,9 @@ final class HandshakeWorkers {
                 loan.packets.offer(packet, kind, m, source);
             }
         }
-        ready.add(loan); // never full: there are no more loans than its capacity
+        // never full: there are no more loans than either queue holds
+        (packet == null || m.session.isUp() ? urgent : ready).add(loan);
+        queued.release();
         return loan;
     }
 
@@ -223,9 +234,9 @@ final class HandshakeWorkers {
         public void run() {
             try {
                 while (!stop) {
-                    Loan loan = ready.poll(1, TimeUnit.SECONDS);
-                    if (loan != null) {
-                        serve(loan);
+                    if (queued.tryAcquire(1, TimeUnit.SECONDS)) {
+                        Loan loan = urgent.poll();
+                        serve(loan != null ? loan : ready.poll());
                     }
                 }
             } catch (InterruptedException e) {
