@@ -13,7 +13,7 @@ import org.culvert.api.tunnel.TunnelCounters;
 
 /**
  * The server's handshake workers: a client that is not yet established (its TLS handshake, key
- * exchange, authentication and PUSH_REPLY, with their public-key work and scripts) is lent by its data
+ * exchange, the engine's decisions and PUSH_REPLY, with their public-key work) is lent by its data
  * thread to a worker for each run of control packets, so that the data thread keeps serving the
  * established clients' data packets while a storm of handshakes runs (issue 12).
  *

@@ -24,7 +24,7 @@ import org.culvert.api.tunnel.ServerClientEvent;
  * {@code multi_close_instance} happen, for the clients of this thread.
  *
  * <p>A client that is not established yet is lent to the {@link HandshakeWorkers} for each run of its
- * control packets (its TLS handshake's public-key work, key exchange, authentication, scripts and
+ * control packets (its TLS handshake's public-key work, key exchange, the engine's decisions and
  * PUSH_REPLY), so that a storm of handshakes does not hold up the established clients' data packets
  * here; their ownership passes as that class describes. Renegotiations of established clients run here,
  * in the engine's bounded steps. The per-packet work itself is {@link ClientWork}, shared with the
@@ -277,7 +277,7 @@ final class ServerDataThread implements Runnable, ClientWork.Owner {
                 }
                 if (now - m.nextTimer >= 0) {
                     if (!m.established && server.handshakes != null) {
-                        // a handshaking client's timers (its decisions, scripts) run on a worker too
+                        // a handshaking client's timers (retransmissions, the engine's decisions) run on a worker too
                         HandshakeWorkers.Loan loan = server.handshakes.lend(m, this, null, Handoff.FROM_LINK, null);
                         if (loan != null) {
                             m.loan = loan;
