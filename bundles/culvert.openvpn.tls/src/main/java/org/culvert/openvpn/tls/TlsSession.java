@@ -167,7 +167,7 @@ public final class TlsSession implements PeerEngine {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
-        TlsSettings.Resolved resolved = settings.resolve();
+        TlsSettings.Resolved resolved = settings.resolveForSession();
         PeerVerifier verifier;
         try {
             verifier = PeerVerifier.create(resolved.credentials().caCertificates(), settings.peerFingerprints(),

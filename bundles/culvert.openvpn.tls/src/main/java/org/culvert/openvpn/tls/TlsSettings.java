@@ -80,6 +80,8 @@ public final class TlsSettings {
     private final boolean peerKnown;
     private final boolean pull;
     private final boolean serverMode;
+    /** Server mode: the form {@link #resolveForSession} made once; guarded by this, dropped by {@link #wipe()}. */
+    private Resolved serverResolved;
     private final VerifyClientCert verifyClientCert;
     private final boolean pushPeerInfo;
     private final OccOptions occ;
@@ -172,6 +174,14 @@ public final class TlsSettings {
      * @since tls 1.1
      */
     public void wipe() {
+        Resolved cached;
+        synchronized (this) {
+            cached = serverResolved;
+            serverResolved = null;
+        }
+        if (cached != null) {
+            cached.credentials().close();
+        }
         if (key != null) {
             Arrays.fill(key, '\0');
         }
@@ -195,7 +205,26 @@ public final class TlsSettings {
         }
     }
 
-    /** The parsed and cross-checked form; what {@link TlsSession} runs on. */
+    /**
+     * What {@link TlsSession} runs on. In server mode the parsed and checked form is made once and each
+     * session gets its own handle on it: parsing the PEM, proving the key with a signature and testing
+     * {@code --dh}'s prime per client would cost every new client public-key work on the server's link
+     * thread (OpenVPN, too, loads its credentials once). The settings are immutable, so the form is too.
+     */
+    Resolved resolveForSession() throws TlsConfigException {
+        if (!serverMode) {
+            return resolve();
+        }
+        synchronized (this) {
+            if (serverResolved == null) {
+                serverResolved = resolve();
+            }
+            Resolved r = serverResolved;
+            return new Resolved(this, r.credentials().share(), r.profile(), r.dataCiphers(), r.fallback());
+        }
+    }
+
+    /** The parsed and cross-checked form, made afresh. */
     Resolved resolve() throws TlsConfigException {
         if (cert == null && pkcs12 == null) {
             throw new TlsConfigException("--cert", TlsConfigException.Reason.MISSING, "a certificate is required");

@@ -189,4 +189,28 @@ class TlsSettingsTest {
         }
         return sw.toString();
     }
+
+    @Test
+    void aServersSessionsShareOneParseOfTheCredentialsEachWithItsOwnHandle() throws Exception {
+        TlsSettings settings = TlsSessionTest.server().serverMode(true).build();
+        TlsSettings.Resolved a = settings.resolveForSession();
+        TlsSettings.Resolved b = settings.resolveForSession();
+        assertTrue(a.credentials() != b.credentials(), "each session closes its own handle");
+        assertTrue(a.credentials().privateKey() == b.credentials().privateKey(), "the key was parsed and proven once");
+        a.credentials().close();
+        assertThrows(IllegalStateException.class, () -> a.credentials().privateKey());
+        assertDoesNotThrow(() -> b.credentials().privateKey(), "closing one session's handle leaves the others'");
+        assertDoesNotThrow(() -> settings.resolveForSession().credentials().privateKey());
+        // wipe() drops the shared form with the key text: sessions built afterwards fail to load the key
+        settings.wipe();
+        assertThrows(TlsConfigException.class, settings::resolveForSession);
+    }
+
+    @Test
+    void aPointToPointPeerParsesItsCredentialsAfreshForEachSession() throws Exception {
+        TlsSettings settings = TlsSessionTest.server().build();
+        TlsSettings.Resolved a = settings.resolveForSession();
+        TlsSettings.Resolved b = settings.resolveForSession();
+        assertFalse(a.credentials().privateKey() == b.credentials().privateKey());
+    }
 }

@@ -10,7 +10,8 @@ import org.culvert.api.tunnel.ServerClient;
 
 /**
  * One client of the server: OpenVPN's {@code struct multi_instance}. Its engine and timers belong to
- * the data thread that owns it ({@link #owner}), so its packets keep their order; the link thread only
+ * the data thread that owns it ({@link #owner}), or to the handshake worker it is lent to meanwhile
+ * ({@link #loan}), so its packets keep their order; the link thread only
  * reads {@link #real} and hands packets over. Other threads see the published fields below.
  */
 final class MultiInstance {
@@ -68,6 +69,10 @@ final class MultiInstance {
     volatile String virtualIpv6Address = "";
     /** Owner thread: the key generation last seen (a later one is a REAUTH). */
     int keyGeneration;
+    /** Owner data thread: the loan while a handshake worker has the client ({@link HandshakeWorkers}), else null. */
+    HandshakeWorkers.Loan loan;
+    /** Owner data thread: what waits for the client's return from its worker (a close, a client-kill), or null. */
+    Runnable afterLoan;
     /** Owner thread: the next time its timers are due. */
     long nextTimer;
     private long bytesIn;

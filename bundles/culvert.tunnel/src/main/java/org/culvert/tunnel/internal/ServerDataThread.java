@@ -12,8 +12,6 @@ import org.culvert.api.event.ReadyEvents;
 import org.culvert.api.packet.PacketBatch;
 import org.culvert.api.tunnel.DropReason;
 import org.culvert.api.tunnel.ServerClientEvent;
-import org.culvert.openvpn.session.Incoming;
-import org.culvert.openvpn.session.TimerEvent;
 
 /**
  * One data-path thread of the server: it owns a share of the clients (their engines, timers and
@@ -25,18 +23,21 @@ import org.culvert.openvpn.session.TimerEvent;
  * (after the routing lookup), {@code multi_process_float}, {@code multi_connection_established} and
  * {@code multi_close_instance} happen, for the clients of this thread.
  *
- * <p>A client's TLS handshake runs here too, packet by packet, in the engine's bounded steps: a
- * handshake costs its own thread one private-key operation at a time, never the other threads.
- * Nothing a client sends can stop the thread: a packet that makes the engine throw is a counted drop,
+ * <p>A client that is not established yet is lent to the {@link HandshakeWorkers} for each run of its
+ * control packets (its TLS handshake's public-key work, key exchange, the engine's decisions and
+ * PUSH_REPLY), so that a storm of handshakes does not hold up the established clients' data packets
+ * here; their ownership passes as that class describes. Renegotiations of established clients run here,
+ * in the engine's bounded steps. The per-packet work itself is {@link ClientWork}, shared with the
+ * workers. Nothing a client sends can stop the thread: a packet that makes the engine throw is a counted drop,
  * a session whose timers throw is closed.
  */
-final class ServerDataThread implements Runnable {
-    private static final int OUTPUT_PER_CALL = 64;
+final class ServerDataThread implements Runnable, ClientWork.Owner {
     /** OpenVPN closes a client 5 s after its control-channel EXIT; a client-kill waits as long for the message to go out. */
     static final long KILL_DELAY_MILLIS = 2000;
 
     final int index;
-    final Counters counters = new Counters();
+    final Counters counters;
+    private final ClientWork client;
     final Handoff inbound;
     private final ServerLoop server;
     private final EventSet events;
@@ -44,11 +45,10 @@ final class ServerDataThread implements Runnable {
     private final PacketBatch work;
     private final int[] kinds;
     private final Object[] owners;
-    private final PacketBatch output;
     private final List<MultiInstance> mine = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final Mroute.Addr src = new Mroute.Addr();
-    private final Mroute.Addr dst = new Mroute.Addr();
+    /** Loans the workers gave back, to take the clients back from. */
+    private final ConcurrentLinkedQueue<HandshakeWorkers.Loan> returns = new ConcurrentLinkedQueue<>();
     private final FaultLog faults;
     private volatile boolean stop;
     /** Clients owned, for placing new ones on the least loaded thread. */
@@ -66,7 +66,8 @@ final class ServerDataThread implements Runnable {
         this.work = PacketBatch.allocate(batchSize, headroom, slotSize);
         this.kinds = new int[batchSize];
         this.owners = new Object[batchSize];
-        this.output = PacketBatch.allocate(1, headroom, slotSize);
+        this.client = new ClientWork(server, this, headroom, slotSize);
+        this.counters = client.counters;
         this.faults = new FaultLog(server.log, server.clock);
     }
 
@@ -113,6 +114,12 @@ final class ServerDataThread implements Runnable {
         }
     }
 
+    /** A worker: the client of {@code loan} is this thread's again. */
+    void returned(HandshakeWorkers.Loan loan) {
+        returns.add(loan);
+        events.wakeup();
+    }
+
     void requestStop() {
         stop = true;
         events.wakeup();
@@ -129,6 +136,7 @@ final class ServerDataThread implements Runnable {
             server.requestExit();
         } finally {
             for (MultiInstance m : new ArrayList<>(mine)) {
+                m.loan = null; // the workers stopped before this thread
                 close(m, "server stopping");
             }
             faults.flush();
@@ -136,6 +144,10 @@ final class ServerDataThread implements Runnable {
     }
 
     private void turn() throws IOException {
+        for (HandshakeWorkers.Loan l = returns.poll(); l != null; l = returns.poll()) {
+            takeBack(l);
+            server.handshakes.release(l); // only now: its return notice is the last thing that names it
+        }
         for (Runnable c = commands.poll(); c != null; c = commands.poll()) {
             c.run();
         }
@@ -151,10 +163,13 @@ final class ServerDataThread implements Runnable {
                 continue;
             }
             try {
+                if (lent(m, work.slot(i), kinds[i], work.source(i))) {
+                    continue;
+                }
                 if (kinds[i] == Handoff.FROM_LINK) {
-                    incomingLink(m, work.slot(i), work.source(i));
+                    client.incomingLink(m, work.slot(i), work.source(i));
                 } else {
-                    incomingTun(m, work.slot(i));
+                    client.incomingTun(m, work.slot(i));
                 }
             } catch (RuntimeException | AssertionError | StackOverflowError e) {
                 counters.drop(DropReason.INTERNAL_ERROR);
@@ -165,8 +180,96 @@ final class ServerDataThread implements Runnable {
         if (now - nextTimers >= 0) {
             nextTimers = timers(now);
         }
-        if (n == 0 && commands.isEmpty() && inbound.size() == 0) {
+        if (n == 0 && commands.isEmpty() && returns.isEmpty() && inbound.size() == 0) {
             events.wait(Math.max(1, nextTimers - server.clock.millis()), ready);
+        }
+    }
+
+    /**
+     * A packet of {@code m} that goes to a handshake worker: every packet while {@code m} is lent (its
+     * order kept), and a control packet of a client not established yet, which lends it. True when the
+     * packet was taken (or dropped, counted, for want of room); false when this thread runs it.
+     */
+    private boolean lent(MultiInstance m, java.nio.ByteBuffer slot, int kind, SocketAddress source) {
+        HandshakeWorkers.Loan loan = m.loan;
+        if (loan != null) {
+            int r = loan.add(slot, kind, source);
+            if (r >= 0) {
+                if (r == 0) {
+                    counters.drop(DropReason.QUEUE_FULL);
+                }
+                return true;
+            }
+            takeBack(loan); // the worker is done with it
+            if (m.halted) {
+                return true;
+            }
+        }
+        if (m.established || kind != Handoff.FROM_LINK || server.handshakes == null || isData(slot)) {
+            return false;
+        }
+        loan = server.handshakes.lend(m, this, slot, kind, source);
+        if (loan == null) {
+            counters.drop(DropReason.QUEUE_FULL); // every loan is out: the client sends it again
+        } else {
+            m.loan = loan;
+        }
+        return true;
+    }
+
+    private static boolean isData(java.nio.ByteBuffer slot) {
+        if (!slot.hasRemaining()) {
+            return false;
+        }
+        int op = (slot.get(slot.position()) & 0xFF) >>> 3;
+        return op == ServerLoop.P_DATA_V1 || op == ServerLoop.P_DATA_V2;
+    }
+
+    /**
+     * {@code m} comes back from a worker (its loan is finished): what it asked for and what waited for
+     * it happen now. The loan itself is released when its return notice arrives, so that a notice
+     * never finds it lent again.
+     */
+    private void takeBack(HandshakeWorkers.Loan loan) {
+        MultiInstance m = loan.instance;
+        if (m == null || m.loan != loan) {
+            return; // taken back already, when a packet found the loan finished
+        }
+        m.loan = null;
+        String why = loan.closeWhy;
+        if (why != null) {
+            close(m, why);
+        }
+        Runnable waiting = m.afterLoan;
+        m.afterLoan = null;
+        if (waiting != null) {
+            waiting.run();
+        }
+        if (!m.halted) {
+            client.rearm(m);
+            if (m.closeAtMillis != 0) {
+                timerAt(m.closeAtMillis);
+            }
+        }
+    }
+
+    /** Runs {@code action} on {@code m} now, or once a worker gave it back. This thread. */
+    private boolean deferWhileLent(MultiInstance m, Runnable action) {
+        if (m.loan == null) {
+            return false;
+        }
+        Runnable before = m.afterLoan;
+        m.afterLoan = before == null ? action : () -> {
+            before.run();
+            action.run();
+        };
+        return true;
+    }
+
+    @Override
+    public void timerAt(long millis) {
+        if (millis - nextTimers < 0) {
+            nextTimers = millis;
         }
     }
 
@@ -177,166 +280,13 @@ final class ServerDataThread implements Runnable {
         nextTimers = m.nextTimer;
     }
 
-    /** {@code multi_process_incoming_link} for one packet of {@code m}, after the demultiplexing. */
-    private void incomingLink(MultiInstance m, ByteBuffer slot, SocketAddress source) {
-        int length = slot.remaining();
-        counters.linkRead(length);
-        m.read(length);
-        PeerSession s = m.session;
-        Incoming verdict = s.decapsulate(slot);
-        boolean data = false;
-        if (verdict == Incoming.DROP) {
-            counters.drop(s.lastDropReason());
-        } else {
-            data = s.lastAcceptedWasData();
-            if (data) {
-                counters.linkAuthRead(slot.remaining());
-                if (source != null && !source.equals(m.real)) {
-                    if (!server.processFloat(m, source)) {
-                        counters.drop(DropReason.UNKNOWN_PEER);
-                        return;
-                    }
-                }
-            }
-            if (verdict == Incoming.TUN_PACKET) {
-                fromClient(m, slot);
-            } else if (verdict == Incoming.PEER_EXIT) {
-                close(m, "client sent an exit notification");
-                return;
-            }
-        }
-        decide(m);
-        established(m);
-        sessionOutput(m);
-        if (!data) {
-            // a control packet may move the engine's timers earlier (retransmission, hand-window)
-            rearm(m);
-        }
-    }
-
-    private void rearm(MultiInstance m) {
-        long next = m.session.nextTimerMillis();
-        m.nextTimer = next;
-        if (next - nextTimers < 0) {
-            nextTimers = next;
-        }
-    }
-
-    /**
-     * After decryption: the source check and the routing of a client's packet (client-to-client
-     * inside the server, else to the tun).
-     */
-    private void fromClient(MultiInstance m, ByteBuffer slot) {
-        if (!m.established) {
-            counters.drop(DropReason.NO_KEY);
-            return;
-        }
-        boolean tap = server.plan.tap();
-        int flags = Mroute.extract(slot, tap, src, dst);
-        if ((flags & Mroute.SUCCEEDED) == 0) {
-            counters.drop(DropReason.MALFORMED);
-            return;
-        }
-        long now = server.clock.millis();
-        if (tap) {
-            if (!server.mroute.learn(src, m, now)) {
-                counters.drop(DropReason.BAD_SOURCE);
-                return;
-            }
-        } else if (server.mroute.lookup(src, now) != m) {
-            counters.drop(DropReason.BAD_SOURCE);
-            return;
-        }
-        if (server.plan.clientToClient()) {
-            if ((flags & (Mroute.BCAST | Mroute.MCAST)) != 0) {
-                server.toAllClients(slot, m, counters);
-            } else {
-                MultiInstance target = server.mroute.lookup(dst, now);
-                if (target != null) {
-                    if (target != m) {
-                        target.owner.handOver(slot, Handoff.FROM_TUN, target, null, counters);
-                    } else {
-                        counters.drop(DropReason.NO_ROUTE); // to itself: OpenVPN drops it too
-                    }
-                    return;
-                }
-            }
-        }
-        server.toTun(slot, counters);
-    }
-
-    /** {@code multi_process_incoming_tun} for a packet routed to {@code m}: encrypted and sent to its address. */
-    private void incomingTun(MultiInstance m, ByteBuffer slot) {
-        if (!m.established) {
-            counters.drop(DropReason.NO_KEY);
-            return;
-        }
-        DropReason dropped = m.session.encapsulate(slot);
-        if (dropped != null) {
-            counters.drop(dropped);
-            return;
-        }
-        toLink(m, slot);
-    }
-
-    private void toLink(MultiInstance m, ByteBuffer slot) {
-        int length = slot.remaining();
-        if (server.toLink(slot, m, counters)) {
-            m.wrote(length);
-        }
-    }
-
-    /** The engine's own packets (handshake, acks, pings, OCC) for {@code m}. */
-    private void sessionOutput(MultiInstance m) {
-        for (int i = 0; i < OUTPUT_PER_CALL && !m.halted; i++) {
-            output.clear();
-            ByteBuffer slot = output.slot(0);
-            if (!m.session.pollOutgoing(slot, output.headroom())) {
-                return;
-            }
-            toLink(m, slot);
-        }
-    }
-
-    /** The engine's decisions (authentication, PUSH_REPLY) and the close it asks for. */
-    private void decide(MultiInstance m) {
-        if (m.halted) {
-            return;
-        }
-        long closeAt = server.engines.step(m, server);
-        if (closeAt != 0 && (m.closeAtMillis == 0 || closeAt - m.closeAtMillis < 0)) {
-            m.closeAtMillis = closeAt;
-            nextTimers = Math.min(nextTimers, closeAt);
-        }
-    }
-
-    /** {@code multi_connection_established}, once the client has its keys; REAUTH for later keys. */
-    private void established(MultiInstance m) {
-        if (m.halted || !m.session.isUp()) {
-            return;
-        }
-        if (m.established) {
-            int generation = m.session.keyGeneration();
-            if (generation != m.keyGeneration) {
-                m.keyGeneration = generation;
-                server.publish(ServerClientEvent.Kind.REAUTH, m, "", false, Math.max(0, generation - 1));
-            }
-            return;
-        }
-        if (!server.connectionEstablished(m)) {
-            close(m, "no address for the client");
-            return;
-        }
-        m.keyGeneration = m.session.keyGeneration();
-    }
-
     /** Runs the clients' timers that are due; returns when the next is due. */
     private long timers(long now) {
         long next = now + 1000;
         for (int i = mine.size() - 1; i >= 0; i--) {
             MultiInstance m = mine.get(i);
-            if (m.halted) {
-                continue;
+            if (m.halted || m.loan != null) {
+                continue; // a lent client's timers are planned again when it comes back
             }
             try {
                 if (m.closeAtMillis != 0 && now - m.closeAtMillis >= 0) {
@@ -344,24 +294,18 @@ final class ServerDataThread implements Runnable {
                     continue;
                 }
                 if (now - m.nextTimer >= 0) {
-                    TimerEvent event = m.session.checkTimers();
-                    if (event == TimerEvent.PING_RESTART || event == TimerEvent.PING_EXIT) {
-                        // the server's ping-restart closes the client silently (no message, no restart)
-                        close(m, "ping-restart: no packet from the client");
+                    if (!m.established && server.handshakes != null) {
+                        // a handshaking client's timers (retransmissions, the engine's decisions) run on a worker too
+                        HandshakeWorkers.Loan loan = server.handshakes.lend(m, this, null, Handoff.FROM_LINK, null);
+                        if (loan != null) {
+                            m.loan = loan;
+                            continue;
+                        }
+                    }
+                    client.timers(m);
+                    if (m.halted) {
                         continue;
                     }
-                    if (event == TimerEvent.INACTIVE) {
-                        close(m, "inactive");
-                        continue;
-                    }
-                    if (event == TimerEvent.HANDSHAKE_FAILED) {
-                        close(m, "TLS handshake failed: " + m.session.failure());
-                        continue;
-                    }
-                    decide(m);
-                    established(m);
-                    sessionOutput(m);
-                    m.nextTimer = m.session.nextTimerMillis();
                 }
             } catch (RuntimeException | AssertionError | StackOverflowError e) {
                 counters.drop(DropReason.INTERNAL_ERROR);
@@ -384,15 +328,19 @@ final class ServerDataThread implements Runnable {
         if (!server.engines.sendControl(m.session, message)) {
             return false;
         }
-        sessionOutput(m);
-        rearm(m); // its retransmission
+        client.sessionOutput(m);
+        client.rearm(m); // its retransmission
         return true;
     }
 
     /** The server's stop: {@code message} to each established client of this thread, noted in {@code told}. This thread. */
     void exitNotify(String message, java.util.Collection<MultiInstance> told) {
         for (MultiInstance m : mine) {
-            if (m.established && !m.halted && sendControl(m, message)) {
+            if (m.established && !m.halted && !deferWhileLent(m, () -> {
+                if (!m.halted && sendControl(m, message)) {
+                    told.add(m);
+                }
+            }) && sendControl(m, message)) {
                 told.add(m);
             }
         }
@@ -400,20 +348,21 @@ final class ServerDataThread implements Runnable {
 
     /** {@code client-kill}: the message (if the engine can send it) and the close shortly after. This thread. */
     void clientKill(MultiInstance m, String message) {
-        if (m.halted) {
+        if (m.halted || deferWhileLent(m, () -> clientKill(m, message))) {
             return;
         }
         if (sendControl(m, message)) {
             m.closeAtMillis = server.clock.millis() + KILL_DELAY_MILLIS;
-            nextTimers = Math.min(nextTimers, m.closeAtMillis);
+            timerAt(m.closeAtMillis);
         } else {
             close(m, "client-kill");
         }
     }
 
-    /** {@code multi_close_instance}. This thread. */
-    void close(MultiInstance m, String why) {
-        if (m.halted) {
+    /** {@code multi_close_instance}; for a lent client, once a worker gave it back. This thread. */
+    @Override
+    public void close(MultiInstance m, String why) {
+        if (m.halted || deferWhileLent(m, () -> close(m, why))) {
             return;
         }
         m.halted = true;

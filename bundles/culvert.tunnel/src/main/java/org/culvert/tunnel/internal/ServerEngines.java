@@ -8,8 +8,10 @@ import java.util.Map;
  * What the server loop needs of OpenVPN's protocol engine in the server role, one method per need:
  * the seam where the TLS engine's server side (stateless cookie, peer-info, PUSH_REPLY, client-kill
  * messages) plugs in. {@link OpenVpnServerEngines} is the real one over the TLS engine's server role
- * (tests also use a stand-in over the point-to-point {@code tls-server} engine). Methods taking a {@link PeerSession} are called on the session's data
- * thread; {@link #admit} on the link thread.
+ * (tests also use a stand-in over the point-to-point {@code tls-server} engine). Methods taking a
+ * {@link PeerSession}, and {@link #step}, are called on the thread that owns the client (its data
+ * thread, or the handshake worker it is lent to, see {@link HandshakeWorkers}); {@link #admit} on the
+ * link thread.
  */
 interface ServerEngines {
     /** What becomes of a packet from an address that has no instance. */
@@ -94,7 +96,7 @@ interface ServerEngines {
     }
 
     /**
-     * On the client's data thread after each of its packets and timer runs: the engine's decisions
+     * On the client's owner thread after each of its packets and timer runs: the engine's decisions
      * about the client (OpenVPN's authentication, {@code client-connect} and PUSH_REPLY), which may set
      * {@link MultiInstance#lease} before the keys are up.
      *

@@ -71,6 +71,8 @@ final class ServerLoop {
     private final EventSet eventSet;
     private final ReadyEvents ready;
     private final ServerDataThread[] threads;
+    /** Where the data threads lend their clients' handshakes (see {@link HandshakeWorkers}). */
+    final HandshakeWorkers handshakes;
     private final EventSet[] threadEvents;
     private final Consumer<ServerClientEvent> events;
     final Counters counters = new Counters();
@@ -145,6 +147,7 @@ final class ServerLoop {
         this.eventSet = backend.open(listener == null ? 4 : MultiTcp.eventSetSize(maxStreams));
         this.ready = new ReadyEvents(listener == null ? 4 : 64);
         this.tcp = listener == null ? null : new MultiTcp(this, listener, eventSet, counters, maxStreams, batch, headroom, slotSize);
+        this.handshakes = HandshakeWorkers.forCores(this, plan.maxClients(), batch, headroom, slotSize);
         this.threads = new ServerDataThread[plan.dataThreads()];
         this.threadEvents = new EventSet[threads.length];
         try {
@@ -192,8 +195,10 @@ final class ServerLoop {
                 thread.start();
                 started.add(thread);
             }
+            handshakes.start(name);
             linkThread();
         } finally {
+            handshakes.stop(); // first: the data threads then own every client again
             if (tcp != null) {
                 tcp.close(); // the streams are the loop's; the listener is the caller's
             }
@@ -860,7 +865,7 @@ final class ServerLoop {
         for (ServerDataThread t : threads) {
             sum = Counters.sum(sum, t.counters.snapshot());
         }
-        return sum;
+        return handshakes.counters(sum, Counters::sum);
     }
 
     /** Clients, counted against {@code --max-clients}. Any thread. */

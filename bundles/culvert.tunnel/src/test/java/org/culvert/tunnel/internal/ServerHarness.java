@@ -216,6 +216,22 @@ final class ServerHarness implements AutoCloseable {
         return !thread.isAlive();
     }
 
+    /** A UDP packet from {@code from} to {@code to} carrying {@code text}. */
+    static byte[] udp(String from, String to, String text) {
+        return org.culvert.testkit.Packets.ipv4Udp(ip(from), 1000, ip(to), 2000, text.getBytes());
+    }
+
+    /** Client {@code i} (at its default address) carries a packet each way within 5 s; {@code tag} names the moment. */
+    void assertCarries(int i, String tag) throws Exception {
+        MemoryTunOsSide c = clientOs(i);
+        byte[] down = udp("10.9.0.1", clientAddress(i), "to " + i + " " + tag);
+        org.junit.jupiter.api.Assertions.assertTrue(os.inject(down));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(down, c.take(5000), () -> tag + ": " + loop.counters().drops());
+        byte[] up = udp(clientAddress(i), "10.9.0.1", "from " + i + " " + tag);
+        org.junit.jupiter.api.Assertions.assertTrue(c.inject(up));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(up, os.take(5000), () -> tag + ": " + loop.counters().drops());
+    }
+
     MemoryTunOsSide clientOs(int i) throws InterruptedException {
         return MemoryTunHub.awaitOsSide("memc" + i + "_" + id, 10_000);
     }

@@ -189,6 +189,15 @@ public final class Credentials implements AutoCloseable {
         return k;
     }
 
+    /**
+     * Another handle on the same parsed identity, closed on its own: a server's sessions share what
+     * was parsed and checked once (Bouncy Castle's key parameters are immutable, so sessions on
+     * several threads may sign with them at once). Throws once this handle is closed.
+     */
+    public Credentials share() {
+        return new Credentials(chainDer, leaf, privateKey(), keyType, caCertificates);
+    }
+
     /** Drops the private key (see the class comment for what Java leaves behind); idempotent. */
     @Override
     public void close() {
