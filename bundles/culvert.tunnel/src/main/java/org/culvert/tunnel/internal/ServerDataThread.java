@@ -84,13 +84,19 @@ final class ServerDataThread implements Runnable, ClientWork.Owner {
      * not with the client's next packet) and its timers.
      */
     void postToClient(MultiInstance m, Runnable command) {
-        post(() -> {
+        Runnable late = () -> {
             command.run();
             if (!m.halted) {
-                decide(m);
-                established(m);
-                sessionOutput(m);
-                rearm(m);
+                client.decide(m);
+                client.established(m);
+                client.sessionOutput(m);
+                client.rearm(m);
+            }
+        };
+        // A client lent to a handshake worker is the worker's until it comes back: the step waits for it.
+        post(() -> {
+            if (!m.halted && !deferWhileLent(m, late)) {
+                late.run();
             }
         });
     }

@@ -216,11 +216,6 @@ final class ServerHarness implements AutoCloseable {
         return !thread.isAlive();
     }
 
-    /** A UDP packet from {@code from} to {@code to} carrying {@code text}. */
-    static byte[] udp(String from, String to, String text) {
-        return org.culvert.testkit.Packets.ipv4Udp(ip(from), 1000, ip(to), 2000, text.getBytes());
-    }
-
     /** Client {@code i} (at its default address) carries a packet each way within 5 s; {@code tag} names the moment. */
     void assertCarries(int i, String tag) throws Exception {
         MemoryTunOsSide c = clientOs(i);
