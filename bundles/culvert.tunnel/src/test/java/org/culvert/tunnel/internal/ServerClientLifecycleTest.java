@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /** Clients coming and going: timers, kill and client-kill, a flood, max-clients, order across data threads. */
 class ServerClientLifecycleTest {
+    /** Packets a sender of the order test may have in flight per client and direction. */
+    private static final int WINDOW = 64;
     private final ServerHarness h = new ServerHarness();
 
     @AfterEach
@@ -186,10 +188,19 @@ class ServerClientLifecycleTest {
         MemoryTunOsSide[] os = {null, h.clientOs(1), h.clientOs(2), h.clientOs(3)};
         int perClient = 3000;
         Thread[] senders = new Thread[4];
+        // The last packet number each side saw per client (order is kept, so drops do not hold the window).
+        java.util.concurrent.atomic.AtomicIntegerArray upSeen = new java.util.concurrent.atomic.AtomicIntegerArray(new int[] {-1, -1, -1, -1});
+        java.util.concurrent.atomic.AtomicIntegerArray downSeen = new java.util.concurrent.atomic.AtomicIntegerArray(new int[] {-1, -1, -1, -1});
         for (int i = 1; i <= 3; i++) {
             int c = i;
             senders[i] = new Thread(() -> {
                 for (int n = 0; n < perClient; n++) {
+                    // A window of packets in flight per client, so that the test checks order, not how much a
+                    // loaded machine's queues hold (waiting at most 20 ms).
+                    long waitUntil = System.nanoTime() + 20_000_000L;
+                    while ((n - upSeen.get(c) > WINDOW || n - downSeen.get(c) > WINDOW) && System.nanoTime() < waitUntil) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                    }
                     byte[] p = udp(clientAddress(c), "10.9.0.1", c + ":" + n);
                     while (!os[c].inject(p)) {
                         Thread.onSpinWait();
@@ -220,6 +231,7 @@ class ServerClientLifecycleTest {
                 int n = Integer.parseInt(text[1]);
                 assertTrue(n > lastUp.getOrDefault(c, -1), "client " + c + " packet " + n + " after " + lastUp.get(c));
                 lastUp.put(c, n);
+                upSeen.set(c, n);
                 received++;
                 lastArrival = System.nanoTime();
             }
@@ -230,6 +242,7 @@ class ServerClientLifecycleTest {
                     assertTrue(n > lastDown[c], "to client " + c + ": packet " + n + " after " + lastDown[c]);
                     lastDown[c] = n;
                     downCount[c]++;
+                    downSeen.set(c, n);
                     lastArrival = System.nanoTime();
                 }
             }
