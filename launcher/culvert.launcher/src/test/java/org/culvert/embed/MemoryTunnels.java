@@ -41,7 +41,7 @@ final class MemoryTunnels {
     /** A builder over the test bundles that shares the test kit, so the tests reach the memory devices. */
     static Culvert.Builder builder() {
         return Culvert.builder().bundleDir(bundleDir())
-                .frameworkProperty("org.osgi.framework.system.packages.extra", "org.culvert.testkit;version=\"1.1.0\"");
+                .frameworkProperty("org.osgi.framework.system.packages.extra", "org.culvert.testkit;version=\"1.2.0\"");
     }
 
     /** OpenVPN's static key file format: 256 random bytes as 16 lines of 32 hex digits between the markers. */

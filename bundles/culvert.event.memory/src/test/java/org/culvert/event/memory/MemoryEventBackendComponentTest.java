@@ -24,7 +24,7 @@ class MemoryEventBackendComponentTest {
     @Test
     void registersTheMemoryBackend(@TempDir Path storage) throws Exception {
         try (EmbeddedFramework fw = EmbeddedFramework.builder(storage)
-                .systemPackages(EmbeddedFramework.culvertApiExports(), "org.culvert.testkit;version=1.1.0")
+                .systemPackages(EmbeddedFramework.culvertApiExports(), "org.culvert.testkit;version=1.2.0")
                 .classPathBundle("org.osgi.util.function-").classPathBundle("org.osgi.util.promise-")
                 .classPathBundle("org.osgi.service.component-").classPathBundle("org.apache.felix.scr-")
                 .bundle(Paths.get("target", "classes"))

@@ -30,7 +30,7 @@ class MemoryTunDriverComponentTest {
     void registersTheMemoryDriverSharingTheHubAndClosesItsDevicesWhenStopped(@TempDir Path storage) throws Exception {
         try (EmbeddedFramework fw = EmbeddedFramework.builder(storage)
                 // The API and the test kit come from the class path, so the test shares their classes and the hub.
-                .systemPackages(EmbeddedFramework.culvertApiExports(), "org.culvert.testkit;version=1.1.0")
+                .systemPackages(EmbeddedFramework.culvertApiExports(), "org.culvert.testkit;version=1.2.0")
                 .classPathBundle("org.osgi.util.function-").classPathBundle("org.osgi.util.promise-")
                 .classPathBundle("org.osgi.service.component-").classPathBundle("org.apache.felix.scr-")
                 .bundle(Paths.get("target", "classes"))
