@@ -40,12 +40,12 @@ class ServerStormE2eTest {
 
     @BeforeAll
     static void prerequisites() {
-        assumeTrue(CLIENTS != null, "the e2e handshake storm runs only with -Dculvert.e2e.storm.clients=N (e.g. 100, or 1000 for issue 12's size)");
         E2eEnv.requireTools();
     }
 
     @Test
     void aStockClientKeepsPingingThroughAHandshakeStorm() throws Exception {
+        assumeTrue(CLIENTS != null, "the e2e handshake storm runs only with -Dculvert.e2e.storm.clients=N (e.g. 100, or 1000 for issue 12's size)");
         int n = CLIENTS;
         long stormSeconds = Long.getLong("culvert.e2e.storm.seconds", Math.max(60L, n * 3L / 10));
         try (ServerCase sc = ServerCase.create("server-storm", "duplicate-cn\n" + STORM_FREQ)) {
