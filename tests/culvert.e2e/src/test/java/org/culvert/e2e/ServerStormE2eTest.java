@@ -66,7 +66,7 @@ class ServerStormE2eTest {
             Process gen = sc.net.start(stormNs, sc.dir, genLog, List.of(E2eEnv.java().toString(), "-cp", System.getProperty("java.class.path"),
                     StormGenerator.class.getName(), sc.clientDir.resolve("client.conf").toString(), sc.serverAddrFor(1), "1194",
                     Integer.toString(n), Long.toString(stormSeconds)));
-            awaitLine(genLog, gen, "storm started");
+            ServerCase.awaitLogText(genLog, gen, "storm started", Duration.ofSeconds(30), "the storm generator");
             Path pingLog = sc.dir.resolve("ping-during-storm.log");
             Process ping = sc.net.start(sc.net.b(), sc.dir, pingLog, List.of("ping", "-n", "-q", "-i", "0.05", "10.8.0.1"));
             assertTrue(gen.waitFor(stormSeconds + 30, TimeUnit.SECONDS), "the generator did not end");
@@ -79,10 +79,9 @@ class ServerStormE2eTest {
             int connected = Integer.parseInt(done.group(1));
             long millis = Long.parseLong(done.group(3));
             int distinct = Integer.parseInt(done.group(4));
-            Matcher loss = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(Files.readString(pingLog));
-            assertTrue(loss.find(), "ping's summary: " + Files.readString(pingLog));
-            long transmitted = Long.parseLong(loss.group(1));
-            long received = Long.parseLong(loss.group(2));
+            Traffic.PingResult pings = Traffic.parsePing(Files.readString(pingLog));
+            long transmitted = pings.transmitted();
+            long received = pings.received();
             double lossPercent = 100.0 * (transmitted - received) / Math.max(1, transmitted);
             server.assertAlive("after the storm");
             Optional<Long> heapAfter = heapUsedAfterGc(server);
@@ -105,17 +104,6 @@ class ServerStormE2eTest {
             assertEquals(0, gen.exitValue(), "the generator's exit status");
             assertTrue(transmitted >= 5, "too few pings during the storm to measure: " + transmitted);
             assertTrue(lossPercent <= 5.0, "the stock client lost " + lossPercent + " % of its pings during the storm");
-        }
-    }
-
-    /** Waits until the generator's log holds {@code text}. */
-    private static void awaitLine(Path log, Process p, String text) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Pki.read(log).contains(text)) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("the storm generator did not start: " + Pki.read(log));
-            }
-            Peer.pause();
         }
     }
 
