@@ -177,6 +177,17 @@ final class ServerCase implements AutoCloseable {
         }
     }
 
+    /** Waits (up to {@code timeout}) until the log of {@code process} ({@code what}, a helper the test started) holds {@code text}. */
+    static void awaitLogText(Path log, Process process, String text, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!Pki.read(log).contains(text)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError(what + " did not start: " + Pki.read(log));
+            }
+            Peer.pause();
+        }
+    }
+
     @Override
     public void close() {
         for (int i = peers.size() - 1; i >= 0; i--) {

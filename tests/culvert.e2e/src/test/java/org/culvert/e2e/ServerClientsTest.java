@@ -210,7 +210,7 @@ class ServerClientsTest {
             PeerLogs.register("reset flooder", floodLog);
             Process flooder = sc.net.start(floodNs, sc.dir, floodLog, List.of(E2eEnv.java().toString(), "-cp", E2eEnv.testClasses().toString(),
                     ResetFlooder.class.getName(), sc.serverAddrFor(1), "1194", Integer.toString(rate), Integer.toString(seconds), "64"));
-            awaitFlooding(floodLog, flooder);
+            ServerCase.awaitLogText(floodLog, flooder, "flooding ", Duration.ofSeconds(10), "the flooder");
             Path pingLog = sc.dir.resolve("ping-during-flood.log");
             // -w: the pings end with the flood (less a second for the flooder's own start); 50 ms apart.
             Process ping = sc.net.start(sc.net.b(), sc.dir, pingLog, List.of("ping", "-n", "-q", "-i", "0.05", "-w",
@@ -245,17 +245,6 @@ class ServerClientsTest {
             assertTrue(transmitted >= (seconds - 1) * 10L, "too few pings sent: " + transmitted);
             assertTrue(lossPercent <= 5.0, "the established client lost " + lossPercent + " % of its pings during the flood");
             assertTrue(sentRate >= rate * 0.5, "the flooder reached only " + sentRate + " resets/s");
-        }
-    }
-
-    /** Waits until the flooder says it is sending. */
-    private static void awaitFlooding(Path floodLog, Process flooder) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Pki.read(floodLog).contains("flooding ")) {
-            if (!flooder.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("the flooder did not start: " + Pki.read(floodLog));
-            }
-            Peer.pause();
         }
     }
 

@@ -7,24 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.Inet4Address;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.ByteBuffer;
-import java.security.SecureRandom;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.culvert.openvpn.Clock;
 import org.culvert.openvpn.config.ConfigParser;
 import org.culvert.openvpn.config.OpenVpnOptions;
 import org.culvert.openvpn.config.PushReply;
-import org.culvert.openvpn.crypto.Verdict;
+import org.culvert.openvpn.tls.StormClients;
+import org.culvert.openvpn.tls.StormClients.Client;
+import org.culvert.openvpn.tls.StormClients.Step;
 import org.culvert.openvpn.tls.TestPki;
-import org.culvert.openvpn.tls.TlsSession;
 import org.culvert.openvpn.tls.TlsSettings;
 import org.culvert.openvpn.tls.TlsSettingsFactory;
 import org.culvert.testkit.Packets;
@@ -40,30 +35,13 @@ import org.junit.jupiter.api.Test;
  * {@code -Dculvert.storm.clients=1000} (see docs/server.md).
  */
 class ServerStormTest {
-    private static final int HEADROOM = 128;
-    private static final int SLOT = HEADROOM + 4096;
     private static final int CLIENTS = Integer.getInteger("culvert.storm.clients", 150);
     private static final long DEADLINE_MILLIS = Long.getLong("culvert.storm.deadline.ms", Math.max(60_000L, CLIENTS * 300L));
-    private static final Clock CLOCK = new Clock() {
-        @Override
-        public long monotonicMillis() {
-            return System.nanoTime() / 1_000_000L;
-        }
-
-        @Override
-        public long unixSeconds() {
-            return System.currentTimeMillis() / 1000;
-        }
-    };
     private static final Inet4Address SERVER_TUN = ServerHarness.ip("10.8.0.1");
 
     private final ServerHarness h = new ServerHarness();
-    private final SecureRandom random = new SecureRandom();
-    private final ByteBuffer in = ByteBuffer.allocateDirect(SLOT);
-    private Selector selector;
+    private StormClients gen;
     private LoopbackUdpSocket serverSocket;
-    private final ByteBuffer slot = ByteBuffer.allocateDirect(SLOT);
-    private final ByteBuffer tunPacket = ByteBuffer.allocate(SLOT);
     /** Data packets seen on the server's tun, by source address. */
     private final Map<String, Integer> arrived = new HashMap<>();
     /** The witness's packets sent during the storm (their own payload), seen on the server's tun. */
@@ -73,26 +51,10 @@ class ServerStormTest {
     private ClientAddressing addressing;
     private ServerEngines engines;
 
-    /** One load-generator client: its engine, its socket, its pushed address once it has one. */
-    private static final class Client {
-        final TlsSession session;
-        final DatagramChannel socket;
-        Inet4Address address;
-        int dataSent;
-
-        Client(TlsSession session, DatagramChannel socket) {
-            this.session = session;
-            this.socket = socket;
-        }
-    }
-
     @AfterEach
     void tearDown() throws Exception {
-        if (selector != null) {
-            for (SelectionKey k : selector.keys()) {
-                k.channel().close();
-            }
-            selector.close();
+        if (gen != null) {
+            gen.close();
         }
         h.close();
         if (engines != null) {
@@ -106,6 +68,7 @@ class ServerStormTest {
     private static String serverConfig() {
         TestPki.Identity s = ServerHarness.SERVER;
         return "port 1194\nproto udp\ndev tun\ntopology subnet\nserver 10.8.0.0 255.255.0.0\nduplicate-cn\nkeepalive 10 120\n"
+                + "connect-freq-initial 10000 10\n" // the default (100 per 10 s) would pace a storm of 1,000 to 10 clients/s
                 + "dh none\ndata-ciphers AES-256-GCM\n" + ServerHarness.pem("ca", ServerHarness.CA.certPem())
                 + ServerHarness.pem("cert", s.certPem()) + ServerHarness.pem("key", s.keyPem());
     }
@@ -122,64 +85,20 @@ class ServerStormTest {
                 + ServerHarness.pem("key", me.keyPem()), "client.conf", null);
     }
 
-    private Client newClient(int i, TlsSettings settings, OpenVpnOptions options) throws Exception {
-        TlsSession s = new TlsSession(settings, CLOCK, random);
-        s.pushReplies(() -> new PushReply(options));
-        DatagramChannel socket = DatagramChannel.open();
-        socket.bind(new InetSocketAddress("127.0.0.1", 0));
-        socket.connect(serverSocket.local());
-        socket.configureBlocking(false);
-        Client c = new Client(s, socket);
-        socket.register(selector, SelectionKey.OP_READ, c);
-        return c;
-    }
-
-    /** One round for {@code c}: send what its engine has, take what arrived, install pushed keys. Returns true once connected. */
-    private boolean step(Client c, boolean timers) throws Exception {
-        if (timers) {
-            c.session.checkTimers();
+    /**
+     * After each step: a client sends its first data packet once connected, and again on each timer
+     * round until it arrived (the server drops a data packet that comes before its data thread took
+     * the client's ACK of the PUSH_REPLY: UNKNOWN_PEER by peer-id).
+     */
+    private void afterStep(Client c, Step step, boolean timers) throws java.io.IOException {
+        if (step == Step.CONNECTED_NOW || (timers && step == Step.CONNECTED && arrivedFrom(c) == 0)) {
+            sendData(c, STORM);
         }
-        while (c.socket.isOpen()) {
-            in.clear().position(HEADROOM);
-            if (c.socket.read(in) <= 0) {
-                break;
-            }
-            in.limit(in.position()).position(HEADROOM);
-            c.session.decapsulate(in);
-        }
-        boolean connecting = c.address == null && c.session.pushReady();
-        if (connecting) {
-            c.session.installPushedKeys();
-            c.address = c.session.pushedOptions().ifconfig().orElseThrow().local();
-        }
-        while (c.session.state() != TlsSession.State.CLOSED && c.session.pollOutgoing(slot.clear(), HEADROOM)) {
-            send(c, slot);
-        }
-        if (connecting || (timers && c.address != null && arrivedFrom(c) == 0)) {
-            // Again on each timer round until it arrived: the server drops a data packet that comes
-            // before its data thread took the client's ACK of the PUSH_REPLY (UNKNOWN_PEER by peer-id).
-            sendData(c);
-            c.dataSent++;
-        }
-        return c.address != null;
-    }
-
-    private void send(Client c, ByteBuffer packet) throws Exception {
-        c.socket.write(packet); // a datagram the kernel will not take is lost, as on a real link
     }
 
     /** Seals one IPv4/UDP packet from the client's pushed address to the server's tun address and sends it. */
-    private void sendData(Client c) throws Exception {
-        sendData(c, STORM);
-    }
-
-    private void sendData(Client c, byte[] payload) throws Exception {
-        tunPacket.clear().position(HEADROOM);
-        tunPacket.put(Packets.ipv4Udp(c.address, 1000, SERVER_TUN, 2000, payload));
-        tunPacket.limit(tunPacket.position()).position(HEADROOM);
-        Verdict v = c.session.encapsulate(tunPacket);
-        assertEquals(Verdict.OK, v, "encapsulate");
-        send(c, tunPacket);
+    private void sendData(Client c, byte[] payload) throws java.io.IOException {
+        gen.send(c, Packets.ipv4Udp(c.address, 1000, SERVER_TUN, 2000, payload));
     }
 
     /** Counts the packets that reached the server's tun by their IPv4 source. */
@@ -219,25 +138,24 @@ class ServerStormTest {
         engines = setup.engines();
         addressing.start();
         serverSocket = new LoopbackUdpSocket(32);
-        selector = Selector.open();
+        gen = new StormClients(serverSocket.local(), InetAddress.getLoopbackAddress(), this::afterStep);
         h.start(setup.plan(), engines, addressing, serverSocket);
         TlsSettings settings = clientSettings();
         OpenVpnOptions options = clientOptions(ServerHarness.identity(1));
 
         // The witness: connected before the storm.
-        Client witness = newClient(0, settings, options);
+        Client witness = gen.add(settings, options);
         long until = System.nanoTime() + 20_000_000_000L;
-        while (!(step(witness, true) && arrivedFrom(witness) >= 1)) {
+        while (!(gen.step(witness, true) != Step.PENDING && arrivedFrom(witness) >= 1)) {
             drainServerTun();
             assertTrue(System.nanoTime() < until, () -> "the witness did not connect: " + diagnose(witness));
-            selector.select(5);
-            selector.selectedKeys().clear();
+            gen.stepReady(5);
         }
         long baseline = heapAfterGc();
 
         List<Client> storm = new ArrayList<>(CLIENTS);
         for (int i = 1; i <= CLIENTS; i++) {
-            storm.add(newClient(i, settings, options));
+            storm.add(gen.add(settings, options));
         }
         long start = System.nanoTime();
         long deadline = start + DEADLINE_MILLIS * 1_000_000L;
@@ -262,20 +180,16 @@ class ServerStormTest {
                 nextWitness += 20_000_000L;
             }
             maxBurst = Math.max(maxBurst, burst);
-            selector.select(5); // a wait for datagrams, with a bound so that timers and the witness run
-            for (SelectionKey k : selector.selectedKeys()) {
-                step((Client) k.attachment(), false);
-            }
-            selector.selectedKeys().clear();
+            gen.stepReady(5); // a wait for datagrams, with a bound so that timers and the witness run
             int through = 0;
             connected = 0;
             for (Client c : storm) {
-                if (timers || first ? step(c, timers) : c.address != null) {
+                if (timers || first ? gen.step(c, timers) != Step.PENDING : c.address != null) {
                     connected++;
                 }
             }
             first = false;
-            step(witness, timers);
+            gen.step(witness, timers);
             drainServerTun();
             for (Client c : storm) {
                 if (arrivedFrom(c) > 0) {
@@ -294,10 +208,9 @@ class ServerStormTest {
         // the witness's last packets: give them the time the link takes, polling for them
         long settle = System.nanoTime() + 2_000_000_000L;
         while (witnessArrived < witnessSent && System.nanoTime() < settle) {
-            step(witness, false);
+            gen.step(witness, false);
             drainServerTun();
-            selector.select(5);
-            selector.selectedKeys().clear();
+            gen.stepReady(5);
         }
         double seconds = (done - start) / 1e9;
         int witnessLost = witnessSent - witnessArrived;
@@ -317,12 +230,8 @@ class ServerStormTest {
         // Heap per client on the server: the generator's sessions go away (without a word, so the
         // server keeps its instances until ping-restart), then the heap is compared with the one
         // measured before the storm.
-        for (Client c : storm) {
-            c.session.close();
-            c.socket.close();
-        }
+        gen.release(storm);
         storm.clear();
-        selector.selectNow(); // lets go of the closed channels' keys, which hold the clients
         long loaded = heapAfterGc();
         assertEquals(CLIENTS + 1, h.view.clients().size(), "the server still holds the clients while its heap is measured");
         long perClient = (loaded - baseline) / CLIENTS;
@@ -338,7 +247,6 @@ class ServerStormTest {
                 h.loop.counters().drops());
         assertTrue(witnessLost * 20 <= witnessSent, "an established client lost more than 5 % during the storm: " + witnessLost
                 + " of " + witnessSent + "; server drops " + h.loop.counters().drops());
-        witness.session.close();
-        witness.socket.close();
+        gen.release(List.of(witness));
     }
 }
