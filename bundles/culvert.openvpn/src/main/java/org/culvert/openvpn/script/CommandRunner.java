@@ -113,9 +113,14 @@ public final class CommandRunner {
             }
             if (!finished) {
                 // The shell's children (the script itself under /bin/sh -c) go too, so that no
-                // hung script outlives its bound.
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                // hung script outlives its bound. The shell goes first: killed after its child, it
+                // would run the script's next command before its own end (seen in CI: "echo never").
+                List<ProcessHandle> children = process.descendants().collect(java.util.stream.Collectors.toList());
                 process.destroyForcibly();
+                for (ProcessHandle child : children) {
+                    child.descendants().forEach(ProcessHandle::destroyForcibly);
+                    child.destroyForcibly();
+                }
                 process.waitFor(5, TimeUnit.SECONDS);
                 return new Result(-1, tail(output), true);
             }
