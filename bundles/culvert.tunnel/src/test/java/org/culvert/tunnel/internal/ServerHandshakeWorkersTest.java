@@ -3,9 +3,6 @@ package org.culvert.tunnel.internal;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -26,15 +23,14 @@ class ServerHandshakeWorkersTest {
     }
 
     /** The stand-in engines, whose decisions about a handshaking client block while {@link #hold} is set. */
-    private static final class HeldEngines implements ServerEngines {
-        final ServerEngines inner;
+    private static final class HeldEngines extends DelegatingEngines {
         volatile boolean hold;
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile String heldOn;
 
-        HeldEngines(ServerEngines inner) {
-            this.inner = inner;
+        HeldEngines(TlsServerEngines inner) {
+            super(inner);
         }
 
         @Override
@@ -48,52 +44,7 @@ class ServerHandshakeWorkersTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            return inner.step(m, server);
-        }
-
-        @Override
-        public Admission admit(ByteBuffer packet, SocketAddress from, ByteBuffer reply) {
-            return inner.admit(packet, from, reply);
-        }
-
-        @Override
-        public PeerSession newSession(long clientId, SocketAddress real) throws Exception {
-            return inner.newSession(clientId, real);
-        }
-
-        @Override
-        public int headroom() {
-            return inner.headroom();
-        }
-
-        @Override
-        public int tailroom() {
-            return inner.tailroom();
-        }
-
-        @Override
-        public String commonName(PeerSession session) {
-            return inner.commonName(session);
-        }
-
-        @Override
-        public int peerId(PeerSession session) {
-            return inner.peerId(session);
-        }
-
-        @Override
-        public String dataCipher(PeerSession session) {
-            return inner.dataCipher(session);
-        }
-
-        @Override
-        public Map<String, String> environment(PeerSession session) {
-            return inner.environment(session);
-        }
-
-        @Override
-        public void closed(MultiInstance m) {
-            inner.closed(m);
+            return super.step(m, server);
         }
     }
 
