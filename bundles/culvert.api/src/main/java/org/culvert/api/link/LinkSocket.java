@@ -80,6 +80,17 @@ public interface LinkSocket extends AutoCloseable {
     /** The bound local address, or null before binding. */
     SocketAddress local();
 
+    /**
+     * The kernel offloads this socket's sends and receives use, for {@code tunnel:status}: e.g.
+     * {@code "udp gso, udp gro"}, or {@code "none"} (with the reason when the kernel refused them).
+     * May change once, when the kernel refuses an offload at run time (GSO off after {@code EIO}).
+     *
+     * @since link 1.4
+     */
+    default String offloads() {
+        return "none";
+    }
+
     /** Releases the socket. Idempotent; never throws; any thread. */
     @Override
     void close();

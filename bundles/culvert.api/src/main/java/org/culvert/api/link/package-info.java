@@ -7,5 +7,5 @@
  * for a server's many stream clients.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.culvert.api.link;

@@ -62,6 +62,18 @@ public interface TunDevice extends AutoCloseable {
     int write(PacketBatch batch, int from) throws TunException;
 
     /**
+     * The kernel offloads this device's reads and writes use, for {@code tunnel:status}: e.g.
+     * {@code "vnet-hdr: tso4 tso6 uso csum, gso split, gro tcp"}, or {@code "none"} with the reason
+     * when the device runs without them (tap, an old kernel, a setting that refuses them).
+     * Constant for the device's life.
+     *
+     * @since tun 1.3
+     */
+    default String offloads() {
+        return "none";
+    }
+
+    /**
      * Runs the {@code --down} script, deconfigures and releases the device. Idempotent; never throws;
      * may be called from any thread.
      */

@@ -5,5 +5,5 @@
  * may name OpenVPN's special addresses {@code net_gateway} and {@code remote_host}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.culvert.api.tun;
