@@ -2,6 +2,7 @@
 # Throughput, latency and CPU cost of OpenVPN and Culvert tunnels between two network namespaces.
 #
 #   [JAVA=/path/to/java] benchmarks/netns/bench.sh [--duration S] [--warmup S] [--reps N] [--md FILE] [--openvpn-only]
+#       [--only REGEX] [--ping-only] [--no-chart]
 #
 # Rows (each in fresh namespaces joined by a veth pair, 10.201.N.1/24 <-> 10.201.N.2/24, tunnel
 # 10.202.N.1 <-> 10.202.N.2, side B sends to side A, as in /work/shared/perf-anchor.md):
@@ -11,11 +12,16 @@
 #   with --peer-fingerprint, --dh none, --data-ciphers CIPHER (the anchor's flags), UDP.
 # Each row: wait for the first ping through the tunnel (polled, "ready s"), a warm-up iperf3 run
 # (--warmup, same for every row: lets the JVM compile its hot path), then
-# `iperf3 -c A -t DURATION -P 1 -J`, then `ping -q -c 50 -i 0.01`; CPU seconds of each peer from /proc/PID/stat (utime+stime)
-# around the measured run give "Mbit/s per peer core" = Mbit/s / (CPU seconds of both peers / wall s).
+# `iperf3 -c A -t DURATION -P 1 -J` with a ping under load beside it (`ping -q -i 0.05`, for half of
+# DURATION), then `ping -q -c 50 -i 0.01` (RTT min/avg/max/mdev, idle); CPU seconds of each peer from
+# /proc/PID/stat (utime+stime) around the measured run give "Mbit/s per peer core" = Mbit/s / (CPU
+# seconds of both peers / wall s). --ping-only skips the measured run (the warm-up still runs, then
+# the idle ping); --only REGEX keeps the rows whose label matches (e.g. 'none$' or '^ovpn-ovpn-none$').
 # With --reps N the row shown is the repetition with the median throughput. Ratios compare each row
 # with openvpn<->openvpn of the same mode and cipher in the same run.
-# Prints a table and writes it as markdown (--md, default benchmarks/netns/results-<date>.md).
+# Prints a table and writes it as markdown (--md, default benchmarks/netns/results-<date>.md), the rows
+# as tab-separated values beside it (.tsv: median rows; -reps.tsv: every repetition), and a chart of
+# them (.svg, drawn by Chart.java with the JVM the bench already needs; --no-chart skips it).
 # Needs root, ip, openvpn, iperf3, ping, jq, openssl. Not run by the test suite. Stops only what it started.
 set -euo pipefail
 
@@ -26,6 +32,9 @@ warmup=2
 reps=1
 md="$here/results-$(date +%Y%m%d-%H%M%S).md"
 openvpn_only=0
+only=""
+ping_only=0
+chart=1
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -34,7 +43,10 @@ while [ $# -gt 0 ]; do
         --reps) reps=$2; shift 2 ;;
         --md) md=$2; shift 2 ;;
         --openvpn-only) openvpn_only=1; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --only) only=$2; shift 2 ;;
+        --ping-only) ping_only=1; shift ;;
+        --no-chart) chart=0; shift ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -107,11 +119,19 @@ wait_ready() {
     return 1
 }
 
-# measure LABEL SERVER_NS SERVER_ADDR CLIENT_NS PEER_PID_A PEER_PID_B
-# appends "label<TAB>mbit<TAB>ping_ms<TAB>cpuA%<TAB>cpuB%<TAB>per_core<TAB>ready" to $work/rows.tsv
+# ping_stats NS TARGET PING_ARGS... : "min avg max mdev" in ms from ping's rtt line ("- - - -" if none came back)
+ping_stats() {
+    local ns=$1 target=$2; shift 2
+    ip netns exec "$ns" ping -n -q "$@" "$target" 2>/dev/null | awk -F'[/ ]+' '
+        /^rtt/ { printf "%s %s %s %s\n", $7, $8, $9, $10; found = 1 }
+        END { if (!found) print "- - - -" }' || true
+}
+
+# measure LABEL SERVER_NS SERVER_ADDR CLIENT_NS PEER_PID_A PEER_PID_B READY
+# appends "label mbit ping_avg cpuA% cpuB% per_core ready ping_min ping_max ping_mdev load_ping_avg"
+# (tab-separated; "-" where not measured) to $work/rows.tsv
 measure() {
     local label=$1 sns=$2 saddr=$3 cns=$4 pa=$5 pb=$6 ready=$7
-    local ping_avg
     ip netns exec "$sns" iperf3 -s -B "$saddr" >"$work/iperf-server.log" 2>&1 &
     local spid=$!
     pids+=("$spid")
@@ -119,28 +139,42 @@ measure() {
     if [ "$warmup" -gt 0 ]; then
         ip netns exec "$cns" iperf3 -c "$saddr" -t "$warmup" -P 1 >/dev/null 2>&1 || true
     fi
-    local a0=0 b0=0 a1=0 b1=0 t0 t1
-    [ -n "$pa" ] && a0=$(cpu_ticks "$pa")
-    [ -n "$pb" ] && b0=$(cpu_ticks "$pb")
-    t0=$(date +%s.%N)
-    ip netns exec "$cns" iperf3 -c "$saddr" -t "$duration" -P 1 -J >"$work/iperf.json" 2>&1 || {
-        cat "$work/iperf.json" >&2; die "$label: iperf3 failed"; }
-    t1=$(date +%s.%N)
-    [ -n "$pa" ] && a1=$(cpu_ticks "$pa")
-    [ -n "$pb" ] && b1=$(cpu_ticks "$pb")
+    local a0=0 b0=0 a1=0 b1=0 t0=0 t1=0 bps=- load="- - - -"
+    if [ "$ping_only" = 0 ]; then
+        [ -n "$pa" ] && a0=$(cpu_ticks "$pa")
+        [ -n "$pb" ] && b0=$(cpu_ticks "$pb")
+        # The ping under load: one echo every 50 ms during the first half of the run (a few KB; the
+        # CPU it costs the peers is negligible beside iperf3's).
+        ping_stats "$cns" "$saddr" -c $((duration * 10)) -i 0.05 >"$work/load-ping" &
+        local ppid=$!
+        pids+=("$ppid")
+        t0=$(date +%s.%N)
+        ip netns exec "$cns" iperf3 -c "$saddr" -t "$duration" -P 1 -J >"$work/iperf.json" 2>&1 || {
+            cat "$work/iperf.json" >&2; die "$label: iperf3 failed"; }
+        t1=$(date +%s.%N)
+        [ -n "$pa" ] && a1=$(cpu_ticks "$pa")
+        [ -n "$pb" ] && b1=$(cpu_ticks "$pb")
+        wait "$ppid" || true
+        forget "$ppid"
+        load=$(cat "$work/load-ping")
+        bps=$(jq -r '.end.sum_received.bits_per_second' "$work/iperf.json")
+    fi
     kill -TERM "$spid" 2>/dev/null || true
     wait "$spid" 2>/dev/null || true
     forget "$spid"
     # Latency after the runs, so that a JVM peer is measured with its hot path compiled, as a
     # long-running tunnel is (before the warm-up it is interpreted and 3-8 times slower).
-    ping_avg=$(ip netns exec "$cns" ping -n -q -c 50 -i 0.01 "$saddr" | awk -F/ '/^rtt/ {print $5}')
-    local bps
-    bps=$(jq -r '.end.sum_received.bits_per_second' "$work/iperf.json")
-    echo "$label $bps $ping_avg $a0 $a1 $b0 $b1 $t0 $t1 $hz $ready $pa" | awk '{
-        mbit = $2 / 1e6; wall = $9 - $8;
-        if ($12 == "") { printf "%s\t%.0f\t%.3f\t-\t-\t-\t%s\n", $1, mbit, $3, $11; exit }
-        ca = ($5 - $4) / $10; cb = ($7 - $6) / $10;
-        printf "%s\t%.0f\t%.3f\t%.1f\t%.1f\t%.0f\t%s\n", $1, mbit, $3, 100 * ca / wall, 100 * cb / wall, mbit / ((ca + cb) / wall), $11
+    local idle
+    idle=$(ping_stats "$cns" "$saddr" -c 50 -i 0.01)
+    echo "$label $bps $a0 $a1 $b0 $b1 $t0 $t1 $hz $ready ${pa:--} $idle $load" | awk -v OFS='\t' '{
+        # $12..$15: idle ping min avg max mdev; $16..$19: the same under load
+        mbit = ($2 == "-") ? "-" : sprintf("%.0f", $2 / 1e6); wall = $8 - $7
+        ca = "-"; cb = "-"; core = "-"
+        if ($11 != "-" && mbit != "-") {
+            ca = ($4 - $3) / $9; cb = ($6 - $5) / $9
+            core = sprintf("%.0f", mbit / ((ca + cb) / wall)); ca = sprintf("%.1f", 100 * ca / wall); cb = sprintf("%.1f", 100 * cb / wall)
+        }
+        print $1, mbit, $13, ca, cb, core, $10, $12, $14, $15, $17
     }' >>"$work/rows.tsv"
 }
 
@@ -182,14 +216,23 @@ if [ "$have_culvert" = 1 ]; then
         "culvert-ovpn-tls-chacha20poly1305 culvert openvpn CHACHA20-POLY1305 - tls"
         "culvert-culvert-tls-chacha20poly1305 culvert culvert CHACHA20-POLY1305 - tls")
 fi
+if [ -n "$only" ]; then
+    kept=()
+    for r in "${rows[@]}"; do
+        if [[ "${r%% *}" =~ $only ]]; then kept+=("$r"); fi
+    done
+    [ "${#kept[@]}" -gt 0 ] || die "--only '$only' matches no row"
+    rows=("${kept[@]}")
+fi
 
 : >"$work/rows.tsv"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for rep in $(seq 1 "$reps"); do
     for r in "${rows[@]}"; do
         echo "bench.sh: rep $rep/$reps: ${r%% *}" >&2
         if [ "$r" = raw-veth ]; then raw_row; else
             # shellcheck disable=SC2086
-            row $r || echo -e "${r%% *}\tFAILED\t-\t-\t-\t-\t-" >>"$work/rows.tsv"
+            row $r || echo -e "${r%% *}\tFAILED\t-\t-\t-\t-\t-\t-\t-\t-\t-" >>"$work/rows.tsv"
         fi
     done
 done
@@ -203,24 +246,44 @@ table=$(echo "$summary" | awk -F'\t' '
     { row[NR] = $0; label[NR] = $1; mbit[NR] = $2; core[NR] = $6
       if ($1 ~ /^ovpn-ovpn-/ && $2 != "FAILED") { refm[group($1)] = $2; refc[group($1)] = $6 } }
     END {
-        print "| row | Mbit/s (1 stream; median (min-max) with --reps) | ping avg ms | peer CPU % A / B | Mbit/s per peer core | ready s | Mbit/s vs OpenVPN | per-core vs OpenVPN |"
-        print "|---|---|---|---|---|---|---|---|"
+        print "| row | Mbit/s (1 stream; median (min-max) with --reps) | ping ms, idle: min / avg / max / mdev | ping avg ms under load | peer CPU % A / B | Mbit/s per peer core | ready s | Mbit/s vs OpenVPN | per-core vs OpenVPN |"
+        print "|---|---|---|---|---|---|---|---|---|"
         for (i = 1; i <= NR; i++) {
             split(row[i], f, "\t")
             c = group(label[i])
             rm = "-"; rc = "-"
-            if (label[i] != "raw-veth" && f[2] != "FAILED" && refm[c] > 0) rm = sprintf("%.2f", (f[2] + 0) / (refm[c] + 0))
+            if (label[i] != "raw-veth" && f[2] != "FAILED" && f[2] != "-" && refm[c] > 0) rm = sprintf("%.2f", (f[2] + 0) / (refm[c] + 0))
             if (label[i] != "raw-veth" && f[6] != "-" && f[2] != "FAILED" && refc[c] > 0) rc = sprintf("%.2f", f[6] / refc[c])
             cpu = (f[4] == "-") ? "-" : f[4] " / " f[5]
-            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], cpu, f[6], f[7], rm, rc
+            ping = (f[3] == "-") ? "-" : f[8] " / " f[3] " / " f[9] " / " f[10]
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], ping, f[11], cpu, f[6], f[7], rm, rc
         }
     }')
 
 {
     machine_lines
-    echo "iperf3 1 stream ${duration} s after a ${warmup} s warm-up, side B -> side A; ${reps} repetition(s), median shown."
+    echo "Load average (1/5/15 min) before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    if [ "$ping_only" = 1 ]; then
+        echo "Ping only (--ping-only), after a ${warmup} s iperf3 warm-up; ${reps} repetition(s)."
+    else
+        echo "iperf3 1 stream ${duration} s after a ${warmup} s warm-up, side B -> side A; ${reps} repetition(s), median shown."
+    fi
     [ "$have_culvert" = 1 ] || echo "Culvert rows not measured (distribution not built or --openvpn-only)."
     echo
     echo "$table"
 } | tee "$md"
-echo "bench.sh: markdown written to $md" >&2
+# Beside the table: its rows (median), every repetition, and the chart.
+base=${md%.md}
+echo "$summary" >"$base.tsv"
+cp "$work/rows.tsv" "$base-reps.tsv"
+echo "bench.sh: markdown written to $md, rows to $base.tsv and $base-reps.tsv" >&2
+# One [reliability] line per RTT figure, for collection from a log.
+echo "$summary" | awk -F'\t' '$3 != "-" && $2 != "FAILED" {
+    print "[reliability] ping RTT " $1 ": " $8 " / " $3 " / " $9 " / " $10 " ms min/avg/max/mdev (50 pings, 10 ms apart, idle)" }'
+if [ "$chart" = 1 ]; then
+    if [ -n "$java_bin" ] && "$java_bin" "$here/Chart.java" p2p "$base.tsv" "$base.svg" "$(head -1 "$md")"; then
+        echo "bench.sh: chart written to $base.svg" >&2
+    else
+        echo "bench.sh: no chart (java ${java_bin:-not found} could not run Chart.java)" >&2
+    fi
+fi

@@ -107,7 +107,8 @@ median_rows() {
             m = n[l]; for (a = 1; a <= m; a++) idx[a] = a
             for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (v[l, idx[b]] < v[l, idx[a]]) { t = idx[a]; idx[a] = idx[b]; idx[b] = t }
             med = line[l, idx[int((m + 1) / 2)]]
-            if (m > 1) { c = split(med, part, "\t"); part[2] = part[2] " (" v[l, idx[1]] "-" v[l, idx[m]] ")"
+            # a figure not measured ("-", as with bench.sh --ping-only) gets no range
+            if (m > 1 && line[l, idx[1]] !~ /^[^\t]*\t-(\t|$)/) { c = split(med, part, "\t"); part[2] = part[2] " (" v[l, idx[1]] "-" v[l, idx[m]] ")"
                 med = part[1]; for (j = 2; j <= c; j++) med = med "\t" part[j] }
             print med
         }

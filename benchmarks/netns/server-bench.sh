@@ -31,6 +31,8 @@
 # beside Culvert's java. Not run by the test suite. Stops only what it started. --keep DIR copies every
 # server and client log there (one file per process and repetition) before the work folder is removed.
 # --server-option appends a line to both servers' server.conf (e.g. 'dh none'; repeatable).
+# Beside the markdown: the throughput rows as tab-separated values (.tsv) and their chart (.svg, drawn
+# by Chart.java: Mbit/s per server core and aggregate Mbit/s, OpenVPN's and Culvert's server side by side).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,7 +57,7 @@ while [ $# -gt 0 ]; do
         --openvpn-only) openvpn_only=1; shift ;;
         --keep) keep=$2; shift 2 ;;
         --server-option) server_options+=("$2"); shift 2 ;;
-        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "server-bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -319,4 +321,12 @@ echo "$storms" | awk -F'\t' -v n="$nclients" '$2 != "FAILED" {
 if [ -n "$keep" ]; then
     mkdir -p "$keep" && cp "$work"/*.log "$keep"/ && echo "$me: logs kept in $keep" >&2
 fi
-echo "$me: markdown written to $md" >&2
+# Beside the table: its throughput rows (median) and their chart (Chart.java, on the JVM the bench already uses).
+base=${md%.md}
+echo "$rows" >"$base.tsv"
+echo "$me: markdown written to $md, rows to $base.tsv" >&2
+if [ -n "$java_bin" ] && "$java_bin" "$here/Chart.java" server "$base.tsv" "$base.svg" "$(head -1 "$md")"; then
+    echo "$me: chart written to $base.svg" >&2
+else
+    echo "$me: no chart (java ${java_bin:-not found} could not run Chart.java)" >&2
+fi
