@@ -137,7 +137,16 @@ measure() {
     pids+=("$spid")
     wait_listen "$sns" 5201 || die "$label: iperf3 server did not start"
     if [ "$warmup" -gt 0 ]; then
+        # A ping beside the warm-up's TCP stream: a JVM peer's compiler then sees ICMP too. Warmed on
+        # TCP alone, its compiled code had pruned the branches only other packets take (MssClamp's
+        # non-TCP exit, small packets), and the first measured pings paid for deoptimisation,
+        # interpreted runs and recompilation (seen as unstable_if traps in -XX:+LogCompilation).
+        ip netns exec "$cns" ping -n -q -c $((warmup * 50)) -i 0.01 "$saddr" >/dev/null 2>&1 &
+        local wpid=$!
+        pids+=("$wpid")
         ip netns exec "$cns" iperf3 -c "$saddr" -t "$warmup" -P 1 >/dev/null 2>&1 || true
+        wait "$wpid" || true
+        forget "$wpid"
     fi
     local a0=0 b0=0 a1=0 b1=0 t0=0 t1=0 bps=- load="- - - -"
     if [ "$ping_only" = 0 ]; then
