@@ -17,8 +17,8 @@ import java.util.Map;
  * <li>{@code p2p}: the rows of {@code bench.sh} (label, Mbit/s, ping avg, CPU A, CPU B, Mbit/s per
  * peer core, ready s, then optionally ping min, max, mdev and ping avg under load). Panel 1: Mbit/s
  * per peer core for every mode, OpenVPN↔OpenVPN, Culvert↔OpenVPN and Culvert↔Culvert side by side,
- * each Culvert bar with its ratio to OpenVPN↔OpenVPN. Panel 2: ping RTT (avg, whisker min–max, a
- * diamond for the average under load).
+ * each Culvert bar with its ratio to OpenVPN↔OpenVPN. Panel 2: idle ping RTT (avg, whisker min–max);
+ * panel 3, when the rows have it: the average ping RTT under load.
  * <li>{@code server}: the rows of {@code server-bench.sh} (label IMPL-CLIENTS-up|down, Mbit/s, CPU %,
  * Mbit/s per server core). Panel 1: Mbit/s per server core, OpenVPN and Culvert server side by side
  * for 1/2/4 clients in both directions, with the ratio; panel 2: aggregate Mbit/s.
@@ -36,8 +36,8 @@ public final class Chart {
     private static final int TOP = 60;
     private static final int GAP = 60;
 
-    /** One bar: its series, value, optional whisker and marker, and the text above it. */
-    record Bar(String row, int series, double value, double low, double high, double marker, String note) { }
+    /** One bar: its series, value, optional whisker (low, high), and the text above it. */
+    record Bar(String row, int series, double value, double low, double high, String note) { }
 
     /** A group of bars along the x axis (a mode, or a client count and direction). */
     record Group(String name, List<Bar> bars) { }
@@ -79,6 +79,7 @@ public final class Chart {
     static List<Panel> p2pPanels(List<String[]> rows) {
         Map<String, List<Bar>> core = new LinkedHashMap<>();
         Map<String, List<Bar>> rtt = new LinkedHashMap<>();
+        Map<String, List<Bar>> loaded = new LinkedHashMap<>();
         Map<String, Double> reference = new LinkedHashMap<>();
         for (String[] r : rows) {
             int series = series(r[0]);
@@ -95,23 +96,29 @@ public final class Chart {
                 if (perCore > 0) {
                     Double ref = reference.get(g);
                     String note = fmt(perCore) + (series > 0 && ref != null ? " (" + String.format(Locale.ROOT, "%.2f×", perCore / ref) + ")" : "");
-                    core.computeIfAbsent(g, k -> new ArrayList<>()).add(new Bar(label, series, perCore, Double.NaN, Double.NaN, Double.NaN, note));
+                    core.computeIfAbsent(g, k -> new ArrayList<>()).add(new Bar(label, series, perCore, Double.NaN, Double.NaN, note));
                 }
             }
+            String rttGroup = series < 0 ? label : g;
             double avg = number(field(r, 2));
             if (avg > 0) {
                 double low = number(field(r, 7));
                 double high = number(field(r, 8));
-                double load = number(field(r, 10));
-                rtt.computeIfAbsent(series < 0 ? label : g, k -> new ArrayList<>()).add(new Bar(label, Math.max(0, series), avg,
-                        low > 0 ? low : Double.NaN, high > 0 ? high : Double.NaN, load > 0 ? load : Double.NaN,
-                        String.format(Locale.ROOT, "%.3f", avg)));
+                rtt.computeIfAbsent(rttGroup, k -> new ArrayList<>()).add(new Bar(label, Math.max(0, series), avg,
+                        low > 0 ? low : Double.NaN, high > 0 ? high : Double.NaN, String.format(Locale.ROOT, "%.3f", avg)));
+            }
+            double load = number(field(r, 10));
+            if (load > 0) {
+                loaded.computeIfAbsent(rttGroup, k -> new ArrayList<>()).add(new Bar(label, Math.max(0, series), load,
+                        Double.NaN, Double.NaN, String.format(Locale.ROOT, "%.2f", load)));
             }
         }
         List<Panel> panels = new ArrayList<>();
         panels.add(new Panel("Mbit/s per peer core (higher is better; ratio to OpenVPN ↔ OpenVPN)", "Mbit/s per core", groups(core)));
-        panels.add(new Panel("Ping RTT through the tunnel, ms (lower is better): average, whisker min–max, ◆ average under load",
-                "ms", groups(rtt)));
+        panels.add(new Panel("Ping RTT through the tunnel, idle, ms (lower is better): average, whisker min–max", "ms", groups(rtt)));
+        if (!loaded.isEmpty()) {
+            panels.add(new Panel("Ping RTT under load (beside the measured iperf3 stream), average ms (lower is better)", "ms", groups(loaded)));
+        }
         return panels;
     }
 
@@ -148,7 +155,7 @@ public final class Chart {
             return;
         }
         String note = fmt(value) + (series > 0 && ref != null && ref > 0 ? String.format(Locale.ROOT, " (%.2f×)", value / ref) : "");
-        map.computeIfAbsent(group, k -> new ArrayList<>()).add(new Bar(row, series, value, Double.NaN, Double.NaN, Double.NaN, note));
+        map.computeIfAbsent(group, k -> new ArrayList<>()).add(new Bar(row, series, value, Double.NaN, Double.NaN, note));
     }
 
     private static List<Group> groups(Map<String, List<Bar>> map) {
@@ -241,7 +248,7 @@ public final class Chart {
         double max = 0;
         for (Group g : p.groups()) {
             for (Bar b : g.bars()) {
-                max = Math.max(max, Math.max(b.value(), Math.max(nz(b.high()), nz(b.marker()))));
+                max = Math.max(max, Math.max(b.value(), nz(b.high())));
             }
         }
         double step = niceStep(max > 0 ? max : 1);
@@ -273,11 +280,6 @@ public final class Chart {
                     s.append(String.format(Locale.ROOT, "<line class=\"whisker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>"
                             + "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", cx, y1, cx, y2, cx - 4, y2, cx + 4, y2));
                     labelY = Math.min(labelY, y2 - 4);
-                }
-                if (!Double.isNaN(b.marker())) {
-                    double my = bottom - b.marker() / top_ * plotHeight;
-                    s.append(String.format(Locale.ROOT, "<path class=\"marker\" d=\"M%.1f %.1fl5 5l-5 5l-5 -5z\" fill=\"#d62728\"/>\n", cx, my - 5));
-                    labelY = Math.min(labelY, my - 8);
                 }
                 s.append(String.format(Locale.ROOT, "<text class=\"value\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\" transform=\"rotate(-60 %.1f %.1f)\">%s</text>\n",
                         cx, labelY, cx, labelY, esc(b.note())));

@@ -290,7 +290,8 @@ echo "bench.sh: markdown written to $md, rows to $base.tsv and $base-reps.tsv" >
 echo "$summary" | awk -F'\t' '$3 != "-" && $2 != "FAILED" {
     print "[reliability] ping RTT " $1 ": " $8 " / " $3 " / " $9 " / " $10 " ms min/avg/max/mdev (50 pings, 10 ms apart, idle)" }'
 if [ "$chart" = 1 ]; then
-    if [ -n "$java_bin" ] && "$java_bin" "$here/Chart.java" p2p "$base.tsv" "$base.svg" "$(head -1 "$md")"; then
+    if [ -n "$java_bin" ] && "$java_bin" "$here/Chart.java" p2p "$base.tsv" "$base.svg" \
+        "bench.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), Culvert on $("$java_bin" -version 2>&1 | head -1 | tr -d '"'), ${reps} repetition(s), median shown"; then
         echo "bench.sh: chart written to $base.svg" >&2
     else
         echo "bench.sh: no chart (java ${java_bin:-not found} could not run Chart.java)" >&2

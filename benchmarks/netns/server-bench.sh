@@ -325,7 +325,8 @@ fi
 base=${md%.md}
 echo "$rows" >"$base.tsv"
 echo "$me: markdown written to $md, rows to $base.tsv" >&2
-if [ -n "$java_bin" ] && "$java_bin" "$here/Chart.java" server "$base.tsv" "$base.svg" "$(head -1 "$md")"; then
+if [ -n "$java_bin" ] && "$java_bin" "$here/Chart.java" server "$base.tsv" "$base.svg" \
+        "server-bench.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $nclients clients, ${reps} repetition(s), median shown"; then
     echo "$me: chart written to $base.svg" >&2
 else
     echo "$me: no chart (java ${java_bin:-not found} could not run Chart.java)" >&2

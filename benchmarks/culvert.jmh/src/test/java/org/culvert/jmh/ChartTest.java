@@ -37,8 +37,9 @@ class ChartTest {
         Path svg = chart("p2p", NETNS.resolve("samples/bench-2026-11-25-jdk17.tsv"));
         Document doc = parse(svg);
         List<Element> bars = bars(doc);
-        // 12 tunnel rows with a per-core figure, then 13 RTT bars (raw veth too).
+        // 12 tunnel rows with a per-core figure, then 13 RTT bars (raw veth too); no figures under load.
         assertEquals(12 + 13, bars.size());
+        assertTrue(!doc.getDocumentElement().getTextContent().contains("under load"), "no third panel");
         assertEquals(2, count(bars, "culvert-culvert-none"), "per-core and RTT bar");
         assertEquals(1, count(bars, "raw-veth"), "raw veth has an RTT bar only");
         assertEquals("1117", value(bars, "culvert-culvert-none", 0));
@@ -61,9 +62,10 @@ class ChartTest {
         List<Element> bars = bars(doc);
         assertEquals(0, count(bars, "culvert-ovpn-none"));
         assertEquals(1, count(bars, "culvert-culvert-none"), "ping-only row: an RTT bar, no throughput bar");
-        assertEquals(2, count(bars, "ovpn-ovpn-none"));
+        assertEquals(3, count(bars, "ovpn-ovpn-none"), "per-core, idle RTT and RTT under load");
+        assertEquals("0.300", value(bars, "ovpn-ovpn-none", 2), "under load");
         assertEquals(1, count(bars, "a <label> & \"quotes\""), "escaped, well-formed; outside the three pairs: an RTT bar only, as raw veth");
-        assertEquals(1, doc.getElementsByTagName("path").getLength(), "one under-load marker");
+        assertTrue(doc.getDocumentElement().getTextContent().contains("Ping RTT under load"), "a third panel when a row has it");
         assertEquals(2, countClass(doc, "line", "whisker"), "min-max whiskers of the two RTT rows that have them");
     }
 
