@@ -351,14 +351,18 @@ class TlsSessionTest {
 
     /**
      * CBC+HMAC allocates nothing per packet. The AEADs run through the JDK's Cipher for its intrinsics,
-     * whose per-packet {@code init} allocates: about 1.1 KB each way for AES-GCM (its GHASH tables, its
-     * parameter copies), about 1.8 KB for ChaCha20-Poly1305 on JDK 17 (which also buffers the input to
-     * decrypt). That is bounded here so that a regression (say, one more copy of a payload) still fails.
+     * whose per-packet {@code init} allocates: about 1.1 KB each way for AES-GCM (its GHASH state, its
+     * parameter copies) on JDK 17 and 25; for ChaCha20-Poly1305 1.3 KB to seal and 2.4 KB to open on
+     * JDK 17 (which buffers the input to open), 2.2 and 2.3 KB on JDK 25 (JceAeadAllocationTest bounds
+     * each direction). The budget per packet, seal and open, is that plus about 10%, so that a
+     * regression (say, one more copy of a payload) fails.
      */
     @Test
     void dataPathAllocationIsBounded() throws Exception {
+        boolean jdk21 = Runtime.version().feature() >= 21;
         for (String cipher : List.of("AES-256-GCM", "CHACHA20-POLY1305", "AES-128-CBC")) {
-            long budget = cipher.endsWith("CBC") ? 5_000 : cipher.endsWith("GCM") ? 5_000L * 2_600 : 5_000L * 4_000;
+            long budget = cipher.endsWith("CBC") ? 5_000 : cipher.endsWith("GCM") ? 5_000L * 2_450
+                    : 5_000L * (jdk21 ? 4_950 : 4_150);
             TlsPair pair = TlsPair.clean(client().dataCiphers(cipher).ping(1).build(), server().dataCiphers(cipher).build());
             assertTrue(pair.handshake(10_000));
             ByteBuffer tun = ByteBuffer.allocateDirect(TlsPair.SLOT);
@@ -386,6 +390,8 @@ class TlsSessionTest {
                 }
                 allocated = mx.getThreadAllocatedBytes(tid) - before; // the last round counts (after JIT warm-up)
             }
+            System.out.println("[reliability] " + cipher + " data-path allocation, JDK " + Runtime.version().feature() + ": "
+                    + allocated / 5_000 + " B per packet sealed and opened (1400-byte payload, 5000 packets)");
             assertTrue(allocated < budget, cipher + ": " + allocated + " bytes allocated for 5000 packets");
         }
     }

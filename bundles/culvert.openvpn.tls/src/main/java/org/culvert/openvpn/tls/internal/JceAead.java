@@ -13,9 +13,12 @@ import org.culvert.openvpn.crypto.WipeableKey;
  * and CLMUL (GHASH) intrinsics, and on newer JDKs ChaCha20 and Poly1305 on vector intrinsics.
  *
  * <p>The price: the JCE wants one {@code init} per packet with a fresh parameter object (it checks that
- * an encryption nonce is not reused), so each packet allocates a few small objects. They die young
- * in the thread's allocation buffer; the intrinsics are worth several times more than the allocation
- * costs (see {@code AeadBenchmark}). The wire puts OpenVPN's tag before the ciphertext and the JCE
+ * an encryption nonce is not reused) and rebuilds its engine state on it, so each packet allocates
+ * about 1.1 KB each way for AES-GCM and 1.3-2.4 KB for ChaCha20-Poly1305 (JceAeadAllocationTest bounds
+ * it per JDK). It dies young in the thread's allocation buffer (young collections cost about 10 ns
+ * per packet); the intrinsics are worth several times more. No other {@code Cipher} call path
+ * allocates less: heap buffers about as much and are slower, direct buffers and update-then-doFinal
+ * more (CipherPathBenchmark; docs/benchmarks.md, "Per-packet costs"). The wire puts OpenVPN's tag before the ciphertext and the JCE
  * after it, so both directions go through the session's work arrays, which also keeps the caller's
  * output untouched when a tag does not verify.
  */
