@@ -106,6 +106,14 @@ public final class LibC {
     /** @return bytes written, -1 on error */
     public static native long write(int fd, long buf, long count);
 
+    /**
+     * {@code writev(2)}: one write gathered from {@code iovcnt} {@code struct iovec}s
+     * ({@code { void *iov_base; size_t iov_len; }}, 16 bytes each) at {@code iov}.
+     *
+     * @return bytes written, -1 on error
+     */
+    public static native long writev(int fd, long iov, int iovcnt);
+
     /** {@code ioctl(fd, request, arg)} with a pointer (or integer) argument. */
     public static native int ioctl(int fd, long request, long arg);
 

@@ -279,6 +279,11 @@ final class LinuxTunDevice implements TunDevice {
     }
 
     private TunException ioFailure(String operation, int err) {
+        return ioFailure(name, operation, err);
+    }
+
+    /** The exception for a failed {@code operation} on device {@code name} ({@code EBADF}: closed). */
+    static TunException ioFailure(String name, String operation, int err) {
         Reason reason = err == Errno.EBADF || err == Errno.EBADFD ? Reason.CLOSED : Reason.IO_ERROR;
         return new TunException(reason, Errno.message(operation + " " + name, err));
     }

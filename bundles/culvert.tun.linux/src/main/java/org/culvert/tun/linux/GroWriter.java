@@ -1,0 +1,295 @@
+package org.culvert.tun.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import org.culvert.api.packet.PacketBatch;
+import org.culvert.api.tun.TunException;
+import org.culvert.platform.linux.DirectBuffers;
+import org.culvert.platform.linux.Errno;
+
+/**
+ * Writes a batch to a tun opened with {@code IFF_VNET_HDR}: the TCP segments {@link GroCoalescer}
+ * groups go out as one {@code writev(2)} each (a virtio header {@code GSO_TCPV4}/{@code GSO_TCPV6}
+ * with {@code NEEDS_CSUM}, the merged headers, then every member's payload straight from its slot),
+ * everything else one packet per {@code writev} behind a zero virtio header ({@code GSO_NONE}).
+ *
+ * <p>The {@link org.culvert.api.tun.TunDevice#write} contract holds: a write that meets
+ * {@code EAGAIN}/{@code ENOBUFS} consumes none of its packets, and the count returned is a prefix
+ * of the packets offered. Since groups reorder the packets of different flows, some packets after
+ * that prefix may already be out: they are remembered and skipped when the caller retries the same
+ * batch from the returned index, so none is written twice. A merged packet the kernel refuses
+ * ({@code EINVAL}, {@code EFAULT}, {@code EMSGSIZE}) is written again member by member (counted);
+ * after {@link #REFUSALS_OFF} refusals in a row without a merged write accepted, coalescing turns
+ * off for the device's life (logged once, shown by {@link #offloads()}).
+ *
+ * <p>Native memory (iovecs, header scratch) and the planner's arrays are allocated once:
+ * writing allocates nothing. Not thread-safe: the device's writing thread only.
+ */
+final class GroWriter {
+    private static final System.Logger LOG = System.getLogger(GroWriter.class.getName());
+
+    /** {@code struct virtio_net_hdr} (include/uapi/linux/virtio_net.h), without {@code num_buffers}. */
+    static final int VNET_HDR_LEN = 10;
+    static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    static final int VIRTIO_NET_HDR_GSO_NONE = 0;
+    static final int VIRTIO_NET_HDR_GSO_TCPV4 = 1;
+    static final int VIRTIO_NET_HDR_GSO_TCPV6 = 4;
+    /** Offset of the checksum field in a TCP header. */
+    static final int TCP_CSUM_OFFSET = 16;
+    /** Merged writes refused in a row, none accepted between, after which coalescing turns off. */
+    static final int REFUSALS_OFF = 4;
+
+    private static final int IOVEC_SIZE = 16;
+
+    /** The one syscall the writer makes; {@link #errno()} is read right after a failed call. */
+    interface Vectored {
+        /** {@code writev(fd, iov, iovcnt)}: bytes written or -1. */
+        long writev(long iov, int iovcnt);
+
+        int errno();
+    }
+
+    private enum Outcome { WRITTEN, AGAIN, REFUSED }
+
+    private final String name;
+    private final GroCoalescer planner;
+    private final int capacity;
+    private final int[] offsets;
+    private final int[] lengths;
+    private final boolean[] written;
+    private final ByteBuffer iov;
+    private final long iovAddress;
+    /** Virtio header then merged IP and TCP headers: big-endian view for the IP/TCP fields. */
+    private final ByteBuffer head;
+    /** Same memory in the host's order, for the virtio header fields (a legacy virtio header is native-endian). */
+    private final ByteBuffer headNative;
+    private final long headAddress;
+    /** A zero virtio header for packets written alone. */
+    private final long zeroHeaderAddress;
+    private final ByteBuffer zeroHeader;
+
+    private volatile boolean coalescing;
+    private volatile String offOutcome;
+    private int refusalsInARow;
+
+    // Packets already out beyond the prefix a partial write returned, for the retry of the same batch.
+    private PacketBatch pendingBatch;
+    private int pendingFrom;
+    private int pendingCount;
+    private final boolean[] pendingWritten;
+
+    private long mergedWrites;
+    private long mergedPackets;
+    private long refusedMerges;
+    private long singleWrites;
+
+    /**
+     * @param capacity packets planned together (the device's batch size); larger batches are
+     *        written in windows of this many
+     * @param coalescing false writes every packet alone (GRO off)
+     */
+    GroWriter(String name, int capacity, boolean coalescing) {
+        this.name = name;
+        this.capacity = capacity;
+        this.planner = new GroCoalescer(capacity);
+        this.offsets = new int[capacity];
+        this.lengths = new int[capacity];
+        this.written = new boolean[capacity];
+        this.pendingWritten = new boolean[capacity];
+        // One header iovec plus every member's payload, or a zero header plus one packet.
+        this.iov = DirectBuffers.allocateNative((capacity + 2) * IOVEC_SIZE);
+        this.iovAddress = DirectBuffers.address(iov);
+        this.head = ByteBuffer.allocateDirect(VNET_HDR_LEN + 60 + 60).order(ByteOrder.BIG_ENDIAN);
+        this.headNative = head.duplicate().order(ByteOrder.nativeOrder());
+        this.headAddress = DirectBuffers.address(head);
+        this.zeroHeader = DirectBuffers.allocateNative(VNET_HDR_LEN);
+        this.zeroHeaderAddress = DirectBuffers.address(zeroHeader);
+        this.coalescing = coalescing;
+    }
+
+    boolean coalescing() {
+        return coalescing;
+    }
+
+    /** For {@code offloads()}: {@code "gro tcp"}, {@code "gro off"} or why it went off. */
+    String offloads() {
+        if (coalescing) {
+            return "gro tcp";
+        }
+        String why = offOutcome;
+        return why == null ? "gro off" : "gro off (" + why + ")";
+    }
+
+    long mergedWrites() {
+        return mergedWrites;
+    }
+
+    long mergedPackets() {
+        return mergedPackets;
+    }
+
+    long refusedMerges() {
+        return refusedMerges;
+    }
+
+    long singleWrites() {
+        return singleWrites;
+    }
+
+    /**
+     * Writes slots {@code from..batch.count()-1}; {@code base} is the address of the batch's backing buffer.
+     *
+     * @return packets consumed from {@code from}; fewer means would-block
+     */
+    int write(PacketBatch batch, int from, long base, Vectored out) throws TunException {
+        int count = batch.count();
+        int i = from;
+        while (i < count) {
+            int n = Math.min(count - i, capacity);
+            int done = writeWindow(batch, i, n, base, out);
+            i += done;
+            if (done < n) {
+                break;
+            }
+        }
+        return i - from;
+    }
+
+    private int writeWindow(PacketBatch batch, int from, int n, long base, Vectored out) throws TunException {
+        boolean resume = batch == pendingBatch && from == pendingFrom && batch.count() == pendingCount;
+        pendingBatch = null;
+        for (int k = 0; k < n; k++) {
+            ByteBuffer slot = batch.slot(from + k);
+            offsets[k] = batch.slotOffset(from + k) + slot.position();
+            written[k] = resume && pendingWritten[k];
+            lengths[k] = written[k] ? -1 : slot.remaining();
+        }
+        if (!coalescing) {
+            for (int k = 0; k < n; k++) {
+                if (!written[k] && !writeAlone(k, base, out)) {
+                    return stop(batch, from, n);
+                }
+            }
+            return n;
+        }
+        int groups = planner.plan(batch.backing(), offsets, lengths, n);
+        for (int g = 0; g < groups; g++) {
+            int k = planner.head(g);
+            if (planner.members(g) > 1) {
+                Outcome o = writeMerged(g, base, out);
+                if (o == Outcome.AGAIN) {
+                    return stop(batch, from, n);
+                }
+                if (o == Outcome.WRITTEN) {
+                    for (int m = k; m >= 0; m = planner.next(m)) {
+                        written[m] = true;
+                    }
+                    continue;
+                }
+                refused();
+            }
+            for (int m = k; m >= 0; m = planner.next(m)) {
+                if (!writeAlone(m, base, out)) {
+                    return stop(batch, from, n);
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Ends a window at would-block: returns the written prefix and remembers what is out beyond it. */
+    private int stop(PacketBatch batch, int from, int n) {
+        int prefix = 0;
+        while (prefix < n && written[prefix]) {
+            prefix++;
+        }
+        boolean beyond = false;
+        for (int k = prefix; k < n; k++) {
+            pendingWritten[k - prefix] = written[k];
+            beyond |= written[k];
+        }
+        if (beyond) {
+            pendingBatch = batch;
+            pendingFrom = from + prefix;
+            pendingCount = batch.count();
+            for (int k = n - prefix; k < capacity; k++) {
+                pendingWritten[k] = false;
+            }
+        }
+        return prefix;
+    }
+
+    private void refused() {
+        refusedMerges++;
+        if (++refusalsInARow >= REFUSALS_OFF) {
+            coalescing = false;
+            offOutcome = "merged writes refused";
+            LOG.log(System.Logger.Level.WARNING, "{0}: the kernel refused {1} merged TCP writes in a row; "
+                    + "writing every packet alone from now on", name, REFUSALS_OFF);
+        }
+    }
+
+    private Outcome writeMerged(int g, long base, Vectored out) throws TunException {
+        int k = planner.head(g);
+        int headers = planner.mergedHeaders(g, head, VNET_HDR_LEN);
+        headNative.put(0, (byte) VIRTIO_NET_HDR_F_NEEDS_CSUM);
+        headNative.put(1, (byte) (planner.version(g) == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6));
+        headNative.putShort(2, (short) headers);
+        headNative.putShort(4, (short) planner.gsoSize(g));
+        headNative.putShort(6, (short) ipHeaderLength(g));
+        headNative.putShort(8, (short) TCP_CSUM_OFFSET);
+        iovec(0, headAddress, VNET_HDR_LEN + headers);
+        int c = 1;
+        for (int m = k; m >= 0; m = planner.next(m)) {
+            iovec(c++, base + offsets[m] + planner.headerLength(m), planner.payload(m));
+        }
+        Outcome o = call(out, c);
+        if (o == Outcome.WRITTEN) {
+            mergedWrites++;
+            mergedPackets += planner.members(g);
+            refusalsInARow = 0;
+        }
+        return o;
+    }
+
+    private int ipHeaderLength(int g) {
+        return planner.version(g) == 4 ? 20 : 40;
+    }
+
+    /** Writes packet {@code k} alone; false on would-block (a refused packet is dropped, as the kernel would). */
+    private boolean writeAlone(int k, long base, Vectored out) throws TunException {
+        iovec(0, zeroHeaderAddress, VNET_HDR_LEN);
+        iovec(1, base + offsets[k], lengths[k]);
+        if (call(out, 2) == Outcome.AGAIN) {
+            return false;
+        }
+        singleWrites++;
+        written[k] = true;
+        return true;
+    }
+
+    private void iovec(int i, long address, long length) {
+        iov.putLong(i * IOVEC_SIZE, address);
+        iov.putLong(i * IOVEC_SIZE + 8, length);
+    }
+
+    private Outcome call(Vectored out, int iovcnt) throws TunException {
+        while (true) {
+            if (out.writev(iovAddress, iovcnt) >= 0) {
+                return Outcome.WRITTEN;
+            }
+            int err = out.errno();
+            if (err == Errno.EINTR) {
+                continue;
+            }
+            if (err == Errno.EAGAIN || err == Errno.ENOBUFS) {
+                return Outcome.AGAIN;
+            }
+            if (err == Errno.EINVAL || err == Errno.EFAULT || err == Errno.EMSGSIZE) {
+                return Outcome.REFUSED;
+            }
+            throw LinuxTunDevice.ioFailure(name, "write", err);
+        }
+    }
+}
