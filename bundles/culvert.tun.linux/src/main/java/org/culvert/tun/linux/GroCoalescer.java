@@ -174,7 +174,7 @@ final class GroCoalescer {
         }
         int last = tail[g];
         out.put(pos + ihl + 13, (byte) (flags(k) | (flags(last) & TCP_PSH)));
-        int pseudo = InetChecksum.fold(InetChecksum.pseudoHeader(out, pos, version[k], InetChecksum.IPPROTO_TCP, l4Length));
+        int pseudo = InetChecksum.fold(InetChecksum.pseudoHeader(out, pos, InetChecksum.IPPROTO_TCP, l4Length));
         out.putShort(pos + ihl + 16, (short) pseudo);
         return ihl + thl;
     }
@@ -289,14 +289,14 @@ final class GroCoalescer {
             return false;
         }
         if (!headChecked[g]) {
-            if (!InetChecksum.transportValid(b, ph, version[h], InetChecksum.IPPROTO_TCP, th, length[h] - ipHeader[h])) {
+            if (!InetChecksum.transportValid(b, ph, InetChecksum.IPPROTO_TCP, th, length[h] - ipHeader[h])) {
                 // The first member is damaged: it goes alone and the kernel drops it; nothing joins it.
                 open[g] = false;
                 return false;
             }
             headChecked[g] = true;
         }
-        return InetChecksum.transportValid(b, pk, version[k], InetChecksum.IPPROTO_TCP, tk, length[k] - ipHeader[k]);
+        return InetChecksum.transportValid(b, pk, InetChecksum.IPPROTO_TCP, tk, length[k] - ipHeader[k]);
     }
 
     private boolean equal(int x, int y, int n) {

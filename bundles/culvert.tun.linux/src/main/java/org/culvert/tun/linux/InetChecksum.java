@@ -14,7 +14,7 @@ final class InetChecksum {
     }
 
     /** Adds {@code length} bytes at absolute index {@code at} to {@code sum} (an odd last byte is padded with zero). */
-    static long add(ByteBuffer b, int at, int length, long sum) {
+    static long sum(ByteBuffer b, int at, int length, long sum) {
         int end = at + length;
         int i = at;
         for (; i + 3 < end; i += 4) {
@@ -38,23 +38,25 @@ final class InetChecksum {
     }
 
     /**
-     * The pseudo-header sum of an IPv4 ({@code version 4}) or IPv6 packet whose IP header starts at
-     * {@code ip}: addresses, protocol and the transport length {@code l4Length}.
+     * The pseudo-header sum of a TCP or UDP packet of {@code l4Length} bytes inside the IP packet at
+     * {@code ip} (version from its first nibble; addresses read from the packet).
      */
-    static long pseudoHeader(ByteBuffer b, int ip, int version, int protocol, int l4Length) {
-        long sum = version == 4 ? add(b, ip + 12, 8, 0) : add(b, ip + 8, 32, 0);
-        return sum + protocol + l4Length;
+    static long pseudoHeader(ByteBuffer b, int ip, int protocol, int l4Length) {
+        if (((b.get(ip) & 0xF0) >>> 4) == 4) {
+            return sum(b, ip + 12, 8, protocol + (long) l4Length);
+        }
+        return sum(b, ip + 8, 32, protocol + (long) l4Length);
     }
 
     /** The IPv4 header checksum field's value for the {@code ihl}-byte header at {@code ip} (its own field counted as zero). */
     static int ipv4Header(ByteBuffer b, int ip, int ihl) {
-        long sum = add(b, ip, ihl, 0) - (b.getShort(ip + 10) & 0xFFFF);
+        long sum = sum(b, ip, ihl, 0) - (b.getShort(ip + 10) & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
 
     /** True when the transport segment at {@code l4} ({@code l4Length} bytes) carries a valid checksum. */
-    static boolean transportValid(ByteBuffer b, int ip, int version, int protocol, int l4, int l4Length) {
-        long sum = add(b, l4, l4Length, pseudoHeader(b, ip, version, protocol, l4Length));
+    static boolean transportValid(ByteBuffer b, int ip, int protocol, int l4, int l4Length) {
+        long sum = sum(b, l4, l4Length, pseudoHeader(b, ip, protocol, l4Length));
         return fold(sum) == 0xFFFF;
     }
 }
