@@ -174,7 +174,7 @@ final class GroCoalescer {
         }
         int last = tail[g];
         out.put(pos + ihl + 13, (byte) (flags(k) | (flags(last) & TCP_PSH)));
-        int pseudo = InetChecksum.fold(InetChecksum.pseudoHeader(out, pos, InetChecksum.IPPROTO_TCP, l4Length));
+        int pseudo = InetChecksum.fold(InetChecksum.pseudoHeader(out, pos, GsoSplit.PROTO_TCP, l4Length));
         out.putShort(pos + ihl + 16, (short) pseudo);
         return ihl + thl;
     }
@@ -195,7 +195,7 @@ final class GroCoalescer {
         int ihl;
         if (v == 4) {
             // 0x45: no options (inet_gro_receive flushes packets with options).
-            if ((b.get(p) & 0xFF) != 0x45 || (b.getShort(p + 2) & 0xFFFF) != len || b.get(p + 9) != InetChecksum.IPPROTO_TCP) {
+            if ((b.get(p) & 0xFF) != 0x45 || (b.getShort(p + 2) & 0xFFFF) != len || b.get(p + 9) != GsoSplit.PROTO_TCP) {
                 return false;
             }
             // MF set or a fragment offset: a fragment.
@@ -204,7 +204,7 @@ final class GroCoalescer {
             }
             ihl = 20;
         } else if (v == 6) {
-            if (len < 60 || (b.getShort(p + 4) & 0xFFFF) != len - 40 || b.get(p + 6) != InetChecksum.IPPROTO_TCP) {
+            if (len < 60 || (b.getShort(p + 4) & 0xFFFF) != len - 40 || b.get(p + 6) != GsoSplit.PROTO_TCP) {
                 return false;
             }
             ihl = 40;
@@ -289,14 +289,14 @@ final class GroCoalescer {
             return false;
         }
         if (!headChecked[g]) {
-            if (!InetChecksum.transportValid(b, ph, InetChecksum.IPPROTO_TCP, th, length[h] - ipHeader[h])) {
+            if (!InetChecksum.transportValid(b, ph, GsoSplit.PROTO_TCP, th, length[h] - ipHeader[h])) {
                 // The first member is damaged: it goes alone and the kernel drops it; nothing joins it.
                 open[g] = false;
                 return false;
             }
             headChecked[g] = true;
         }
-        return InetChecksum.transportValid(b, pk, InetChecksum.IPPROTO_TCP, tk, length[k] - ipHeader[k]);
+        return InetChecksum.transportValid(b, pk, GsoSplit.PROTO_TCP, tk, length[k] - ipHeader[k]);
     }
 
     private boolean equal(int x, int y, int n) {

@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import org.culvert.api.packet.PacketBatch;
 import org.culvert.api.tun.TunException;
 import org.culvert.platform.linux.DirectBuffers;
-import org.culvert.platform.linux.Errno;
+import org.culvert.platform.linux.LibC;
 
 /**
  * Writes a batch to a tun opened with {@code IFF_VNET_HDR}: the TCP segments {@link GroCoalescer}
@@ -29,18 +29,10 @@ import org.culvert.platform.linux.Errno;
 final class GroWriter {
     private static final System.Logger LOG = System.getLogger(GroWriter.class.getName());
 
-    /** {@code struct virtio_net_hdr} (include/uapi/linux/virtio_net.h), without {@code num_buffers}. */
-    static final int VNET_HDR_LEN = 10;
-    static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
-    static final int VIRTIO_NET_HDR_GSO_NONE = 0;
-    static final int VIRTIO_NET_HDR_GSO_TCPV4 = 1;
-    static final int VIRTIO_NET_HDR_GSO_TCPV6 = 4;
     /** Offset of the checksum field in a TCP header. */
     static final int TCP_CSUM_OFFSET = 16;
     /** Merged writes refused in a row, none accepted between, after which coalescing turns off. */
     static final int REFUSALS_OFF = 4;
-
-    private static final int IOVEC_SIZE = 16;
 
     /** The one syscall the writer makes; {@link #errno()} is read right after a failed call. */
     interface Vectored {
@@ -98,12 +90,12 @@ final class GroWriter {
         this.written = new boolean[capacity];
         this.pendingWritten = new boolean[capacity];
         // One header iovec plus every member's payload, or a zero header plus one packet.
-        this.iov = DirectBuffers.allocateNative((capacity + 2) * IOVEC_SIZE);
+        this.iov = DirectBuffers.allocateNative((capacity + 2) * LibC.IOVEC_SIZE);
         this.iovAddress = DirectBuffers.address(iov);
-        this.head = ByteBuffer.allocateDirect(VNET_HDR_LEN + 60 + 60).order(ByteOrder.BIG_ENDIAN);
+        this.head = ByteBuffer.allocateDirect(VirtioNetHdr.LEN + 60 + 60).order(ByteOrder.BIG_ENDIAN);
         this.headNative = head.duplicate().order(ByteOrder.nativeOrder());
         this.headAddress = DirectBuffers.address(head);
-        this.zeroHeader = DirectBuffers.allocateNative(VNET_HDR_LEN);
+        this.zeroHeader = DirectBuffers.allocateNative(VirtioNetHdr.LEN);
         this.zeroHeaderAddress = DirectBuffers.address(zeroHeader);
         this.coalescing = coalescing;
     }
@@ -232,14 +224,14 @@ final class GroWriter {
 
     private Outcome writeMerged(int g, long base, Vectored out) throws TunException {
         int k = planner.head(g);
-        int headers = planner.mergedHeaders(g, head, VNET_HDR_LEN);
-        headNative.put(0, (byte) VIRTIO_NET_HDR_F_NEEDS_CSUM);
-        headNative.put(1, (byte) (planner.version(g) == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6));
-        headNative.putShort(2, (short) headers);
-        headNative.putShort(4, (short) planner.gsoSize(g));
-        headNative.putShort(6, (short) ipHeaderLength(g));
-        headNative.putShort(8, (short) TCP_CSUM_OFFSET);
-        iovec(0, headAddress, VNET_HDR_LEN + headers);
+        int headers = planner.mergedHeaders(g, head, VirtioNetHdr.LEN);
+        headNative.put(VirtioNetHdr.OFF_FLAGS, (byte) VirtioNetHdr.F_NEEDS_CSUM);
+        headNative.put(VirtioNetHdr.OFF_GSO_TYPE, (byte) (planner.version(g) == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6));
+        headNative.putShort(VirtioNetHdr.OFF_HDR_LEN, (short) headers);
+        headNative.putShort(VirtioNetHdr.OFF_GSO_SIZE, (short) planner.gsoSize(g));
+        headNative.putShort(VirtioNetHdr.OFF_CSUM_START, (short) ipHeaderLength(g));
+        headNative.putShort(VirtioNetHdr.OFF_CSUM_OFFSET, (short) TCP_CSUM_OFFSET);
+        iovec(0, headAddress, VirtioNetHdr.LEN + headers);
         int c = 1;
         for (int m = k; m >= 0; m = planner.next(m)) {
             iovec(c++, base + offsets[m] + planner.headerLength(m), planner.payload(m));
@@ -259,7 +251,7 @@ final class GroWriter {
 
     /** Writes packet {@code k} alone; false on would-block (a refused packet is dropped, as the kernel would). */
     private boolean writeAlone(int k, long base, Vectored out) throws TunException {
-        iovec(0, zeroHeaderAddress, VNET_HDR_LEN);
+        iovec(0, zeroHeaderAddress, VirtioNetHdr.LEN);
         iovec(1, base + offsets[k], lengths[k]);
         if (call(out, 2) == Outcome.AGAIN) {
             return false;
@@ -270,8 +262,8 @@ final class GroWriter {
     }
 
     private void iovec(int i, long address, long length) {
-        iov.putLong(i * IOVEC_SIZE, address);
-        iov.putLong(i * IOVEC_SIZE + 8, length);
+        iov.putLong(i * LibC.IOVEC_SIZE, address);
+        iov.putLong(i * LibC.IOVEC_SIZE + 8, length);
     }
 
     private Outcome call(Vectored out, int iovcnt) throws TunException {
@@ -280,16 +272,16 @@ final class GroWriter {
                 return Outcome.WRITTEN;
             }
             int err = out.errno();
-            if (err == Errno.EINTR) {
-                continue;
+            switch (TunErrno.onWrite(err)) {
+                case TunErrno.RETRY:
+                    continue;
+                case TunErrno.STOP:
+                    return Outcome.AGAIN;
+                case TunErrno.SKIP:
+                    return Outcome.REFUSED;
+                default:
+                    throw TunErrno.failure("write", name, err);
             }
-            if (err == Errno.EAGAIN || err == Errno.ENOBUFS) {
-                return Outcome.AGAIN;
-            }
-            if (err == Errno.EINVAL || err == Errno.EFAULT || err == Errno.EMSGSIZE) {
-                return Outcome.REFUSED;
-            }
-            throw LinuxTunDevice.ioFailure(name, "write", err);
         }
     }
 }

@@ -2,39 +2,39 @@ package org.culvert.tun.linux;
 
 import java.nio.ByteBuffer;
 
-/**
- * The Internet checksum (RFC 1071) over bytes of a big-endian buffer, without allocating: sums are
- * carried in a {@code long} and folded to 16 bits only at the end.
- */
+/** The Internet checksum (RFC 1071) over big-endian buffers, and the IPv4/IPv6 pseudo-headers of TCP and UDP. */
 final class InetChecksum {
-    static final int IPPROTO_TCP = 6;
-    static final int IPPROTO_UDP = 17;
-
     private InetChecksum() {
     }
 
-    /** Adds {@code length} bytes at absolute index {@code at} to {@code sum} (an odd last byte is padded with zero). */
-    static long sum(ByteBuffer b, int at, int length, long sum) {
-        int end = at + length;
-        int i = at;
-        for (; i + 3 < end; i += 4) {
-            sum += b.getInt(i) & 0xFFFFFFFFL;
+    /**
+     * Adds {@code len} bytes at {@code off} to {@code acc} as 16-bit big-endian words (an odd last byte
+     * padded with zero). 32-bit words may be summed because 2^16 is 1 modulo 2^16-1; {@link #fold}
+     * brings the sum back to 16 bits. Absolute reads: the buffer must be big-endian.
+     */
+    static long sum(ByteBuffer b, int off, int len, long acc) {
+        int i = off;
+        int end = off + len;
+        while (i + 4 <= end) {
+            acc += b.getInt(i) & 0xFFFF_FFFFL;
+            i += 4;
         }
-        for (; i + 1 < end; i += 2) {
-            sum += b.getShort(i) & 0xFFFF;
+        if (i + 2 <= end) {
+            acc += b.getShort(i) & 0xFFFF;
+            i += 2;
         }
         if (i < end) {
-            sum += (b.get(i) & 0xFF) << 8;
+            acc += (b.get(i) & 0xFF) << 8;
         }
-        return sum;
+        return acc;
     }
 
     /** Folds a sum to 16 bits (not inverted). */
-    static int fold(long sum) {
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
+    static int fold(long acc) {
+        while ((acc >>> 16) != 0) {
+            acc = (acc & 0xFFFF) + (acc >>> 16);
         }
-        return (int) sum;
+        return (int) acc;
     }
 
     /**
@@ -50,13 +50,12 @@ final class InetChecksum {
 
     /** The IPv4 header checksum field's value for the {@code ihl}-byte header at {@code ip} (its own field counted as zero). */
     static int ipv4Header(ByteBuffer b, int ip, int ihl) {
-        long sum = sum(b, ip, ihl, 0) - (b.getShort(ip + 10) & 0xFFFF);
-        return ~fold(sum) & 0xFFFF;
+        long acc = sum(b, ip, ihl, 0) - (b.getShort(ip + 10) & 0xFFFF);
+        return ~fold(acc) & 0xFFFF;
     }
 
-    /** True when the transport segment at {@code l4} ({@code l4Length} bytes) carries a valid checksum. */
+    /** True when the transport segment at {@code l4} ({@code l4Length} bytes) of the IP packet at {@code ip} carries a valid checksum. */
     static boolean transportValid(ByteBuffer b, int ip, int protocol, int l4, int l4Length) {
-        long sum = sum(b, l4, l4Length, pseudoHeader(b, ip, protocol, l4Length));
-        return fold(sum) == 0xFFFF;
+        return fold(sum(b, l4, l4Length, pseudoHeader(b, ip, protocol, l4Length))) == 0xFFFF;
     }
 }

@@ -217,16 +217,16 @@ class GroKernelTest {
             int count = 0;
             while (count < batch.capacity()) {
                 batch.prepareSlot(count);
-                long at = base + batch.slotOffset(count) + HEADROOM - GroWriter.VNET_HDR_LEN;
-                long n = LibC.read(from, at, batch.slotSize() - HEADROOM + GroWriter.VNET_HDR_LEN);
-                if (n <= GroWriter.VNET_HDR_LEN) {
+                long at = base + batch.slotOffset(count) + HEADROOM - VirtioNetHdr.LEN;
+                long n = LibC.read(from, at, batch.slotSize() - HEADROOM + VirtioNetHdr.LEN);
+                if (n <= VirtioNetHdr.LEN) {
                     break;
                 }
-                if (batch.backing().get(batch.slotOffset(count) + HEADROOM - GroWriter.VNET_HDR_LEN + 1) != 0) {
+                if (batch.backing().get(batch.slotOffset(count) + HEADROOM - VirtioNetHdr.LEN + 1) != 0) {
                     unexpected++;
                     continue;
                 }
-                batch.slot(count).limit(HEADROOM + (int) n - GroWriter.VNET_HDR_LEN);
+                batch.slot(count).limit(HEADROOM + (int) n - VirtioNetHdr.LEN);
                 count++;
             }
             batch.count(count);

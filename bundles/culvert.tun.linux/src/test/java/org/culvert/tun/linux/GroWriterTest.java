@@ -119,8 +119,8 @@ class GroWriterTest {
     private static void assertMerged(Written w, TcpSegment first, int segments, int dataBytes) {
         int ihl = first.ipHeaderLength();
         int thl = first.tcpHeaderLength();
-        assertEquals(GroWriter.VIRTIO_NET_HDR_F_NEEDS_CSUM, w.flags);
-        assertEquals(first.version == 4 ? GroWriter.VIRTIO_NET_HDR_GSO_TCPV4 : GroWriter.VIRTIO_NET_HDR_GSO_TCPV6, w.gsoType);
+        assertEquals(VirtioNetHdr.F_NEEDS_CSUM, w.flags);
+        assertEquals(first.version == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6, w.gsoType);
         assertEquals(ihl + thl, w.hdrLen);
         assertEquals(first.payload, w.gsoSize);
         assertEquals(ihl, w.csumStart);
