@@ -48,4 +48,20 @@ final class IpCheck {
         int l4 = l4Offset(p);
         return protocol(p) == 6 ? l4 + ((p.get(l4 + 12) & 0xF0) >>> 4) * 4 : l4 + 8;
     }
+
+    /** Fills in the IPv4 header checksum and the TCP/UDP checksum of the packet, the obvious way. */
+    static void fillChecksums(ByteBuffer p) {
+        boolean v4 = (p.get(0) & 0xF0) == 0x40;
+        int l4 = l4Offset(p);
+        if (v4) {
+            p.putShort(10, (short) 0);
+            p.putShort(10, (short) ~onesSum(p, 0, l4, 0));
+        }
+        int at = l4 + (protocol(p) == 6 ? 16 : 6);
+        p.putShort(at, (short) 0);
+        int length = p.limit() - l4;
+        int acc = v4 ? onesSum(p, 12, 20, 0) : onesSum(p, 8, 40, 0);
+        acc = onesSum(ByteBuffer.allocate(4).putShort(0, (short) protocol(p)).putShort(2, (short) length), 0, 4, acc);
+        p.putShort(at, (short) ~onesSum(p, l4, p.limit(), acc));
+    }
 }
