@@ -29,8 +29,9 @@ import org.culvert.platform.linux.LibC;
 final class GroWriter {
     private static final System.Logger LOG = System.getLogger(GroWriter.class.getName());
 
-    /** Offset of the checksum field in a TCP header. */
+    /** Offsets of the checksum field in a TCP and a UDP header. */
     static final int TCP_CSUM_OFFSET = 16;
+    static final int UDP_CSUM_OFFSET = 6;
     /** Merged writes refused in a row, none accepted between, after which coalescing turns off. */
     static final int REFUSALS_OFF = 4;
 
@@ -45,6 +46,7 @@ final class GroWriter {
     private enum Outcome { WRITTEN, AGAIN, REFUSED }
 
     private final String name;
+    private final boolean udp;
     private final GroCoalescer planner;
     private final int capacity;
     private final int[] offsets;
@@ -82,9 +84,15 @@ final class GroWriter {
      * @param coalescing false writes every packet alone (GRO off)
      */
     GroWriter(String name, int capacity, boolean coalescing) {
+        this(name, capacity, coalescing, false);
+    }
+
+    /** @param udp also merge UDP datagrams ({@code GSO_UDP_L4}): only for a tun given {@code TUN_F_USO4/6} */
+    GroWriter(String name, int capacity, boolean coalescing, boolean udp) {
         this.name = name;
         this.capacity = capacity;
-        this.planner = new GroCoalescer(capacity);
+        this.udp = udp;
+        this.planner = new GroCoalescer(capacity, udp);
         this.offsets = new int[capacity];
         this.lengths = new int[capacity];
         this.written = new boolean[capacity];
@@ -107,7 +115,7 @@ final class GroWriter {
     /** For {@code offloads()}: {@code "gro tcp"}, {@code "gro off"} or why it went off. */
     String offloads() {
         if (coalescing) {
-            return "gro tcp";
+            return udp ? "gro tcp udp" : "gro tcp";
         }
         String why = offOutcome;
         return why == null ? "gro off" : "gro off (" + why + ")";
@@ -226,11 +234,13 @@ final class GroWriter {
         int k = planner.head(g);
         int headers = planner.mergedHeaders(g, head, VirtioNetHdr.LEN);
         headNative.put(VirtioNetHdr.OFF_FLAGS, (byte) VirtioNetHdr.F_NEEDS_CSUM);
-        headNative.put(VirtioNetHdr.OFF_GSO_TYPE, (byte) (planner.version(g) == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6));
+        boolean isUdp = planner.protocol(g) == GsoSplit.PROTO_UDP;
+        int type = isUdp ? VirtioNetHdr.GSO_UDP_L4 : planner.version(g) == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6;
+        headNative.put(VirtioNetHdr.OFF_GSO_TYPE, (byte) type);
         headNative.putShort(VirtioNetHdr.OFF_HDR_LEN, (short) headers);
         headNative.putShort(VirtioNetHdr.OFF_GSO_SIZE, (short) planner.gsoSize(g));
         headNative.putShort(VirtioNetHdr.OFF_CSUM_START, (short) ipHeaderLength(g));
-        headNative.putShort(VirtioNetHdr.OFF_CSUM_OFFSET, (short) TCP_CSUM_OFFSET);
+        headNative.putShort(VirtioNetHdr.OFF_CSUM_OFFSET, (short) (isUdp ? UDP_CSUM_OFFSET : TCP_CSUM_OFFSET));
         iovec(0, headAddress, VirtioNetHdr.LEN + headers);
         int c = 1;
         for (int m = k; m >= 0; m = planner.next(m)) {

@@ -64,7 +64,8 @@ final class LinuxTunDevice implements TunDevice {
             String offloads) {
         this.fd = new NativeFd(fd);
         this.vnetReader = vnet ? new VnetTunReader(name) : null;
-        this.vnetWriter = vnet ? new VnetTunWriter(name, batchSize, true) : null;
+        // UDP datagrams are merged only where the kernel took USO (TUNSETOFFLOAD with TUN_F_USO4/6).
+        this.vnetWriter = vnet ? new VnetTunWriter(name, batchSize, true, offloads.contains("uso4")) : null;
         this.offloads = offloads;
         this.name = name;
         this.layer = layer;

@@ -9,7 +9,7 @@ import org.culvert.platform.linux.NativeFd;
 /**
  * The write path of a tun opened with {@code IFF_VNET_HDR}: the kernel then expects a
  * {@link VirtioNetHdr} before every packet. A {@link GroWriter} does the work: the TCP segments of
- * one flow in a batch go out merged as one large packet ({@code GSO_TCPV4}/{@code GSO_TCPV6}), the
+ * one flow in a batch (and UDP datagrams, where the tun has USO) go out merged as one large packet ({@code GSO_TCPV4}/{@code GSO_TCPV6}), the
  * others one {@code writev(2)} each behind a zero header ({@code GSO_NONE}: the packets decrypted
  * from the link carry full checksums), so the slot's headroom is never touched.
  *
@@ -28,9 +28,10 @@ final class VnetTunWriter implements GroWriter.Vectored {
     /**
      * @param batchSize packets planned together for coalescing
      * @param coalescing false writes every packet alone
+     * @param udp also merge UDP datagrams: only for a tun given {@code TUN_F_USO4/6}
      */
-    VnetTunWriter(String name, int batchSize, boolean coalescing) {
-        this.gro = new GroWriter(name, batchSize, coalescing);
+    VnetTunWriter(String name, int batchSize, boolean coalescing, boolean udp) {
+        this.gro = new GroWriter(name, batchSize, coalescing, udp);
     }
 
     /**

@@ -79,7 +79,10 @@ class GroWriterTest {
     private final Recorder out = new Recorder();
 
     private List<Written> write(int capacity, TcpSegment... segments) throws Exception {
-        GroWriter writer = new GroWriter("test0", capacity, true);
+        return write(new GroWriter("test0", capacity, true, true), segments);
+    }
+
+    private List<Written> write(GroWriter writer, TcpSegment... segments) throws Exception {
         PacketBatch batch = batch(segments);
         assertEquals(segments.length, writer.write(batch, 0, DirectBuffers.address(batch.backing()), out));
         List<Written> result = new ArrayList<>();
@@ -120,11 +123,12 @@ class GroWriterTest {
         int ihl = first.ipHeaderLength();
         int thl = first.tcpHeaderLength();
         assertEquals(VirtioNetHdr.F_NEEDS_CSUM, w.flags);
-        assertEquals(first.version == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6, w.gsoType);
+        int type = first.udp ? VirtioNetHdr.GSO_UDP_L4 : first.version == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6;
+        assertEquals(type, w.gsoType);
         assertEquals(ihl + thl, w.hdrLen);
         assertEquals(first.payload, w.gsoSize);
         assertEquals(ihl, w.csumStart);
-        assertEquals(16, w.csumOffset);
+        assertEquals(first.udp ? 6 : 16, w.csumOffset);
         byte[] p = w.packet.clone();
         assertEquals(ihl + thl + dataBytes, p.length);
         ByteBuffer b = ByteBuffer.wrap(p);
@@ -135,6 +139,9 @@ class GroWriterTest {
         } else {
             assertEquals(p.length - 40, b.getShort(4) & 0xFFFF, "IPv6 payload length");
         }
+        if (first.udp) {
+            assertEquals(p.length - ihl, b.getShort(ihl + 4) & 0xFFFF, "UDP length");
+        }
         // What the kernel does with NEEDS_CSUM: sum from csum_start to the end, the field holding the
         // pseudo-header sum, and store the complement; the result must verify as a normal segment.
         int partial = TcpSegment.sum(p, w.csumStart, p.length - w.csumStart, 0);
@@ -142,7 +149,9 @@ class GroWriterTest {
         p[w.csumStart + w.csumOffset] = (byte) (completed >>> 8);
         p[w.csumStart + w.csumOffset + 1] = (byte) completed;
         assertEquals(0xFFFF, TcpSegment.transportSum(p, first.version, ihl), "TCP checksum once completed");
-        assertEquals(first.seq, b.getInt(ihl + 4) & 0xFFFFFFFFL);
+        if (!first.udp) {
+            assertEquals(first.seq, b.getInt(ihl + 4) & 0xFFFFFFFFL);
+        }
         for (int i = 0; i < dataBytes; i++) {
             if (p[ihl + thl + i] != TcpSegment.payloadByte(first.seq + i)) {
                 throw new AssertionError("payload byte " + i);
@@ -361,6 +370,62 @@ class GroWriterTest {
         GroWriter writer = new GroWriter("test0", 8, true);
         assertEquals(3, writer.write(batch, 0, DirectBuffers.address(batch.backing()), out));
         assertEquals(List.of(1, 2), shape(out.writes.stream().map(Written::of).toList()));
+    }
+
+    @Test
+    void withDfAFixedIpv4IdMergesToo() throws Exception {
+        TcpSegment[] s = run(TcpSegment.v4(), 3);
+        for (int i = 0; i < 3; i++) {
+            s[i] = s[i].with(x -> x.id = 7);
+        }
+        List<Written> w = write(s);
+        assertEquals(1, w.size());
+        assertMerged(w.get(0), s[0], 3, 3000);
+        out.writes.clear();
+        TcpSegment[] noDf = run(TcpSegment.v4().with(x -> x.df = false), 2);
+        assertEquals(List.of(1, 1), shape(write(noDf[0], noDf[1].with(x -> x.id = noDf[0].id))), "without DF the id must move");
+        out.writes.clear();
+        // Fixed then incrementing (or the reverse) is neither.
+        assertEquals(List.of(2, 1), shape(write(s[0], s[1], s[2].with(x -> x.id = 8))));
+        out.writes.clear();
+        TcpSegment[] inc = run(TcpSegment.v4(), 3);
+        assertEquals(List.of(2, 1), shape(write(inc[0], inc[1], inc[2].with(x -> x.id = inc[1].id))));
+    }
+
+    @Test
+    void udpDatagramsMergeOnlyWhereTheTunHasUso() throws Exception {
+        TcpSegment[] s = run(TcpSegment.v4().with(x -> x.udp = true), 4);
+        s[3] = s[3].with(x -> x.payload = 300);
+        assertEquals(List.of(1, 1, 1, 1), shape(write(new GroWriter("test0", 8, true, false), s)), "no USO: never");
+        out.writes.clear();
+        GroWriter uso = new GroWriter("test0", 8, true, true);
+        assertEquals("gro tcp udp", uso.offloads());
+        List<Written> w = write(uso, s);
+        assertEquals(1, w.size());
+        assertMerged(w.get(0), s[0], 4, 3300);
+        out.writes.clear();
+        TcpSegment[] v6 = run(TcpSegment.v6().with(x -> x.udp = true), 3);
+        w = write(uso, v6);
+        assertEquals(1, w.size());
+        assertMerged(w.get(0), v6[0], 3, 3000);
+    }
+
+    @Test
+    void udpSizesChecksumsAndFlowsFollowTheRules() throws Exception {
+        TcpSegment[] s = run(TcpSegment.v4().with(x -> x.udp = true), 4);
+        // The larger one starts a group of its own, which the next (smaller) datagram joins and ends.
+        List<Written> w = write(s[0], s[1], s[2].with(x -> x.payload = 1200), s[3]);
+        assertEquals(List.of(2, 2), shape(w), "larger after the first");
+        assertEquals(1200, w.get(1).gsoSize);
+        out.writes.clear();
+        assertEquals(List.of(3, 1), shape(write(s[0], s[1], s[2].with(x -> x.payload = 10), s[3])), "nothing after a smaller one");
+        out.writes.clear();
+        assertEquals(List.of(1, 1, 2), shape(write(s[0], s[1].with(x -> x.zeroChecksum = true), s[2], s[3])), "no checksum: alone");
+        out.writes.clear();
+        assertEquals(List.of(1, 1, 2), shape(write(s[0], s[1].with(x -> x.badChecksum = true), s[2], s[3])), "bad checksum: alone");
+        out.writes.clear();
+        TcpSegment tcp = TcpSegment.v4().with(x -> x.id = s[1].id);
+        assertEquals(List.of(1, 1, 1), shape(write(s[0], tcp, s[2].with(x -> x.sport = 9))), "protocol and ports are the flow");
     }
 
     @Test

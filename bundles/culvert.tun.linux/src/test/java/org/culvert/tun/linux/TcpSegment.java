@@ -26,6 +26,10 @@ final class TcpSegment {
     int ipOptions = 0;
     int payload = 1000;
     boolean badChecksum;
+    /** A UDP datagram instead (its payload still numbered by {@link #seq}). */
+    boolean udp;
+    /** UDP: send a zero checksum (IPv4's "none"). */
+    boolean zeroChecksum;
 
     static TcpSegment v4() {
         return new TcpSegment();
@@ -63,6 +67,8 @@ final class TcpSegment {
         c.ipOptions = ipOptions;
         c.payload = payload;
         c.badChecksum = badChecksum;
+        c.udp = udp;
+        c.zeroChecksum = zeroChecksum;
         return c;
     }
 
@@ -85,7 +91,7 @@ final class TcpSegment {
     }
 
     int tcpHeaderLength() {
-        return 20 + options.length;
+        return udp ? 8 : 20 + options.length;
     }
 
     /** Payload byte {@code i}: a function of the sequence number, so merged payloads can be checked. */
@@ -100,19 +106,23 @@ final class TcpSegment {
         ByteBuffer b = ByteBuffer.allocate(total);
         if (version == 4) {
             b.put((byte) (0x40 | (ihl / 4))).put((byte) tos).putShort((short) total).putShort((short) id)
-                    .putShort((short) (df ? 0x4000 : 0)).put((byte) ttl).put((byte) 6).putShort((short) 0)
+                    .putShort((short) (df ? 0x4000 : 0)).put((byte) ttl).put((byte) (udp ? 17 : 6)).putShort((short) 0)
                     .put(src).put(dst);
             for (int i = 0; i < ipOptions; i++) {
                 b.put((byte) 1); // NOP options
             }
             b.putShort(10, (short) ~sum(b.array(), 0, ihl, 0));
         } else {
-            b.putInt(0x60000000 | (tos << 20) | flowLabel).putShort((short) (thl + payload)).put((byte) 6)
+            b.putInt(0x60000000 | (tos << 20) | flowLabel).putShort((short) (thl + payload)).put((byte) (udp ? 17 : 6))
                     .put((byte) ttl).put(src).put(dst);
         }
-        b.putShort((short) sport).putShort((short) dport).putInt((int) seq).putInt((int) ack)
-                .put((byte) ((thl / 4) << 4)).put((byte) flags).putShort((short) window).putShort((short) 0)
-                .putShort((short) 0).put(options);
+        if (udp) {
+            b.putShort((short) sport).putShort((short) dport).putShort((short) (thl + payload)).putShort((short) 0);
+        } else {
+            b.putShort((short) sport).putShort((short) dport).putInt((int) seq).putInt((int) ack)
+                    .put((byte) ((thl / 4) << 4)).put((byte) flags).putShort((short) window).putShort((short) 0)
+                    .putShort((short) 0).put(options);
+        }
         for (int i = 0; i < payload; i++) {
             b.put(payloadByte(seq + i));
         }
@@ -121,8 +131,14 @@ final class TcpSegment {
         if (badChecksum) {
             check ^= 0x0101;
         }
-        a[ihl + 16] = (byte) (check >>> 8);
-        a[ihl + 17] = (byte) check;
+        if (udp && zeroChecksum) {
+            check = 0;
+        } else if (udp && check == 0) {
+            check = 0xFFFF;
+        }
+        int field = ihl + (udp ? 6 : 16);
+        a[field] = (byte) (check >>> 8);
+        a[field + 1] = (byte) check;
         return a;
     }
 
@@ -143,7 +159,8 @@ final class TcpSegment {
     static int transportSum(byte[] a, int version, int ihl) {
         int l4 = a.length - ihl;
         int s = version == 4 ? sum(a, 12, 8, 0) : sum(a, 8, 32, 0);
-        s = sum(new byte[] {0, 6, (byte) (l4 >>> 8), (byte) l4}, 0, 4, s);
+        int protocol = a[version == 4 ? 9 : 6];
+        s = sum(new byte[] {0, (byte) protocol, (byte) (l4 >>> 8), (byte) l4}, 0, 4, s);
         return sum(a, ihl, l4, s);
     }
 }
