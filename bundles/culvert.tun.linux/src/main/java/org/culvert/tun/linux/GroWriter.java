@@ -17,8 +17,8 @@ import org.culvert.platform.linux.LibC;
  * <p>The {@link org.culvert.api.tun.TunDevice#write} contract holds: a write that meets
  * {@code EAGAIN}/{@code ENOBUFS} consumes none of its packets, and the count returned is a prefix
  * of the packets offered. Since groups reorder the packets of different flows, some packets after
- * that prefix may already be out: they are remembered and skipped when the caller retries the same
- * batch from the returned index, so none is written twice. A merged packet the kernel refuses
+ * that prefix may already be out: they are remembered (with a fingerprint of each slot) and skipped
+ * when the caller retries the same, unchanged batch from the returned index, so none is written twice. A merged packet the kernel refuses
  * ({@code EINVAL}, {@code EFAULT}, {@code EMSGSIZE}) is written again member by member (counted);
  * after {@link #REFUSALS_OFF} refusals in a row without a merged write accepted, coalescing turns
  * off for the device's life (logged once, shown by {@link #offloads()}).
@@ -72,6 +72,8 @@ final class GroWriter {
     private int pendingFrom;
     private int pendingCount;
     private final boolean[] pendingWritten;
+    /** A fingerprint of each slot after the prefix, so a batch refilled in between is not taken for the retry. */
+    private final long[] pendingSignature;
 
     private long mergedWrites;
     private long mergedPackets;
@@ -97,6 +99,7 @@ final class GroWriter {
         this.lengths = new int[capacity];
         this.written = new boolean[capacity];
         this.pendingWritten = new boolean[capacity];
+        this.pendingSignature = new long[capacity];
         // One header iovec plus every member's payload, or a zero header plus one packet.
         this.iov = DirectBuffers.allocateNative((capacity + 2) * LibC.IOVEC_SIZE);
         this.iovAddress = DirectBuffers.address(iov);
@@ -162,7 +165,7 @@ final class GroWriter {
         for (int k = 0; k < n; k++) {
             ByteBuffer slot = batch.slot(from + k);
             offsets[k] = batch.slotOffset(from + k) + slot.position();
-            written[k] = resume && pendingWritten[k];
+            written[k] = resume && pendingWritten[k] && pendingSignature[k] == signature(batch, from + k);
             lengths[k] = written[k] ? -1 : slot.remaining();
         }
         if (!coalescing) {
@@ -207,6 +210,7 @@ final class GroWriter {
         boolean beyond = false;
         for (int k = prefix; k < n; k++) {
             pendingWritten[k - prefix] = written[k];
+            pendingSignature[k - prefix] = signature(batch, from + k);
             beyond |= written[k];
         }
         if (beyond) {
@@ -218,6 +222,20 @@ final class GroWriter {
             }
         }
         return prefix;
+    }
+
+    /** Where the packet is, its length and its first and last bytes (an IPv4 packet's length and id among them). */
+    private static long signature(PacketBatch batch, int i) {
+        ByteBuffer slot = batch.slot(i);
+        int at = batch.slotOffset(i) + slot.position();
+        int length = slot.remaining();
+        ByteBuffer b = batch.backing();
+        long sig = ((long) slot.position() << 32) ^ length;
+        if (length >= 16) {
+            sig = sig * 31 + b.getLong(at);
+            sig = sig * 31 + b.getLong(at + length - 8);
+        }
+        return sig;
     }
 
     private void refused() {

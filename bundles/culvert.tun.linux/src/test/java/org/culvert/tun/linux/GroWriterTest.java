@@ -456,6 +456,28 @@ class GroWriterTest {
     }
 
     @Test
+    void aBatchRefilledAfterAPartialWriteIsWrittenWhole() throws Exception {
+        TcpSegment[] a = run(TcpSegment.v4(), 2);
+        TcpSegment[] b = run(TcpSegment.v4().with(x -> x.sport = 1), 2);
+        PacketBatch batch = batch(a[0], b[0], a[1], b[1]);
+        GroWriter writer = new GroWriter("test0", 8, true);
+        long base = DirectBuffers.address(batch.backing());
+        out.verdict = call -> call == 1 ? Errno.EAGAIN : 0;
+        assertEquals(1, writer.write(batch, 0, base, out));
+        // The caller gives up on the rest and fills the batch anew, same count: nothing may be skipped.
+        TcpSegment[] c = run(TcpSegment.v4().with(x -> x.sport = 3), 4);
+        PacketBatch fresh = batch(c);
+        batch.backing().clear();
+        batch.backing().put(fresh.backing().duplicate().clear());
+        out.verdict = call -> 0;
+        out.writes.clear();
+        assertEquals(3, writer.write(batch, 1, base, out));
+        List<Written> w = out.writes.stream().map(Written::of).toList();
+        assertEquals(List.of(3), shape(w), "slots 1..3 of the new batch, none skipped");
+        assertMerged(w.get(0), c[1], 3, 3000);
+    }
+
+    @Test
     void wouldBlockOnTheFirstWriteConsumesNothing() throws Exception {
         PacketBatch batch = batch(run(TcpSegment.v4(), 3));
         GroWriter writer = new GroWriter("test0", 8, true);
