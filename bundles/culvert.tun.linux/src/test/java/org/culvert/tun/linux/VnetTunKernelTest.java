@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
  * The offload path against the kernel's real tun, in a namespace of its own: a kernel TCP socket
  * sends through the device to a peer this test plays (it answers the SYN and ACKs what it read,
  * writing through the device), with a small MSS and a small batch, so the kernel hands up GSO packets
- * of many segments that do not fit one read. Every segment read must be a valid IPv4 packet (header
- * and TCP checksums checked independently), no longer than the MSS, in sequence, and together the
- * bytes sent. The fallbacks (the driver option {@code offloads=false}, tap) read plain packets.
+ * of many segments that do not fit one read. Every segment read must be a valid IP packet (IPv4
+ * header and TCP checksums checked independently), no longer than the MSS, in sequence, and together the
+ * bytes sent, over IPv4 and IPv6. The fallbacks (the driver option {@code offloads=false}, tap) read plain packets.
  */
 class VnetTunKernelTest {
     private static final int MSS = 536;
@@ -61,7 +61,10 @@ class VnetTunKernelTest {
     }
 
     private TunDevice open(String name, boolean offloads) throws Exception {
-        TunSpec.Builder spec = TunSpec.builder(TunLayer.TUN).name(name).mtu(1500).ifconfig("10.77.0.1", "10.77.0.2");
+        // No duplicate address detection: the IPv6 address is usable at once.
+        NetNs.run("ip", "netns", "exec", ns.name, "sysctl", "-q", "-w", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
+        TunSpec.Builder spec = TunSpec.builder(TunLayer.TUN).name(name).mtu(1500).ifconfig("10.77.0.1", "10.77.0.2")
+                .ifconfigIpv6("fd77::1", 64, "fd77::2");
         if (!offloads) {
             spec.driverOption("offloads", "false");
         }
@@ -73,7 +76,7 @@ class VnetTunKernelTest {
     void kernelTsoPacketsAreSplitIntoValidContiguousSegmentsEvenWhenTheBatchIsSmall() throws Exception {
         LinuxTunDevice d = (LinuxTunDevice) open("culvg1", true);
         assertTrue(d.offloads().startsWith("vnet-hdr: csum tso4 tso6"), d.offloads());
-        Flow flow = new Flow(d);
+        Flow flow = new Flow(d, false);
         flow.run();
         VnetTunReader reader = d.vnetReader();
         assertNotNull(reader);
@@ -87,11 +90,23 @@ class VnetTunKernelTest {
     }
 
     @Test
+    void kernelTso6PacketsAreSplitToo() throws Exception {
+        LinuxTunDevice d = (LinuxTunDevice) open("culvg4", true);
+        Flow flow = new Flow(d, true);
+        flow.run();
+        VnetTunReader reader = d.vnetReader();
+        assertTrue(reader.gsoPackets() > 0, "the kernel handed up no GSO packet");
+        assertEquals(0, reader.malformed());
+        System.out.println("[reliability] tun GSO split (IPv6): " + reader.gsoPackets() + " GSO packets -> " + reader.gsoSegments()
+                + " segments (" + BYTES / 1000 + " KB over TCP, MSS " + MSS + ", batch 4)");
+    }
+
+    @Test
     void offloadsOffByDriverOptionReadPlainPackets() throws Exception {
         LinuxTunDevice d = (LinuxTunDevice) open("culvg2", false);
         assertEquals("none: driver option offloads=false", d.offloads());
         assertNull(d.vnetReader());
-        new Flow(d).run();
+        new Flow(d, false).run();
     }
 
     @Test
@@ -104,6 +119,9 @@ class VnetTunKernelTest {
     /** A kernel TCP sender and the peer this test plays, through the device. */
     private static final class Flow {
         private final TunDevice device;
+        private final boolean v6;
+        /** Offset of the TCP header. */
+        private final int l4;
         private final PacketBatch in = PacketBatch.allocate(4, 64, 64 + 1600);
         private final PacketBatch out = PacketBatch.allocate(1, 64, 64 + 1600);
         private final ByteBuffer pollfd = DirectBuffers.allocateNative(LibC.POLLFD_SIZE);
@@ -112,8 +130,10 @@ class VnetTunKernelTest {
         private long nextSeq;
         int readsWhileNotReadable;
 
-        Flow(TunDevice device) {
+        Flow(TunDevice device, boolean v6) {
             this.device = device;
+            this.v6 = v6;
+            this.l4 = v6 ? 40 : 20;
             pollfd.putInt(0, ((org.culvert.api.event.FdWaitable) device.waitable()).fd());
             pollfd.putShort(4, (short) LibC.POLLIN);
         }
@@ -123,10 +143,10 @@ class VnetTunKernelTest {
             long deadline = System.nanoTime() + 15_000_000_000L;
             try (SocketChannel ch = SocketChannel.open()) {
                 ch.configureBlocking(false);
-                ch.connect(new InetSocketAddress("10.77.0.2", PORT));
+                ch.connect(new InetSocketAddress(v6 ? "fd77::2" : "10.77.0.2", PORT));
                 ByteBuffer syn = awaitSyn(deadline);
-                clientPort = syn.getShort(20) & 0xFFFF;
-                long clientIsn = syn.getInt(24) & 0xFFFF_FFFFL;
+                clientPort = syn.getShort(l4) & 0xFFFF;
+                long clientIsn = syn.getInt(l4 + 4) & 0xFFFF_FFFFL;
                 nextSeq = clientIsn + 1;
                 send(0x12, SERVER_ISN, nextSeq, true);
                 while (!ch.finishConnect()) {
@@ -155,7 +175,8 @@ class VnetTunKernelTest {
                 int n = device.read(in);
                 for (int i = 0; i < n; i++) {
                     ByteBuffer p = in.slot(i).slice();
-                    if ((p.get(0) & 0xF0) == 0x40 && p.get(9) == 6 && (p.getShort(22) & 0xFFFF) == PORT && (p.get(33) & 0x02) != 0) {
+                    if ((p.get(0) & 0xF0) == (v6 ? 0x60 : 0x40) && IpCheck.protocol(p) == 6 && (p.getShort(l4 + 2) & 0xFFFF) == PORT
+                            && (p.get(l4 + 13) & 0x02) != 0) {
                         assertTrue(IpCheck.l4Valid(p), "SYN checksum");
                         return p;
                     }
@@ -185,17 +206,23 @@ class VnetTunKernelTest {
         }
 
         private boolean take(ByteBuffer p) {
-            assertEquals(0x40, p.get(0) & 0xF0, "IPv4");
-            assertEquals(p.limit(), p.getShort(2) & 0xFFFF, "IP length is the packet");
-            assertTrue(IpCheck.ipv4HeaderValid(p), "IPv4 header checksum");
-            if (p.get(9) != 6 || (p.getShort(20) & 0xFFFF) != clientPort) {
+            if ((p.get(0) & 0xF0) != (v6 ? 0x60 : 0x40)) {
+                return false; // the other family's chatter (e.g. IPv6 router solicitations)
+            }
+            if (v6) {
+                assertEquals(p.limit() - 40, p.getShort(4) & 0xFFFF, "IPv6 payload length");
+            } else {
+                assertEquals(p.limit(), p.getShort(2) & 0xFFFF, "IP length is the packet");
+                assertTrue(IpCheck.ipv4HeaderValid(p), "IPv4 header checksum");
+            }
+            if (IpCheck.protocol(p) != 6 || (p.getShort(l4) & 0xFFFF) != clientPort) {
                 return false;
             }
             assertTrue(IpCheck.l4Valid(p), "TCP checksum");
             int headers = IpCheck.headersLength(p);
             int payload = p.limit() - headers;
             assertTrue(payload <= MSS, "segment of " + payload + " bytes past the MSS");
-            long seq = p.getInt(24) & 0xFFFF_FFFFL;
+            long seq = p.getInt(l4 + 4) & 0xFFFF_FFFFL;
             if (payload == 0) {
                 return false;
             }
@@ -217,16 +244,21 @@ class VnetTunKernelTest {
             ByteBuffer s = out.prepareSlot(0);
             int at = s.position();
             int tcpLen = mss ? 24 : 20;
-            ByteBuffer p = s.slice(at, 20 + tcpLen);
-            p.put(0, (byte) 0x45).putShort(2, (short) (20 + tcpLen)).put(8, (byte) 64).put(9, (byte) 6);
-            p.put(12, new byte[] {10, 77, 0, 2}).put(16, new byte[] {10, 77, 0, 1});
-            p.putShort(20, (short) PORT).putShort(22, (short) clientPort).putInt(24, (int) seq).putInt(28, (int) ack);
-            p.put(32, (byte) (tcpLen / 4 << 4)).put(33, (byte) flags).putShort(34, (short) 65535);
+            ByteBuffer p = s.slice(at, l4 + tcpLen);
+            if (v6) {
+                p.put(0, (byte) 0x60).putShort(4, (short) tcpLen).put(6, (byte) 6).put(7, (byte) 64);
+                p.put(8, (byte) 0xfd).put(9, (byte) 0x77).put(23, (byte) 2).put(24, (byte) 0xfd).put(25, (byte) 0x77).put(39, (byte) 1);
+            } else {
+                p.put(0, (byte) 0x45).putShort(2, (short) (20 + tcpLen)).put(8, (byte) 64).put(9, (byte) 6);
+                p.put(12, new byte[] {10, 77, 0, 2}).put(16, new byte[] {10, 77, 0, 1});
+            }
+            p.putShort(l4, (short) PORT).putShort(l4 + 2, (short) clientPort).putInt(l4 + 4, (int) seq).putInt(l4 + 8, (int) ack);
+            p.put(l4 + 12, (byte) (tcpLen / 4 << 4)).put(l4 + 13, (byte) flags).putShort(l4 + 14, (short) 65535);
             if (mss) {
-                p.put(40, (byte) 2).put(41, (byte) 4).putShort(42, (short) MSS);
+                p.put(l4 + 20, (byte) 2).put(l4 + 21, (byte) 4).putShort(l4 + 22, (short) MSS);
             }
             IpCheck.fillChecksums(p);
-            s.limit(at + 20 + tcpLen);
+            s.limit(at + l4 + tcpLen);
             out.count(1);
             assertEquals(1, device.write(out, 0));
         }
