@@ -28,6 +28,8 @@ import java.nio.ByteBuffer;
 final class GroCoalescer {
     /** Largest IP packet a merged group may become (the IPv4 total length / IPv6 payload length field). */
     static final int MAX_MERGED = 65535;
+    /** Most segments in one merged packet: one {@code writev} takes the header and each payload, within {@code IOV_MAX} (1024). */
+    static final int MAX_SEGMENTS = 1023;
 
     private static final int TCP_ACK = 0x10;
     private static final int TCP_PSH = 0x08;
@@ -358,7 +360,7 @@ final class GroCoalescer {
 
     private boolean fits(int g, int k) {
         int h = head[g];
-        return ipHeader[h] + tcpHeader[h] + dataBytes[g] + payload[k] <= MAX_MERGED;
+        return ipHeader[h] + tcpHeader[h] + dataBytes[g] + payload[k] <= MAX_MERGED && members[g] < MAX_SEGMENTS;
     }
 
     /** Both the group's first member (checked once) and {@code k} carry valid transport checksums. */

@@ -327,6 +327,14 @@ class GroWriterTest {
     }
 
     @Test
+    void aGroupStopsBelowIovMax() throws Exception {
+        TcpSegment[] s = run(TcpSegment.v4().with(x -> x.payload = 1), 1100);
+        List<Written> w = write(1100, s);
+        assertEquals(List.of(GroCoalescer.MAX_SEGMENTS, 1100 - GroCoalescer.MAX_SEGMENTS), shape(w));
+        assertMerged(w.get(0), s[0], GroCoalescer.MAX_SEGMENTS, GroCoalescer.MAX_SEGMENTS);
+    }
+
+    @Test
     void ipv6SegmentsMerge() throws Exception {
         TcpSegment[] s = run(TcpSegment.v6().with(x -> x.flowLabel = 0x12345), 5);
         s[4] = s[4].with(x -> x.payload = 10);
