@@ -578,10 +578,14 @@ class GroWriterTest {
             writer.write(batch, 0, base, sink);
         }
         long before = threads.getCurrentThreadAllocatedBytes();
+        long started = System.nanoTime();
         for (int i = 0; i < 10_000; i++) {
             writer.write(batch, 0, base, sink);
         }
+        long nanos = System.nanoTime() - started;
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        System.out.printf("[reliability] gro planning and merged headers (no syscall): %.0f ns per segment"
+                + " (16 segments of 1000 bytes, 2 flows, 10000 batches, checksums verified)%n", nanos / 160_000.0);
         assertEquals(60_000, writer.mergedWrites(), "two merged writes per call");
         assertTrue(allocated < 10_000, "allocated " + allocated + " bytes over 10000 calls");
     }
