@@ -21,8 +21,8 @@ import org.culvert.platform.linux.NativeFd;
  * before it waits).
  *
  * <p>Malformed headers (too short a read, a bad {@code csum_start}, {@code gso_size} 0, lengths that
- * disagree) and GSO segments larger than a slot are dropped and counted ({@link #malformed()}), never
- * thrown. Loop thread only; allocates nothing per packet.
+ * disagree) are dropped and counted ({@link #malformed()}), and so are packets larger than a slot and
+ * GSO packets whose segments are ({@link #oversized()}); never thrown. Loop thread only; allocates nothing per packet.
  */
 final class VnetTunReader {
     /** Largest packet behind the header: an IP packet's 16-bit length. */
@@ -118,13 +118,18 @@ final class VnetTunReader {
                 }
             } else {
                 whole.put(0, backing, at, Math.min(len, room));
-                if (split.prepare(whole, 0, len, flags, gsoType, header.getShort(VirtioNetHdr.OFF_GSO_SIZE) & 0xFFFF, csumStart)) {
+                if (!split.prepare(whole, 0, len, flags, gsoType, header.getShort(VirtioNetHdr.OFF_GSO_SIZE) & 0xFFFF, csumStart)) {
+                    malformed++;
+                } else if (split.segmentLength(0) > room) {
+                    // Segments larger than a slot: the whole packet goes, rather than a stream with holes.
+                    split.reset();
+                    oversized++;
+                } else {
                     gsoPackets++;
                     nextSegment = 0;
                     count = emitPending(batch, count, max);
                     continue;
                 }
-                malformed++;
             }
             if (++dropped >= max) {
                 break; // bounded work per call when the kernel sends nothing usable
