@@ -114,6 +114,11 @@ final class GsoSplit {
         return true;
     }
 
+    /** Forgets the prepared packet: {@link #segments()} is 0 again. */
+    void reset() {
+        segments = 0;
+    }
+
     /** How many packets the prepared packet splits into (0 when none is prepared). */
     int segments() {
         return segments;

@@ -172,55 +172,11 @@ public final class LinuxTunDriver implements TunDriver {
         boolean downPre = Boolean.parseBoolean(spec.driverOptions().getOrDefault("down-pre", "false"));
         String node = spec.deviceNode() != null ? spec.deviceNode() : CLONE_DEVICE;
 
-        int fd = LibC.open(node, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
-        if (fd < 0) {
-            int err = LibC.errno();
-            throw new TunException(openReason(err), Errno.message("cannot open " + node, err));
-        }
-        String name;
-        String offloadPath = offloadRefusal(spec);
-        boolean vnet = offloadPath == null;
-        try {
-            if (vnet) {
-                try {
-                    name = attach(fd, node, requested, spec.layer(), IFF_VNET_HDR);
-                } catch (TunException e) {
-                    if (e.reason() != Reason.CONFIGURATION_FAILED) {
-                        throw e;
-                    }
-                    // EINVAL: perhaps only the header flag (an existing device, an old kernel); try as before.
-                    name = attach(fd, node, requested, spec.layer(), 0);
-                    vnet = false;
-                    offloadPath = "none: TUNSETIFF refused IFF_VNET_HDR";
-                }
-                if (vnet) {
-                    offloadPath = enableOffloads(fd);
-                    vnet = !offloadPath.startsWith("none");
-                }
-            } else {
-                name = attach(fd, node, requested, spec.layer(), 0);
-            }
-        } catch (TunException e) {
-            LibC.close(fd);
-            throw e;
-        }
-        if (!vnet && offloadPath.startsWith("none: kernel")) {
-            // The header flag stays on the descriptor: open afresh so reads and writes carry no header.
-            LibC.close(fd);
-            fd = LibC.open(node, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
-            if (fd < 0) {
-                int err = LibC.errno();
-                throw new TunException(openReason(err), Errno.message("cannot open " + node, err));
-            }
-            try {
-                name = attach(fd, node, requested, spec.layer(), 0);
-            } catch (TunException e) {
-                LibC.close(fd);
-                throw e;
-            }
-        }
-        LOG.log(System.Logger.Level.INFO, "{0}: offloads {1}", name, offloadPath);
-        LinuxTunDevice device = new LinuxTunDevice(fd, name, spec.layer(), spec.mtu(), batchSize, downPre, vnet, offloadPath);
+        Attached attached = attachDevice(node, requested, spec);
+        String name = attached.name();
+        LOG.log(System.Logger.Level.INFO, "{0}: offloads {1}", name, attached.offloads());
+        LinuxTunDevice device = new LinuxTunDevice(attached.fd(), name, spec.layer(), spec.mtu(), batchSize, downPre, attached.vnet(),
+                attached.offloads());
         boolean upRan = false;
         DeviceSetup setup = null;
         try {
@@ -377,6 +333,64 @@ public final class LinuxTunDriver implements TunDriver {
                     + " for the routes that need it: " + e.getMessage());
             return null;
         }
+    }
+
+    /** An open descriptor attached to its interface, and the path its reads and writes take. */
+    private record Attached(int fd, String name, boolean vnet, String offloads) {
+    }
+
+    /**
+     * Opens {@code node} and attaches the interface: with {@code IFF_VNET_HDR} and the offloads unless
+     * {@link #offloadRefusal} says no; as before when the kernel refuses them (afresh when the
+     * descriptor already carries the header flag, which cannot be taken back).
+     */
+    private Attached attachDevice(String node, String requested, TunSpec spec) throws TunException {
+        int fd = openNode(node);
+        String name;
+        String offloadPath = offloadRefusal(spec);
+        boolean vnet = offloadPath == null;
+        try {
+            if (vnet) {
+                try {
+                    name = attach(fd, node, requested, spec.layer(), IFF_VNET_HDR);
+                } catch (TunException e) {
+                    if (e.reason() != Reason.CONFIGURATION_FAILED) {
+                        throw e;
+                    }
+                    // EINVAL: perhaps only the header flag (an existing device, an old kernel); try as before.
+                    name = attach(fd, node, requested, spec.layer(), 0);
+                    vnet = false;
+                    offloadPath = "none: TUNSETIFF refused IFF_VNET_HDR";
+                }
+                if (vnet) {
+                    offloadPath = enableOffloads(fd);
+                    vnet = !offloadPath.startsWith("none");
+                }
+            } else {
+                name = attach(fd, node, requested, spec.layer(), 0);
+            }
+            if (!vnet && offloadPath.startsWith("none: kernel")) {
+                LibC.close(fd);
+                fd = -1; // closed: not again should the new open fail
+                fd = openNode(node);
+                name = attach(fd, node, requested, spec.layer(), 0);
+            }
+        } catch (TunException e) {
+            if (fd >= 0) {
+                LibC.close(fd);
+            }
+            throw e;
+        }
+        return new Attached(fd, name, vnet, offloadPath);
+    }
+
+    private static int openNode(String node) throws TunException {
+        int fd = LibC.open(node, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            int err = LibC.errno();
+            throw new TunException(openReason(err), Errno.message("cannot open " + node, err));
+        }
+        return fd;
     }
 
     /**

@@ -21,10 +21,11 @@ import org.culvert.platform.linux.NativeFd;
  * before it waits).
  *
  * <p>Malformed headers (too short a read, a bad {@code csum_start}, {@code gso_size} 0, lengths that
- * disagree) and GSO segments larger than a slot are dropped and counted ({@link #malformed()}), never
- * thrown. Loop thread only; allocates nothing per packet.
+ * disagree) are dropped and counted ({@link #malformed()}), and so are packets larger than a slot and
+ * GSO packets whose segments are ({@link #oversized()}); never thrown. Loop thread only; allocates nothing per packet.
  */
 final class VnetTunReader {
+    private static final System.Logger LOG = System.getLogger(VnetTunReader.class.getName());
     /** Largest packet behind the header: an IP packet's 16-bit length. */
     private static final int MAX_PACKET = 65535;
 
@@ -92,7 +93,7 @@ final class VnetTunReader {
                 continue;
             }
             if (n < VirtioNetHdr.LEN + 20) {
-                malformed++;
+                countMalformed();
                 if (++dropped >= max) {
                     break;
                 }
@@ -107,7 +108,7 @@ final class VnetTunReader {
                     oversized++; // a plain packet larger than a slot: cannot be forwarded whole
                 } else if ((flags & VirtioNetHdr.F_NEEDS_CSUM) != 0 && !GsoSplit.completeChecksum(backing, at, len, csumStart,
                         header.getShort(VirtioNetHdr.OFF_CSUM_OFFSET) & 0xFFFF)) {
-                    malformed++;
+                    countMalformed();
                 } else {
                     if ((flags & VirtioNetHdr.F_NEEDS_CSUM) != 0) {
                         checksumsCompleted++;
@@ -118,13 +119,18 @@ final class VnetTunReader {
                 }
             } else {
                 whole.put(0, backing, at, Math.min(len, room));
-                if (split.prepare(whole, 0, len, flags, gsoType, header.getShort(VirtioNetHdr.OFF_GSO_SIZE) & 0xFFFF, csumStart)) {
+                if (!split.prepare(whole, 0, len, flags, gsoType, header.getShort(VirtioNetHdr.OFF_GSO_SIZE) & 0xFFFF, csumStart)) {
+                    countMalformed();
+                } else if (split.segmentLength(0) > room) {
+                    // Segments larger than a slot: the whole packet goes, rather than a stream with holes.
+                    split.reset();
+                    oversized++;
+                } else {
                     gsoPackets++;
                     nextSegment = 0;
                     count = emitPending(batch, count, max);
                     continue;
                 }
-                malformed++;
             }
             if (++dropped >= max) {
                 break; // bounded work per call when the kernel sends nothing usable
@@ -180,6 +186,14 @@ final class VnetTunReader {
 
     long malformed() {
         return malformed;
+    }
+
+    /** Counts a malformed header; the first one is logged (the kernel should never send one), the rest only counted. */
+    private void countMalformed() {
+        if (malformed++ == 0) {
+            LOG.log(System.Logger.Level.WARNING, name + ": dropped a packet whose virtio_net_hdr does not match it; further"
+                    + " such drops are only counted");
+        }
     }
 
     long oversized() {
