@@ -36,6 +36,14 @@ public interface TunnelMXBean {
     /** Plugin kind ({@code tun-driver}, {@code event-backend}, {@code link-transport}) to plugin name; empty while waiting. */
     Map<String, String> getPlugins();
 
+    /**
+     * The kernel offloads the tun device and the link socket use, {@code tun: ...; link: ...} (as in
+     * {@code tunnel:status}); null while no device is open.
+     *
+     * @since 1.3
+     */
+    String getOffloads();
+
     long getTunReadBytes();
 
     long getTunReadPackets();

@@ -17,7 +17,11 @@ public interface Tunnel {
 
     TunnelCounters counters();
 
-    /** The plugins in use, by kind ({@code tun-driver}, {@code event-backend}, {@code link-transport}) to name; empty while waiting. */
+    /**
+     * The plugins in use, by kind ({@code tun-driver}, {@code event-backend}, {@code link-transport}) to
+     * name, and under {@code offloads} the kernel offloads the device and the link socket use
+     * ({@code tun: ...; link: ...}) once both are open; empty while waiting.
+     */
     Map<String, String> plugins();
 
     /** The tun device's OS name while it is open, else null. */

@@ -26,6 +26,8 @@ import org.culvert.jmx.TunnelMXBean;
  * subclass only to give consoles a description for each attribute and operation.
  */
 final class TunnelMBean extends DescribedMBean implements TunnelMXBean {
+    /** The key of the offloads in {@code Tunnel.plugins()}. */
+    private static final String OFFLOADS = "offloads";
     private static final Map<String, String> DESCRIPTIONS = descriptions();
 
     private final Tunnel tunnel;
@@ -74,6 +76,12 @@ final class TunnelMBean extends DescribedMBean implements TunnelMXBean {
     public Map<String, String> getPlugins() {
         Map<String, String> p = tunnel.plugins();
         return p == null ? Collections.emptyMap() : p;
+    }
+
+    @Override
+    public String getOffloads() {
+        Map<String, String> p = tunnel.plugins();
+        return p == null ? null : p.get(OFFLOADS);
     }
 
     @Override
@@ -243,6 +251,7 @@ final class TunnelMBean extends DescribedMBean implements TunnelMXBean {
         d.put("StateSince", "When the tunnel entered its current state");
         d.put("DeviceName", "The tun device's OS name while open");
         d.put("Plugins", "Plugin kind to plugin name in use");
+        d.put("Offloads", "Kernel offloads of the tun device and the link socket: tun: ...; link: ...");
         d.put("TunReadBytes", "Bytes read from the tun device (plaintext, towards the peer)");
         d.put("TunReadPackets", "Packets read from the tun device");
         d.put("TunWriteBytes", "Bytes written to the tun device (decrypted, from the peer)");

@@ -106,6 +106,7 @@ class TunnelMBeanRegistrarTest {
         plugins.put("tun-driver", "linux");
         plugins.put("event-backend", "epoll");
         plugins.put("link-transport", "udp");
+        plugins.put("offloads", "tun: vnet-hdr: csum tso4 tso6, gso split; link: none");
         t.setPlugins(plugins);
         t.setDeviceName("tun7");
         registrar.addTunnel(t);
@@ -117,6 +118,7 @@ class TunnelMBeanRegistrarTest {
         assertEquals("all good", get(name, "Detail"));
         assertEquals(Date.from(since), get(name, "StateSince"));
         assertEquals("tun7", get(name, "DeviceName"));
+        assertEquals("tun: vnet-hdr: csum tso4 tso6, gso split; link: none", get(name, "Offloads"));
         assertEquals(101L, get(name, "TunReadPackets"));
         assertEquals(102L, get(name, "TunReadBytes"));
         assertEquals(103L, get(name, "TunWritePackets"));
@@ -229,6 +231,7 @@ class TunnelMBeanRegistrarTest {
         assertNull(get(name, "TunRemoteIpv4"));
         t.setPlugins(null);
         assertTrue(((TabularData) get(name, "Plugins")).isEmpty());
+        assertNull(get(name, "Offloads"));
     }
 
     @Test
@@ -332,7 +335,7 @@ class TunnelMBeanRegistrarTest {
         ObjectName on = TunnelMBeans.objectName(name);
         MBeanInfo info = server.getMBeanInfo(on);
         assertEquals("true", String.valueOf(info.getDescriptor().getFieldValue("mxbean")));
-        Set<String> expected = Set.of("Name", "State", "Reason", "Detail", "StateSince", "DeviceName", "Plugins", "TunReadBytes",
+        Set<String> expected = Set.of("Name", "State", "Reason", "Detail", "StateSince", "DeviceName", "Plugins", "Offloads", "TunReadBytes",
                 "TunReadPackets", "TunWriteBytes", "TunWritePackets", "LinkReadBytes", "LinkReadPackets", "LinkWriteBytes",
                 "LinkWritePackets", "LinkAuthReadBytes", "Restarts", "Drops", "TotalDrops", "LastHandshake", "LinkLocal", "LinkRemote",
                 "TunLocalIpv4", "TunRemoteIpv4", "TunLocalIpv6", "ClientState", "ClientStateDescription", "SettingsPushed", "Settings");

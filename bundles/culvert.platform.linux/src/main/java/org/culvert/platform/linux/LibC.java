@@ -73,6 +73,9 @@ public final class LibC {
     public static final int SOCK_NONBLOCK = O_NONBLOCK;
     public static final int SOCK_CLOEXEC = O_CLOEXEC;
 
+    /** {@code struct iovec { void *iov_base; size_t iov_len; }} on 64-bit Linux. */
+    public static final int IOVEC_SIZE = 16;
+
     /** {@code setns(2)}/{@code unshare(2)}: the network namespace. */
     public static final int CLONE_NEWNET = 0x40000000;
 
@@ -105,6 +108,17 @@ public final class LibC {
 
     /** @return bytes written, -1 on error */
     public static native long write(int fd, long buf, long count);
+
+    /**
+     * {@code readv(2)}: scatters one read over {@code iovcnt} {@code struct iovec}s ({@link #IOVEC_SIZE}
+     * bytes each: base address, then length) at {@code iov}.
+     *
+     * @return bytes read, 0 at end of file, -1 on error
+     */
+    public static native long readv(int fd, long iov, int iovcnt);
+
+    /** {@code writev(2)}: gathers one write from {@code iovcnt} {@code struct iovec}s at {@code iov}; -1 on error. */
+    public static native long writev(int fd, long iov, int iovcnt);
 
     /** {@code ioctl(fd, request, arg)} with a pointer (or integer) argument. */
     public static native int ioctl(int fd, long request, long arg);

@@ -152,7 +152,7 @@ public final class TunnelCommands {
         StringBuilder sb = new StringBuilder(String.format("%-16s %-13s %-10s %s%n", "NAME", "STATE", "DEVICE", "PLUGINS"));
         for (Tunnel t : tunnels) {
             sb.append(String.format("%-16s %-13s %-10s %s%n", t.name(), t.status().state(),
-                    t.deviceName() == null ? "-" : t.deviceName(), t.plugins().isEmpty() ? "-" : String.join(",", t.plugins().values())));
+                    t.deviceName() == null ? "-" : t.deviceName(), pluginNames(t)));
         }
         return sb.toString().trim();
     }
@@ -268,6 +268,17 @@ public final class TunnelCommands {
             sb.append(e.time()).append(' ').append(e.level()).append(' ').append(e.message());
         }
         return sb.length() == 0 ? "no log lines" : sb.toString();
+    }
+
+    /** The plugins' names for tunnel:list (the offloads are tunnel:status's). */
+    static String pluginNames(Tunnel t) {
+        java.util.StringJoiner names = new java.util.StringJoiner(",");
+        t.plugins().forEach((k, v) -> {
+            if (!"offloads".equals(k)) {
+                names.add(v);
+            }
+        });
+        return names.length() == 0 ? "-" : names.toString();
     }
 
     @Descriptor("Show a tunnel's state, the reason when it is not up, its plugins, connection and counters")

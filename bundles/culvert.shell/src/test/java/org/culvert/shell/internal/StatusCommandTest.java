@@ -24,6 +24,10 @@ class StatusCommandTest {
     private static final Instant T0 = Instant.ofEpochSecond(1_700_000_000);
 
     private static Tunnel tunnel(TunnelStatus status, TunnelConnection connection) {
+        return tunnel(status, connection, Map.of());
+    }
+
+    private static Tunnel tunnel(TunnelStatus status, TunnelConnection connection, Map<String, String> plugins) {
         return (Tunnel) Proxy.newProxyInstance(StatusCommandTest.class.getClassLoader(), new Class<?>[] { Tunnel.class }, (p, m, a) -> {
             switch (m.getName()) {
                 case "name":
@@ -35,7 +39,7 @@ class StatusCommandTest {
                 case "counters":
                     return new TunnelCounters(0, 0, 0, 0, 0, 0, 0, 0, Map.of(), 0, 0);
                 case "plugins":
-                    return Map.of();
+                    return plugins;
                 case "deviceName":
                     return "tun0";
                 case "isHolding":
@@ -69,5 +73,19 @@ class StatusCommandTest {
         assertFalse(text.contains("server "), text);
         assertFalse(text.contains("settings "), text);
         assertTrue(text.contains("state     CONNECTING"), text);
+    }
+
+    @Test
+    void theOffloadsOfDeviceAndLinkShowOnTheirOwnLine() {
+        Map<String, String> plugins = new java.util.LinkedHashMap<>();
+        plugins.put("tun-driver", "linux");
+        plugins.put("event-backend", "epoll");
+        plugins.put("link-transport", "udp");
+        plugins.put("offloads", "tun: vnet-hdr: csum tso4 tso6 uso4 uso6, gso split; link: none");
+        Tunnel t = tunnel(new TunnelStatus(TunnelState.UP, TunnelReason.NONE, "", T0), TunnelConnection.NONE, plugins);
+        String text = TunnelCommands.statusText(t);
+        assertTrue(text.contains("\noffloads  tun: vnet-hdr: csum tso4 tso6 uso4 uso6, gso split; link: none\n"), text);
+        assertTrue(text.contains("\ndriver    linux\n"), text);
+        assertTrue(TunnelCommands.pluginNames(t).equals("linux,epoll,udp"), TunnelCommands.pluginNames(t));
     }
 }

@@ -13,14 +13,15 @@ import org.culvert.api.tun.TunException;
 import org.culvert.api.tun.TunException.Reason;
 import org.culvert.api.tun.TunLayer;
 import org.culvert.platform.linux.DirectBuffers;
-import org.culvert.platform.linux.Errno;
 import org.culvert.platform.linux.LibC;
 import org.culvert.platform.linux.NativeFd;
 
 /**
  * An open {@code /dev/net/tun} descriptor attached to one interface, in non-blocking mode with
  * {@code IFF_NO_PI}: every {@code read(2)} yields one IP packet (tun) or Ethernet frame (tap), every
- * {@code write(2)} injects one.
+ * {@code write(2)} injects one. Opened with {@code IFF_VNET_HDR} (the offload path, see
+ * {@link LinuxTunDriver}), reads go through a {@link VnetTunReader} (which splits the kernel's GSO
+ * packets: one read may fill many slots) and writes through a {@link VnetTunWriter}.
  *
  * <p>Threading: {@link #read} and {@link #write} run on the tunnel's loop thread and allocate
  * nothing (slot addresses come from the batch's backing buffer, whose address is cached per
@@ -36,6 +37,10 @@ final class LinuxTunDevice implements TunDevice {
     private final TunLayer layer;
     private final int mtu;
     private final int batchSize;
+    /** The offload path's reader and writer when the device was opened with {@code IFF_VNET_HDR}; null otherwise. */
+    private final VnetTunReader vnetReader;
+    private final VnetTunWriter vnetWriter;
+    private final String offloads;
     private final FdWaitable waitable;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final DirectBuffers.AddressCache readAddresses = new DirectBuffers.AddressCache();
@@ -47,7 +52,21 @@ final class LinuxTunDevice implements TunDevice {
     private final Deque<Runnable> teardown = new ArrayDeque<>();
 
     LinuxTunDevice(int fd, String name, TunLayer layer, int mtu, int batchSize, boolean downBeforeClose) {
+        this(fd, name, layer, mtu, batchSize, downBeforeClose, false, "none");
+    }
+
+    /**
+     * @param vnet     the descriptor was opened with {@code IFF_VNET_HDR} (and its header size set):
+     *                 every read and write carries a {@link VirtioNetHdr}
+     * @param offloads what {@link #offloads()} reports
+     */
+    LinuxTunDevice(int fd, String name, TunLayer layer, int mtu, int batchSize, boolean downBeforeClose, boolean vnet,
+            String offloads) {
         this.fd = new NativeFd(fd);
+        this.vnetReader = vnet ? new VnetTunReader(name) : null;
+        // UDP datagrams are merged only where the kernel took USO (TUNSETOFFLOAD with TUN_F_USO4/6).
+        this.vnetWriter = vnet ? new VnetTunWriter(name, batchSize, true, offloads.contains("uso4")) : null;
+        this.offloads = offloads;
         this.name = name;
         this.layer = layer;
         this.mtu = mtu;
@@ -88,6 +107,22 @@ final class LinuxTunDevice implements TunDevice {
     }
 
     @Override
+    public String offloads() {
+        // GRO goes off for good if the kernel keeps refusing merged packets: then this says so.
+        return vnetWriter == null ? offloads : offloads + ", " + vnetWriter.gro().offloads();
+    }
+
+    /** The offload path's writer (for its counters), or null on the plain path. */
+    VnetTunWriter vnetWriter() {
+        return vnetWriter;
+    }
+
+    /** The offload path's reader (for its counters), or null on the plain path. */
+    VnetTunReader vnetReader() {
+        return vnetReader;
+    }
+
+    @Override
     public Waitable waitable() {
         return waitable;
     }
@@ -105,8 +140,11 @@ final class LinuxTunDevice implements TunDevice {
             throw closedException("read");
         }
         try {
-            long base = readAddresses.address(batch.backing());
             int max = Math.min(batch.capacity(), batchSize);
+            if (vnetReader != null) {
+                return vnetReader.read(fd, batch, max);
+            }
+            long base = readAddresses.address(batch.backing());
             int headroom = batch.headroom();
             long room = batch.slotSize() - headroom;
             int count = 0;
@@ -132,21 +170,14 @@ final class LinuxTunDevice implements TunDevice {
                     break;
                 }
                 int err = LibC.errno();
-                if (err == Errno.EAGAIN) {
+                int next = TunErrno.onRead(err);
+                if (next == TunErrno.STOP || next == TunErrno.SKIP && ++dropped >= max) {
                     break;
                 }
-                if (err == Errno.EINTR) {
-                    continue;
+                if (next == TunErrno.FAIL) {
+                    batch.count(count);
+                    throw TunErrno.failure("read", name, err);
                 }
-                if (err == Errno.EFAULT || err == Errno.EMSGSIZE) {
-                    // Should the kernel fail the read of a packet that does not fit (rather than cut it), drop it too.
-                    if (++dropped >= max) {
-                        break;
-                    }
-                    continue;
-                }
-                batch.count(count);
-                throw ioFailure("read", err);
             }
             batch.count(count);
             return count;
@@ -183,6 +214,9 @@ final class LinuxTunDevice implements TunDevice {
             throw closedException("write");
         }
         try {
+            if (vnetWriter != null) {
+                return vnetWriter.write(fd, batch, from);
+            }
             long base = writeAddresses.address(batch.backing());
             int count = batch.count();
             int i = from;
@@ -194,17 +228,14 @@ final class LinuxTunDevice implements TunDevice {
                     continue;
                 }
                 int err = LibC.errno();
-                if (err == Errno.EINTR) {
-                    continue;
-                }
-                if (err == Errno.EAGAIN || err == Errno.ENOBUFS) {
+                int next = TunErrno.onWrite(err);
+                if (next == TunErrno.STOP) {
                     break;
                 }
-                if (err == Errno.EINVAL || err == Errno.EFAULT || err == Errno.EMSGSIZE) {
-                    i++;
-                    continue;
+                if (next == TunErrno.FAIL) {
+                    throw TunErrno.failure("write", name, err);
                 }
-                throw ioFailure("write", err);
+                i += next == TunErrno.SKIP ? 1 : 0;
             }
             return i - from;
         } finally {
@@ -278,10 +309,6 @@ final class LinuxTunDevice implements TunDevice {
         return new TunException(Reason.CLOSED, operation + " on closed device " + name);
     }
 
-    private TunException ioFailure(String operation, int err) {
-        Reason reason = err == Errno.EBADF || err == Errno.EBADFD ? Reason.CLOSED : Reason.IO_ERROR;
-        return new TunException(reason, Errno.message(operation + " " + name, err));
-    }
 
     @Override
     public String toString() {

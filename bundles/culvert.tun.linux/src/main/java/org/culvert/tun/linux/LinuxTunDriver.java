@@ -72,6 +72,16 @@ public final class LinuxTunDriver implements TunDriver {
     static final short IFF_TUN = 0x0001;
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
+    static final short IFF_VNET_HDR = 0x4000;
+    /** {@code _IOW('T', 208, unsigned int)}: the offload flags, passed by value. */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** {@code _IOW('T', 216, int)}: the size of the header before each packet, passed by pointer. */
+    static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
+    static final int TUN_F_USO4 = 0x20;
+    static final int TUN_F_USO6 = 0x40;
     /** {@code IFNAMSIZ}, including the terminating NUL. */
     static final int IFNAMSIZ = 16;
     /** {@code sizeof(struct ifreq)} on 64-bit Linux. */
@@ -89,19 +99,25 @@ public final class LinuxTunDriver implements TunDriver {
     @ObjectClassDefinition(name = "Culvert Linux tun driver",
             description = "Opens tun/tap devices through /dev/net/tun and configures them with iproute2.")
     public @interface Config {
-        @AttributeDefinition(name = "Batch size", description = "Most packets one read or write handles.", min = "1", max = "1024")
-        int batchSize() default 32;
+        @AttributeDefinition(name = "Batch size", description = "Most packets one read or write handles (64 holds the segments of one 64 KB TSO packet at MSS 1448).", min = "1", max = "1024")
+        int batchSize() default 64;
 
         @AttributeDefinition(name = "ip command", description = "Path of iproute2's ip; empty searches /usr/sbin, /sbin, /bin, /usr/bin.")
         String ipCommand() default "";
 
         @AttributeDefinition(name = "Script timeout", description = "Seconds an --up/--down script may run before it is killed; 0 waits without limit, as OpenVPN does.", min = "0")
         int scriptTimeoutSeconds() default 0;
+
+        @AttributeDefinition(name = "Offloads", description = "Open tun devices with IFF_VNET_HDR and TUNSETOFFLOAD (TSO, USO,"
+                + " checksum offload) where the kernel allows; false opens them as before (one packet per read). The driver"
+                + " option offloads=false turns them off for one tunnel.")
+        boolean offloads() default true;
     }
 
-    private volatile int batchSize = 32;
+    private volatile int batchSize = 64;
     private volatile String ipCommand = "";
     private volatile long scriptTimeoutMillis;
+    private volatile boolean offloads = true;
 
     /** For DS. */
     public LinuxTunDriver() {
@@ -113,6 +129,7 @@ public final class LinuxTunDriver implements TunDriver {
         batchSize = Math.max(1, Math.min(1024, config.batchSize()));
         ipCommand = config.ipCommand() == null ? "" : config.ipCommand().trim();
         scriptTimeoutMillis = Math.max(0, config.scriptTimeoutSeconds()) * 1000L;
+        offloads = config.offloads();
     }
 
     /**
@@ -155,19 +172,11 @@ public final class LinuxTunDriver implements TunDriver {
         boolean downPre = Boolean.parseBoolean(spec.driverOptions().getOrDefault("down-pre", "false"));
         String node = spec.deviceNode() != null ? spec.deviceNode() : CLONE_DEVICE;
 
-        int fd = LibC.open(node, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
-        if (fd < 0) {
-            int err = LibC.errno();
-            throw new TunException(openReason(err), Errno.message("cannot open " + node, err));
-        }
-        String name;
-        try {
-            name = attach(fd, node, requested, spec.layer());
-        } catch (TunException e) {
-            LibC.close(fd);
-            throw e;
-        }
-        LinuxTunDevice device = new LinuxTunDevice(fd, name, spec.layer(), spec.mtu(), batchSize, downPre);
+        Attached attached = attachDevice(node, requested, spec);
+        String name = attached.name();
+        LOG.log(System.Logger.Level.INFO, "{0}: offloads {1}", name, attached.offloads());
+        LinuxTunDevice device = new LinuxTunDevice(attached.fd(), name, spec.layer(), spec.mtu(), batchSize, downPre, attached.vnet(),
+                attached.offloads());
         boolean upRan = false;
         DeviceSetup setup = null;
         try {
@@ -326,12 +335,110 @@ public final class LinuxTunDriver implements TunDriver {
         }
     }
 
+    /** An open descriptor attached to its interface, and the path its reads and writes take. */
+    private record Attached(int fd, String name, boolean vnet, String offloads) {
+    }
+
+    /**
+     * Opens {@code node} and attaches the interface: with {@code IFF_VNET_HDR} and the offloads unless
+     * {@link #offloadRefusal} says no; as before when the kernel refuses them (afresh when the
+     * descriptor already carries the header flag, which cannot be taken back).
+     */
+    private Attached attachDevice(String node, String requested, TunSpec spec) throws TunException {
+        int fd = openNode(node);
+        String name;
+        String offloadPath = offloadRefusal(spec);
+        boolean vnet = offloadPath == null;
+        try {
+            if (vnet) {
+                try {
+                    name = attach(fd, node, requested, spec.layer(), IFF_VNET_HDR);
+                } catch (TunException e) {
+                    if (e.reason() != Reason.CONFIGURATION_FAILED) {
+                        throw e;
+                    }
+                    // EINVAL: perhaps only the header flag (an existing device, an old kernel); try as before.
+                    name = attach(fd, node, requested, spec.layer(), 0);
+                    vnet = false;
+                    offloadPath = "none: TUNSETIFF refused IFF_VNET_HDR";
+                }
+                if (vnet) {
+                    offloadPath = enableOffloads(fd);
+                    vnet = !offloadPath.startsWith("none");
+                }
+            } else {
+                name = attach(fd, node, requested, spec.layer(), 0);
+            }
+            if (!vnet && offloadPath.startsWith("none: kernel")) {
+                LibC.close(fd);
+                fd = -1; // closed: not again should the new open fail
+                fd = openNode(node);
+                name = attach(fd, node, requested, spec.layer(), 0);
+            }
+        } catch (TunException e) {
+            if (fd >= 0) {
+                LibC.close(fd);
+            }
+            throw e;
+        }
+        return new Attached(fd, name, vnet, offloadPath);
+    }
+
+    private static int openNode(String node) throws TunException {
+        int fd = LibC.open(node, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            int err = LibC.errno();
+            throw new TunException(openReason(err), Errno.message("cannot open " + node, err));
+        }
+        return fd;
+    }
+
+    /**
+     * Why this device opens without offloads (tap; the component configuration or the tunnel's driver
+     * option {@code offloads=false}), or null when it tries them.
+     */
+    String offloadRefusal(TunSpec spec) {
+        if (spec.layer() != TunLayer.TUN) {
+            return "none: " + spec.layer().optionName() + " (offloads are for dev tun)";
+        }
+        if (!offloads) {
+            return "none: off in the driver's configuration";
+        }
+        if ("false".equalsIgnoreCase(spec.driverOptions().getOrDefault("offloads", "true").trim())) {
+            return "none: driver option offloads=false";
+        }
+        return null;
+    }
+
+    /**
+     * {@code TUNSETVNETHDRSZ} (the 10-byte header) and {@code TUNSETOFFLOAD} with checksum, TSO and USO,
+     * again without USO when the kernel refuses it ({@code EINVAL} before Linux 6.2), as wireguard-go does.
+     * Returns what {@link TunDevice#offloads()} reports: a path starting with {@code "none: kernel"} when
+     * the kernel refused the offloads.
+     */
+    private static String enableOffloads(int fd) {
+        ByteBuffer size = DirectBuffers.allocateNative(4);
+        size.putInt(0, VirtioNetHdr.LEN);
+        if (LibC.ioctl(fd, TUNSETVNETHDRSZ, DirectBuffers.address(size)) != 0) {
+            return "none: kernel refused TUNSETVNETHDRSZ (" + Errno.name(LibC.errno()) + ")";
+        }
+        int tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+        if (LibC.ioctl(fd, TUNSETOFFLOAD, tcp | TUN_F_USO4 | TUN_F_USO6) == 0) {
+            return "vnet-hdr: csum tso4 tso6 uso4 uso6, gso split";
+        }
+        int err = LibC.errno();
+        if (err == Errno.EINVAL && LibC.ioctl(fd, TUNSETOFFLOAD, tcp) == 0) {
+            return "vnet-hdr: csum tso4 tso6, gso split (kernel refused uso)";
+        }
+        return "none: kernel refused TUNSETOFFLOAD (" + Errno.name(err == Errno.EINVAL ? LibC.errno() : err) + ")";
+    }
+
     /** {@code TUNSETIFF}: creates or attaches the interface; returns the name the kernel gave it. */
-    private static String attach(int fd, String node, String requested, TunLayer layer) throws TunException {
+    private static String attach(int fd, String node, String requested, TunLayer layer, int extraFlags) throws TunException {
         ByteBuffer ifreq = DirectBuffers.allocateNative(IFREQ_SIZE);
         byte[] nameBytes = requested.getBytes(StandardCharsets.US_ASCII);
         ifreq.put(0, nameBytes, 0, nameBytes.length);
-        ifreq.putShort(IFREQ_FLAGS_OFFSET, (short) ((layer == TunLayer.TAP ? IFF_TAP : IFF_TUN) | IFF_NO_PI));
+        ifreq.putShort(IFREQ_FLAGS_OFFSET, (short) ((layer == TunLayer.TAP ? IFF_TAP : IFF_TUN) | IFF_NO_PI | extraFlags));
         if (LibC.ioctl(fd, TUNSETIFF, DirectBuffers.address(ifreq)) != 0) {
             int err = LibC.errno();
             String what = "TUNSETIFF " + layer.optionName() + " '" + requested + "' on " + node;

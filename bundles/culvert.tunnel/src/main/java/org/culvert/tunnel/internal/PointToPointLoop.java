@@ -99,6 +99,8 @@ final class PointToPointLoop {
 
     private int socketInterest = -1;
     private int tunInterest = -1;
+    /** The last tun read filled the batch: read again before waiting. */
+    private boolean tunFull;
     private volatile Exit exitRequest;
     private boolean peerAnnounced;
     private final Runnable onUp;
@@ -243,7 +245,7 @@ final class PointToPointLoop {
                     continue;
                 }
             }
-            if ((tunStatus & EventSet.READ) != 0 && toLink == null) {
+            if (((tunStatus & EventSet.READ) != 0 || tunFull && link.remote() != null) && toLink == null) {
                 readIncomingTun();
                 processIncomingTun();
             }
@@ -339,7 +341,9 @@ final class PointToPointLoop {
         tunSet(tunWanted);
         long timeout;
         try {
-            timeout = Math.max(0, session.nextTimerMillis() - clock.millis());
+            // A read that filled the batch may have left packets in the device (a split GSO packet's
+            // segments): look at the events without waiting, and read again (the loop does when tunFull).
+            timeout = tunFull && (tunWanted & EventSet.READ) != 0 ? 0 : Math.max(0, session.nextTimerMillis() - clock.millis());
         } catch (RuntimeException | AssertionError | StackOverflowError e) {
             sessionFault("nextTimerMillis", e);
             timeout = FAULT_WAIT_MILLIS;
@@ -487,7 +491,7 @@ final class PointToPointLoop {
 
     private void readIncomingTun() throws TunException {
         tunBatch.clear();
-        tun.read(tunBatch);
+        tunFull = tun.read(tunBatch) == tunBatch.capacity();
     }
 
     /** Encrypts each packet read from the tun in place and offers the batch to the link. */

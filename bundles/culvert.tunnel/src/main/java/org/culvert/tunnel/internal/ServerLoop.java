@@ -87,6 +87,8 @@ final class ServerLoop {
     private final PacketBatch tunIn;
     private final PacketBatch linkBatch;
     private final PacketBatch tunBatch;
+    /** The last tun read filled {@link #tunIn}: read again before waiting. */
+    private boolean tunFull;
     /** The engine's stateless answer to a stranger (the cookie reset). */
     private final PacketBatch replyBatch;
     private int linkSent;
@@ -258,7 +260,9 @@ final class ServerLoop {
             }
             tunSet(EventSet.READ | (tunPending ? EventSet.WRITE : 0));
             long now = clock.millis();
-            boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0;
+            // A read that filled the batch may have left packets in the device (a split GSO packet's
+            // segments): read again before waiting, as the descriptor need not become readable again.
+            boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0 || tunFull;
             if (notifyRequested && notifyExit(now)) {
                 return;
             }
@@ -271,9 +275,9 @@ final class ServerLoop {
                 link.receive(linkIn);
                 processIncomingLink();
             }
-            if ((ready.flagsFor(TUN_TAG) & EventSet.READ) != 0) {
+            if ((ready.flagsFor(TUN_TAG) & EventSet.READ) != 0 || tunFull) {
                 tunIn.clear();
-                tun.read(tunIn);
+                tunFull = tun.read(tunIn) == tunIn.capacity();
                 processIncomingTun();
             }
             now = clock.millis();

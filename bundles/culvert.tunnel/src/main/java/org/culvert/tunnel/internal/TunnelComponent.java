@@ -437,6 +437,17 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     }
 
     @Override
+    public void offloads(String tun, String link) {
+        Map<String, String> current = plugins;
+        if (current.isEmpty()) {
+            return;
+        }
+        Map<String, String> m = new LinkedHashMap<>(current);
+        m.put(OFFLOADS, "tun: " + tun + "; link: " + link);
+        plugins = Collections.unmodifiableMap(m);
+    }
+
+    @Override
     public void connection(TunnelConnection c) {
         connection = c;
     }

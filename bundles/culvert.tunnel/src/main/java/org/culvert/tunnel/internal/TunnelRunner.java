@@ -26,6 +26,11 @@ import org.culvert.api.tunnel.TunnelState;
  * {@link #pluginRemoved(Object)}.
  */
 final class TunnelRunner implements Runnable {
+    /**
+     * Packets one wake-up of the point-to-point loop moves each way (capped by the plugins' own batch
+     * sizes): room for the ~45 segments of one 64 KB TSO packet at MSS 1448 from an offloading tun.
+     */
+    static final int LOOP_BATCH = 64;
     private static final long ESTABLISH_SLICE_MILLIS = 250;
     private static final long RELEASE_TIMEOUT_MILLIS = 10_000;
 
@@ -412,6 +417,9 @@ final class TunnelRunner implements Runnable {
                 log.info("TUN/TAP device " + device.name() + " opened (" + sel.driver.name() + " driver)");
             }
             link = sel.transport.service.open(p.linkSpec);
+            if (!pulls) {
+                sink.offloads(device.offloads(), link.offloads()); // pull mode tells them when the pushed device opens
+            }
             if (p.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
                 steps.tcpConnect();
             }
@@ -455,7 +463,7 @@ final class TunnelRunner implements Runnable {
             PeerSession started = session;
             LinkSocket openLink = link;
             long[] upAt = upSince;
-            currentLoop = new PointToPointLoop(loopDevice, link, eventSet, session, counters, clock, p.floatAllowed, 32,
+            currentLoop = new PointToPointLoop(loopDevice, link, eventSet, session, counters, clock, p.floatAllowed, LOOP_BATCH,
                     p.maxPayload, p.linkSpec.maxPacketSize(), log, () -> {
                         upAt[0] = clock.millis();
                         walk.up();

@@ -10,11 +10,22 @@ import org.culvert.tun.devnull.NullTunDriver;
 /** Runners over the test kit's in-memory driver, backend and UDP transport, with the catalog wired to the runner. */
 final class MemoryRunners {
     final MemoryTunDriver driver = new MemoryTunDriver();
+    /** The driver the runners use for tun and tap: {@link #driver} unless a test wraps it. */
+    private final org.culvert.api.tun.TunDriver tunDriver;
     /** Registered as the product registers it: the null layer only, no handle kinds (its devices have no waitable). */
     final NullTunDriver nullDriver = new NullTunDriver();
     final MemoryLinkTransport transport = new MemoryLinkTransport();
     final MemoryEventBackend backend = new MemoryEventBackend();
     private final java.util.List<TunnelRunner> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    MemoryRunners() {
+        this.tunDriver = driver;
+    }
+
+    /** Runners whose tun devices come from {@code wrap} applied to {@link #driver}. */
+    MemoryRunners(java.util.function.UnaryOperator<org.culvert.api.tun.TunDriver> wrap) {
+        this.tunDriver = wrap.apply(driver);
+    }
 
     /** A runner for an OpenVPN configuration text. */
     TunnelRunner fromConfig(String name, String config, RecordingSink sink, Counters counters, LoopClock clock) throws Exception {
@@ -37,7 +48,7 @@ final class MemoryRunners {
                 h[0].pluginRemoved(s);
             }
         });
-        c.addDriver(driver, TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "memory", PluginProperties.TUN_LAYERS, "tun,tap"));
+        c.addDriver(tunDriver, TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "memory", PluginProperties.TUN_LAYERS, "tun,tap"));
         java.util.Map<String, Object> nullProps = TunnelRunnerTest.props(PluginProperties.KIND_TUN_DRIVER, "null", PluginProperties.TUN_LAYERS, "null");
         nullProps.remove(PluginProperties.HANDLE_KINDS);
         c.addDriver(nullDriver, nullProps);

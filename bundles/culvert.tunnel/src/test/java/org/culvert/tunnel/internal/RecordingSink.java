@@ -17,6 +17,13 @@ final class RecordingSink implements StatusSink {
     private String detail = "";
     volatile String device;
     volatile String driver;
+    /** The last offloads told: "TUN | LINK". */
+    volatile String offloads;
+
+    @Override
+    public void offloads(String tun, String link) {
+        offloads = tun + " | " + link;
+    }
     volatile org.culvert.api.tunnel.TunnelConnection connection = org.culvert.api.tunnel.TunnelConnection.NONE;
 
     @Override
