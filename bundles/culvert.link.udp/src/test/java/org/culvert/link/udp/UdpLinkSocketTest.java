@@ -88,12 +88,18 @@ class UdpLinkSocketTest {
             }
 
             @Override
+            public boolean gso_gro() {
+                return false;
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return UdpLinkTransport.Config.class;
             }
         });
         LinkSocket small = track(configured.open(UdpPairs.spec(AddressFamily.IPV4, "127.0.0.1").build()));
         assertEquals(8, small.batchSize());
+        assertEquals("none", small.offloads(), "gso_gro=false leaves the offloads off");
     }
 
     @Test

@@ -13,5 +13,5 @@
  * never be refreshed because its native library binds to one class loader per JVM.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.culvert.platform.linux;
