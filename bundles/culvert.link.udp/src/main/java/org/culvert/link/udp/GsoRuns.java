@@ -131,6 +131,17 @@ final class GsoRuns {
         return run;
     }
 
+    /** How many of the first {@code sent} messages of the last {@link #build} carried more than one datagram. */
+    int segmented(int sent) {
+        int n = 0;
+        for (int i = 0; i < sent && i < messages; i++) {
+            if (runLength[i] > 1) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Datagrams in the first {@code sent} messages of the last {@link #build}. */
     int datagrams(int sent) {
         int n = 0;

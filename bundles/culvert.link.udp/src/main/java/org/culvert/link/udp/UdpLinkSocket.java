@@ -87,6 +87,7 @@ final class UdpLinkSocket implements LinkSocket {
     private volatile InetSocketAddress local;
     private volatile long truncated;
     private volatile long rejected;
+    private volatile long gsoMessages;
 
     private UdpLinkSocket(int rawFd, int family, int batchSize, int maxPacketSize, Syscalls syscalls, boolean offloads) {
         this.fd = new NativeFd(rawFd);
@@ -406,6 +407,7 @@ final class UdpLinkSocket implements LinkSocket {
                 if (sent > 0) {
                     // A short count may hide an error on the next message: the next round reports it.
                     next += sendRuns.datagrams(sent);
+                    gsoMessages += sendRuns.segmented(sent);
                     continue;
                 }
                 int errno = syscalls.errno();
@@ -506,6 +508,11 @@ final class UdpLinkSocket implements LinkSocket {
     /** Datagrams dropped on receive because they did not fit the slot or {@code maxPacketSize}. */
     long truncatedDatagrams() {
         return truncated + (gro == null ? 0 : gro.truncated());
+    }
+
+    /** {@code UDP_SEGMENT} messages the kernel took (each carrying two datagrams or more). */
+    long gsoMessages() {
+        return gsoMessages;
     }
 
     /** Receives the kernel had coalesced (GRO), and the datagrams they held. */

@@ -100,6 +100,8 @@ final class ServerLoop {
     private final AtomicLong notifyPending = new AtomicLong();
     private final java.util.Queue<MultiInstance> notified = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private int socketInterest = -1;
+    /** The last link read filled the batch: the socket may hold packets its readability does not show. Link thread. */
+    private boolean linkMayHoldMore;
     private int tunInterest = -1;
     private long nextReap;
     /** When {@code --stale-routes-check} runs next. */
@@ -258,7 +260,7 @@ final class ServerLoop {
             }
             tunSet(EventSet.READ | (tunPending ? EventSet.WRITE : 0));
             long now = clock.millis();
-            boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0;
+            boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0 || linkMayHoldMore;
             if (notifyRequested && notifyExit(now)) {
                 return;
             }
@@ -266,9 +268,12 @@ final class ServerLoop {
             eventSet.wait(more ? 0 : Math.max(1, until - now), ready);
             if (tcp != null) {
                 tcp.afterWait(ready, linkIn);
-            } else if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0) {
+            } else if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0 || linkMayHoldMore) {
                 linkIn.clear();
                 link.receive(linkIn);
+                // A full batch may have left packets in the socket that its readability does not show
+                // (a UDP GRO buffer split past the batch's end): read again before waiting.
+                linkMayHoldMore = linkIn.count() == linkIn.capacity();
                 processIncomingLink();
             }
             if ((ready.flagsFor(TUN_TAG) & EventSet.READ) != 0) {
