@@ -238,6 +238,26 @@ class UdpOffloadTest {
     }
 
     @Test
+    void ipv6RunsAreCoalescedAndSplitToo() throws Exception {
+        UdpLinkSocket receiver = track(UdpLinkSocket.open(UdpPairs.spec(AddressFamily.IPV6, "::1").build(), 64, true, UdpLinkSocket.NATIVE));
+        Recorder rec = new Recorder();
+        UdpLinkSocket sender = track(UdpLinkSocket.open(UdpPairs.spec(AddressFamily.IPV6, "::1").build(), 64, true, rec));
+        sender.remote(receiver.local());
+        receiver.remote(sender.local());
+        int[] sizes = sizes(40, 1400, 333);
+        assertEquals(41, sender.send(batchOf(400, sizes), 0));
+        assertEquals("41@1400", rec.shape());
+        List<byte[]> data = new ArrayList<>();
+        List<SocketAddress> sources = new ArrayList<>();
+        receiveAll(receiver, PacketBatch.allocate(64, HEADROOM, HEADROOM + MAX), 41, data, sources);
+        for (int i = 0; i < 41; i++) {
+            assertArrayEquals(payload(400 + i, sizes[i]), data.get(i), "datagram " + i);
+            assertNull(sources.get(i));
+        }
+        assertEquals(1, receiver.coalescedReceives());
+    }
+
+    @Test
     void aSmallCallerBatchLosesNothingAndFillsUpBeforeTheKernelIsAskedAgain() throws Exception {
         UdpLinkSocket receiver = open(64, true, UdpLinkSocket.NATIVE);
         UdpLinkSocket sender = open(64, true, UdpLinkSocket.NATIVE);
