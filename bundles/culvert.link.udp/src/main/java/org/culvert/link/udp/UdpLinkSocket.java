@@ -38,8 +38,9 @@ import org.culvert.platform.linux.SockAddr;
  * {@link org.culvert.api.event.EventSet#wakeup()}.
  *
  * <p>Memory: the native {@code mmsghdr}, {@code iovec} and {@code sockaddr} arrays are allocated
- * once per socket. Packets go straight between the kernel and the caller's {@link PacketBatch}
- * slots. A datagram's source address is decoded into a {@link SocketAddress} only when its bytes
+ * once per socket. Sent packets go straight from the caller's {@link PacketBatch} slots to the
+ * kernel; received ones land in the slots directly without GRO, and are copied there from the GRO
+ * scratch area (one 64 KB chunk per message, reserved once) with it. A datagram's source address is decoded into a {@link SocketAddress} only when its bytes
  * differ from the current remote's (and from the last stranger's), so the steady state allocates
  * nothing.
  */
