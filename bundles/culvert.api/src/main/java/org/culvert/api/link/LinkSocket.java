@@ -53,6 +53,10 @@ public interface LinkSocket extends AutoCloseable {
     /**
      * Receives up to {@code min(batch.capacity(), batchSize())} packets into the batch (framing as in
      * {@link PacketBatch}); for each packet not from {@link #remote()} the source is set in the batch.
+     * A socket may take more packets from the OS than the batch holds (a UDP GRO buffer) and keep the
+     * rest for the next call, which its {@link #waitable()} then no longer shows; it does so only when it
+     * returns the most it may ({@code min(batch.capacity(), batchSize())}), so a caller that got that many
+     * reads again before waiting.
      *
      * @return the number of packets; 0 when none is ready
      * @throws LinkException on errors that end the link (a reset stream, a bad length prefix)

@@ -26,6 +26,9 @@ import org.culvert.platform.linux.SockAddr;
 /**
  * A UDP link socket on a native, non-blocking Linux socket: one OpenVPN packet per datagram,
  * received with {@code recvmmsg} and sent with {@code sendmmsg}, a whole batch per system call.
+ * Where the kernel allows, runs of equal-size datagrams go out as one {@code UDP_SEGMENT} message each
+ * ({@link GsoRuns}) and coalesced receives ({@code UDP_GRO}) are split into the batch's slots
+ * ({@link GroReceiver}); {@link #offloads()} says which.
  *
  * <p>Threading follows {@link LinkSocket}: everything but {@link #close()} (and the read-only
  * {@link #remote()}, {@link #local()} and counters) belongs to the tunnel's loop thread. The
@@ -35,8 +38,9 @@ import org.culvert.platform.linux.SockAddr;
  * {@link org.culvert.api.event.EventSet#wakeup()}.
  *
  * <p>Memory: the native {@code mmsghdr}, {@code iovec} and {@code sockaddr} arrays are allocated
- * once per socket. Packets go straight between the kernel and the caller's {@link PacketBatch}
- * slots. A datagram's source address is decoded into a {@link SocketAddress} only when its bytes
+ * once per socket. Sent packets go straight from the caller's {@link PacketBatch} slots to the
+ * kernel; received ones land in the slots directly without GRO, and are copied there from the GRO
+ * scratch area (one 64 KB chunk per message, reserved once) with it. A datagram's source address is decoded into a {@link SocketAddress} only when its bytes
  * differ from the current remote's (and from the last stranger's), so the steady state allocates
  * nothing.
  */
@@ -58,11 +62,17 @@ final class UdpLinkSocket implements LinkSocket {
     private final DirectBuffers.AddressCache recvBatch = new DirectBuffers.AddressCache();
 
     /** Send side: every mmsghdr names {@link #remoteName}; the iovecs point into the caller's batch. */
-    private final ByteBuffer sendHeaders;
-    private final ByteBuffer sendIovecs;
-    private final long sendHeadersAddress;
-    private final long sendIovecsAddress;
-    private final DirectBuffers.AddressCache sendBatch = new DirectBuffers.AddressCache();
+    private final GsoRuns sendRuns;
+    private final Syscalls syscalls;
+    /** {@code UDP_SEGMENT} sends: probed at open, off for good after the kernel's {@code EIO}. */
+    private volatile boolean gso;
+    private volatile boolean gsoOffAfterEio;
+    /** The largest segment a GSO send may carry: lowered when the kernel refuses a run (a path MTU below it). */
+    private int gsoMaxSegment = GsoRuns.MAX_BYTES;
+
+    /** Receive side with {@code UDP_GRO} on; null when the kernel refused it (then the plain path below). */
+    private final GroReceiver gro;
+    private final GroReceiver.Sources sources = this::sourceOf;
 
     /** The remote as this socket's sockaddr; {@link #remoteNameLength} 0 while there is none. */
     private final ByteBuffer remoteName;
@@ -78,9 +88,11 @@ final class UdpLinkSocket implements LinkSocket {
     private volatile InetSocketAddress local;
     private volatile long truncated;
     private volatile long rejected;
+    private volatile long gsoMessages;
 
-    private UdpLinkSocket(int rawFd, int family, int batchSize, int maxPacketSize) {
+    private UdpLinkSocket(int rawFd, int family, int batchSize, int maxPacketSize, Syscalls syscalls, boolean offloads) {
         this.fd = new NativeFd(rawFd);
+        this.syscalls = syscalls;
         this.family = family;
         this.batchSize = batchSize;
         this.maxPacketSize = maxPacketSize;
@@ -99,26 +111,53 @@ final class UdpLinkSocket implements LinkSocket {
             recvHeaders.putLong(h + Net.MSG_IOVLEN, 1);
         }
 
-        sendHeaders = DirectBuffers.allocateNative(batchSize * Net.MMSGHDR_SIZE);
-        sendIovecs = DirectBuffers.allocateNative(batchSize * Net.IOVEC_SIZE);
-        sendHeadersAddress = DirectBuffers.address(sendHeaders);
-        sendIovecsAddress = DirectBuffers.address(sendIovecs);
         remoteName = DirectBuffers.allocateNative(SockAddr.STORAGE_SIZE);
         remoteNameAddress = DirectBuffers.address(remoteName);
-        for (int i = 0; i < batchSize; i++) {
-            int h = i * Net.MMSGHDR_SIZE;
-            sendHeaders.putLong(h + Net.MSG_NAME, remoteNameAddress);
-            sendHeaders.putLong(h + Net.MSG_IOV, sendIovecsAddress + (long) i * Net.IOVEC_SIZE);
-            sendHeaders.putLong(h + Net.MSG_IOVLEN, 1);
-        }
+        sendRuns = new GsoRuns(batchSize, remoteNameAddress);
         strangerName = DirectBuffers.allocateNative(SockAddr.STORAGE_SIZE);
+
+        // Probed on the socket itself, quietly: kernels before 4.18 (GSO) or 5.0 (GRO) refuse the options.
+        gso = offloads && Net.getIntOption(rawFd, Net.SOL_UDP, Net.UDP_SEGMENT) >= 0;
+        gro = offloads && Net.setIntOption(rawFd, Net.SOL_UDP, Net.UDP_GRO, 1) == 0
+                ? new GroReceiver(batchSize, recvNamesAddress) : null;
     }
+
+    /**
+     * The native calls the send path makes, so that a test can make the kernel's answers happen
+     * ({@code EIO} from a device without checksum offload); production uses {@link #NATIVE}.
+     */
+    interface Syscalls {
+        int sendmmsg(int fd, long msgvec, int vlen, int flags);
+
+        /** The errno of this thread's last {@link #sendmmsg}. */
+        int errno();
+    }
+
+    static final Syscalls NATIVE = new Syscalls() {
+        @Override
+        public int sendmmsg(int fd, long msgvec, int vlen, int flags) {
+            return Net.sendmmsg(fd, msgvec, vlen, flags);
+        }
+
+        @Override
+        public int errno() {
+            return LibC.errno();
+        }
+    };
 
     /**
      * Resolves the spec's addresses, creates the socket, applies the options and binds it (unless
      * {@code --nobind}). Nothing stays open when this throws.
      */
     static UdpLinkSocket open(LinkSpec spec, int batchSize) throws LinkException {
+        return open(spec, batchSize, true, NATIVE);
+    }
+
+    /**
+     * @param offloads false to leave UDP GSO and GRO off (the transport's {@code gso_gro} setting)
+     * @param syscalls the send path's native calls
+     */
+    static UdpLinkSocket open(LinkSpec spec, int batchSize, boolean offloads, Syscalls syscalls) throws LinkException {
         if (spec.protocol() != LinkProtocol.UDP) {
             throw new LinkException(Reason.UNSUPPORTED, "the udp transport cannot open " + spec.protocol().optionName());
         }
@@ -143,7 +182,7 @@ final class UdpLinkSocket implements LinkSocket {
         if (raw < 0) {
             throw LinkErrors.of("socket", LibC.errno());
         }
-        UdpLinkSocket socket = new UdpLinkSocket(raw, family, batchSize, spec.maxPacketSize());
+        UdpLinkSocket socket = new UdpLinkSocket(raw, family, batchSize, spec.maxPacketSize(), syscalls, offloads);
         try {
             // No SO_REUSEADDR: on UDP it lets a second socket bind the same port and silently take
             // its packets (stock OpenVPN sets it only on TCP sockets, too).
@@ -218,6 +257,9 @@ final class UdpLinkSocket implements LinkSocket {
             int max = Math.min(batch.capacity(), batchSize);
             int headroom = batch.headroom();
             int room = Math.min(batch.slotSize() - headroom, maxPacketSize);
+            if (gro != null) {
+                return receiveCoalesced(batch, max, room);
+            }
             long base = recvBatch.address(batch.backing());
             for (int i = 0; i < max; i++) {
                 int h = i * Net.MMSGHDR_SIZE;
@@ -228,25 +270,49 @@ final class UdpLinkSocket implements LinkSocket {
                 recvIovecs.putLong(v + Net.IOV_BASE, base + batch.slotOffset(i) + headroom);
                 recvIovecs.putLong(v + Net.IOV_LEN, room);
             }
-            int n;
-            while (true) {
-                n = Net.recvmmsg(fd.fd(), recvHeadersAddress, max, Net.MSG_DONTWAIT, 0);
-                if (n >= 0) {
-                    break;
-                }
-                int errno = LibC.errno();
-                if (errno == Errno.EINTR) {
-                    continue;
-                }
-                if (errno == Errno.EAGAIN || isIcmpReport(errno)) {
-                    batch.count(0);
-                    return 0;
-                }
-                throw LinkErrors.of("recvmmsg", errno);
+            int n = recvmmsg(recvHeadersAddress, max);
+            if (n == 0) {
+                batch.count(0);
+                return 0;
             }
             return collect(batch, n, headroom);
         } finally {
             fd.release();
+        }
+    }
+
+    /**
+     * With {@code UDP_GRO}: first what the last call left behind, then (if there is room and nothing is
+     * left behind) one {@code recvmmsg} of as many messages as there are free slots, split into the slots.
+     */
+    private int receiveCoalesced(PacketBatch batch, int max, int room) throws LinkException {
+        int kept = gro.deliver(batch, 0, max, room, sources);
+        if (kept < max && !gro.pending()) {
+            int want = Math.min(max - kept, gro.messagesMax());
+            int n = recvmmsg(gro.prepare(want), want);
+            if (n > 0) {
+                gro.received(n);
+                kept = gro.deliver(batch, kept, max, room, sources);
+            }
+        }
+        batch.count(kept);
+        return kept;
+    }
+
+    /** One {@code recvmmsg}: the number of messages, 0 when none is waiting or an ICMP report came instead. */
+    private int recvmmsg(long headers, int n) throws LinkException {
+        while (true) {
+            int received = Net.recvmmsg(fd.fd(), headers, n, Net.MSG_DONTWAIT, 0);
+            if (received >= 0) {
+                return received;
+            }
+            int errno = LibC.errno();
+            if (errno == Errno.EAGAIN || isIcmpReport(errno)) {
+                return 0;
+            }
+            if (errno != Errno.EINTR) {
+                throw LinkErrors.of("recvmmsg", errno);
+            }
         }
     }
 
@@ -332,30 +398,39 @@ final class UdpLinkSocket implements LinkSocket {
                 rejected += count - from;
                 return count - from;
             }
-            long base = sendBatch.address(batch.backing());
             int next = from;
+            int plainUntil = -1; // slots before it go one datagram per message (a refused run's)
             while (next < count) {
-                int chunk = Math.min(count - next, batchSize);
-                for (int j = 0; j < chunk; j++) {
-                    ByteBuffer slot = batch.slot(next + j);
-                    int v = j * Net.IOVEC_SIZE;
-                    sendIovecs.putLong(v + Net.IOV_BASE, base + batch.slotOffset(next + j) + slot.position());
-                    sendIovecs.putLong(v + Net.IOV_LEN, slot.remaining());
-                }
-                int sent = Net.sendmmsg(fd.fd(), sendHeadersAddress, chunk, Net.MSG_DONTWAIT | Net.MSG_NOSIGNAL);
+                boolean offload = gso;
+                int gsoFrom = offload ? Math.max(next, plainUntil) : Integer.MAX_VALUE;
+                int messages = sendRuns.build(batch, next, count, gsoFrom, gsoMaxSegment);
+                int sent = syscalls.sendmmsg(fd.fd(), sendRuns.headersAddress(), messages, Net.MSG_DONTWAIT | Net.MSG_NOSIGNAL);
                 if (sent > 0) {
-                    // A short count may hide an error on the next datagram: the next round reports it.
-                    next += sent;
+                    // A short count may hide an error on the next message: the next round reports it.
+                    next += sendRuns.datagrams(sent);
+                    gsoMessages += sendRuns.segmented(sent);
                     continue;
                 }
-                int errno = LibC.errno();
+                int errno = syscalls.errno();
                 if (errno == Errno.EINTR) {
                     continue;
                 }
                 if (errno == Errno.EAGAIN) {
                     break;
                 }
-                if (isRejection(errno)) {
+                int run = sendRuns.runLength(0);
+                if (errno == Errno.EIO && offload) {
+                    gsoOffAfterEio();
+                    continue; // the same datagrams again, one per message
+                }
+                if (run > 1 && isRejection(errno)) {
+                    // The run as a whole was refused (a segment past the path MTU, ...): each of its
+                    // datagrams alone gets its own verdict, and runs of that size are no longer tried.
+                    plainUntil = next + run;
+                    gsoMaxSegment = Math.min(gsoMaxSegment, batch.slot(next).remaining() - 1);
+                    continue;
+                }
+                if (isRejection(errno) || errno == Errno.EIO) {
                     rejected++;
                     next++;
                     continue;
@@ -404,9 +479,7 @@ final class UdpLinkSocket implements LinkSocket {
         }
         InetSocketAddress ip = (InetSocketAddress) address;
         int length = SockAddr.encode(ip, family, remoteName, 0);
-        for (int i = 0; i < batchSize; i++) {
-            sendHeaders.putInt(i * Net.MMSGHDR_SIZE + Net.MSG_NAMELEN, length);
-        }
+        sendRuns.nameLength(length);
         remoteNameLength = length;
         remote = ip;
     }
@@ -435,8 +508,44 @@ final class UdpLinkSocket implements LinkSocket {
 
     /** Datagrams dropped on receive because they did not fit the slot or {@code maxPacketSize}. */
     long truncatedDatagrams() {
-        return truncated;
+        return truncated + (gro == null ? 0 : gro.truncated());
     }
+
+    /** {@code UDP_SEGMENT} messages the kernel took (each carrying two datagrams or more). */
+    long gsoMessages() {
+        return gsoMessages;
+    }
+
+    /** Receives the kernel had coalesced (GRO), and the datagrams they held. */
+    long coalescedReceives() {
+        return gro == null ? 0 : gro.coalescedBuffers();
+    }
+
+    long coalescedDatagrams() {
+        return gro == null ? 0 : gro.coalescedDatagrams();
+    }
+
+    /**
+     * {@code "udp gso, udp gro"}, one of them, or {@code "none"}; with {@code " (gso off after EIO)"}
+     * once the kernel said a device cannot checksum the segments.
+     */
+    @Override
+    public String offloads() {
+        String on = gso ? (gro != null ? "udp gso, udp gro" : "udp gso") : (gro != null ? "udp gro" : "none");
+        return gsoOffAfterEio ? on + " (gso off after EIO)" : on;
+    }
+
+    /** The kernel's EIO to a GSO send: the device cannot checksum-offload; send datagrams singly for good. */
+    private void gsoOffAfterEio() {
+        gso = false;
+        if (!gsoOffAfterEio) {
+            gsoOffAfterEio = true;
+            LOG.log(System.Logger.Level.WARNING, "UDP GSO turned off on {0}: the kernel answered EIO (the outgoing device "
+                    + "cannot checksum-offload UDP segments); datagrams go out one per message", this);
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(UdpLinkSocket.class.getName());
 
     /** Packets counted as sent although the OS rejected them or there was no remote. */
     long rejectedDatagrams() {

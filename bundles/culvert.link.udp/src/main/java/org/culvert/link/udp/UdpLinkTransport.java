@@ -43,22 +43,29 @@ public final class UdpLinkTransport implements LinkTransport {
     public @interface Config {
         @AttributeDefinition(name = "Batch size", description = "Most datagrams one recvmmsg/sendmmsg moves", min = "1", max = "1024")
         int batch_size() default DEFAULT_BATCH_SIZE;
+
+        @AttributeDefinition(name = "UDP GSO and GRO", description = "Send runs of equal-size datagrams as one UDP_SEGMENT "
+                + "message and take coalesced receives (UDP_GRO) where the kernel allows")
+        boolean gso_gro() default true;
     }
 
     /** Datagrams per {@code recvmmsg}/{@code sendmmsg}: enough to amortise the system call at line rate. */
     public static final int DEFAULT_BATCH_SIZE = 64;
 
     private final int batchSize;
+    private final boolean offloads;
     private volatile Availability availability;
 
     /** A transport with the default batch size, for use outside a framework. */
     public UdpLinkTransport() {
         this.batchSize = DEFAULT_BATCH_SIZE;
+        this.offloads = true;
     }
 
     @Activate
     public UdpLinkTransport(Config config) {
         this.batchSize = Math.max(1, Math.min(1024, config.batch_size()));
+        this.offloads = config.gso_gro();
     }
 
     @Override
@@ -95,11 +102,11 @@ public final class UdpLinkTransport implements LinkTransport {
         if (!a.isAvailable()) {
             throw new LinkException(Reason.UNSUPPORTED, "udp transport unavailable: " + a.cause());
         }
-        return UdpLinkSocket.open(spec, batchSize);
+        return UdpLinkSocket.open(spec, batchSize, offloads, UdpLinkSocket.NATIVE);
     }
 
     @Override
     public String toString() {
-        return "udp link transport (batch " + batchSize + ")";
+        return "udp link transport (batch " + batchSize + (offloads ? ")" : ", no gso/gro)");
     }
 }

@@ -8,7 +8,12 @@ import org.culvert.testkit.contract.LinkSocketContract;
 
 /** The link socket contract over IPv4 loopback; the second socket learns the first through its remote host name. */
 class UdpIpv4ContractTest extends LinkSocketContract {
-    private final UdpLinkTransport transport = new UdpLinkTransport();
+    private final UdpLinkTransport transport = makeTransport();
+
+    /** The transport under test; subclasses configure another (called during construction). */
+    protected UdpLinkTransport makeTransport() {
+        return new UdpLinkTransport();
+    }
 
     @Override
     protected LinkTransport transport() {

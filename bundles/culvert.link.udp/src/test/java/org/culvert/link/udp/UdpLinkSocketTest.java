@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.lang.annotation.Annotation;
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -81,19 +80,10 @@ class UdpLinkSocketTest {
         assertTrue(transport.availability().isAvailable(), transport.availability().toString());
         assertEquals(UdpLinkTransport.DEFAULT_BATCH_SIZE, open(UdpPairs.spec(AddressFamily.IPV4, "127.0.0.1").build()).batchSize());
 
-        UdpLinkTransport configured = new UdpLinkTransport(new UdpLinkTransport.Config() {
-            @Override
-            public int batch_size() {
-                return 8;
-            }
-
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return UdpLinkTransport.Config.class;
-            }
-        });
+        UdpLinkTransport configured = UdpPairs.transport(8, false);
         LinkSocket small = track(configured.open(UdpPairs.spec(AddressFamily.IPV4, "127.0.0.1").build()));
         assertEquals(8, small.batchSize());
+        assertEquals("none", small.offloads(), "gso_gro=false leaves the offloads off");
     }
 
     @Test

@@ -12,6 +12,26 @@ final class UdpPairs {
     private UdpPairs() {
     }
 
+    /** A transport configured as by the framework: {@code batch_size} and {@code gso_gro}. */
+    static UdpLinkTransport transport(int batchSize, boolean gsoGro) {
+        return new UdpLinkTransport(new UdpLinkTransport.Config() {
+            @Override
+            public int batch_size() {
+                return batchSize;
+            }
+
+            @Override
+            public boolean gso_gro() {
+                return gsoGro;
+            }
+
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return UdpLinkTransport.Config.class;
+            }
+        });
+    }
+
     static LinkSpec.Builder spec(AddressFamily family, String host) {
         return LinkSpec.builder(LinkProtocol.UDP).family(family).local(host, 0);
     }

@@ -54,6 +54,17 @@ public final class Net {
     /** {@link #IPPROTO_TCP} options. */
     public static final int TCP_NODELAY = 1;
 
+    /**
+     * {@link #IPPROTO_UDP} ({@code SOL_UDP}) options, see {@code udp(7)}: {@code UDP_SEGMENT} is also the
+     * type of the send cmsg carrying a {@code uint16_t} segment size (GSO), {@code UDP_GRO} that of the
+     * receive cmsg carrying an {@code int} segment size (GRO).
+     */
+    public static final int SOL_UDP = IPPROTO_UDP;
+    public static final int UDP_SEGMENT = 103;
+    public static final int UDP_GRO = 104;
+    /** The most segments one {@code UDP_SEGMENT} send may carry ({@code UDP_MAX_SEGMENTS}). */
+    public static final int UDP_MAX_SEGMENTS = 64;
+
     /** {@link #IPPROTO_IPV6} options. */
     public static final int IPV6_V6ONLY = 26;
 
@@ -82,6 +93,21 @@ public final class Net {
     public static final int MSG_CONTROL = 32;
     public static final int MSG_CONTROLLEN = 40;
     public static final int MSG_FLAGS = 48;
+
+    /**
+     * {@code struct cmsghdr} (LP64): {@code cmsg_len} ({@code size_t}) at 0, {@code cmsg_level} at 8,
+     * {@code cmsg_type} at 12, data at {@value #CMSG_DATA}; each header is aligned to 8 bytes
+     * ({@code CMSG_ALIGN}).
+     */
+    public static final int CMSG_LEN = 0;
+    public static final int CMSG_LEVEL = 8;
+    public static final int CMSG_TYPE = 12;
+    public static final int CMSG_DATA = 16;
+
+    /** {@code CMSG_SPACE(dataLength)}: the room a control message with that much data takes. */
+    public static int cmsgSpace(int dataLength) {
+        return CMSG_DATA + ((dataLength + 7) & ~7);
+    }
 
     /** {@code struct mmsghdr}: a msghdr followed by the byte count the kernel fills in. */
     public static final int MMSGHDR_SIZE = 64;

@@ -119,6 +119,8 @@ final class PointToPointLoop {
     private java.util.function.Consumer<org.culvert.openvpn.config.PushedOptions> laterPush = p -> { };
     /** WAIT was told and the peer's first accepted packet (AUTH) not yet seen. */
     private boolean awaitingAuth;
+    /** The last link read filled the batch: the socket may hold packets its readability does not show. */
+    private boolean linkMayHoldMore;
 
     PointToPointLoop(TunDevice tun, LinkSocket link, EventSet eventSet, PeerSession session, Counters counters,
             LoopClock clock, boolean floatAllowed, int batchSize, int maxPayload, int maxLinkPacket, TunnelLog log, Runnable onUp) {
@@ -238,7 +240,7 @@ final class PointToPointLoop {
             if ((tunStatus & EventSet.WRITE) != 0) {
                 processOutgoingTun();
             }
-            if ((socketStatus & EventSet.READ) != 0 && !toTunPending()) {
+            if (((socketStatus & EventSet.READ) != 0 || linkMayHoldMore) && !toTunPending()) {
                 readIncomingLink();
                 processIncomingLink();
                 if (exitRequest != null) {
@@ -348,7 +350,7 @@ final class PointToPointLoop {
             sessionFault("nextTimerMillis", e);
             timeout = FAULT_WAIT_MILLIS;
         }
-        eventSet.wait(timeout, ready);
+        eventSet.wait(linkMayHoldMore && !toTunPending ? 0 : timeout, ready);
     }
 
     private void socketSet(int interest) throws IOException {
@@ -404,6 +406,9 @@ final class PointToPointLoop {
     private void readIncomingLink() throws LinkException {
         linkBatch.clear();
         link.receive(linkBatch);
+        // A full batch may have left packets behind (a UDP GRO buffer split past its end, which the
+        // socket's readability no longer shows): read again before waiting.
+        linkMayHoldMore = linkBatch.count() == linkBatch.capacity();
     }
 
     /** Authenticates and decrypts each received packet in place; keeps those bound for the tun. */

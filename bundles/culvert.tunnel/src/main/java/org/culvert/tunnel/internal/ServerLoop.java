@@ -102,6 +102,8 @@ final class ServerLoop {
     private final AtomicLong notifyPending = new AtomicLong();
     private final java.util.Queue<MultiInstance> notified = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private int socketInterest = -1;
+    /** The last link read filled the batch: the socket may hold packets its readability does not show. Link thread. */
+    private boolean linkMayHoldMore;
     private int tunInterest = -1;
     private long nextReap;
     /** When {@code --stale-routes-check} runs next. */
@@ -260,9 +262,10 @@ final class ServerLoop {
             }
             tunSet(EventSet.READ | (tunPending ? EventSet.WRITE : 0));
             long now = clock.millis();
-            // A read that filled the batch may have left packets in the device (a split GSO packet's
-            // segments): read again before waiting, as the descriptor need not become readable again.
-            boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0 || tunFull;
+            // A read that filled its batch may have left packets in the device or socket (a split GSO
+            // packet's segments, a UDP GRO buffer split past the batch's end): read again before
+            // waiting, as the descriptor need not become readable again.
+            boolean more = !linkPending && linkOut.size() > 0 || !tunPending && tunOut.size() > 0 || tunFull || linkMayHoldMore;
             if (notifyRequested && notifyExit(now)) {
                 return;
             }
@@ -270,9 +273,12 @@ final class ServerLoop {
             eventSet.wait(more ? 0 : Math.max(1, until - now), ready);
             if (tcp != null) {
                 tcp.afterWait(ready, linkIn);
-            } else if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0) {
+            } else if ((ready.flagsFor(SOCKET_TAG) & EventSet.READ) != 0 || linkMayHoldMore) {
                 linkIn.clear();
                 link.receive(linkIn);
+                // A full batch may have left packets in the socket that its readability does not show
+                // (a UDP GRO buffer split past the batch's end): read again before waiting.
+                linkMayHoldMore = linkIn.count() == linkIn.capacity();
                 processIncomingLink();
             }
             if ((ready.flagsFor(TUN_TAG) & EventSet.READ) != 0 || tunFull) {

@@ -16,6 +16,8 @@ final class MemoryRunners {
     final NullTunDriver nullDriver = new NullTunDriver();
     final MemoryLinkTransport transport = new MemoryLinkTransport();
     final MemoryEventBackend backend = new MemoryEventBackend();
+    /** What the runners' catalog offers as the udp transport: {@link #transport} unless a test wraps it. */
+    org.culvert.api.link.LinkTransport linkTransport = transport;
     private final java.util.List<TunnelRunner> made = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     MemoryRunners() {
@@ -53,7 +55,7 @@ final class MemoryRunners {
         nullProps.remove(PluginProperties.HANDLE_KINDS);
         c.addDriver(nullDriver, nullProps);
         c.addBackend(backend, TunnelRunnerTest.props(PluginProperties.KIND_EVENT_BACKEND, "memory", null, null));
-        c.addTransport(transport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp,tcp-client"));
+        c.addTransport(linkTransport, TunnelRunnerTest.props(PluginProperties.KIND_LINK_TRANSPORT, "memory", PluginProperties.LINK_PROTOCOLS, "udp,tcp-client"));
         TunnelRunner r = new TunnelRunner(name, plan, null, c, "Linux", null, null, null, sink, counters, clock, log);
         h[0] = r;
         made.add(r);
