@@ -67,6 +67,7 @@ public final class Main {
             System.out.println("       plugin choice: --culvert-driver NAME|FILTER --culvert-backend NAME|FILTER --culvert-transport NAME|FILTER");
             return args.isEmpty() ? 1 : 0;
         }
+        logJava();
         Map<String, String> filters = new LinkedHashMap<>();
         try {
             takeFilter(args, "--culvert-driver", TunnelManager.PROP_DRIVER_TARGET, filters);
@@ -109,7 +110,9 @@ public final class Main {
                 return;
             }
             TunnelStatus current = event.current();
-            if (current.state() == TunnelState.FAILED) {
+            if (current.state() == TunnelState.UP) {
+                ClassDataArchive.tunnelUp();
+            } else if (current.state() == TunnelState.FAILED) {
                 System.err.println("tunnel failed: " + current.reason() + (current.detail().isEmpty() ? "" : ": " + current.detail()));
                 exitCode.set(1);
                 finished.countDown();
@@ -143,6 +146,13 @@ public final class Main {
             // Already shutting down: the hook does the stop.
         }
         return exitCode.get();
+    }
+
+    /** The first log line: which Java runs Culvert, and how bin/culvert chose it (-Dculvert.java.choice). */
+    private static void logJava() {
+        String choice = System.getProperty("culvert.java.choice", "");
+        System.getLogger("org.culvert.launcher").log(System.Logger.Level.INFO, "Java " + Runtime.version() + " ("
+                + System.getProperty("java.vendor") + ", " + System.getProperty("java.home") + ")" + (choice.isEmpty() ? "" : ": " + choice));
     }
 
     private static void onSignal(String name, CountDownLatch finished) {
