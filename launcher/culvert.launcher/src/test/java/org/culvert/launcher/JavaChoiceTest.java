@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class JavaChoiceTest {
     private static final Path BIN = Path.of(System.getProperty("culvert.launcher.basedir", "."), "../../distribution/bin").toAbsolutePath().normalize();
 
+    /** How the stub of a JDK 25 is started: with the options that quiet JNA's and Felix's warnings. */
+    private static final String ON_25 = "stub temurin-25 --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ";
+
     @TempDir
     Path dir;
 
@@ -141,7 +144,7 @@ class JavaChoiceTest {
         jdk("jvm", "temurin-25", "25.0.3", true);
         Result r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots()));
         assertEquals(0, r.code(), r.out());
-        assertTrue(r.out().startsWith("stub temurin-25 -XX:ArchiveClassesAtExit=" + dir.resolve("cds/culvert-25-")), r.out());
+        assertTrue(r.out().startsWith(ON_25 + "-XX:ArchiveClassesAtExit=" + dir.resolve("cds/culvert-25-")), r.out());
         assertTrue(r.out().contains("-Dculvert.java.choice=the newest Java 17+ under " + dir.resolve("jvm")), r.out());
         assertTrue(r.out().endsWith("org.culvert.launcher.Main --version"), r.out());
         // The first start dumps at exit into a PID-named part, which the launcher marks once the tunnel was up.
@@ -152,25 +155,25 @@ class JavaChoiceTest {
         // A dump never marked (a --help, a failed start) is thrown away, and the next start dumps again.
         Files.writeString(Path.of(part), "dump of a start that never came up");
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots()));
-        assertTrue(r.out().startsWith("stub temurin-25 -XX:ArchiveClassesAtExit="), r.out());
+        assertTrue(r.out().startsWith(ON_25 + "-XX:ArchiveClassesAtExit="), r.out());
         assertTrue(Files.notExists(Path.of(part)) && Files.notExists(Path.of(archive)), "an unmarked dump was kept");
         // A marked dump whose JVM has ended becomes the archive, and later starts map it instead of dumping.
         Files.writeString(Path.of(part), "dump");
         Files.writeString(Path.of(part + ".ok"), "");
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots()));
-        assertTrue(r.out().startsWith("stub temurin-25 -XX:SharedArchiveFile=" + archive + " "), r.out());
+        assertTrue(r.out().startsWith(ON_25 + "-XX:SharedArchiveFile=" + archive + " "), r.out());
         assertEquals("dump", Files.readString(Path.of(archive)));
         assertTrue(Files.notExists(Path.of(part + ".ok")));
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots()));
-        assertTrue(r.out().startsWith("stub temurin-25 -XX:SharedArchiveFile=" + archive + " "), r.out());
+        assertTrue(r.out().startsWith(ON_25 + "-XX:SharedArchiveFile=" + archive + " "), r.out());
         // Another build (a jar's size or time changes) gets an archive of its own; the old one is removed.
         Files.writeString(dist.resolve("target/culvert.launcher.jar"), "rebuilt");
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots()));
-        assertTrue(r.out().startsWith("stub temurin-25 -XX:ArchiveClassesAtExit="), r.out());
+        assertTrue(r.out().startsWith(ON_25 + "-XX:ArchiveClassesAtExit="), r.out());
         assertTrue(Files.notExists(Path.of(archive)), "the archive of the earlier build was kept");
         // CULVERT_CDS=off: no class-data options at all.
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots(), "CULVERT_CDS", "off"));
-        assertTrue(r.out().startsWith("stub temurin-25 -Dculvert.java.choice="), r.out());
+        assertTrue(r.out().startsWith(ON_25 + "-Dculvert.java.choice="), r.out());
         // Too old: bin/culvert refuses before starting anything.
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("JAVA", jdk("jvm", "java-11", "11.0.2", true).toString()));
         assertEquals(1, r.code(), r.out());
