@@ -19,6 +19,7 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 import org.culvert.api.tunnel.TunnelManager;
+import org.culvert.launcher.StartTrace;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -93,6 +94,7 @@ final class FrameworkHost {
         List<Bundle> installed = new ArrayList<>();
         try {
             fw.start();
+            StartTrace.step("framework started");
             BundleContext ctx = fw.getBundleContext();
             for (Path jar : jars) {
                 // "reference:": Felix reads the jar where it is instead of copying it into the storage
@@ -101,7 +103,9 @@ final class FrameworkHost {
             }
             // One resolver pass for every bundle: starting them one by one resolves again for each bundle
             // that cannot resolve (those for another OS), which cost about half a second of every start.
+            StartTrace.step(installed.size() + " bundles installed");
             fw.adapt(FrameworkWiring.class).resolveBundles(installed);
+            StartTrace.step("bundles resolved");
             List<String> unresolved = new ArrayList<>();
             for (Bundle b : installed) {
                 if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
@@ -119,6 +123,7 @@ final class FrameworkHost {
                     unresolved.add(b.getSymbolicName() + ": " + e.getMessage());
                 }
             }
+            StartTrace.step("bundles started");
             ServiceTracker<TunnelManager, TunnelManager> tracker = new ServiceTracker<>(ctx, TunnelManager.class, null);
             tracker.open();
             TunnelManager manager = tracker.waitForService(serviceTimeoutMillis);
@@ -127,6 +132,7 @@ final class FrameworkHost {
                 throw new CulvertException(CulvertException.Reason.CORE_MISSING, "the tunnel manager did not start within "
                         + serviceTimeoutMillis / 1000 + " s" + (unresolved.isEmpty() ? "" : "; unresolved bundles: " + String.join("; ", unresolved)));
             }
+            StartTrace.step("tunnel manager up");
             return new FrameworkHost(fw, tracker, manager);
         } catch (BundleException | RuntimeException e) {
             stop(fw);

@@ -68,6 +68,7 @@ public final class Main {
             return args.isEmpty() ? 1 : 0;
         }
         logJava();
+        StartTrace.step("launcher running");
         Map<String, String> filters = new LinkedHashMap<>();
         try {
             takeFilter(args, "--culvert-driver", TunnelManager.PROP_DRIVER_TARGET, filters);
@@ -85,6 +86,7 @@ public final class Main {
             System.err.println("Options error: " + e.getMessage());
             return 1;
         }
+        StartTrace.step("options read");
         Path bundles = bundleDir();
         CountDownLatch finished = new CountDownLatch(1);
         AtomicInteger exitCode = new AtomicInteger(0);
@@ -111,6 +113,7 @@ public final class Main {
             }
             TunnelStatus current = event.current();
             if (current.state() == TunnelState.UP) {
+                StartTrace.step("tunnel up");
                 ClassDataArchive.tunnelUp();
             } else if (current.state() == TunnelState.FAILED) {
                 System.err.println("tunnel failed: " + current.reason() + (current.detail().isEmpty() ? "" : ": " + current.detail()));
@@ -123,6 +126,7 @@ public final class Main {
         });
         try {
             Tunnel tunnel = culvert.tunnelManager().start(TUNNEL_NAME, configText, cwd.toString(), filters);
+            StartTrace.step("tunnel started");
             TunnelLogPrinter.attach(tunnel, System.out);
             // As openvpn: SIGHUP re-reads the configuration (--config is read again), SIGUSR1 restarts, SIGUSR2 logs the counters.
             forwardSignal("HUP", tunnel, TunnelSignal.SIGHUP);
