@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -58,15 +59,16 @@ final class FrameworkHost {
     /**
      * Starts Felix with every bundle jar of {@code bundleDir} and waits for the tunnel manager.
      *
+     * @param without    symbolic names of the folder's bundles not to install
      * @param storage    the framework's cache folder (cleaned on start)
      * @param extra      the host's framework properties; they win over the defaults, except that
      *                   {@code org.osgi.framework.system.packages.extra} is added to the shared API packages
      */
-    static FrameworkHost start(Path bundleDir, Path storage, Map<String, String> extra, long serviceTimeoutMillis)
+    static FrameworkHost start(Path bundleDir, Set<String> without, Path storage, Map<String, String> extra, long serviceTimeoutMillis)
             throws CulvertException {
         List<Path> jars;
         try {
-            jars = bundleJars(bundleDir);
+            jars = bundleJars(bundleDir, without);
         } catch (IOException e) {
             throw new CulvertException(CulvertException.Reason.BUNDLES_MISSING, "cannot read the bundle folder "
                     + bundleDir.toAbsolutePath() + ": " + e.getMessage(), e);
@@ -207,6 +209,11 @@ final class FrameworkHost {
 
     /** The bundle jars of {@code dir} that the framework installs, sorted by file name. */
     static List<Path> bundleJars(Path dir) throws IOException {
+        return bundleJars(dir, Set.of());
+    }
+
+    /** As {@link #bundleJars(Path)}, leaving out the bundles named in {@code without}. */
+    static List<Path> bundleJars(Path dir, Set<String> without) throws IOException {
         List<Path> jars = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return jars;
@@ -214,7 +221,7 @@ final class FrameworkHost {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.jar")) {
             for (Path p : ds) {
                 String bsn = symbolicName(p);
-                if (bsn != null && !HOST_PROVIDED.contains(bsn)) {
+                if (bsn != null && !HOST_PROVIDED.contains(bsn) && !without.contains(bsn)) {
                     jars.add(p);
                 }
             }

@@ -93,7 +93,8 @@ public final class Main {
         Culvert culvert;
         try {
             // As openvpn, ask --auth-user-pass credentials on the terminal (or say there is none).
-            culvert = Culvert.builder().bundleDir(bundles)
+            // No Gogo shell in this command: its bundles would only cost start time.
+            culvert = Culvert.builder().bundleDir(bundles).withoutBundles("culvert.shell", "org.apache.felix.gogo.runtime")
                     .credentials(new ConsoleCredentials(ConsoleCredentials.systemConsole())).start();
         } catch (Exception e) {
             System.err.println("cannot start Culvert: " + e.getMessage());
