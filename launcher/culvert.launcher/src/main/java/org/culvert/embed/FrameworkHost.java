@@ -92,6 +92,7 @@ final class FrameworkHost {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FrameworkHost.class.getClassLoader()).findFirst()
                 .orElseThrow(() -> new CulvertException(CulvertException.Reason.FRAMEWORK_FAILED,
                         "no OSGi framework on the class path (add org.apache.felix.framework)"));
+        StartTrace.step("bundle folder read");
         Framework fw = factory.newFramework(props);
         List<Bundle> installed = new ArrayList<>();
         try {

@@ -1,7 +1,6 @@
 package org.culvert.launcher;
 
-import java.time.Duration;
-import java.time.Instant;
+import java.lang.management.ManagementFactory;
 
 /**
  * Where a start's time goes: with {@code -Dculvert.startup.trace=true} (e.g. through
@@ -10,7 +9,8 @@ import java.time.Instant;
  */
 public final class StartTrace {
     private static final boolean ON = Boolean.getBoolean("culvert.startup.trace");
-    private static final Instant JVM_START = ON ? ProcessHandle.current().info().startInstant().orElse(Instant.now()) : null;
+    /** The JVM's own start, in ms (the process's start time in /proc is only whole seconds after boot). */
+    private static final long JVM_START = ON ? ManagementFactory.getRuntimeMXBean().getStartTime() : 0;
 
     private StartTrace() {
     }
@@ -19,7 +19,7 @@ public final class StartTrace {
     public static void step(String step) {
         if (ON) {
             System.getLogger("org.culvert.launcher").log(System.Logger.Level.INFO,
-                    "start: " + step + " at " + Duration.between(JVM_START, Instant.now()).toMillis() + " ms");
+                    "start: " + step + " at " + (System.currentTimeMillis() - JVM_START) + " ms");
         }
     }
 }
