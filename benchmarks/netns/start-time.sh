@@ -8,7 +8,7 @@
 # is bound, then starts the peer under test in A (`distribution/bin/culvert --dev tun --secret ...`, the
 # options of bench.sh, or openvpn for the reference) while B pings A's tunnel address every 10 ms
 # (`ping -D -i 0.01`). "first packet s" = the timestamp of the first echo reply - the time just before
-# the peer's command was started. Both peers are stopped after each repetition. Prints every
+# the peer's command was started; "peer CPU" = the CPU seconds the peer had used by then (user + system). Both peers are stopped after each repetition. Prints every
 # repetition and the median. Needs root, ip, openvpn, ping, ss. Not run by the test suite.
 set -euo pipefail
 
@@ -63,7 +63,8 @@ for rep in $(seq 1 "$reps"); do
         # shellcheck disable=SC2046
         ip netns exec "$A" "$root/distribution/bin/culvert" $(peer_opts 10.201.1.1 10.201.1.2 10.202.1.1 10.202.1.2 0) >"$work/a-$rep.log" 2>&1 &
     fi
-    pids+=($!)
+    peer=$!
+    pids+=("$peer")
     first=""
     for _ in $(seq 1 600); do
         first=$(awk -F'[][]' '/bytes from/ {print $2; exit}' "$work/ping-$rep.log")
@@ -76,8 +77,10 @@ for rep in $(seq 1 "$reps"); do
         results+=("FAILED")
     else
         s=$(echo "$first $t0" | awk '{printf "%.3f", $1 - $2}')
+        # CPU the peer had used by then (read up to 50 ms after the reply): less bent by a busy machine than the wall time.
+        cpu=$(echo "$(cpu_ticks "$peer" 2>/dev/null || echo 0) $hz" | awk '{printf "%.2f", $1 / $2}')
         results+=("$s")
-        echo "rep $rep: first packet after $s s ($(head -n 1 "$work/a-$rep.log"))"
+        echo "rep $rep: first packet after $s s, peer CPU $cpu s ($(head -n 1 "$work/a-$rep.log"))"
     fi
     cleanup
 done
