@@ -149,7 +149,7 @@ class JavaChoiceTest {
         assertTrue(r.out().endsWith("org.culvert.launcher.Main --version"), r.out());
         // The first start dumps at exit into a PID-named part, which the launcher marks once the tunnel was up.
         String part = r.out().replaceFirst("^.*-XX:ArchiveClassesAtExit=(\\S+).*$", "$1");
-        assertTrue(part.matches(".*/culvert-25-[0-9]+\\.jsa\\.[0-9]+\\.part"), part);
+        assertTrue(part.matches(".*/culvert-25-[0-9]+-[0-9]+\\.jsa\\.[0-9]+\\.part"), part);
         assertTrue(r.out().contains("-Dculvert.cds.ready=" + part + ".ok"), r.out());
         String archive = part.replaceFirst("\\.[0-9]+\\.part$", "");
         // A dump never marked (a --help, a failed start) is thrown away, and the next start dumps again.
@@ -171,6 +171,11 @@ class JavaChoiceTest {
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots()));
         assertTrue(r.out().startsWith(ON_25 + "-XX:ArchiveClassesAtExit="), r.out());
         assertTrue(Files.notExists(Path.of(archive)), "the archive of the earlier build was kept");
+        // Another distribution's archive in the same cache is not this one's earlier build: it stays.
+        Path other = Path.of(archive.replaceFirst("culvert-25-[0-9]+-", "culvert-25-1-"));
+        Files.writeString(other, "another checkout's");
+        r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots()));
+        assertTrue(Files.exists(other), "another distribution's archive was deleted");
         // CULVERT_CDS=off: no class-data options at all.
         r = sh("'" + dist.resolve("bin/culvert") + "' --version", Map.of("CULVERT_JDK_ROOTS", roots(), "CULVERT_CDS", "off"));
         assertTrue(r.out().startsWith(ON_25 + "-Dculvert.java.choice="), r.out());
