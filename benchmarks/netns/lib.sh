@@ -15,7 +15,8 @@ bench_init() {
     done
     [ -c /dev/net/tun ] || die "/dev/net/tun is missing"
     culvert="$root/distribution/bin/culvert"
-    java_bin=$(command -v "${JAVA:-java}" || true)
+    # The Java bin/culvert runs on: JAVA if set, else its own choice (the newest 17+, bin/culvert-java).
+    java_bin=$( . "$root/distribution/bin/culvert-java" && culvert_pick_java 2>/dev/null && echo "$CULVERT_JAVA" || command -v "${JAVA:-java}" || true)
     have_culvert=0
     if [ "$openvpn_only" = 0 ] && [ -f "$root/distribution/target/culvert.launcher.jar" ] && [ -d "$root/distribution/target/bundles" ]; then
         if "$culvert" --help >/dev/null 2>&1; then
@@ -122,5 +123,5 @@ machine_lines() {
     flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'aes|vaes|vpclmulqdq|avx2|avx512f|sha_ni' | tr '\n' ' ')
     echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) vCPU $model (flags: ${flags% }), kernel $(uname -r),"
     echo "$(openvpn --version | head -1 | cut -d' ' -f1-2), $(openvpn --version | sed -n 's/^library versions: \(OpenSSL [^ ]*\).*/\1/p'),"
-    echo "$(iperf3 --version | head -1 | cut -d' ' -f1-2), $("${JAVA:-java}" -version 2>&1 | head -1 | tr -d '"')."
+    echo "$(iperf3 --version | head -1 | cut -d' ' -f1-2), $("${java_bin:-java}" -version 2>&1 | head -1 | tr -d '"')."
 }

@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -110,6 +112,7 @@ public final class Culvert implements AutoCloseable {
         private final Map<String, String> frameworkProperties = new HashMap<>();
         private Duration startTimeout = Duration.ofSeconds(20);
         private org.culvert.api.tunnel.CredentialsSource credentials;
+        private final Set<String> withoutBundles = new HashSet<>();
 
         private Builder() {
         }
@@ -163,6 +166,19 @@ public final class Culvert implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Bundles of the folder not to install, by Bundle-SymbolicName: a host that needs no Gogo shell
+         * starts faster without {@code culvert.shell} and {@code org.apache.felix.gogo.runtime}, as the
+         * {@code culvert} command does. Leaving out a bundle the core needs makes {@link #start()} fail
+         * with CORE_MISSING.
+         */
+        public Builder withoutBundles(String... symbolicNames) {
+            for (String n : symbolicNames) {
+                withoutBundles.add(Objects.requireNonNull(n, "symbolic name"));
+            }
+            return this;
+        }
+
         /** How long {@link #start()} waits for Culvert's core to come up (default 20 s). */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = Objects.requireNonNull(timeout, "timeout");
@@ -198,9 +214,10 @@ public final class Culvert implements AutoCloseable {
             Path bundleFolder = bundles;
             Map<String, String> props = Map.copyOf(frameworkProperties);
             long timeoutMillis = startTimeout.toMillis();
+            Set<String> without = Set.copyOf(withoutBundles);
             org.culvert.api.tunnel.CredentialsSource source = credentials;
             Future<Culvert> starting = control.submit(() -> {
-                FrameworkHost host = FrameworkHost.start(bundleFolder, storage, props, timeoutMillis);
+                FrameworkHost host = FrameworkHost.start(bundleFolder, without, storage, props, timeoutMillis);
                 try {
                     if (source != null) {
                         // Before any tunnel exists; unregistered with the framework's stop.

@@ -67,6 +67,8 @@ public final class Main {
             System.out.println("       plugin choice: --culvert-driver NAME|FILTER --culvert-backend NAME|FILTER --culvert-transport NAME|FILTER");
             return args.isEmpty() ? 1 : 0;
         }
+        logJava();
+        StartTrace.step("launcher running");
         Map<String, String> filters = new LinkedHashMap<>();
         try {
             takeFilter(args, "--culvert-driver", TunnelManager.PROP_DRIVER_TARGET, filters);
@@ -84,13 +86,15 @@ public final class Main {
             System.err.println("Options error: " + e.getMessage());
             return 1;
         }
+        StartTrace.step("options read");
         Path bundles = bundleDir();
         CountDownLatch finished = new CountDownLatch(1);
         AtomicInteger exitCode = new AtomicInteger(0);
         Culvert culvert;
         try {
             // As openvpn, ask --auth-user-pass credentials on the terminal (or say there is none).
-            culvert = Culvert.builder().bundleDir(bundles)
+            // No Gogo shell in this command: its bundles would only cost start time.
+            culvert = Culvert.builder().bundleDir(bundles).withoutBundles("culvert.shell", "org.apache.felix.gogo.runtime")
                     .credentials(new ConsoleCredentials(ConsoleCredentials.systemConsole())).start();
         } catch (Exception e) {
             System.err.println("cannot start Culvert: " + e.getMessage());
@@ -109,7 +113,10 @@ public final class Main {
                 return;
             }
             TunnelStatus current = event.current();
-            if (current.state() == TunnelState.FAILED) {
+            if (current.state() == TunnelState.UP) {
+                StartTrace.step("tunnel up");
+                ClassDataArchive.tunnelUp();
+            } else if (current.state() == TunnelState.FAILED) {
                 System.err.println("tunnel failed: " + current.reason() + (current.detail().isEmpty() ? "" : ": " + current.detail()));
                 exitCode.set(1);
                 finished.countDown();
@@ -120,6 +127,7 @@ public final class Main {
         });
         try {
             Tunnel tunnel = culvert.tunnelManager().start(TUNNEL_NAME, configText, cwd.toString(), filters);
+            StartTrace.step("tunnel started");
             TunnelLogPrinter.attach(tunnel, System.out);
             // As openvpn: SIGHUP re-reads the configuration (--config is read again), SIGUSR1 restarts, SIGUSR2 logs the counters.
             forwardSignal("HUP", tunnel, TunnelSignal.SIGHUP);
@@ -143,6 +151,13 @@ public final class Main {
             // Already shutting down: the hook does the stop.
         }
         return exitCode.get();
+    }
+
+    /** The first log line: which Java runs Culvert, and how bin/culvert chose it (-Dculvert.java.choice). */
+    private static void logJava() {
+        String choice = System.getProperty("culvert.java.choice", "");
+        System.getLogger("org.culvert.launcher").log(System.Logger.Level.INFO, "Java " + Runtime.version() + " ("
+                + System.getProperty("java.vendor") + ", " + System.getProperty("java.home") + ")" + (choice.isEmpty() ? "" : ": " + choice));
     }
 
     private static void onSignal(String name, CountDownLatch finished) {

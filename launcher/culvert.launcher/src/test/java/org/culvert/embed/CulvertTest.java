@@ -487,6 +487,12 @@ class CulvertTest {
                 () -> MemoryTunnels.builder().bundleDir(noCore).storageDir(storage).startTimeout(Duration.ofMillis(500)).start());
         assertEquals(CulvertException.Reason.CORE_MISSING, coreMissing.reason(), coreMissing.getMessage());
         assertTrue(Files.isDirectory(storage), "a storage folder the host gave is kept");
+        // The same with the core left out by withoutBundles: it is not installed.
+        assertTrue(FrameworkHost.bundleJars(MemoryTunnels.bundleDir(), java.util.Set.of("culvert.tunnel")).stream()
+                .noneMatch(j -> j.getFileName().toString().startsWith("culvert.tunnel-")), "culvert.tunnel was not left out");
+        CulvertException leftOut = assertThrows(CulvertException.class,
+                () -> MemoryTunnels.builder().withoutBundles("culvert.tunnel").startTimeout(Duration.ofMillis(500)).start());
+        assertEquals(CulvertException.Reason.CORE_MISSING, leftOut.reason(), leftOut.getMessage());
         assertEquals(List.of(), MemoryTunnels.newThreads(before, 0), "threads left after failed starts");
     }
 

@@ -114,13 +114,14 @@ class ServerStormE2eTest {
      * in bytes; empty when there is no jcmd or it cannot attach.
      */
     private static Optional<Long> heapUsedAfterGc(Peer server) {
-        Path jcmd = E2eEnv.java().resolveSibling("jcmd");
-        if (!Files.isExecutable(jcmd)) {
-            return Optional.empty();
-        }
         Optional<ProcessHandle> jvm = ProcessHandle.of(server.pid()).flatMap(h -> java.util.stream.Stream.concat(java.util.stream.Stream.of(h),
                 h.descendants()).filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst());
         if (jvm.isEmpty()) {
+            return Optional.empty();
+        }
+        // The jcmd of the server's own JDK: bin/culvert may have chosen a newer one than the tests run on.
+        Path jcmd = Path.of(jvm.get().info().command().orElseThrow()).resolveSibling("jcmd");
+        if (!Files.isExecutable(jcmd)) {
             return Optional.empty();
         }
         String pid = Long.toString(jvm.get().pid());
