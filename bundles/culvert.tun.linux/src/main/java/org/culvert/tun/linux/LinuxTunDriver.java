@@ -53,7 +53,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * <p>Driver options ({@link TunSpec#driverOptions()}): {@code topology=subnet} (IPv4 on tun takes a
  * netmask instead of a peer), {@code route-gateway=A.B.C.D}, {@code down-pre=true} (run
  * {@code --down} before releasing the device), {@code script-timeout=SECONDS} (kill a script that
- * runs longer; default: the component configuration).
+ * runs longer; default: the component configuration), {@code offloads=false} (open this device
+ * without the kernel offloads).
+ *
+ * <p>Offloads: a {@code dev tun} device opens with {@code IFF_VNET_HDR} and {@code TUNSETOFFLOAD} (see
+ * {@link #offloadRefusal} for when not); its reads then split the kernel's GSO packets
+ * ({@link VnetTunReader}) and its writes carry the header ({@link VnetTunWriter}).
  */
 @Component(service = TunDriver.class, configurationPolicy = ConfigurationPolicy.OPTIONAL, property = {
         PluginProperties.KIND + "=" + PluginProperties.KIND_TUN_DRIVER,
@@ -109,8 +114,8 @@ public final class LinuxTunDriver implements TunDriver {
         int scriptTimeoutSeconds() default 0;
 
         @AttributeDefinition(name = "Offloads", description = "Open tun devices with IFF_VNET_HDR and TUNSETOFFLOAD (TSO, USO,"
-                + " checksum offload) where the kernel allows; false opens them as before (one packet per read). The driver"
-                + " option offloads=false turns them off for one tunnel.")
+                + " checksum offload) where the kernel allows; false opens them as before (one packet per read). The TunSpec"
+                + " driver option offloads=false turns them off for one device.")
         boolean offloads() default true;
     }
 

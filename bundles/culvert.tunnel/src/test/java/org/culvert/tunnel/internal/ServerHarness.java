@@ -55,6 +55,10 @@ final class ServerHarness implements AutoCloseable {
     /** The clients' {@code --proto}: udp, or tcp-client for a TCP server. */
     String clientProto = "udp";
     MemoryTunDevice tun;
+    /** Wraps {@link #tun} for the loop (set before starting); the loop reads and writes the wrapped device. */
+    java.util.function.UnaryOperator<org.culvert.api.tun.TunDevice> tunWrap = t -> t;
+    /** What the loop uses: {@link #tun}, wrapped. */
+    private org.culvert.api.tun.TunDevice loopTun;
     MemoryTunOsSide os;
     private Thread thread;
     final TunnelLog log;
@@ -134,7 +138,7 @@ final class ServerHarness implements AutoCloseable {
     /** Starts the server on {@code socket} (e.g. a real UDP socket) with {@code engines} and {@code addressing}. */
     void start(ServerPlan plan, ServerEngines engines, ClientAddressing addressing, org.culvert.api.link.LinkSocket socket) throws Exception {
         linkSocket = socket;
-        start((backend, sink) -> new ServerLoop(plan, tun, socket, backend, engines, addressing, LoopClock.SYSTEM, log, sink));
+        start((backend, sink) -> new ServerLoop(plan, loopTun, socket, backend, engines, addressing, LoopClock.SYSTEM, log, sink));
     }
 
     /** Starts a TCP server ({@code tunnel_server_tcp}) on a memory listener at {@code srv<id>:1194}; clients use tcp-client. */
@@ -143,7 +147,7 @@ final class ServerHarness implements AutoCloseable {
         TlsServerEngines engines = engines("proto tcp-server\n" + extra);
         listener = new MemoryLinkTransport(4096, 32).listen(LinkSpec.builder(LinkProtocol.TCP_SERVER).local("srv" + id, 1194).build());
         ClientAddressing addressing = addressing();
-        start((backend, sink) -> new ServerLoop(plan, tun, listener, backend, engines, addressing, LoopClock.SYSTEM, log, sink));
+        start((backend, sink) -> new ServerLoop(plan, loopTun, listener, backend, engines, addressing, LoopClock.SYSTEM, log, sink));
     }
 
     private interface LoopFactory {
@@ -152,6 +156,7 @@ final class ServerHarness implements AutoCloseable {
 
     private void start(LoopFactory factory) throws Exception {
         tun = new MemoryTunDriver(4096, 32).open(TunSpec.builder(TunLayer.TUN).name("memsrv" + id).build());
+        loopTun = tunWrap.apply(tun);
         os = MemoryTunHub.awaitOsSide("memsrv" + id, 5000);
         view = new ServerView("srv" + id, null, List::of, LoopClock.SYSTEM, log);
         java.util.function.Consumer<ServerClientEvent> sink = view.sink();
