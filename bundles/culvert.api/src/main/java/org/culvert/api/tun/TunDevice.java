@@ -65,7 +65,7 @@ public interface TunDevice extends AutoCloseable {
      * The kernel offloads this device's reads and writes use, for {@code tunnel:status}: e.g.
      * {@code "vnet-hdr: tso4 tso6 uso csum, gso split, gro tcp"}, or {@code "none"} with the reason
      * when the device runs without them (tap, an old kernel, a setting that refuses them).
-     * Constant for the device's life.
+     * May change once, when the kernel refuses merged writes and the device turns GRO off.
      *
      * @since tun 1.3
      */

@@ -222,7 +222,7 @@ final class ServerRunner implements Runnable {
             }
             view.attach(running);
             sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), tun.name());
-            sink.offloads(tun.offloads(), link != null ? link.offloads() : "none: tcp server");
+            sink.offloads(tun::offloads, link != null ? link::offloads : () -> "none: tcp server");
             sink.status(TunnelState.UP, TunnelReason.NONE, "serving on " + (link != null ? link.local() : listener.local()) + " with "
                     + s.plan().dataThreads() + " data threads");
             log.info("Initialization Sequence Completed");

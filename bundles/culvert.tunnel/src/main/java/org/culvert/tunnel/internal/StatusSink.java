@@ -18,8 +18,9 @@ interface StatusSink {
     /**
      * The kernel offloads the device and the link socket use ({@code TunDevice.offloads()},
      * {@code LinkSocket.offloads()}), told after {@link #plugins} with the same plugins; cleared with them.
+     * Read each time the status is shown: GRO or GSO may turn off while the tunnel runs.
      */
-    default void offloads(String tun, String link) {
+    default void offloads(java.util.function.Supplier<String> tun, java.util.function.Supplier<String> link) {
     }
 
     /** The current connection (addresses, last handshake); {@link TunnelConnection#NONE} between runs. */

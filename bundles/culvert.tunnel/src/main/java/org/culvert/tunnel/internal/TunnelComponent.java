@@ -62,6 +62,8 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     private final CredentialsBroker credentials = new CredentialsBroker("?");
     private volatile TunnelStatus status = new TunnelStatus(TunnelState.STARTING, TunnelReason.NONE, "", Instant.now());
     private volatile Map<String, String> plugins = Collections.emptyMap();
+    /** The offloads of the plugins in use, read live; null while none. */
+    private volatile java.util.function.Supplier<String> offloads;
     private volatile String deviceName;
     private volatile TunnelRunner runner;
     /** Server mode: the runner and the view of its clients; null for a point-to-point tunnel. */
@@ -424,6 +426,7 @@ public final class TunnelComponent implements Tunnel, StatusSink {
 
     @Override
     public void plugins(String driver, String backend, String transport, String device) {
+        offloads = null;
         if (driver == null) {
             plugins = Collections.emptyMap();
         } else {
@@ -437,14 +440,11 @@ public final class TunnelComponent implements Tunnel, StatusSink {
     }
 
     @Override
-    public void offloads(String tun, String link) {
-        Map<String, String> current = plugins;
-        if (current.isEmpty()) {
+    public void offloads(java.util.function.Supplier<String> tun, java.util.function.Supplier<String> link) {
+        if (plugins.isEmpty()) {
             return;
         }
-        Map<String, String> m = new LinkedHashMap<>(current);
-        m.put(OFFLOADS, "tun: " + tun + "; link: " + link);
-        plugins = Collections.unmodifiableMap(m);
+        offloads = () -> "tun: " + tun.get() + "; link: " + link.get();
     }
 
     @Override
@@ -571,7 +571,14 @@ public final class TunnelComponent implements Tunnel, StatusSink {
 
     @Override
     public Map<String, String> plugins() {
-        return plugins;
+        Map<String, String> current = plugins;
+        java.util.function.Supplier<String> text = offloads;
+        if (text == null || current.isEmpty()) {
+            return current;
+        }
+        Map<String, String> m = new LinkedHashMap<>(current);
+        m.put(OFFLOADS, text.get());
+        return Collections.unmodifiableMap(m);
     }
 
     @Override

@@ -105,7 +105,7 @@ final class TunnelDevices {
         }
         checkHandleKinds(sel.backend.service, d, link);
         sink.plugins(sel.driver.name(), sel.backend.name(), sel.transport.name(), d.name());
-        sink.offloads(d.offloads(), link.offloads());
+        sink.offloads(d::offloads, link::offloads);
         takeAuthToken(pushed, credentials);
         if (pushed.routeSettings().blockIpv6()) {
             byte[] source = RouteSpecs.blockIpv6Source(spec.layer(), pushed);

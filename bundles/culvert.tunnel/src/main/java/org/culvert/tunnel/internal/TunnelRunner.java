@@ -418,7 +418,7 @@ final class TunnelRunner implements Runnable {
             }
             link = sel.transport.service.open(p.linkSpec);
             if (!pulls) {
-                sink.offloads(device.offloads(), link.offloads()); // pull mode tells them when the pushed device opens
+                sink.offloads(device::offloads, link::offloads); // pull mode tells them when the pushed device opens
             }
             if (p.linkSpec.protocol() == org.culvert.api.link.LinkProtocol.TCP_CLIENT) {
                 steps.tcpConnect();

@@ -21,8 +21,8 @@ final class RecordingSink implements StatusSink {
     volatile String offloads;
 
     @Override
-    public void offloads(String tun, String link) {
-        offloads = tun + " | " + link;
+    public void offloads(java.util.function.Supplier<String> tun, java.util.function.Supplier<String> link) {
+        offloads = tun.get() + " | " + link.get();
     }
     volatile org.culvert.api.tunnel.TunnelConnection connection = org.culvert.api.tunnel.TunnelConnection.NONE;
 
