@@ -19,10 +19,20 @@ public interface Tunnel {
 
     /**
      * The plugins in use, by kind ({@code tun-driver}, {@code event-backend}, {@code link-transport}) to
-     * name, and under {@code offloads} the kernel offloads the device and the link socket use
-     * ({@code tun: ...; link: ...}) once both are open; empty while waiting.
+     * name; empty while waiting.
      */
     Map<String, String> plugins();
+
+    /**
+     * The kernel offloads the tun device and the link socket in use take ({@code tun: ...; link: ...},
+     * from {@code TunDevice.offloads()} and {@code LinkSocket.offloads()}), read when asked, since GRO
+     * or GSO may turn off while the tunnel runs; empty while no device and link are open.
+     *
+     * @since tunnel 1.6
+     */
+    default String offloads() {
+        return "";
+    }
 
     /** The tun device's OS name while it is open, else null. */
     String deviceName();

@@ -12,5 +12,5 @@
  * {@code TunnelServer.clientPendingAuth}, {@code TunnelOperations.Management.clientAuth()}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package org.culvert.api.tunnel;

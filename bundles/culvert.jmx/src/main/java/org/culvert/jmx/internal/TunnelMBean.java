@@ -26,8 +26,6 @@ import org.culvert.jmx.TunnelMXBean;
  * subclass only to give consoles a description for each attribute and operation.
  */
 final class TunnelMBean extends DescribedMBean implements TunnelMXBean {
-    /** The key of the offloads in {@code Tunnel.plugins()}. */
-    private static final String OFFLOADS = "offloads";
     private static final Map<String, String> DESCRIPTIONS = descriptions();
 
     private final Tunnel tunnel;
@@ -80,8 +78,8 @@ final class TunnelMBean extends DescribedMBean implements TunnelMXBean {
 
     @Override
     public String getOffloads() {
-        Map<String, String> p = tunnel.plugins();
-        return p == null ? null : p.get(OFFLOADS);
+        String offloads = tunnel.offloads();
+        return offloads == null || offloads.isEmpty() ? null : offloads;
     }
 
     @Override

@@ -38,4 +38,15 @@ final class FakeTunnel extends ScriptedTunnel {
         }
         return m;
     }
+
+    private volatile String offloads = "";
+
+    void setOffloads(String value) {
+        offloads = value;
+    }
+
+    @Override
+    public String offloads() {
+        return offloads;
+    }
 }

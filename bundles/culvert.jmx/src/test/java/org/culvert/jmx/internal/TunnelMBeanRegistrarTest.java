@@ -106,8 +106,8 @@ class TunnelMBeanRegistrarTest {
         plugins.put("tun-driver", "linux");
         plugins.put("event-backend", "epoll");
         plugins.put("link-transport", "udp");
-        plugins.put("offloads", "tun: vnet-hdr: csum tso4 tso6, gso split; link: none");
         t.setPlugins(plugins);
+        t.setOffloads("tun: vnet-hdr: csum tso4 tso6, gso split; link: none");
         t.setDeviceName("tun7");
         registrar.addTunnel(t);
 
@@ -230,6 +230,7 @@ class TunnelMBeanRegistrarTest {
         t.setConnection(TunnelConnection.NONE);
         assertNull(get(name, "TunRemoteIpv4"));
         t.setPlugins(null);
+        t.setOffloads("");
         assertTrue(((TabularData) get(name, "Plugins")).isEmpty());
         assertNull(get(name, "Offloads"));
     }

@@ -270,14 +270,10 @@ public final class TunnelCommands {
         return sb.length() == 0 ? "no log lines" : sb.toString();
     }
 
-    /** The plugins' names for tunnel:list (the offloads are tunnel:status's). */
+    /** The plugins' names for tunnel:list. */
     static String pluginNames(Tunnel t) {
         java.util.StringJoiner names = new java.util.StringJoiner(",");
-        t.plugins().forEach((k, v) -> {
-            if (!"offloads".equals(k)) {
-                names.add(v);
-            }
-        });
+        t.plugins().values().forEach(names::add);
         return names.length() == 0 ? "-" : names.toString();
     }
 
@@ -327,6 +323,9 @@ public final class TunnelCommands {
             sb.append("hold      waiting for a release (tunnel:hold ").append(t.name()).append(" release)\n");
         }
         t.plugins().forEach((k, v) -> sb.append(String.format("%-9s %s%n", k.replace("link-", "").replace("event-", "").replace("tun-", ""), v)));
+        if (!t.offloads().isEmpty()) {
+            sb.append("offloads  ").append(t.offloads()).append('\n');
+        }
         sb.append(String.format("tun read  %d packets, %d bytes%n", c.tunReadPackets(), c.tunReadBytes()));
         sb.append(String.format("tun write %d packets, %d bytes%n", c.tunWritePackets(), c.tunWriteBytes()));
         sb.append(String.format("link read %d packets, %d bytes%n", c.linkReadPackets(), c.linkReadBytes()));

@@ -40,6 +40,8 @@ class StatusCommandTest {
                     return new TunnelCounters(0, 0, 0, 0, 0, 0, 0, 0, Map.of(), 0, 0);
                 case "plugins":
                     return plugins;
+                case "offloads":
+                    return plugins.isEmpty() ? "" : "tun: vnet-hdr: csum tso4 tso6 uso4 uso6, gso split; link: none";
                 case "deviceName":
                     return "tun0";
                 case "isHolding":
@@ -81,7 +83,6 @@ class StatusCommandTest {
         plugins.put("tun-driver", "linux");
         plugins.put("event-backend", "epoll");
         plugins.put("link-transport", "udp");
-        plugins.put("offloads", "tun: vnet-hdr: csum tso4 tso6 uso4 uso6, gso split; link: none");
         Tunnel t = tunnel(new TunnelStatus(TunnelState.UP, TunnelReason.NONE, "", T0), TunnelConnection.NONE, plugins);
         String text = TunnelCommands.statusText(t);
         assertTrue(text.contains("\noffloads  tun: vnet-hdr: csum tso4 tso6 uso4 uso6, gso split; link: none\n"), text);

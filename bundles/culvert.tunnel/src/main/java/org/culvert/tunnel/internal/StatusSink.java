@@ -12,9 +12,6 @@ interface StatusSink {
     /** The plugins in use, or null values while none. */
     void plugins(String driver, String backend, String transport, String deviceName);
 
-    /** Key of the kernel offloads in {@code Tunnel.plugins()}: {@code tun: ...; link: ...}, shown by tunnel:status. */
-    String OFFLOADS = "offloads";
-
     /**
      * The kernel offloads the device and the link socket use ({@code TunDevice.offloads()},
      * {@code LinkSocket.offloads()}), told after {@link #plugins} with the same plugins; cleared with them.

@@ -571,14 +571,13 @@ public final class TunnelComponent implements Tunnel, StatusSink {
 
     @Override
     public Map<String, String> plugins() {
-        Map<String, String> current = plugins;
+        return plugins;
+    }
+
+    @Override
+    public String offloads() {
         java.util.function.Supplier<String> text = offloads;
-        if (text == null || current.isEmpty()) {
-            return current;
-        }
-        Map<String, String> m = new LinkedHashMap<>(current);
-        m.put(OFFLOADS, text.get());
-        return Collections.unmodifiableMap(m);
+        return text == null ? "" : text.get();
     }
 
     @Override
