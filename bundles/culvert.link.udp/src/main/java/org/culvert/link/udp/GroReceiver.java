@@ -38,6 +38,12 @@ final class GroReceiver {
     private final ByteBuffer headers;
     private final long headersAddress;
     private final ByteBuffer controls;
+    /**
+     * The messages' iovecs. A field, not a local: the kernel reads them on every {@code recvmmsg}, so the
+     * buffer must live as long as the headers that point at it (freed early, malloc reused it and
+     * received data went where its free-list pointers said: a heap corruption found by a CI run).
+     */
+    private final ByteBuffer iovecs;
     private final Memory scratchMemory;
     private final ByteBuffer scratch;
 
@@ -53,7 +59,7 @@ final class GroReceiver {
     GroReceiver(int messagesMax, long namesAddress) {
         this.messagesMax = messagesMax;
         headers = DirectBuffers.allocateNative(messagesMax * Net.MMSGHDR_SIZE);
-        ByteBuffer iovecs = DirectBuffers.allocateNative(messagesMax * Net.IOVEC_SIZE);
+        iovecs = DirectBuffers.allocateNative(messagesMax * Net.IOVEC_SIZE);
         controls = DirectBuffers.allocateNative(messagesMax * CONTROL_ROOM);
         headersAddress = DirectBuffers.address(headers);
         long iovecsAddress = DirectBuffers.address(iovecs);

@@ -182,7 +182,9 @@ public final class Net {
     public static int setIntOption(int fd, int level, int optname, int value) {
         ByteBuffer buf = DirectBuffers.allocateNative(4);
         buf.putInt(0, value);
-        return setsockopt(fd, level, optname, DirectBuffers.address(buf), 4);
+        int r = setsockopt(fd, level, optname, DirectBuffers.address(buf), 4);
+        java.lang.ref.Reference.reachabilityFence(buf); // the kernel read it during the call: not freed before
+        return r;
     }
 
     /**

@@ -424,7 +424,9 @@ public final class LinuxTunDriver implements TunDriver {
     private static String enableOffloads(int fd) {
         ByteBuffer size = DirectBuffers.allocateNative(4);
         size.putInt(0, VirtioNetHdr.LEN);
-        if (LibC.ioctl(fd, TUNSETVNETHDRSZ, DirectBuffers.address(size)) != 0) {
+        int sizeSet = LibC.ioctl(fd, TUNSETVNETHDRSZ, DirectBuffers.address(size));
+        java.lang.ref.Reference.reachabilityFence(size); // the kernel read it: not freed before
+        if (sizeSet != 0) {
             return "none: kernel refused TUNSETVNETHDRSZ (" + Errno.name(LibC.errno()) + ")";
         }
         int tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
